@@ -1,0 +1,155 @@
+package dev.ampoule.mls.crypto;
+
+import dev.ampoule.mls.codec.TlsWriter;
+import dev.ampoule.mls.error.ValidationException;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * The primitives of one MLS cipher suite (RFC 9420 §5.1) and the labelled operations built on them
+ * (§5.1.2, §5.1.3, §5.2, §8). Implementations are thread-safe.
+ *
+ * <p>Failures of the peer's input (a tag that does not verify, a public key that is not a point)
+ * raise {@link ValidationException}; nothing else escapes.
+ */
+public interface CipherSuite {
+
+    /** Every label is prefixed with this string (RFC 9420 §5.1.2, §5.1.3, §8). */
+    String LABEL_PREFIX = "MLS 1.0 ";
+
+    CipherSuiteId id();
+
+    // ---- hash and KDF -------------------------------------------------------------------------
+
+    byte[] hash(byte[] data);
+
+    /** {@code KDF.Nh}, which for every MLS suite equals the hash output length. */
+    int hashLength();
+
+    byte[] kdfExtract(byte[] salt, byte[] ikm);
+
+    byte[] kdfExpand(byte[] prk, byte[] info, int length);
+
+    /** {@code MAC(key, data)}: HMAC with the suite's hash (RFC 9420 §5.1). */
+    byte[] mac(byte[] key, byte[] data);
+
+    // ---- AEAD ---------------------------------------------------------------------------------
+
+    int aeadKeyLength();
+
+    int aeadNonceLength();
+
+    byte[] aeadSeal(byte[] key, byte[] nonce, byte[] aad, byte[] plaintext);
+
+    /** @throws ValidationException with {@link CryptoRule#AEAD_OPEN_FAILED} */
+    byte[] aeadOpen(byte[] key, byte[] nonce, byte[] aad, byte[] ciphertext);
+
+    // ---- HPKE (RFC 9180, base mode) -----------------------------------------------------------
+
+    /** {@code SealBase(pkR, info, aad, pt)}. */
+    HpkeCiphertext hpkeSeal(HpkePublicKey publicKey, byte[] info, byte[] aad, byte[] plaintext);
+
+    /** {@code OpenBase(enc, skR, info, aad, ct)}. */
+    byte[] hpkeOpen(HpkeKeyPair recipient, byte[] kemOutput, byte[] info, byte[] aad, byte[] ciphertext);
+
+    /** {@code DeriveKeyPair(ikm)} of the suite's KEM. */
+    HpkeKeyPair deriveHpkeKeyPair(byte[] ikm);
+
+    HpkeKeyPair generateHpkeKeyPair();
+
+    /** The public key that belongs to {@code privateKey}. */
+    HpkePublicKey hpkePublicKey(HpkePrivateKey privateKey);
+
+    // ---- signatures ---------------------------------------------------------------------------
+
+    SignatureKeyPair generateSignatureKeyPair();
+
+    SignaturePublicKey signaturePublicKey(SignaturePrivateKey privateKey);
+
+    byte[] sign(SignaturePrivateKey privateKey, byte[] message);
+
+    /** False for a signature that does not verify, including a malformed signature or key. */
+    boolean verify(SignaturePublicKey publicKey, byte[] message, byte[] signature);
+
+    byte[] randomBytes(int n);
+
+    // ---- labelled operations (RFC 9420 §5.2, §5.1.2, §5.1.3, §8) ------------------------------
+
+    /**
+     * {@code RefHash(label, value) = Hash(RefHashInput)} with
+     * {@code struct { opaque label<V>; opaque value<V>; } RefHashInput} (RFC 9420 §5.2). The label is
+     * used as given, without the "MLS 1.0 " prefix.
+     */
+    default byte[] refHash(String label, byte[] value) {
+        TlsWriter w = new TlsWriter(value.length + label.length() + 8);
+        w.opaque(label.getBytes(StandardCharsets.US_ASCII)).opaque(value);
+        return hash(w.toByteArray());
+    }
+
+    /**
+     * {@code ExpandWithLabel(Secret, Label, Context, Length) = KDF.Expand(Secret, KDFLabel, Length)}
+     * with {@code struct { uint16 length; opaque label<V> = "MLS 1.0 " + Label; opaque context<V>; }
+     * KDFLabel} (RFC 9420 §8).
+     */
+    default byte[] expandWithLabel(byte[] secret, String label, byte[] context, int length) {
+        TlsWriter w = new TlsWriter(context.length + label.length() + 16);
+        w.u16(length).opaque(labelBytes(label)).opaque(context);
+        return kdfExpand(secret, w.toByteArray(), length);
+    }
+
+    /** {@code DeriveSecret(Secret, Label) = ExpandWithLabel(Secret, Label, "", KDF.Nh)} (§8). */
+    default byte[] deriveSecret(byte[] secret, String label) {
+        return expandWithLabel(secret, label, new byte[0], hashLength());
+    }
+
+    /**
+     * {@code DeriveTreeSecret(Secret, Label, Generation, Length) = ExpandWithLabel(Secret, Label,
+     * Generation, Length)} with the generation as a {@code uint32} (RFC 9420 §9).
+     */
+    default byte[] deriveTreeSecret(byte[] secret, String label, long generation, int length) {
+        byte[] context = new TlsWriter(4).u32(generation).toByteArray();
+        return expandWithLabel(secret, label, context, length);
+    }
+
+    /**
+     * {@code SignWithLabel(SignatureKey, Label, Content)} over {@code struct { opaque label<V> =
+     * "MLS 1.0 " + Label; opaque content<V>; } SignContent} (RFC 9420 §5.1.2).
+     */
+    default byte[] signWithLabel(SignaturePrivateKey key, String label, byte[] content) {
+        return sign(key, signContent(label, content));
+    }
+
+    /** {@code VerifyWithLabel}; false when the signature does not verify (RFC 9420 §5.1.2). */
+    default boolean verifyWithLabel(SignaturePublicKey key, String label, byte[] content, byte[] signature) {
+        return verify(key, signContent(label, content), signature);
+    }
+
+    /**
+     * {@code EncryptWithLabel(PublicKey, Label, Context, Plaintext) = SealBase(PublicKey,
+     * EncryptContext, "", Plaintext)} with {@code struct { opaque label<V> = "MLS 1.0 " + Label;
+     * opaque context<V>; } EncryptContext} (RFC 9420 §5.1.3).
+     */
+    default HpkeCiphertext encryptWithLabel(HpkePublicKey key, String label, byte[] context, byte[] plaintext) {
+        return hpkeSeal(key, encryptContext(label, context), new byte[0], plaintext);
+    }
+
+    /** {@code DecryptWithLabel} (RFC 9420 §5.1.3). */
+    default byte[] decryptWithLabel(HpkeKeyPair key, String label, byte[] context, HpkeCiphertext ct) {
+        return hpkeOpen(key, ct.kemOutput(), encryptContext(label, context), new byte[0], ct.ciphertext());
+    }
+
+    private static byte[] labelBytes(String label) {
+        return (LABEL_PREFIX + label).getBytes(StandardCharsets.US_ASCII);
+    }
+
+    private static byte[] signContent(String label, byte[] content) {
+        TlsWriter w = new TlsWriter(content.length + label.length() + 16);
+        w.opaque(labelBytes(label)).opaque(content);
+        return w.toByteArray();
+    }
+
+    private static byte[] encryptContext(String label, byte[] context) {
+        TlsWriter w = new TlsWriter(context.length + label.length() + 16);
+        w.opaque(labelBytes(label)).opaque(context);
+        return w.toByteArray();
+    }
+}

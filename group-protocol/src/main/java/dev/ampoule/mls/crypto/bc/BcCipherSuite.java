@@ -1,0 +1,142 @@
+package dev.ampoule.mls.crypto.bc;
+
+import dev.ampoule.mls.crypto.CipherSuite;
+import dev.ampoule.mls.crypto.CipherSuiteId;
+import dev.ampoule.mls.crypto.HpkeCiphertext;
+import dev.ampoule.mls.crypto.HpkeKeyPair;
+import dev.ampoule.mls.crypto.HpkePrivateKey;
+import dev.ampoule.mls.crypto.HpkePublicKey;
+import dev.ampoule.mls.crypto.SignatureKeyPair;
+import dev.ampoule.mls.crypto.SignaturePrivateKey;
+import dev.ampoule.mls.crypto.SignaturePublicKey;
+import java.security.SecureRandom;
+
+/**
+ * A cipher suite assembled from Bouncy Castle (HPKE, signatures) and the JDK (hash, HMAC, AEAD;
+ * see {@link JdkHashes} and {@link JdkAead} for why).
+ */
+final class BcCipherSuite implements CipherSuite {
+
+    private final CipherSuiteId id;
+    private final JdkHashes hashes;
+    private final JdkAead aead;
+    private final BcHpke hpke;
+    private final SignatureScheme signature;
+    private final SecureRandom random = new SecureRandom();
+
+    BcCipherSuite(CipherSuiteId id, JdkHashes hashes, JdkAead aead, BcHpke hpke, SignatureScheme signature) {
+        this.id = id;
+        this.hashes = hashes;
+        this.aead = aead;
+        this.hpke = hpke;
+        this.signature = signature;
+    }
+
+    @Override
+    public CipherSuiteId id() {
+        return id;
+    }
+
+    @Override
+    public byte[] hash(byte[] data) {
+        return hashes.hash(data);
+    }
+
+    @Override
+    public int hashLength() {
+        return hashes.length();
+    }
+
+    @Override
+    public byte[] kdfExtract(byte[] salt, byte[] ikm) {
+        return hashes.extract(salt, ikm);
+    }
+
+    @Override
+    public byte[] kdfExpand(byte[] prk, byte[] info, int length) {
+        return hashes.expand(prk, info, length);
+    }
+
+    @Override
+    public byte[] mac(byte[] key, byte[] data) {
+        return hashes.hmac(key, data);
+    }
+
+    @Override
+    public int aeadKeyLength() {
+        return aead.keyLength();
+    }
+
+    @Override
+    public int aeadNonceLength() {
+        return aead.nonceLength();
+    }
+
+    @Override
+    public byte[] aeadSeal(byte[] key, byte[] nonce, byte[] aad, byte[] plaintext) {
+        return aead.seal(key, nonce, aad, plaintext);
+    }
+
+    @Override
+    public byte[] aeadOpen(byte[] key, byte[] nonce, byte[] aad, byte[] ciphertext) {
+        return aead.open(key, nonce, aad, ciphertext);
+    }
+
+    @Override
+    public HpkeCiphertext hpkeSeal(HpkePublicKey publicKey, byte[] info, byte[] aad, byte[] plaintext) {
+        return hpke.seal(publicKey, info, aad, plaintext);
+    }
+
+    @Override
+    public byte[] hpkeOpen(HpkeKeyPair recipient, byte[] kemOutput, byte[] info, byte[] aad, byte[] ciphertext) {
+        return hpke.open(recipient, kemOutput, info, aad, ciphertext);
+    }
+
+    @Override
+    public HpkeKeyPair deriveHpkeKeyPair(byte[] ikm) {
+        return hpke.derive(ikm);
+    }
+
+    @Override
+    public HpkeKeyPair generateHpkeKeyPair() {
+        return hpke.generate();
+    }
+
+    @Override
+    public HpkePublicKey hpkePublicKey(HpkePrivateKey privateKey) {
+        return hpke.publicKeyOf(privateKey);
+    }
+
+    @Override
+    public SignatureKeyPair generateSignatureKeyPair() {
+        SignaturePrivateKey priv = new SignaturePrivateKey(signature.generatePrivate(random));
+        return new SignatureKeyPair(priv, signature.publicKey(priv));
+    }
+
+    @Override
+    public SignaturePublicKey signaturePublicKey(SignaturePrivateKey privateKey) {
+        return signature.publicKey(privateKey);
+    }
+
+    @Override
+    public byte[] sign(SignaturePrivateKey privateKey, byte[] message) {
+        return signature.sign(privateKey, message);
+    }
+
+    @Override
+    public boolean verify(SignaturePublicKey publicKey, byte[] message, byte[] signatureBytes) {
+        return signature.verify(publicKey, message, signatureBytes);
+    }
+
+    @Override
+    public byte[] randomBytes(int n) {
+        byte[] out = new byte[n];
+        random.nextBytes(out);
+        return out;
+    }
+
+    @Override
+    public String toString() {
+        return id.name();
+    }
+}

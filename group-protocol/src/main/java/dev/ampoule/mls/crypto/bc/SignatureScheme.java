@@ -1,0 +1,217 @@
+package dev.ampoule.mls.crypto.bc;
+
+import dev.ampoule.mls.crypto.CryptoRule;
+import dev.ampoule.mls.crypto.SignaturePrivateKey;
+import dev.ampoule.mls.crypto.SignaturePublicKey;
+import dev.ampoule.mls.error.ValidationException;
+import java.math.BigInteger;
+import java.security.SecureRandom;
+import org.bouncycastle.asn1.x9.X9ECParameters;
+import org.bouncycastle.crypto.digests.SHA256Digest;
+import org.bouncycastle.crypto.digests.SHA384Digest;
+import org.bouncycastle.crypto.digests.SHA512Digest;
+import org.bouncycastle.crypto.ec.CustomNamedCurves;
+import org.bouncycastle.crypto.Digest;
+import org.bouncycastle.crypto.params.ECDomainParameters;
+import org.bouncycastle.crypto.params.ECPrivateKeyParameters;
+import org.bouncycastle.crypto.params.ECPublicKeyParameters;
+import org.bouncycastle.crypto.params.Ed25519PrivateKeyParameters;
+import org.bouncycastle.crypto.params.Ed25519PublicKeyParameters;
+import org.bouncycastle.crypto.params.Ed448PrivateKeyParameters;
+import org.bouncycastle.crypto.params.Ed448PublicKeyParameters;
+import org.bouncycastle.crypto.signers.ECDSASigner;
+import org.bouncycastle.crypto.signers.Ed25519Signer;
+import org.bouncycastle.crypto.signers.Ed448Signer;
+import org.bouncycastle.crypto.signers.HMacDSAKCalculator;
+import org.bouncycastle.crypto.signers.StandardDSAEncoding;
+import org.bouncycastle.math.ec.ECPoint;
+
+/**
+ * The signature schemes of the MLS suites (RFC 9420 §5.1.2), on Bouncy Castle's lightweight API:
+ * Ed25519 and Ed448 (RFC 8032, pure, empty context) and ECDSA over P-256, P-384, P-521 with
+ * deterministic nonces (RFC 6979) and DER-encoded signatures.
+ */
+sealed interface SignatureScheme {
+
+    byte[] generatePrivate(SecureRandom random);
+
+    SignaturePublicKey publicKey(SignaturePrivateKey privateKey);
+
+    byte[] sign(SignaturePrivateKey privateKey, byte[] message);
+
+    boolean verify(SignaturePublicKey publicKey, byte[] message, byte[] signature);
+
+    /** Ed25519 (RFC 8032 §5.1). */
+    record Ed25519() implements SignatureScheme {
+        @Override
+        public byte[] generatePrivate(SecureRandom random) {
+            byte[] seed = new byte[Ed25519PrivateKeyParameters.KEY_SIZE];
+            random.nextBytes(seed);
+            return seed;
+        }
+
+        private static Ed25519PrivateKeyParameters priv(SignaturePrivateKey key) {
+            byte[] seed = key.reveal();
+            if (seed.length != Ed25519PrivateKeyParameters.KEY_SIZE) {
+                throw new ValidationException(CryptoRule.INVALID_SIGNATURE_KEY, "Ed25519 private key length");
+            }
+            return new Ed25519PrivateKeyParameters(seed, 0);
+        }
+
+        @Override
+        public SignaturePublicKey publicKey(SignaturePrivateKey key) {
+            return new SignaturePublicKey(priv(key).generatePublicKey().getEncoded());
+        }
+
+        @Override
+        public byte[] sign(SignaturePrivateKey key, byte[] message) {
+            Ed25519Signer signer = new Ed25519Signer();
+            signer.init(true, priv(key));
+            signer.update(message, 0, message.length);
+            return signer.generateSignature();
+        }
+
+        @Override
+        public boolean verify(SignaturePublicKey key, byte[] message, byte[] signature) {
+            byte[] pk = key.bytes();
+            if (pk.length != Ed25519PublicKeyParameters.KEY_SIZE || signature.length != 64) {
+                return false;
+            }
+            try {
+                Ed25519Signer signer = new Ed25519Signer();
+                signer.init(false, new Ed25519PublicKeyParameters(pk, 0));
+                signer.update(message, 0, message.length);
+                return signer.verifySignature(signature);
+            } catch (RuntimeException invalidPoint) {
+                return false;
+            }
+        }
+    }
+
+    /** Ed448 (RFC 8032 §5.2) with an empty context. */
+    record Ed448() implements SignatureScheme {
+        private static final byte[] NO_CONTEXT = new byte[0];
+
+        @Override
+        public byte[] generatePrivate(SecureRandom random) {
+            byte[] seed = new byte[Ed448PrivateKeyParameters.KEY_SIZE];
+            random.nextBytes(seed);
+            return seed;
+        }
+
+        private static Ed448PrivateKeyParameters priv(SignaturePrivateKey key) {
+            byte[] seed = key.reveal();
+            if (seed.length != Ed448PrivateKeyParameters.KEY_SIZE) {
+                throw new ValidationException(CryptoRule.INVALID_SIGNATURE_KEY, "Ed448 private key length");
+            }
+            return new Ed448PrivateKeyParameters(seed, 0);
+        }
+
+        @Override
+        public SignaturePublicKey publicKey(SignaturePrivateKey key) {
+            return new SignaturePublicKey(priv(key).generatePublicKey().getEncoded());
+        }
+
+        @Override
+        public byte[] sign(SignaturePrivateKey key, byte[] message) {
+            Ed448Signer signer = new Ed448Signer(NO_CONTEXT);
+            signer.init(true, priv(key));
+            signer.update(message, 0, message.length);
+            return signer.generateSignature();
+        }
+
+        @Override
+        public boolean verify(SignaturePublicKey key, byte[] message, byte[] signature) {
+            byte[] pk = key.bytes();
+            if (pk.length != Ed448PublicKeyParameters.KEY_SIZE || signature.length != 114) {
+                return false;
+            }
+            try {
+                Ed448Signer signer = new Ed448Signer(NO_CONTEXT);
+                signer.init(false, new Ed448PublicKeyParameters(pk, 0));
+                signer.update(message, 0, message.length);
+                return signer.verifySignature(signature);
+            } catch (RuntimeException invalidPoint) {
+                return false;
+            }
+        }
+    }
+
+    /** ECDSA with the curve's matching SHA-2 hash; public keys are uncompressed SEC1 points. */
+    record Ecdsa(ECDomainParameters domain, int hashBits) implements SignatureScheme {
+
+        static Ecdsa of(String curveName, int hashBits) {
+            X9ECParameters p = CustomNamedCurves.getByName(curveName);
+            return new Ecdsa(new ECDomainParameters(p.getCurve(), p.getG(), p.getN(), p.getH(), p.getSeed()), hashBits);
+        }
+
+        private Digest digest() {
+            return switch (hashBits) {
+                case 256 -> new SHA256Digest();
+                case 384 -> new SHA384Digest();
+                default -> new SHA512Digest();
+            };
+        }
+
+        private byte[] digestOf(byte[] message) {
+            Digest d = digest();
+            d.update(message, 0, message.length);
+            byte[] out = new byte[d.getDigestSize()];
+            d.doFinal(out, 0);
+            return out;
+        }
+
+        private ECPrivateKeyParameters priv(ECDomainParameters domain, SignaturePrivateKey key) {
+            BigInteger d = new BigInteger(1, key.reveal());
+            if (d.signum() == 0 || d.compareTo(domain.getN()) >= 0) {
+                throw new ValidationException(CryptoRule.INVALID_SIGNATURE_KEY, "ECDSA scalar out of range");
+            }
+            return new ECPrivateKeyParameters(d, domain);
+        }
+
+        @Override
+        public byte[] generatePrivate(SecureRandom random) {
+            int size = (domain.getN().bitLength() + 7) / 8;
+            BigInteger d;
+            do {
+                d = new BigInteger(domain.getN().bitLength(), random);
+            } while (d.signum() == 0 || d.compareTo(domain.getN()) >= 0);
+            return org.bouncycastle.util.BigIntegers.asUnsignedByteArray(size, d);
+        }
+
+        @Override
+        public SignaturePublicKey publicKey(SignaturePrivateKey key) {
+            ECPoint q = domain.getG().multiply(priv(domain, key).getD()).normalize();
+            return new SignaturePublicKey(q.getEncoded(false));
+        }
+
+        @Override
+        public byte[] sign(SignaturePrivateKey key, byte[] message) {
+            ECDSASigner signer = new ECDSASigner(new HMacDSAKCalculator(digest()));
+            signer.init(true, priv(domain, key));
+            BigInteger[] rs = signer.generateSignature(digestOf(message));
+            try {
+                return StandardDSAEncoding.INSTANCE.encode(domain.getN(), rs[0], rs[1]);
+            } catch (java.io.IOException e) {
+                throw new dev.ampoule.mls.error.InternalException("DER encoding of a signature failed", e);
+            }
+        }
+
+        @Override
+        public boolean verify(SignaturePublicKey key, byte[] message, byte[] signature) {
+            try {
+                byte[] pk = key.bytes();
+                if (pk.length == 0 || pk[0] != 0x04) {
+                    return false;
+                }
+                ECPoint q = domain.getCurve().decodePoint(pk);
+                BigInteger[] rs = StandardDSAEncoding.INSTANCE.decode(domain.getN(), signature);
+                ECDSASigner signer = new ECDSASigner();
+                signer.init(false, new ECPublicKeyParameters(q, domain));
+                return signer.verifySignature(digestOf(message), rs[0], rs[1]);
+            } catch (RuntimeException | java.io.IOException malformed) {
+                return false;
+            }
+        }
+    }
+}
