@@ -35,9 +35,15 @@ final class HashRatchet {
 
     /** Takes ownership of {@code secret}, the ratchet's generation-0 secret. */
     HashRatchet(CipherSuite suite, RatchetWindow window, byte[] secret) {
+        this(suite, window, secret, 0);
+    }
+
+    /** Takes ownership of {@code secret}, the secret of {@code generation} (tests start late with it). */
+    HashRatchet(CipherSuite suite, RatchetWindow window, byte[] secret, long generation) {
         this.suite = suite;
         this.window = window;
         this.secret = secret;
+        this.next = generation;
     }
 
     /** The next generation never handed out. */
@@ -73,7 +79,7 @@ final class HashRatchet {
         if (generation < next) {
             RatchetKey key = retained.get(generation);
             if (key == null) {
-                boolean tooOld = generation < next - window.outOfOrderTolerance();
+                boolean tooOld = generation < oldestKept();
                 throw new ValidationException(
                         tooOld ? ScheduleRule.GENERATION_TOO_OLD : ScheduleRule.GENERATION_CONSUMED,
                         "generation " + generation);
@@ -91,7 +97,7 @@ final class HashRatchet {
                     "generation " + generation + ", next " + next);
         }
         // Derive on copies; the state changes only once `use` has succeeded.
-        long keepFrom = generation + 1 - window.outOfOrderTolerance();
+        long keepFrom = generation - window.outOfOrderTolerance();
         List<RatchetKey> skipped = new ArrayList<>();
         byte[] s = secret.clone();
         RatchetKey target = null;
@@ -130,10 +136,17 @@ final class HashRatchet {
         }
     }
 
+    /**
+     * The oldest generation whose key may still be retained: {@code outOfOrderTolerance}
+     * generations behind the newest one handed out ({@code next - 1}).
+     */
+    private long oldestKept() {
+        return next - 1 - window.outOfOrderTolerance();
+    }
+
     /** Deletes retained keys that fell out of the window. */
     private void evict() {
-        long keepFrom = next - window.outOfOrderTolerance();
-        Iterator<Map.Entry<Long, RatchetKey>> it = retained.headMap(keepFrom).entrySet().iterator();
+        Iterator<Map.Entry<Long, RatchetKey>> it = retained.headMap(oldestKept()).entrySet().iterator();
         while (it.hasNext()) {
             it.next().getValue().close();
             it.remove();

@@ -5,10 +5,10 @@ import dev.ampoule.mls.error.InternalException;
 /**
  * How far a receiving hash ratchet accommodates reordered messages (RFC 9420 §15.3, §9.2).
  *
- * <p>After the ratchet has handed out generation {@code g}, the keys of skipped generations in
- * {@code [g + 1 - outOfOrderTolerance, g]} that were not yet used are kept, so at most
- * {@code outOfOrderTolerance} skipped keys are retained per ratchet; anything older is deleted and
- * refused. A generation more than {@code maxForwardDistance} beyond the next unused one is refused
+ * <p>When the newest generation a ratchet has handed out is {@code g}, the unused keys of the
+ * generations in {@code [g - outOfOrderTolerance, g)} are kept for late messages, so at most
+ * {@code outOfOrderTolerance} skipped keys are retained per ratchet; older keys are deleted and
+ * their generations refused. A generation more than {@code maxForwardDistance} beyond the next unused one is refused
  * without any derivation, so a malicious {@code generation = 0xffffffff} cannot make a member
  * compute billions of keys.
  *
@@ -18,7 +18,7 @@ import dev.ampoule.mls.error.InternalException;
  */
 public record RatchetWindow(int outOfOrderTolerance, int maxForwardDistance) {
 
-    /** Keeps the keys of up to 32 skipped generations, moves at most 1,000 generations ahead. */
+    /** Accepts messages up to 32 generations late, moves at most 1,000 generations ahead. */
     public static final RatchetWindow DEFAULT = new RatchetWindow(32, 1_000);
 
     public RatchetWindow {

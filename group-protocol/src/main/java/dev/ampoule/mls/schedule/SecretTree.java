@@ -40,7 +40,10 @@ import javax.security.auth.Destroyable;
  */
 public final class SecretTree implements Destroyable, AutoCloseable {
 
-    /** Uses a ratchet key that is lent for the duration of the call only. */
+    /**
+     * Uses a ratchet key that is lent for the duration of the call only. It runs while the tree is
+     * locked and must not call back into the tree.
+     */
     @FunctionalInterface
     public interface KeyUse<T> {
         /**
