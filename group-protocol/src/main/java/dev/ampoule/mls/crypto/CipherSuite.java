@@ -51,6 +51,16 @@ public interface CipherSuite {
     /** {@code OpenBase(enc, skR, info, aad, ct)}. */
     byte[] hpkeOpen(HpkeKeyPair recipient, byte[] kemOutput, byte[] info, byte[] aad, byte[] ciphertext);
 
+    /**
+     * {@code SetupBaseS(pkR, info)} then {@code context.export(exporterContext, length)}: what an
+     * external joiner does to obtain its {@code init_secret} (RFC 9420 §8.3).
+     */
+    HpkeExport hpkeExportSend(HpkePublicKey publicKey, byte[] info, byte[] exporterContext, int length);
+
+    /** {@code SetupBaseR(enc, skR, info)} then {@code context.export(exporterContext, length)}. */
+    Secret hpkeExportReceive(HpkeKeyPair recipient, byte[] kemOutput, byte[] info, byte[] exporterContext,
+            int length);
+
     /** {@code DeriveKeyPair(ikm)} of the suite's KEM. */
     HpkeKeyPair deriveHpkeKeyPair(byte[] ikm);
 

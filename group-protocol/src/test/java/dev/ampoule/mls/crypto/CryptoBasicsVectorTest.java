@@ -124,6 +124,11 @@ class CryptoBasicsVectorTest {
         assertTrue(suite.verify(sk.publicKey(), ikm, sig));
         assertFalse(suite.verify(sk.publicKey(), ikm, new byte[3]), "malformed signature is simply invalid");
         assertFalse(suite.verify(new SignaturePublicKey(new byte[7]), ikm, sig), "malformed key is invalid");
+        HpkeExport sent = suite.hpkeExportSend(a.publicKey(), new byte[0], ikm, suite.hashLength());
+        Secret received = suite.hpkeExportReceive(a, sent.kemOutput(), new byte[0], ikm, suite.hashLength());
+        assertTrue(received.sameValue(sent.exported()), "HPKE export agrees on both sides");
+        assertFalse(suite.hpkeExportReceive(a, sent.kemOutput(), new byte[0], new byte[1], suite.hashLength())
+                .sameValue(sent.exported()), "other exporter context, other secret");
         var bad = assertThrows(ValidationException.class,
                 () -> suite.hpkeSeal(new HpkePublicKey(new byte[3]), new byte[0], new byte[0], new byte[1]));
         assertEquals(CryptoRule.INVALID_HPKE_PUBLIC_KEY, bad.rule());

@@ -3,9 +3,11 @@ package dev.ampoule.mls.crypto.bc;
 import dev.ampoule.mls.crypto.CipherSuite;
 import dev.ampoule.mls.crypto.CipherSuiteId;
 import dev.ampoule.mls.crypto.HpkeCiphertext;
+import dev.ampoule.mls.crypto.HpkeExport;
 import dev.ampoule.mls.crypto.HpkeKeyPair;
 import dev.ampoule.mls.crypto.HpkePrivateKey;
 import dev.ampoule.mls.crypto.HpkePublicKey;
+import dev.ampoule.mls.crypto.Secret;
 import dev.ampoule.mls.crypto.SignatureKeyPair;
 import dev.ampoule.mls.crypto.SignaturePrivateKey;
 import dev.ampoule.mls.crypto.SignaturePublicKey;
@@ -90,6 +92,17 @@ final class BcCipherSuite implements CipherSuite {
     @Override
     public byte[] hpkeOpen(HpkeKeyPair recipient, byte[] kemOutput, byte[] info, byte[] aad, byte[] ciphertext) {
         return hpke.open(recipient, kemOutput, info, aad, ciphertext);
+    }
+
+    @Override
+    public HpkeExport hpkeExportSend(HpkePublicKey publicKey, byte[] info, byte[] exporterContext, int length) {
+        return hpke.exportSend(publicKey, info, exporterContext, length);
+    }
+
+    @Override
+    public Secret hpkeExportReceive(HpkeKeyPair recipient, byte[] kemOutput, byte[] info, byte[] exporterContext,
+            int length) {
+        return hpke.exportReceive(recipient, kemOutput, info, exporterContext, length);
     }
 
     @Override

@@ -2,9 +2,11 @@ package dev.ampoule.mls.crypto.bc;
 
 import dev.ampoule.mls.crypto.CryptoRule;
 import dev.ampoule.mls.crypto.HpkeCiphertext;
+import dev.ampoule.mls.crypto.HpkeExport;
 import dev.ampoule.mls.crypto.HpkeKeyPair;
 import dev.ampoule.mls.crypto.HpkePrivateKey;
 import dev.ampoule.mls.crypto.HpkePublicKey;
+import dev.ampoule.mls.crypto.Secret;
 import dev.ampoule.mls.error.ValidationException;
 import org.bouncycastle.crypto.AsymmetricCipherKeyPair;
 import org.bouncycastle.crypto.InvalidCipherTextException;
@@ -56,6 +58,25 @@ final class BcHpke {
             return hpke.get().open(kemOutput, kp, info, aad, ciphertext, null, null, null);
         } catch (InvalidCipherTextException | RuntimeException e) {
             throw new ValidationException(CryptoRule.HPKE_OPEN_FAILED);
+        }
+    }
+
+    HpkeExport exportSend(HpkePublicKey key, byte[] info, byte[] exporterContext, int length) {
+        AsymmetricKeyParameter pk = publicParam(key);
+        try {
+            byte[][] encAndSecret = hpke.get().sendExport(pk, info, exporterContext, length, null, null, null);
+            return new HpkeExport(encAndSecret[0], new Secret(encAndSecret[1]));
+        } catch (RuntimeException e) {
+            throw new ValidationException(CryptoRule.INVALID_HPKE_PUBLIC_KEY);
+        }
+    }
+
+    Secret exportReceive(HpkeKeyPair key, byte[] kemOutput, byte[] info, byte[] exporterContext, int length) {
+        AsymmetricCipherKeyPair kp = keyPair(key);
+        try {
+            return new Secret(hpke.get().receiveExport(kemOutput, kp, info, exporterContext, length, null, null, null));
+        } catch (RuntimeException e) {
+            throw new ValidationException(CryptoRule.HPKE_OPEN_FAILED, "invalid kem_output");
         }
     }
 
