@@ -55,7 +55,7 @@ public final class GroupConfig {
     private final AuthenticationService authenticationService;
     private final Clock clock;
     private final boolean verifyLifetimes;
-    private final Duration maxLeafLifetime;
+    private final Optional<Duration> maxLeafLifetime;
     private final Capabilities capabilities;
     private final Duration leafLifetime;
     private final Optional<RequiredCapabilities> requiredCapabilities;
@@ -135,7 +135,8 @@ public final class GroupConfig {
         return verifyLifetimes;
     }
 
-    public Duration maxLeafLifetime() {
+    /** The longest total lifetime accepted for a KeyPackage leaf; empty for no limit. */
+    public Optional<Duration> maxLeafLifetime() {
         return maxLeafLifetime;
     }
 
@@ -184,7 +185,7 @@ public final class GroupConfig {
         private AuthenticationService authenticationService;
         private Clock clock = Clock.systemUTC();
         private boolean verifyLifetimes = true;
-        private Duration maxLeafLifetime = Duration.ofDays(365);
+        private Optional<Duration> maxLeafLifetime = Optional.of(Duration.ofDays(365));
         private Capabilities capabilities = DEFAULT_CAPABILITIES;
         private Duration leafLifetime = Duration.ofDays(90);
         private Optional<RequiredCapabilities> requiredCapabilities = Optional.empty();
@@ -238,7 +239,13 @@ public final class GroupConfig {
         }
 
         public Builder maxLeafLifetime(Duration max) {
-            this.maxLeafLifetime = Objects.requireNonNull(max);
+            this.maxLeafLifetime = Optional.of(max);
+            return this;
+        }
+
+        /** Accept leaves of any total lifetime (the current time must still lie within it). */
+        public Builder unlimitedLeafLifetime() {
+            this.maxLeafLifetime = Optional.empty();
             return this;
         }
 

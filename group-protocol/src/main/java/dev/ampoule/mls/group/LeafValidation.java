@@ -152,7 +152,8 @@ final class LeafValidation {
             throw new ValidationException(GroupRule.LEAF_LIFETIME);
         }
         long total = lifetime.notAfter() - lifetime.notBefore();
-        if (Long.compareUnsigned(total, config.maxLeafLifetime().toSeconds()) > 0) {
+        if (config.maxLeafLifetime().isPresent()
+                && Long.compareUnsigned(total, config.maxLeafLifetime().get().toSeconds()) > 0) {
             throw new ValidationException(GroupRule.LEAF_LIFETIME_TOO_LONG);
         }
     }
