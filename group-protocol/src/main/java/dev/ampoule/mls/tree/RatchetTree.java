@@ -52,6 +52,8 @@ public final class RatchetTree implements TlsEncodable {
     private KeyIndex<SignaturePublicKey> signatureKeys;
     /** Identifies the content: equal stamps mean equal trees; every change draws a fresh one. */
     private long stamp;
+    /** Number of node hashes this instance computed (for tests of the cache). */
+    private long hashComputations;
 
     private RatchetTree(CipherSuite suite, int leafCount, Node[] nodes) {
         this.suite = suite;
@@ -548,6 +550,7 @@ public final class RatchetTree implements TlsEncodable {
      * inside {@code TreeHashInput} with node_type leaf.
      */
     byte[] leafTreeHash(int leafIndex, LeafNode leaf) {
+        hashComputations++;
         TlsWriter w = new TlsWriter(leaf == null ? 8 : 512);
         w.u8(Node.LEAF).u32(leafIndex);
         writeOptional(w, leaf);
@@ -562,6 +565,7 @@ public final class RatchetTree implements TlsEncodable {
      * inside {@code TreeHashInput} with node_type parent.
      */
     byte[] parentTreeHash(ParentNode parent, byte[] left, byte[] right) {
+        hashComputations++;
         TlsWriter w = new TlsWriter(256);
         w.u8(Node.PARENT);
         writeOptional(w, parent);
@@ -759,6 +763,10 @@ public final class RatchetTree implements TlsEncodable {
      */
     public void verifyLeafSignatures(byte[] groupId) {
         TreeValidation.verifyLeafSignatures(suite, nodes, groupId);
+    }
+
+    long hashComputations() {
+        return hashComputations;
     }
 
     @Override
