@@ -327,11 +327,15 @@ public final class RatchetTree implements TlsEncodable {
     }
 
     private void requireMember(int leafIndex) {
-        if (leafIndex < 0 || leafIndex >= leafCount) {
-            throw new ValidationException(TreeRule.LEAF_OUT_OF_RANGE, "leaf " + leafIndex);
-        }
+        requireInRange(leafIndex);
         if (nodes[TreeMath.leafToNode(leafIndex)] == null) {
             throw new ValidationException(TreeRule.LEAF_BLANK, "leaf " + leafIndex);
+        }
+    }
+
+    private void requireInRange(int leafIndex) {
+        if (leafIndex < 0 || leafIndex >= leafCount) {
+            throw new ValidationException(TreeRule.LEAF_OUT_OF_RANGE, "leaf " + leafIndex);
         }
     }
 
@@ -503,6 +507,7 @@ public final class RatchetTree implements TlsEncodable {
      * copath child has a non-empty resolution, from the leaf upwards.
      */
     public List<PathNode> filteredDirectPath(int leafIndex) {
+        requireInRange(leafIndex);
         int x = TreeMath.leafToNode(leafIndex);
         int r = root();
         List<PathNode> out = new ArrayList<>(TreeMath.level(r));
@@ -677,9 +682,7 @@ public final class RatchetTree implements TlsEncodable {
      * changed; the new tree hash is computed from the cached copath hashes in O(log N).
      */
     public PreparedPath preparePath(int leafIndex, LeafNode leaf, List<PathNode> path, List<ParentNode> parents) {
-        if (leafIndex < 0 || leafIndex >= leafCount) {
-            throw new ValidationException(TreeRule.LEAF_OUT_OF_RANGE, "leaf " + leafIndex);
-        }
+        requireInRange(leafIndex);
         if (path.size() != parents.size()) {
             throw new InternalException("one parent node per path node");
         }

@@ -302,6 +302,8 @@ class TreeKemTest {
                 new byte[] {9}, Set.of()));
         assertRule(TreeKemRule.LEAF_SIGNATURE_INVALID, () -> TreeKem.verifyPath(SUITE, s.receiver.tree, 1, s.path(),
                 GROUP_ID, Set.of()));
+        assertRule(dev.ampoule.mls.tree.TreeRule.LEAF_OUT_OF_RANGE, () -> TreeKem.verifyPath(SUITE, s.receiver.tree, 4,
+                s.path(), GROUP_ID, Set.of()));
     }
 
     @Test
