@@ -110,7 +110,7 @@ public record PublicMessage(FramedContent content, FramedContentAuthData auth, O
     }
 
     /**
-     * Decodes this message into its AuthenticatedContent after every check of RFC 9420 §6.2 that
+     * Turns this message into its verified AuthenticatedContent after every check of RFC 9420 §6.2 that
      * needs no group state beyond the epoch's: not application content, the group id and epoch of
      * {@code context}, the sender type allowed for the content, the membership tag (member senders)
      * and the signature. The confirmation tag of a commit is checked later, with the key schedule
@@ -119,7 +119,7 @@ public record PublicMessage(FramedContent content, FramedContentAuthData auth, O
      * @param membershipKey this epoch's membership key; used only for a member sender
      * @throws ValidationException with a {@link FramingRule}
      */
-    public AuthenticatedContent unprotect(CipherSuite suite, GroupContext context, MembershipKey membershipKey,
+    public VerifiedContent unprotect(CipherSuite suite, GroupContext context, MembershipKey membershipKey,
             SignerKeys signers) {
         if (content.contentType() == ContentType.APPLICATION) {
             throw new ValidationException(FramingRule.APPLICATION_NOT_PRIVATE);
@@ -139,7 +139,7 @@ public record PublicMessage(FramedContent content, FramedContentAuthData auth, O
         }
         AuthenticatedContent ac = authenticatedContent();
         ac.checkSignature(suite, signers, context);
-        return ac;
+        return new VerifiedContent(ac);
     }
 
     /** AuthenticatedContentTBM: FramedContentTBS (public_message) followed by the auth data. */
