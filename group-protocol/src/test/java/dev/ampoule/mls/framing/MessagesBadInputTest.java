@@ -26,9 +26,11 @@ import org.junit.jupiter.params.provider.MethodSource;
  * bit-flipped encodings. Each must either fail with {@link DecodeException} or, when still
  * well-formed, re-encode to exactly the bytes given. Any other exception fails.
  *
- * <p>Small structs get every prefix length and every bit flipped; large ones a dense deterministic
- * sample: every prefix and bit of the first {@value #HEAD} and last {@value #TAIL} bytes (where
- * the headers and length prefixes are) and evenly spaced positions in between.
+ * <p>Structs up to {@value #SMALL} bytes get every prefix length and every bit flipped; larger ones
+ * a dense deterministic sample: every prefix and bit of the first {@value #HEAD} and last
+ * {@value #TAIL} bytes (where the headers and length prefixes are), and about {@value #SPREAD}
+ * evenly spaced positions in between (a truncation there, and one bit flipped per byte, the bit
+ * rotating with the position).
  */
 class MessagesBadInputTest {
 
