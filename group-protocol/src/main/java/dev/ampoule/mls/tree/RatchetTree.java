@@ -98,10 +98,10 @@ public final class RatchetTree implements TlsEncodable {
      * the next complete width.
      *
      * @throws DecodeException for malformed bytes, an empty vector, a blank last node, an even
-     *     number of nodes, or a node whose type does not match its position
-     * @throws ValidationException for unmerged leaves that are unsorted or outside their parent's
-     *     subtree (the tree could not be used safely). The remaining checks of a joining member
-     *     are in {@link #verifyIntegrity(byte[])}.
+     *     number of nodes, a node whose type does not match its position, or unmerged leaves that
+     *     are unsorted or outside their parent's subtree (the tree could not be used safely; a
+     *     decoder fails only with DecodeException). The remaining checks of a joining member are
+     *     in {@link #verifyIntegrity(byte[])}.
      */
     public static RatchetTree decode(CipherSuite suite, byte[] extensionData) {
         return TlsReader.decodeExactly(extensionData, r -> decode(suite, r));
@@ -144,11 +144,11 @@ public final class RatchetTree implements TlsEncodable {
         long previous = -1;
         for (int leaf : p.unmergedLeaves()) {
             if (leaf <= previous) {
-                throw new ValidationException(TreeRule.UNMERGED_LEAVES_NOT_SORTED, "node " + x);
+                throw new DecodeException(TreeRule.UNMERGED_LEAVES_NOT_SORTED.description() + " at node " + x);
             }
             previous = leaf;
             if (leaf > Integer.MAX_VALUE / 2 || !TreeMath.inSubtree(TreeMath.leafToNode(leaf), x)) {
-                throw new ValidationException(TreeRule.UNMERGED_LEAF_OUTSIDE_SUBTREE, "node " + x);
+                throw new DecodeException(TreeRule.UNMERGED_LEAF_OUTSIDE_SUBTREE.description() + " at node " + x);
             }
         }
     }

@@ -376,21 +376,22 @@ class RatchetTreeTest {
 
     @Test
     void decodeRejectsUnmergedLeavesThatCannotBelong() {
+        // A decoder fails only with DecodeException: such a tree is malformed input.
         LeafNode a = CLIENTS.get(0).leaf();
         LeafNode b = CLIENTS.get(1).leaf();
         LeafNode c = CLIENTS.get(2).leaf();
-        var outside = assertThrows(ValidationException.class, () -> RatchetTree.decode(SUITE,
+        var outside = assertThrows(DecodeException.class, () -> RatchetTree.decode(SUITE,
                 encodeNodes(Arrays.asList(a, parent(List.of(2)), b, null, c))));
-        assertEquals(TreeRule.UNMERGED_LEAF_OUTSIDE_SUBTREE, outside.rule());
-        var huge = assertThrows(ValidationException.class, () -> RatchetTree.decode(SUITE,
+        assertTrue(outside.getMessage().contains(TreeRule.UNMERGED_LEAF_OUTSIDE_SUBTREE.description()));
+        var huge = assertThrows(DecodeException.class, () -> RatchetTree.decode(SUITE,
                 encodeNodes(Arrays.asList(a, null, b, parent(List.of(Integer.MAX_VALUE)), c))));
-        assertEquals(TreeRule.UNMERGED_LEAF_OUTSIDE_SUBTREE, huge.rule());
-        var unsorted = assertThrows(ValidationException.class, () -> RatchetTree.decode(SUITE,
+        assertTrue(huge.getMessage().contains(TreeRule.UNMERGED_LEAF_OUTSIDE_SUBTREE.description()));
+        var unsorted = assertThrows(DecodeException.class, () -> RatchetTree.decode(SUITE,
                 encodeNodes(Arrays.asList(a, null, b, parent(List.of(2, 1)), c))));
-        assertEquals(TreeRule.UNMERGED_LEAVES_NOT_SORTED, unsorted.rule());
-        var repeated = assertThrows(ValidationException.class, () -> RatchetTree.decode(SUITE,
+        assertTrue(unsorted.getMessage().contains(TreeRule.UNMERGED_LEAVES_NOT_SORTED.description()));
+        var repeated = assertThrows(DecodeException.class, () -> RatchetTree.decode(SUITE,
                 encodeNodes(Arrays.asList(a, null, b, parent(List.of(1, 1)), c))));
-        assertEquals(TreeRule.UNMERGED_LEAVES_NOT_SORTED, repeated.rule());
+        assertTrue(repeated.getMessage().contains(TreeRule.UNMERGED_LEAVES_NOT_SORTED.description()));
     }
 
     // ---- integrity -------------------------------------------------------------------------
