@@ -414,6 +414,33 @@ class X509CredentialValidatorTest {
                 () -> validate(p.validator(), credentialOfDer(ber, encoded(p.inter().cert())), p));
     }
 
+    @ParameterizedTest
+    @EnumSource(value = CipherSuiteId.class, names = {"MLS_128_DHKEMX25519_AES128GCM_SHA256_Ed25519",
+            "MLS_128_DHKEMP256_AES128GCM_SHA256_P256"})
+    void mutatedCertificatesAreRejectedWithValidationExceptionsOnly(CipherSuiteId suite) {
+        Pki p = pki(suite);
+        X509CredentialValidator v = p.validator();
+        byte[] leaf = encoded(p.leaf());
+        byte[] inter = encoded(p.inter().cert());
+        java.util.Random random = new java.util.Random(9420);
+        for (int round = 0; round < 400; round++) {
+            byte[] l = leaf.clone();
+            byte[] m = inter.clone();
+            byte[] target = round % 2 == 0 ? l : m;
+            int flips = 1 + random.nextInt(3);
+            for (int f = 0; f < flips; f++) {
+                target[random.nextInt(target.length)] ^= (byte) (1 << random.nextInt(8));
+            }
+            if (Arrays.equals(l, leaf) && Arrays.equals(m, inter)) {
+                continue; // the flips cancelled out
+            }
+            // Every bit of a certificate is either signed or checked against a signed copy.
+            ValidationException e = assertThrows(ValidationException.class,
+                    () -> validate(v, credentialOfDer(l, m), p));
+            assertTrue(e.rule() instanceof CredentialRule, e.getMessage());
+        }
+    }
+
     @Test
     void chainOutOfOrderIsRejected() {
         Pki p = pki(P256);
