@@ -73,7 +73,7 @@ public record PrivateMessage(byte[] groupId, long epoch, ContentType contentType
     }
 
     /**
-     * Decrypts this message into its AuthenticatedContent after every check of RFC 9420 §6.3 that
+     * Decrypts this message into its verified AuthenticatedContent after every check of RFC 9420 §6.3 that
      * needs no group state beyond the epoch's: the group id and epoch of {@code context}, the sender
      * data, the content under the ratchet key of the sender's leaf and generation (consumed only
      * when it opens the content), the zero padding, and the signature with the key that
@@ -86,14 +86,14 @@ public record PrivateMessage(byte[] groupId, long epoch, ContentType contentType
      *     {@link dev.ampoule.mls.crypto.CryptoRule#AEAD_OPEN_FAILED}
      * @throws dev.ampoule.mls.error.DecodeException when a decrypted plaintext is malformed
      */
-    public AuthenticatedContent unprotect(CipherSuite suite, GroupContext context, SenderDataSecret senderDataSecret,
+    public VerifiedContent unprotect(CipherSuite suite, GroupContext context, SenderDataSecret senderDataSecret,
             SecretTree secretTree, SignerKeys signers) {
         checkGroupAndEpoch(context);
         SenderData senderData = decryptSenderData(suite, senderDataSecret);
         AuthenticatedContent content = secretTree.open(senderData.leafIndex(), ratchetType(contentType),
                 senderData.generation(), key -> decryptContent(suite, senderData, key.key(), key.nonce()));
         content.checkSignature(suite, signers, context);
-        return content;
+        return new VerifiedContent(content);
     }
 
     /** The ratchet a content type uses (RFC 9420 §6.3.1). */

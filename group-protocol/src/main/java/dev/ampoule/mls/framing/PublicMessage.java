@@ -84,7 +84,8 @@ public record PublicMessage(FramedContent content, FramedContentAuthData auth, O
         if (!(content.sender() instanceof Sender.Member)) {
             return new PublicMessage(content.content(), content.auth(), Optional.empty());
         }
-        byte[] tag = suite.mac(membershipKey.reveal(), tbm(content.content(), content.auth(), context));
+        byte[] tbs = content.toBeSigned(context).toBytes();
+        byte[] tag = suite.mac(membershipKey.reveal(), tbm(tbs, content.auth()));
         return new PublicMessage(content.content(), content.auth(), Optional.of(tag));
     }
 
@@ -110,7 +111,7 @@ public record PublicMessage(FramedContent content, FramedContentAuthData auth, O
     }
 
     /**
-     * Decodes this message into its AuthenticatedContent after every check of RFC 9420 §6.2 that
+     * Turns this message into its verified AuthenticatedContent after every check of RFC 9420 §6.2 that
      * needs no group state beyond the epoch's: not application content, the group id and epoch of
      * {@code context}, the sender type allowed for the content, the membership tag (member senders)
      * and the signature. The confirmation tag of a commit is checked later, with the key schedule
@@ -119,7 +120,7 @@ public record PublicMessage(FramedContent content, FramedContentAuthData auth, O
      * @param membershipKey this epoch's membership key; used only for a member sender
      * @throws ValidationException with a {@link FramingRule}
      */
-    public AuthenticatedContent unprotect(CipherSuite suite, GroupContext context, MembershipKey membershipKey,
+    public VerifiedContent unprotect(CipherSuite suite, GroupContext context, MembershipKey membershipKey,
             SignerKeys signers) {
         if (content.contentType() == ContentType.APPLICATION) {
             throw new ValidationException(FramingRule.APPLICATION_NOT_PRIVATE);
@@ -131,21 +132,24 @@ public record PublicMessage(FramedContent content, FramedContentAuthData auth, O
             throw new ValidationException(FramingRule.WRONG_EPOCH);
         }
         AuthenticatedContent.checkSenderMayAuthor(content);
+        // FramedContentTBS is encoded once: the membership tag and the signature both cover it.
+        byte[] tbs = new FramedContentTbs(WireFormat.PUBLIC_MESSAGE, content, context).toBytes();
         if (membershipTag.isPresent()) {
-            byte[] expected = suite.mac(membershipKey.reveal(), tbm(content, auth, context));
+            byte[] expected = suite.mac(membershipKey.reveal(), tbm(tbs, auth));
             if (!MessageDigest.isEqual(expected, membershipTag.get())) {
                 throw new ValidationException(FramingRule.MEMBERSHIP_TAG);
             }
         }
-        AuthenticatedContent ac = authenticatedContent();
-        ac.checkSignature(suite, signers, context);
-        return ac;
+        if (!suite.verifyWithLabel(signers.keyFor(content), FramedContentTbs.SIGN_LABEL, tbs, auth.signature())) {
+            throw new ValidationException(FramingRule.SIGNATURE);
+        }
+        return new VerifiedContent(authenticatedContent());
     }
 
     /** AuthenticatedContentTBM: FramedContentTBS (public_message) followed by the auth data. */
-    private static byte[] tbm(FramedContent content, FramedContentAuthData auth, GroupContext context) {
-        TlsWriter w = new TlsWriter(256 + context.encodedLength());
-        new FramedContentTbs(WireFormat.PUBLIC_MESSAGE, content, context).encode(w);
+    private static byte[] tbm(byte[] framedContentTbs, FramedContentAuthData auth) {
+        TlsWriter w = new TlsWriter(framedContentTbs.length + auth.signature().length + 80);
+        w.raw(framedContentTbs);
         auth.encode(w);
         return w.toByteArray();
     }

@@ -52,6 +52,8 @@ public final class RatchetTree implements TlsEncodable {
     private KeyIndex<SignaturePublicKey> signatureKeys;
     /** Identifies the content: equal stamps mean equal trees; every change draws a fresh one. */
     private long stamp;
+    /** Number of node hashes this instance computed (for tests of the cache). */
+    private long hashComputations;
 
     private RatchetTree(CipherSuite suite, int leafCount, Node[] nodes) {
         this.suite = suite;
@@ -96,10 +98,10 @@ public final class RatchetTree implements TlsEncodable {
      * the next complete width.
      *
      * @throws DecodeException for malformed bytes, an empty vector, a blank last node, an even
-     *     number of nodes, or a node whose type does not match its position
-     * @throws ValidationException for unmerged leaves that are unsorted or outside their parent's
-     *     subtree (the tree could not be used safely). The remaining checks of a joining member
-     *     are in {@link #verifyIntegrity(byte[])}.
+     *     number of nodes, a node whose type does not match its position, or unmerged leaves that
+     *     are unsorted or outside their parent's subtree (the tree could not be used safely; a
+     *     decoder fails only with DecodeException). The remaining checks of a joining member are
+     *     in {@link #verifyIntegrity(byte[])}.
      */
     public static RatchetTree decode(CipherSuite suite, byte[] extensionData) {
         return TlsReader.decodeExactly(extensionData, r -> decode(suite, r));
@@ -142,11 +144,11 @@ public final class RatchetTree implements TlsEncodable {
         long previous = -1;
         for (int leaf : p.unmergedLeaves()) {
             if (leaf <= previous) {
-                throw new ValidationException(TreeRule.UNMERGED_LEAVES_NOT_SORTED, "node " + x);
+                throw new DecodeException(TreeRule.UNMERGED_LEAVES_NOT_SORTED.description() + " at node " + x);
             }
             previous = leaf;
             if (leaf > Integer.MAX_VALUE / 2 || !TreeMath.inSubtree(TreeMath.leafToNode(leaf), x)) {
-                throw new ValidationException(TreeRule.UNMERGED_LEAF_OUTSIDE_SUBTREE, "node " + x);
+                throw new DecodeException(TreeRule.UNMERGED_LEAF_OUTSIDE_SUBTREE.description() + " at node " + x);
             }
         }
     }
@@ -325,11 +327,15 @@ public final class RatchetTree implements TlsEncodable {
     }
 
     private void requireMember(int leafIndex) {
-        if (leafIndex < 0 || leafIndex >= leafCount) {
-            throw new ValidationException(TreeRule.LEAF_OUT_OF_RANGE, "leaf " + leafIndex);
-        }
+        requireInRange(leafIndex);
         if (nodes[TreeMath.leafToNode(leafIndex)] == null) {
             throw new ValidationException(TreeRule.LEAF_BLANK, "leaf " + leafIndex);
+        }
+    }
+
+    private void requireInRange(int leafIndex) {
+        if (leafIndex < 0 || leafIndex >= leafCount) {
+            throw new ValidationException(TreeRule.LEAF_OUT_OF_RANGE, "leaf " + leafIndex);
         }
     }
 
@@ -501,6 +507,7 @@ public final class RatchetTree implements TlsEncodable {
      * copath child has a non-empty resolution, from the leaf upwards.
      */
     public List<PathNode> filteredDirectPath(int leafIndex) {
+        requireInRange(leafIndex);
         int x = TreeMath.leafToNode(leafIndex);
         int r = root();
         List<PathNode> out = new ArrayList<>(TreeMath.level(r));
@@ -548,6 +555,7 @@ public final class RatchetTree implements TlsEncodable {
      * inside {@code TreeHashInput} with node_type leaf.
      */
     byte[] leafTreeHash(int leafIndex, LeafNode leaf) {
+        hashComputations++;
         TlsWriter w = new TlsWriter(leaf == null ? 8 : 512);
         w.u8(Node.LEAF).u32(leafIndex);
         writeOptional(w, leaf);
@@ -562,6 +570,7 @@ public final class RatchetTree implements TlsEncodable {
      * inside {@code TreeHashInput} with node_type parent.
      */
     byte[] parentTreeHash(ParentNode parent, byte[] left, byte[] right) {
+        hashComputations++;
         TlsWriter w = new TlsWriter(256);
         w.u8(Node.PARENT);
         writeOptional(w, parent);
@@ -673,9 +682,7 @@ public final class RatchetTree implements TlsEncodable {
      * changed; the new tree hash is computed from the cached copath hashes in O(log N).
      */
     public PreparedPath preparePath(int leafIndex, LeafNode leaf, List<PathNode> path, List<ParentNode> parents) {
-        if (leafIndex < 0 || leafIndex >= leafCount) {
-            throw new ValidationException(TreeRule.LEAF_OUT_OF_RANGE, "leaf " + leafIndex);
-        }
+        requireInRange(leafIndex);
         if (path.size() != parents.size()) {
             throw new InternalException("one parent node per path node");
         }
@@ -759,6 +766,10 @@ public final class RatchetTree implements TlsEncodable {
      */
     public void verifyLeafSignatures(byte[] groupId) {
         TreeValidation.verifyLeafSignatures(suite, nodes, groupId);
+    }
+
+    long hashComputations() {
+        return hashComputations;
     }
 
     @Override

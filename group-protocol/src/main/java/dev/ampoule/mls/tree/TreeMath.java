@@ -73,6 +73,9 @@ public final class TreeMath {
         if (x == root(n)) {
             throw new InternalException("the root has no parent");
         }
+        if (Integer.compareUnsigned(x, nodeWidth(n)) >= 0) {
+            throw new InternalException("node outside the tree");
+        }
         int k = level(x);
         int b = (x >>> (k + 1)) & 1;
         return (x | (1 << k)) ^ (b << (k + 1));

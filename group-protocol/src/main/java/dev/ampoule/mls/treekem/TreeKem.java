@@ -15,6 +15,7 @@ import dev.ampoule.mls.tree.PathNode;
 import dev.ampoule.mls.tree.PreparedPath;
 import dev.ampoule.mls.tree.RatchetTree;
 import dev.ampoule.mls.tree.TreeMath;
+import dev.ampoule.mls.tree.TreeRule;
 import dev.ampoule.mls.treekem.UpdatePath.UpdatePathNode;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -144,6 +145,9 @@ public final class TreeKem {
      */
     public static PreparedPath verifyPath(CipherSuite suite, RatchetTree tree, int senderLeaf, UpdatePath updatePath,
             byte[] groupId, Set<Integer> excludedLeaves) {
+        if (senderLeaf < 0 || senderLeaf >= tree.leafCount()) {
+            throw new ValidationException(TreeRule.LEAF_OUT_OF_RANGE, "sender " + senderLeaf);
+        }
         LeafNode leaf = updatePath.leafNode();
         if (!(leaf.source() instanceof LeafNodeSource.Commit commit)) {
             throw new ValidationException(TreeKemRule.LEAF_SOURCE_NOT_COMMIT);

@@ -101,6 +101,13 @@ class CryptoBasicsVectorTest {
         assertArrayEquals(pt, suite.aeadOpen(key, nonce, aad, ct));
         // encrypting again under the key and nonce just used is refused: nonce reuse is a bug
         assertThrows(InternalException.class, () -> suite.aeadSeal(key, nonce, aad, pt));
+        // opening under a key and nonce does not block a later, different seal on the same thread
+        byte[] key2 = suite.randomBytes(suite.aeadKeyLength());
+        byte[] ct2 = suite.aeadSeal(key2, nonce, aad, pt);
+        assertArrayEquals(pt, suite.aeadOpen(key2, nonce, aad, ct2));
+        assertArrayEquals(pt, suite.aeadOpen(key, nonce, aad, ct));
+        byte[] other = suite.aeadSeal(key, suite.randomBytes(suite.aeadNonceLength()), aad, pt);
+        assertEquals(ct.length, other.length);
         byte[] tampered = ct.clone();
         tampered[3] ^= 0x40;
         var err = assertThrows(ValidationException.class, () -> suite.aeadOpen(key, nonce, aad, tampered));

@@ -1,13 +1,23 @@
 package dev.ampoule.mls.framing;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import dev.ampoule.mls.codec.TlsWriter;
+import dev.ampoule.mls.crypto.CipherSuite;
+import dev.ampoule.mls.crypto.CipherSuiteId;
+import dev.ampoule.mls.crypto.bc.BcCipherSuites;
 import dev.ampoule.mls.error.DecodeException;
+import dev.ampoule.mls.tree.LeafNode;
+import dev.ampoule.mls.tree.Node;
+import dev.ampoule.mls.tree.ParentNode;
+import dev.ampoule.mls.tree.RatchetTree;
 import java.util.Arrays;
 import java.util.List;
 import java.util.function.IntConsumer;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -16,14 +26,16 @@ import org.junit.jupiter.params.provider.MethodSource;
  * bit-flipped encodings. Each must either fail with {@link DecodeException} or, when still
  * well-formed, re-encode to exactly the bytes given. Any other exception fails.
  *
- * <p>Small structs get every prefix length and every bit flipped; large ones a dense deterministic
- * sample: every prefix and bit of the first {@value #HEAD} and last {@value #TAIL} bytes (where
- * the headers and length prefixes are) and evenly spaced positions in between.
+ * <p>Structs up to {@value #SMALL} bytes get every prefix length and every bit flipped; larger ones
+ * a dense deterministic sample: every prefix and bit of the first {@value #HEAD} and last
+ * {@value #TAIL} bytes (where the headers and length prefixes are), and about {@value #SPREAD}
+ * evenly spaced positions in between (a truncation there, and one bit flipped per byte, the bit
+ * rotating with the position).
  */
 class MessagesBadInputTest {
 
     /** Structs up to this size are mutated exhaustively. */
-    static final int SMALL = 128;
+    static final int SMALL = 256;
     static final int HEAD = 48;
     static final int TAIL = 16;
     /** Evenly spaced positions sampled in the middle of a large struct. */
@@ -64,6 +76,30 @@ class MessagesBadInputTest {
             });
         }
         assertTrue(checked[0] > 1000, "mutations checked: " + checked[0]);
+    }
+
+    /**
+     * Trees that messages.json cannot produce by mutation: a parent whose unmerged_leaves are not
+     * sorted, or name a leaf outside its subtree. The tree decoder refuses them as malformed.
+     */
+    @Test
+    void ratchetTreeWithBadUnmergedLeavesIsMalformed() {
+        CipherSuite suite = BcCipherSuites.of(CipherSuiteId.MLS_128_DHKEMX25519_AES128GCM_SHA256_Ed25519);
+        LeafNode leaf = RatchetTree.decode(suite, cases().get(0).ratchetTree()).leaf(0).orElseThrow();
+        for (List<Integer> unmerged : List.of(List.of(1, 0), List.of(1, 1), List.of(2), List.of(0x3FFF_FFFF))) {
+            ParentNode parent = new ParentNode(suite.generateHpkeKeyPair().publicKey(), new byte[0], unmerged);
+            TlsWriter w = new TlsWriter();
+            int mark = w.beginVector();
+            w.u8(1);
+            Node.encodeNode(w, leaf);
+            w.u8(1);
+            Node.encodeNode(w, parent);
+            w.u8(1);
+            Node.encodeNode(w, leaf);
+            w.endVector(mark);
+            byte[] bytes = w.toByteArray();
+            assertThrows(DecodeException.class, () -> RatchetTree.decode(suite, bytes), unmerged.toString());
+        }
     }
 
     /** Every index below {@code n} for a small struct; head, tail and a spread sample otherwise. */

@@ -58,13 +58,15 @@ class TreeMathVectorTest {
         assertEquals(3, TreeMath.commonAncestor(2, 4));
         assertEquals(5, TreeMath.commonAncestor(5, 6));
         assertEquals(11, TreeMath.commonAncestor(11, 8));
-        assertEquals(3, TreeMath.level(7 >> 0 & 7));
+        assertEquals(3, TreeMath.level(7));
         assertEquals(0, TreeMath.subtreeStart(7));
         assertEquals(14, TreeMath.subtreeEnd(7));
         assertEquals(true, TreeMath.inSubtree(10, 11));
         assertEquals(false, TreeMath.inSubtree(6, 11));
         assertThrows(InternalException.class, () -> TreeMath.left(4));
         assertThrows(InternalException.class, () -> TreeMath.parent(7, 8));
+        assertThrows(InternalException.class, () -> TreeMath.parent(16, 8), "outside the tree");
+        assertThrows(InternalException.class, () -> TreeMath.directPath(20, 8), "outside the tree");
     }
 
     @Test

@@ -26,12 +26,17 @@ final class JdkAead {
 
     private final boolean gcm;
     private final int keyLength;
-    private final ThreadLocal<Cipher> cipher;
+    // One object for sealing and one for opening per thread: the JDK's nonce-reuse guard compares
+    // an encryption's key and nonce with the previous initialisation of the same object, and a
+    // decryption under the same pair must not trip it.
+    private final ThreadLocal<Cipher> sealer;
+    private final ThreadLocal<Cipher> opener;
 
     private JdkAead(boolean gcm, int keyLength) {
         this.gcm = gcm;
         this.keyLength = keyLength;
-        this.cipher = ThreadLocal.withInitial(this::newCipher);
+        this.sealer = ThreadLocal.withInitial(this::newCipher);
+        this.opener = ThreadLocal.withInitial(this::newCipher);
     }
 
     static JdkAead aesGcm(int keyLength) {
@@ -72,13 +77,13 @@ final class JdkAead {
     byte[] seal(byte[] key, byte[] nonce, byte[] aad, byte[] plaintext) {
         checkNonce(nonce);
         try {
-            Cipher c = cipher.get();
+            Cipher c = sealer.get();
             try {
                 c.init(Cipher.ENCRYPT_MODE, key(key), params(nonce));
             } catch (InvalidAlgorithmParameterException | InvalidKeyException reuse) {
                 // The JDK refuses a second encryption under the key and nonce it just used. In MLS
                 // that is always a bug (nonce reuse breaks AEAD), so it stays refused.
-                cipher.remove();
+                sealer.remove();
                 throw new InternalException("AEAD key and nonce reused for encryption", reuse);
             }
             c.updateAAD(aad);
@@ -94,15 +99,15 @@ final class JdkAead {
             throw new ValidationException(CryptoRule.AEAD_OPEN_FAILED, "ciphertext shorter than the tag");
         }
         try {
-            Cipher c = cipher.get();
+            Cipher c = opener.get();
             c.init(Cipher.DECRYPT_MODE, key(key), params(nonce));
             c.updateAAD(aad);
             return c.doFinal(ciphertext);
         } catch (AEADBadTagException e) {
-            cipher.remove();
+            opener.remove();
             throw new ValidationException(CryptoRule.AEAD_OPEN_FAILED);
         } catch (GeneralSecurityException e) {
-            cipher.remove();
+            opener.remove();
             throw new InternalException("AEAD decryption failed unexpectedly", e);
         }
     }
