@@ -368,7 +368,7 @@ final class CommitBuilder {
             LeafNode template = new LeafNode(suite.generateHpkeKeyPair().publicKey(), signatureKeys.publicKey(),
                     credential, Group.ownCapabilities(config, credential, List.of(), options.leafExtensions()),
                     new LeafNodeSource.Commit(EMPTY), options.leafExtensions(), EMPTY);
-            LeafValidation.validateCommitLeaf(config, template, applied.resyncedLeaf(), applied.extensions(),
+            LeafValidation.validateCommitLeaf(config, suite, template, applied.resyncedLeaf(), applied.extensions(),
                     pub.credentialSummary());
             created = TreeKem.createPath(suite, next, leafIndex, template, signatureKeys.privateKey(), pub.groupId(),
                     Set.of(), pub.provisionalContext(applied.extensions()));

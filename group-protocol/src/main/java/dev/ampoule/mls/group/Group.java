@@ -2,6 +2,7 @@ package dev.ampoule.mls.group;
 
 import dev.ampoule.mls.codec.TlsWriter;
 import dev.ampoule.mls.credential.Credential;
+import dev.ampoule.mls.credential.CredentialContext;
 import dev.ampoule.mls.crypto.CipherSuite;
 import dev.ampoule.mls.crypto.CipherSuiteId;
 import dev.ampoule.mls.crypto.HpkeKeyPair;
@@ -154,11 +155,13 @@ public final class Group {
             groupExtensions.add(new ExternalSenders(config.externalSenders()).toExtension());
         }
         LeafValidation.checkGroupExtensions(groupExtensions);
+        LeafValidation.validateExternalSenders(config, suite, groupExtensions, List.of());
         HpkeKeyPair leafKey = suite.generateHpkeKeyPair();
         LeafNode leaf = LeafNode.create(suite, signatureKeys.privateKey(), leafKey.publicKey(),
                 signatureKeys.publicKey(), credential, ownCapabilities(config, credential, groupExtensions, List.of()),
                 new LeafNodeSource.KeyPackage(lifetime(config)), List.of(), null, 0);
-        LeafValidation.checkPolicy(config, leaf, groupExtensions, LeafValidation.CredentialSummary.EMPTY);
+        LeafValidation.checkPolicy(config, suite, leaf, groupExtensions, LeafValidation.CredentialSummary.EMPTY,
+                CredentialContext.COMMIT_PATH);
         RatchetTree tree = RatchetTree.create(suite, leaf);
         GroupContext context = GroupContext.initial(suite.id().wire(), groupId, tree.treeHash(), groupExtensions);
         EpochSecrets secrets = EpochSecrets.fromEpochSecret(suite,
@@ -622,7 +625,7 @@ public final class Group {
     private Processed processPublic(PublicMessage message) {
         requireCurrentSecrets();
         AuthenticatedContent ac = message.unprotect(suite, pub.groupContext(), epochSecrets.membershipKey(),
-                pub.signerKeys());
+                pub.signerKeys()).authenticatedContent();
         return handshake(ac);
     }
 
@@ -632,7 +635,7 @@ public final class Group {
         }
         if (message.epoch() == pub.epoch() && epochSecrets != null) {
             AuthenticatedContent ac = message.unprotect(suite, pub.groupContext(), epochSecrets.senderDataSecret(),
-                    secretTree, pub.signerKeys());
+                    secretTree, pub.signerKeys()).authenticatedContent();
             if (ac.contentType() == ContentType.APPLICATION) {
                 return application(ac);
             }
@@ -646,7 +649,7 @@ public final class Group {
             throw new ValidationException(GroupRule.HANDSHAKE_FROM_PAST_EPOCH);
         }
         AuthenticatedContent ac = message.unprotect(suite, past.context(), past.senderDataSecret(), past.secretTree(),
-                memberKeys(past.tree()));
+                memberKeys(past.tree())).authenticatedContent();
         return application(ac);
     }
 

@@ -1,5 +1,6 @@
 package dev.ampoule.mls.group;
 
+import dev.ampoule.mls.credential.AuthenticationService;
 import dev.ampoule.mls.credential.Credential;
 import dev.ampoule.mls.crypto.CipherSuiteId;
 import dev.ampoule.mls.error.InternalException;

@@ -10,8 +10,6 @@ import dev.ampoule.mls.error.Rule;
 public enum GroupRule implements Rule {
 
     // ---- leaf nodes and KeyPackages (§5.3.1, §7.3, §10.1, §13.4) ------------------------------
-    CREDENTIAL_REJECTED("RFC 9420 §5.3.1, §7.3",
-            "the Authentication Service does not accept the credential for this signature key"),
     CREDENTIAL_NOT_SUCCESSOR("RFC 9420 §5.3.1, §12.2",
             "the new credential is not an acceptable successor of the member's current credential"),
     LEAF_REQUIRED_CAPABILITIES("RFC 9420 §7.3, §11.1",

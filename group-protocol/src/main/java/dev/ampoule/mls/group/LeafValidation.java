@@ -1,5 +1,6 @@
 package dev.ampoule.mls.group;
 
+import dev.ampoule.mls.credential.CredentialContext;
 import dev.ampoule.mls.crypto.CipherSuite;
 import dev.ampoule.mls.error.DecodeException;
 import dev.ampoule.mls.error.ValidationException;
@@ -95,16 +96,29 @@ final class LeafValidation {
     }
 
     /**
+     * Validates the credential of every external sender (RFC 9420 §5.3.1, §12.1.8.1) that is not
+     * already among {@code known}.
+     */
+    static void validateExternalSenders(GroupConfig config, CipherSuite suite, List<Extension> groupExtensions,
+            List<ExternalSenders.ExternalSender> known) {
+        for (ExternalSenders.ExternalSender s : externalSenders(groupExtensions).map(ExternalSenders::senders)
+                .orElse(List.of())) {
+            if (!known.contains(s)) {
+                config.authenticationService().validate(s.credential(), s.signatureKey(), suite.id(),
+                        CredentialContext.EXTERNAL_SENDER);
+            }
+        }
+    }
+
+    /**
      * The checks of §7.3 that hold for every leaf wherever it appears: the credential (Authentication
      * Service), the leaf's own credential type and extensions listed in its capabilities, the
      * group's required capabilities and extensions supported, and credential types compatible with
      * the members in {@code summary}.
      */
-    static void checkPolicy(GroupConfig config, LeafNode leaf, List<Extension> groupExtensions,
-            CredentialSummary summary) {
-        if (!config.authenticationService().isValid(leaf.credential(), leaf.signatureKey())) {
-            throw new ValidationException(GroupRule.CREDENTIAL_REJECTED);
-        }
+    static void checkPolicy(GroupConfig config, CipherSuite suite, LeafNode leaf, List<Extension> groupExtensions,
+            CredentialSummary summary, CredentialContext where) {
+        config.authenticationService().validate(leaf.credential(), leaf.signatureKey(), suite.id(), where);
         checkCapabilities(leaf, groupExtensions);
         Capabilities caps = leaf.capabilities();
         if (!summary.inUse().isEmpty() && !summary.supportedByAll().contains(leaf.credential().type())) {
@@ -172,7 +186,7 @@ final class LeafValidation {
         kp.validate(suite);
         requireUniqueTypes(kp.extensions());
         LeafNode leaf = kp.leafNode();
-        checkPolicy(config, leaf, groupExtensions, summary);
+        checkPolicy(config, suite, leaf, groupExtensions, summary, CredentialContext.KEY_PACKAGE);
         if (leaf.source() instanceof LeafNodeSource.KeyPackage k) {
             checkLifetime(config, k.lifetime());
         }
@@ -194,10 +208,10 @@ final class LeafValidation {
         if (leaf.encryptionKey().equals(current.encryptionKey())) {
             throw new ValidationException(GroupRule.UPDATE_ENCRYPTION_KEY_UNCHANGED);
         }
-        if (!config.authenticationService().isValidSuccessor(current.credential(), leaf.credential())) {
+        if (!config.authenticationService().allowsReplacement(current.credential(), leaf.credential())) {
             throw new ValidationException(GroupRule.CREDENTIAL_NOT_SUCCESSOR, "leaf " + leafIndex);
         }
-        checkPolicy(config, leaf, groupExtensions, summary);
+        checkPolicy(config, suite, leaf, groupExtensions, summary, CredentialContext.UPDATE);
     }
 
     /**
@@ -205,15 +219,15 @@ final class LeafValidation {
      * checked with the path): the leaf policy, and when it replaces a leaf (the committer's own,
      * or the one an external commit removes to resync) a credential acceptable as its successor.
      */
-    static void validateCommitLeaf(GroupConfig config, LeafNode leaf, Optional<LeafNode> replaced,
+    static void validateCommitLeaf(GroupConfig config, CipherSuite suite, LeafNode leaf, Optional<LeafNode> replaced,
             List<Extension> groupExtensions, CredentialSummary summary) {
         if (!(leaf.source() instanceof LeafNodeSource.Commit)) {
             throw new ValidationException(GroupRule.LEAF_SOURCE, "commit expected");
         }
         if (replaced.isPresent()
-                && !config.authenticationService().isValidSuccessor(replaced.get().credential(), leaf.credential())) {
+                && !config.authenticationService().allowsReplacement(replaced.get().credential(), leaf.credential())) {
             throw new ValidationException(GroupRule.CREDENTIAL_NOT_SUCCESSOR);
         }
-        checkPolicy(config, leaf, groupExtensions, summary);
+        checkPolicy(config, suite, leaf, groupExtensions, summary, CredentialContext.COMMIT_PATH);
     }
 }

@@ -57,7 +57,7 @@ final class ProposalRules {
             case PreSharedKeyProposal psk -> validatePsk(group.suite(), psk.psk());
             case ReInitProposal reInit -> validateReInit(reInit);
             case ExternalInitProposal e -> throw new ValidationException(GroupRule.EXTERNAL_INIT_OUTSIDE_EXTERNAL_COMMIT);
-            case GroupContextExtensionsProposal gce -> validateGroupExtensions(group.treeView(), gce.extensions());
+            case GroupContextExtensionsProposal gce -> validateGroupExtensions(group, group.treeView(), gce.extensions());
         }
     }
 
@@ -110,11 +110,13 @@ final class ProposalRules {
     }
 
     /**
-     * §12.1.7, §11.1, §13.4: the extensions are well-formed and every member of {@code tree}
-     * supports each of them and the required capabilities they name.
+     * §12.1.7, §11.1, §13.4: the extensions are well-formed, new external senders have valid
+     * credentials, and every member of {@code tree} supports each extension and the required
+     * capabilities they name.
      */
-    static void validateGroupExtensions(RatchetTree tree, List<Extension> extensions) {
+    static void validateGroupExtensions(PublicGroup group, RatchetTree tree, List<Extension> extensions) {
         LeafValidation.checkGroupExtensions(extensions);
+        LeafValidation.validateExternalSenders(group.config(), group.suite(), extensions, group.externalSenders());
         Optional<RequiredCapabilities> required = LeafValidation.requiredCapabilities(extensions);
         for (int l : tree.occupiedLeaves()) {
             LeafNode leaf = tree.leaf(l).orElseThrow();
@@ -291,7 +293,7 @@ final class ProposalRules {
             }
         }
         if (extensionsChanged) {
-            validateGroupExtensions(next, extensions);
+            validateGroupExtensions(group, next, extensions);
         }
         boolean pathRequired = types.isEmpty() || types.stream().anyMatch(ProposalType::requiresPath);
         return new AppliedProposals(list, extensions, extensionsChanged, added, addedKeyPackages, removed, updated,

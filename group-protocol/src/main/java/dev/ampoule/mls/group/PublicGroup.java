@@ -1,5 +1,6 @@
 package dev.ampoule.mls.group;
 
+import dev.ampoule.mls.credential.CredentialContext;
 import dev.ampoule.mls.crypto.CipherSuite;
 import dev.ampoule.mls.crypto.SignaturePublicKey;
 import dev.ampoule.mls.crypto.bc.BcCipherSuites;
@@ -128,8 +129,9 @@ public final class PublicGroup {
         if (leaves.length >= 64) {
             indices = indices.parallel();
         }
-        indices.forEach(i -> LeafValidation.checkPolicy(config, tree.leaf(leaves[i]).orElseThrow(),
-                context.extensions(), summary));
+        indices.forEach(i -> LeafValidation.checkPolicy(config, suite, tree.leaf(leaves[i]).orElseThrow(),
+                context.extensions(), summary, CredentialContext.TREE_MEMBER));
+        LeafValidation.validateExternalSenders(config, suite, context.extensions(), List.of());
     }
 
     // ---- state ---------------------------------------------------------------------------------
@@ -409,7 +411,7 @@ public final class PublicGroup {
         if (commit.path().isPresent()) {
             UpdatePath path = commit.path().get();
             Optional<LeafNode> replaced = external ? applied.resyncedLeaf() : tree.leaf(senderLeaf);
-            LeafValidation.validateCommitLeaf(config, path.leafNode(), replaced, applied.extensions(),
+            LeafValidation.validateCommitLeaf(config, suite, path.leafNode(), replaced, applied.extensions(),
                     credentialSummary());
             pathHandler.handle(next, senderLeaf, path, applied, provisionalContext(applied.extensions()));
         }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 
+import dev.ampoule.mls.credential.BasicCredentialValidator;
 import dev.ampoule.mls.crypto.CipherSuite;
 import dev.ampoule.mls.crypto.HpkeKeyPair;
 import dev.ampoule.mls.crypto.HpkePrivateKey;
@@ -80,7 +81,7 @@ class PassiveClientVectorTest {
         List<PskLookup.ExternalPsk> psks = c.externalPsks().stream()
                 .map(p -> new PskLookup.ExternalPsk(p.pskId(), Secret.copyOf(p.psk()))).toList();
         GroupConfig config = GroupConfig.builder()
-                .authenticationService(AuthenticationService.acceptAll())
+                .authenticationService(BasicCredentialValidator.acceptingAnyIdentity())
                 .clock(clock)
                 .unlimitedLeafLifetime()
                 .pskLookup(PskLookup.of(psks))

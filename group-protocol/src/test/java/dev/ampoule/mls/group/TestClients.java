@@ -1,5 +1,6 @@
 package dev.ampoule.mls.group;
 
+import dev.ampoule.mls.credential.BasicCredentialValidator;
 import dev.ampoule.mls.credential.Credential;
 import dev.ampoule.mls.crypto.CipherSuite;
 import dev.ampoule.mls.crypto.CipherSuiteId;
@@ -15,7 +16,7 @@ final class TestClients {
 
     static final CipherSuite SUITE = BcCipherSuites.of(CipherSuiteId.MLS_128_DHKEMX25519_AES128GCM_SHA256_Ed25519);
     static final GroupConfig CONFIG = GroupConfig.builder()
-            .authenticationService(AuthenticationService.acceptAll())
+            .authenticationService(BasicCredentialValidator.acceptingAnyIdentity())
             .build();
 
     private TestClients() {}
