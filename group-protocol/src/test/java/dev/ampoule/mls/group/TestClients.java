@@ -1,5 +1,9 @@
 package dev.ampoule.mls.group;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+
 import dev.ampoule.mls.credential.BasicCredentialValidator;
 import dev.ampoule.mls.credential.Credential;
 import dev.ampoule.mls.crypto.CipherSuite;
@@ -9,6 +13,7 @@ import dev.ampoule.mls.crypto.bc.BcCipherSuites;
 import dev.ampoule.mls.framing.MlsMessage;
 import dev.ampoule.mls.message.Welcome;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Optional;
 
 /** Helpers for group tests: clients with a basic credential, a permissive configuration. */
@@ -53,6 +58,33 @@ final class TestClients {
 
     static Group join(GroupConfig config, PendingCommit commit, KeyPackageBundle bundle) {
         return Group.join(config, welcome(commit), bundle, Optional.empty());
+    }
+
+    /** Delivers a proposal to every group in {@code to}. */
+    static void deliverProposal(MlsMessage proposal, List<Group> to) {
+        for (Group g : to) {
+            assertInstanceOf(Processed.ProposalMessage.class, g.process(wire(proposal)));
+        }
+    }
+
+    /**
+     * Commits with {@code committer}, has every group of {@code others} process and merge the
+     * Commit, then merges it at the committer; checks that all reach the same epoch authenticator.
+     */
+    static PendingCommit commitAndDeliver(Group committer, CommitOptions options, List<Group> others) {
+        PendingCommit pending = committer.commit(options);
+        for (Group g : others) {
+            StagedCommit staged = assertInstanceOf(StagedCommit.class, g.process(wire(pending.commit())));
+            g.merge(staged);
+        }
+        committer.mergePendingCommit();
+        for (Group g : others) {
+            if (g.isActive()) {
+                assertEquals(committer.epoch(), g.epoch());
+                assertArrayEquals(committer.epochAuthenticator(), g.epochAuthenticator());
+            }
+        }
+        return pending;
     }
 
     /** Re-decodes a message as it would arrive from the network. */
