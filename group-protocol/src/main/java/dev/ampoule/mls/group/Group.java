@@ -127,9 +127,6 @@ public final class Group {
         this.epochSecrets = epochSecrets;
         this.secretTree = secretTree;
         this.status = status;
-        if (epochSecrets != null) {
-            retainResumptionPsk();
-        }
     }
 
     // ---- entering a group (§11, §12.4.3) -------------------------------------------------------
@@ -170,8 +167,10 @@ public final class Group {
         byte[] interim = TranscriptHashes.interimFromTag(suite, context.confirmedTranscriptHash(), tag);
         PublicGroup pub = new PublicGroup(config, suite, context, tree, interim, tag, new ProposalCache());
         SecretTree secretTree = secrets.newSecretTree(tree.leafCount(), config.ratchetWindow());
-        return new Group(config, pub, 0, signatureKeys, TreeKemPrivate.of(0, leafKey), secrets, secretTree,
+        Group group = new Group(config, pub, 0, signatureKeys, TreeKemPrivate.of(0, leafKey), secrets, secretTree,
                 Status.ACTIVE);
+        group.retainResumptionPsk();
+        return group;
     }
 
     /**
@@ -542,7 +541,8 @@ public final class Group {
         pendingUpdateKeys.clear();
     }
 
-    private void retainResumptionPsk() {
+    /** Keeps a copy of the current epoch's resumption PSK, dropping the oldest beyond the limit. */
+    void retainResumptionPsk() {
         resumptionPsks.put(pub.epoch(), new ResumptionPsk(epochSecrets.resumptionPsk().copy()));
         int keep = Math.max(1, config.resumptionPsks());
         Iterator<Map.Entry<Long, ResumptionPsk>> it = resumptionPsks.entrySet().iterator();

@@ -72,8 +72,10 @@ final class Joining {
             epochSecrets = KeySchedule.epochSecrets(suite, secrets.joinerSecret(), psk, context);
             epochSecrets.verifyConfirmationTag(context.confirmedTranscriptHash(), groupInfo.confirmationTag());
             SecretTree secretTree = epochSecrets.newSecretTree(tree.leafCount(), config.ratchetWindow());
-            return new Group(config, pub, leaf, bundle.signatureKeyPair(), privateTree, epochSecrets, secretTree,
-                    Group.Status.ACTIVE);
+            Group group = new Group(config, pub, leaf, bundle.signatureKeyPair(), privateTree, epochSecrets,
+                    secretTree, Group.Status.ACTIVE);
+            group.retainResumptionPsk();
+            return group;
         } catch (RuntimeException e) {
             if (epochSecrets != null) {
                 epochSecrets.destroy();
