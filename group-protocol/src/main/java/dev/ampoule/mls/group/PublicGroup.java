@@ -417,7 +417,7 @@ public final class PublicGroup {
         }
         byte[] confirmed = TranscriptHashes.confirmed(suite, interimTranscriptHash, ac.confirmedTranscriptHashInput());
         GroupContext newContext = context.next(next.treeHash(), confirmed, applied.extensions());
-        byte[] tag = ac.confirmationTag();
+        byte[] tag = ac.confirmationTag().clone();
         byte[] interim = TranscriptHashes.interimFromTag(suite, confirmed, tag);
         return new StagedPublicCommit(stamp, ac, newContext, next, interim, tag, applied, senderLeaf,
                 commit.path().isPresent());
