@@ -70,6 +70,16 @@ final class CommitBuilder {
     // ---- a member's Commit ---------------------------------------------------------------------
 
     static PendingCommit commit(Group g, CommitOptions options) {
+        return commit(g, options, List.of(), Optional.empty(), g.config.pskLookup());
+    }
+
+    /**
+     * A Commit with {@code extra} proposals by value after those of the options; {@code reInitOrBranch}
+     * is a resumption PSK of usage reinit or branch the Commit may carry (the first Commit of a
+     * resumed group), and {@code lookup} finds PSKs of other groups.
+     */
+    static PendingCommit commit(Group g, CommitOptions options, List<Proposal> extra,
+            Optional<PreSharedKeyId> reInitOrBranch, PskLookup lookup) {
         g.requireActive();
         if (g.pending != null) {
             throw new ValidationException(GroupRule.PENDING_COMMIT);
@@ -79,7 +89,8 @@ final class CommitBuilder {
         int own = g.ownLeaf;
         Sender self = new Sender.Member(own);
 
-        List<Proposal> inline = inlineProposals(g, options);
+        List<Proposal> inline = new ArrayList<>(inlineProposals(g, options));
+        inline.addAll(extra);
         List<CommittedProposal> list = new ArrayList<>();
         List<ProposalOrRef> covered = new ArrayList<>();
         if (options.includePendingProposals()) {
@@ -94,7 +105,7 @@ final class CommitBuilder {
         }
         ProposalRules.checkList(list, OptionalInt.of(own));
         RatchetTree next = pub.treeView().copy();
-        AppliedProposals applied = ProposalRules.apply(pub, next, list);
+        AppliedProposals applied = ProposalRules.apply(pub, next, list, reInitOrBranch);
         boolean withPath = applied.pathRequired() || options.forcePath();
 
         CreatedPath created = null;
@@ -118,7 +129,7 @@ final class CommitBuilder {
             byte[] confirmed = TranscriptHashes.confirmed(suite, pub.interimTranscriptHash(),
                     AuthenticatedContent.confirmedTranscriptHashInput(wireFormat, content, signature));
             GroupContext newContext = pub.groupContext().next(next.treeHash(), confirmed, applied.extensions());
-            psk = g.pskSecret(applied.psks(), g.config.pskLookup());
+            psk = g.pskSecret(applied.psks(), lookup);
             keys = KeySchedule.advance(suite, g.epochSecrets.initSecret(), commitSecret, psk, newContext);
             byte[] tag = keys.epochSecrets().confirmationTag(confirmed);
             AuthenticatedContent ac = AuthenticatedContent.ofCommit(wireFormat, content, signature, tag);

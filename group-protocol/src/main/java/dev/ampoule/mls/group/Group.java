@@ -151,6 +151,12 @@ public final class Group {
                 && Extension.find(groupExtensions, ExtensionType.EXTERNAL_SENDERS).isEmpty()) {
             groupExtensions.add(new ExternalSenders(config.externalSenders()).toExtension());
         }
+        return createWith(config, suite, groupId, credential, signatureKeys, groupExtensions);
+    }
+
+    /** A one-member group with exactly {@code groupExtensions} as GroupContext extensions. */
+    static Group createWith(GroupConfig config, CipherSuite suite, byte[] groupId, Credential credential,
+            SignatureKeyPair signatureKeys, List<Extension> groupExtensions) {
         LeafValidation.checkGroupExtensions(groupExtensions);
         LeafValidation.validateExternalSenders(config, suite, groupExtensions, List.of());
         HpkeKeyPair leafKey = suite.generateHpkeKeyPair();
@@ -324,6 +330,62 @@ public final class Group {
         }
         return GroupInfo.create(suite, signatureKeys.privateKey(), pub.groupContext(), extensions,
                 pub.confirmationTag(), ownLeaf);
+    }
+
+    // ---- resuming the group in another (§8.6, §11.2, §11.3) -------------------------------------
+
+    /**
+     * A lookup of this group's retained resumption PSKs, by this group's id and an epoch, for a group
+     * that resumes this one; external PSKs and other groups' come from the configuration. The
+     * secrets are lent.
+     */
+    public PskLookup resumptionPskLookup() {
+        PskLookup fallback = config.pskLookup();
+        return new PskLookup() {
+            @Override
+            public Optional<Secret> externalPsk(byte[] pskId) {
+                return fallback.externalPsk(pskId);
+            }
+
+            @Override
+            public Optional<Secret> resumptionPsk(byte[] groupId, long epoch) {
+                if (pub.groupContext().hasGroupId(groupId)) {
+                    return Optional.ofNullable(resumptionPsks.get(epoch));
+                }
+                return fallback.resumptionPsk(groupId, epoch);
+            }
+        };
+    }
+
+    /**
+     * After a Commit covering a ReInit (status {@link Status#REINIT_PENDING}): creates the group the
+     * ReInit describes (group id, suite, extensions) with this member at leaf 0 and its first Commit
+     * adding {@code members} with a resumption PSK of usage reinit (RFC 9420 §11.2). The other
+     * members join it with {@link #joinResumed}.
+     *
+     * @param signatureKeys this member's key pair for the new group's suite
+     */
+    public ResumedGroup reInitialize(GroupConfig config, SignatureKeyPair signatureKeys, List<KeyPackage> members) {
+        return Resumption.reInitialize(this, config, signatureKeys, members);
+    }
+
+    /**
+     * Creates a subgroup of this group (RFC 9420 §11.3): same suite and extensions, this member at
+     * leaf 0, and a first Commit adding {@code members} with a resumption PSK of usage branch.
+     */
+    public ResumedGroup branch(GroupConfig config, byte[] newGroupId, List<KeyPackage> members) {
+        return Resumption.branch(this, config, newGroupId, members);
+    }
+
+    /**
+     * Joins, from its Welcome, a group that reinitializes or branches this one (RFC 9420
+     * §12.4.3.1): the Welcome must carry a resumption PSK of usage reinit or branch of this group,
+     * the new group must have epoch 1 and, for reinit, the ReInit's parameters and every member of
+     * this group; for branch, this group's suite and only members of this group.
+     */
+    public Group joinResumed(GroupConfig config, Welcome welcome, KeyPackageBundle keyPackage,
+            Optional<RatchetTree> ratchetTree) {
+        return Resumption.join(this, config, welcome, keyPackage, ratchetTree);
     }
 
     EpochSecrets requireSecrets() {

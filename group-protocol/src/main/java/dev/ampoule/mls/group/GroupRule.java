@@ -85,6 +85,8 @@ public enum GroupRule implements Rule {
     WELCOME_PSK_REINIT_OR_BRANCH("RFC 9420 §12.4.3.1, §11.2, §11.3",
             "at most one resumption PSK of usage reinit or branch, and then the epoch must be 1"),
     EXTERNAL_PUB_MISSING("RFC 9420 §12.4.3.2", "the GroupInfo has no external_pub extension"),
+    RESUMPTION_MISMATCH("RFC 9420 §11.2, §11.3, §12.4.3.1",
+            "a reinitialized or branched group does not match the group it resumes"),
     KEY_PAIR_MISMATCH("RFC 9420 §10", "a private key does not belong to the KeyPackage's public key"),
 
     // ---- the member's own state (§12.4, §14, §15) --------------------------------------------

@@ -32,8 +32,23 @@ final class Joining {
 
     private Joining() {}
 
+    /** A check of a group joined with a resumption PSK of usage reinit or branch (§11.2, §11.3). */
+    @FunctionalInterface
+    interface ResumptionCheck {
+        void check(PreSharedKeyId.Resumption psk, PublicGroup joined);
+    }
+
     static Group join(GroupConfig config, Welcome welcome, KeyPackageBundle bundle, Optional<RatchetTree> ratchetTree,
             PskLookup lookup) {
+        return join(config, welcome, bundle, ratchetTree, lookup, Optional.empty());
+    }
+
+    /**
+     * Joins from a Welcome; with {@code resumption}, the Welcome must carry a resumption PSK of
+     * usage reinit or branch, which the check then accepts or refuses.
+     */
+    static Group join(GroupConfig config, Welcome welcome, KeyPackageBundle bundle, Optional<RatchetTree> ratchetTree,
+            PskLookup lookup, Optional<ResumptionCheck> resumption) {
         CipherSuite suite = bundle.suite();
         KeyPackage kp = bundle.keyPackage();
         GroupSecrets secrets = welcome.decryptGroupSecrets(suite, kp, bundle.initKeyPair());
@@ -41,7 +56,10 @@ final class Joining {
         TreeKemPrivate privateTree = null;
         EpochSecrets epochSecrets = null;
         try {
-            boolean reInitOrBranch = checkReInitOrBranch(secrets.psks());
+            Optional<PreSharedKeyId.Resumption> reInitOrBranch = reInitOrBranch(secrets.psks());
+            if (resumption.isPresent() && reInitOrBranch.isEmpty()) {
+                throw new ValidationException(GroupRule.RESUMPTION_MISMATCH, "no reinit or branch PSK");
+            }
             psk = pskSecret(suite, secrets.psks(), lookup);
             GroupInfo groupInfo;
             try (WelcomeSecret welcomeSecret = KeySchedule.welcomeSecret(suite, secrets.joinerSecret(), psk)) {
@@ -51,10 +69,13 @@ final class Joining {
             if (context.cipherSuite() != kp.cipherSuite()) {
                 throw new ValidationException(MessageRule.GROUP_INFO_CIPHER_SUITE, "suite " + context.cipherSuite());
             }
-            if (reInitOrBranch && context.epoch() != 1) {
+            if (reInitOrBranch.isPresent() && context.epoch() != 1) {
                 throw new ValidationException(GroupRule.WELCOME_PSK_REINIT_OR_BRANCH, "epoch " + context.epoch());
             }
             PublicGroup pub = PublicGroup.fromGroupInfo(config, groupInfo, ratchetTree);
+            if (resumption.isPresent()) {
+                resumption.get().check(reInitOrBranch.get(), pub);
+            }
             RatchetTree tree = pub.treeView();
             LeafNode own = kp.leafNode();
             OptionalInt ownLeaf = tree.leafWithSignatureKey(own.signatureKey());
@@ -92,20 +113,18 @@ final class Joining {
         }
     }
 
-    /**
-     * At most one resumption PSK of usage reinit or branch (§12.4.3.1); whether there is one.
-     */
-    private static boolean checkReInitOrBranch(List<PreSharedKeyId> psks) {
-        int count = 0;
+    /** The resumption PSK of usage reinit or branch, of which there may be one at most (§12.4.3.1). */
+    private static Optional<PreSharedKeyId.Resumption> reInitOrBranch(List<PreSharedKeyId> psks) {
+        List<PreSharedKeyId.Resumption> found = new ArrayList<>();
         for (PreSharedKeyId id : psks) {
             if (id instanceof PreSharedKeyId.Resumption r && r.usage() != ResumptionPskUsage.APPLICATION) {
-                count++;
+                found.add(r);
             }
         }
-        if (count > 1) {
-            throw new ValidationException(GroupRule.WELCOME_PSK_REINIT_OR_BRANCH, count + " found");
+        if (found.size() > 1) {
+            throw new ValidationException(GroupRule.WELCOME_PSK_REINIT_OR_BRANCH, found.size() + " found");
         }
-        return count == 1;
+        return found.stream().findFirst();
     }
 
     /** A joiner's psk_secret: every PSK comes from {@code lookup} (it has no past epochs). */

@@ -228,6 +228,16 @@ final class ProposalRules {
      * must have passed. {@code next} is left in an undefined state when this throws.
      */
     static AppliedProposals apply(PublicGroup group, RatchetTree next, List<CommittedProposal> list) {
+        return apply(group, next, list, Optional.empty());
+    }
+
+    /**
+     * {@link #apply(PublicGroup, RatchetTree, List)} where the resumption PSK {@code reInitOrBranch}
+     * (usage reinit or branch) is allowed: the first Commit of a reinitialized or branched group
+     * (§11.2, §11.3).
+     */
+    static AppliedProposals apply(PublicGroup group, RatchetTree next, List<CommittedProposal> list,
+            Optional<PreSharedKeyId> reInitOrBranch) {
         GroupContext context = group.groupContext();
         List<Extension> extensions = context.extensions();
         boolean extensionsChanged = false;
@@ -281,7 +291,11 @@ final class ProposalRules {
             types.add(cp.proposal().type());
             switch (cp.proposal()) {
                 case PreSharedKeyProposal p -> {
-                    validatePsk(group.suite(), p.psk());
+                    if (reInitOrBranch.isPresent() && reInitOrBranch.get().equals(p.psk())) {
+                        p.psk().checkNonceLength(group.suite());
+                    } else {
+                        validatePsk(group.suite(), p.psk());
+                    }
                     psks.add(p.psk());
                 }
                 case ExternalInitProposal e -> externalInit = Optional.of(e);
