@@ -96,11 +96,12 @@ public final class PublicGroup {
     public static PublicGroup fromGroupInfo(GroupConfig config, GroupInfo groupInfo, Optional<RatchetTree> ratchetTree) {
         GroupContext context = groupInfo.groupContext();
         CipherSuite suite = BcCipherSuites.require(context.cipherSuite());
+        LeafValidation.requireUniqueTypes(groupInfo.extensions());
         RatchetTree tree = ratchetTree(suite, groupInfo, ratchetTree);
-        verifyTree(config, suite, context, tree);
         LeafNode signer = tree.leaf(groupInfo.signer())
                 .orElseThrow(() -> new ValidationException(GroupRule.GROUP_INFO_SIGNER_BLANK));
         groupInfo.checkSignature(suite, signer.signatureKey());
+        verifyTree(config, suite, context, tree);
         byte[] interim = TranscriptHashes.interimFromTag(suite, context.confirmedTranscriptHash(),
                 groupInfo.confirmationTag());
         return new PublicGroup(config, suite, context, tree, interim, groupInfo.confirmationTag().clone(),
@@ -132,6 +133,20 @@ public final class PublicGroup {
         indices.forEach(i -> LeafValidation.checkPolicy(config, suite, tree.leaf(leaves[i]).orElseThrow(),
                 context.extensions(), summary, CredentialContext.TREE_MEMBER));
         LeafValidation.validateExternalSenders(config, suite, context.extensions(), List.of());
+    }
+
+    /**
+     * Restores a PublicGroup saved with {@link #toBytes()} (for a Delivery Service that restarts).
+     *
+     * @throws dev.ampoule.mls.error.DecodeException when the bytes are not a saved public group
+     */
+    public static PublicGroup restore(byte[] saved, GroupConfig config) {
+        return GroupCodec.restorePublic(saved, config);
+    }
+
+    /** The public state, proposals of the epoch included, in a versioned binary format. */
+    public byte[] toBytes() {
+        return GroupCodec.savePublic(this);
     }
 
     // ---- state ---------------------------------------------------------------------------------

@@ -79,6 +79,7 @@ class GroupScenarioTest {
             }
             committer.mergePendingCommit();
             stillActive.add(committer);
+            relay = PublicGroup.restore(relay.toBytes(), SCENARIO_CONFIG);
             for (Member added : pending.staged().addedMembers()) {
                 KeyPackageBundle b = bundles.values().stream()
                         .filter(x -> x.keyPackage().leafNode().equals(added.leafNode())).findFirst().orElseThrow();
