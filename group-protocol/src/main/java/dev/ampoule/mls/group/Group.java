@@ -204,7 +204,8 @@ public final class Group {
      * Joins from a Welcome (RFC 9420 §12.4.3.1) with the KeyPackage it was made for. The ratchet
      * tree comes from the GroupInfo's ratchet_tree extension, else {@code ratchetTree}. PSKs named
      * by the Welcome are looked up with {@code psks}. The application must check that the group id
-     * is not one of its other groups'.
+     * is not one of its other groups'. On success the KeyPackage's init private key is destroyed
+     * (RFC 9420 §16.8), unless the KeyPackage is last resort.
      *
      * @throws ValidationException naming the rule broken
      */

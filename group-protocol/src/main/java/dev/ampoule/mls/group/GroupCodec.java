@@ -11,6 +11,7 @@ import dev.ampoule.mls.crypto.SignaturePrivateKey;
 import dev.ampoule.mls.crypto.SignaturePublicKey;
 import dev.ampoule.mls.crypto.bc.BcCipherSuites;
 import dev.ampoule.mls.error.DecodeException;
+import dev.ampoule.mls.error.ValidationException;
 import dev.ampoule.mls.framing.AuthenticatedContent;
 import dev.ampoule.mls.framing.Content;
 import dev.ampoule.mls.framing.ContentType;
@@ -120,6 +121,14 @@ final class GroupCodec {
     }
 
     static PublicGroup restorePublic(byte[] saved, GroupConfig config) {
+        try {
+            return restorePublicUnchecked(saved, config);
+        } catch (ValidationException e) {
+            throw new DecodeException("saved group state is inconsistent: " + e.rule().name());
+        }
+    }
+
+    private static PublicGroup restorePublicUnchecked(byte[] saved, GroupConfig config) {
         return TlsReader.decodeExactly(saved, r -> {
             if (!Arrays.equals(r.raw(PUBLIC_MAGIC.length), PUBLIC_MAGIC)) {
                 throw new DecodeException("not a saved public group");
@@ -147,6 +156,9 @@ final class GroupCodec {
         CipherSuite suite = BcCipherSuites.byWire(context.cipherSuite())
                 .orElseThrow(() -> new DecodeException("unsupported cipher suite " + context.cipherSuite()));
         RatchetTree tree = RatchetTree.decode(suite, r);
+        if (!Arrays.equals(tree.treeHash(), context.treeHash())) {
+            throw new DecodeException("saved ratchet tree does not match its GroupContext");
+        }
         byte[] interim = r.opaque();
         byte[] tag = r.opaque();
         PublicGroup pub = new PublicGroup(config, suite, context, tree, interim, tag, new ProposalCache());
@@ -192,7 +204,11 @@ final class GroupCodec {
     // ---- restoring ----------------------------------------------------------------------------
 
     static Group restore(byte[] saved, GroupConfig config) {
-        return TlsReader.decodeExactly(saved, r -> read(r, config));
+        try {
+            return TlsReader.decodeExactly(saved, r -> read(r, config));
+        } catch (ValidationException e) {
+            throw new DecodeException("saved group state is inconsistent: " + e.rule().name());
+        }
     }
 
     private static Group read(TlsReader r, GroupConfig config) {
@@ -231,13 +247,13 @@ final class GroupCodec {
         while (past.hasRemaining()) {
             GroupContext pastContext = GroupContext.decode(past);
             RatchetTree pastTree = RatchetTree.decode(suite, past);
-            SenderDataSecret senderData = new SenderDataSecret(past.opaque());
+            SenderDataSecret senderData = new SenderDataSecret(secret(past, suite.hashLength()));
             SecretTree pastSecrets = SecretTree.decodeState(suite, config.ratchetWindow(), past);
             g.archive.add(new PastEpoch(pastContext, pastTree, senderData, pastSecrets), config.pastEpochs());
         }
         TlsReader psks = r.vectorBody();
         while (psks.hasRemaining()) {
-            g.resumptionPsks.put(psks.u64(), new ResumptionPsk(psks.opaque()));
+            g.resumptionPsks.put(psks.u64(), new ResumptionPsk(secret(psks, suite.hashLength())));
         }
         TlsReader updates = r.vectorBody();
         while (updates.hasRemaining()) {
@@ -258,6 +274,14 @@ final class GroupCodec {
             privateTree.verifyAgainst(suite, tree);
         }
         return g;
+    }
+
+    private static byte[] secret(TlsReader r, int length) {
+        byte[] s = r.opaque();
+        if (s.length != length) {
+            throw new DecodeException("secret of unexpected length");
+        }
+        return s;
     }
 
     private static HpkeKeyPair readKeyPair(TlsReader r) {

@@ -1,6 +1,8 @@
 package dev.ampoule.mls.group;
 
 import dev.ampoule.mls.crypto.CipherSuite;
+import dev.ampoule.mls.crypto.HpkeKeyPair;
+import dev.ampoule.mls.crypto.HpkePrivateKey;
 import dev.ampoule.mls.error.ValidationException;
 import dev.ampoule.mls.message.GroupInfo;
 import dev.ampoule.mls.message.GroupSecrets;
@@ -83,7 +85,11 @@ final class Joining {
                 throw new ValidationException(GroupRule.WELCOME_LEAF_NOT_FOUND);
             }
             int leaf = ownLeaf.getAsInt();
-            privateTree = TreeKemPrivate.of(leaf, bundle.encryptionKeyPair());
+            HpkeKeyPair leafKey = bundle.encryptionKeyPair();
+            // The group owns (and eventually destroys) its own copy: a last-resort KeyPackage's key
+            // may serve several groups.
+            privateTree = TreeKemPrivate.of(leaf, new HpkeKeyPair(new HpkePrivateKey(leafKey.privateKey().copy()),
+                    leafKey.publicKey()));
             if (secrets.pathSecret().isPresent()) {
                 int ancestor = TreeMath.commonAncestor(TreeMath.leafToNode(leaf), TreeMath.leafToNode(groupInfo.signer()));
                 try (PathSecret pathSecret = new PathSecret(secrets.pathSecret().get().copy())) {
@@ -96,13 +102,16 @@ final class Joining {
             Group group = new Group(config, pub, leaf, bundle.signatureKeyPair(), privateTree, epochSecrets,
                     secretTree, Group.Status.ACTIVE);
             group.retainResumptionPsk();
+            if (!bundle.isLastResort()) {
+                bundle.destroy();
+            }
             return group;
         } catch (RuntimeException e) {
             if (epochSecrets != null) {
                 epochSecrets.destroy();
             }
             if (privateTree != null) {
-                privateTree.retire(TreeKemPrivate.of(privateTree.leafIndex(), bundle.encryptionKeyPair()));
+                privateTree.destroy();
             }
             throw e;
         } finally {

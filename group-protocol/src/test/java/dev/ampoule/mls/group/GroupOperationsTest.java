@@ -181,6 +181,30 @@ class GroupOperationsTest {
     }
 
     @Test
+    void lastResortKeyPackageJoinsTwoGroups() {
+        KeyPackageBundle bob = KeyPackageBundle.builder(SUITE, credential("bob"), SUITE.generateSignatureKeyPair())
+                .lastResort(true).build();
+        assertTrue(bob.isLastResort());
+        Group first = TestClients.create("first");
+        Group second = TestClients.create("second");
+        PendingCommit toFirst = first.commit(CommitOptions.builder().add(bob.keyPackage()).build());
+        first.mergePendingCommit();
+        PendingCommit toSecond = second.commit(CommitOptions.builder().add(bob.keyPackage()).build());
+        second.mergePendingCommit();
+        Group bobFirst = join(toFirst, bob);
+        Group bobSecond = join(toSecond, bob);
+        // Bob's own path in the first group retires his leaf key there, not in the second group.
+        commitAndDeliver(bobFirst, CommitOptions.defaults(), List.of(first));
+        commitAndDeliver(second, CommitOptions.builder().forcePath(true).build(), List.of(bobSecond));
+        KeyPackageBundle once = keyPackage("once");
+        PendingCommit add = first.commit(CommitOptions.builder().add(once.keyPackage()).build());
+        first.mergePendingCommit();
+        join(add, once);
+        assertTrue(once.initKeyPair().privateKey().isDestroyed());
+        assertFalse(bob.initKeyPair().privateKey().isDestroyed());
+    }
+
+    @Test
     void reInitializeIntoANewSuite() {
         List<Group> g = threeMembers(CONFIG);
         Group bob = g.get(1);
@@ -194,15 +218,15 @@ class GroupOperationsTest {
         ResumedGroup resumed = g.get(0).reInitialize(CONFIG, newSuite.generateSignatureKeyPair(),
                 List.of(bob2.keyPackage(), carol2.keyPackage()));
         resumed.group().mergePendingCommit();
+        // Without the old group the resumption PSK is unknown.
+        assertEquals(GroupRule.PSK_UNAVAILABLE, assertThrows(ValidationException.class,
+                () -> Group.join(CONFIG, TestClients.welcome(resumed.commit()), carol2, Optional.empty())).rule());
         Group newBob = bob.joinResumed(CONFIG, TestClients.welcome(resumed.commit()), bob2, Optional.empty());
         Group newCarol = g.get(2).joinResumed(CONFIG, TestClients.welcome(resumed.commit()), carol2, Optional.empty());
         assertEquals(1, newBob.epoch());
         assertEquals(chacha.wire(), newBob.groupContext().cipherSuite());
         assertArrayEquals(resumed.group().epochAuthenticator(), newBob.epochAuthenticator());
         assertArrayEquals(resumed.group().epochAuthenticator(), newCarol.epochAuthenticator());
-        // Without the old group the resumption PSK is unknown.
-        assertEquals(GroupRule.PSK_UNAVAILABLE, assertThrows(ValidationException.class,
-                () -> Group.join(CONFIG, TestClients.welcome(resumed.commit()), carol2, Optional.empty())).rule());
     }
 
     @Test
