@@ -354,13 +354,32 @@ public final class PublicGroup {
     }
 
     void advance(StagedPublicCommit staged) {
+        CredentialSummary carried = summary != null && keepsCredentialTypes(staged) ? summary : null;
         context = staged.context;
         tree = staged.tree;
         interimTranscriptHash = staged.interimTranscriptHash;
         confirmationTag = staged.confirmationTag;
         proposals.clear();
-        summary = null;
+        summary = carried;
         stamp = STAMPS.incrementAndGet();
+    }
+
+    /**
+     * Whether a Commit leaves the members' credential types as they were, so the summary of the
+     * old epoch holds for the new one: no member added, removed or updated, and the committer's new
+     * leaf has the same credential type and supported credential types (the common empty Commit).
+     */
+    private boolean keepsCredentialTypes(StagedPublicCommit staged) {
+        AppliedProposals a = staged.applied;
+        if (!a.addedLeaves().isEmpty() || !a.removed().isEmpty() || !a.updatedLeaves().isEmpty()
+                || staged.isExternal()) {
+            return false;
+        }
+        Optional<LeafNode> before = tree.leaf(staged.committerLeaf);
+        Optional<LeafNode> after = staged.tree.leaf(staged.committerLeaf);
+        return before.isPresent() && after.isPresent()
+                && before.get().credential().type() == after.get().credential().type()
+                && before.get().capabilities().credentials().equals(after.get().capabilities().credentials());
     }
 
     // ---- staging a Commit (§12.4.2) ------------------------------------------------------------
