@@ -185,7 +185,8 @@ final class CommitBuilder {
             out.add(new RemoveProposal(Integer.toUnsignedLong(leaf)));
         }
         for (byte[] id : options.externalPsks()) {
-            out.add(new PreSharedKeyProposal(new PreSharedKeyId.External(id, g.suite.randomBytes(g.suite.hashLength()))));
+            byte[] nonce = g.suite.randomBytes(g.suite.hashLength());
+            out.add(new PreSharedKeyProposal(new PreSharedKeyId.External(id, nonce)));
         }
         for (long epoch : options.resumptionPsks()) {
             out.add(new PreSharedKeyProposal(g.resumptionPskId(epoch)));
@@ -291,7 +292,8 @@ final class CommitBuilder {
                         applied.psks());
                 members.add(new Welcome.NewMember(applied.addedKeyPackages().get(i), secrets));
             }
-            return Optional.of(new MlsMessage.OfWelcome(Welcome.create(suite, keys.welcomeSecret(), groupInfo, members)));
+            Welcome welcome = Welcome.create(suite, keys.welcomeSecret(), groupInfo, members);
+            return Optional.of(new MlsMessage.OfWelcome(welcome));
         } finally {
             members.forEach(m -> m.groupSecrets().destroy());
         }
@@ -358,7 +360,8 @@ final class CommitBuilder {
         proposals.add(new ExternalInitProposal(export.kemOutput()));
         options.resyncLeaf().ifPresent(l -> proposals.add(new RemoveProposal(Integer.toUnsignedLong(l))));
         for (byte[] id : options.externalPsks()) {
-            proposals.add(new PreSharedKeyProposal(new PreSharedKeyId.External(id, suite.randomBytes(suite.hashLength()))));
+            byte[] nonce = suite.randomBytes(suite.hashLength());
+            proposals.add(new PreSharedKeyProposal(new PreSharedKeyId.External(id, nonce)));
         }
         List<CommittedProposal> list = new ArrayList<>();
         List<ProposalOrRef> covered = new ArrayList<>();

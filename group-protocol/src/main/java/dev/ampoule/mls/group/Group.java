@@ -459,7 +459,8 @@ public final class Group {
 
     PreSharedKeyId resumptionPskId(long epoch) {
         if (!resumptionPsks.containsKey(epoch)) {
-            throw new ValidationException(GroupRule.RESUMPTION_EPOCH_UNAVAILABLE, "epoch " + Long.toUnsignedString(epoch));
+            throw new ValidationException(GroupRule.RESUMPTION_EPOCH_UNAVAILABLE,
+                    "epoch " + Long.toUnsignedString(epoch));
         }
         return new PreSharedKeyId.Resumption(ResumptionPskUsage.APPLICATION, pub.groupId(), epoch,
                 suite.randomBytes(suite.hashLength()));
@@ -776,7 +777,9 @@ public final class Group {
             return new StagedCommit(this, sp, null, null, true, ownLeaf);
         }
         TreeKemPrivate nextPrivate = result[0] == null ? privateTree : result[0].privateState().pruned(sp.tree);
-        CommitSecret commitSecret = result[0] == null ? CommitSecret.zero(suite.hashLength()) : result[0].commitSecret();
+        CommitSecret commitSecret = result[0] == null
+                ? CommitSecret.zero(suite.hashLength())
+                : result[0].commitSecret();
         try {
             EpochSecrets next = CommitBuilder.nextEpoch(this, sp, applied, commitSecret);
             return new StagedCommit(this, sp, next, nextPrivate, false, ownLeaf);

@@ -75,7 +75,8 @@ public enum GroupRule implements Rule {
     EXTERNAL_COMMIT_PROPOSAL_TYPE("RFC 9420 §12.2",
             "an external commit may only hold ExternalInit, one Remove and PreSharedKey proposals"),
     EXTERNAL_COMMIT_BY_REFERENCE("RFC 9420 §12.4.3.2", "an external commit must not reference proposals"),
-    PSK_UNAVAILABLE("RFC 9420 §12.4.2, §12.4.3.1", "a pre-shared key named by the commit or Welcome is not available"),
+    PSK_UNAVAILABLE("RFC 9420 §12.4.2, §12.4.3.1",
+            "a pre-shared key named by the commit or Welcome is not available"),
 
     // ---- joining (§12.4.3) ------------------------------------------------------------------
     RATCHET_TREE_MISSING("RFC 9420 §12.4.3.1", "no ratchet tree: neither a ratchet_tree extension nor one given"),

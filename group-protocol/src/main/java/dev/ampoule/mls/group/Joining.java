@@ -91,7 +91,8 @@ final class Joining {
             privateTree = TreeKemPrivate.of(leaf, new HpkeKeyPair(new HpkePrivateKey(leafKey.privateKey().copy()),
                     leafKey.publicKey()));
             if (secrets.pathSecret().isPresent()) {
-                int ancestor = TreeMath.commonAncestor(TreeMath.leafToNode(leaf), TreeMath.leafToNode(groupInfo.signer()));
+                int ancestor = TreeMath.commonAncestor(TreeMath.leafToNode(leaf),
+                        TreeMath.leafToNode(groupInfo.signer()));
                 try (PathSecret pathSecret = new PathSecret(secrets.pathSecret().get().copy())) {
                     privateTree = privateTree.withPathSecretChain(suite, tree, ancestor, pathSecret);
                 }

@@ -56,8 +56,10 @@ final class ProposalRules {
             case RemoveProposal remove -> removedLeaf(group.treeView(), remove);
             case PreSharedKeyProposal psk -> validatePsk(group.suite(), psk.psk());
             case ReInitProposal reInit -> validateReInit(reInit);
-            case ExternalInitProposal e -> throw new ValidationException(GroupRule.EXTERNAL_INIT_OUTSIDE_EXTERNAL_COMMIT);
-            case GroupContextExtensionsProposal gce -> validateGroupExtensions(group, group.treeView(), gce.extensions());
+            case ExternalInitProposal e ->
+                    throw new ValidationException(GroupRule.EXTERNAL_INIT_OUTSIDE_EXTERNAL_COMMIT);
+            case GroupContextExtensionsProposal gce ->
+                    validateGroupExtensions(group, group.treeView(), gce.extensions());
         }
     }
 
@@ -73,8 +75,8 @@ final class ProposalRules {
         LeafNode current = tree.leaf(leafIndex)
                 .orElseThrow(() -> new ValidationException(GroupRule.SENDER_NOT_MEMBER, "leaf " + leafIndex));
         LeafNode leaf = update.leafNode();
-        LeafValidation.validateUpdateLeaf(group.config(), group.suite(), group.groupContext().groupId(), leafIndex, leaf,
-                current, extensions, group.credentialSummary());
+        LeafValidation.validateUpdateLeaf(group.config(), group.suite(), group.groupContext().groupId(), leafIndex,
+                leaf, current, extensions, group.credentialSummary());
         if (tree.nodeWithEncryptionKey(leaf.encryptionKey()).isPresent()) {
             throw new ValidationException(GroupRule.ENCRYPTION_KEY_NOT_UNIQUE, "update from leaf " + leafIndex);
         }

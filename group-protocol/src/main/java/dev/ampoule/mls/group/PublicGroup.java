@@ -93,7 +93,8 @@ public final class PublicGroup {
      * @throws ValidationException naming the rule broken
      * @throws dev.ampoule.mls.error.DecodeException for a malformed ratchet_tree extension
      */
-    public static PublicGroup fromGroupInfo(GroupConfig config, GroupInfo groupInfo, Optional<RatchetTree> ratchetTree) {
+    public static PublicGroup fromGroupInfo(GroupConfig config, GroupInfo groupInfo,
+            Optional<RatchetTree> ratchetTree) {
         GroupContext context = groupInfo.groupContext();
         CipherSuite suite = BcCipherSuites.require(context.cipherSuite());
         LeafValidation.requireUniqueTypes(groupInfo.extensions());
@@ -259,7 +260,8 @@ public final class PublicGroup {
                 yield senders.get(e.senderIndex()).signatureKey();
             }
             case Sender.NewMemberProposal n -> {
-                if (!(content.content() instanceof Content.ProposalContent p && p.proposal() instanceof AddProposal a)) {
+                if (!(content.content() instanceof Content.ProposalContent p
+                        && p.proposal() instanceof AddProposal a)) {
                     throw new ValidationException(FramingRule.SENDER_CONTENT_MISMATCH, "new_member_proposal");
                 }
                 yield a.keyPackage().leafNode().signatureKey();
@@ -400,7 +402,8 @@ public final class PublicGroup {
         List<CommittedProposal> out = new ArrayList<>(commit.proposals().size());
         for (ProposalOrRef por : commit.proposals()) {
             switch (por) {
-                case ProposalOrRef.ByValue v -> out.add(new CommittedProposal(v.proposal(), committer, Optional.empty()));
+                case ProposalOrRef.ByValue v ->
+                        out.add(new CommittedProposal(v.proposal(), committer, Optional.empty()));
                 case ProposalOrRef.ByReference r -> {
                     if (!(committer instanceof Sender.Member)) {
                         throw new ValidationException(GroupRule.EXTERNAL_COMMIT_BY_REFERENCE);

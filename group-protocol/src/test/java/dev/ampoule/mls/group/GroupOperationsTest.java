@@ -247,7 +247,8 @@ class GroupOperationsTest {
                 () -> g.get(1).joinResumed(CONFIG, TestClients.welcome(bad.commit()), bob3, Optional.empty())).rule());
         // A plain Welcome is not a resumption.
         KeyPackageBundle carol2 = keyPackage("carol");
-        PendingCommit plain = TestClients.create("zed").commit(CommitOptions.builder().add(carol2.keyPackage()).build());
+        PendingCommit plain = TestClients.create("zed")
+                .commit(CommitOptions.builder().add(carol2.keyPackage()).build());
         assertEquals(GroupRule.RESUMPTION_MISMATCH, assertThrows(ValidationException.class,
                 () -> g.get(2).joinResumed(CONFIG, TestClients.welcome(plain), carol2, Optional.empty())).rule());
     }
@@ -256,7 +257,8 @@ class GroupOperationsTest {
     void externalSenderRemovesAndAdds() {
         SignatureKeyPair relayKeys = SUITE.generateSignatureKeyPair();
         GroupConfig config = CONFIG.toBuilder()
-                .externalSenders(List.of(new ExternalSenders.ExternalSender(relayKeys.publicKey(), credential("relay"))))
+                .externalSenders(
+                        List.of(new ExternalSenders.ExternalSender(relayKeys.publicKey(), credential("relay"))))
                 .build();
         List<Group> g = threeMembers(config);
         Group alice = g.get(0);
@@ -351,7 +353,8 @@ class GroupOperationsTest {
         // A resync by someone else's identity is refused.
         ValidationException e = assertThrows(ValidationException.class,
                 () -> Group.joinExternal(CONFIG, alice.groupInfo(true), Optional.empty(), credential("mallory"),
-                        SUITE.generateSignatureKeyPair(), ExternalJoinOptions.builder().resync(bob.ownLeafIndex()).build()));
+                        SUITE.generateSignatureKeyPair(),
+                        ExternalJoinOptions.builder().resync(bob.ownLeafIndex()).build()));
         assertEquals(GroupRule.CREDENTIAL_NOT_SUCCESSOR, e.rule());
     }
 

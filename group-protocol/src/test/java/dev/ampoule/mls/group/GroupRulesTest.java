@@ -66,8 +66,9 @@ class GroupRulesTest {
 
     /** A Commit from {@code sender}, signed and membership-tagged, with a meaningless confirmation tag. */
     private static MlsMessage forged(Group sender, List<ProposalOrRef> proposals, Optional<UpdatePath> path) {
-        FramedContent content = new FramedContent(sender.groupId(), sender.epoch(), new Sender.Member(sender.ownLeafIndex()),
-                new byte[0], new Content.CommitContent(new Commit(proposals, path)));
+        FramedContent content = new FramedContent(sender.groupId(), sender.epoch(),
+                new Sender.Member(sender.ownLeafIndex()), new byte[0],
+                new Content.CommitContent(new Commit(proposals, path)));
         byte[] signature = AuthenticatedContent.signCommit(SUITE, sender.signatureKeys.privateKey(),
                 WireFormat.PUBLIC_MESSAGE, content, sender.groupContext());
         AuthenticatedContent ac = AuthenticatedContent.ofCommit(WireFormat.PUBLIC_MESSAGE, content, signature,
@@ -109,10 +110,12 @@ class GroupRulesTest {
                 Optional.empty()));
         assertRefused(GroupRule.DUPLICATE_UPDATE_OR_REMOVE, bob,
                 forged(alice, byValue(new RemoveProposal(2), new RemoveProposal(2)), Optional.empty()));
-        assertRefused(GroupRule.REMOVE_BLANK_LEAF, bob, forged(alice, byValue(new RemoveProposal(7)), Optional.empty()));
+        assertRefused(GroupRule.REMOVE_BLANK_LEAF, bob,
+                forged(alice, byValue(new RemoveProposal(7)), Optional.empty()));
         assertRefused(GroupRule.DUPLICATE_ADD, bob,
                 forged(alice, byValue(new AddProposal(dave), new AddProposal(dave)), Optional.empty()));
-        KeyPackage bobAgain = KeyPackageBundle.builder(SUITE, credential("bob"), bob.signatureKeys).build().keyPackage();
+        KeyPackage bobAgain = KeyPackageBundle.builder(SUITE, credential("bob"), bob.signatureKeys).build()
+                .keyPackage();
         assertRefused(GroupRule.ADD_EXISTING_MEMBER, bob, forged(alice, byValue(new AddProposal(bobAgain)),
                 Optional.empty()));
         assertRefused(GroupRule.DUPLICATE_PSK, bob,
@@ -200,7 +203,8 @@ class GroupRulesTest {
     void joinRules() {
         Group alice = TestClients.create("alice");
         KeyPackageBundle bob = keyPackage("bob");
-        PendingCommit add = alice.commit(CommitOptions.builder().add(bob.keyPackage()).ratchetTreeInWelcome(false).build());
+        PendingCommit add = alice.commit(
+                CommitOptions.builder().add(bob.keyPackage()).ratchetTreeInWelcome(false).build());
         alice.mergePendingCommit();
         assertEquals(GroupRule.RATCHET_TREE_MISSING,
                 assertThrows(ValidationException.class, () -> join(add, bob)).rule());
