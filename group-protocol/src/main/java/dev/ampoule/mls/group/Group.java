@@ -670,7 +670,10 @@ public final class Group {
     /**
      * Processes a message for this group: decrypts application data (of the current or a retained
      * past epoch), verifies and caches a proposal, or verifies and stages a Commit. The echo of this
-     * member's own pending Commit yields that Commit's staged state.
+     * member's own pending Commit yields that Commit's staged state; an echo of its own
+     * PrivateMessage is refused with a {@link dev.ampoule.mls.schedule.ScheduleRule} (the sender
+     * deleted that key when it encrypted, RFC 9420 §9.2), so the Delivery Service should not return
+     * a member's own PrivateMessages to it.
      *
      * @throws ValidationException naming the rule broken; the group is then unchanged
      * @throws dev.ampoule.mls.error.DecodeException when a decrypted plaintext is malformed
