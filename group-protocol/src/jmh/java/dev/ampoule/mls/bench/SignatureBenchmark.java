@@ -20,8 +20,8 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * SignWithLabel and VerifyWithLabel (RFC 9420 §5.1.2) of a LeafNodeTBS-sized content, as a commit
  * signs its FramedContent and the LeafNode of its UpdatePath, and a receiver verifies both. The
- * private key is a fresh {@link SignaturePrivateKey} built from bytes, as after loading it from
- * storage.
+ * private key is a {@link SignaturePrivateKey} built from the key bytes, as after loading it from
+ * storage, not the object {@link CipherSuite#generateSignatureKeyPair()} returned.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -38,6 +38,7 @@ public class SignatureBenchmark {
     public int suite;
 
     private CipherSuite cs;
+    private byte[] privateKeyBytes;
     private SignaturePrivateKey privateKey;
     private SignaturePublicKey publicKey;
     private byte[] content;
@@ -47,15 +48,23 @@ public class SignatureBenchmark {
     public void setUp() {
         cs = Inputs.suite(suite);
         SignatureKeyPair generated = cs.generateSignatureKeyPair();
-        privateKey = new SignaturePrivateKey(generated.privateKey().copy());
+        privateKeyBytes = generated.privateKey().copy();
+        privateKey = new SignaturePrivateKey(privateKeyBytes.clone());
         publicKey = generated.publicKey();
         content = Inputs.bytes(128, 5);
         signature = cs.signWithLabel(privateKey, LABEL, content);
     }
 
+    /** Signing with the same key object again and again, as a member does. */
     @Benchmark
     public byte[] sign() {
         return cs.signWithLabel(privateKey, LABEL, content);
+    }
+
+    /** Signing with a key object made from the key bytes just before, for every signature. */
+    @Benchmark
+    public byte[] signWithNewKeyObject() {
+        return cs.signWithLabel(new SignaturePrivateKey(privateKeyBytes.clone()), LABEL, content);
     }
 
     @Benchmark
