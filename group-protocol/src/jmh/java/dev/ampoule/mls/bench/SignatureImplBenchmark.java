@@ -19,7 +19,9 @@ import java.security.spec.ECPublicKeySpec;
 import java.util.Arrays;
 import java.util.concurrent.TimeUnit;
 import org.bouncycastle.crypto.params.Ed25519PrivateKeyParameters;
+import org.bouncycastle.crypto.params.Ed25519PublicKeyParameters;
 import org.bouncycastle.crypto.signers.Ed25519Signer;
+import org.bouncycastle.math.ec.rfc8032.Ed25519;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -38,7 +40,9 @@ import org.openjdk.jmh.annotations.Warmup;
  *   <li>Ed25519 (Bouncy Castle): a signature needs the public key A, and {@link
  *       Ed25519PrivateKeyParameters} derives it (a base-point multiplication) the first time it is
  *       asked, then keeps it. Building the parameters from the seed for every signature therefore
- *       pays that multiplication on every signature; reusing them does not.
+ *       pays that multiplication on every signature; reusing them, or passing a public key derived
+ *       once to the RFC 8032 functions (what the library does), does not. Verification likewise
+ *       decodes (decompresses) the public key each time unless the decoded key is reused.
  *   <li>ECDSA P-256 with SHA-256: Bouncy Castle (deterministic nonces, RFC 6979) against the JDK's
  *       SunEC provider, with the JDK key objects built from the raw key bytes on every call (as a
  *       stateless implementation would) and built once.
@@ -56,6 +60,9 @@ public class SignatureImplBenchmark {
 
     private byte[] edSeed;
     private Ed25519PrivateKeyParameters edParams;
+    private byte[] edPublic;
+    private Ed25519PublicKeyParameters edPublicParams;
+    private byte[] edSignature;
 
     private CipherSuite p256;
     private SignaturePrivateKey ecPrivate;
@@ -74,7 +81,9 @@ public class SignatureImplBenchmark {
 
         edSeed = Inputs.bytes(Ed25519PrivateKeyParameters.KEY_SIZE, 15);
         edParams = new Ed25519PrivateKeyParameters(edSeed, 0);
-        edParams.generatePublicKey();
+        edPublicParams = edParams.generatePublicKey();
+        edPublic = edPublicParams.getEncoded();
+        edSignature = edSign(edParams);
 
         p256 = Inputs.suite(2);
         SignatureKeyPair pair = p256.generateSignatureKeyPair();
@@ -121,10 +130,37 @@ public class SignatureImplBenchmark {
         return edSign(edParams);
     }
 
+    /** The RFC 8032 function given the seed and a public key derived once (the library's way). */
+    @Benchmark
+    public byte[] ed25519SignKnownPublicKey() {
+        byte[] signature = new byte[Ed25519.SIGNATURE_SIZE];
+        Ed25519.sign(edSeed, 0, edPublic, 0, message, 0, message.length, signature, 0);
+        return signature;
+    }
+
     /** The derivation alone: seed to public key. */
     @Benchmark
     public byte[] ed25519DerivePublicKey() {
         return new Ed25519PrivateKeyParameters(edSeed, 0).generatePublicKey().getEncoded();
+    }
+
+    /** Verification decoding the public key each time (the library's way). */
+    @Benchmark
+    public boolean ed25519VerifyFreshKey() {
+        return edVerify(new Ed25519PublicKeyParameters(edPublic, 0));
+    }
+
+    /** Verification with a public key decoded once. */
+    @Benchmark
+    public boolean ed25519VerifyDecodedKeyReused() {
+        return edVerify(edPublicParams);
+    }
+
+    private boolean edVerify(Ed25519PublicKeyParameters key) {
+        Ed25519Signer verifier = new Ed25519Signer();
+        verifier.init(false, key);
+        verifier.update(message, 0, message.length);
+        return verifier.verifySignature(edSignature);
     }
 
     private byte[] edSign(Ed25519PrivateKeyParameters key) {
