@@ -23,7 +23,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * AEAD seal followed by open of a 1 KiB application message (RFC 9420 §6.3.1): the JDK's AES-128-GCM
  * and ChaCha20-Poly1305 through {@link CipherSuite#aeadSeal}/{@link CipherSuite#aeadOpen} (what the
  * library uses), against Bouncy Castle's {@link GCMBlockCipher} over {@link AESEngine} on the same
- * key, nonce, additional data and plaintext. Every encryption uses a fresh nonce.
+ * key, nonce, additional data and plaintext; and encryption alone for both. Every encryption uses a
+ * fresh nonce.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -69,6 +70,20 @@ public class AeadBenchmark {
         Inputs.setCounter(nonce, ++counter);
         byte[] ct = bcCrypt(true, plaintext);
         return bcCrypt(false, ct);
+    }
+
+    /** Encryption alone (a sender's cost), JDK. */
+    @Benchmark
+    public byte[] jdkAes128GcmSealOnly() {
+        Inputs.setCounter(nonce, ++counter);
+        return aesGcm.aeadSeal(key16, nonce, aad, plaintext);
+    }
+
+    /** Encryption alone (a sender's cost), Bouncy Castle. */
+    @Benchmark
+    public byte[] bcAes128GcmSealOnly() throws InvalidCipherTextException {
+        Inputs.setCounter(nonce, ++counter);
+        return bcCrypt(true, plaintext);
     }
 
     /** Suite 3's AEAD: the JDK's ChaCha20-Poly1305. */
