@@ -16,7 +16,7 @@
  *   <li>{@link dev.ampoule.mls.bench.SignatureBenchmark}: SignWithLabel / VerifyWithLabel (§5.1.2).
  *   <li>{@link dev.ampoule.mls.bench.SignatureImplBenchmark}: the signature implementations behind
  *       them, side by side.
- *   <li>{@link dev.ampoule.mls.bench.AeadBenchmark}: AEAD seal + open of 1 KiB (§6.3).
+ *   <li>{@link dev.ampoule.mls.bench.AeadBenchmark}: AEAD of 1 KiB, seal + open and seal alone (§6.3.1).
  *   <li>{@link dev.ampoule.mls.bench.KdfBenchmark}: ExpandWithLabel, DeriveSecret, Hash (§8).
  * </ul>
  *
