@@ -92,6 +92,7 @@ public class GroupBenchmark {
     public static class Joiner {
         KeyPackageBundle bundle;
         CommitOptions add;
+        CommitOptions addWithoutTree;
         byte[] welcome;
 
         @Setup(Level.Trial)
@@ -99,6 +100,7 @@ public class GroupBenchmark {
             bundle = KeyPackageBundle.builder(m.suite, GroupFixture.credential(m.members), m.suite
                     .generateSignatureKeyPair()).lastResort(true).build();
             add = CommitOptions.builder().add(bundle.keyPackage()).build();
+            addWithoutTree = CommitOptions.builder().add(bundle.keyPackage()).ratchetTreeInWelcome(false).build();
             welcome = m.committer.commit(add).welcome().orElseThrow().toBytes();
             m.committer.discardPendingCommit();
         }
@@ -119,6 +121,17 @@ public class GroupBenchmark {
     @Benchmark
     public PendingCommit addMember(Members m, Joiner j) {
         PendingCommit p = m.committer.commit(j.add);
+        m.committer.discardPendingCommit();
+        return p;
+    }
+
+    /**
+     * {@link #addMember} with the ratchet tree left out of the Welcome (the joiner gets it out of
+     * band, e.g. from the Delivery Service): what adding costs apart from encoding the tree.
+     */
+    @Benchmark
+    public PendingCommit addMemberTreeOutOfBand(Members m, Joiner j) {
+        PendingCommit p = m.committer.commit(j.addWithoutTree);
         m.committer.discardPendingCommit();
         return p;
     }
