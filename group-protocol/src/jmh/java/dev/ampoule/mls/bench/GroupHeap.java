@@ -25,8 +25,9 @@ import org.openjdk.jol.info.GraphLayout;
  * processed and merged three empty Commits, when it retains the default two past epochs (their
  * secret trees and ratchet trees, for late application messages) and three resumption PSKs.
  *
- * <p>Run: {@code java -cp group-protocol/target/benchmarks.jar dev.ampoule.mls.bench.GroupHeap
- * [sizes...]}.
+ * <p>Run: {@code java -Djdk.attach.allowAttachSelf -Djol.magicFieldOffset=true -cp
+ * group-protocol/target/benchmarks.jar dev.ampoule.mls.bench.GroupHeap [sizes...]} (the first flag
+ * lets JOL measure exact object sizes, the second lets it read the fields of records).
  */
 public final class GroupHeap {
 
