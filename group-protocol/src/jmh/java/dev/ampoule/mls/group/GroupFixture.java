@@ -34,11 +34,12 @@ import java.util.stream.IntStream;
  * N/2 Commits, so that a benchmark trial at N = 10,000 starts within seconds.
  *
  * <p>The tree is the one a real group reaches when, after all members joined, the members at even
- * leaves committed a path update each, from the highest leaf down to leaf 0: every parent node then
- * holds the key set by the leftmost leaf of its subtree, whose leaf node (source {@code commit})
- * and parent nodes form a valid parent-hash chain (RFC 9420 §7.9), computed by the library's own
- * {@link RatchetTree#parentHashChain} and {@link RatchetTree#preparePath}. Odd leaves keep their
- * KeyPackage leaf node. Every leaf carries a valid signature. Nodes that a later path update
+ * leaves (those with an occupied sibling: all even leaves when N is even) committed a path update
+ * each, from the highest leaf down to leaf 0: every parent node then holds the key set by the
+ * leftmost leaf of its subtree, whose leaf node (source {@code commit}) and parent nodes form a
+ * valid parent-hash chain (RFC 9420 §7.9), computed by the library's own
+ * {@link RatchetTree#parentHashChain} and {@link RatchetTree#preparePath}. The other leaves keep
+ * their KeyPackage leaf node. Every leaf carries a valid signature. Nodes that a later path update
  * overwrites only ever held a placeholder public key: nothing reads them once overwritten.
  *
  * <p>The fixture keeps every private key (leaf and parent nodes, signature keys), so that any
