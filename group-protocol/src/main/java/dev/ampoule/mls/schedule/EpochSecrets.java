@@ -1,5 +1,7 @@
 package dev.ampoule.mls.schedule;
 
+import dev.ampoule.mls.codec.TlsReader;
+import dev.ampoule.mls.codec.TlsWriter;
 import dev.ampoule.mls.crypto.CipherSuite;
 import dev.ampoule.mls.crypto.HpkeKeyPair;
 import dev.ampoule.mls.crypto.HpkePublicKey;
@@ -55,6 +57,22 @@ public final class EpochSecrets implements Destroyable, AutoCloseable {
         this.resumptionPsk = new ResumptionPsk(suite.deriveSecret(epoch, "resumption"));
         this.epochAuthenticator = new EpochAuthenticator(suite.deriveSecret(epoch, "authentication"));
         this.initSecret = new InitSecret(suite.deriveSecret(epoch, "init"));
+    }
+
+    /** Takes ownership of already derived secrets (restoring a saved state). */
+    private EpochSecrets(CipherSuite suite, SenderDataSecret senderData, EncryptionSecret encryption,
+            ExporterSecret exporter, ExternalSecret external, ConfirmationKey confirmation, MembershipKey membership,
+            ResumptionPsk resumption, EpochAuthenticator authenticator, InitSecret init) {
+        this.suite = suite;
+        this.senderDataSecret = senderData;
+        this.encryptionSecret = encryption;
+        this.exporterSecret = exporter;
+        this.externalSecret = external;
+        this.confirmationKey = confirmation;
+        this.membershipKey = membership;
+        this.resumptionPsk = resumption;
+        this.epochAuthenticator = authenticator;
+        this.initSecret = init;
     }
 
     /**
@@ -185,6 +203,45 @@ public final class EpochSecrets implements Destroyable, AutoCloseable {
      */
     public SecretTree newSecretTree(int leafCount, RatchetWindow window) {
         return SecretTree.create(suite, encryptionSecret, leafCount, window);
+    }
+
+    /**
+     * Writes every secret of the epoch, for a saved group state that the application encrypts at
+     * rest. The {@code encryption_secret} is written only while it has not been moved into a
+     * secret tree. The caller must wipe {@code w} when done.
+     */
+    public synchronized void encodeState(TlsWriter w) {
+        w.opaque(senderDataSecret.reveal()).opaque(exporterSecret.reveal()).opaque(externalSecret.reveal())
+                .opaque(confirmationKey.reveal()).opaque(membershipKey.reveal()).opaque(resumptionPsk.reveal())
+                .opaque(epochAuthenticator.reveal()).opaque(initSecret.reveal());
+        w.bool(!encryptionSecret.isDestroyed());
+        if (!encryptionSecret.isDestroyed()) {
+            w.opaque(encryptionSecret.reveal());
+        }
+    }
+
+    /**
+     * Reads what {@link #encodeState} wrote. When the encryption secret was not saved (it had been
+     * moved into the secret tree), the restored one is already destroyed.
+     */
+    public static EpochSecrets decodeState(CipherSuite suite, TlsReader r) {
+        SenderDataSecret senderData = new SenderDataSecret(r.opaque());
+        ExporterSecret exporter = new ExporterSecret(r.opaque());
+        ExternalSecret external = new ExternalSecret(r.opaque());
+        ConfirmationKey confirmation = new ConfirmationKey(r.opaque());
+        MembershipKey membership = new MembershipKey(r.opaque());
+        ResumptionPsk resumption = new ResumptionPsk(r.opaque());
+        EpochAuthenticator authenticator = new EpochAuthenticator(r.opaque());
+        InitSecret init = new InitSecret(r.opaque());
+        EncryptionSecret encryption;
+        if (r.bool()) {
+            encryption = new EncryptionSecret(r.opaque());
+        } else {
+            encryption = new EncryptionSecret(new byte[0]);
+            encryption.destroy();
+        }
+        return new EpochSecrets(suite, senderData, encryption, exporter, external, confirmation, membership,
+                resumption, authenticator, init);
     }
 
     @Override

@@ -1,6 +1,9 @@
 package dev.ampoule.mls.schedule;
 
+import dev.ampoule.mls.codec.TlsReader;
+import dev.ampoule.mls.codec.TlsWriter;
 import dev.ampoule.mls.crypto.CipherSuite;
+import dev.ampoule.mls.error.DecodeException;
 import dev.ampoule.mls.error.ValidationException;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -161,6 +164,39 @@ final class HashRatchet {
 
     private byte[] step(byte[] s, long generation) {
         return suite.deriveTreeSecret(s, "secret", generation, suite.hashLength());
+    }
+
+    /** Writes the ratchet's state: its next secret and generation, and the retained keys. */
+    void encodeState(TlsWriter w) {
+        w.bool(secret != null);
+        if (secret != null) {
+            w.opaque(secret);
+        }
+        w.u64(next);
+        int mark = w.beginVector();
+        for (RatchetKey k : retained.values()) {
+            w.u32(k.generation()).opaque(k.key().reveal()).opaque(k.nonce().reveal());
+        }
+        w.endVector(mark);
+    }
+
+    static HashRatchet decodeState(CipherSuite suite, RatchetWindow window, TlsReader r) {
+        byte[] secret = r.bool() ? r.opaque() : null;
+        long next = r.u64();
+        if (next < 0 || next > MAX_GENERATION + 1 || (secret == null) != (next == MAX_GENERATION + 1)) {
+            throw new DecodeException("invalid ratchet generation");
+        }
+        HashRatchet ratchet = new HashRatchet(suite, window, secret, next);
+        TlsReader keys = r.vectorBody();
+        while (keys.hasRemaining()) {
+            long generation = keys.u32();
+            if (generation >= next) {
+                throw new DecodeException("retained ratchet key ahead of the ratchet");
+            }
+            ratchet.retained.put(generation, new RatchetKey(generation, new AeadKey(keys.opaque()),
+                    new AeadNonce(keys.opaque())));
+        }
+        return ratchet;
     }
 
     void destroy() {

@@ -1,6 +1,9 @@
 package dev.ampoule.mls.schedule;
 
+import dev.ampoule.mls.codec.TlsReader;
+import dev.ampoule.mls.codec.TlsWriter;
 import dev.ampoule.mls.crypto.CipherSuite;
+import dev.ampoule.mls.error.DecodeException;
 import dev.ampoule.mls.error.InternalException;
 import dev.ampoule.mls.error.ValidationException;
 import java.nio.charset.StandardCharsets;
@@ -226,6 +229,63 @@ public final class SecretTree implements Destroyable, AutoCloseable {
 
     private static int right(int x) {
         return x ^ (3 << (level(x) - 1));
+    }
+
+    /**
+     * Writes the tree's whole state — unconsumed node secrets, and for every started leaf its two
+     * ratchets with their retained keys — for a saved group state that the application encrypts
+     * at rest. The caller must wipe {@code w} when done.
+     */
+    public synchronized void encodeState(TlsWriter w) {
+        if (destroyed) {
+            throw new InternalException("SecretTree used after it was destroyed");
+        }
+        w.u32(leafCount);
+        int mark = w.beginVector();
+        for (Map.Entry<Integer, byte[]> e : new java.util.TreeMap<>(nodeSecrets).entrySet()) {
+            w.u32(e.getKey()).opaque(e.getValue());
+        }
+        w.endVector(mark);
+        mark = w.beginVector();
+        for (Map.Entry<Integer, HashRatchet[]> e : new java.util.TreeMap<>(leafRatchets).entrySet()) {
+            w.u32(e.getKey());
+            for (HashRatchet r : e.getValue()) {
+                r.encodeState(w);
+            }
+        }
+        w.endVector(mark);
+    }
+
+    /** Reads what {@link #encodeState} wrote; {@code window} is the one to use from now on. */
+    public static SecretTree decodeState(CipherSuite suite, RatchetWindow window, TlsReader r) {
+        int leafCount = r.u32AsInt();
+        if (leafCount < 1 || leafCount > MAX_LEAVES) {
+            throw new DecodeException("secret tree leaf count out of range");
+        }
+        SecretTree tree = new SecretTree(suite, new byte[0], leafCount, window);
+        tree.nodeSecrets.clear();
+        int width = 2 * tree.root + 1;
+        TlsReader nodes = r.vectorBody();
+        while (nodes.hasRemaining()) {
+            int node = nodes.u32AsInt();
+            if (node >= width) {
+                throw new DecodeException("secret tree node out of range");
+            }
+            tree.nodeSecrets.put(node, nodes.opaque());
+        }
+        TlsReader leaves = r.vectorBody();
+        while (leaves.hasRemaining()) {
+            int leaf = leaves.u32AsInt();
+            if (leaf >= leafCount) {
+                throw new DecodeException("secret tree leaf out of range");
+            }
+            HashRatchet[] ratchets = new HashRatchet[RatchetType.values().length];
+            for (RatchetType t : RatchetType.values()) {
+                ratchets[t.ordinal()] = HashRatchet.decodeState(suite, window, leaves);
+            }
+            tree.leafRatchets.put(leaf, ratchets);
+        }
+        return tree;
     }
 
     /** Zeroes every node secret, ratchet secret and retained key. */

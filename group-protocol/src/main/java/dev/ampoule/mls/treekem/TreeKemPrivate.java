@@ -45,7 +45,12 @@ public final class TreeKemPrivate {
         return new TreeKemPrivate(leafIndex, leafKey, Map.of());
     }
 
-    static TreeKemPrivate of(int leafIndex, HpkeKeyPair leafKey, Map<Integer, HpkeKeyPair> nodeKeys) {
+    /**
+     * A state holding {@code leafKey} and the key pairs of parent nodes {@code nodeKeys} (node
+     * index to key pair), e.g. restored from a saved group state; check it with
+     * {@link #verifyAgainst}.
+     */
+    public static TreeKemPrivate of(int leafIndex, HpkeKeyPair leafKey, Map<Integer, HpkeKeyPair> nodeKeys) {
         return new TreeKemPrivate(leafIndex, leafKey, new HashMap<>(nodeKeys));
     }
 

@@ -20,9 +20,42 @@ import org.bouncycastle.crypto.params.AsymmetricKeyParameter;
 final class BcHpke {
 
     private final ThreadLocal<HPKE> hpke;
+    /** {@code Nsk} of the KEM (RFC 9180 §7.1). */
+    private final int privateKeyLength;
 
     BcHpke(short kem, short kdf, short aead) {
         this.hpke = ThreadLocal.withInitial(() -> new HPKE(HPKE.mode_base, kem, kdf, aead));
+        this.privateKeyLength = switch (kem) {
+            case HPKE.kem_P384_SHA384 -> 48;
+            case HPKE.kem_P521_SHA512 -> 66;
+            case HPKE.kem_X448_SHA512 -> 56;
+            default -> 32;
+        };
+    }
+
+    /**
+     * A NIST-curve private key is a big-endian scalar; some encoders drop its leading zero bytes
+     * (the RFC 9420 test vectors hold 65-byte P-521 keys). Such a key is left-padded to
+     * {@code Nsk}; the returned copy must be zeroed by the caller when it is not {@code sk}.
+     */
+    private byte[] fullLength(byte[] sk) {
+        if (sk.length >= privateKeyLength) {
+            return sk;
+        }
+        byte[] padded = new byte[privateKeyLength];
+        System.arraycopy(sk, 0, padded, privateKeyLength - sk.length, sk.length);
+        return padded;
+    }
+
+    private AsymmetricCipherKeyPair deserializePrivate(byte[] sk, byte[] pk) {
+        byte[] full = fullLength(sk);
+        try {
+            return hpke.get().deserializePrivateKey(full, pk);
+        } finally {
+            if (full != sk) {
+                java.util.Arrays.fill(full, (byte) 0);
+            }
+        }
     }
 
     private AsymmetricKeyParameter publicParam(HpkePublicKey key) {
@@ -35,7 +68,7 @@ final class BcHpke {
 
     private AsymmetricCipherKeyPair keyPair(HpkeKeyPair key) {
         try {
-            return hpke.get().deserializePrivateKey(key.privateKey().reveal(), key.publicKey().bytes());
+            return deserializePrivate(key.privateKey().reveal(), key.publicKey().bytes());
         } catch (RuntimeException e) {
             throw new ValidationException(CryptoRule.INVALID_HPKE_PRIVATE_KEY);
         }
@@ -90,7 +123,7 @@ final class BcHpke {
 
     HpkePublicKey publicKeyOf(HpkePrivateKey key) {
         try {
-            AsymmetricCipherKeyPair kp = hpke.get().deserializePrivateKey(key.reveal(), null);
+            AsymmetricCipherKeyPair kp = deserializePrivate(key.reveal(), null);
             return new HpkePublicKey(hpke.get().serializePublicKey(kp.getPublic()));
         } catch (RuntimeException e) {
             throw new ValidationException(CryptoRule.INVALID_HPKE_PRIVATE_KEY);

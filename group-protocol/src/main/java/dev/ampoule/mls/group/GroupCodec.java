@@ -1,0 +1,261 @@
+package dev.ampoule.mls.group;
+
+import dev.ampoule.mls.codec.TlsReader;
+import dev.ampoule.mls.codec.TlsWriter;
+import dev.ampoule.mls.crypto.CipherSuite;
+import dev.ampoule.mls.crypto.HpkeKeyPair;
+import dev.ampoule.mls.crypto.HpkePrivateKey;
+import dev.ampoule.mls.crypto.HpkePublicKey;
+import dev.ampoule.mls.crypto.SignatureKeyPair;
+import dev.ampoule.mls.crypto.SignaturePrivateKey;
+import dev.ampoule.mls.crypto.SignaturePublicKey;
+import dev.ampoule.mls.crypto.bc.BcCipherSuites;
+import dev.ampoule.mls.error.DecodeException;
+import dev.ampoule.mls.framing.AuthenticatedContent;
+import dev.ampoule.mls.framing.Content;
+import dev.ampoule.mls.framing.ContentType;
+import dev.ampoule.mls.framing.MlsMessage;
+import dev.ampoule.mls.group.EpochArchive.PastEpoch;
+import dev.ampoule.mls.message.GroupInfo;
+import dev.ampoule.mls.message.Proposal;
+import dev.ampoule.mls.message.ReInitProposal;
+import dev.ampoule.mls.schedule.EpochSecrets;
+import dev.ampoule.mls.schedule.GroupContext;
+import dev.ampoule.mls.schedule.ResumptionPsk;
+import dev.ampoule.mls.schedule.SecretTree;
+import dev.ampoule.mls.schedule.SenderDataSecret;
+import dev.ampoule.mls.tree.RatchetTree;
+import dev.ampoule.mls.treekem.TreeKem;
+import dev.ampoule.mls.treekem.TreeKemPrivate;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The saved form of a member's group, for {@link Group#toBytes()} and {@link Group#restore}. A
+ * hand-written TLS-style encoding behind a magic string and a version byte:
+ * <pre>
+ * opaque magic[8] = "AMPOULEG";
+ * uint8 version = 1;
+ * uint16 cipher_suite;
+ * uint8 status;                       // 1 active, 2 external join pending, 3 reinit pending, 4 removed
+ * uint32 own_leaf;
+ * opaque signature_private_key&lt;V&gt;;  SignaturePublicKey signature_key;
+ * GroupContext context;  optional&lt;Node&gt; ratchet_tree&lt;V&gt;;
+ * opaque interim_transcript_hash&lt;V&gt;;  opaque confirmation_tag&lt;V&gt;;
+ * AuthenticatedContent proposals&lt;V&gt;;                 // the epoch's proposal cache
+ * optional&lt;PrivateTree&gt; private_tree;               // leaf key, node keys
+ * optional&lt;EpochState&gt; epoch;                        // EpochSecrets and SecretTree state
+ * PastEpoch past_epochs&lt;V&gt;;                          // context, tree, sender data secret, secret tree
+ * ResumptionPsk resumption_psks&lt;V&gt;;                  // uint64 epoch, opaque psk&lt;V&gt;
+ * KeyPair pending_update_keys&lt;V&gt;;
+ * optional&lt;Proposal&gt; reinit;
+ * optional&lt;PendingCommit&gt; pending_commit;           // messages, new epoch's secrets, private tree
+ * </pre>
+ * It holds every secret of the group: the application must encrypt it at rest. A pending Commit is
+ * re-staged from its AuthenticatedContent on restore (its public effects are recomputed, its
+ * secrets are restored).
+ */
+final class GroupCodec {
+
+    private static final byte[] MAGIC = "AMPOULEG".getBytes(StandardCharsets.US_ASCII);
+    private static final int VERSION = 1;
+
+    private GroupCodec() {}
+
+    // ---- saving ----------------------------------------------------------------------------------
+
+    static byte[] save(Group g) {
+        TlsWriter w = new TlsWriter(4096);
+        try {
+            w.raw(MAGIC).u8(VERSION).u16(g.suite.id().wire()).u8(g.status.ordinal() + 1).u32(g.ownLeaf);
+            w.opaque(g.signatureKeys.privateKey().reveal()).write(g.signatureKeys.publicKey());
+            PublicGroup pub = g.pub;
+            w.write(pub.groupContext()).write(pub.treeView());
+            w.opaque(pub.interimTranscriptHash()).opaque(pub.confirmationTag());
+            int mark = w.beginVector();
+            for (ProposalCache.Entry e : pub.proposalCache().entries()) {
+                w.write(e.content());
+            }
+            w.endVector(mark);
+            writeOptionalPrivate(w, g.privateTree);
+            w.bool(g.epochSecrets != null);
+            if (g.epochSecrets != null) {
+                g.epochSecrets.encodeState(w);
+                g.secretTree.encodeState(w);
+            }
+            mark = w.beginVector();
+            for (PastEpoch p : g.archive.entries()) {
+                w.write(p.context()).write(p.tree()).opaque(p.senderDataSecret().reveal());
+                p.secretTree().encodeState(w);
+            }
+            w.endVector(mark);
+            mark = w.beginVector();
+            for (Map.Entry<Long, ResumptionPsk> e : g.resumptionPsks.entrySet()) {
+                w.u64(e.getKey()).opaque(e.getValue().reveal());
+            }
+            w.endVector(mark);
+            mark = w.beginVector();
+            for (HpkeKeyPair k : g.pendingUpdateKeys.values()) {
+                writeKeyPair(w, k);
+            }
+            w.endVector(mark);
+            w.optional(g.reInit);
+            w.bool(g.pending != null);
+            if (g.pending != null) {
+                writePending(w, g.pending, g.privateTree);
+            }
+            return w.toByteArray();
+        } finally {
+            w.wipe();
+        }
+    }
+
+    private static void writeKeyPair(TlsWriter w, HpkeKeyPair k) {
+        w.opaque(k.privateKey().reveal()).write(k.publicKey());
+    }
+
+    private static void writeOptionalPrivate(TlsWriter w, TreeKemPrivate p) {
+        w.bool(p != null);
+        if (p == null) {
+            return;
+        }
+        w.u32(p.leafIndex());
+        writeKeyPair(w, p.leafKey());
+        int mark = w.beginVector();
+        for (int node : p.nodes()) {
+            w.u32(node);
+            writeKeyPair(w, p.nodeKey(node).orElseThrow());
+        }
+        w.endVector(mark);
+    }
+
+    private static void writePending(TlsWriter w, PendingCommit p, TreeKemPrivate current) {
+        StagedCommit s = p.staged;
+        w.write(p.commit()).optional(p.welcome()).optional(p.groupInfo());
+        w.write(s.publicCommit.content);
+        s.epochSecrets.encodeState(w);
+        writeOptionalPrivate(w, s.privateTree == current ? null : s.privateTree);
+    }
+
+    // ---- restoring ----------------------------------------------------------------------------
+
+    static Group restore(byte[] saved, GroupConfig config) {
+        return TlsReader.decodeExactly(saved, r -> read(r, config));
+    }
+
+    private static Group read(TlsReader r, GroupConfig config) {
+        if (!Arrays.equals(r.raw(MAGIC.length), MAGIC)) {
+            throw new DecodeException("not a saved group");
+        }
+        int version = r.u8();
+        if (version != VERSION) {
+            throw new DecodeException("unsupported saved group version " + version);
+        }
+        int wire = r.u16();
+        CipherSuite suite = BcCipherSuites.byWire(wire)
+                .orElseThrow(() -> new DecodeException("unsupported cipher suite " + wire));
+        int statusCode = r.u8();
+        if (statusCode < 1 || statusCode > Group.Status.values().length) {
+            throw new DecodeException("invalid status");
+        }
+        Group.Status status = Group.Status.values()[statusCode - 1];
+        int ownLeaf = r.u32AsInt();
+        SignatureKeyPair signatureKeys = new SignatureKeyPair(new SignaturePrivateKey(r.opaque()),
+                SignaturePublicKey.decode(r));
+        GroupContext context = GroupContext.decode(r);
+        if (context.cipherSuite() != wire) {
+            throw new DecodeException("cipher suite mismatch");
+        }
+        RatchetTree tree = RatchetTree.decode(suite, r);
+        byte[] interim = r.opaque();
+        byte[] tag = r.opaque();
+        PublicGroup pub = new PublicGroup(config, suite, context, tree, interim, tag, new ProposalCache());
+        TlsReader proposals = r.vectorBody();
+        while (proposals.hasRemaining()) {
+            AuthenticatedContent ac = AuthenticatedContent.decode(proposals);
+            if (!(ac.content().content() instanceof Content.ProposalContent pc)) {
+                throw new DecodeException("a cached proposal that is not a proposal");
+            }
+            pub.proposalCache().put(new VerifiedProposal(ac.proposalRef(suite), pc.proposal(), ac.sender(),
+                    context.epoch()), ac);
+        }
+        TreeKemPrivate privateTree = readOptionalPrivate(r, suite);
+        EpochSecrets epochSecrets = null;
+        SecretTree secretTree = null;
+        if (r.bool()) {
+            epochSecrets = EpochSecrets.decodeState(suite, r);
+            secretTree = SecretTree.decodeState(suite, config.ratchetWindow(), r);
+        }
+        Group g = new Group(config, pub, ownLeaf, signatureKeys, privateTree, epochSecrets, secretTree, status);
+        TlsReader past = r.vectorBody();
+        while (past.hasRemaining()) {
+            GroupContext pastContext = GroupContext.decode(past);
+            RatchetTree pastTree = RatchetTree.decode(suite, past);
+            SenderDataSecret senderData = new SenderDataSecret(past.opaque());
+            SecretTree pastSecrets = SecretTree.decodeState(suite, config.ratchetWindow(), past);
+            g.archive.add(new PastEpoch(pastContext, pastTree, senderData, pastSecrets), config.pastEpochs());
+        }
+        TlsReader psks = r.vectorBody();
+        while (psks.hasRemaining()) {
+            g.resumptionPsks.put(psks.u64(), new ResumptionPsk(psks.opaque()));
+        }
+        TlsReader updates = r.vectorBody();
+        while (updates.hasRemaining()) {
+            HpkeKeyPair k = readKeyPair(updates);
+            g.pendingUpdateKeys.put(k.publicKey(), k);
+        }
+        Optional<Proposal> reInit = r.optional(Proposal::decode);
+        if (reInit.isPresent()) {
+            if (!(reInit.get() instanceof ReInitProposal ri)) {
+                throw new DecodeException("reinit is not a ReInit proposal");
+            }
+            g.reInit = Optional.of(ri);
+        }
+        if (r.bool()) {
+            g.pending = readPending(r, g);
+        }
+        if (privateTree != null && status == Group.Status.ACTIVE) {
+            privateTree.verifyAgainst(suite, tree);
+        }
+        return g;
+    }
+
+    private static HpkeKeyPair readKeyPair(TlsReader r) {
+        return new HpkeKeyPair(new HpkePrivateKey(r.opaque()), HpkePublicKey.decode(r));
+    }
+
+    private static TreeKemPrivate readOptionalPrivate(TlsReader r, CipherSuite suite) {
+        if (!r.bool()) {
+            return null;
+        }
+        int leaf = r.u32AsInt();
+        HpkeKeyPair leafKey = readKeyPair(r);
+        Map<Integer, HpkeKeyPair> nodes = new HashMap<>();
+        TlsReader body = r.vectorBody();
+        while (body.hasRemaining()) {
+            nodes.put(body.u32AsInt(), readKeyPair(body));
+        }
+        return TreeKemPrivate.of(leaf, leafKey, nodes);
+    }
+
+    private static PendingCommit readPending(TlsReader r, Group g) {
+        MlsMessage message = MlsMessage.decode(r);
+        Optional<MlsMessage> welcome = r.optional(MlsMessage::decode);
+        Optional<GroupInfo> groupInfo = r.optional(GroupInfo::decode);
+        AuthenticatedContent ac = AuthenticatedContent.decode(r);
+        if (ac.contentType() != ContentType.COMMIT) {
+            throw new DecodeException("the pending commit is not a commit");
+        }
+        EpochSecrets secrets = EpochSecrets.decodeState(g.suite, r);
+        TreeKemPrivate privateTree = readOptionalPrivate(r, g.suite);
+        byte[] groupId = g.pub.groupId();
+        StagedPublicCommit sp = g.pub.stage(ac, (next, leaf, path, applied, provisional) ->
+                next.apply(TreeKem.verifyPath(g.suite, next, leaf, path, groupId, applied.addedLeafSet())));
+        StagedCommit staged = new StagedCommit(g, sp, secrets, privateTree == null ? g.privateTree : privateTree,
+                false, sp.committerLeaf);
+        return new PendingCommit(message, welcome, groupInfo, staged);
+    }
+}
