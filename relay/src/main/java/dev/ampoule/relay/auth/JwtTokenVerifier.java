@@ -67,7 +67,7 @@ public final class JwtTokenVerifier implements TokenVerifier {
             }
             return current.authenticate(new TokenCredentials(token))
                     .recover(e -> Future.failedFuture(invalid()))
-                    .compose(user -> principal(user.principal()));
+                    .compose(user -> principal(user.attributes().getJsonObject("accessToken", new JsonObject())));
         });
     }
 

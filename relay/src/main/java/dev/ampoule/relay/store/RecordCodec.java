@@ -99,6 +99,7 @@ public final class RecordCodec {
                 bytes(w, r.groupId());
                 w.u64(r.groupSeq());
                 bytes(w, r.welcome());
+                w.u64(r.timestampMillis());
             }
             case StoreRecord.Departed r -> {
                 w.u8(DEPARTED);
@@ -127,7 +128,7 @@ public final class RecordCodec {
             case MAILBOX_ACKED -> new StoreRecord.MailboxAcked(device(r), r.u64());
             case GROUP_STATE -> new StoreRecord.GroupState(bytes(r), device(r), r.u64(), r.u64(), r.u64(), bytes(r),
                     bytes(r));
-            case MAILBOX_ENTRY -> new StoreRecord.MailboxEntry(device(r), r.u64(), bytes(r), r.u64(), bytes(r));
+            case MAILBOX_ENTRY -> new StoreRecord.MailboxEntry(device(r), r.u64(), bytes(r), r.u64(), bytes(r), r.u64());
             case DEPARTED -> new StoreRecord.Departed(bytes(r), device(r), r.u64());
             default -> throw new DecodeException("unknown store record type " + type);
         };

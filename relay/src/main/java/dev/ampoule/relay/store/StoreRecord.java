@@ -67,8 +67,8 @@ public sealed interface StoreRecord {
     }
 
     /** A Welcome waiting in a device's mailbox. */
-    record MailboxEntry(DeviceId device, long mailboxSeq, Bytes groupId, long groupSeq, Bytes welcome)
-            implements StoreRecord {
+    record MailboxEntry(DeviceId device, long mailboxSeq, Bytes groupId, long groupSeq, Bytes welcome,
+            long timestampMillis) implements StoreRecord {
     }
 
     /** A removed device that still receives a group's messages up to {@code untilSeq}. */
