@@ -255,12 +255,12 @@ final class Session implements DeliveryService.Listener {
     // ---- outbound ------------------------------------------------------------------------------
 
     void send(long requestId, Frame frame) {
-        if (closed) {
+        if (closed || ws.isClosed()) {
             return;
         }
         ws.writeBinaryMessage(Buffer.buffer(FrameCodec.encode(requestId, frame)));
         gateway.metrics().frameOut(frame.getClass().getSimpleName());
-        if (ws.writeQueueFull()) {
+        if (queueFull()) {
             startSlowTimer();
         }
     }
@@ -276,7 +276,7 @@ final class Session implements DeliveryService.Listener {
         }
         slowTimer = gateway.vertx().setTimer(gateway.config().slowClientTimeout.toMillis(), id -> {
             slowTimer = -1;
-            if (ws.writeQueueFull()) {
+            if (queueFull()) {
                 gateway.metrics().slowDisconnect();
                 close(CLOSE_LIMIT, "too slow");
             }
@@ -288,6 +288,10 @@ final class Session implements DeliveryService.Listener {
             gateway.vertx().cancelTimer(slowTimer);
             slowTimer = -1;
         }
+    }
+
+    private boolean queueFull() {
+        return ws.isClosed() || ws.writeQueueFull();
     }
 
     /** Unacknowledged messages written to this device. */
@@ -310,7 +314,7 @@ final class Session implements DeliveryService.Listener {
             if (mailboxNext < 0) {
                 mailboxNext = ds.mailboxStart(device);
             }
-            while (!ws.writeQueueFull()) {
+            while (!queueFull()) {
                 List<Mailboxes.Entry> entries = ds.mailbox(device, mailboxNext, READ_BATCH);
                 if (entries.isEmpty()) {
                     break;
@@ -322,7 +326,7 @@ final class Session implements DeliveryService.Listener {
             }
             int max = gateway.config().maxInFlight;
             for (Bytes g : ds.receivingGroups(device)) {
-                if (ws.writeQueueFull()) {
+                if (queueFull()) {
                     break;
                 }
                 long room = max - outstanding();

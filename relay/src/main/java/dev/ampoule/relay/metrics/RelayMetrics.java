@@ -67,6 +67,10 @@ public final class RelayMetrics {
 
     /** Registers a gauge of open connections, groups, or disk bytes. */
     public void gauge(String name, Supplier<Number> value) {
+        io.micrometer.core.instrument.Gauge old = registry.find(name).gauge();
+        if (old != null) {
+            registry.remove(old);
+        }
         io.micrometer.core.instrument.Gauge.builder(name, value).register(registry);
     }
 
