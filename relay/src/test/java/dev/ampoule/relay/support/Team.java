@@ -27,11 +27,16 @@ public final class Team implements AutoCloseable {
     }
 
     public static Team form(RelayHarness relay, Bytes groupId, String... userDevices) {
+        return form(relay::connect, groupId, userDevices);
+    }
+
+    public static Team form(java.util.function.BiFunction<String, String, TestDevice> connect, Bytes groupId,
+            String... userDevices) {
         Team t = new Team(groupId);
         for (String ud : userDevices) {
             String[] parts = ud.split("#");
             MlsMember m = new MlsMember(parts[0], parts[1]);
-            TestDevice d = relay.connect(parts[0], parts[1]);
+            TestDevice d = connect.apply(parts[0], parts[1]);
             t.members.add(m);
             t.devices.add(d);
             if (t.members.size() > 1) {
