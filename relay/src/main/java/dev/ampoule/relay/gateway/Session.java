@@ -52,6 +52,7 @@ final class Session implements DeliveryService.Listener {
     private final Map<Bytes, Integer> generation = new HashMap<>();
     private long mailboxNext = -1;
     private boolean pumping;
+    private boolean repump;
     private boolean authenticating;
 
     Session(Gateway gateway, ServerWebSocket ws) {
@@ -305,11 +306,26 @@ final class Session implements DeliveryService.Listener {
 
     /** Writes what the device may receive next, as far as the window and the write queue allow. */
     void pump() {
-        if (closed || device == null || pumping) {
+        if (closed || device == null) {
+            return;
+        }
+        if (pumping) {
+            repump = true; // a read completed synchronously inside the loop: go round again
             return;
         }
         pumping = true;
         try {
+            do {
+                repump = false;
+                pumpOnce();
+            } while (repump && !closed);
+        } finally {
+            pumping = false;
+        }
+    }
+
+    private void pumpOnce() {
+        {
             DeliveryService ds = gateway.ds();
             if (mailboxNext < 0) {
                 mailboxNext = ds.mailboxStart(device);
@@ -356,8 +372,6 @@ final class Session implements DeliveryService.Listener {
                     pump();
                 });
             }
-        } finally {
-            pumping = false;
         }
     }
 

@@ -49,9 +49,10 @@ class OfflineDeliveryTest {
         }
         assertEquals(seqs.get(0) + 99, seqs.get(99), "consecutive sequence numbers");
 
-        // bob reconnects: all 100, in order, then he acknowledges half and drops again
+        // bob reconnects: the messages arrive in order (more than one read batch without any
+        // acknowledgement); he acknowledges the first 50 only and drops again
         TestDevice b = relay.connect("bob", "laptop");
-        for (int i = 0; i < 50; i++) {
+        for (int i = 0; i < 70; i++) {
             Frame.Deliver d = b.next(Frame.Deliver.class);
             assertEquals(seqs.get(i), d.seq());
             assertEquals(Optional.of("m" + i), bob.receive(d));
@@ -66,7 +67,9 @@ class OfflineDeliveryTest {
         for (int i = 50; i < 100; i++) {
             Frame.Deliver d = again.next(Frame.Deliver.class);
             assertEquals(seqs.get(i), d.seq(), "resumes right after the last acknowledgement, no gap");
-            assertEquals(Optional.of("m" + i), bob.receive(d));
+            if (i >= 70) { // 50..69 come again (at least once); bob had processed them already
+                assertEquals(Optional.of("m" + i), bob.receive(d));
+            }
             each.flag();
         }
         again.ok(new Frame.AckGroup(gid, seqs.get(99)));

@@ -89,6 +89,19 @@ public final class TestDevice implements AutoCloseable {
         ws.writeBinaryMessage(Buffer.buffer(bytes));
     }
 
+    public void sendText(String text) {
+        ws.writeTextMessage(text);
+    }
+
+    /** Stops reading from the socket (a slow client). */
+    public void pause() {
+        ws.pause();
+    }
+
+    public void resume() {
+        ws.resume();
+    }
+
     public Future<Frame> expectAnswer(long requestId) {
         Promise<Frame> p = Promise.promise();
         pending.put(requestId, p);
