@@ -70,6 +70,16 @@ final class CommitBuilder {
     // ---- a member's Commit ---------------------------------------------------------------------
 
     static PendingCommit commit(Group g, CommitOptions options) {
+        return commit(g, options, List.of(), Optional.empty(), g.config.pskLookup());
+    }
+
+    /**
+     * A Commit with {@code extra} proposals by value after those of the options; {@code reInitOrBranch}
+     * is a resumption PSK of usage reinit or branch the Commit may carry (the first Commit of a
+     * resumed group), and {@code lookup} finds PSKs of other groups.
+     */
+    static PendingCommit commit(Group g, CommitOptions options, List<Proposal> extra,
+            Optional<PreSharedKeyId> reInitOrBranch, PskLookup lookup) {
         g.requireActive();
         if (g.pending != null) {
             throw new ValidationException(GroupRule.PENDING_COMMIT);
@@ -79,7 +89,8 @@ final class CommitBuilder {
         int own = g.ownLeaf;
         Sender self = new Sender.Member(own);
 
-        List<Proposal> inline = inlineProposals(g, options);
+        List<Proposal> inline = new ArrayList<>(inlineProposals(g, options));
+        inline.addAll(extra);
         List<CommittedProposal> list = new ArrayList<>();
         List<ProposalOrRef> covered = new ArrayList<>();
         if (options.includePendingProposals()) {
@@ -94,7 +105,7 @@ final class CommitBuilder {
         }
         ProposalRules.checkList(list, OptionalInt.of(own));
         RatchetTree next = pub.treeView().copy();
-        AppliedProposals applied = ProposalRules.apply(pub, next, list);
+        AppliedProposals applied = ProposalRules.apply(pub, next, list, reInitOrBranch);
         boolean withPath = applied.pathRequired() || options.forcePath();
 
         CreatedPath created = null;
@@ -118,7 +129,7 @@ final class CommitBuilder {
             byte[] confirmed = TranscriptHashes.confirmed(suite, pub.interimTranscriptHash(),
                     AuthenticatedContent.confirmedTranscriptHashInput(wireFormat, content, signature));
             GroupContext newContext = pub.groupContext().next(next.treeHash(), confirmed, applied.extensions());
-            psk = g.pskSecret(applied.psks(), g.config.pskLookup());
+            psk = g.pskSecret(applied.psks(), lookup);
             keys = KeySchedule.advance(suite, g.epochSecrets.initSecret(), commitSecret, psk, newContext);
             byte[] tag = keys.epochSecrets().confirmationTag(confirmed);
             AuthenticatedContent ac = AuthenticatedContent.ofCommit(wireFormat, content, signature, tag);
@@ -174,7 +185,8 @@ final class CommitBuilder {
             out.add(new RemoveProposal(Integer.toUnsignedLong(leaf)));
         }
         for (byte[] id : options.externalPsks()) {
-            out.add(new PreSharedKeyProposal(new PreSharedKeyId.External(id, g.suite.randomBytes(g.suite.hashLength()))));
+            byte[] nonce = g.suite.randomBytes(g.suite.hashLength());
+            out.add(new PreSharedKeyProposal(new PreSharedKeyId.External(id, nonce)));
         }
         for (long epoch : options.resumptionPsks()) {
             out.add(new PreSharedKeyProposal(g.resumptionPskId(epoch)));
@@ -280,7 +292,8 @@ final class CommitBuilder {
                         applied.psks());
                 members.add(new Welcome.NewMember(applied.addedKeyPackages().get(i), secrets));
             }
-            return Optional.of(new MlsMessage.OfWelcome(Welcome.create(suite, keys.welcomeSecret(), groupInfo, members)));
+            Welcome welcome = Welcome.create(suite, keys.welcomeSecret(), groupInfo, members);
+            return Optional.of(new MlsMessage.OfWelcome(welcome));
         } finally {
             members.forEach(m -> m.groupSecrets().destroy());
         }
@@ -347,7 +360,8 @@ final class CommitBuilder {
         proposals.add(new ExternalInitProposal(export.kemOutput()));
         options.resyncLeaf().ifPresent(l -> proposals.add(new RemoveProposal(Integer.toUnsignedLong(l))));
         for (byte[] id : options.externalPsks()) {
-            proposals.add(new PreSharedKeyProposal(new PreSharedKeyId.External(id, suite.randomBytes(suite.hashLength()))));
+            byte[] nonce = suite.randomBytes(suite.hashLength());
+            proposals.add(new PreSharedKeyProposal(new PreSharedKeyId.External(id, nonce)));
         }
         List<CommittedProposal> list = new ArrayList<>();
         List<ProposalOrRef> covered = new ArrayList<>();

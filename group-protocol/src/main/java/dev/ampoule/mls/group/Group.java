@@ -151,6 +151,12 @@ public final class Group {
                 && Extension.find(groupExtensions, ExtensionType.EXTERNAL_SENDERS).isEmpty()) {
             groupExtensions.add(new ExternalSenders(config.externalSenders()).toExtension());
         }
+        return createWith(config, suite, groupId, credential, signatureKeys, groupExtensions);
+    }
+
+    /** A one-member group with exactly {@code groupExtensions} as GroupContext extensions. */
+    static Group createWith(GroupConfig config, CipherSuite suite, byte[] groupId, Credential credential,
+            SignatureKeyPair signatureKeys, List<Extension> groupExtensions) {
         LeafValidation.checkGroupExtensions(groupExtensions);
         LeafValidation.validateExternalSenders(config, suite, groupExtensions, List.of());
         HpkeKeyPair leafKey = suite.generateHpkeKeyPair();
@@ -198,7 +204,8 @@ public final class Group {
      * Joins from a Welcome (RFC 9420 §12.4.3.1) with the KeyPackage it was made for. The ratchet
      * tree comes from the GroupInfo's ratchet_tree extension, else {@code ratchetTree}. PSKs named
      * by the Welcome are looked up with {@code psks}. The application must check that the group id
-     * is not one of its other groups'.
+     * is not one of its other groups'. On success the KeyPackage's init private key is destroyed
+     * (RFC 9420 §16.8), unless the KeyPackage is last resort.
      *
      * @throws ValidationException naming the rule broken
      */
@@ -326,6 +333,62 @@ public final class Group {
                 pub.confirmationTag(), ownLeaf);
     }
 
+    // ---- resuming the group in another (§8.6, §11.2, §11.3) -------------------------------------
+
+    /**
+     * A lookup of this group's retained resumption PSKs, by this group's id and an epoch, for a group
+     * that resumes this one; external PSKs and other groups' come from the configuration. The
+     * secrets are lent.
+     */
+    public PskLookup resumptionPskLookup() {
+        PskLookup fallback = config.pskLookup();
+        return new PskLookup() {
+            @Override
+            public Optional<Secret> externalPsk(byte[] pskId) {
+                return fallback.externalPsk(pskId);
+            }
+
+            @Override
+            public Optional<Secret> resumptionPsk(byte[] groupId, long epoch) {
+                if (pub.groupContext().hasGroupId(groupId)) {
+                    return Optional.ofNullable(resumptionPsks.get(epoch));
+                }
+                return fallback.resumptionPsk(groupId, epoch);
+            }
+        };
+    }
+
+    /**
+     * After a Commit covering a ReInit (status {@link Status#REINIT_PENDING}): creates the group the
+     * ReInit describes (group id, suite, extensions) with this member at leaf 0 and its first Commit
+     * adding {@code members} with a resumption PSK of usage reinit (RFC 9420 §11.2). The other
+     * members join it with {@link #joinResumed}.
+     *
+     * @param signatureKeys this member's key pair for the new group's suite
+     */
+    public ResumedGroup reInitialize(GroupConfig config, SignatureKeyPair signatureKeys, List<KeyPackage> members) {
+        return Resumption.reInitialize(this, config, signatureKeys, members);
+    }
+
+    /**
+     * Creates a subgroup of this group (RFC 9420 §11.3): same suite and extensions, this member at
+     * leaf 0, and a first Commit adding {@code members} with a resumption PSK of usage branch.
+     */
+    public ResumedGroup branch(GroupConfig config, byte[] newGroupId, List<KeyPackage> members) {
+        return Resumption.branch(this, config, newGroupId, members);
+    }
+
+    /**
+     * Joins, from its Welcome, a group that reinitializes or branches this one (RFC 9420
+     * §12.4.3.1): the Welcome must carry a resumption PSK of usage reinit or branch of this group,
+     * the new group must have epoch 1 and, for reinit, the ReInit's parameters and every member of
+     * this group; for branch, this group's suite and only members of this group.
+     */
+    public Group joinResumed(GroupConfig config, Welcome welcome, KeyPackageBundle keyPackage,
+            Optional<RatchetTree> ratchetTree) {
+        return Resumption.join(this, config, welcome, keyPackage, ratchetTree);
+    }
+
     EpochSecrets requireSecrets() {
         if (epochSecrets == null) {
             throw new ValidationException(GroupRule.GROUP_INACTIVE, status.toString());
@@ -396,7 +459,8 @@ public final class Group {
 
     PreSharedKeyId resumptionPskId(long epoch) {
         if (!resumptionPsks.containsKey(epoch)) {
-            throw new ValidationException(GroupRule.RESUMPTION_EPOCH_UNAVAILABLE, "epoch " + Long.toUnsignedString(epoch));
+            throw new ValidationException(GroupRule.RESUMPTION_EPOCH_UNAVAILABLE,
+                    "epoch " + Long.toUnsignedString(epoch));
         }
         return new PreSharedKeyId.Resumption(ResumptionPskUsage.APPLICATION, pub.groupId(), epoch,
                 suite.randomBytes(suite.hashLength()));
@@ -606,7 +670,10 @@ public final class Group {
     /**
      * Processes a message for this group: decrypts application data (of the current or a retained
      * past epoch), verifies and caches a proposal, or verifies and stages a Commit. The echo of this
-     * member's own pending Commit yields that Commit's staged state.
+     * member's own pending Commit yields that Commit's staged state; an echo of its own
+     * PrivateMessage is refused with a {@link dev.ampoule.mls.schedule.ScheduleRule} (the sender
+     * deleted that key when it encrypted, RFC 9420 §9.2), so the Delivery Service should not return
+     * a member's own PrivateMessages to it.
      *
      * @throws ValidationException naming the rule broken; the group is then unchanged
      * @throws dev.ampoule.mls.error.DecodeException when a decrypted plaintext is malformed
@@ -713,7 +780,9 @@ public final class Group {
             return new StagedCommit(this, sp, null, null, true, ownLeaf);
         }
         TreeKemPrivate nextPrivate = result[0] == null ? privateTree : result[0].privateState().pruned(sp.tree);
-        CommitSecret commitSecret = result[0] == null ? CommitSecret.zero(suite.hashLength()) : result[0].commitSecret();
+        CommitSecret commitSecret = result[0] == null
+                ? CommitSecret.zero(suite.hashLength())
+                : result[0].commitSecret();
         try {
             EpochSecrets next = CommitBuilder.nextEpoch(this, sp, applied, commitSecret);
             return new StagedCommit(this, sp, next, nextPrivate, false, ownLeaf);

@@ -11,6 +11,7 @@ import dev.ampoule.mls.crypto.SignaturePrivateKey;
 import dev.ampoule.mls.crypto.SignaturePublicKey;
 import dev.ampoule.mls.crypto.bc.BcCipherSuites;
 import dev.ampoule.mls.error.DecodeException;
+import dev.ampoule.mls.error.ValidationException;
 import dev.ampoule.mls.framing.AuthenticatedContent;
 import dev.ampoule.mls.framing.Content;
 import dev.ampoule.mls.framing.ContentType;
@@ -37,7 +38,7 @@ import java.util.Optional;
  * The saved form of a member's group, for {@link Group#toBytes()} and {@link Group#restore}. A
  * hand-written TLS-style encoding behind a magic string and a version byte:
  * <pre>
- * opaque magic[8] = "AMPOULEG";
+ * opaque magic[8] = "AMPOULEG";              // "AMPOULEP" for a PublicGroup, which stops after the proposals
  * uint8 version = 1;
  * uint16 cipher_suite;
  * uint8 status;                       // 1 active, 2 external join pending, 3 reinit pending, 4 removed
@@ -61,6 +62,7 @@ import java.util.Optional;
 final class GroupCodec {
 
     private static final byte[] MAGIC = "AMPOULEG".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] PUBLIC_MAGIC = "AMPOULEP".getBytes(StandardCharsets.US_ASCII);
     private static final int VERSION = 1;
 
     private GroupCodec() {}
@@ -72,14 +74,8 @@ final class GroupCodec {
         try {
             w.raw(MAGIC).u8(VERSION).u16(g.suite.id().wire()).u8(g.status.ordinal() + 1).u32(g.ownLeaf);
             w.opaque(g.signatureKeys.privateKey().reveal()).write(g.signatureKeys.publicKey());
-            PublicGroup pub = g.pub;
-            w.write(pub.groupContext()).write(pub.treeView());
-            w.opaque(pub.interimTranscriptHash()).opaque(pub.confirmationTag());
-            int mark = w.beginVector();
-            for (ProposalCache.Entry e : pub.proposalCache().entries()) {
-                w.write(e.content());
-            }
-            w.endVector(mark);
+            writePublic(w, g.pub);
+            int mark;
             writeOptionalPrivate(w, g.privateTree);
             w.bool(g.epochSecrets != null);
             if (g.epochSecrets != null) {
@@ -113,6 +109,71 @@ final class GroupCodec {
         }
     }
 
+    /**
+     * A Delivery Service's {@link PublicGroup}: {@code "AMPOULEP"}, version 1, then the public part of
+     * the member format (context, tree, interim transcript hash, confirmation tag, proposals).
+     */
+    static byte[] savePublic(PublicGroup pub) {
+        TlsWriter w = new TlsWriter(4096);
+        w.raw(PUBLIC_MAGIC).u8(VERSION);
+        writePublic(w, pub);
+        return w.toByteArray();
+    }
+
+    static PublicGroup restorePublic(byte[] saved, GroupConfig config) {
+        try {
+            return restorePublicUnchecked(saved, config);
+        } catch (ValidationException e) {
+            throw new DecodeException("saved group state is inconsistent: " + e.rule().name());
+        }
+    }
+
+    private static PublicGroup restorePublicUnchecked(byte[] saved, GroupConfig config) {
+        return TlsReader.decodeExactly(saved, r -> {
+            if (!Arrays.equals(r.raw(PUBLIC_MAGIC.length), PUBLIC_MAGIC)) {
+                throw new DecodeException("not a saved public group");
+            }
+            int version = r.u8();
+            if (version != VERSION) {
+                throw new DecodeException("unsupported saved group version " + version);
+            }
+            return readPublic(r, config);
+        });
+    }
+
+    private static void writePublic(TlsWriter w, PublicGroup pub) {
+        w.write(pub.groupContext()).write(pub.treeView());
+        w.opaque(pub.interimTranscriptHash()).opaque(pub.confirmationTag());
+        int mark = w.beginVector();
+        for (ProposalCache.Entry e : pub.proposalCache().entries()) {
+            w.write(e.content());
+        }
+        w.endVector(mark);
+    }
+
+    private static PublicGroup readPublic(TlsReader r, GroupConfig config) {
+        GroupContext context = GroupContext.decode(r);
+        CipherSuite suite = BcCipherSuites.byWire(context.cipherSuite())
+                .orElseThrow(() -> new DecodeException("unsupported cipher suite " + context.cipherSuite()));
+        RatchetTree tree = RatchetTree.decode(suite, r);
+        if (!Arrays.equals(tree.treeHash(), context.treeHash())) {
+            throw new DecodeException("saved ratchet tree does not match its GroupContext");
+        }
+        byte[] interim = r.opaque();
+        byte[] tag = r.opaque();
+        PublicGroup pub = new PublicGroup(config, suite, context, tree, interim, tag, new ProposalCache());
+        TlsReader proposals = r.vectorBody();
+        while (proposals.hasRemaining()) {
+            AuthenticatedContent ac = AuthenticatedContent.decode(proposals);
+            if (!(ac.content().content() instanceof Content.ProposalContent pc)) {
+                throw new DecodeException("a cached proposal that is not a proposal");
+            }
+            pub.proposalCache().put(new VerifiedProposal(ac.proposalRef(suite), pc.proposal(), ac.sender(),
+                    context.epoch()), ac);
+        }
+        return pub;
+    }
+
     private static void writeKeyPair(TlsWriter w, HpkeKeyPair k) {
         w.opaque(k.privateKey().reveal()).write(k.publicKey());
     }
@@ -143,7 +204,11 @@ final class GroupCodec {
     // ---- restoring ----------------------------------------------------------------------------
 
     static Group restore(byte[] saved, GroupConfig config) {
-        return TlsReader.decodeExactly(saved, r -> read(r, config));
+        try {
+            return TlsReader.decodeExactly(saved, r -> read(r, config));
+        } catch (ValidationException e) {
+            throw new DecodeException("saved group state is inconsistent: " + e.rule().name());
+        }
     }
 
     private static Group read(TlsReader r, GroupConfig config) {
@@ -165,23 +230,11 @@ final class GroupCodec {
         int ownLeaf = r.u32AsInt();
         SignatureKeyPair signatureKeys = new SignatureKeyPair(new SignaturePrivateKey(r.opaque()),
                 SignaturePublicKey.decode(r));
-        GroupContext context = GroupContext.decode(r);
-        if (context.cipherSuite() != wire) {
+        PublicGroup pub = readPublic(r, config);
+        if (pub.groupContext().cipherSuite() != wire) {
             throw new DecodeException("cipher suite mismatch");
         }
-        RatchetTree tree = RatchetTree.decode(suite, r);
-        byte[] interim = r.opaque();
-        byte[] tag = r.opaque();
-        PublicGroup pub = new PublicGroup(config, suite, context, tree, interim, tag, new ProposalCache());
-        TlsReader proposals = r.vectorBody();
-        while (proposals.hasRemaining()) {
-            AuthenticatedContent ac = AuthenticatedContent.decode(proposals);
-            if (!(ac.content().content() instanceof Content.ProposalContent pc)) {
-                throw new DecodeException("a cached proposal that is not a proposal");
-            }
-            pub.proposalCache().put(new VerifiedProposal(ac.proposalRef(suite), pc.proposal(), ac.sender(),
-                    context.epoch()), ac);
-        }
+        RatchetTree tree = pub.treeView();
         TreeKemPrivate privateTree = readOptionalPrivate(r, suite);
         EpochSecrets epochSecrets = null;
         SecretTree secretTree = null;
@@ -194,13 +247,13 @@ final class GroupCodec {
         while (past.hasRemaining()) {
             GroupContext pastContext = GroupContext.decode(past);
             RatchetTree pastTree = RatchetTree.decode(suite, past);
-            SenderDataSecret senderData = new SenderDataSecret(past.opaque());
+            SenderDataSecret senderData = new SenderDataSecret(secret(past, suite.hashLength()));
             SecretTree pastSecrets = SecretTree.decodeState(suite, config.ratchetWindow(), past);
             g.archive.add(new PastEpoch(pastContext, pastTree, senderData, pastSecrets), config.pastEpochs());
         }
         TlsReader psks = r.vectorBody();
         while (psks.hasRemaining()) {
-            g.resumptionPsks.put(psks.u64(), new ResumptionPsk(psks.opaque()));
+            g.resumptionPsks.put(psks.u64(), new ResumptionPsk(secret(psks, suite.hashLength())));
         }
         TlsReader updates = r.vectorBody();
         while (updates.hasRemaining()) {
@@ -221,6 +274,14 @@ final class GroupCodec {
             privateTree.verifyAgainst(suite, tree);
         }
         return g;
+    }
+
+    private static byte[] secret(TlsReader r, int length) {
+        byte[] s = r.opaque();
+        if (s.length != length) {
+            throw new DecodeException("secret of unexpected length");
+        }
+        return s;
     }
 
     private static HpkeKeyPair readKeyPair(TlsReader r) {

@@ -75,7 +75,8 @@ public enum GroupRule implements Rule {
     EXTERNAL_COMMIT_PROPOSAL_TYPE("RFC 9420 §12.2",
             "an external commit may only hold ExternalInit, one Remove and PreSharedKey proposals"),
     EXTERNAL_COMMIT_BY_REFERENCE("RFC 9420 §12.4.3.2", "an external commit must not reference proposals"),
-    PSK_UNAVAILABLE("RFC 9420 §12.4.2, §12.4.3.1", "a pre-shared key named by the commit or Welcome is not available"),
+    PSK_UNAVAILABLE("RFC 9420 §12.4.2, §12.4.3.1",
+            "a pre-shared key named by the commit or Welcome is not available"),
 
     // ---- joining (§12.4.3) ------------------------------------------------------------------
     RATCHET_TREE_MISSING("RFC 9420 §12.4.3.1", "no ratchet tree: neither a ratchet_tree extension nor one given"),
@@ -85,6 +86,8 @@ public enum GroupRule implements Rule {
     WELCOME_PSK_REINIT_OR_BRANCH("RFC 9420 §12.4.3.1, §11.2, §11.3",
             "at most one resumption PSK of usage reinit or branch, and then the epoch must be 1"),
     EXTERNAL_PUB_MISSING("RFC 9420 §12.4.3.2", "the GroupInfo has no external_pub extension"),
+    RESUMPTION_MISMATCH("RFC 9420 §11.2, §11.3, §12.4.3.1",
+            "a reinitialized or branched group does not match the group it resumes"),
     KEY_PAIR_MISMATCH("RFC 9420 §10", "a private key does not belong to the KeyPackage's public key"),
 
     // ---- the member's own state (§12.4, §14, §15) --------------------------------------------

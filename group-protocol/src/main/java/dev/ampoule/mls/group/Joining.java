@@ -1,6 +1,8 @@
 package dev.ampoule.mls.group;
 
 import dev.ampoule.mls.crypto.CipherSuite;
+import dev.ampoule.mls.crypto.HpkeKeyPair;
+import dev.ampoule.mls.crypto.HpkePrivateKey;
 import dev.ampoule.mls.error.ValidationException;
 import dev.ampoule.mls.message.GroupInfo;
 import dev.ampoule.mls.message.GroupSecrets;
@@ -32,8 +34,23 @@ final class Joining {
 
     private Joining() {}
 
+    /** A check of a group joined with a resumption PSK of usage reinit or branch (§11.2, §11.3). */
+    @FunctionalInterface
+    interface ResumptionCheck {
+        void check(PreSharedKeyId.Resumption psk, PublicGroup joined);
+    }
+
     static Group join(GroupConfig config, Welcome welcome, KeyPackageBundle bundle, Optional<RatchetTree> ratchetTree,
             PskLookup lookup) {
+        return join(config, welcome, bundle, ratchetTree, lookup, Optional.empty());
+    }
+
+    /**
+     * Joins from a Welcome; with {@code resumption}, the Welcome must carry a resumption PSK of
+     * usage reinit or branch, which the check then accepts or refuses.
+     */
+    static Group join(GroupConfig config, Welcome welcome, KeyPackageBundle bundle, Optional<RatchetTree> ratchetTree,
+            PskLookup lookup, Optional<ResumptionCheck> resumption) {
         CipherSuite suite = bundle.suite();
         KeyPackage kp = bundle.keyPackage();
         GroupSecrets secrets = welcome.decryptGroupSecrets(suite, kp, bundle.initKeyPair());
@@ -41,7 +58,10 @@ final class Joining {
         TreeKemPrivate privateTree = null;
         EpochSecrets epochSecrets = null;
         try {
-            boolean reInitOrBranch = checkReInitOrBranch(secrets.psks());
+            Optional<PreSharedKeyId.Resumption> reInitOrBranch = reInitOrBranch(secrets.psks());
+            if (resumption.isPresent() && reInitOrBranch.isEmpty()) {
+                throw new ValidationException(GroupRule.RESUMPTION_MISMATCH, "no reinit or branch PSK");
+            }
             psk = pskSecret(suite, secrets.psks(), lookup);
             GroupInfo groupInfo;
             try (WelcomeSecret welcomeSecret = KeySchedule.welcomeSecret(suite, secrets.joinerSecret(), psk)) {
@@ -51,10 +71,13 @@ final class Joining {
             if (context.cipherSuite() != kp.cipherSuite()) {
                 throw new ValidationException(MessageRule.GROUP_INFO_CIPHER_SUITE, "suite " + context.cipherSuite());
             }
-            if (reInitOrBranch && context.epoch() != 1) {
+            if (reInitOrBranch.isPresent() && context.epoch() != 1) {
                 throw new ValidationException(GroupRule.WELCOME_PSK_REINIT_OR_BRANCH, "epoch " + context.epoch());
             }
             PublicGroup pub = PublicGroup.fromGroupInfo(config, groupInfo, ratchetTree);
+            if (resumption.isPresent()) {
+                resumption.get().check(reInitOrBranch.get(), pub);
+            }
             RatchetTree tree = pub.treeView();
             LeafNode own = kp.leafNode();
             OptionalInt ownLeaf = tree.leafWithSignatureKey(own.signatureKey());
@@ -62,9 +85,14 @@ final class Joining {
                 throw new ValidationException(GroupRule.WELCOME_LEAF_NOT_FOUND);
             }
             int leaf = ownLeaf.getAsInt();
-            privateTree = TreeKemPrivate.of(leaf, bundle.encryptionKeyPair());
+            HpkeKeyPair leafKey = bundle.encryptionKeyPair();
+            // The group owns (and eventually destroys) its own copy: a last-resort KeyPackage's key
+            // may serve several groups.
+            privateTree = TreeKemPrivate.of(leaf, new HpkeKeyPair(new HpkePrivateKey(leafKey.privateKey().copy()),
+                    leafKey.publicKey()));
             if (secrets.pathSecret().isPresent()) {
-                int ancestor = TreeMath.commonAncestor(TreeMath.leafToNode(leaf), TreeMath.leafToNode(groupInfo.signer()));
+                int ancestor = TreeMath.commonAncestor(TreeMath.leafToNode(leaf),
+                        TreeMath.leafToNode(groupInfo.signer()));
                 try (PathSecret pathSecret = new PathSecret(secrets.pathSecret().get().copy())) {
                     privateTree = privateTree.withPathSecretChain(suite, tree, ancestor, pathSecret);
                 }
@@ -75,13 +103,16 @@ final class Joining {
             Group group = new Group(config, pub, leaf, bundle.signatureKeyPair(), privateTree, epochSecrets,
                     secretTree, Group.Status.ACTIVE);
             group.retainResumptionPsk();
+            if (!bundle.isLastResort()) {
+                bundle.destroy();
+            }
             return group;
         } catch (RuntimeException e) {
             if (epochSecrets != null) {
                 epochSecrets.destroy();
             }
             if (privateTree != null) {
-                privateTree.retire(TreeKemPrivate.of(privateTree.leafIndex(), bundle.encryptionKeyPair()));
+                privateTree.destroy();
             }
             throw e;
         } finally {
@@ -92,20 +123,18 @@ final class Joining {
         }
     }
 
-    /**
-     * At most one resumption PSK of usage reinit or branch (§12.4.3.1); whether there is one.
-     */
-    private static boolean checkReInitOrBranch(List<PreSharedKeyId> psks) {
-        int count = 0;
+    /** The resumption PSK of usage reinit or branch, of which there may be one at most (§12.4.3.1). */
+    private static Optional<PreSharedKeyId.Resumption> reInitOrBranch(List<PreSharedKeyId> psks) {
+        List<PreSharedKeyId.Resumption> found = new ArrayList<>();
         for (PreSharedKeyId id : psks) {
             if (id instanceof PreSharedKeyId.Resumption r && r.usage() != ResumptionPskUsage.APPLICATION) {
-                count++;
+                found.add(r);
             }
         }
-        if (count > 1) {
-            throw new ValidationException(GroupRule.WELCOME_PSK_REINIT_OR_BRANCH, count + " found");
+        if (found.size() > 1) {
+            throw new ValidationException(GroupRule.WELCOME_PSK_REINIT_OR_BRANCH, found.size() + " found");
         }
-        return count == 1;
+        return found.stream().findFirst();
     }
 
     /** A joiner's psk_secret: every PSK comes from {@code lookup} (it has no past epochs). */

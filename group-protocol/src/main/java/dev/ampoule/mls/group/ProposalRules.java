@@ -56,8 +56,10 @@ final class ProposalRules {
             case RemoveProposal remove -> removedLeaf(group.treeView(), remove);
             case PreSharedKeyProposal psk -> validatePsk(group.suite(), psk.psk());
             case ReInitProposal reInit -> validateReInit(reInit);
-            case ExternalInitProposal e -> throw new ValidationException(GroupRule.EXTERNAL_INIT_OUTSIDE_EXTERNAL_COMMIT);
-            case GroupContextExtensionsProposal gce -> validateGroupExtensions(group, group.treeView(), gce.extensions());
+            case ExternalInitProposal e ->
+                    throw new ValidationException(GroupRule.EXTERNAL_INIT_OUTSIDE_EXTERNAL_COMMIT);
+            case GroupContextExtensionsProposal gce ->
+                    validateGroupExtensions(group, group.treeView(), gce.extensions());
         }
     }
 
@@ -73,8 +75,8 @@ final class ProposalRules {
         LeafNode current = tree.leaf(leafIndex)
                 .orElseThrow(() -> new ValidationException(GroupRule.SENDER_NOT_MEMBER, "leaf " + leafIndex));
         LeafNode leaf = update.leafNode();
-        LeafValidation.validateUpdateLeaf(group.config(), group.suite(), group.groupContext().groupId(), leafIndex, leaf,
-                current, extensions, group.credentialSummary());
+        LeafValidation.validateUpdateLeaf(group.config(), group.suite(), group.groupContext().groupId(), leafIndex,
+                leaf, current, extensions, group.credentialSummary());
         if (tree.nodeWithEncryptionKey(leaf.encryptionKey()).isPresent()) {
             throw new ValidationException(GroupRule.ENCRYPTION_KEY_NOT_UNIQUE, "update from leaf " + leafIndex);
         }
@@ -228,6 +230,16 @@ final class ProposalRules {
      * must have passed. {@code next} is left in an undefined state when this throws.
      */
     static AppliedProposals apply(PublicGroup group, RatchetTree next, List<CommittedProposal> list) {
+        return apply(group, next, list, Optional.empty());
+    }
+
+    /**
+     * {@link #apply(PublicGroup, RatchetTree, List)} where the resumption PSK {@code reInitOrBranch}
+     * (usage reinit or branch) is allowed: the first Commit of a reinitialized or branched group
+     * (§11.2, §11.3).
+     */
+    static AppliedProposals apply(PublicGroup group, RatchetTree next, List<CommittedProposal> list,
+            Optional<PreSharedKeyId> reInitOrBranch) {
         GroupContext context = group.groupContext();
         List<Extension> extensions = context.extensions();
         boolean extensionsChanged = false;
@@ -281,7 +293,11 @@ final class ProposalRules {
             types.add(cp.proposal().type());
             switch (cp.proposal()) {
                 case PreSharedKeyProposal p -> {
-                    validatePsk(group.suite(), p.psk());
+                    if (reInitOrBranch.isPresent() && reInitOrBranch.get().equals(p.psk())) {
+                        p.psk().checkNonceLength(group.suite());
+                    } else {
+                        validatePsk(group.suite(), p.psk());
+                    }
                     psks.add(p.psk());
                 }
                 case ExternalInitProposal e -> externalInit = Optional.of(e);

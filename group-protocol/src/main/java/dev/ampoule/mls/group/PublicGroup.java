@@ -93,14 +93,16 @@ public final class PublicGroup {
      * @throws ValidationException naming the rule broken
      * @throws dev.ampoule.mls.error.DecodeException for a malformed ratchet_tree extension
      */
-    public static PublicGroup fromGroupInfo(GroupConfig config, GroupInfo groupInfo, Optional<RatchetTree> ratchetTree) {
+    public static PublicGroup fromGroupInfo(GroupConfig config, GroupInfo groupInfo,
+            Optional<RatchetTree> ratchetTree) {
         GroupContext context = groupInfo.groupContext();
         CipherSuite suite = BcCipherSuites.require(context.cipherSuite());
+        LeafValidation.requireUniqueTypes(groupInfo.extensions());
         RatchetTree tree = ratchetTree(suite, groupInfo, ratchetTree);
-        verifyTree(config, suite, context, tree);
         LeafNode signer = tree.leaf(groupInfo.signer())
                 .orElseThrow(() -> new ValidationException(GroupRule.GROUP_INFO_SIGNER_BLANK));
         groupInfo.checkSignature(suite, signer.signatureKey());
+        verifyTree(config, suite, context, tree);
         byte[] interim = TranscriptHashes.interimFromTag(suite, context.confirmedTranscriptHash(),
                 groupInfo.confirmationTag());
         return new PublicGroup(config, suite, context, tree, interim, groupInfo.confirmationTag().clone(),
@@ -132,6 +134,20 @@ public final class PublicGroup {
         indices.forEach(i -> LeafValidation.checkPolicy(config, suite, tree.leaf(leaves[i]).orElseThrow(),
                 context.extensions(), summary, CredentialContext.TREE_MEMBER));
         LeafValidation.validateExternalSenders(config, suite, context.extensions(), List.of());
+    }
+
+    /**
+     * Restores a PublicGroup saved with {@link #toBytes()} (for a Delivery Service that restarts).
+     *
+     * @throws dev.ampoule.mls.error.DecodeException when the bytes are not a saved public group
+     */
+    public static PublicGroup restore(byte[] saved, GroupConfig config) {
+        return GroupCodec.restorePublic(saved, config);
+    }
+
+    /** The public state, proposals of the epoch included, in a versioned binary format. */
+    public byte[] toBytes() {
+        return GroupCodec.savePublic(this);
     }
 
     // ---- state ---------------------------------------------------------------------------------
@@ -244,7 +260,8 @@ public final class PublicGroup {
                 yield senders.get(e.senderIndex()).signatureKey();
             }
             case Sender.NewMemberProposal n -> {
-                if (!(content.content() instanceof Content.ProposalContent p && p.proposal() instanceof AddProposal a)) {
+                if (!(content.content() instanceof Content.ProposalContent p
+                        && p.proposal() instanceof AddProposal a)) {
                     throw new ValidationException(FramingRule.SENDER_CONTENT_MISMATCH, "new_member_proposal");
                 }
                 yield a.keyPackage().leafNode().signatureKey();
@@ -339,13 +356,32 @@ public final class PublicGroup {
     }
 
     void advance(StagedPublicCommit staged) {
+        CredentialSummary carried = summary != null && keepsCredentialTypes(staged) ? summary : null;
         context = staged.context;
         tree = staged.tree;
         interimTranscriptHash = staged.interimTranscriptHash;
         confirmationTag = staged.confirmationTag;
         proposals.clear();
-        summary = null;
+        summary = carried;
         stamp = STAMPS.incrementAndGet();
+    }
+
+    /**
+     * Whether a Commit leaves the members' credential types as they were, so the summary of the
+     * old epoch holds for the new one: no member added, removed or updated, and the committer's new
+     * leaf has the same credential type and supported credential types (the common empty Commit).
+     */
+    private boolean keepsCredentialTypes(StagedPublicCommit staged) {
+        AppliedProposals a = staged.applied;
+        if (!a.addedLeaves().isEmpty() || !a.removed().isEmpty() || !a.updatedLeaves().isEmpty()
+                || staged.isExternal()) {
+            return false;
+        }
+        Optional<LeafNode> before = tree.leaf(staged.committerLeaf);
+        Optional<LeafNode> after = staged.tree.leaf(staged.committerLeaf);
+        return before.isPresent() && after.isPresent()
+                && before.get().credential().type() == after.get().credential().type()
+                && before.get().capabilities().credentials().equals(after.get().capabilities().credentials());
     }
 
     // ---- staging a Commit (§12.4.2) ------------------------------------------------------------
@@ -366,7 +402,8 @@ public final class PublicGroup {
         List<CommittedProposal> out = new ArrayList<>(commit.proposals().size());
         for (ProposalOrRef por : commit.proposals()) {
             switch (por) {
-                case ProposalOrRef.ByValue v -> out.add(new CommittedProposal(v.proposal(), committer, Optional.empty()));
+                case ProposalOrRef.ByValue v ->
+                        out.add(new CommittedProposal(v.proposal(), committer, Optional.empty()));
                 case ProposalOrRef.ByReference r -> {
                     if (!(committer instanceof Sender.Member)) {
                         throw new ValidationException(GroupRule.EXTERNAL_COMMIT_BY_REFERENCE);
@@ -417,7 +454,7 @@ public final class PublicGroup {
         }
         byte[] confirmed = TranscriptHashes.confirmed(suite, interimTranscriptHash, ac.confirmedTranscriptHashInput());
         GroupContext newContext = context.next(next.treeHash(), confirmed, applied.extensions());
-        byte[] tag = ac.confirmationTag();
+        byte[] tag = ac.confirmationTag().clone();
         byte[] interim = TranscriptHashes.interimFromTag(suite, confirmed, tag);
         return new StagedPublicCommit(stamp, ac, newContext, next, interim, tag, applied, senderLeaf,
                 commit.path().isPresent());

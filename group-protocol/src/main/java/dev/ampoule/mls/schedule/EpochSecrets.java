@@ -225,23 +225,33 @@ public final class EpochSecrets implements Destroyable, AutoCloseable {
      * moved into the secret tree), the restored one is already destroyed.
      */
     public static EpochSecrets decodeState(CipherSuite suite, TlsReader r) {
-        SenderDataSecret senderData = new SenderDataSecret(r.opaque());
-        ExporterSecret exporter = new ExporterSecret(r.opaque());
-        ExternalSecret external = new ExternalSecret(r.opaque());
-        ConfirmationKey confirmation = new ConfirmationKey(r.opaque());
-        MembershipKey membership = new MembershipKey(r.opaque());
-        ResumptionPsk resumption = new ResumptionPsk(r.opaque());
-        EpochAuthenticator authenticator = new EpochAuthenticator(r.opaque());
-        InitSecret init = new InitSecret(r.opaque());
+        int nh = suite.hashLength();
+        SenderDataSecret senderData = new SenderDataSecret(secret(r, nh));
+        ExporterSecret exporter = new ExporterSecret(secret(r, nh));
+        ExternalSecret external = new ExternalSecret(secret(r, nh));
+        ConfirmationKey confirmation = new ConfirmationKey(secret(r, nh));
+        MembershipKey membership = new MembershipKey(secret(r, nh));
+        ResumptionPsk resumption = new ResumptionPsk(secret(r, nh));
+        EpochAuthenticator authenticator = new EpochAuthenticator(secret(r, nh));
+        InitSecret init = new InitSecret(secret(r, nh));
         EncryptionSecret encryption;
         if (r.bool()) {
-            encryption = new EncryptionSecret(r.opaque());
+            encryption = new EncryptionSecret(secret(r, nh));
         } else {
             encryption = new EncryptionSecret(new byte[0]);
             encryption.destroy();
         }
         return new EpochSecrets(suite, senderData, encryption, exporter, external, confirmation, membership,
                 resumption, authenticator, init);
+    }
+
+    /** {@code opaque secret<V>} of exactly {@code length} bytes. */
+    static byte[] secret(TlsReader r, int length) {
+        byte[] s = r.opaque();
+        if (s.length != length) {
+            throw new dev.ampoule.mls.error.DecodeException("secret of " + s.length + " bytes, expected " + length);
+        }
+        return s;
     }
 
     @Override

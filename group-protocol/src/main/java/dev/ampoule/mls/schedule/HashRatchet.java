@@ -181,7 +181,7 @@ final class HashRatchet {
     }
 
     static HashRatchet decodeState(CipherSuite suite, RatchetWindow window, TlsReader r) {
-        byte[] secret = r.bool() ? r.opaque() : null;
+        byte[] secret = r.bool() ? EpochSecrets.secret(r, suite.hashLength()) : null;
         long next = r.u64();
         if (next < 0 || next > MAX_GENERATION + 1 || (secret == null) != (next == MAX_GENERATION + 1)) {
             throw new DecodeException("invalid ratchet generation");
@@ -193,8 +193,9 @@ final class HashRatchet {
             if (generation >= next) {
                 throw new DecodeException("retained ratchet key ahead of the ratchet");
             }
-            ratchet.retained.put(generation, new RatchetKey(generation, new AeadKey(keys.opaque()),
-                    new AeadNonce(keys.opaque())));
+            ratchet.retained.put(generation, new RatchetKey(generation,
+                    new AeadKey(EpochSecrets.secret(keys, suite.aeadKeyLength())),
+                    new AeadNonce(EpochSecrets.secret(keys, suite.aeadNonceLength()))));
         }
         return ratchet;
     }

@@ -271,7 +271,7 @@ public final class SecretTree implements Destroyable, AutoCloseable {
             if (node >= width) {
                 throw new DecodeException("secret tree node out of range");
             }
-            tree.nodeSecrets.put(node, nodes.opaque());
+            tree.nodeSecrets.put(node, EpochSecrets.secret(nodes, suite.hashLength()));
         }
         TlsReader leaves = r.vectorBody();
         while (leaves.hasRemaining()) {

@@ -27,6 +27,7 @@ import java.util.Map;
 import java.util.OptionalInt;
 import java.util.Set;
 import java.util.function.Function;
+import java.util.stream.IntStream;
 
 /**
  * TreeKEM (RFC 9420 §7.4–§7.6, §7.9): creating an UpdatePath for a Commit, checking and merging a
@@ -40,6 +41,9 @@ import java.util.function.Function;
  * hash to the serialized GroupContext.
  */
 public final class TreeKem {
+
+    /** From this many path secret encryptions on, they are spread over several cores. */
+    private static final int PARALLEL_SEALS = 4;
 
     /** Label of EncryptWithLabel for path secrets (§7.6). */
     public static final String ENCRYPT_LABEL = "UpdatePathNode";
@@ -98,17 +102,35 @@ public final class TreeKem {
         PreparedPath prepared = tree.preparePath(senderLeaf, leaf, path, parents);
         byte[] context = groupContext.apply(prepared.treeHash());
 
+        // One HPKE seal per resolution node: the bulk of a commit's cost, independent of each other,
+        // so they run on several cores when there are enough of them.
+        List<int[]> resolutions = new ArrayList<>(path.size());
+        List<int[]> seals = new ArrayList<>();
+        for (int i = 0; i < path.size(); i++) {
+            int[] resolution = tree.resolution(path.get(i).copathChild(), excludedLeaves);
+            resolutions.add(resolution);
+            for (int j = 0; j < resolution.length; j++) {
+                seals.add(new int[] {i, j});
+            }
+        }
+        HpkeCiphertext[][] sealed = new HpkeCiphertext[path.size()][];
+        for (int i = 0; i < path.size(); i++) {
+            sealed[i] = new HpkeCiphertext[resolutions.get(i).length];
+        }
+        IntStream indices = IntStream.range(0, seals.size());
+        if (seals.size() >= PARALLEL_SEALS) {
+            indices = indices.parallel();
+        }
+        indices.forEach(k -> {
+            int i = seals.get(k)[0];
+            int j = seals.get(k)[1];
+            HpkePublicKey to = tree.node(resolutions.get(i)[j]).orElseThrow().encryptionKey();
+            sealed[i][j] = suite.encryptWithLabel(to, ENCRYPT_LABEL, context,
+                    secrets.get(path.get(i).node()).reveal());
+        });
         List<UpdatePathNode> nodes = new ArrayList<>(path.size());
         for (int i = 0; i < path.size(); i++) {
-            PathNode step = path.get(i);
-            byte[] plaintext = secrets.get(step.node()).reveal();
-            int[] resolution = tree.resolution(step.copathChild(), excludedLeaves);
-            List<HpkeCiphertext> cts = new ArrayList<>(resolution.length);
-            for (int r : resolution) {
-                HpkePublicKey to = tree.node(r).orElseThrow().encryptionKey();
-                cts.add(suite.encryptWithLabel(to, ENCRYPT_LABEL, context, plaintext));
-            }
-            nodes.add(new UpdatePathNode(publicKeys.get(i), cts));
+            nodes.add(new UpdatePathNode(publicKeys.get(i), Arrays.asList(sealed[i])));
         }
         tree.apply(prepared);
         TreeKemPrivate state = TreeKemPrivate.of(senderLeaf, leafKey, nodeKeys);

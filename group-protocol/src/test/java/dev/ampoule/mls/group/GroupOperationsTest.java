@@ -181,10 +181,84 @@ class GroupOperationsTest {
     }
 
     @Test
+    void lastResortKeyPackageJoinsTwoGroups() {
+        KeyPackageBundle bob = KeyPackageBundle.builder(SUITE, credential("bob"), SUITE.generateSignatureKeyPair())
+                .lastResort(true).build();
+        assertTrue(bob.isLastResort());
+        Group first = TestClients.create("first");
+        Group second = TestClients.create("second");
+        PendingCommit toFirst = first.commit(CommitOptions.builder().add(bob.keyPackage()).build());
+        first.mergePendingCommit();
+        PendingCommit toSecond = second.commit(CommitOptions.builder().add(bob.keyPackage()).build());
+        second.mergePendingCommit();
+        Group bobFirst = join(toFirst, bob);
+        Group bobSecond = join(toSecond, bob);
+        // Bob's own path in the first group retires his leaf key there, not in the second group.
+        commitAndDeliver(bobFirst, CommitOptions.defaults(), List.of(first));
+        commitAndDeliver(second, CommitOptions.builder().forcePath(true).build(), List.of(bobSecond));
+        KeyPackageBundle once = keyPackage("once");
+        PendingCommit add = first.commit(CommitOptions.builder().add(once.keyPackage()).build());
+        first.mergePendingCommit();
+        join(add, once);
+        assertTrue(once.initKeyPair().privateKey().isDestroyed());
+        assertFalse(bob.initKeyPair().privateKey().isDestroyed());
+    }
+
+    @Test
+    void reInitializeIntoANewSuite() {
+        List<Group> g = threeMembers(CONFIG);
+        Group bob = g.get(1);
+        CipherSuiteId chacha = CipherSuiteId.MLS_128_DHKEMX25519_CHACHA20POLY1305_SHA256_Ed25519;
+        var newSuite = dev.ampoule.mls.crypto.bc.BcCipherSuites.of(chacha);
+        deliverProposal(bob.proposeReInit(utf8("group-v2"), chacha, List.of()), List.of(g.get(0), g.get(2)));
+        commitAndDeliver(g.get(0), CommitOptions.defaults(), List.of(bob, g.get(2)));
+
+        KeyPackageBundle bob2 = TestClients.keyPackage(newSuite, "bob");
+        KeyPackageBundle carol2 = TestClients.keyPackage(newSuite, "carol");
+        ResumedGroup resumed = g.get(0).reInitialize(CONFIG, newSuite.generateSignatureKeyPair(),
+                List.of(bob2.keyPackage(), carol2.keyPackage()));
+        resumed.group().mergePendingCommit();
+        // Without the old group the resumption PSK is unknown.
+        assertEquals(GroupRule.PSK_UNAVAILABLE, assertThrows(ValidationException.class,
+                () -> Group.join(CONFIG, TestClients.welcome(resumed.commit()), carol2, Optional.empty())).rule());
+        Group newBob = bob.joinResumed(CONFIG, TestClients.welcome(resumed.commit()), bob2, Optional.empty());
+        Group newCarol = g.get(2).joinResumed(CONFIG, TestClients.welcome(resumed.commit()), carol2, Optional.empty());
+        assertEquals(1, newBob.epoch());
+        assertEquals(chacha.wire(), newBob.groupContext().cipherSuite());
+        assertArrayEquals(resumed.group().epochAuthenticator(), newBob.epochAuthenticator());
+        assertArrayEquals(resumed.group().epochAuthenticator(), newCarol.epochAuthenticator());
+    }
+
+    @Test
+    void branchASubgroup() {
+        List<Group> g = threeMembers(CONFIG);
+        Group alice = g.get(0);
+        KeyPackageBundle bob2 = keyPackage("bob");
+        ResumedGroup sub = alice.branch(CONFIG, utf8("subgroup"), List.of(bob2.keyPackage()));
+        sub.group().mergePendingCommit();
+        Group subBob = g.get(1).joinResumed(CONFIG, TestClients.welcome(sub.commit()), bob2, Optional.empty());
+        assertArrayEquals(sub.group().epochAuthenticator(), subBob.epochAuthenticator());
+        assertEquals(2, subBob.members().size());
+
+        KeyPackageBundle bob3 = keyPackage("bob");
+        KeyPackageBundle mallory = keyPackage("mallory");
+        ResumedGroup bad = alice.branch(CONFIG, utf8("subgroup-2"), List.of(bob3.keyPackage(), mallory.keyPackage()));
+        assertEquals(GroupRule.RESUMPTION_MISMATCH, assertThrows(ValidationException.class,
+                () -> g.get(1).joinResumed(CONFIG, TestClients.welcome(bad.commit()), bob3, Optional.empty())).rule());
+        // A plain Welcome is not a resumption.
+        KeyPackageBundle carol2 = keyPackage("carol");
+        PendingCommit plain = TestClients.create("zed")
+                .commit(CommitOptions.builder().add(carol2.keyPackage()).build());
+        assertEquals(GroupRule.RESUMPTION_MISMATCH, assertThrows(ValidationException.class,
+                () -> g.get(2).joinResumed(CONFIG, TestClients.welcome(plain), carol2, Optional.empty())).rule());
+    }
+
+    @Test
     void externalSenderRemovesAndAdds() {
         SignatureKeyPair relayKeys = SUITE.generateSignatureKeyPair();
         GroupConfig config = CONFIG.toBuilder()
-                .externalSenders(List.of(new ExternalSenders.ExternalSender(relayKeys.publicKey(), credential("relay"))))
+                .externalSenders(
+                        List.of(new ExternalSenders.ExternalSender(relayKeys.publicKey(), credential("relay"))))
                 .build();
         List<Group> g = threeMembers(config);
         Group alice = g.get(0);
@@ -279,7 +353,8 @@ class GroupOperationsTest {
         // A resync by someone else's identity is refused.
         ValidationException e = assertThrows(ValidationException.class,
                 () -> Group.joinExternal(CONFIG, alice.groupInfo(true), Optional.empty(), credential("mallory"),
-                        SUITE.generateSignatureKeyPair(), ExternalJoinOptions.builder().resync(bob.ownLeafIndex()).build()));
+                        SUITE.generateSignatureKeyPair(),
+                        ExternalJoinOptions.builder().resync(bob.ownLeafIndex()).build()));
         assertEquals(GroupRule.CREDENTIAL_NOT_SUCCESSOR, e.rule());
     }
 

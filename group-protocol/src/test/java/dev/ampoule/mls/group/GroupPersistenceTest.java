@@ -107,5 +107,23 @@ class GroupPersistenceTest {
         byte[] badVersion = saved.clone();
         badVersion[8] = 9;
         assertThrows(DecodeException.class, () -> Group.restore(badVersion, CONFIG));
+        for (int cut = 0; cut < saved.length; cut += Math.max(1, saved.length / 300)) {
+            byte[] truncated = Arrays.copyOf(saved, cut);
+            assertThrows(DecodeException.class, () -> Group.restore(truncated, CONFIG), "cut at " + cut);
+        }
+        // A flipped bit either leaves a state that restores or is refused as malformed, never more.
+        for (int at = 0; at < saved.length; at += Math.max(1, saved.length / 300)) {
+            byte[] flipped = saved.clone();
+            flipped[at] ^= 0x10;
+            try {
+                Group.restore(flipped, CONFIG);
+            } catch (DecodeException expected) {
+                // refused
+            }
+        }
+        PublicGroup relay = threeMembers().get(0).publicGroup();
+        byte[] publicState = relay.toBytes();
+        assertArrayEquals(publicState, PublicGroup.restore(publicState, CONFIG).toBytes());
+        assertThrows(DecodeException.class, () -> PublicGroup.restore(saved, CONFIG));
     }
 }

@@ -51,6 +51,8 @@ class LateMessagesTest {
         assertEquals(ScheduleRule.GENERATION_TOO_OLD, tooOld.rule());
         ValidationException replay = assertThrows(ValidationException.class, () -> g.get(1).process(wire(sent.get(3))));
         assertEquals(ScheduleRule.GENERATION_CONSUMED, replay.rule());
+        ValidationException echo = assertThrows(ValidationException.class, () -> g.get(0).process(wire(sent.get(5))));
+        assertEquals(ScheduleRule.GENERATION_CONSUMED, echo.rule());
     }
 
     @Test
