@@ -10,7 +10,6 @@ import io.vertx.core.json.JsonObject;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -86,19 +85,24 @@ public final class Main {
     private static void run(JsonObject flags) throws InterruptedException {
         RelayConfig.from(flags, System.getenv()); // fail early on a bad setting
         Vertx vertx = Vertx.vertx();
-        CountDownLatch stopped = new CountDownLatch(1);
         vertx.deployVerticle(new RelayVerticle(), new DeploymentOptions().setConfig(flags))
                 .onFailure(e -> {
                     System.err.println("relay failed to start: " + e);
                     vertx.close().onComplete(ar -> System.exit(1));
                 })
                 .onSuccess(id -> Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-                    vertx.undeploy(id).eventually(() -> vertx.close()).onComplete(ar -> stopped.countDown());
+                    // graceful: Reconnect to every device, flush, close the store; then Vert.x
                     try {
-                        stopped.await(30, TimeUnit.SECONDS);
-                    } catch (InterruptedException e) {
+                        vertx.undeploy(id).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+                    } catch (Exception e) {
+                        System.err.println("relay: shutdown was not clean: " + e);
+                    }
+                    try {
+                        vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+                    } catch (Exception e) {
                         Thread.currentThread().interrupt();
                     }
+                    System.err.println("relay stopped");
                 })));
     }
 

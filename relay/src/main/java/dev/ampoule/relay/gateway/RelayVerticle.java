@@ -102,6 +102,13 @@ public final class RelayVerticle extends VerticleBase {
         return gateway;
     }
 
+    /** Compacts the store now, on the relay's context (operations, tests). */
+    public Future<Boolean> compact() {
+        io.vertx.core.Promise<Boolean> done = io.vertx.core.Promise.promise();
+        context.runOnContext(v -> ds.compactNow().onComplete(done));
+        return done.future();
+    }
+
     @Override
     public Future<?> stop() {
         if (gateway == null) {

@@ -37,6 +37,8 @@ final class Session implements DeliveryService.Listener {
     static final short CLOSE_SUPERSEDED = 4009;
     static final short CLOSE_GOING_AWAY = 1001;
     private static final int READ_BATCH = 64;
+    /** Requests of one connection being processed at once; beyond, the socket is not read. */
+    static final int MAX_PENDING_REQUESTS = 256;
 
     private final Gateway gateway;
     private final ServerWebSocket ws;
@@ -52,6 +54,7 @@ final class Session implements DeliveryService.Listener {
     private final Map<Bytes, Integer> generation = new HashMap<>();
     private long mailboxNext = -1;
     private boolean pumping;
+    private int pendingRequests;
     private boolean repump;
     private boolean authenticating;
 
@@ -243,7 +246,14 @@ final class Session implements DeliveryService.Listener {
     }
 
     private void reply(long requestId, Future<? extends Frame> result) {
+        boolean counted = !result.isComplete();
+        if (counted && ++pendingRequests == MAX_PENDING_REQUESTS) {
+            ws.pause(); // bounded: read no more requests until some are answered
+        }
         result.onComplete(ar -> {
+            if (counted && pendingRequests-- == MAX_PENDING_REQUESTS && !closed) {
+                ws.resume();
+            }
             if (ar.succeeded()) {
                 send(requestId, ar.result());
             } else {

@@ -149,8 +149,11 @@ public final class Mailboxes {
     public List<StoreRecord> liveRecords() {
         List<StoreRecord> out = new ArrayList<>();
         boxes.forEach((device, b) -> {
-            if (b.acked > 0) {
-                out.add(new StoreRecord.MailboxAcked(device, b.acked));
+            // entries below the first kept one are acknowledged or expired: recorded as acknowledged,
+            // so that their numbers are never given to new entries
+            long acked = b.entries.isEmpty() ? b.nextSeq - 1 : Math.max(b.acked, b.entries.firstKey() - 1);
+            if (acked > 0) {
+                out.add(new StoreRecord.MailboxAcked(device, acked));
             }
             b.entries.values().forEach(e -> out.add(new StoreRecord.MailboxEntry(device, e.mailboxSeq(), e.groupId(),
                     e.groupSeq(), e.welcome(), e.timestampMillis())));

@@ -47,8 +47,16 @@ public final class TestDevice implements AutoCloseable {
 
     /** Opens a WebSocket (uri with query, e.g. a ticket) without authenticating. */
     public static Future<TestDevice> open(Vertx vertx, int port, String uri) {
-        WebSocketClient client = vertx.createWebSocketClient(new WebSocketClientOptions()
-                .setMaxFrameSize(8 << 20).setMaxMessageSize(8 << 20));
+        return open(vertx, port, uri, false);
+    }
+
+    /** Like {@link #open(Vertx, int, String)}, over TLS trusting any certificate when {@code tls}. */
+    public static Future<TestDevice> open(Vertx vertx, int port, String uri, boolean tls) {
+        WebSocketClientOptions options = new WebSocketClientOptions().setMaxFrameSize(8 << 20).setMaxMessageSize(8 << 20);
+        if (tls) {
+            options.setSsl(true).setTrustAll(true).setVerifyHost(false);
+        }
+        WebSocketClient client = vertx.createWebSocketClient(options);
         return client.connect(new WebSocketConnectOptions().setHost("127.0.0.1").setPort(port).setURI(uri))
                 .map(ws -> new TestDevice(client, ws));
     }
