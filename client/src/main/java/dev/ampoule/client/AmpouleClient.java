@@ -177,6 +177,7 @@ public final class AmpouleClient implements AutoCloseable {
         private HttpClient httpClient;
         private int keyPackageTarget = 20;
         private int keyPackageLowWater = 5;
+        private Duration keyPackageCheckInterval = Duration.ofMinutes(10);
         private Duration operationTimeout = Duration.ofSeconds(60);
         private Duration connectTimeout = Duration.ofSeconds(15);
         private Duration backoffMin = Duration.ofMillis(200);
@@ -267,6 +268,19 @@ public final class AmpouleClient implements AutoCloseable {
             return this;
         }
 
+        /**
+         * How often to ask the relay how many KeyPackages it still holds (others' claims use them up
+         * without this device knowing); default 10 minutes. The client also asks after connecting
+         * and after each Welcome.
+         */
+        public Builder keyPackageCheckInterval(Duration interval) {
+            if (interval.isNegative() || interval.isZero()) {
+                throw new IllegalArgumentException("the interval must be positive");
+            }
+            this.keyPackageCheckInterval = interval;
+            return this;
+        }
+
         /** The longest an operation's future waits for its outcome (default 60 s). */
         public Builder operationTimeout(Duration timeout) {
             this.operationTimeout = timeout;
@@ -300,8 +314,8 @@ public final class AmpouleClient implements AutoCloseable {
                     .orElseThrow(() -> new IllegalArgumentException("identity: a valid user id and device id are required"));
             return new AmpouleClient(new ClientSettings(relay, tokens, self, suite, store, stateKey, listener,
                     Optional.ofNullable(callbackExecutor), Optional.ofNullable(httpClient), keyPackageTarget,
-                    keyPackageLowWater, operationTimeout, connectTimeout, backoffMin, backoffMax, outboundCapacity,
-                    maxInboundBytes));
+                    keyPackageLowWater, keyPackageCheckInterval, operationTimeout, connectTimeout, backoffMin,
+                    backoffMax, outboundCapacity, maxInboundBytes));
         }
     }
 }

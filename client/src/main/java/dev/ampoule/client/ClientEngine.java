@@ -369,6 +369,14 @@ final class ClientEngine implements RelayConnection.Listener {
             }
         }
         maintainKeyPackages().whenComplete((v, e) -> firstMaintenance.complete(null));
+        if (session == 1) {
+            long every = settings.keyPackageCheckInterval().toMillis();
+            exec.scheduleWithFixedDelay(() -> {
+                if (!closed && conn.isConnected()) {
+                    maintainKeyPackages();
+                }
+            }, every, every, TimeUnit.MILLISECONDS);
+        }
         flushSoon();
     }
 

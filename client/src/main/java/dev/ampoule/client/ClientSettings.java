@@ -13,6 +13,6 @@ import java.util.function.Supplier;
 /** The configuration an {@link AmpouleClient.Builder} collected. */
 record ClientSettings(URI relay, Supplier<String> tokens, DeviceId self, CipherSuiteId suite, StateStore store,
         byte[] stateKey, ClientListener listener, Optional<Executor> callbackExecutor, Optional<HttpClient> httpClient,
-        int keyPackageTarget, int keyPackageLowWater, Duration operationTimeout, Duration connectTimeout,
-        Duration backoffMin, Duration backoffMax, int outboundCapacity, int maxInboundBytes) {
+        int keyPackageTarget, int keyPackageLowWater, Duration keyPackageCheckInterval, Duration operationTimeout,
+        Duration connectTimeout, Duration backoffMin, Duration backoffMax, int outboundCapacity, int maxInboundBytes) {
 }

@@ -128,6 +128,48 @@ class OfflineResumeTest {
     }
 
     @Test
+    void localStateIsEncryptedAtRestAndRestoredWithItsKey(Vertx vertx) throws Exception {
+        relay = new RelayFixture(vertx, dir.resolve("relay"), new JsonObject()).start();
+        Party coordinator = party("coordinator", "desk");
+        Party patient = party("patient", "phone");
+        GroupId team = team(coordinator, "care-team-at-rest", "patient");
+        patient.events.awaitFirst(ClientEvent.GroupJoined.class, j -> j.groupId().equals(team), 20);
+        coordinator.client.send(team, "lab results are in").join();
+        patient.events.awaitTexts(team, 1, 20);
+        GroupSnapshot before = patient.client.group(team).join();
+        patient.stop();
+
+        List<Path> files;
+        try (var list = java.nio.file.Files.list(patient.stateDir)) {
+            files = list.toList();
+        }
+        assertEquals(2, files.size(), "the device record and one group");
+        for (Path f : files) {
+            String raw = new String(java.nio.file.Files.readAllBytes(f), java.nio.charset.StandardCharsets.ISO_8859_1);
+            for (String visible : List.of("patient#phone", "coordinator#desk", "care-team-at-rest")) {
+                assertTrue(!raw.contains(visible), f.getFileName() + " shows " + visible);
+            }
+        }
+
+        AmpouleClient wrongKey = AmpouleClient.builder().relay(relay.uri()).identity("patient", "phone")
+                .token(relay.token("patient")).stateStore(patient.stateDir, new byte[32]).build();
+        try {
+            java.util.concurrent.CompletionException e = org.junit.jupiter.api.Assertions.assertThrows(
+                    java.util.concurrent.CompletionException.class, () -> wrongKey.connect().join());
+            assertEquals(AmpouleException.Reason.STORAGE, ((AmpouleException) e.getCause()).reason());
+        } finally {
+            wrongKey.close();
+        }
+
+        patient.start();
+        GroupSnapshot after = patient.client.group(team).join();
+        assertEquals(before, after, "restored as it was");
+        coordinator.client.send(team, "and they look fine").join();
+        patient.events.awaitTexts(team, 1, 20);
+        assertEquals(List.of("and they look fine"), patient.events.texts(team));
+    }
+
+    @Test
     void relayRestartIsTransparent(Vertx vertx) {
         relay = new RelayFixture(vertx, dir.resolve("relay"), new JsonObject()).start();
         Party coordinator = party("coordinator", "desk");

@@ -16,6 +16,7 @@ public final class Party implements AutoCloseable {
     public final Path stateDir;
     public final byte[] stateKey;
     public Recorder events = new Recorder();
+    private java.util.function.Consumer<AmpouleClient.Builder> options = b -> { };
     public AmpouleClient client;
     private final java.util.function.Function<String, String> tokens;
     private final java.net.URI uri;
@@ -35,18 +36,25 @@ public final class Party implements AutoCloseable {
         Arrays.fill(stateKey, (byte) (user.hashCode() ^ device.hashCode()));
     }
 
+    /** Extra builder settings for this party's client. */
+    public Party configure(java.util.function.Consumer<AmpouleClient.Builder> options) {
+        this.options = options;
+        return this;
+    }
+
     /** Builds the client (a fresh recorder) and connects it. */
     public Party start() {
         events = new Recorder();
-        client = AmpouleClient.builder()
+        AmpouleClient.Builder b = AmpouleClient.builder()
                 .relay(uri)
                 .identity(user, device)
                 .tokens(() -> tokens.apply(user))
                 .stateStore(stateDir, stateKey)
                 .listener(events)
                 .reconnectBackoff(Duration.ofMillis(50), Duration.ofMillis(500))
-                .operationTimeout(Duration.ofSeconds(60))
-                .build();
+                .operationTimeout(Duration.ofSeconds(60));
+        options.accept(b);
+        client = b.build();
         client.connect().join();
         return this;
     }
