@@ -310,8 +310,8 @@ public final class AmpouleClient implements AutoCloseable {
             Objects.requireNonNull(relay, "relay");
             Objects.requireNonNull(tokens, "tokens");
             Objects.requireNonNull(store, "stateStore");
-            DeviceId self = DeviceId.of(userId, deviceId)
-                    .orElseThrow(() -> new IllegalArgumentException("identity: a valid user id and device id are required"));
+            DeviceId self = DeviceId.of(userId, deviceId).orElseThrow(
+                    () -> new IllegalArgumentException("identity: a valid user and device id are required"));
             return new AmpouleClient(new ClientSettings(relay, tokens, self, suite, store, stateKey, listener,
                     Optional.ofNullable(callbackExecutor), Optional.ofNullable(httpClient), keyPackageTarget,
                     keyPackageLowWater, keyPackageCheckInterval, operationTimeout, connectTimeout, backoffMin,

@@ -16,7 +16,7 @@ public final class AmpouleException extends RuntimeException {
     public enum Reason {
         /** The relay refused the request: see {@link #relayCode()}. */
         RELAY_ERROR,
-        /** The connection dropped before the relay answered (the client resends by itself; seen only by the transport). */
+        /** The connection dropped before the relay answered (the client sends again by itself). */
         DISCONNECTED,
         /** No answer within the configured time. */
         TIMEOUT,
@@ -56,8 +56,8 @@ public final class AmpouleException extends RuntimeException {
 
     /** The relay answered with an error. */
     public static AmpouleException relay(ErrorCode code, String detail, long retryAfterMillis) {
-        return new AmpouleException(Reason.RELAY_ERROR, Optional.of(code), code + (detail.isEmpty() ? "" : ": " + detail),
-                retryAfterMillis, null);
+        String message = code + (detail.isEmpty() ? "" : ": " + detail);
+        return new AmpouleException(Reason.RELAY_ERROR, Optional.of(code), message, retryAfterMillis, null);
     }
 
     public Reason reason() {

@@ -190,9 +190,11 @@ final class ClientEngine implements RelayConnection.Listener {
                 groups.put(rec.groupId(), s);
             }
         } catch (IOException e) {
-            throw new AmpouleException(AmpouleException.Reason.STORAGE, "cannot read the local state: " + e.getMessage(), e);
+            throw new AmpouleException(AmpouleException.Reason.STORAGE,
+                    "cannot read the local state: " + e.getMessage(), e);
         } catch (MlsException e) {
-            throw new AmpouleException(AmpouleException.Reason.STORAGE, "the local state is corrupt: " + e.getMessage(), e);
+            throw new AmpouleException(AmpouleException.Reason.STORAGE,
+                    "the local state is corrupt: " + e.getMessage(), e);
         }
     }
 
@@ -621,11 +623,21 @@ final class ClientEngine implements RelayConnection.Listener {
     /** Writes a group's state now (before a message of it leaves this device). */
     void persist(GroupSession s) throws IOException {
         GroupRecord rec = GroupRecord.of(s.id, s.processedSeq, s.ownSent.keySet(), s.group);
-        store.save(LocalState.groupName(s.id), rec.encode());
+        byte[] plain = rec.encode();
+        try {
+            store.save(LocalState.groupName(s.id), plain);
+        } finally {
+            java.util.Arrays.fill(plain, (byte) 0);
+        }
     }
 
     void persistDevice() throws IOException {
-        store.save(LocalState.DEVICE, device.encode());
+        byte[] plain = device.encode();
+        try {
+            store.save(LocalState.DEVICE, plain);
+        } finally {
+            java.util.Arrays.fill(plain, (byte) 0);
+        }
         deviceDirty = false;
     }
 
@@ -702,7 +714,8 @@ final class ClientEngine implements RelayConnection.Listener {
     /** A fresh KeyPackage, kept (with its private keys) in the device record. */
     StoredKeyPackage newKeyPackage(boolean lastResort) {
         KeyPackageBundle b = KeyPackageBundle.builder(suite, credential, device.keys).lastResort(lastResort).build();
-        StoredKeyPackage kp = new StoredKeyPackage(Bytes.wrap(new MlsMessage.OfKeyPackage(b.keyPackage()).toBytes()), b);
+        Bytes message = Bytes.wrap(new MlsMessage.OfKeyPackage(b.keyPackage()).toBytes());
+        StoredKeyPackage kp = new StoredKeyPackage(message, b);
         device.keyPackages.add(kp);
         pruneKeyPackages();
         deviceDirty = true;

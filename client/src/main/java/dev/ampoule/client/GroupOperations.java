@@ -74,7 +74,8 @@ final class GroupOperations {
                 }
                 return CompletableFuture.<Answer>failedFuture(e);
             }
-            if (answer instanceof Frame.Error e && transientCode(e.code()) && transientRetries < MAX_TRANSIENT_RETRIES) {
+            if (answer instanceof Frame.Error e && transientCode(e.code())
+                    && transientRetries < MAX_TRANSIENT_RETRIES) {
                 long delay = Math.min(5_000, Math.max(100, e.retryAfterMillis()));
                 return CompletableFuture.runAsync(() -> { },
                         CompletableFuture.delayedExecutor(delay, TimeUnit.MILLISECONDS, engine.exec))
@@ -140,7 +141,8 @@ final class GroupOperations {
 
     private static void requireActive(GroupSession s) {
         if (!s.active()) {
-            throw new AmpouleException(AmpouleException.Reason.NOT_A_MEMBER, "this device is no longer in " + s.groupId);
+            throw new AmpouleException(AmpouleException.Reason.NOT_A_MEMBER,
+                    "this device is no longer in " + s.groupId);
         }
     }
 
@@ -435,7 +437,8 @@ final class GroupOperations {
                 // a Commit moved the group on: catch up, then (unless an earlier copy made it) encrypt again
                 return s.epochAbove(epoch).thenComposeAsync(v -> {
                     if (echoed.isDone() && !echoed.isCompletedExceptionally()) {
-                        return CompletableFuture.completedFuture(new SentMessage(s.groupId, echoed.join(), epoch, bytes));
+                        SentMessage earlier = new SentMessage(s.groupId, echoed.join(), epoch, bytes);
+                        return CompletableFuture.completedFuture(earlier);
                     }
                     s.ownSent.remove(hash);
                     engine.markDirty(s);

@@ -125,8 +125,8 @@ final class LocalState {
                 }
                 try {
                     KeyPackageBundle bundle = KeyPackageBundle.of(suite, kp.keyPackage(),
-                            new HpkeKeyPair(init, suite.hpkePublicKey(init)), new HpkeKeyPair(enc, suite.hpkePublicKey(enc)),
-                            keys);
+                            new HpkeKeyPair(init, suite.hpkePublicKey(init)),
+                            new HpkeKeyPair(enc, suite.hpkePublicKey(enc)), keys);
                     return new StoredKeyPackage(message, bundle);
                 } catch (MlsException e) {
                     throw new DecodeException("a stored KeyPackage does not match its keys");

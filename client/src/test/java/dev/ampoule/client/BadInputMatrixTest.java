@@ -83,9 +83,11 @@ class BadInputMatrixTest {
         practitioner = party("practitioner", "laptop");
         pharmacist = party("pharmacist", "counter");
         otherCoordinator = party("other-coordinator", "desk");
-        auditor = new RawMember(RawDevice.connect(vertx, relay.port, relay.token("auditor"), "probe"), "auditor", "probe");
+        auditor = new RawMember(RawDevice.connect(vertx, relay.port, relay.token("auditor"), "probe"), "auditor",
+                "probe");
         auditor.publish(2);
-        intruder = new RawMember(RawDevice.connect(vertx, relay.port, relay.token("intruder"), "tab"), "intruder", "tab");
+        intruder = new RawMember(RawDevice.connect(vertx, relay.port, relay.token("intruder"), "tab"), "intruder",
+                "tab");
         intruder.publish(1);
         mallory = RawDevice.connect(vertx, relay.port, relay.token("mallory"), "laptop");
 
@@ -120,7 +122,8 @@ class BadInputMatrixTest {
     }
 
     private Frame.GroupInfoResult relayView() {
-        return assertInstanceOf(Frame.GroupInfoResult.class, auditor.device.call(new Frame.FetchGroupInfo(teamA.bytes())));
+        return assertInstanceOf(Frame.GroupInfoResult.class,
+                auditor.device.call(new Frame.FetchGroupInfo(teamA.bytes())));
     }
 
     @ParameterizedTest
@@ -131,7 +134,8 @@ class BadInputMatrixTest {
             Frame.SendApplication original = auditor.message("auditor's note");
             lastSeq = auditor.device.ok(original);
             auditor.catchUp(lastSeq);
-            coordinator.events.await("the auditor's note", 20, l -> coordinator.events.texts(teamA).contains("auditor's note"));
+            coordinator.events.await("the auditor's note", 20,
+                    l -> coordinator.events.texts(teamA).contains("auditor's note"));
             replayed = original;
         }
         Frame.GroupInfoResult before = relayView();
@@ -146,7 +150,8 @@ class BadInputMatrixTest {
                         "the connection of the sender of a malformed frame is still usable");
             }
             case OVERSIZED_FRAME -> {
-                Frame.SendApplication big = new Frame.SendApplication(teamA.bytes(), Bytes.wrap(new byte[MAX_FRAME + 1]));
+                Frame.SendApplication big = new Frame.SendApplication(teamA.bytes(),
+                        Bytes.wrap(new byte[MAX_FRAME + 1]));
                 auditor.device.error(big, ErrorCode.FRAME_TOO_LARGE);
             }
             case MISSING_TOKEN -> {
@@ -177,7 +182,8 @@ class BadInputMatrixTest {
                 intruder.device.error(new Frame.SendCommit(teamA.bytes(), own.message(), Optional.empty(),
                         own.message()), ErrorCode.FORBIDDEN);
             }
-            case STALE_EPOCH -> auditor.device.error(RawMember.message(staleCopy, "from epoch 1"), ErrorCode.STALE_EPOCH);
+            case STALE_EPOCH -> auditor.device.error(RawMember.message(staleCopy, "from epoch 1"),
+                    ErrorCode.STALE_EPOCH);
             case FUTURE_EPOCH -> auditor.device.error(RawMember.message(auditor.aheadCopy(), "from the future"),
                     ErrorCode.FUTURE_EPOCH);
             case REPLAYED_MESSAGE -> auditor.device.error(replayed, ErrorCode.REPLAY);

@@ -12,9 +12,9 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
@@ -76,18 +76,20 @@ class CareTeamTest {
         }
 
         // every device sends two messages, all at once
+        List<String> texts = new ArrayList<>();
         List<CompletableFuture<SentMessage>> sends = new ArrayList<>();
         for (int round = 0; round < 2; round++) {
             for (Party p : parties) {
-                sends.add(p.client.send(team, p + " says hello " + round));
+                texts.add(p + " says hello " + round);
+                sends.add(p.client.send(team, texts.get(texts.size() - 1)));
             }
         }
         List<SentMessage> sent = sends.stream().map(CompletableFuture::join).toList();
-        List<String> global = new ArrayList<>();
-        List<SentMessage> bySeq = sent.stream().sorted(Comparator.comparingLong(SentMessage::seq)).toList();
-        for (SentMessage m : bySeq) {
-            global.add(textOf(m, sends, sent));
+        TreeMap<Long, String> bySeq = new TreeMap<>();
+        for (int i = 0; i < sent.size(); i++) {
+            bySeq.put(sent.get(i).seq(), texts.get(i));
         }
+        List<String> global = List.copyOf(bySeq.values());
         assertEquals(12, sent.stream().map(SentMessage::seq).distinct().count(), "every message has its own seq");
 
         for (Party p : parties) {
@@ -126,14 +128,6 @@ class CareTeamTest {
         caregiver.close();
         assertConverged(team);
         assertEquals(after.seq(), coordinator.client.group(team).join().lastSeq());
-    }
-
-    private static String textOf(SentMessage m, List<CompletableFuture<SentMessage>> sends, List<SentMessage> sent) {
-        int i = sent.indexOf(m);
-        int round = i / 6;
-        String[] names = {"coordinator#desk", "practitioner#laptop", "patient#phone", "patient#tablet",
-            "pharmacist#counter", "caregiver#phone"};
-        return names[i % 6] + " says hello " + round;
     }
 
     /** Every active member is in the same epoch with the same epoch authenticator and member list. */

@@ -2,6 +2,7 @@ package dev.ampoule.client;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.ampoule.client.support.Party;
 import dev.ampoule.client.support.RawDevice;
@@ -86,7 +87,7 @@ class KeyPackageTest {
                 p -> p.published() == 1, 20);
         assertEquals(3, refill.stored());
         List<ClientEvent> events = victim.events.events();
-        assertEquals(true, events.indexOf(refill) > events.indexOf(
-                victim.events.all(ClientEvent.GroupJoined.class).get(0)), "after the join");
+        assertTrue(events.indexOf(refill) > events.indexOf(victim.events.all(ClientEvent.GroupJoined.class).get(0)),
+                "after the join");
     }
 }

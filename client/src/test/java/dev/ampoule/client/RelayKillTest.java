@@ -53,13 +53,14 @@ class RelayKillTest {
 
     private Process startRelay(Path dataDir, int port) throws Exception {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        Process p = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"), "dev.ampoule.relay.Main", "run",
-                "--host", "127.0.0.1", "--port", Integer.toString(port), "--data-dir", dataDir.toString())
+        Process p = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"), "dev.ampoule.relay.Main",
+                "run", "--host", "127.0.0.1", "--port", Integer.toString(port), "--data-dir", dataDir.toString())
                 .redirectErrorStream(true)
                 .start();
         CountDownLatch listening = new CountDownLatch(1);
         Thread reader = new Thread(() -> {
-            try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+            try (BufferedReader r = new BufferedReader(
+                    new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
                 String line;
                 while ((line = r.readLine()) != null) {
                     if (line.contains("relay listening")) {

@@ -62,7 +62,8 @@ class EncryptedStateStoreTest {
         EncryptedStateStore store = new EncryptedStateStore(files, key(1));
         store.save("device", "identity keys".getBytes(StandardCharsets.UTF_8));
 
-        IOException wrongKey = assertThrows(IOException.class, () -> new EncryptedStateStore(files, key(2)).load("device"));
+        IOException wrongKey = assertThrows(IOException.class,
+                () -> new EncryptedStateStore(files, key(2)).load("device"));
         assertTrue(wrongKey.getMessage().contains("wrong key"));
 
         byte[] blob = files.read("device").orElseThrow();

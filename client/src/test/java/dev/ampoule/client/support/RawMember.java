@@ -29,7 +29,8 @@ import java.util.Optional;
  */
 public final class RawMember {
 
-    public static final CipherSuite SUITE = BcCipherSuites.of(CipherSuiteId.MLS_128_DHKEMX25519_AES128GCM_SHA256_Ed25519);
+    public static final CipherSuite SUITE =
+            BcCipherSuites.of(CipherSuiteId.MLS_128_DHKEMX25519_AES128GCM_SHA256_Ed25519);
     public static final GroupConfig CONFIG = GroupConfig.builder()
             .authenticationService(BasicCredentialValidator.trusting(id -> DeviceId.fromIdentity(id).isPresent()))
             .build();
