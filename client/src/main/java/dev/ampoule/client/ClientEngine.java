@@ -187,6 +187,7 @@ final class ClientEngine implements RelayConnection.Listener {
                 java.util.Arrays.fill(raw, (byte) 0);
                 GroupSession s = new GroupSession(rec.groupId(), rec.restore(groupConfig), rec.processedSeq());
                 rec.ownSent().forEach(h -> s.ownSent.put(h, new CompletableFuture<>()));
+                s.pendingWelcome = rec.pendingWelcome();
                 groups.put(rec.groupId(), s);
             }
         } catch (IOException e) {
@@ -365,7 +366,7 @@ final class ClientEngine implements RelayConnection.Listener {
                 continue;
             }
             s.resumeRequested = false;
-            conn.request(new Frame.Resume(Optional.of(s.id), s.processedSeq + 1));
+            resume(s);
             if (s.group.pendingCommit().isPresent() && s.ownCommit == null) {
                 ops.resolveLeftoverCommit(s);
             }
@@ -417,7 +418,7 @@ final class ClientEngine implements RelayConnection.Listener {
         if (d.seq() != s.processedSeq + 1) {
             if (!s.resumeRequested) {
                 s.resumeRequested = true;
-                conn.request(new Frame.Resume(Optional.of(s.id), s.processedSeq + 1));
+                resume(s);
             }
             return;
         }
@@ -427,6 +428,25 @@ final class ClientEngine implements RelayConnection.Listener {
         dirty.add(s);
         acks.merge(s.id, d.seq(), Math::max);
         s.epochChanged();
+        if (!s.active() && s.pendingWelcome.isPresent()) {
+            Frame.WelcomeDelivery again = s.pendingWelcome.get();
+            s.pendingWelcome = Optional.empty();
+            joinFrom(again);
+        }
+    }
+
+    /** Asks the relay to deliver the group again right after the last processed message. */
+    private void resume(GroupSession s) {
+        long from = s.processedSeq + 1;
+        conn.request(new Frame.Resume(Optional.of(s.id), from)).thenAccept(answer -> {
+            if (answer instanceof Frame.Error e && e.code() == ErrorCode.NOT_RETAINED) {
+                runOnState(() -> {
+                    emit(new ClientEvent.Problem("messages of " + s.groupId + " from #" + from
+                            + " are no longer kept by the relay"));
+                    flushSoon();
+                });
+            }
+        });
     }
 
     private void process(GroupSession s, long seq, Bytes message) {
@@ -509,8 +529,18 @@ final class ClientEngine implements RelayConnection.Listener {
         mailboxAckDue = Math.max(mailboxAckDue, w.mailboxSeq());
         GroupSession existing = groups.get(w.groupId());
         if (existing != null && existing.active()) {
-            return; // already a member (a Welcome seen again)
+            if (w.groupSeq() > existing.processedSeq) {
+                // removed and added again while this device was behind: join once the removal is processed
+                existing.pendingWelcome = Optional.of(w);
+                dirty.add(existing);
+            }
+            return;
         }
+        joinFrom(w);
+    }
+
+    /** Joins a group from a Welcome delivered to this device. */
+    private void joinFrom(Frame.WelcomeDelivery w) {
         GroupId gid = new GroupId(w.groupId());
         Welcome welcome;
         try {
@@ -548,7 +578,7 @@ final class ClientEngine implements RelayConnection.Listener {
         groups.put(s.id, s);
         dirty.add(s);
         emit(new ClientEvent.GroupJoined(gid, w.groupSeq(), group.epoch(), s.members()));
-        conn.request(new Frame.Resume(Optional.of(s.id), s.processedSeq + 1));
+        resume(s);
         TreeMap<Long, Frame.Deliver> early = orphans.remove(s.id);
         if (early != null) {
             orphanCount -= early.size();
@@ -622,7 +652,7 @@ final class ClientEngine implements RelayConnection.Listener {
 
     /** Writes a group's state now (before a message of it leaves this device). */
     void persist(GroupSession s) throws IOException {
-        GroupRecord rec = GroupRecord.of(s.id, s.processedSeq, s.ownSent.keySet(), s.group);
+        GroupRecord rec = GroupRecord.of(s);
         byte[] plain = rec.encode();
         try {
             store.save(LocalState.groupName(s.id), plain);

@@ -426,7 +426,10 @@ final class GroupOperations {
         }
         return sendDefinitive(new Frame.SendApplication(s.id, bytes)).thenComposeAsync(a -> {
             if (a.frame() instanceof Frame.Ok ok) {
-                return CompletableFuture.completedFuture(new SentMessage(s.groupId, ok.seq(), epoch, bytes));
+                // sent again after a drop, a first copy may have been delivered already: it counts
+                long seq = a.sends() > 1 && echoed.isDone() && !echoed.isCompletedExceptionally() ? echoed.join()
+                        : ok.seq();
+                return CompletableFuture.completedFuture(new SentMessage(s.groupId, seq, epoch, bytes));
             }
             ErrorCode code = code(a).orElse(null);
             if (code == ErrorCode.REPLAY) {

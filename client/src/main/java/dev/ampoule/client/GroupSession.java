@@ -5,6 +5,7 @@ import dev.ampoule.mls.group.Group;
 import dev.ampoule.mls.group.Member;
 import dev.ampoule.relay.protocol.Bytes;
 import dev.ampoule.relay.protocol.DeviceId;
+import dev.ampoule.relay.protocol.Frame;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -45,6 +46,8 @@ final class GroupSession {
     CompletableFuture<Void> tail = CompletableFuture.completedFuture(null);
     private final List<EpochWaiter> waiters = new ArrayList<>();
     boolean resumeRequested;
+    /** A Welcome into this group that arrived before this device processed its removal from it. */
+    Optional<Frame.WelcomeDelivery> pendingWelcome = Optional.empty();
 
     GroupSession(Bytes id, Group group, long processedSeq) {
         this.id = id;

@@ -17,10 +17,12 @@ import dev.ampoule.mls.group.GroupConfig;
 import dev.ampoule.mls.group.KeyPackageBundle;
 import dev.ampoule.relay.protocol.Bytes;
 import dev.ampoule.relay.protocol.DeviceId;
+import dev.ampoule.relay.protocol.Frame;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -46,7 +48,10 @@ import java.util.Set;
  *     opaque own_sent&lt;V&gt;&lt;V&gt;;           // SHA-256 of own application messages not yet seen back
  *     bool removed;
  *     opaque group_state&lt;V&gt;;           // Group.toBytes(), empty once removed
- * } GroupRecord;                        // name "group-" + hex(group_id)
+ *     optional&lt;PendingWelcome&gt; pending_welcome;  // added again before the removal was processed
+ * } GroupRecord;
+ *
+ * struct { uint64 mailbox_seq; uint64 group_seq; opaque welcome&lt;V&gt;; } PendingWelcome;                        // name "group-" + hex(group_id)
  * </pre>
  */
 final class LocalState {
@@ -139,11 +144,14 @@ final class LocalState {
     }
 
     /** One group: its MLS state and the client's position in the group's message sequence. */
-    record GroupRecord(Bytes groupId, long processedSeq, Set<Bytes> ownSent, boolean removed, byte[] groupState) {
+    record GroupRecord(Bytes groupId, long processedSeq, Set<Bytes> ownSent, boolean removed, byte[] groupState,
+            Optional<Frame.WelcomeDelivery> pendingWelcome) {
 
-        static GroupRecord of(Bytes groupId, long processedSeq, Set<Bytes> ownSent, Group group) {
+        static GroupRecord of(GroupSession s) {
+            Group group = s.group;
             boolean removed = group == null || group.status() == Group.Status.REMOVED;
-            return new GroupRecord(groupId, processedSeq, ownSent, removed, removed ? new byte[0] : group.toBytes());
+            return new GroupRecord(s.id, s.processedSeq, s.ownSent.keySet(), removed,
+                    removed ? new byte[0] : group.toBytes(), s.pendingWelcome);
         }
 
         byte[] encode() {
@@ -154,6 +162,11 @@ final class LocalState {
             w.vector(ownSent, (wr, h) -> wr.opaque(h.unsafeArray()));
             w.bool(removed);
             w.opaque(groupState);
+            w.optional(pendingWelcome, (wr, pw) -> {
+                wr.u64(pw.mailboxSeq());
+                wr.u64(pw.groupSeq());
+                wr.opaque(pw.welcome().unsafeArray());
+            });
             byte[] out = w.toByteArray();
             w.wipe();
             java.util.Arrays.fill(groupState, (byte) 0);
@@ -171,8 +184,13 @@ final class LocalState {
             Set<Bytes> own = new LinkedHashSet<>(r.vector(rd -> Bytes.wrap(rd.opaque())));
             boolean removed = r.bool();
             byte[] state = r.opaque();
+            Optional<Frame.WelcomeDelivery> pending = r.optional(rd -> {
+                long mailboxSeq = rd.u64();
+                long groupSeq = rd.u64();
+                return new Frame.WelcomeDelivery(mailboxSeq, id, groupSeq, Bytes.wrap(rd.opaque()));
+            });
             r.finish();
-            return new GroupRecord(id, seq, own, removed, state);
+            return new GroupRecord(id, seq, own, removed, state, pending);
         }
 
         /** The restored group (null once removed). */

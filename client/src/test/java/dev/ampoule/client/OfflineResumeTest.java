@@ -170,6 +170,33 @@ class OfflineResumeTest {
     }
 
     @Test
+    void removedAndAddedAgainWhileOfflineReadsWhatItMayAndRejoins(Vertx vertx) {
+        relay = new RelayFixture(vertx, dir.resolve("relay"), new JsonObject()).start();
+        Party coordinator = party("coordinator", "desk");
+        Party patient = party("patient", "phone");
+        GroupId team = team(coordinator, "care-team-rejoin", "patient");
+        patient.events.awaitFirst(ClientEvent.GroupJoined.class, j -> j.groupId().equals(team), 20);
+        patient.stop();
+
+        coordinator.client.send(team, "while still a member").join();
+        coordinator.client.removeMembers(team, List.of("patient")).join();
+        coordinator.client.send(team, "while removed").join();
+        coordinator.client.addMembers(team, List.of("patient")).join();
+        coordinator.client.send(team, "after rejoining").join();
+
+        patient.start();
+        patient.events.awaitTexts(team, 2, 30);
+        assertEquals(List.of("while still a member", "after rejoining"), patient.events.texts(team));
+        List<ClientEvent> events = patient.events.events();
+        int removed = events.indexOf(patient.events.all(ClientEvent.RemovedFromGroup.class).get(0));
+        int joined = events.indexOf(patient.events.all(ClientEvent.GroupJoined.class).get(0));
+        assertTrue(removed < joined, "the removal is processed before the new membership starts");
+        GroupSnapshot view = patient.client.group(team).join();
+        assertTrue(view.active());
+        assertEquals(coordinator.client.group(team).join().epochAuthenticator(), view.epochAuthenticator());
+    }
+
+    @Test
     void relayRestartIsTransparent(Vertx vertx) {
         relay = new RelayFixture(vertx, dir.resolve("relay"), new JsonObject()).start();
         Party coordinator = party("coordinator", "desk");

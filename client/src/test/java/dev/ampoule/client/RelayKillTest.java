@@ -94,7 +94,7 @@ class RelayKillTest {
         coordinator.client.addMembers(team, List.of("patient")).join();
         patient.events.awaitFirst(ClientEvent.GroupJoined.class, j -> j.groupId().equals(team), 20);
 
-        int total = 80;
+        int total = 150;
         List<SentMessage> acknowledged = new CopyOnWriteArrayList<>();
         CountDownLatch twenty = new CountDownLatch(20);
         Thread sender = new Thread(() -> {
