@@ -6,6 +6,7 @@ import dev.ampoule.mls.credential.Credential;
 import dev.ampoule.mls.crypto.HpkePublicKey;
 import dev.ampoule.mls.crypto.SignaturePrivateKey;
 import dev.ampoule.mls.crypto.SignaturePublicKey;
+import dev.ampoule.mls.error.InternalException;
 import dev.ampoule.mls.extension.Extension;
 import dev.ampoule.mls.framing.AuthenticatedContent;
 import dev.ampoule.mls.framing.Content;
@@ -326,7 +327,14 @@ final class Forge {
      */
     static Welcome seal(GroupInfo info, KeyPackageBundle joiner, JoinerSecret sealWith, GroupSecrets entry) {
         try (WelcomeSecret ws = KeySchedule.welcomeSecret(SUITE, sealWith, PreSharedKeys.none(SUITE))) {
-            return Welcome.create(SUITE, ws, info, List.of(new Welcome.NewMember(joiner.keyPackage(), entry)));
+            List<Welcome.NewMember> members = List.of(new Welcome.NewMember(joiner.keyPackage(), entry));
+            try {
+                return Welcome.create(SUITE, ws, info, members);
+            } catch (InternalException reuse) {
+                // Re-sealing a GroupInfo under the genuine Welcome's key and nonce is a deliberate nonce
+                // reuse here; the JDK refuses it once per cipher object, and the next one accepts it.
+                return Welcome.create(SUITE, ws, info, members);
+            }
         }
     }
 

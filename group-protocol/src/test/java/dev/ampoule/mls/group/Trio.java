@@ -192,11 +192,13 @@ final class Trio {
 
     /**
      * The genuine commit {@code commit} of alice (pending at alice) applies, and {@code joiner} joins
-     * from its genuine Welcome with the same KeyPackage: the refused Welcome destroyed nothing.
+     * from its genuine Welcome with the same KeyPackage — with the tree given out of band when
+     * {@code treeOutOfBand} — and the same epoch authenticator: the refused Welcome destroyed nothing.
      */
-    void joinsAfterAll(PendingCommit commit, KeyPackageBundle joiner, Optional<RatchetTree> tree, PskLookup psks) {
+    void joinsAfterAll(PendingCommit commit, KeyPackageBundle joiner, boolean treeOutOfBand, PskLookup psks) {
         assertEquals(false, joiner.initKeyPair().privateKey().isDestroyed(), "the init key was destroyed");
         apply(commit, alice);
+        Optional<RatchetTree> tree = treeOutOfBand ? Optional.of(alice.publicGroup().tree()) : Optional.empty();
         Group joined = Group.join(config, TestClients.welcome(commit), joiner, tree, psks);
         assertArrayEquals(alice.epochAuthenticator(), joined.epochAuthenticator());
         liveness();
