@@ -27,7 +27,7 @@ import org.junit.jupiter.api.TestFactory;
  * {@link PublicGroup} — with the rule named, the states byte-identical afterwards, and the group
  * still working. The cases live in one catalog per category ({@link ProposalCases},
  * {@link KeyPackageCases}, {@link CommitCases}, {@link WelcomeCases}, {@link ExternalCases},
- * {@link FramingCases}).
+ * {@link FramingCases}, {@link OwnStateCases}, {@link MalformedCases}).
  */
 class BadInputMatrixTest {
 
@@ -53,6 +53,8 @@ class BadInputMatrixTest {
         all.addAll(WelcomeCases.cases());
         all.addAll(ExternalCases.cases());
         all.addAll(FramingCases.cases());
+        all.addAll(OwnStateCases.cases());
+        all.addAll(MalformedCases.cases());
         return all;
     }
 

@@ -291,7 +291,7 @@ final class ExternalCases {
     }
 
     /** The genuine external join applies at every member and the relay; the joiner agrees; the group works. */
-    private static void joined(Trio t, ExternalJoin join) {
+    static void joined(Trio t, ExternalJoin join) {
         MlsMessage commit = join.commit();
         t.relay.ifPresent(r -> r.merge(r.stageCommit(Forge.publicMessage(wire(commit)))));
         for (Group g : t.members()) {

@@ -22,6 +22,10 @@ import dev.ampoule.mls.framing.PublicMessage;
 import dev.ampoule.mls.framing.Sender;
 import dev.ampoule.mls.framing.WireFormat;
 import dev.ampoule.mls.message.RemoveProposal;
+import dev.ampoule.mls.schedule.AeadKey;
+import dev.ampoule.mls.schedule.AeadNonce;
+import dev.ampoule.mls.schedule.RatchetKey;
+import dev.ampoule.mls.schedule.RatchetType;
 import dev.ampoule.mls.schedule.ScheduleRule;
 import java.util.List;
 import java.util.Optional;
@@ -195,6 +199,23 @@ final class FramingCases {
             Trio t = Trio.create();
             return t.deliver(t.alice, t.alice.encrypt(utf8("mine"), new byte[0]));
         });
+        c.member("application message claiming a generation far ahead", ScheduleRule.GENERATION_TOO_FAR_AHEAD, () -> {
+            Trio t = Trio.create();
+            return t.deliver(t.bob, application(t.alice, 0, 5_000, new AeadKey(new byte[16]),
+                    new AeadNonce(new byte[12])));
+        });
+        c.member("application message from a leaf outside the secret tree", ScheduleRule.LEAF_OUT_OF_RANGE, () -> {
+            Trio t = Trio.create();
+            return t.deliver(t.bob, application(t.alice, 9, 0, new AeadKey(new byte[16]),
+                    new AeadNonce(new byte[12])));
+        });
+        c.member("application message from a blank leaf, encrypted by a member", GroupRule.SENDER_NOT_MEMBER, () -> {
+            Trio t = Trio.create();
+            Group forger = Group.restore(t.bob.toBytes(), t.config);
+            try (RatchetKey k = forger.secretTree.next(3, RatchetType.APPLICATION)) {
+                return t.deliver(t.alice, application(forger, 3, k.generation(), k.key(), k.nonce()));
+            }
+        });
         c.member("private proposal forged by a member for another leaf", FramingRule.SIGNATURE, () -> {
             Trio t = privateTrio();
             // Bob holds the epoch's secret tree, so he can encrypt as carol; he cannot sign as her. He
@@ -226,5 +247,17 @@ final class FramingCases {
                     t.bob.epochSecrets.senderDataSecret(), t.bob.secretTree)));
         });
         return c.cases();
+    }
+
+    /**
+     * Application data claiming leaf {@code leaf}, signed by {@code signer}, encrypted with
+     * {@code signer}'s sender data secret under the given generation, key and nonce.
+     */
+    private static MlsMessage application(Group signer, int leaf, long generation, AeadKey key, AeadNonce nonce) {
+        FramedContent fc = content(signer, new Sender.Member(leaf), new Content.ApplicationData(utf8("hello")));
+        AuthenticatedContent ac = AuthenticatedContent.sign(SUITE, key(signer), WireFormat.PRIVATE_MESSAGE, fc,
+                signer.groupContext());
+        return new MlsMessage.OfPrivateMessage(PrivateMessage.encrypt(SUITE, ac, 0,
+                signer.epochSecrets.senderDataSecret(), generation, key, nonce));
     }
 }
