@@ -17,10 +17,13 @@ import static dev.ampoule.mls.group.TestClients.SUITE;
 import static dev.ampoule.mls.group.TestClients.credential;
 import static dev.ampoule.mls.group.TestClients.utf8;
 
+import dev.ampoule.mls.credential.Credential;
 import dev.ampoule.mls.crypto.CipherSuiteId;
 import dev.ampoule.mls.crypto.CryptoRule;
 import dev.ampoule.mls.crypto.HpkeCiphertext;
 import dev.ampoule.mls.extension.Extension;
+import dev.ampoule.mls.extension.RequiredCapabilities;
+import dev.ampoule.mls.framing.Content;
 import dev.ampoule.mls.framing.MlsMessage;
 import dev.ampoule.mls.message.AddProposal;
 import dev.ampoule.mls.message.Commit;
@@ -123,6 +126,32 @@ final class CommitCases {
         c.both("commit adding a leaf whose encryption key is in the tree", GroupRule.ENCRYPTION_KEY_NOT_UNIQUE,
                 () -> aliceToBob(t -> commit(t.alice, byValue(new AddProposal(Forge.keyPackageWithLeaf("dave",
                         p -> p.encryptionKey(leaf(t.carol).encryptionKey())))), Optional.empty())));
+        c.both("commit adding two leaves with one encryption key", GroupRule.ENCRYPTION_KEY_NOT_UNIQUE,
+                () -> aliceToBob(t -> {
+                    KeyPackage dave = TestClients.keyPackage("dave").keyPackage();
+                    KeyPackage erin = Forge.keyPackageWithLeaf("erin",
+                            p -> p.encryptionKey(dave.leafNode().encryptionKey()));
+                    return commit(t.alice, byValue(new AddProposal(dave), new AddProposal(erin)), Optional.empty());
+                }));
+        c.both("commit covering two Updates with one new encryption key", GroupRule.ENCRYPTION_KEY_NOT_UNIQUE, () -> {
+            Trio t = Trio.create();
+            MlsMessage bobUpdate = t.bob.proposeUpdate();
+            t.share(bobUpdate, t.bob);
+            UpdateProposal bobs = (UpdateProposal) ((Content.ProposalContent)
+                    Forge.publicMessage(bobUpdate).content().content()).proposal();
+            // Each Update is valid on its own; together they put one key at two leaves.
+            MlsMessage carolUpdate = Forge.proposal(t.carol, new UpdateProposal(
+                    updateLeaf(t.carol, p -> p.encryptionKey(bobs.leafNode().encryptionKey()))));
+            t.share(carolUpdate, t.carol);
+            return t.deliver(t.bob, commit(t.alice, List.of(ref(bobUpdate), ref(carolUpdate)), Optional.empty()));
+        });
+        c.both("commit requiring a capability of the member it adds", GroupRule.LEAF_REQUIRED_CAPABILITIES,
+                () -> aliceToBob(t -> commit(t.alice, byValue(
+                        new GroupContextExtensionsProposal(List.of(new RequiredCapabilities(List.of(), List.of(),
+                                List.of(Credential.BASIC, Credential.X509)).toExtension())),
+                        new AddProposal(KeyPackageBundle.builder(SUITE, credential("dave"),
+                                SUITE.generateSignatureKeyPair()).capabilities(KeyPackageCases.withCredentials(
+                                        List.of(Credential.BASIC))).build().keyPackage())), Optional.empty())));
         c.both("commit adding an expired KeyPackage", GroupRule.LEAF_LIFETIME, () -> aliceToBob(t ->
                 commit(t.alice, byValue(new AddProposal(KeyPackageBundle.builder(SUITE, credential("dave"),
                         SUITE.generateSignatureKeyPair()).clock(Clock.offset(Clock.systemUTC(),
@@ -170,6 +199,10 @@ final class CommitCases {
                 editPathLeaf(p, l -> l.source(new LeafNodeSource.Update()), key(t.alice), t.alice.groupId(), 0)));
         c.both("path leaf presenting another identity", GroupRule.CREDENTIAL_NOT_SUCCESSOR, () -> pathEdit((t, p) ->
                 editPathLeaf(p, l -> l.credential(credential("mallory")), key(t.alice), t.alice.groupId(), 0)));
+        c.both("path leaf with an extension missing from its capabilities", GroupRule.LEAF_EXTENSION_NOT_IN_CAPABILITIES,
+                () -> pathEdit((t, p) -> editPathLeaf(p, l -> l.extensions(List.of(
+                        new Extension(ProposalCases.UNKNOWN_EXTENSION, new byte[0]))), key(t.alice),
+                        t.alice.groupId(), 0)));
         c.both("path leaf with a corrupted signature", TreeKemRule.LEAF_SIGNATURE_INVALID, () -> pathEdit((t, p) ->
                 new UpdatePath(p.leafNode().withSignature(flipLast(p.leafNode().signature())), p.nodes())));
         c.both("path leaf taking another member's signature key", TreeKemRule.SIGNATURE_KEY_IN_USE,

@@ -231,6 +231,9 @@ final class ExternalCases {
         c.relayAccepts("external commit with a replaced kem_output", ScheduleRule.CONFIRMATION_TAG_MISMATCH, () ->
                 external((t, commit) -> new Commit(Forge.byValue(new ExternalInitProposal(freshHpkeKey().bytes())),
                         commit.path())));
+        c.relayAccepts("external commit with a kem_output that does not decode", CryptoRule.HPKE_OPEN_FAILED, () ->
+                external((t, commit) -> new Commit(Forge.byValue(new ExternalInitProposal(new byte[5])),
+                        commit.path())));
         c.relayAccepts("external commit injecting a PSK the members lack", GroupRule.PSK_UNAVAILABLE, () -> {
             Trio t = Trio.create();
             byte[] pskId = utf8("joiner only");

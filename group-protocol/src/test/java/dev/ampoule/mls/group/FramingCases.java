@@ -21,6 +21,7 @@ import dev.ampoule.mls.framing.PrivateMessage;
 import dev.ampoule.mls.framing.PublicMessage;
 import dev.ampoule.mls.framing.Sender;
 import dev.ampoule.mls.framing.WireFormat;
+import dev.ampoule.mls.message.Commit;
 import dev.ampoule.mls.message.RemoveProposal;
 import dev.ampoule.mls.schedule.AeadKey;
 import dev.ampoule.mls.schedule.AeadNonce;
@@ -238,7 +239,7 @@ final class FramingCases {
         c.member("private commit breaking a rule", GroupRule.COMMIT_REMOVES_COMMITTER, () -> {
             Trio t = privateTrio();
             FramedContent fc = content(t.bob, new Sender.Member(1), new Content.CommitContent(
-                    new dev.ampoule.mls.message.Commit(Forge.byValue(new RemoveProposal(1)), Optional.empty())));
+                    new Commit(Forge.byValue(new RemoveProposal(1)), Optional.empty())));
             byte[] sig = AuthenticatedContent.signCommit(SUITE, key(t.bob), WireFormat.PRIVATE_MESSAGE, fc,
                     t.bob.groupContext());
             AuthenticatedContent ac = AuthenticatedContent.ofCommit(WireFormat.PRIVATE_MESSAGE, fc, sig,

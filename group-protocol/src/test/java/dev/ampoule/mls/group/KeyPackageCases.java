@@ -15,6 +15,8 @@ import dev.ampoule.mls.credential.Credential;
 import dev.ampoule.mls.credential.CredentialContext;
 import dev.ampoule.mls.credential.CredentialRule;
 import dev.ampoule.mls.crypto.CipherSuiteId;
+import dev.ampoule.mls.crypto.CryptoRule;
+import dev.ampoule.mls.crypto.HpkePublicKey;
 import dev.ampoule.mls.crypto.SignaturePublicKey;
 import dev.ampoule.mls.crypto.bc.BcCipherSuites;
 import dev.ampoule.mls.extension.Extension;
@@ -95,6 +97,18 @@ final class KeyPackageCases {
                 () -> added(keyPackage("dave", p -> p, p -> p.version(2))));
         c.both("KeyPackage whose init key is its leaf's encryption key", MessageRule.KEY_PACKAGE_INIT_KEY_REUSED,
                 () -> added(keyPackage("dave", p -> p, p -> p.initKey(p.leaf().encryptionKey()))));
+        c.both("KeyPackage whose init key does not decode", CryptoRule.INVALID_HPKE_PUBLIC_KEY,
+                () -> added(keyPackage("dave", p -> p, p -> p.initKey(new HpkePublicKey(new byte[5])))));
+        c.both("KeyPackage whose init key is a low-order point", CryptoRule.INVALID_HPKE_PUBLIC_KEY,
+                () -> added(keyPackage("dave", p -> p, p -> p.initKey(new HpkePublicKey(new byte[32])))));
+        c.both("KeyPackage leaf whose encryption key does not decode", CryptoRule.INVALID_HPKE_PUBLIC_KEY,
+                () -> added(keyPackageWithLeaf("dave", p -> p.encryptionKey(new HpkePublicKey(new byte[0])))));
+        c.member("commit adding a KeyPackage whose init key does not decode", CryptoRule.INVALID_HPKE_PUBLIC_KEY,
+                () -> {
+                    Trio t = Trio.create();
+                    KeyPackage kp = keyPackage("dave", p -> p, p -> p.initKey(new HpkePublicKey(new byte[5])));
+                    return t.local(() -> t.alice.commit(CommitOptions.builder().add(kp).build()));
+                });
         c.both("KeyPackage leaf with source update", MessageRule.KEY_PACKAGE_LEAF_SOURCE,
                 () -> added(keyPackageWithLeaf("dave", p -> p.source(new LeafNodeSource.Update()))));
         c.both("KeyPackage leaf with source commit", MessageRule.KEY_PACKAGE_LEAF_SOURCE,

@@ -11,6 +11,7 @@ import dev.ampoule.mls.crypto.CryptoRule;
 import dev.ampoule.mls.framing.FramingRule;
 import dev.ampoule.mls.framing.MlsMessage;
 import dev.ampoule.mls.group.MatrixCase.Attempt;
+import dev.ampoule.mls.message.GroupInfo;
 import dev.ampoule.mls.message.RemoveProposal;
 import java.util.Arrays;
 import java.util.List;
@@ -139,7 +140,7 @@ final class MalformedCases {
         return c.cases();
     }
 
-    private static dev.ampoule.mls.message.GroupInfo groupInfo(byte[] bytes) {
+    private static GroupInfo groupInfo(byte[] bytes) {
         return ((MlsMessage.OfGroupInfo) MlsMessage.fromBytes(bytes)).groupInfo();
     }
 

@@ -12,7 +12,6 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import dev.ampoule.mls.crypto.CipherSuiteId;
 import dev.ampoule.mls.framing.MlsMessage;
 import dev.ampoule.mls.framing.PublicMessage;
-import dev.ampoule.mls.group.MatrixCase.Attempt;
 import java.util.List;
 import java.util.Optional;
 
