@@ -55,10 +55,6 @@ final class Forge {
         return g.pub.treeView().leaf(g.ownLeafIndex()).orElseThrow();
     }
 
-    static LeafNode leafAt(Group view, int leafIndex) {
-        return view.pub.treeView().leaf(leafIndex).orElseThrow();
-    }
-
     static HpkePublicKey freshHpkeKey() {
         return SUITE.generateHpkeKeyPair().publicKey();
     }
@@ -177,11 +173,6 @@ final class Forge {
         FramedContent edited = new FramedContent(fc.groupId(), fc.epoch(), fc.sender(), fc.authenticatedData(),
                 new Content.CommitContent(edit.apply(commitOf(genuine))));
         return publicMessage(context, Optional.empty(), edited, joinerKey, pm.auth().confirmationTag().orElseThrow());
-    }
-
-    /** {@code commit} with a new path. */
-    static Commit withPath(Commit commit, Optional<UpdatePath> path) {
-        return new Commit(commit.proposals(), path);
     }
 
     /** {@code commit} with its path edited. */

@@ -19,8 +19,8 @@ import org.junit.jupiter.api.function.Executable;
  * it, and what the Delivery Service's {@link PublicGroup} must do with the same input.
  *
  * <p>{@link #run()} prepares the case's groups and input, snapshots every watched state with
- * {@code toBytes()}, feeds the input to the member and (when it applies) to the relay, checks the
- * refusal names the rule, checks every watched state is byte-identical, and finally runs the
+ * {@code toBytes()}, feeds the input twice to the member and (when it applies) to the relay, checks
+ * each refusal names the rule, checks every watched state is byte-identical, and finally runs the
  * case's follow-up, which shows the groups still work.
  *
  * @param rule the rule the member must name; {@link Malformed#DECODE} for a {@link DecodeException}
@@ -75,10 +75,6 @@ record MatrixCase(String category, String name, Rule rule, AtRelay atRelay, Scen
             return new Attempt(atMember, Optional.of(action), watched, relay, afterwards);
         }
 
-        Attempt withoutRelayAction() {
-            return new Attempt(atMember, Optional.empty(), watched, relay, afterwards);
-        }
-
         Attempt then(Executable next) {
             return new Attempt(atMember, atRelay, watched, relay, next);
         }
@@ -109,10 +105,15 @@ record MatrixCase(String category, String name, Rule rule, AtRelay atRelay, Scen
         }
         Optional<byte[]> relayBefore = a.relay().map(PublicGroup::toBytes);
 
+        // Twice: a refusal that consumed or cached anything would not repeat itself.
         expectRefusal(rule, a.atMember(), "member");
+        expectRefusal(rule, a.atMember(), "member, again");
         switch (atRelay) {
-            case AtRelay.Refuses r -> expectRefusal(r.rule(), a.atRelay()
-                    .orElseThrow(() -> new AssertionError("the case has no relay operation")), "relay");
+            case AtRelay.Refuses r -> {
+                Executable op = a.atRelay().orElseThrow(() -> new AssertionError("the case has no relay operation"));
+                expectRefusal(r.rule(), op, "relay");
+                expectRefusal(r.rule(), op, "relay, again");
+            }
             case AtRelay.Accepts x -> a.atRelay()
                     .orElseThrow(() -> new AssertionError("the case has no relay operation")).execute();
             case AtRelay.NotApplicable n -> assertTrue(a.atRelay().isEmpty(), "a relay operation was given");
