@@ -22,6 +22,9 @@ ampoule_select_jdk() {
     current=$(ampoule_java_major java)
   fi
   if [ "${current:-0}" -ge 21 ] 2>/dev/null; then
+    if [ -n "${JAVA_HOME:-}" ]; then
+      export PATH="$JAVA_HOME/bin:$PATH"
+    fi
     ampoule_quiet_maven
     return 0
   fi
