@@ -207,10 +207,11 @@ const ops = {
     return status(c);
   },
 
-  async joinExternal({ name, groupInfo }) {
+  // resync: the Commit also removes this client's earlier leaf (found by its signature key).
+  async joinExternal({ name, groupInfo, resync = false }) {
     const c = client(name);
     const gi = expect(decode(groupInfo), "mls_group_info").groupInfo;
-    const { publicMessage, newState } = await joinGroupExternal(gi, c.keyPackage, c.privatePackage, false, c.cs,
+    const { publicMessage, newState } = await joinGroupExternal(gi, c.keyPackage, c.privatePackage, resync, c.cs,
       undefined, clientConfig);
     c.state = newState;
     return { commit: encode({ wireformat: "mls_public_message", publicMessage }), ...status(c) };

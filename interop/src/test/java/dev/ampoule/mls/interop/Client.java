@@ -43,6 +43,12 @@ sealed interface Client permits JavaClient, TsClient {
     byte[] joinExternal(byte[] groupInfo);
 
     /**
+     * Rejoins by external commit, removing its own earlier leaf in the same Commit (a "resync",
+     * RFC 9420 §12.4.3.2); returns the Commit.
+     */
+    byte[] resync(byte[] groupInfo);
+
+    /**
      * Commits every proposal received this epoch by reference plus {@code adds} (KeyPackages) and
      * {@code removes} (leaf indices) by value, and applies the Commit at once (the suite plays a
      * Delivery Service that accepts every Commit).

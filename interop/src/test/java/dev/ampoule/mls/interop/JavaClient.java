@@ -94,9 +94,17 @@ final class JavaClient implements Client {
 
     @Override
     public byte[] joinExternal(byte[] groupInfo) {
+        return joinExternal(groupInfo, ExternalJoinOptions.defaults());
+    }
+
+    @Override
+    public byte[] resync(byte[] groupInfo) {
+        return joinExternal(groupInfo, ExternalJoinOptions.builder().resync(group.ownLeafIndex()).build());
+    }
+
+    private byte[] joinExternal(byte[] groupInfo, ExternalJoinOptions options) {
         GroupInfo gi = ((MlsMessage.OfGroupInfo) MlsMessage.fromBytes(groupInfo)).groupInfo();
-        ExternalJoin join = Group.joinExternal(config, gi, Optional.empty(), credential, signatureKeys,
-                ExternalJoinOptions.defaults());
+        ExternalJoin join = Group.joinExternal(config, gi, Optional.empty(), credential, signatureKeys, options);
         group = join.group();
         group.mergePendingCommit();
         return join.commit().toBytes();
@@ -109,7 +117,12 @@ final class JavaClient implements Client {
 
     /** A Commit that carries an UpdatePath even when its proposals do not need one. */
     Sent commitWithPath() {
-        return commit(List.of(), List.of(), true);
+        return commitWithPath(List.of());
+    }
+
+    /** Adds by value in a Commit with an UpdatePath: the Welcome carries a path secret. */
+    Sent commitWithPath(List<byte[]> adds) {
+        return commit(adds, List.of(), true);
     }
 
     private Sent commit(List<byte[]> adds, List<Integer> removes, boolean forcePath) {

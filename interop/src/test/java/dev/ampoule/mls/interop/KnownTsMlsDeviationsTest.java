@@ -129,6 +129,33 @@ class KnownTsMlsDeviationsTest {
     }
 
     /**
+     * RFC 9420 §12.3 applies Removes before Adds and puts an added member into the leftmost blank
+     * leaf, which can be the leaf just freed; §12.4.2 requires a client to be prepared for a Commit
+     * that removes it. ts-mls decides whether it was removed by looking at its leaf after all
+     * proposals: when an Add refilled it, it misses its removal and fails on the UpdatePath with an
+     * internal error instead. (It still learns nothing of the new epoch.) group-protocol reports the
+     * removal, which the interop scenarios check with a Java member in that position.
+     */
+    @Test
+    void aRemovedMemberWhoseLeafIsRefilledIsStillRemoved(TsMlsDriver driver) {
+        JavaClient alice = new JavaClient("alice", SUITE_1, PUBLIC);
+        TsClient bob = new TsClient(driver, unique("bob"), 1, true);
+        JavaClient carol = new JavaClient("carol", SUITE_1, PUBLIC);
+        SharedGroup g = new SharedGroup(Optional.empty());
+        g.create(alice, id("deviation refilled leaf"));
+        g.add(alice, bob);
+        int bobsLeaf = bob.leafIndex();
+        Client.Sent sent = alice.commit(List.of(carol.keyPackage()), List.of(bobsLeaf));
+        carol.join(sent.welcome().orElseThrow());
+        assertEquals(bobsLeaf, carol.leafIndex(), "carol took bob's leaf");
+        TsMlsDriver.TsMlsError e = assertThrows(TsMlsDriver.TsMlsError.class, () -> bob.process(sent.commit()));
+        assertTrue(e.getMessage().contains("No overlap"), e.getMessage());
+        assertTrue(bob.active(), "ts-mls still considers itself a member");
+        byte[] after = alice.encrypt(id("after bob's removal"));
+        assertThrows(TsMlsDriver.TsMlsError.class, () -> bob.process(after));
+    }
+
+    /**
      * RFC 9420 §12.4.1: commit_secret is "path_secret[n+1] derived from the last path secret value
      * (path_secret[n]) derived for the UpdatePath". When the committer's filtered direct path does
      * not reach the root (the other half of the tree is blank, §4.1.2), ts-mls still derives a path

@@ -94,7 +94,8 @@ final class SharedGroup {
     byte[] propose(Client sender, byte[] proposal) {
         for (Client m : members) {
             if (m != sender) {
-                assertInstanceOf(Client.Received.Proposal.class, m.process(proposal), m + " on a proposal of " + sender);
+                assertInstanceOf(Client.Received.Proposal.class, processAt(m, proposal, "a proposal of " + sender),
+                        m + " on a proposal of " + sender);
             }
         }
         relayProposal(proposal);
@@ -104,7 +105,8 @@ final class SharedGroup {
     /** A proposal from outside the group (an external sender): every member processes it. */
     void proposeFromOutside(byte[] proposal) {
         for (Client m : members) {
-            assertInstanceOf(Client.Received.Proposal.class, m.process(proposal), m + " on an external proposal");
+            assertInstanceOf(Client.Received.Proposal.class, processAt(m, proposal, "an external proposal"),
+                    m + " on an external proposal");
         }
         relayProposal(proposal);
     }
@@ -125,6 +127,14 @@ final class SharedGroup {
         deliver(committer, commit, expectRemoved, true);
     }
 
+    /** Delivers a Commit {@code committer} made and applied; {@code joiners} join from its Welcome. */
+    void deliverCommit(Client committer, Client.Sent sent, Client... joiners) {
+        deliver(committer, sent.commit(), List.of(), joiners.length == 0);
+        if (joiners.length > 0) {
+            welcome(sent, joiners);
+        }
+    }
+
     /** @param check whether to check agreement now (not before the Welcome is processed) */
     private void deliver(Client committer, byte[] commit, List<Client> expectRemoved, boolean check) {
         committers.add(committer.impl().toString());
@@ -133,7 +143,7 @@ final class SharedGroup {
             if (m == committer) {
                 continue;
             }
-            Client.Received r = m.process(commit);
+            Client.Received r = processAt(m, commit, "a Commit of " + committer);
             Client.Received.Commit c = assertInstanceOf(Client.Received.Commit.class, r, m + " on a Commit of " + committer);
             assertEquals(expectRemoved.contains(m), c.removedSelf(), m + ": removed by the Commit of " + committer);
             if (c.removedSelf()) {
@@ -163,26 +173,82 @@ final class SharedGroup {
     }
 
     /**
-     * Every member sends an application message that every other member reads; every removed
-     * client fails to decrypt each of them.
+     * {@code member} rejoins by a resync external Commit from a GroupInfo {@code author} made; the
+     * other members process the Commit, which removes the member's old leaf.
+     */
+    void resync(Client member, Client author) {
+        int count = members.size();
+        deliverCommit(member, member.resync(author.groupInfo(member.impl())), List.of());
+        assertEquals(count, members.size(), "a resync keeps the member count");
+    }
+
+    /**
+     * Every member sends two application messages that every other member reads, the second one
+     * first (out of order within the epoch, RFC 9420 §15.3); every removed client fails to decrypt
+     * each of them.
      */
     void chat(String topic) {
         for (Client sender : members) {
-            byte[] text = (topic + " from " + sender.name() + " at epoch " + sender.epoch())
-                    .getBytes(StandardCharsets.UTF_8);
-            byte[] message = sender.encrypt(text);
+            byte[] first = text(topic + " (1)", sender);
+            byte[] second = text(topic + " (2)", sender);
+            byte[] m1 = sender.encrypt(first);
+            byte[] m2 = sender.encrypt(second);
             for (Client m : members) {
                 if (m != sender) {
-                    Client.Received r = m.process(message);
-                    assertArrayEquals(text, assertInstanceOf(Client.Received.Application.class, r,
-                            m + " reading " + sender).data(), m + " reading " + sender);
+                    read(m, sender, m2, second);
+                    read(m, sender, m1, first);
                 }
             }
             for (Client gone : removed) {
-                assertThrows(RuntimeException.class, () -> gone.process(message),
+                assertThrows(RuntimeException.class, () -> gone.process(m1),
                         gone + " (removed) decrypted a message of " + sender);
             }
         }
+    }
+
+    /**
+     * Every member sends an application message in the current epoch; {@code epochChange} moves the
+     * group on; then every other member still in the group reads those messages from the past
+     * epoch (RFC 9420 §15.3).
+     */
+    void chatAcross(String topic, Runnable epochChange) {
+        List<Client> senders = List.copyOf(members);
+        List<byte[]> texts = new ArrayList<>();
+        List<byte[]> messages = new ArrayList<>();
+        for (Client sender : senders) {
+            byte[] t = text(topic, sender);
+            texts.add(t);
+            messages.add(sender.encrypt(t));
+        }
+        long epoch = senders.get(0).epoch();
+        epochChange.run();
+        assertTrue(members.get(0).epoch() > epoch, "the epoch did not change");
+        for (int i = 0; i < senders.size(); i++) {
+            for (Client m : members) {
+                if (m != senders.get(i) && senders.contains(m)) {
+                    read(m, senders.get(i), messages.get(i), texts.get(i));
+                }
+            }
+        }
+    }
+
+    /** {@code m} processes {@code message}; a refusal names the member and the message. */
+    private static Client.Received processAt(Client m, byte[] message, String what) {
+        try {
+            return m.process(message);
+        } catch (RuntimeException e) {
+            throw new AssertionError(m + " refused " + what + " at epoch " + m.epoch() + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static byte[] text(String topic, Client sender) {
+        return (topic + " from " + sender.name() + " at epoch " + sender.epoch()).getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static void read(Client reader, Client sender, byte[] message, byte[] expected) {
+        Client.Received r = processAt(reader, message, "a message of " + sender);
+        assertArrayEquals(expected, assertInstanceOf(Client.Received.Application.class, r,
+                reader + " reading " + sender).data(), reader + " reading " + sender);
     }
 
     /** All members are at the same epoch with the same epoch_authenticator and exporter value. */

@@ -84,6 +84,13 @@ final class TsClient implements Client {
     }
 
     @Override
+    public byte[] resync(byte[] groupInfo) {
+        status = driver.request("joinExternal").put("name", name).put("groupInfo", groupInfo).put("resync", true)
+                .call();
+        return status.bytes("commit");
+    }
+
+    @Override
     public Sent commit(List<byte[]> adds, List<Integer> removes) {
         status = driver.request("commit").put("name", name).put("public", publicHandshake)
                 .putHexList("adds", adds).putIntList("removes", removes).call();

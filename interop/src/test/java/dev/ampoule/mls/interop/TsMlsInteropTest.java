@@ -118,33 +118,40 @@ class TsMlsInteropTest {
         g.add(alice, bob);                       // Java commits an Add; ts-mls joins from Java's Welcome
         g.chat("hello");
         g.add(bob, carol, dave);                 // ts-mls commits Adds; Java and ts-mls join from its Welcome
-        g.add(alice, erin, frank);
+        g.propose(dave, dave.proposeAdd(erin.keyPackage()));                       // a ts-mls Add proposal
+        g.welcome(g.commit(alice, List.of(frank.keyPackage()), List.of(), List.of()), erin, frank);
         g.chat("six of us");
 
         // Updates: a Java Update proposal committed by ts-mls and by Java; path-only Commits of both.
         g.propose(carol, carol.proposeUpdate());
         g.commit(bob, List.of(), List.of(), List.of());
-        g.commit(dave, List.of(), List.of(), List.of());
+        g.chatAcross("before dave's update", () -> g.commit(dave, List.of(), List.of(), List.of()));
         g.deliverCommit(alice, alice.commitWithPath().commit(), List.of());
         g.propose(erin, erin.proposeUpdate());
         g.commit(alice, List.of(), List.of(), List.of());
         g.chat("after the updates");
 
+        // A Java Add with an UpdatePath: ts-mls joins with a path secret in the Welcome.
+        TsClient gina = run.ts("gina");
+        g.deliverCommit(alice, alice.commitWithPath(List.of(gina.keyPackage())), gina);
+
         // Removes, each followed by messages the removed member fails to decrypt.
         g.commit(alice, List.of(), List.of(frank.leafIndex()), List.of(frank));   // Java removes ts-mls
         g.chat("without frank");
-        g.commit(bob, List.of(), List.of(erin.leafIndex()), List.of(erin));       // ts-mls removes Java
-        g.chat("without erin");
+        JavaClient hank = run.java("hank");                                       // ts-mls removes Java and
+        g.welcome(g.commit(bob, List.of(hank.keyPackage()), List.of(erin.leafIndex()), List.of(erin)), hank);
+        g.chat("without erin");                                                   // adds Java into her leaf
         g.propose(bob, bob.proposeRemove(dave.leafIndex()));                      // ts-mls proposes,
         g.commit(alice, List.of(), List.of(), List.of(dave));                     // Java commits
         g.chat("without dave");
         g.propose(alice, alice.proposeRemove(carol.leafIndex()));                 // Java proposes,
         g.commit(bob, List.of(), List.of(), List.of(carol));                      // ts-mls commits
-        g.chat("the two of us");
+        g.chat("the four of us");
 
-        assertEquals(List.of(alice, bob), g.members());
+        assertEquals(List.of(alice, bob, gina, hank), g.members());
+        assertEquals(List.of(0, 1, 6, 4), g.members().stream().map(Client::leafIndex).toList());
         assertEquals(Set.of("group-protocol", "ts-mls"), g.committers());
-        assertEquals(11, alice.epoch());
+        assertEquals(12, alice.epoch());
     }
 
     /**
@@ -174,7 +181,7 @@ class TsMlsInteropTest {
         g.propose(bob, bob.proposeUpdate());
         g.commit(carol, List.of(), List.of(), List.of());       // ts-mls commits a Java Update
         g.commit(erin, List.of(), List.of(), List.of());        // ts-mls path-only Commit
-        g.deliverCommit(dave, dave.commitWithPath().commit(), List.of());
+        g.chatAcross("before dave's update", () -> g.deliverCommit(dave, dave.commitWithPath().commit(), List.of()));
         g.chat("after the updates");
 
         // The removals keep a member in the tree's left half: see knownDeviations / README on a
@@ -210,6 +217,9 @@ class TsMlsInteropTest {
         javaMade.joinExternal(dave, bob);          // Java joins from a ts-mls GroupInfo
         javaMade.joinExternal(carol, dave);
         javaMade.chat("joined from outside");
+        javaMade.resync(bob, dave);                            // ts-mls resyncs from a Java GroupInfo
+        javaMade.resync(dave, carol);                          // Java resyncs from a ts-mls GroupInfo
+        javaMade.chat("after the resyncs");
         javaMade.commit(carol, List.of(), List.of(alice.leafIndex()), List.of(alice));
         javaMade.chat("without alice");
 
