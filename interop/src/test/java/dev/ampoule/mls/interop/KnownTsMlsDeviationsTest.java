@@ -129,6 +129,40 @@ class KnownTsMlsDeviationsTest {
     }
 
     /**
+     * RFC 9420 §12.4.3.1: for each leaf in a parent node's unmerged_leaves, "every non-blank
+     * intermediate node between the leaf node and the parent node" must also list it. ts-mls
+     * instead requires every non-blank node on the leaf's whole direct path to hold an identical
+     * unmerged_leaves list, and so refuses valid trees: here the root lists leaves 1 and 5 while
+     * the node above leaves 4 to 7 (set by a later UpdatePath) lists only leaf 5.
+     */
+    @Test
+    void unmergedLeavesNeedOnlyBeListedBelowTheirParent(TsMlsDriver driver) {
+        JavaClient alice = new JavaClient("alice", SUITE_1, PUBLIC);
+        List<JavaClient> seven = List.of("b", "c", "d", "e", "f", "g", "h").stream()
+                .map(n -> new JavaClient(n, SUITE_1, PUBLIC)).toList();
+        SharedGroup g = new SharedGroup(Optional.empty());
+        g.create(alice, id("deviation unmerged leaves"));
+        g.add(alice, seven.toArray(Client[]::new));
+        JavaClient b = seven.get(0);
+        JavaClient e = seven.get(3);
+        JavaClient f = seven.get(4);
+        g.commit(alice, List.of(), List.of(b.leafIndex(), f.leafIndex()), List.of(b, f));
+        g.commit(e, List.of(), List.of(), List.of());           // sets the node above leaves 4 to 7
+        JavaClient yara = new JavaClient("yara", SUITE_1, PUBLIC);
+        TsClient xena = new TsClient(driver, unique("xena"), 1, true);
+        Client.Sent sent = g.commit(alice, List.of(yara.keyPackage(), xena.keyPackage()), List.of(), List.of());
+        var tree = alice.group().publicGroup().tree();
+        assertEquals(List.of(1, 5), tree.parentNode(tree.root()).orElseThrow().unmergedLeaves());
+        assertEquals(List.of(5), tree.parentNode(11).orElseThrow().unmergedLeaves());
+        assertTrue(TsMlsQuirks.refusesUnmergedLeaves(tree));
+
+        g.welcome(sent, yara);                                   // group-protocol accepts the tree
+        byte[] welcome = sent.welcome().orElseThrow();
+        TsMlsDriver.TsMlsError refused = assertThrows(TsMlsDriver.TsMlsError.class, () -> xena.join(welcome));
+        assertTrue(refused.getMessage().contains("unmerged_leaves"), refused.getMessage());
+    }
+
+    /**
      * RFC 9420 §12.3 applies Removes before Adds and puts an added member into the leftmost blank
      * leaf, which can be the leaf just freed; §12.4.2 requires a client to be prepared for a Commit
      * that removes it. ts-mls decides whether it was removed by looking at its leaf after all

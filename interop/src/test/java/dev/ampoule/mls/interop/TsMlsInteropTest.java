@@ -1,6 +1,7 @@
 package dev.ampoule.mls.interop;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -15,8 +16,11 @@ import dev.ampoule.mls.framing.WireFormat;
 import dev.ampoule.mls.group.ExternalProposals;
 import dev.ampoule.mls.group.GroupConfig;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
+import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.IntStream;
@@ -40,6 +44,10 @@ import org.junit.jupiter.params.provider.MethodSource;
 class TsMlsInteropTest {
 
     private static final AtomicInteger NAMES = new AtomicInteger();
+
+    static IntStream suites() {
+        return IntStream.rangeClosed(1, 7);
+    }
 
     static Stream<Arguments> suitesAndFormats() {
         return IntStream.rangeClosed(1, 7).boxed().flatMap(suite -> Stream.of(
@@ -235,6 +243,121 @@ class TsMlsInteropTest {
         tsMade.chat("without erin");
 
         assertTrue(javaMade.epochsChecked() >= 5 && tsMade.epochsChecked() >= 4);
+    }
+
+    /**
+     * A longer, seeded run of both implementations in one group: members of either side, each
+     * with its own handshake wire format, join, update, propose and commit (several proposals of
+     * different senders in one Commit), and leave, in an order drawn from a fixed seed. The creator
+     * (a group-protocol client, whose view of the tree the run consults) stays, which keeps the
+     * tree's left half occupied (see the commit_secret deviation), and a Commit that removes never
+     * also adds (see the refilled-leaf deviation). A ts-mls joiner whose tree ts-mls 1.6.4 refuses
+     * for its unmerged_leaves check is predicted from the tree ({@link TsMlsQuirks}), must be refused
+     * exactly then, and is removed again by the next Commit.
+     */
+    @ParameterizedTest(name = "suite {0}")
+    @MethodSource("suites")
+    void seededChurn(int suite, TsMlsDriver driver) {
+        Run run = Run.of("churn", suite, WireFormat.PRIVATE_MESSAGE, driver);
+        Random random = new Random(9420L * suite);
+        SharedGroup g = new SharedGroup(Optional.empty());
+        JavaClient creator = run.java("creator");
+        g.create(creator, run.groupId("churn"));
+        int joined = 0;
+        int refusedTrees = 0;
+        for (int step = 0; step < 24; step++) {
+            List<Client> members = g.members();
+            Client committer = members.get(random.nextInt(members.size()));
+            List<Client> others = members.stream().filter(c -> c != committer && c != creator).toList();
+            List<JavaClient> updaters = members.stream().filter(c -> c != committer)
+                    .filter(JavaClient.class::isInstance).map(JavaClient.class::cast).toList();
+            int action = members.size() < 4 ? 0 : members.size() > 9 ? 2 : random.nextInt(5);
+            switch (action) {
+                case 0, 1 -> {
+                    List<Client> joiners = new ArrayList<>();
+                    for (int i = 1 + random.nextInt(2); i > 0; i--) {
+                        joiners.add(churnClient(run, random, "m" + ++joined));
+                    }
+                    refusedTrees += addPredictingTsMlsRefusal(g, committer, creator, joiners);
+                }
+                case 2 -> {
+                    Client victim = others.get(random.nextInt(others.size()));
+                    g.commit(committer, List.of(), List.of(victim.leafIndex()), List.of(victim));
+                }
+                case 3 -> {
+                    if (!updaters.isEmpty()) {
+                        JavaClient updater = updaters.get(random.nextInt(updaters.size()));
+                        g.propose(updater, updater.proposeUpdate());
+                    }
+                    g.commit(committer, List.of(), List.of(), List.of());
+                }
+                default -> {
+                    // A Remove proposal and an Update proposal from two other members, plus an Add by
+                    // value, in one Commit.
+                    Client victim = others.get(random.nextInt(others.size()));
+                    List<Client> proposers = members.stream().filter(c -> c != victim).toList();
+                    Client remover = proposers.get(random.nextInt(proposers.size()));
+                    g.propose(remover, remover.proposeRemove(victim.leafIndex()));
+                    List<JavaClient> safeUpdaters = updaters.stream().filter(c -> c != victim).toList();
+                    if (!safeUpdaters.isEmpty()) {
+                        JavaClient updater = safeUpdaters.get(random.nextInt(safeUpdaters.size()));
+                        g.propose(updater, updater.proposeUpdate());
+                    }
+                    g.commit(committer, List.of(), List.of(), List.of(victim));
+                }
+            }
+            if (step % 6 == 5) {
+                g.chat("churn step " + step);
+            }
+        }
+        g.chat("the end");
+        assertTrue(g.epochsChecked() >= 24);
+        System.out.printf("[interop] churn suite 0x%04x: %d epochs, %d members at the end, %d ts-mls joins refused"
+                + " as predicted (unmerged_leaves check)%n", run.wire(), creator.epoch(), g.members().size(),
+                refusedTrees);
+    }
+
+    /**
+     * {@code committer} adds {@code joiners}; each joins unless it is a ts-mls client and ts-mls
+     * refuses the new tree (predicted on {@code observer}'s view), in which case the refusal is
+     * checked and the unjoined leaf removed again by {@code committer}. Returns the refusals.
+     */
+    private static int addPredictingTsMlsRefusal(SharedGroup g, Client committer, JavaClient observer,
+            List<Client> joiners) {
+        List<byte[]> keyPackages = joiners.stream().map(Client::keyPackage).toList();
+        Client.Sent sent = g.commit(committer, keyPackages, List.of(), List.of());
+        boolean refuses = TsMlsQuirks.refusesUnmergedLeaves(observer.group().publicGroup().tree());
+        List<Client> accepted = new ArrayList<>();
+        List<Integer> unjoined = new ArrayList<>();
+        byte[] welcome = sent.welcome().orElseThrow();
+        for (Client j : joiners) {
+            if (j instanceof TsClient ts && refuses) {
+                TsMlsDriver.TsMlsError e = assertThrows(TsMlsDriver.TsMlsError.class, () -> ts.join(welcome));
+                assertTrue(e.getMessage().contains("unmerged_leaves"), e.getMessage());
+                unjoined.add(leafOf(observer, ts.name()));
+            } else {
+                accepted.add(j);
+            }
+        }
+        g.welcome(sent, accepted.toArray(Client[]::new));
+        if (!unjoined.isEmpty()) {
+            g.commit(committer, List.of(), unjoined, List.of());
+        }
+        return unjoined.size();
+    }
+
+    private static int leafOf(JavaClient observer, String identity) {
+        return observer.group().members().stream()
+                .filter(m -> m.credential() instanceof Credential.Basic b
+                        && Arrays.equals(b.identity(), identity.getBytes(StandardCharsets.UTF_8)))
+                .findFirst().orElseThrow().leafIndex();
+    }
+
+    private static Client churnClient(Run run, Random random, String role) {
+        WireFormat format = random.nextBoolean() ? WireFormat.PUBLIC_MESSAGE : WireFormat.PRIVATE_MESSAGE;
+        return random.nextBoolean()
+                ? new JavaClient(role, run.suite(), format)
+                : new TsClient(run.driver(), run.unique(role), run.wire(), format == WireFormat.PUBLIC_MESSAGE);
     }
 
     /**
