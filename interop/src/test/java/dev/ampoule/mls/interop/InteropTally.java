@@ -78,8 +78,9 @@ final class InteropTally implements TestWatcher {
         synchronized (COUNTS) {
             System.out.println("[interop] group-protocol with ts-mls " + tsMlsVersion
                     + ": scenarios per cipher suite");
-            COUNTS.forEach((suite, c) -> System.out.printf("[interop] suite 0x%04x %-52s %3d passed %3d skipped %3d failed%n",
-                    suite, CipherSuiteId.fromWire(suite).map(Enum::name).orElse("?"), c[0], c[1], c[2]));
+            COUNTS.forEach((suite, c) -> System.out.printf(
+                    "[interop] suite 0x%04x %-52s %3d passed %3d skipped %3d failed%n", suite,
+                    CipherSuiteId.fromWire(suite).map(Enum::name).orElse("?"), c[0], c[1], c[2]));
             SKIPS.forEach((what, why) -> System.out.println("[interop] skipped " + what + ": " + why));
         }
     }

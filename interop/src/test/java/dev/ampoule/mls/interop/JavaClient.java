@@ -72,10 +72,6 @@ final class JavaClient implements Client {
         return group;
     }
 
-    GroupConfig config() {
-        return config;
-    }
-
     @Override
     public byte[] keyPackage() {
         bundle = KeyPackageBundle.builder(suite, credential, signatureKeys).build();

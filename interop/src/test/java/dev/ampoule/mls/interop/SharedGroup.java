@@ -48,10 +48,6 @@ final class SharedGroup {
         return List.copyOf(members);
     }
 
-    Client member(String name) {
-        return members.stream().filter(c -> c.name().equals(name)).findFirst().orElseThrow();
-    }
-
     int epochsChecked() {
         return epochsChecked;
     }
@@ -144,7 +140,8 @@ final class SharedGroup {
                 continue;
             }
             Client.Received r = processAt(m, commit, "a Commit of " + committer);
-            Client.Received.Commit c = assertInstanceOf(Client.Received.Commit.class, r, m + " on a Commit of " + committer);
+            Client.Received.Commit c = assertInstanceOf(Client.Received.Commit.class, r,
+                    m + " on a Commit of " + committer);
             assertEquals(expectRemoved.contains(m), c.removedSelf(), m + ": removed by the Commit of " + committer);
             if (c.removedSelf()) {
                 assertFalse(m.active(), m + " still active after its removal");
@@ -183,24 +180,40 @@ final class SharedGroup {
     }
 
     /**
-     * Every member sends two application messages that every other member reads, the second one
-     * first (out of order within the epoch, RFC 9420 §15.3); every removed client fails to decrypt
-     * each of them.
+     * Every member sends an application message that every other member reads; every removed
+     * client fails to decrypt each of them.
      */
     void chat(String topic) {
+        chat(topic, 1);
+    }
+
+    /**
+     * Every member sends two application messages that every other member reads, the second one
+     * first (out of order within the epoch, RFC 9420 §15.3); every removed client fails to decrypt
+     * them.
+     */
+    void chatOutOfOrder(String topic) {
+        chat(topic, 2);
+    }
+
+    private void chat(String topic, int count) {
         for (Client sender : members) {
-            byte[] first = text(topic + " (1)", sender);
-            byte[] second = text(topic + " (2)", sender);
-            byte[] m1 = sender.encrypt(first);
-            byte[] m2 = sender.encrypt(second);
+            List<byte[]> texts = new ArrayList<>();
+            List<byte[]> messages = new ArrayList<>();
+            for (int i = 1; i <= count; i++) {
+                byte[] t = text(topic + " (" + i + ")", sender);
+                texts.add(t);
+                messages.add(sender.encrypt(t));
+            }
             for (Client m : members) {
                 if (m != sender) {
-                    read(m, sender, m2, second);
-                    read(m, sender, m1, first);
+                    for (int i = count - 1; i >= 0; i--) {
+                        read(m, sender, messages.get(i), texts.get(i));
+                    }
                 }
             }
             for (Client gone : removed) {
-                assertThrows(RuntimeException.class, () -> gone.process(m1),
+                assertThrows(RuntimeException.class, () -> gone.process(messages.get(0)),
                         gone + " (removed) decrypted a message of " + sender);
             }
         }

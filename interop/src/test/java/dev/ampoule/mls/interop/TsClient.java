@@ -14,7 +14,6 @@ final class TsClient implements Client {
 
     private final TsMlsDriver driver;
     private final String name;
-    private final int suite;
     private final boolean publicHandshake;
     private byte[] keyPackage;
     private TsMlsDriver.Response status;
@@ -27,7 +26,6 @@ final class TsClient implements Client {
     TsClient(TsMlsDriver driver, String name, int suite, boolean publicHandshake, boolean asTsMlsEncodes) {
         this.driver = driver;
         this.name = name;
-        this.suite = suite;
         this.publicHandshake = publicHandshake;
         this.keyPackage = driver.request("newClient").put("name", name).put("suite", suite)
                 .put("asTsMlsEncodes", asTsMlsEncodes).call().bytes("keyPackage");
@@ -163,10 +161,6 @@ final class TsClient implements Client {
     public byte[] groupInfo(Impl reader) {
         return driver.request("groupInfo").put("name", name).put("rfcExternalPub", reader != Impl.TS_MLS).call()
                 .bytes("groupInfo");
-    }
-
-    int suite() {
-        return suite;
     }
 
     @Override

@@ -11,7 +11,6 @@ import java.io.OutputStreamWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
@@ -105,7 +104,8 @@ final class TsMlsDriver implements AutoCloseable, ExtensionContext.Store.Closeab
             byte[] output = p.getInputStream().readAllBytes();
             if (!p.waitFor(NPM_CI_TIMEOUT_MINUTES, TimeUnit.MINUTES)) {
                 p.destroyForcibly();
-                throw new DriverError("`npm ci` in " + dir + " did not finish in " + NPM_CI_TIMEOUT_MINUTES + " minutes");
+                throw new DriverError("`npm ci` in " + dir + " did not finish in " + NPM_CI_TIMEOUT_MINUTES
+                        + " minutes");
             }
             if (p.exitValue() != 0) {
                 throw new DriverError("`npm ci` in " + dir + " failed (exit " + p.exitValue() + "):\n"
@@ -259,12 +259,6 @@ final class TsMlsDriver implements AutoCloseable, ExtensionContext.Store.Closeab
 
         String text(String key) {
             return json.path(key).asText();
-        }
-
-        List<Integer> ints(String key) {
-            List<Integer> out = new ArrayList<>();
-            json.path(key).forEach(n -> out.add(n.asInt()));
-            return out;
         }
     }
 

@@ -128,7 +128,7 @@ class TsMlsInteropTest {
         g.add(bob, carol, dave);                 // ts-mls commits Adds; Java and ts-mls join from its Welcome
         g.propose(dave, dave.proposeAdd(erin.keyPackage()));                       // a ts-mls Add proposal
         g.welcome(g.commit(alice, List.of(frank.keyPackage()), List.of(), List.of()), erin, frank);
-        g.chat("six of us");
+        g.chatOutOfOrder("six of us");
 
         // Updates: a Java Update proposal committed by ts-mls and by Java; path-only Commits of both.
         g.propose(carol, carol.proposeUpdate());
@@ -182,7 +182,7 @@ class TsMlsInteropTest {
         g.add(alice, bob);                       // ts-mls Welcome to Java
         g.chat("hello");
         g.add(bob, carol, dave);                 // Java Welcome to ts-mls and Java
-        g.chat("four of us");
+        g.chatOutOfOrder("four of us");
 
         g.propose(dave, dave.proposeAdd(erin.keyPackage()));   // Java proposes an Add,
         g.welcome(g.commit(alice, List.of(), List.of(), List.of()), erin);   // ts-mls commits it
@@ -224,7 +224,7 @@ class TsMlsInteropTest {
         javaMade.joinExternal(bob, alice);         // ts-mls joins from a Java GroupInfo
         javaMade.joinExternal(dave, bob);          // Java joins from a ts-mls GroupInfo
         javaMade.joinExternal(carol, dave);
-        javaMade.chat("joined from outside");
+        javaMade.chatOutOfOrder("joined from outside");
         javaMade.resync(bob, dave);                            // ts-mls resyncs from a Java GroupInfo
         javaMade.resync(dave, carol);                          // Java resyncs from a ts-mls GroupInfo
         javaMade.chat("after the resyncs");
@@ -310,7 +310,7 @@ class TsMlsInteropTest {
                 g.chat("churn step " + step);
             }
         }
-        g.chat("the end");
+        g.chatOutOfOrder("the end");
         assertTrue(g.epochsChecked() >= 24);
         System.out.printf("[interop] churn suite 0x%04x: %d epochs, %d members at the end, %d ts-mls joins refused"
                 + " as predicted (unmerged_leaves check)%n", run.wire(), creator.epoch(), g.members().size(),
