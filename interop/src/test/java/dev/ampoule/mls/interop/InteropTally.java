@@ -67,7 +67,7 @@ final class InteropTally implements TestWatcher {
     }
 
     /** Prints the table when the run's root context closes. */
-    private static final class Summary implements AutoCloseable, ExtensionContext.Store.CloseableResource {
+    private static final class Summary implements AutoCloseable {
         @Override
         public void close() {
             print();

@@ -28,7 +28,7 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  * {@code npm ci} installed the pinned ts-mls in the driver directory; closed when the JUnit root
  * context closes.
  */
-final class TsMlsDriver implements AutoCloseable, ExtensionContext.Store.CloseableResource {
+final class TsMlsDriver implements AutoCloseable {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final HexFormat HEX = HexFormat.of();
