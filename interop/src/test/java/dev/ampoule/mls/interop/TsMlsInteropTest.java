@@ -192,8 +192,8 @@ class TsMlsInteropTest {
         g.chatAcross("before dave's update", () -> g.deliverCommit(dave, dave.commitWithPath().commit(), List.of()));
         g.chat("after the updates");
 
-        // The removals keep a member in the tree's left half: see knownDeviations / README on a
-        // committer whose filtered direct path lacks the root.
+        // The removals keep a member in the tree's left half (ts-mls's commit_secret when the root is
+        // not on the committer's filtered direct path: KnownTsMlsDeviationsTest, interop/README.md).
         g.commit(dave, List.of(), List.of(alice.leafIndex()), List.of(alice));     // Java removes the creator
         g.chat("without alice");
         g.propose(carol, carol.proposeRemove(erin.leafIndex()));                   // ts-mls proposes,
