@@ -25,9 +25,11 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * Groups of 2 and 10 members through adds, updates, removes, an external join and PSKs: after every
- * Commit every member has the same epoch authenticator, a Delivery Service's {@link PublicGroup}
- * tracks the same GroupContext, and removed members cannot decrypt what follows.
+ * Groups of 2, 10 and 100 members through adds, updates, removes, an external join and PSKs: after
+ * every Commit every member has the same epoch authenticator, a Delivery Service's {@link
+ * PublicGroup} tracks the same GroupContext, removed members cannot decrypt what follows, members
+ * added at epoch n cannot decrypt anything sent before, and a member restored from its saved state
+ * carries on.
  */
 class GroupScenarioTest {
 
@@ -41,8 +43,18 @@ class GroupScenarioTest {
         final List<Group> active = new ArrayList<>();
         final List<Group> removed = new ArrayList<>();
         final Map<KeyPackage, KeyPackageBundle> bundles = new HashMap<>();
+        final List<MlsMessage> history = new ArrayList<>();
         PublicGroup relay;
         int commits;
+        int restores;
+
+        /** A newcomer reads nothing of what was said before it joined. */
+        Group newcomer(Group joined) {
+            for (MlsMessage earlier : history) {
+                assertThrows(ValidationException.class, () -> joined.process(wire(earlier)));
+            }
+            return joined;
+        }
 
         KeyPackage newClient(String name) {
             KeyPackageBundle b = keyPackage(name);
@@ -83,8 +95,8 @@ class GroupScenarioTest {
             for (Member added : pending.staged().addedMembers()) {
                 KeyPackageBundle b = bundles.values().stream()
                         .filter(x -> x.keyPackage().leafNode().equals(added.leafNode())).findFirst().orElseThrow();
-                stillActive.add(Group.join(SCENARIO_CONFIG, ((MlsMessage.OfWelcome) pending.welcome().orElseThrow())
-                        .welcome(), b, Optional.empty()));
+                stillActive.add(newcomer(Group.join(SCENARIO_CONFIG,
+                        ((MlsMessage.OfWelcome) pending.welcome().orElseThrow()).welcome(), b, Optional.empty())));
             }
             active.clear();
             active.addAll(stillActive);
@@ -101,8 +113,10 @@ class GroupScenarioTest {
             }
             assertArrayEquals(sender.groupContext().toBytes(), relay.groupContext().toBytes());
             assertEquals(active.size(), sender.members().size());
+            restoreOneReceiver(sender);
             byte[] text = utf8("epoch " + sender.epoch());
             MlsMessage m = sender.encrypt(text, new byte[0]);
+            history.add(m);
             for (Group g : active) {
                 if (g != sender) {
                     assertArrayEquals(text, assertInstanceOf(Processed.ApplicationMessage.class,
@@ -113,10 +127,23 @@ class GroupScenarioTest {
                 assertThrows(ValidationException.class, () -> r.process(wire(m)));
             }
         }
+
+        /** Replaces one receiver by a copy restored from its saved state; the copy must carry on. */
+        void restoreOneReceiver(Group sender) {
+            for (int i = 0; i < active.size(); i++) {
+                int pick = (restores + i) % active.size();
+                Group g = active.get(pick);
+                if (g != sender) {
+                    active.set(pick, Group.restore(g.toBytes(), SCENARIO_CONFIG));
+                    restores++;
+                    return;
+                }
+            }
+        }
     }
 
     @ParameterizedTest(name = "{0} members")
-    @ValueSource(ints = {2, 10})
+    @ValueSource(ints = {2, 10, 100})
     void lifecycle(int size) {
         World w = new World();
         Group creator = TestClients.create(SCENARIO_CONFIG, "member-0");
@@ -168,24 +195,27 @@ class GroupScenarioTest {
             g.merge(assertInstanceOf(StagedCommit.class, g.process(wire(join.commit()))));
         }
         join.group().mergePendingCommit();
-        w.active.add(join.group());
+        w.active.add(w.newcomer(join.group()));
         w.check(join.group());
 
         // PSKs: an external PSK proposal, then a resumption PSK by value (a joiner could not know it).
-        Group pskSender = w.active.get(w.active.size() - 1);
-        w.proposal(pskSender, pskSender.proposeExternalPsk(PSK_ID));
+        // (Members are looked up by position each time: check() swaps receivers for restored copies.)
+        int psk = w.active.size() - 1;
+        w.proposal(w.active.get(psk), w.active.get(psk).proposeExternalPsk(PSK_ID));
         w.commit(w.active.get(0), CommitOptions.defaults());
         long previous = w.active.get(0).epoch() - 1;
-        PendingCommit resumption = w.commit(pskSender, CommitOptions.builder().resumptionPsk(previous).build());
+        PendingCommit resumption =
+                w.commit(w.active.get(psk), CommitOptions.builder().resumptionPsk(previous).build());
         assertEquals(1, resumption.staged().psks().size());
 
         // An Add proposal from one member, committed by another, with the external PSK again.
         Group proposer = w.active.get(0);
         w.proposal(proposer, proposer.proposeAdd(w.newClient("late-joiner")));
-        w.commit(pskSender, CommitOptions.builder().externalPsk(PSK_ID).build());
+        w.commit(w.active.get(psk), CommitOptions.builder().externalPsk(PSK_ID).build());
 
         // A removed member still cannot read, and the new epoch authenticators all agree.
         w.commit(w.active.get(w.active.size() - 1), CommitOptions.defaults());
         assertTrue(w.commits >= 8);
+        assertTrue(w.restores >= w.commits, "a restored member took part after every commit");
     }
 }

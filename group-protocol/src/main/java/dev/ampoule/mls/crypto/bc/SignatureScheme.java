@@ -41,8 +41,17 @@ sealed interface SignatureScheme {
 
     boolean verify(SignaturePublicKey publicKey, byte[] message, byte[] signature);
 
-    /** Ed25519 (RFC 8032 §5.1). */
+    /**
+     * Ed25519 (RFC 8032 §5.1). Signing needs the public key as well as the seed; it is derived once
+     * per private key object (see {@link DerivedPublicKeys}).
+     */
     record Ed25519() implements SignatureScheme {
+        private static final DerivedPublicKeys PUBLIC_KEYS = new DerivedPublicKeys(seed -> {
+            byte[] pk = new byte[org.bouncycastle.math.ec.rfc8032.Ed25519.PUBLIC_KEY_SIZE];
+            org.bouncycastle.math.ec.rfc8032.Ed25519.generatePublicKey(seed, 0, pk, 0);
+            return pk;
+        });
+
         @Override
         public byte[] generatePrivate(SecureRandom random) {
             byte[] seed = new byte[Ed25519PrivateKeyParameters.KEY_SIZE];
@@ -50,25 +59,26 @@ sealed interface SignatureScheme {
             return seed;
         }
 
-        private static Ed25519PrivateKeyParameters priv(SignaturePrivateKey key) {
+        private static byte[] seed(SignaturePrivateKey key) {
             byte[] seed = key.reveal();
             if (seed.length != Ed25519PrivateKeyParameters.KEY_SIZE) {
                 throw new ValidationException(CryptoRule.INVALID_SIGNATURE_KEY, "Ed25519 private key length");
             }
-            return new Ed25519PrivateKeyParameters(seed, 0);
+            return seed;
         }
 
         @Override
         public SignaturePublicKey publicKey(SignaturePrivateKey key) {
-            return new SignaturePublicKey(priv(key).generatePublicKey().getEncoded());
+            return new SignaturePublicKey(PUBLIC_KEYS.of(key, seed(key)).clone());
         }
 
         @Override
         public byte[] sign(SignaturePrivateKey key, byte[] message) {
-            Ed25519Signer signer = new Ed25519Signer();
-            signer.init(true, priv(key));
-            signer.update(message, 0, message.length);
-            return signer.generateSignature();
+            byte[] seed = seed(key);
+            byte[] signature = new byte[Ed25519PrivateKeyParameters.SIGNATURE_SIZE];
+            org.bouncycastle.math.ec.rfc8032.Ed25519.sign(
+                    seed, 0, PUBLIC_KEYS.of(key, seed), 0, message, 0, message.length, signature, 0);
+            return signature;
         }
 
         @Override
@@ -88,9 +98,17 @@ sealed interface SignatureScheme {
         }
     }
 
-    /** Ed448 (RFC 8032 §5.2) with an empty context. */
+    /**
+     * Ed448 (RFC 8032 §5.2) with an empty context; the public key is derived once per private key
+     * object, as for Ed25519.
+     */
     record Ed448() implements SignatureScheme {
         private static final byte[] NO_CONTEXT = new byte[0];
+        private static final DerivedPublicKeys PUBLIC_KEYS = new DerivedPublicKeys(seed -> {
+            byte[] pk = new byte[org.bouncycastle.math.ec.rfc8032.Ed448.PUBLIC_KEY_SIZE];
+            org.bouncycastle.math.ec.rfc8032.Ed448.generatePublicKey(seed, 0, pk, 0);
+            return pk;
+        });
 
         @Override
         public byte[] generatePrivate(SecureRandom random) {
@@ -99,25 +117,26 @@ sealed interface SignatureScheme {
             return seed;
         }
 
-        private static Ed448PrivateKeyParameters priv(SignaturePrivateKey key) {
+        private static byte[] seed(SignaturePrivateKey key) {
             byte[] seed = key.reveal();
             if (seed.length != Ed448PrivateKeyParameters.KEY_SIZE) {
                 throw new ValidationException(CryptoRule.INVALID_SIGNATURE_KEY, "Ed448 private key length");
             }
-            return new Ed448PrivateKeyParameters(seed, 0);
+            return seed;
         }
 
         @Override
         public SignaturePublicKey publicKey(SignaturePrivateKey key) {
-            return new SignaturePublicKey(priv(key).generatePublicKey().getEncoded());
+            return new SignaturePublicKey(PUBLIC_KEYS.of(key, seed(key)).clone());
         }
 
         @Override
         public byte[] sign(SignaturePrivateKey key, byte[] message) {
-            Ed448Signer signer = new Ed448Signer(NO_CONTEXT);
-            signer.init(true, priv(key));
-            signer.update(message, 0, message.length);
-            return signer.generateSignature();
+            byte[] seed = seed(key);
+            byte[] signature = new byte[Ed448PrivateKeyParameters.SIGNATURE_SIZE];
+            org.bouncycastle.math.ec.rfc8032.Ed448.sign(
+                    seed, 0, PUBLIC_KEYS.of(key, seed), 0, NO_CONTEXT, message, 0, message.length, signature, 0);
+            return signature;
         }
 
         @Override

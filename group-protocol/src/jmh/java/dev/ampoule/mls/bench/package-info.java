@@ -1,0 +1,26 @@
+/**
+ * JMH benchmarks of what an MLS commit spends its time on (RFC 9420 §7.4–§7.6, §8, §12.4), built
+ * only with the Maven profile {@code bench} into {@code group-protocol/target/benchmarks.jar}.
+ *
+ * <p>Layout: one class per area, named {@code <Area>Benchmark}, each a {@code Scope.Thread} state
+ * whose {@code @Setup} builds every input so that a benchmark method times exactly one operation
+ * and returns its result. The cipher suite is a {@code @Param} holding its wire value; {@link
+ * dev.ampoule.mls.bench.Inputs} resolves it and makes deterministic inputs. Comparisons that
+ * justify an implementation choice (the JDK's AES-GCM against Bouncy Castle's, JDK against Bouncy
+ * Castle ECDSA) live in the same class as the operation they compare, so that both sides are
+ * measured in the same run.
+ *
+ * <ul>
+ *   <li>{@link dev.ampoule.mls.bench.HpkeBenchmark}: EncryptWithLabel / DecryptWithLabel of a path
+ *       secret, DeriveKeyPair (TreeKEM, §7.4–§7.6).
+ *   <li>{@link dev.ampoule.mls.bench.SignatureBenchmark}: SignWithLabel / VerifyWithLabel (§5.1.2).
+ *   <li>{@link dev.ampoule.mls.bench.SignatureImplBenchmark}: the signature implementations behind
+ *       them, side by side.
+ *   <li>{@link dev.ampoule.mls.bench.AeadBenchmark}: AEAD of 1 KiB, seal + open and seal alone (§6.3.1).
+ *   <li>{@link dev.ampoule.mls.bench.KdfBenchmark}: ExpandWithLabel, DeriveSecret, Hash (§8).
+ * </ul>
+ *
+ * <p>Benchmarks of the ratchet tree (tree hash of a 1,000-leaf tree, §7.8), the key schedule and
+ * whole commits follow the same pattern, one class each, once those packages exist.
+ */
+package dev.ampoule.mls.bench;
