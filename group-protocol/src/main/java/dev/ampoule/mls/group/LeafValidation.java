@@ -16,8 +16,10 @@ import dev.ampoule.mls.tree.LeafNode;
 import dev.ampoule.mls.tree.LeafNodeSource;
 import dev.ampoule.mls.tree.Lifetime;
 import dev.ampoule.mls.tree.RatchetTree;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
@@ -32,27 +34,99 @@ final class LeafValidation {
 
     /**
      * The credential types of a tree's members: those in use, and those every member supports
-     * (§7.3, §13.3). Computed in one pass over the leaves.
+     * (§7.3, §13.3). Kept as counts per credential type, so that a Commit updates it with the
+     * leaves it changes ({@link #replacing}) instead of a pass over all N leaves. Immutable.
      */
-    record CredentialSummary(Set<Integer> inUse, Set<Integer> supportedByAll) {
-
-        static CredentialSummary of(RatchetTree tree) {
-            Set<Integer> inUse = new HashSet<>();
-            Set<Integer> all = null;
-            for (int leaf : tree.occupiedLeaves()) {
-                LeafNode node = tree.leaf(leaf).orElseThrow();
-                inUse.add(node.credential().type());
-                if (all == null) {
-                    all = new HashSet<>(node.capabilities().credentials());
-                } else {
-                    all.retainAll(node.capabilities().credentials());
-                }
-            }
-            return new CredentialSummary(Set.copyOf(inUse), all == null ? Set.of() : Set.copyOf(all));
-        }
+    static final class CredentialSummary {
 
         /** No members: nothing constrains a leaf. */
-        static final CredentialSummary EMPTY = new CredentialSummary(Set.of(), Set.of());
+        static final CredentialSummary EMPTY = new CredentialSummary(0, Map.of(), Map.of());
+
+        private final int members;
+        /** Credential type to the number of members whose credential has that type. */
+        private final Map<Integer, Integer> inUseCounts;
+        /** Credential type to the number of members whose capabilities list it. */
+        private final Map<Integer, Integer> supportCounts;
+        private final Set<Integer> inUse;
+        private final Set<Integer> supportedByAll;
+
+        private CredentialSummary(int members, Map<Integer, Integer> inUseCounts,
+                Map<Integer, Integer> supportCounts) {
+            this.members = members;
+            this.inUseCounts = Map.copyOf(inUseCounts);
+            this.supportCounts = Map.copyOf(supportCounts);
+            this.inUse = Set.copyOf(inUseCounts.keySet());
+            Set<Integer> all = new HashSet<>();
+            supportCounts.forEach((type, count) -> {
+                if (count == members) {
+                    all.add(type);
+                }
+            });
+            this.supportedByAll = Set.copyOf(all);
+        }
+
+        /** One pass over the leaves of {@code tree}. */
+        static CredentialSummary of(RatchetTree tree) {
+            Counts c = new Counts(0, Map.of(), Map.of());
+            for (int leaf : tree.occupiedLeaves()) {
+                c.add(tree.leaf(leaf).orElseThrow());
+            }
+            return c.summary();
+        }
+
+        /**
+         * The summary after the leaves in {@code before} became those in {@code after} (blank leaves
+         * absent from either list): O(number of leaves changed).
+         */
+        CredentialSummary replacing(List<LeafNode> before, List<LeafNode> after) {
+            Counts c = new Counts(members, inUseCounts, supportCounts);
+            before.forEach(c::remove);
+            after.forEach(c::add);
+            return c.summary();
+        }
+
+        /** Credential types of the members. */
+        Set<Integer> inUse() {
+            return inUse;
+        }
+
+        /** Credential types every member supports (empty without members). */
+        Set<Integer> supportedByAll() {
+            return supportedByAll;
+        }
+
+        /** Mutable counts while a summary is computed. */
+        private static final class Counts {
+            private int members;
+            private final Map<Integer, Integer> inUse;
+            private final Map<Integer, Integer> support;
+
+            Counts(int members, Map<Integer, Integer> inUse, Map<Integer, Integer> support) {
+                this.members = members;
+                this.inUse = new HashMap<>(inUse);
+                this.support = new HashMap<>(support);
+            }
+
+            void add(LeafNode leaf) {
+                members++;
+                inUse.merge(leaf.credential().type(), 1, Integer::sum);
+                for (int type : Set.copyOf(leaf.capabilities().credentials())) {
+                    support.merge(type, 1, Integer::sum);
+                }
+            }
+
+            void remove(LeafNode leaf) {
+                members--;
+                inUse.computeIfPresent(leaf.credential().type(), (k, v) -> v == 1 ? null : v - 1);
+                for (int type : Set.copyOf(leaf.capabilities().credentials())) {
+                    support.computeIfPresent(type, (k, v) -> v == 1 ? null : v - 1);
+                }
+            }
+
+            CredentialSummary summary() {
+                return new CredentialSummary(members, inUse, support);
+            }
+        }
     }
 
     /** @throws ValidationException with {@link GroupRule#DUPLICATE_EXTENSION_TYPE} */

@@ -34,6 +34,8 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalInt;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 import java.util.stream.IntStream;
@@ -102,11 +104,13 @@ public final class PublicGroup {
         LeafNode signer = tree.leaf(groupInfo.signer())
                 .orElseThrow(() -> new ValidationException(GroupRule.GROUP_INFO_SIGNER_BLANK));
         groupInfo.checkSignature(suite, signer.signatureKey());
-        verifyTree(config, suite, context, tree);
+        CredentialSummary summary = verifyTree(config, suite, context, tree);
         byte[] interim = TranscriptHashes.interimFromTag(suite, context.confirmedTranscriptHash(),
                 groupInfo.confirmationTag());
-        return new PublicGroup(config, suite, context, tree, interim, groupInfo.confirmationTag().clone(),
+        PublicGroup pub = new PublicGroup(config, suite, context, tree, interim, groupInfo.confirmationTag().clone(),
                 new ProposalCache());
+        pub.summary = summary;
+        return pub;
     }
 
     /** The tree of the ratchet_tree extension, else the one given (copied). */
@@ -118,8 +122,12 @@ public final class PublicGroup {
         return given.map(RatchetTree::copy).orElseThrow(() -> new ValidationException(GroupRule.RATCHET_TREE_MISSING));
     }
 
-    /** Whether {@code tree} is a valid tree for a joiner of the group of {@code context} (§12.4.3.1). */
-    static void verifyTree(GroupConfig config, CipherSuite suite, GroupContext context, RatchetTree tree) {
+    /**
+     * Whether {@code tree} is a valid tree for a joiner of the group of {@code context} (§12.4.3.1).
+     *
+     * @return the members' credential summary, computed on the way
+     */
+    static CredentialSummary verifyTree(GroupConfig config, CipherSuite suite, GroupContext context, RatchetTree tree) {
         if (tree.suite().id() != suite.id() || !Arrays.equals(tree.treeHash(), context.treeHash())) {
             throw new ValidationException(GroupRule.TREE_HASH_MISMATCH);
         }
@@ -134,6 +142,7 @@ public final class PublicGroup {
         indices.forEach(i -> LeafValidation.checkPolicy(config, suite, tree.leaf(leaves[i]).orElseThrow(),
                 context.extensions(), summary, CredentialContext.TREE_MEMBER));
         LeafValidation.validateExternalSenders(config, suite, context.extensions(), List.of());
+        return summary;
     }
 
     /**
@@ -218,8 +227,10 @@ public final class PublicGroup {
 
     /** An independent copy: same state, its own proposal cache. O(1) for the tree. */
     public PublicGroup copy() {
-        return new PublicGroup(config, suite, context, tree.copy(), interimTranscriptHash, confirmationTag,
+        PublicGroup copy = new PublicGroup(config, suite, context, tree.copy(), interimTranscriptHash, confirmationTag,
                 proposals.copy());
+        copy.summary = summary;
+        return copy;
     }
 
     ProposalCache proposalCache() {
@@ -230,7 +241,10 @@ public final class PublicGroup {
         return stamp;
     }
 
-    /** Credential types of the members, computed once per epoch (O(N)). */
+    /**
+     * Credential types of the members: one pass over the leaves the first time, then carried from
+     * epoch to epoch with the leaves each Commit changes.
+     */
     CredentialSummary credentialSummary() {
         if (summary == null) {
             summary = CredentialSummary.of(tree);
@@ -356,32 +370,36 @@ public final class PublicGroup {
     }
 
     void advance(StagedPublicCommit staged) {
-        CredentialSummary carried = summary != null && keepsCredentialTypes(staged) ? summary : null;
+        CredentialSummary next = summary == null ? null : summaryAfter(staged);
         context = staged.context;
         tree = staged.tree;
         interimTranscriptHash = staged.interimTranscriptHash;
         confirmationTag = staged.confirmationTag;
         proposals.clear();
-        summary = carried;
+        summary = next;
         stamp = STAMPS.incrementAndGet();
     }
 
     /**
-     * Whether a Commit leaves the members' credential types as they were, so the summary of the
-     * old epoch holds for the new one: no member added, removed or updated, and the committer's new
-     * leaf has the same credential type and supported credential types (the common empty Commit).
+     * The members' credential summary after a Commit, from the leaves it changes — added, removed,
+     * updated, and the leaf of its path (the committer's, or an external joiner's) — instead of a
+     * pass over all leaves of the new tree.
      */
-    private boolean keepsCredentialTypes(StagedPublicCommit staged) {
+    private CredentialSummary summaryAfter(StagedPublicCommit staged) {
         AppliedProposals a = staged.applied;
-        if (!a.addedLeaves().isEmpty() || !a.removed().isEmpty() || !a.updatedLeaves().isEmpty()
-                || staged.isExternal()) {
-            return false;
+        Set<Integer> changed = new TreeSet<>(a.addedLeaves());
+        a.removed().forEach(m -> changed.add(m.leafIndex()));
+        changed.addAll(a.updatedLeaves());
+        if (staged.hasPath) {
+            changed.add(staged.committerLeaf);
         }
-        Optional<LeafNode> before = tree.leaf(staged.committerLeaf);
-        Optional<LeafNode> after = staged.tree.leaf(staged.committerLeaf);
-        return before.isPresent() && after.isPresent()
-                && before.get().credential().type() == after.get().credential().type()
-                && before.get().capabilities().credentials().equals(after.get().capabilities().credentials());
+        List<LeafNode> before = new ArrayList<>(changed.size());
+        List<LeafNode> after = new ArrayList<>(changed.size());
+        for (int leaf : changed) {
+            tree.leaf(leaf).ifPresent(before::add);
+            staged.tree.leaf(leaf).ifPresent(after::add);
+        }
+        return summary.replacing(before, after);
     }
 
     // ---- staging a Commit (§12.4.2) ------------------------------------------------------------

@@ -28,6 +28,11 @@ final class KeyIndex<K> {
         this.overlay = overlay;
     }
 
+    /** An index whose entries are those of {@code entries}, which it takes over as its base. */
+    static <K> KeyIndex<K> of(HashMap<K, Integer> entries) {
+        return new KeyIndex<>(entries, new HashMap<>());
+    }
+
     /** A copy sharing the (frozen) base map; costs the size of the overlay. */
     KeyIndex<K> copy() {
         return new KeyIndex<>(base, new HashMap<>(overlay));

@@ -62,15 +62,22 @@ public final class RatchetTree implements TlsEncodable {
         this.hashes = new byte[nodes.length][];
         this.nonBlankNodes = new int[nodes.length];
         this.nonBlankLeaves = new int[nodes.length];
-        this.encryptionKeys = new KeyIndex<>();
-        this.signatureKeys = new KeyIndex<>();
         this.stamp = STAMPS.incrementAndGet();
         countSubtree(TreeMath.root(leafCount));
+        // Built in one pass as the indexes' base maps (node by node, the overlays would be folded
+        // into a new base again and again).
+        HashMap<HpkePublicKey, Integer> encryption = HashMap.newHashMap(nonBlankNodes[TreeMath.root(leafCount)]);
+        HashMap<SignaturePublicKey, Integer> signature = HashMap.newHashMap(nonBlankLeaves[TreeMath.root(leafCount)]);
         for (int x = 0; x < nodes.length; x++) {
             if (nodes[x] != null) {
-                indexKeys(x, nodes[x]);
+                encryption.put(nodes[x].encryptionKey(), x);
+                if (nodes[x] instanceof LeafNode l) {
+                    signature.put(l.signatureKey(), TreeMath.nodeToLeaf(x));
+                }
             }
         }
+        this.encryptionKeys = KeyIndex.of(encryption);
+        this.signatureKeys = KeyIndex.of(signature);
     }
 
     private RatchetTree(RatchetTree other) {

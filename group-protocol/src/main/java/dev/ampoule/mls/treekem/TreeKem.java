@@ -45,6 +45,9 @@ public final class TreeKem {
     /** From this many path secret encryptions on, they are spread over several cores. */
     private static final int PARALLEL_SEALS = 4;
 
+    /** From this many node key pairs on, their derivations are spread over several cores. */
+    private static final int PARALLEL_DERIVATIONS = 4;
+
     /** Label of EncryptWithLabel for path secrets (§7.6). */
     public static final String ENCRYPT_LABEL = "UpdatePathNode";
 
@@ -79,17 +82,21 @@ public final class TreeKem {
         HpkeKeyPair leafKey = suite.generateHpkeKeyPair();
 
         Map<Integer, PathSecret> secrets = new LinkedHashMap<>();
-        Map<Integer, HpkeKeyPair> nodeKeys = new HashMap<>();
-        List<HpkePublicKey> publicKeys = new ArrayList<>(path.size());
+        byte[][] pathSecrets = new byte[path.size()][];
         byte[] secret = suite.randomBytes(suite.hashLength());
-        for (PathNode step : path) {
-            HpkeKeyPair kp = nodeKeyPair(suite, secret);
-            nodeKeys.put(step.node(), kp);
-            publicKeys.add(kp.publicKey());
-            secrets.put(step.node(), new PathSecret(secret));
+        for (int i = 0; i < path.size(); i++) {
+            pathSecrets[i] = secret;
+            secrets.put(path.get(i).node(), new PathSecret(secret));
             secret = suite.deriveSecret(secret, "path");
         }
         CommitSecret commitSecret = new CommitSecret(secret);
+        HpkeKeyPair[] derived = nodeKeyPairs(suite, pathSecrets);
+        Map<Integer, HpkeKeyPair> nodeKeys = new HashMap<>();
+        List<HpkePublicKey> publicKeys = new ArrayList<>(path.size());
+        for (int i = 0; i < path.size(); i++) {
+            nodeKeys.put(path.get(i).node(), derived[i]);
+            publicKeys.add(derived[i].publicKey());
+        }
 
         ParentHashChain chain = tree.parentHashChain(path, publicKeys);
         List<ParentNode> parents = new ArrayList<>(path.size());
@@ -135,6 +142,20 @@ public final class TreeKem {
         tree.apply(prepared);
         TreeKemPrivate state = TreeKemPrivate.of(senderLeaf, leafKey, nodeKeys);
         return new CreatedPath(new UpdatePath(leaf, nodes), commitSecret, state, senderLeaf, secrets);
+    }
+
+    /**
+     * The node key pair of each path secret of {@code chain}, in order: independent derivations,
+     * spread over several cores for a path of four nodes or more.
+     */
+    static HpkeKeyPair[] nodeKeyPairs(CipherSuite suite, byte[][] chain) {
+        HpkeKeyPair[] out = new HpkeKeyPair[chain.length];
+        IntStream indices = IntStream.range(0, chain.length);
+        if (chain.length >= PARALLEL_DERIVATIONS) {
+            indices = indices.parallel();
+        }
+        indices.forEach(i -> out[i] = nodeKeyPair(suite, chain[i]));
+        return out;
     }
 
     /** {@code DeriveKeyPair(DeriveSecret(path_secret, "node"))} (§7.4). */
@@ -261,22 +282,29 @@ public final class TreeKem {
         HpkeCiphertext ct = updatePath.nodes().get(first).encryptedPathSecret().get(slot);
         byte[] secret = suite.decryptWithLabel(key, ENCRYPT_LABEL, context, ct);
 
-        Map<Integer, HpkeKeyPair> learnt = new HashMap<>();
+        byte[][] chain = new byte[path.size() - first][];
+        for (int i = 0; i < chain.length; i++) {
+            chain[i] = secret;
+            secret = suite.deriveSecret(secret, "path");
+        }
+        HpkeKeyPair[] derived;
         try {
-            for (int i = first; i < path.size(); i++) {
-                HpkeKeyPair kp = nodeKeyPair(suite, secret);
-                learnt.put(path.get(i).node(), kp);
-                if (!kp.publicKey().equals(updatePath.nodes().get(i).encryptionKey())) {
-                    throw new ValidationException(TreeKemRule.DERIVED_KEY_MISMATCH, "node " + path.get(i).node());
-                }
-                byte[] next = suite.deriveSecret(secret, "path");
-                Arrays.fill(secret, (byte) 0);
-                secret = next;
+            derived = nodeKeyPairs(suite, chain);
+        } finally {
+            for (byte[] c : chain) {
+                Arrays.fill(c, (byte) 0);
             }
-        } catch (ValidationException e) {
-            Arrays.fill(secret, (byte) 0);
-            learnt.values().forEach(k -> k.privateKey().destroy());
-            throw e;
+        }
+        Map<Integer, HpkeKeyPair> learnt = new HashMap<>();
+        for (int i = 0; i < derived.length; i++) {
+            learnt.put(path.get(first + i).node(), derived[i]);
+        }
+        for (int i = 0; i < derived.length; i++) {
+            if (!derived[i].publicKey().equals(updatePath.nodes().get(first + i).encryptionKey())) {
+                Arrays.fill(secret, (byte) 0);
+                learnt.values().forEach(k -> k.privateKey().destroy());
+                throw new ValidationException(TreeKemRule.DERIVED_KEY_MISMATCH, "node " + path.get(first + i).node());
+            }
         }
         CommitSecret commitSecret = new CommitSecret(secret);
         TreeKemPrivate next = me.afterPath(tree, senderLeaf, learnt);

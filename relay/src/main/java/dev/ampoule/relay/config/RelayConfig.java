@@ -52,6 +52,8 @@ public final class RelayConfig {
     public final int maxInFlight;
     public final Duration messageTtl;
     public final Duration expirySweep;
+    /** How often messages that every recipient acknowledged are dropped. */
+    public final Duration retentionSweep;
     public final Duration shutdownGrace;
 
     private RelayConfig(Builder b) {
@@ -82,6 +84,7 @@ public final class RelayConfig {
         maxInFlight = b.maxInFlight;
         messageTtl = b.messageTtl;
         expirySweep = b.expirySweep;
+        retentionSweep = b.retentionSweep;
         shutdownGrace = b.shutdownGrace;
     }
 
@@ -124,6 +127,7 @@ public final class RelayConfig {
         s.integer("maxInFlight").ifPresent(b::maxInFlight);
         s.seconds("messageTtlSeconds").ifPresent(b::messageTtl);
         s.seconds("expirySweepSeconds").ifPresent(b::expirySweep);
+        s.seconds("retentionSweepSeconds").ifPresent(b::retentionSweep);
         s.seconds("shutdownGraceSeconds").ifPresent(b::shutdownGrace);
         return b.build();
     }
@@ -204,6 +208,7 @@ public final class RelayConfig {
         private int maxInFlight = 1_000;
         private Duration messageTtl = Duration.ofDays(30);
         private Duration expirySweep = Duration.ofMinutes(1);
+        private Duration retentionSweep = Duration.ofSeconds(1);
         private Duration shutdownGrace = Duration.ofSeconds(5);
 
         private Builder() {
@@ -236,6 +241,7 @@ public final class RelayConfig {
         public Builder maxInFlight(int v) { maxInFlight = v; return this; }
         public Builder messageTtl(Duration v) { messageTtl = v; return this; }
         public Builder expirySweep(Duration v) { expirySweep = v; return this; }
+        public Builder retentionSweep(Duration v) { retentionSweep = v; return this; }
         public Builder shutdownGrace(Duration v) { shutdownGrace = v; return this; }
 
         public RelayConfig build() {

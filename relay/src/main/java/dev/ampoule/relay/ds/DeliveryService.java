@@ -108,7 +108,7 @@ public final class DeliveryService {
             });
             sweepRetention();
             compactedSize = store.diskBytes();
-            timers.add(vertx.setPeriodic(1_000, id -> sweepRetention()));
+            timers.add(vertx.setPeriodic(Math.max(100, config.retentionSweep.toMillis()), id -> sweepRetention()));
             timers.add(vertx.setPeriodic(Math.max(1_000, config.expirySweep.toMillis()), id -> expireAndCompact()));
             metrics.gauge(RelayMetrics.GROUPS, groups::size);
             metrics.gauge(RelayMetrics.STORE_DISK_BYTES, store::diskBytes);
