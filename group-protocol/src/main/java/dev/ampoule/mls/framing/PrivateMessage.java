@@ -16,6 +16,7 @@ import dev.ampoule.mls.schedule.RatchetType;
 import dev.ampoule.mls.schedule.SecretTree;
 import dev.ampoule.mls.schedule.SenderDataSecret;
 import java.util.Arrays;
+import java.util.function.Function;
 
 /**
  * RFC 9420 §6.3:
@@ -76,10 +77,10 @@ public record PrivateMessage(byte[] groupId, long epoch, ContentType contentType
      * Decrypts this message into its verified AuthenticatedContent after every check of RFC 9420 §6.3 that
      * needs no group state beyond the epoch's: the group id and epoch of {@code context}, the sender
      * data, the content under the ratchet key of the sender's leaf and generation (consumed only
-     * when it opens the content), the zero padding, and the signature with the key that
-     * {@code signers} gives for the sender. {@code signers} must refuse a leaf index that is blank
-     * or outside the tree (§6.3.2). The confirmation tag of a commit is checked later, with the key
-     * schedule of the new epoch.
+     * when the content opens and its signature verifies), the zero padding, and the signature with
+     * the key that {@code signers} gives for the sender. {@code signers} must refuse a leaf index
+     * that is blank or outside the tree (§6.3.2). The confirmation tag of a commit is checked later,
+     * with the key schedule of the new epoch.
      *
      * @throws ValidationException with a {@link FramingRule}, a
      *     {@link dev.ampoule.mls.schedule.ScheduleRule} from the secret tree, or
@@ -88,12 +89,26 @@ public record PrivateMessage(byte[] groupId, long epoch, ContentType contentType
      */
     public VerifiedContent unprotect(CipherSuite suite, GroupContext context, SenderDataSecret senderDataSecret,
             SecretTree secretTree, SignerKeys signers) {
+        return unprotect(suite, context, senderDataSecret, secretTree, signers, verified -> verified);
+    }
+
+    /**
+     * {@link #unprotect(CipherSuite, GroupContext, SenderDataSecret, SecretTree, SignerKeys)}, then
+     * {@code then} on the verified content, while the ratchet key is lent: the key is consumed only
+     * when {@code then} returns normally too, so a message the caller refuses (its rules, its
+     * state) leaves the secret tree as it was. {@code then} must not use {@code secretTree}.
+     *
+     * @throws ValidationException as the other {@code unprotect}, or whatever {@code then} throws
+     */
+    public <T> T unprotect(CipherSuite suite, GroupContext context, SenderDataSecret senderDataSecret,
+            SecretTree secretTree, SignerKeys signers, Function<VerifiedContent, T> then) {
         checkGroupAndEpoch(context);
         SenderData senderData = decryptSenderData(suite, senderDataSecret);
-        AuthenticatedContent content = secretTree.open(senderData.leafIndex(), ratchetType(contentType),
-                senderData.generation(), key -> decryptContent(suite, senderData, key.key(), key.nonce()));
-        content.checkSignature(suite, signers, context);
-        return new VerifiedContent(content);
+        return secretTree.open(senderData.leafIndex(), ratchetType(contentType), senderData.generation(), key -> {
+            AuthenticatedContent content = decryptContent(suite, senderData, key.key(), key.nonce());
+            content.checkSignature(suite, signers, context);
+            return then.apply(new VerifiedContent(content));
+        });
     }
 
     /** The ratchet a content type uses (RFC 9420 §6.3.1). */

@@ -701,13 +701,16 @@ public final class Group {
             throw new ValidationException(FramingRule.WRONG_GROUP);
         }
         if (message.epoch() == pub.epoch() && epochSecrets != null) {
-            AuthenticatedContent ac = message.unprotect(suite, pub.groupContext(), epochSecrets.senderDataSecret(),
-                    secretTree, pub.signerKeys()).authenticatedContent();
-            if (ac.contentType() == ContentType.APPLICATION) {
-                return application(ac);
-            }
-            requireCurrentSecrets();
-            return handshake(ac);
+            // Processed while the ratchet key is lent: a refused message does not consume it.
+            return message.unprotect(suite, pub.groupContext(), epochSecrets.senderDataSecret(), secretTree,
+                    pub.signerKeys(), verified -> {
+                        AuthenticatedContent ac = verified.authenticatedContent();
+                        if (ac.contentType() == ContentType.APPLICATION) {
+                            return application(ac);
+                        }
+                        requireCurrentSecrets();
+                        return handshake(ac);
+                    });
         }
         PastEpoch past = archive.get(message.epoch())
                 .orElseThrow(() -> new ValidationException(GroupRule.EPOCH_NOT_AVAILABLE,

@@ -2,6 +2,7 @@ package dev.ampoule.mls.group;
 
 import dev.ampoule.mls.credential.CredentialContext;
 import dev.ampoule.mls.crypto.CipherSuite;
+import dev.ampoule.mls.crypto.HpkePublicKey;
 import dev.ampoule.mls.error.DecodeException;
 import dev.ampoule.mls.error.ValidationException;
 import dev.ampoule.mls.extension.Extension;
@@ -249,8 +250,8 @@ final class LeafValidation {
     /**
      * KeyPackage validation (§10.1) for the group of {@code context}, whose extensions after the
      * commit are {@code groupExtensions}: version and suite, the KeyPackage and leaf signatures,
-     * the leaf source, init key distinct from the encryption key, then the leaf policy and
-     * lifetime.
+     * the leaf source, init key distinct from the encryption key, both keys usable for HPKE, then
+     * the leaf policy and lifetime.
      */
     static void validateKeyPackage(GroupConfig config, CipherSuite suite, GroupContext context, KeyPackage kp,
             List<Extension> groupExtensions, CredentialSummary summary) {
@@ -259,11 +260,25 @@ final class LeafValidation {
         }
         kp.validate(suite);
         requireUniqueTypes(kp.extensions());
+        requireUsableHpkeKey(suite, kp.initKey());
+        requireUsableHpkeKey(suite, kp.leafNode().encryptionKey());
         LeafNode leaf = kp.leafNode();
         checkPolicy(config, suite, leaf, groupExtensions, summary, CredentialContext.KEY_PACKAGE);
         if (leaf.source() instanceof LeafNodeSource.KeyPackage k) {
             checkLifetime(config, k.lifetime());
         }
+    }
+
+    /**
+     * An HPKE public key the group will encrypt to — a KeyPackage's init key (the Welcome) and its
+     * leaf's encryption key (later UpdatePaths) — must accept an encapsulation (RFC 9180 §7.1.4): a
+     * key that does not decode, or yields an all-zero shared secret, would otherwise be accepted
+     * now and make every later Commit that encrypts to it fail.
+     *
+     * @throws ValidationException with {@link dev.ampoule.mls.crypto.CryptoRule#INVALID_HPKE_PUBLIC_KEY}
+     */
+    static void requireUsableHpkeKey(CipherSuite suite, HpkePublicKey key) {
+        suite.hpkeExportSend(key, new byte[0], new byte[0], 1).exported().destroy();
     }
 
     /**

@@ -133,7 +133,22 @@ public final class SecretTree implements Destroyable, AutoCloseable {
         if (generation < 0 || generation > HashRatchet.MAX_GENERATION) {
             throw new InternalException("generation outside uint32: " + generation);
         }
-        return ratchet(leaf, type).open(generation, use);
+        requireLeaf(leaf);
+        HashRatchet[] started = leafRatchets.get(leaf);
+        if (started != null) {
+            return started[type.ordinal()].open(generation, use);
+        }
+        // A leaf not yet started is started on copies, kept only when the key was used.
+        LeafStart start = prepareStart(leaf);
+        T result;
+        try {
+            result = start.ratchets()[type.ordinal()].open(generation, use);
+        } catch (RuntimeException e) {
+            start.discard();
+            throw e;
+        }
+        commit(leaf, start);
+        return result;
     }
 
     /**
@@ -168,22 +183,40 @@ public final class SecretTree implements Destroyable, AutoCloseable {
     }
 
     private HashRatchet ratchet(int leaf, RatchetType type) {
+        requireLeaf(leaf);
+        HashRatchet[] ratchets = leafRatchets.get(leaf);
+        if (ratchets == null) {
+            LeafStart start = prepareStart(leaf);
+            commit(leaf, start);
+            ratchets = start.ratchets();
+        }
+        return ratchets[type.ordinal()];
+    }
+
+    private void requireLeaf(int leaf) {
         if (destroyed) {
             throw new InternalException("SecretTree used after it was destroyed");
         }
         if (leaf < 0 || leaf >= leafCount) {
             throw new ValidationException(ScheduleRule.LEAF_OUT_OF_RANGE, "leaf " + leaf + " of " + leafCount);
         }
-        HashRatchet[] ratchets = leafRatchets.get(leaf);
-        if (ratchets == null) {
-            ratchets = startLeaf(leaf);
-            leafRatchets.put(leaf, ratchets);
-        }
-        return ratchets[type.ordinal()];
     }
 
-    /** Derives the path down to {@code leaf}, consuming the secrets on it, and starts its ratchets. */
-    private HashRatchet[] startLeaf(int leaf) {
+    /**
+     * The start of a leaf computed without touching the tree: the stored node secret it consumes,
+     * the secrets of the siblings off its path, and its ratchets.
+     */
+    private record LeafStart(int consumedNode, Map<Integer, byte[]> siblings, HashRatchet[] ratchets) {
+        void discard() {
+            siblings.values().forEach(Kdf::zero);
+            for (HashRatchet r : ratchets) {
+                r.destroy();
+            }
+        }
+    }
+
+    /** Derives the path down to {@code leaf} from the nearest stored secret, on copies. */
+    private LeafStart prepareStart(int leaf) {
         int target = 2 * leaf;
         int node = root;
         // The one stored secret on the path from the root to an unstarted leaf.
@@ -193,18 +226,20 @@ public final class SecretTree implements Destroyable, AutoCloseable {
             }
             node = target < node ? left(node) : right(node);
         }
+        int consumed = node;
         int nh = suite.hashLength();
-        byte[] secret = nodeSecrets.remove(node);
+        byte[] secret = nodeSecrets.get(node).clone();
+        Map<Integer, byte[]> siblings = new HashMap<>();
         while (level(node) > 0) {
             byte[] l = suite.expandWithLabel(secret, "tree", LEFT, nh);
             byte[] r = suite.expandWithLabel(secret, "tree", RIGHT, nh);
             Kdf.zero(secret);
             if (target < node) {
-                nodeSecrets.put(right(node), r);
+                siblings.put(right(node), r);
                 secret = l;
                 node = left(node);
             } else {
-                nodeSecrets.put(left(node), l);
+                siblings.put(left(node), l);
                 secret = r;
                 node = right(node);
             }
@@ -215,7 +250,14 @@ public final class SecretTree implements Destroyable, AutoCloseable {
                     suite.expandWithLabel(secret, t.label(), Kdf.EMPTY, nh));
         }
         Kdf.zero(secret);
-        return ratchets;
+        return new LeafStart(consumed, siblings, ratchets);
+    }
+
+    /** Makes a prepared start part of the tree: the consumed secret is zeroed and dropped (§9.2). */
+    private void commit(int leaf, LeafStart start) {
+        Kdf.zero(nodeSecrets.remove(start.consumedNode()));
+        nodeSecrets.putAll(start.siblings());
+        leafRatchets.put(leaf, start.ratchets());
     }
 
     /** RFC 9420 Appendix C: the level of a node is the number of trailing one bits of its index. */

@@ -1,0 +1,321 @@
+package dev.ampoule.client;
+
+import dev.ampoule.client.store.FileStateStore;
+import dev.ampoule.client.store.StateStore;
+import dev.ampoule.mls.crypto.CipherSuiteId;
+import dev.ampoule.relay.protocol.DeviceId;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Collection;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.function.Supplier;
+
+/**
+ * The Ampoule client SDK: one device of one user, talking to the relay (the MLS Delivery Service)
+ * over a WebSocket, holding its MLS groups — the care teams it belongs to — and their keys.
+ *
+ * <pre>{@code
+ * AmpouleClient client = AmpouleClient.builder()
+ *         .relay(URI.create("ws://127.0.0.1:8080/v1/ws"))
+ *         .identity("dr-lee", "phone")                 // the token's subject, and this device
+ *         .tokens(() -> myIdentityProvider.freshToken())
+ *         .stateStore(Path.of("ampoule-state"), stateKey) // AES key from the platform keystore
+ *         .listener(event -> { switch (event) { ... } })
+ *         .build();
+ * client.connect().join();
+ * GroupId team = client.createGroup("care-team-42").join();
+ * client.addMembers(team, List.of("nurse-kim", "patient-7")).join();
+ * client.send(team, "Blood pressure 128/82 this morning").join();
+ * }</pre>
+ *
+ * <h2>Threading</h2>
+ * Every operation returns a {@link CompletableFuture} and never blocks. Futures complete, and the
+ * {@link ClientListener} is called, on the <em>callback executor</em> (the builder's, or a single
+ * thread of the client's): events arrive one at a time in order. Do not block that executor —
+ * in particular do not {@code join()} a future of this client inside a callback; call
+ * {@code join()}/{@code get()} from your own threads. A future fails with an
+ * {@link AmpouleException}; every future fails with {@link AmpouleException.Reason#TIMEOUT} if it
+ * has no outcome within the operation timeout (the operation may still complete in the
+ * background).
+ *
+ * <h2>Delivery</h2>
+ * Operations on one group run one at a time, in the order they were called: messages sent from
+ * this device reach the group in that order. The listener receives each group's messages and
+ * membership changes in the group's order, each once, after the state change is persisted; the
+ * device's own messages are not echoed to the listener (the future of {@link #send} gives their
+ * sequence number). A dropped connection is re-established with backoff and every group resumes
+ * right after its last processed message; requests in flight are sent again (the relay recognises
+ * copies). When another member's Commit wins the epoch, this device processes it and performs its
+ * own change again on the new epoch.
+ *
+ * <h2>State</h2>
+ * The device's signature key, its unused KeyPackages and every group's state (secrets included)
+ * are stored in the {@link StateStore}, each blob encrypted with AES-GCM under the app's key, and
+ * restored by {@link #connect()}. State is written before a message leaves the device and before
+ * a received one is acknowledged to the relay.
+ */
+public final class AmpouleClient implements AutoCloseable {
+
+    private final ClientEngine engine;
+
+    private AmpouleClient(ClientSettings settings) {
+        this.engine = new ClientEngine(settings);
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** This device. */
+    public DeviceId device() {
+        return engine.settings.self();
+    }
+
+    /**
+     * Restores the local state (or creates this device's identity), connects and authenticates, and
+     * makes sure the relay holds enough of this device's KeyPackages (a last-resort one included).
+     * Completes when the first connection is up; fails if the relay refuses the token, or if no
+     * connection succeeds within the connect timeout. Afterwards the client stays connected until
+     * {@link #close()}.
+     */
+    public CompletableFuture<Void> connect() {
+        return engine.toApp(engine.connect());
+    }
+
+    /** Whether a connection to the relay is authenticated right now. */
+    public boolean isConnected() {
+        return engine.isConnected();
+    }
+
+    /**
+     * Publishes {@code count} new KeyPackages of this device (their private keys are stored first).
+     * The client also does this by itself when the relay holds fewer than the low-water mark.
+     *
+     * @return how many ordinary KeyPackages of this device the relay holds now
+     */
+    public CompletableFuture<Long> publishKeyPackages(int count) {
+        if (count < 0 || count > 1_000) {
+            throw new IllegalArgumentException("count must be in 0..1000");
+        }
+        return engine.toApp(engine.onState(() -> engine.ops.publish(count)));
+    }
+
+    /** Creates the MLS group of care team {@code teamId}, with this device as its only member. */
+    public CompletableFuture<GroupId> createGroup(String teamId) {
+        Objects.requireNonNull(teamId, "teamId");
+        return engine.toApp(engine.ops.createGroup(teamId));
+    }
+
+    /**
+     * Adds every device of each user: claims one KeyPackage per device from the relay, commits the
+     * Adds and sends the Commit with the Welcome for the new devices. Devices already in the group
+     * (and this device) are left out. Fails with NO_KEY_PACKAGE when a user has no KeyPackage.
+     */
+    public CompletableFuture<CommitResult> addMembers(GroupId groupId, Collection<String> userIds) {
+        return engine.toApp(engine.ops.addMembers(groupId, userIds));
+    }
+
+    /** Removes every device of each user (this device excepted), in one Commit. */
+    public CompletableFuture<CommitResult> removeMembers(GroupId groupId, Collection<String> userIds) {
+        return engine.toApp(engine.ops.removeMembers(groupId, userIds));
+    }
+
+    /** Encrypts {@code text} for the group's current epoch and sends it. */
+    public CompletableFuture<SentMessage> send(GroupId groupId, String text) {
+        Objects.requireNonNull(text, "text");
+        return engine.toApp(engine.ops.send(groupId, text));
+    }
+
+    /** The group as this device sees it now. */
+    public CompletableFuture<GroupSnapshot> group(GroupId groupId) {
+        return engine.toApp(engine.ops.snapshot(groupId));
+    }
+
+    /** Every group of this device (including those it was removed from). */
+    public CompletableFuture<List<GroupSnapshot>> groups() {
+        return engine.toApp(engine.ops.snapshots());
+    }
+
+    /**
+     * Drops the connection as a network failure would; the client reconnects after its backoff and
+     * resumes. For apps that learn the network changed (and for tests).
+     */
+    public void dropConnection() {
+        engine.dropConnection();
+    }
+
+    /** Persists what is pending, closes the connection and stops the client's threads. */
+    @Override
+    public void close() {
+        engine.close();
+    }
+
+    @Override
+    public String toString() {
+        return "AmpouleClient[" + device() + "]";
+    }
+
+    /** Configuration of an {@link AmpouleClient}. */
+    public static final class Builder {
+        private URI relay;
+        private Supplier<String> tokens;
+        private String userId;
+        private String deviceId;
+        private CipherSuiteId suite = CipherSuiteId.MLS_128_DHKEMX25519_AES128GCM_SHA256_Ed25519;
+        private StateStore store;
+        private byte[] stateKey;
+        private ClientListener listener = e -> { };
+        private Executor callbackExecutor;
+        private HttpClient httpClient;
+        private int keyPackageTarget = 20;
+        private int keyPackageLowWater = 5;
+        private Duration keyPackageCheckInterval = Duration.ofMinutes(10);
+        private Duration operationTimeout = Duration.ofSeconds(60);
+        private Duration connectTimeout = Duration.ofSeconds(15);
+        private Duration backoffMin = Duration.ofMillis(200);
+        private Duration backoffMax = Duration.ofSeconds(10);
+        private int outboundCapacity = 4_096;
+        private int maxInboundBytes = 16 << 20;
+
+        private Builder() {
+        }
+
+        /** The relay's WebSocket endpoint, e.g. {@code ws://127.0.0.1:8080/v1/ws} or {@code wss://…/v1/ws}. */
+        public Builder relay(URI uri) {
+            this.relay = uri;
+            return this;
+        }
+
+        /**
+         * Who this is: the user id (the subject of its tokens) and this device's id
+         * ({@code [A-Za-z0-9._-]{1,64}}). The device's MLS credential is a basic credential with
+         * identity {@code <user>#<device>}.
+         */
+        public Builder identity(String userId, String deviceId) {
+            this.userId = userId;
+            this.deviceId = deviceId;
+            return this;
+        }
+
+        /** The bearer token for each new connection: asked again at every reconnect, so it may refresh. */
+        public Builder tokens(Supplier<String> tokens) {
+            this.tokens = tokens;
+            return this;
+        }
+
+        /** A fixed token (for tools and tests). */
+        public Builder token(String token) {
+            return tokens(() -> token);
+        }
+
+        /** The cipher suite of this device's KeyPackages and of the groups it creates (default 0x0001). */
+        public Builder cipherSuite(CipherSuiteId suite) {
+            this.suite = suite;
+            return this;
+        }
+
+        /**
+         * Where the local state lives and the AES key (16, 24 or 32 bytes) it is encrypted with.
+         * The key should come from the platform's keystore; losing it loses the groups.
+         */
+        public Builder stateStore(StateStore store, byte[] stateKey) {
+            this.store = store;
+            this.stateKey = stateKey.clone();
+            return this;
+        }
+
+        /** A {@link FileStateStore} in {@code directory}. */
+        public Builder stateStore(Path directory, byte[] stateKey) {
+            try {
+                return stateStore(new FileStateStore(directory), stateKey);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+
+        public Builder listener(ClientListener listener) {
+            this.listener = listener;
+            return this;
+        }
+
+        /** Where futures complete and the listener runs (default: one thread of the client's). */
+        public Builder callbackExecutor(Executor executor) {
+            this.callbackExecutor = executor;
+            return this;
+        }
+
+        /** The JDK HttpClient to open WebSockets with (default: a new one; supply one for TLS settings). */
+        public Builder httpClient(HttpClient client) {
+            this.httpClient = client;
+            return this;
+        }
+
+        /** How many KeyPackages to keep at the relay, and below how many to publish more (defaults 20 and 5). */
+        public Builder keyPackages(int target, int lowWater) {
+            if (target < 1 || lowWater < 0 || lowWater > target) {
+                throw new IllegalArgumentException("need 0 <= lowWater <= target, target >= 1");
+            }
+            this.keyPackageTarget = target;
+            this.keyPackageLowWater = lowWater;
+            return this;
+        }
+
+        /**
+         * How often to ask the relay how many KeyPackages it still holds (others' claims use them up
+         * without this device knowing); default 10 minutes. The client also asks after connecting
+         * and after each Welcome.
+         */
+        public Builder keyPackageCheckInterval(Duration interval) {
+            if (interval.isNegative() || interval.isZero()) {
+                throw new IllegalArgumentException("the interval must be positive");
+            }
+            this.keyPackageCheckInterval = interval;
+            return this;
+        }
+
+        /** The longest an operation's future waits for its outcome (default 60 s). */
+        public Builder operationTimeout(Duration timeout) {
+            this.operationTimeout = timeout;
+            return this;
+        }
+
+        /** How long a connection attempt may take, and how long {@link #connect()} keeps trying (default 15 s). */
+        public Builder connectTimeout(Duration timeout) {
+            this.connectTimeout = timeout;
+            return this;
+        }
+
+        /** Reconnect delays: from {@code min}, doubling, up to {@code max} (defaults 200 ms, 10 s). */
+        public Builder reconnectBackoff(Duration min, Duration max) {
+            this.backoffMin = min;
+            this.backoffMax = max;
+            return this;
+        }
+
+        /** At most this many frames wait to be written (default 4,096); beyond, requests fail with QUEUE_FULL. */
+        public Builder outboundQueue(int frames) {
+            this.outboundCapacity = frames;
+            return this;
+        }
+
+        public AmpouleClient build() {
+            Objects.requireNonNull(relay, "relay");
+            Objects.requireNonNull(tokens, "tokens");
+            Objects.requireNonNull(store, "stateStore");
+            DeviceId self = DeviceId.of(userId, deviceId).orElseThrow(
+                    () -> new IllegalArgumentException("identity: a valid user and device id are required"));
+            return new AmpouleClient(new ClientSettings(relay, tokens, self, suite, store, stateKey, listener,
+                    Optional.ofNullable(callbackExecutor), Optional.ofNullable(httpClient), keyPackageTarget,
+                    keyPackageLowWater, keyPackageCheckInterval, operationTimeout, connectTimeout, backoffMin,
+                    backoffMax, outboundCapacity, maxInboundBytes));
+        }
+    }
+}

@@ -1,0 +1,778 @@
+package dev.ampoule.client;
+
+import dev.ampoule.client.LocalState.DeviceRecord;
+import dev.ampoule.client.LocalState.GroupRecord;
+import dev.ampoule.client.LocalState.StoredKeyPackage;
+import dev.ampoule.client.store.EncryptedStateStore;
+import dev.ampoule.client.transport.RelayConnection;
+import dev.ampoule.mls.credential.BasicCredentialValidator;
+import dev.ampoule.mls.credential.Credential;
+import dev.ampoule.mls.crypto.CipherSuite;
+import dev.ampoule.mls.crypto.bc.BcCipherSuites;
+import dev.ampoule.mls.error.MlsException;
+import dev.ampoule.mls.framing.MlsMessage;
+import dev.ampoule.mls.group.Group;
+import dev.ampoule.mls.group.GroupConfig;
+import dev.ampoule.mls.group.KeyPackageBundle;
+import dev.ampoule.mls.group.Processed;
+import dev.ampoule.mls.group.StagedCommit;
+import dev.ampoule.mls.message.Welcome;
+import dev.ampoule.relay.protocol.Bytes;
+import dev.ampoule.relay.protocol.DeviceId;
+import dev.ampoule.relay.protocol.ErrorCode;
+import dev.ampoule.relay.protocol.Frame;
+import java.io.IOException;
+import java.net.http.HttpClient;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
+import java.util.function.Supplier;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * The client's machinery behind {@link AmpouleClient}. All MLS state — the device record, every
+ * {@link GroupSession} — is confined to one thread, the <em>state thread</em> ({@link #exec}).
+ * Frames from the relay and answers to requests hop onto it; so do the operations of the API.
+ *
+ * <p>Receiving: each group's messages are processed strictly in sequence order; a duplicate is
+ * skipped, a gap asks the relay to resume. After a burst of work, {@link #flush()} persists what
+ * changed (encrypted), then acknowledges to the relay what was processed, then hands the events to
+ * the listener: an acknowledged message is always in the local state on disk.
+ */
+final class ClientEngine implements RelayConnection.Listener {
+
+    private static final Logger LOG = Logger.getLogger(ClientEngine.class.getName());
+    private static final int MAX_ORPHANS = 10_000;
+
+    final ClientSettings settings;
+    final ScheduledExecutorService exec;
+    final ScheduledExecutorService io;
+    private final Executor callbacks;
+    private final ExecutorService ownCallbacks;
+    private final HttpClient http;
+    private final boolean ownHttp;
+    final EncryptedStateStore store;
+    final GroupConfig groupConfig;
+    final CipherSuite suite;
+    final Credential credential;
+    final RelayConnection conn;
+    final GroupOperations ops;
+
+    DeviceRecord device;
+    final Map<Bytes, GroupSession> groups = new LinkedHashMap<>();
+    private final Map<Bytes, TreeMap<Long, Frame.Deliver>> orphans = new HashMap<>();
+    private int orphanCount;
+
+    private final Set<GroupSession> dirty = new LinkedHashSet<>();
+    private boolean deviceDirty;
+    private final Map<Bytes, Long> acks = new LinkedHashMap<>();
+    private long mailboxAckDue = -1;
+    private final List<ClientEvent> events = new ArrayList<>();
+    private boolean flushScheduled;
+
+    private volatile boolean closed;
+    private CompletableFuture<Void> loaded;
+    private final CompletableFuture<Void> firstMaintenance = new CompletableFuture<>();
+    private boolean maintaining;
+    private boolean maintainAgain;
+    private boolean lastResortPublished;
+
+    ClientEngine(ClientSettings settings) {
+        this.settings = settings;
+        String name = "ampoule-" + settings.self().deviceId();
+        this.exec = Executors.newSingleThreadScheduledExecutor(daemon(name + "-state"));
+        this.io = Executors.newScheduledThreadPool(1, daemon(name + "-io"));
+        if (settings.callbackExecutor().isPresent()) {
+            this.callbacks = settings.callbackExecutor().get();
+            this.ownCallbacks = null;
+        } else {
+            this.ownCallbacks = Executors.newSingleThreadExecutor(daemon(name + "-callbacks"));
+            this.callbacks = ownCallbacks;
+        }
+        this.ownHttp = settings.httpClient().isEmpty();
+        this.http = settings.httpClient().orElseGet(() -> HttpClient.newBuilder()
+                .connectTimeout(settings.connectTimeout()).build());
+        this.store = new EncryptedStateStore(settings.store(), settings.stateKey());
+        this.groupConfig = groupConfig();
+        this.suite = BcCipherSuites.of(settings.suite());
+        this.credential = new Credential.Basic(settings.self().identity());
+        this.conn = new RelayConnection(new RelayConnection.Settings(settings.relay(), settings.self().deviceId(),
+                settings.tokens(), settings.connectTimeout(), settings.backoffMin(), settings.backoffMax(),
+                settings.outboundCapacity(), settings.maxInboundBytes()), http, io, io, this);
+        this.ops = new GroupOperations(this);
+    }
+
+    /**
+     * The group policy of Ampoule: basic credentials naming a device ({@code <user>#<device>}), as
+     * the relay requires; the rest are group-protocol's defaults (handshake messages as
+     * PublicMessage, so that the relay can validate them).
+     */
+    static GroupConfig groupConfig() {
+        return GroupConfig.builder()
+                .authenticationService(BasicCredentialValidator.trusting(id -> DeviceId.fromIdentity(id).isPresent()))
+                .build();
+    }
+
+    private static ThreadFactory daemon(String name) {
+        AtomicInteger n = new AtomicInteger();
+        return r -> {
+            Thread t = new Thread(r, n.getAndIncrement() == 0 ? name : name + "-" + n.get());
+            t.setDaemon(true);
+            return t;
+        };
+    }
+
+    // ---- lifecycle -----------------------------------------------------------------------------
+
+    CompletableFuture<Void> connect() {
+        CompletableFuture<Void> load;
+        synchronized (this) {
+            if (closed) {
+                return CompletableFuture.failedFuture(new AmpouleException(AmpouleException.Reason.CLOSED, "closed"));
+            }
+            if (loaded == null) {
+                loaded = CompletableFuture.runAsync(this::load, exec);
+            }
+            load = loaded;
+        }
+        return load.thenCompose(v -> conn.start()).thenCompose(v -> firstMaintenance);
+    }
+
+    /** Restores the device and its groups from the store, or creates the device's identity. */
+    private void load() {
+        try {
+            Optional<byte[]> saved = store.load(LocalState.DEVICE);
+            if (saved.isPresent()) {
+                DeviceRecord d = DeviceRecord.decode(saved.get());
+                java.util.Arrays.fill(saved.get(), (byte) 0);
+                if (!d.self.equals(settings.self()) || d.suite.id() != settings.suite()) {
+                    throw new AmpouleException(AmpouleException.Reason.INVALID_REQUEST,
+                            "the state store belongs to " + d.self + " (" + d.suite.id() + ")");
+                }
+                device = d;
+            } else {
+                device = new DeviceRecord(settings.self(), suite, suite.generateSignatureKeyPair(), List.of(), 0);
+                store.save(LocalState.DEVICE, device.encode());
+            }
+            for (String name : store.names()) {
+                if (!name.startsWith(LocalState.GROUP_PREFIX)) {
+                    continue;
+                }
+                byte[] raw = store.load(name).orElseThrow();
+                GroupRecord rec = GroupRecord.decode(raw);
+                java.util.Arrays.fill(raw, (byte) 0);
+                GroupSession s = new GroupSession(rec.groupId(), rec.restore(groupConfig), rec.processedSeq());
+                rec.ownSent().forEach(h -> s.ownSent.put(h, new CompletableFuture<>()));
+                s.pendingWelcome = rec.pendingWelcome();
+                groups.put(rec.groupId(), s);
+            }
+        } catch (IOException e) {
+            throw new AmpouleException(AmpouleException.Reason.STORAGE,
+                    "cannot read the local state: " + e.getMessage(), e);
+        } catch (MlsException e) {
+            throw new AmpouleException(AmpouleException.Reason.STORAGE,
+                    "the local state is corrupt: " + e.getMessage(), e);
+        }
+    }
+
+    boolean isClosed() {
+        return closed;
+    }
+
+    void close() {
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+        }
+        conn.close();
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        try {
+            exec.execute(() -> {
+                try {
+                    flush();
+                    AmpouleException e = new AmpouleException(AmpouleException.Reason.CLOSED, "closed");
+                    groups.values().forEach(s -> s.failAll(e));
+                    firstMaintenance.completeExceptionally(e);
+                } finally {
+                    done.complete(null);
+                }
+            });
+            done.get(10, TimeUnit.SECONDS);
+        } catch (RejectedExecutionException | ExecutionException | java.util.concurrent.TimeoutException e) {
+            LOG.log(Level.FINE, "closing", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        exec.shutdown();
+        io.shutdown();
+        if (ownCallbacks != null) {
+            ownCallbacks.shutdown();
+        }
+        if (ownHttp) {
+            http.shutdownNow();
+        }
+    }
+
+    /** Drops the current connection as a network failure would (the client reconnects and resumes). */
+    void dropConnection() {
+        conn.dropConnection();
+    }
+
+    boolean isConnected() {
+        return conn.isConnected();
+    }
+
+    // ---- futures handed to the application ------------------------------------------------------
+
+    /**
+     * The application's view of an internal future: completed on the callback executor, with an
+     * {@link AmpouleException} as failure, after at most the operation timeout. (A timed-out
+     * operation may still complete in the background: a message already sent is not withdrawn.)
+     */
+    <T> CompletableFuture<T> toApp(CompletableFuture<T> internal) {
+        CompletableFuture<T> out = new CompletableFuture<>();
+        ScheduledFuture<?> timer;
+        try {
+            timer = io.schedule(() -> onCallbacks(() -> out.completeExceptionally(new AmpouleException(
+                    AmpouleException.Reason.TIMEOUT, "no outcome within " + settings.operationTimeout()))),
+                    settings.operationTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException e) {
+            return CompletableFuture.failedFuture(new AmpouleException(AmpouleException.Reason.CLOSED, "closed"));
+        }
+        internal.whenComplete((r, e) -> {
+            timer.cancel(false);
+            onCallbacks(() -> {
+                if (e != null) {
+                    out.completeExceptionally(failure(e));
+                } else {
+                    out.complete(r);
+                }
+            });
+        });
+        return out;
+    }
+
+    private void onCallbacks(Runnable r) {
+        try {
+            callbacks.execute(r);
+        } catch (RejectedExecutionException e) {
+            r.run();
+        }
+    }
+
+    /** Runs {@code op} on the state thread. */
+    <T> CompletableFuture<T> onState(Supplier<CompletableFuture<T>> op) {
+        try {
+            return CompletableFuture.supplyAsync(() -> {
+                requireReady();
+                return op.get();
+            }, exec).thenCompose(Function.identity());
+        } catch (RejectedExecutionException e) {
+            return CompletableFuture.failedFuture(new AmpouleException(AmpouleException.Reason.CLOSED, "closed"));
+        }
+    }
+
+    void requireReady() {
+        if (closed) {
+            throw new AmpouleException(AmpouleException.Reason.CLOSED, "the client is closed");
+        }
+        if (device == null) {
+            throw new AmpouleException(AmpouleException.Reason.CLOSED, "call connect() first");
+        }
+    }
+
+    /** Any failure as an {@link AmpouleException}. */
+    static AmpouleException failure(Throwable e) {
+        Throwable t = e;
+        while ((t instanceof CompletionException || t instanceof ExecutionException) && t.getCause() != null) {
+            t = t.getCause();
+        }
+        return switch (t) {
+            case AmpouleException a -> a;
+            case MlsException m -> new AmpouleException(AmpouleException.Reason.MLS, m.getMessage(), m);
+            case IOException io -> new AmpouleException(AmpouleException.Reason.STORAGE, io.getMessage(), io);
+            case java.util.concurrent.TimeoutException to -> new AmpouleException(AmpouleException.Reason.TIMEOUT,
+                    "timed out", to);
+            default -> new AmpouleException(AmpouleException.Reason.INVALID_REQUEST, String.valueOf(t.getMessage()), t);
+        };
+    }
+
+    // ---- RelayConnection.Listener (transport threads) -------------------------------------------
+
+    @Override
+    public void connected(long session) {
+        runOnState(() -> onConnected(session));
+    }
+
+    @Override
+    public void pushed(Frame.RelayFrame frame) {
+        runOnState(() -> onPushed(frame));
+    }
+
+    @Override
+    public void disconnected(String reason, long retryInMillis) {
+        runOnState(() -> {
+            emit(new ClientEvent.Disconnected(reason, retryInMillis));
+            flushSoon();
+        });
+    }
+
+    private void runOnState(Runnable r) {
+        try {
+            exec.execute(() -> {
+                try {
+                    r.run();
+                } catch (RuntimeException e) {
+                    LOG.log(Level.WARNING, "state thread task failed", e);
+                    emit(new ClientEvent.Problem("internal failure: " + e));
+                    flushSoon();
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            // closed
+        }
+    }
+
+    private void onConnected(long session) {
+        emit(new ClientEvent.Connected(session));
+        for (GroupSession s : groups.values()) {
+            if (!s.active()) {
+                continue;
+            }
+            s.resumeRequested = false;
+            resume(s);
+            if (s.group.pendingCommit().isPresent() && s.ownCommit == null) {
+                ops.resolveLeftoverCommit(s);
+            }
+        }
+        maintainKeyPackages().whenComplete((v, e) -> firstMaintenance.complete(null));
+        if (session == 1) {
+            long every = settings.keyPackageCheckInterval().toMillis();
+            exec.scheduleWithFixedDelay(() -> {
+                if (!closed && conn.isConnected()) {
+                    maintainKeyPackages();
+                }
+            }, every, every, TimeUnit.MILLISECONDS);
+        }
+        flushSoon();
+    }
+
+    private void onPushed(Frame.RelayFrame frame) {
+        switch (frame) {
+            case Frame.Deliver d -> onDeliver(d);
+            case Frame.WelcomeDelivery w -> onWelcome(w);
+            case Frame.Error e -> {
+                if (e.code() != ErrorCode.TOKEN_EXPIRED) {
+                    emit(new ClientEvent.Problem("relay: " + e.code() + " " + e.detail()));
+                }
+            }
+            default -> {
+                // Reconnect is the transport's; stray answers are ignored
+            }
+        }
+        flushSoon();
+    }
+
+    // ---- receiving -----------------------------------------------------------------------------
+
+    private void onDeliver(Frame.Deliver d) {
+        GroupSession s = groups.get(d.groupId());
+        if (s == null) {
+            // a group's messages can overtake its Welcome: keep them until the Welcome is processed
+            if (orphanCount < MAX_ORPHANS
+                    && orphans.computeIfAbsent(d.groupId(), k -> new TreeMap<>()).putIfAbsent(d.seq(), d) == null) {
+                orphanCount++;
+            }
+            return;
+        }
+        if (d.seq() <= s.processedSeq || !s.active()) {
+            acks.merge(s.id, Math.max(s.processedSeq, d.seq()), Math::max);
+            return;
+        }
+        if (d.seq() != s.processedSeq + 1) {
+            if (!s.resumeRequested) {
+                s.resumeRequested = true;
+                resume(s);
+            }
+            return;
+        }
+        s.resumeRequested = false;
+        process(s, d.seq(), d.message());
+        s.processedSeq = d.seq();
+        dirty.add(s);
+        acks.merge(s.id, d.seq(), Math::max);
+        s.epochChanged();
+        if (!s.active() && s.pendingWelcome.isPresent()) {
+            Frame.WelcomeDelivery again = s.pendingWelcome.get();
+            s.pendingWelcome = Optional.empty();
+            joinFrom(again);
+        }
+    }
+
+    /** Asks the relay to deliver the group again right after the last processed message. */
+    private void resume(GroupSession s) {
+        long from = s.processedSeq + 1;
+        conn.request(new Frame.Resume(Optional.of(s.id), from)).thenAccept(answer -> {
+            if (answer instanceof Frame.Error e && e.code() == ErrorCode.NOT_RETAINED) {
+                runOnState(() -> {
+                    emit(new ClientEvent.Problem("messages of " + s.groupId + " from #" + from
+                            + " are no longer kept by the relay"));
+                    flushSoon();
+                });
+            }
+        });
+    }
+
+    private void process(GroupSession s, long seq, Bytes message) {
+        CompletableFuture<Long> own = s.ownSent.remove(sha256(message));
+        if (own != null) {
+            own.complete(seq); // this device's own application message, seen back in sequence
+            return;
+        }
+        Processed p;
+        try {
+            p = s.group.process(MlsMessage.fromBytes(message.unsafeArray()));
+        } catch (MlsException e) {
+            emit(new ClientEvent.MessageRejected(s.groupId, seq, e.getMessage()));
+            return;
+        }
+        switch (p) {
+            case Processed.ApplicationMessage a -> {
+                Optional<DeviceId> sender = s.deviceAt(a.senderLeaf());
+                if (sender.isEmpty()) {
+                    emit(new ClientEvent.MessageRejected(s.groupId, seq, "sender names no device"));
+                } else {
+                    emit(new ClientEvent.MessageReceived(s.groupId, seq, sender.get(), text(a.data()), a.epoch()));
+                }
+            }
+            case Processed.ProposalMessage m -> {
+                // cached by the group; covered by this device's next Commit
+            }
+            case StagedCommit c -> applyCommit(s, seq, c);
+        }
+    }
+
+    private void applyCommit(GroupSession s, long seq, StagedCommit c) {
+        Optional<DeviceId> by = switch (c.committer()) {
+            case dev.ampoule.mls.framing.Sender.Member m -> s.deviceAt(m.leafIndex());
+            default -> Optional.empty();
+        };
+        boolean own = s.group.pendingCommit().map(p -> p.staged() == c).orElse(false);
+        List<DeviceId> added = GroupSession.devices(c.addedMembers());
+        List<DeviceId> removed = GroupSession.devices(c.removedMembers());
+        GroupSession.OwnCommit oc = s.ownCommit;
+        try {
+            s.group.merge(c);
+        } catch (MlsException e) {
+            emit(new ClientEvent.MessageRejected(s.groupId, seq, e.getMessage()));
+            return;
+        }
+        if (oc != null) {
+            s.ownCommit = null;
+            oc.outcome.complete(own ? seq : -1L);
+        }
+        if (c.removesSelf()) {
+            emit(new ClientEvent.RemovedFromGroup(s.groupId, seq, by));
+            return;
+        }
+        if (!added.isEmpty()) {
+            emit(new ClientEvent.MembersAdded(s.groupId, seq, s.group.epoch(), by, added));
+        }
+        if (!removed.isEmpty()) {
+            emit(new ClientEvent.MembersRemoved(s.groupId, seq, s.group.epoch(), by, removed));
+        }
+    }
+
+    private static String text(byte[] utf8) {
+        try {
+            return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPLACE)
+                    .onUnmappableCharacter(CodingErrorAction.REPLACE)
+                    .decode(java.nio.ByteBuffer.wrap(utf8)).toString();
+        } catch (java.nio.charset.CharacterCodingException e) {
+            return new String(utf8, StandardCharsets.UTF_8);
+        }
+    }
+
+    private void onWelcome(Frame.WelcomeDelivery w) {
+        if (w.mailboxSeq() <= device.mailboxAcked) {
+            mailboxAckDue = Math.max(mailboxAckDue, device.mailboxAcked);
+            return;
+        }
+        device.mailboxAcked = w.mailboxSeq();
+        deviceDirty = true;
+        mailboxAckDue = Math.max(mailboxAckDue, w.mailboxSeq());
+        GroupSession existing = groups.get(w.groupId());
+        if (existing != null && existing.active()) {
+            if (w.groupSeq() > existing.processedSeq) {
+                // removed and added again while this device was behind: join once the removal is processed
+                existing.pendingWelcome = Optional.of(w);
+                dirty.add(existing);
+            }
+            return;
+        }
+        joinFrom(w);
+    }
+
+    /** Joins a group from a Welcome delivered to this device. */
+    private void joinFrom(Frame.WelcomeDelivery w) {
+        GroupId gid = new GroupId(w.groupId());
+        Welcome welcome;
+        try {
+            if (!(MlsMessage.fromBytes(w.welcome().unsafeArray()) instanceof MlsMessage.OfWelcome ow)) {
+                emit(new ClientEvent.Problem("a Welcome for " + gid + " is not a Welcome"));
+                return;
+            }
+            welcome = ow.welcome();
+        } catch (MlsException e) {
+            emit(new ClientEvent.Problem("a Welcome for " + gid + " does not decode"));
+            return;
+        }
+        StoredKeyPackage used = null;
+        for (StoredKeyPackage kp : device.keyPackages) {
+            if (welcome.find(kp.bundle().ref()).isPresent()) {
+                used = kp;
+                break;
+            }
+        }
+        if (used == null) {
+            emit(new ClientEvent.Problem("a Welcome for " + gid + " names none of this device's KeyPackages"));
+            return;
+        }
+        Group group;
+        try {
+            group = Group.join(groupConfig, welcome, used.bundle(), Optional.empty());
+        } catch (MlsException e) {
+            emit(new ClientEvent.Problem("cannot join " + gid + " from its Welcome: " + e.getMessage()));
+            return;
+        }
+        if (!used.bundle().isLastResort()) {
+            device.keyPackages.remove(used);
+        }
+        GroupSession s = new GroupSession(w.groupId(), group, w.groupSeq());
+        groups.put(s.id, s);
+        dirty.add(s);
+        emit(new ClientEvent.GroupJoined(gid, w.groupSeq(), group.epoch(), s.members()));
+        resume(s);
+        TreeMap<Long, Frame.Deliver> early = orphans.remove(s.id);
+        if (early != null) {
+            orphanCount -= early.size();
+            early.values().forEach(this::onDeliver);
+        }
+        maintainKeyPackages();
+    }
+
+    // ---- persisting, acknowledging, telling the listener ----------------------------------------
+
+    void emit(ClientEvent e) {
+        events.add(e);
+    }
+
+    void markDirty(GroupSession s) {
+        dirty.add(s);
+    }
+
+    void flushSoon() {
+        if (!flushScheduled) {
+            flushScheduled = true;
+            exec.execute(this::flush);
+        }
+    }
+
+    /** Persists what changed, then acknowledges, then hands the events to the listener. */
+    private void flush() {
+        flushScheduled = false;
+        try {
+            for (GroupSession s : List.copyOf(dirty)) {
+                persist(s);
+                dirty.remove(s);
+            }
+            if (deviceDirty) {
+                persistDevice();
+            }
+        } catch (IOException e) {
+            LOG.log(Level.WARNING, "cannot persist the client state", e);
+            emit(new ClientEvent.Problem("cannot persist the local state: " + e.getMessage()));
+            deliverEvents();
+            return; // acknowledge nothing not on disk; the relay delivers it again
+        }
+        if (!closed) {
+            acks.forEach((g, seq) -> conn.request(new Frame.AckGroup(g, seq)));
+            if (mailboxAckDue > 0) {
+                conn.request(new Frame.AckMailbox(mailboxAckDue));
+            }
+        }
+        acks.clear();
+        mailboxAckDue = -1;
+        deliverEvents();
+    }
+
+    private void deliverEvents() {
+        if (events.isEmpty()) {
+            return;
+        }
+        List<ClientEvent> batch = List.copyOf(events);
+        events.clear();
+        ClientListener listener = settings.listener();
+        onCallbacks(() -> {
+            for (ClientEvent e : batch) {
+                try {
+                    listener.onEvent(e);
+                } catch (RuntimeException ex) {
+                    LOG.log(Level.WARNING, "the listener failed on " + e, ex);
+                }
+            }
+        });
+    }
+
+    /** Writes a group's state now (before a message of it leaves this device). */
+    void persist(GroupSession s) throws IOException {
+        GroupRecord rec = GroupRecord.of(s);
+        byte[] plain = rec.encode();
+        try {
+            store.save(LocalState.groupName(s.id), plain);
+        } finally {
+            java.util.Arrays.fill(plain, (byte) 0);
+        }
+    }
+
+    void persistDevice() throws IOException {
+        byte[] plain = device.encode();
+        try {
+            store.save(LocalState.DEVICE, plain);
+        } finally {
+            java.util.Arrays.fill(plain, (byte) 0);
+        }
+        deviceDirty = false;
+    }
+
+    void deleteGroupState(GroupSession s) throws IOException {
+        store.delete(LocalState.groupName(s.id));
+        dirty.remove(s);
+    }
+
+    static Bytes sha256(Bytes message) {
+        try {
+            return Bytes.wrap(MessageDigest.getInstance("SHA-256").digest(message.unsafeArray()));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 unavailable", e);
+        }
+    }
+
+    // ---- KeyPackages ---------------------------------------------------------------------------
+
+    /**
+     * Publishes the last-resort KeyPackage once per start, then tops the relay's stock of ordinary
+     * KeyPackages up to the target when it has fallen below the low-water mark.
+     */
+    CompletableFuture<Void> maintainKeyPackages() {
+        if (maintaining) {
+            maintainAgain = true;
+            return CompletableFuture.completedFuture(null);
+        }
+        maintaining = true;
+        CompletableFuture<Void> lastResort = lastResortPublished ? CompletableFuture.completedFuture(null)
+                : publishLastResort();
+        return lastResort.thenComposeAsync(v -> ops.publish(0), exec)
+                .thenComposeAsync(count -> count < settings.keyPackageLowWater()
+                        ? ops.publish((int) (settings.keyPackageTarget() - count)).thenApply(c -> (Void) null)
+                        : CompletableFuture.completedFuture((Void) null), exec)
+                .handleAsync((v, e) -> {
+                    maintaining = false;
+                    if (e != null && !closed) {
+                        emit(new ClientEvent.Problem("KeyPackages not published: " + failure(e).getMessage()));
+                        flushSoon();
+                    }
+                    if (maintainAgain) {
+                        maintainAgain = false;
+                        maintainKeyPackages();
+                    }
+                    return null;
+                }, exec);
+    }
+
+    private CompletableFuture<Void> publishLastResort() {
+        StoredKeyPackage lr = null;
+        for (StoredKeyPackage kp : device.keyPackages) {
+            if (kp.bundle().isLastResort()) {
+                lr = kp;
+            }
+        }
+        if (lr == null) {
+            try {
+                lr = newKeyPackage(true);
+                persistDevice();
+            } catch (IOException e) {
+                return CompletableFuture.failedFuture(e);
+            }
+        }
+        return ops.sendDefinitive(new Frame.PublishKeyPackages(List.of(lr.message()), true))
+                .thenAcceptAsync(a -> {
+                    if (a.frame() instanceof Frame.Ok) {
+                        lastResortPublished = true;
+                    } else {
+                        throw ops.refusal(a.frame());
+                    }
+                }, exec);
+    }
+
+    /** A fresh KeyPackage, kept (with its private keys) in the device record. */
+    StoredKeyPackage newKeyPackage(boolean lastResort) {
+        KeyPackageBundle b = KeyPackageBundle.builder(suite, credential, device.keys).lastResort(lastResort).build();
+        Bytes message = Bytes.wrap(new MlsMessage.OfKeyPackage(b.keyPackage()).toBytes());
+        StoredKeyPackage kp = new StoredKeyPackage(message, b);
+        device.keyPackages.add(kp);
+        pruneKeyPackages();
+        deviceDirty = true;
+        return kp;
+    }
+
+    /** Forgets the oldest unused ordinary KeyPackages beyond four times the target (claimed but never used). */
+    private void pruneKeyPackages() {
+        int limit = Math.max(8, settings.keyPackageTarget() * 4);
+        long ordinary = device.keyPackages.stream().filter(k -> !k.bundle().isLastResort()).count();
+        for (int i = 0; i < device.keyPackages.size() && ordinary > limit; ) {
+            StoredKeyPackage k = device.keyPackages.get(i);
+            if (!k.bundle().isLastResort()) {
+                device.keyPackages.remove(i);
+                k.bundle().destroy();
+                ordinary--;
+            } else {
+                i++;
+            }
+        }
+    }
+
+    // ---- snapshots -----------------------------------------------------------------------------
+
+    GroupSnapshot snapshot(GroupSession s) {
+        boolean active = s.active();
+        return new GroupSnapshot(s.groupId, s.group == null ? 0 : s.group.epoch(), s.processedSeq, s.members(), active,
+                active ? Bytes.wrap(s.group.epochAuthenticator()) : Bytes.EMPTY);
+    }
+}

@@ -1,0 +1,18 @@
+package dev.ampoule.client;
+
+import dev.ampoule.client.store.StateStore;
+import dev.ampoule.mls.crypto.CipherSuiteId;
+import dev.ampoule.relay.protocol.DeviceId;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.Executor;
+import java.util.function.Supplier;
+
+/** The configuration an {@link AmpouleClient.Builder} collected. */
+record ClientSettings(URI relay, Supplier<String> tokens, DeviceId self, CipherSuiteId suite, StateStore store,
+        byte[] stateKey, ClientListener listener, Optional<Executor> callbackExecutor, Optional<HttpClient> httpClient,
+        int keyPackageTarget, int keyPackageLowWater, Duration keyPackageCheckInterval, Duration operationTimeout,
+        Duration connectTimeout, Duration backoffMin, Duration backoffMax, int outboundCapacity, int maxInboundBytes) {
+}

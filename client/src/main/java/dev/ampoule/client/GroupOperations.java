@@ -1,0 +1,474 @@
+package dev.ampoule.client;
+
+import dev.ampoule.mls.error.MlsException;
+import dev.ampoule.mls.error.ValidationException;
+import dev.ampoule.mls.framing.MlsMessage;
+import dev.ampoule.mls.group.CommitOptions;
+import dev.ampoule.mls.group.Group;
+import dev.ampoule.mls.group.GroupRule;
+import dev.ampoule.mls.group.Member;
+import dev.ampoule.mls.group.PendingCommit;
+import dev.ampoule.mls.message.KeyPackage;
+import dev.ampoule.relay.protocol.Bytes;
+import dev.ampoule.relay.protocol.DeviceId;
+import dev.ampoule.relay.protocol.ErrorCode;
+import dev.ampoule.relay.protocol.Frame;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import java.util.function.Supplier;
+
+/**
+ * The operations that change a group or send into it, each run on the state thread and, per group,
+ * one after another. Every frame is sent until the relay gives a definitive answer: after a drop
+ * the same bytes go again (the relay answers REPLAY if it had accepted them), and transient
+ * refusals (RATE_LIMITED, UNAVAILABLE, GROUP_FENCED, INTERNAL) are retried after the hint.
+ *
+ * <p>Commits: a Commit is built on the current epoch, persisted as the group's pending Commit,
+ * then sent. If another member's Commit won the epoch (COMMIT_CONFLICT, or STALE_EPOCH when this
+ * device is further behind), the operation waits until a Commit of that epoch has been processed
+ * from the group's messages: if it was this one after all (a resend whose first copy the relay had
+ * accepted), the operation succeeds; otherwise the group merged the winner, which discarded this
+ * pending Commit, and the operation is planned again on the new epoch.
+ */
+final class GroupOperations {
+
+    private static final int MAX_ATTEMPTS = 50;
+    private static final int MAX_TRANSIENT_RETRIES = 30;
+
+    /** The relay's answer and how many times the frame was sent. */
+    record Answer(Frame.RelayFrame frame, int sends) {
+    }
+
+    /** What a Commit will do. */
+    private record Plan(CommitOptions.Builder options, List<DeviceId> added, List<DeviceId> removed) {
+    }
+
+    private final ClientEngine engine;
+
+    GroupOperations(ClientEngine engine) {
+        this.engine = engine;
+    }
+
+    // ---- sending until definitive -------------------------------------------------------------
+
+    CompletableFuture<Answer> sendDefinitive(Frame.ClientFrame frame) {
+        return sendDefinitive(frame, 0, 0);
+    }
+
+    private CompletableFuture<Answer> sendDefinitive(Frame.ClientFrame frame, int sends, int transientRetries) {
+        return engine.conn.request(frame).handleAsync((answer, err) -> {
+            if (err != null) {
+                AmpouleException e = ClientEngine.failure(err);
+                if (e.reason() == AmpouleException.Reason.DISCONNECTED && !engine.isClosed()) {
+                    return sendDefinitive(frame, sends + 1, transientRetries);
+                }
+                return CompletableFuture.<Answer>failedFuture(e);
+            }
+            if (answer instanceof Frame.Error e && transientCode(e.code())
+                    && transientRetries < MAX_TRANSIENT_RETRIES) {
+                long delay = Math.min(5_000, Math.max(100, e.retryAfterMillis()));
+                return CompletableFuture.runAsync(() -> { },
+                        CompletableFuture.delayedExecutor(delay, TimeUnit.MILLISECONDS, engine.exec))
+                        .thenComposeAsync(v -> sendDefinitive(frame, sends + 1, transientRetries + 1), engine.exec);
+            }
+            return CompletableFuture.completedFuture(new Answer(answer, sends + 1));
+        }, engine.exec).thenCompose(Function.identity());
+    }
+
+    private static boolean transientCode(ErrorCode code) {
+        return code == ErrorCode.RATE_LIMITED || code == ErrorCode.UNAVAILABLE || code == ErrorCode.GROUP_FENCED
+                || code == ErrorCode.INTERNAL;
+    }
+
+    /** The relay's refusal as an exception. */
+    AmpouleException refusal(Frame.RelayFrame answer) {
+        if (answer instanceof Frame.Error e) {
+            return AmpouleException.relay(e.code(), e.detail(), e.retryAfterMillis());
+        }
+        return new AmpouleException(AmpouleException.Reason.RELAY_ERROR, "unexpected answer " + answer);
+    }
+
+    private static Optional<ErrorCode> code(Answer a) {
+        return a.frame() instanceof Frame.Error e ? Optional.of(e.code()) : Optional.empty();
+    }
+
+    // ---- per-group queue ------------------------------------------------------------------------
+
+    /** Runs {@code op} on the state thread after the group's earlier operations. */
+    <T> CompletableFuture<T> onGroup(GroupId groupId, Function<GroupSession, CompletableFuture<T>> op) {
+        return engine.onState(() -> {
+            GroupSession s = engine.groups.get(groupId.bytes());
+            if (s == null) {
+                throw new AmpouleException(AmpouleException.Reason.NOT_A_MEMBER, "this device is not in " + groupId);
+            }
+            return enqueue(s, () -> {
+                requireActive(s);
+                return op.apply(s);
+            });
+        });
+    }
+
+    private <T> CompletableFuture<T> enqueue(GroupSession s, Supplier<CompletableFuture<T>> op) {
+        CompletableFuture<T> result = new CompletableFuture<>();
+        s.tail = s.tail.handleAsync((v, e) -> {
+            CompletableFuture<T> f;
+            try {
+                f = op.get();
+            } catch (RuntimeException e2) {
+                f = CompletableFuture.failedFuture(e2);
+            }
+            return f.handle((r, e3) -> {
+                if (e3 != null) {
+                    result.completeExceptionally(ClientEngine.failure(e3));
+                } else {
+                    result.complete(r);
+                }
+                return (Void) null;
+            });
+        }, engine.exec).thenCompose(Function.identity());
+        return result;
+    }
+
+    private static void requireActive(GroupSession s) {
+        if (!s.active()) {
+            throw new AmpouleException(AmpouleException.Reason.NOT_A_MEMBER,
+                    "this device is no longer in " + s.groupId);
+        }
+    }
+
+    // ---- KeyPackages ---------------------------------------------------------------------------
+
+    /** Publishes {@code n} new KeyPackages (0: only asks how many the relay holds); the relay's count. */
+    CompletableFuture<Long> publish(int n) {
+        List<Bytes> fresh = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            fresh.add(engine.newKeyPackage(false).message());
+        }
+        if (n > 0) {
+            try {
+                engine.persistDevice(); // the private keys are on disk before the relay can hand them out
+            } catch (IOException e) {
+                return CompletableFuture.failedFuture(e);
+            }
+        }
+        return sendDefinitive(new Frame.PublishKeyPackages(fresh, false)).thenApplyAsync(a -> {
+            if (!(a.frame() instanceof Frame.Ok ok)) {
+                throw refusal(a.frame());
+            }
+            if (n > 0) {
+                engine.emit(new ClientEvent.KeyPackagesPublished(n, ok.seq()));
+                engine.flushSoon();
+            }
+            return ok.seq();
+        }, engine.exec);
+    }
+
+    // ---- creating a group ------------------------------------------------------------------------
+
+    CompletableFuture<GroupId> createGroup(String teamId) {
+        GroupId gid = GroupId.ofTeam(teamId);
+        return engine.onState(() -> {
+            GroupSession existing = engine.groups.get(gid.bytes());
+            if (existing != null && existing.active()) {
+                throw new AmpouleException(AmpouleException.Reason.INVALID_REQUEST, "already a member of " + gid);
+            }
+            Group group = Group.create(engine.groupConfig, engine.suite, gid.bytes().toArray(), engine.credential,
+                    engine.device.keys);
+            Bytes info = Bytes.wrap(new MlsMessage.OfGroupInfo(group.groupInfo(true)).toBytes());
+            GroupSession s = new GroupSession(gid.bytes(), group, 0);
+            try {
+                engine.persist(s);
+            } catch (IOException e) {
+                throw new AmpouleException(AmpouleException.Reason.STORAGE, e.getMessage(), e);
+            }
+            return sendDefinitive(new Frame.CreateGroup(gid.bytes(), info, Optional.empty()))
+                    .thenComposeAsync(a -> {
+                        if (a.frame() instanceof Frame.Ok) {
+                            return CompletableFuture.completedFuture(true);
+                        }
+                        if (code(a).orElse(null) == ErrorCode.GROUP_EXISTS && a.sends() > 1) {
+                            // sent again after a drop: was the first copy accepted?
+                            return sendDefinitive(new Frame.FetchGroupInfo(gid.bytes())).thenApply(f ->
+                                    f.frame() instanceof Frame.GroupInfoResult r && r.groupInfo().equals(info));
+                        }
+                        return CompletableFuture.<Boolean>failedFuture(refusal(a.frame()));
+                    }, engine.exec)
+                    .handleAsync((ours, e) -> {
+                        if (e == null && ours) {
+                            engine.groups.put(s.id, s);
+                            return gid;
+                        }
+                        try {
+                            engine.deleteGroupState(s);
+                        } catch (IOException io) {
+                            engine.emit(new ClientEvent.Problem("cannot delete the state of " + gid));
+                        }
+                        throw e != null ? ClientEngine.failure(e)
+                                : AmpouleException.relay(ErrorCode.GROUP_EXISTS, "group id in use", 0);
+                    }, engine.exec);
+        });
+    }
+
+    // ---- membership ------------------------------------------------------------------------------
+
+    /** A claimed KeyPackage of one device. */
+    private record Claimed(DeviceId device, KeyPackage keyPackage) {
+    }
+
+    CompletableFuture<CommitResult> addMembers(GroupId groupId, Collection<String> userIds) {
+        List<String> users = List.copyOf(new LinkedHashSet<>(userIds));
+        return onGroup(groupId, s -> claimAll(s, users, 0, new ArrayList<>())
+                .thenComposeAsync(claimed -> attemptCommit(s, g -> planAdds(g, claimed), 0), engine.exec));
+    }
+
+    /** Claims one KeyPackage for each device of each user (this device excluded). */
+    private CompletableFuture<List<Claimed>> claimAll(GroupSession s, List<String> users, int i, List<Claimed> out) {
+        if (i == users.size()) {
+            return CompletableFuture.completedFuture(out);
+        }
+        String user = users.get(i);
+        if (!DeviceId.validUser(user)) {
+            return CompletableFuture.failedFuture(new AmpouleException(AmpouleException.Reason.INVALID_REQUEST,
+                    "not a valid user id"));
+        }
+        int suite = s.group.suite().id().wire();
+        return sendDefinitive(new Frame.ClaimKeyPackages(user, Optional.empty(), suite)).thenComposeAsync(a -> {
+            if (!(a.frame() instanceof Frame.KeyPackages kps)) {
+                return CompletableFuture.<List<Claimed>>failedFuture(refusal(a.frame()));
+            }
+            for (Frame.KeyPackageEntry e : kps.entries()) {
+                Optional<DeviceId> d = DeviceId.of(e.userId(), e.deviceId());
+                if (d.isEmpty() || d.get().equals(engine.settings.self())) {
+                    continue;
+                }
+                try {
+                    if (MlsMessage.fromBytes(e.keyPackage().unsafeArray()) instanceof MlsMessage.OfKeyPackage kp) {
+                        out.add(new Claimed(d.get(), kp.keyPackage()));
+                    }
+                } catch (MlsException ex) {
+                    // a KeyPackage the relay accepted but that does not decode: leave that device out
+                }
+            }
+            return claimAll(s, users, i + 1, out);
+        }, engine.exec);
+    }
+
+    private Optional<Plan> planAdds(Group g, List<Claimed> claimed) {
+        Set<DeviceId> members = new HashSet<>(GroupSession.devices(g.members()));
+        CommitOptions.Builder b = CommitOptions.builder();
+        List<DeviceId> added = new ArrayList<>();
+        for (Claimed c : claimed) {
+            if (members.add(c.device())) {
+                b.add(c.keyPackage());
+                added.add(c.device());
+            }
+        }
+        return added.isEmpty() ? Optional.empty() : Optional.of(new Plan(b, added, List.of()));
+    }
+
+    CompletableFuture<CommitResult> removeMembers(GroupId groupId, Collection<String> userIds) {
+        Set<String> users = Set.copyOf(userIds);
+        return onGroup(groupId, s -> attemptCommit(s, g -> planRemoves(g, users), 0));
+    }
+
+    private Optional<Plan> planRemoves(Group g, Set<String> users) {
+        CommitOptions.Builder b = CommitOptions.builder();
+        List<DeviceId> removed = new ArrayList<>();
+        for (Member m : g.members()) {
+            Optional<DeviceId> d = GroupSession.deviceOf(m.credential());
+            if (d.isPresent() && users.contains(d.get().userId()) && !d.get().equals(engine.settings.self())) {
+                b.remove(m.leafIndex());
+                removed.add(d.get());
+            }
+        }
+        return removed.isEmpty() ? Optional.empty() : Optional.of(new Plan(b, List.of(), removed));
+    }
+
+    // ---- the commit loop -------------------------------------------------------------------------
+
+    private static Frame.SendCommit commitFrame(GroupSession s, PendingCommit pc) {
+        return new Frame.SendCommit(s.id, Bytes.wrap(pc.commit().toBytes()),
+                pc.welcome().map(w -> Bytes.wrap(w.toBytes())),
+                Bytes.wrap(new MlsMessage.OfGroupInfo(pc.groupInfo().orElseThrow()).toBytes()));
+    }
+
+    private CompletableFuture<CommitResult> attemptCommit(GroupSession s, Function<Group, Optional<Plan>> planner,
+            int conflicts) {
+        requireActive(s);
+        if (conflicts >= MAX_ATTEMPTS) {
+            return CompletableFuture.failedFuture(new AmpouleException(AmpouleException.Reason.RELAY_ERROR,
+                    "lost the race for " + conflicts + " epochs in a row"));
+        }
+        if (s.group.pendingCommit().isPresent()) {
+            return resolveLeftoverCommit(s).thenComposeAsync(v -> attemptCommit(s, planner, conflicts), engine.exec);
+        }
+        Optional<Plan> plan = planner.apply(s.group);
+        if (plan.isEmpty()) {
+            return CompletableFuture.completedFuture(new CommitResult(s.groupId, false, s.processedSeq, s.group.epoch(),
+                    List.of(), List.of(), conflicts));
+        }
+        PendingCommit pc = s.group.commit(plan.get().options().groupInfoForExternalJoin(true).build());
+        GroupSession.OwnCommit oc = new GroupSession.OwnCommit(s.group.epoch());
+        s.ownCommit = oc;
+        try {
+            engine.persist(s); // a restart recognises the Commit when it comes back
+        } catch (IOException e) {
+            discardOwn(s, oc);
+            return CompletableFuture.failedFuture(e);
+        }
+        return sendDefinitive(commitFrame(s, pc)).thenComposeAsync(a -> {
+            ErrorCode code = code(a).orElse(null);
+            if (code == null || code == ErrorCode.REPLAY) {
+                return oc.outcome.thenApply(seq -> {
+                    if (seq < 0) {
+                        throw new AmpouleException(AmpouleException.Reason.RELAY_ERROR,
+                                "the relay accepted the Commit but another one was delivered for its epoch");
+                    }
+                    return result(s, plan.get(), seq, conflicts);
+                });
+            }
+            if (code == ErrorCode.COMMIT_CONFLICT || code == ErrorCode.STALE_EPOCH) {
+                return oc.outcome.thenComposeAsync(seq -> seq >= 0
+                        ? CompletableFuture.completedFuture(result(s, plan.get(), seq, conflicts))
+                        : attemptCommit(s, planner, conflicts + 1), engine.exec);
+            }
+            discardOwn(s, oc);
+            return CompletableFuture.<CommitResult>failedFuture(refusal(a.frame()));
+        }, engine.exec);
+    }
+
+    private CommitResult result(GroupSession s, Plan plan, long seq, int conflicts) {
+        return new CommitResult(s.groupId, true, seq, s.group.epoch(), plan.added(), plan.removed(), conflicts);
+    }
+
+    /** Drops an own Commit the relay refused for good. */
+    private void discardOwn(GroupSession s, GroupSession.OwnCommit oc) {
+        if (s.group.pendingCommit().isPresent()) {
+            s.group.discardPendingCommit();
+        }
+        if (s.ownCommit == oc) {
+            s.ownCommit = null;
+        }
+        oc.outcome.complete(-1L);
+        engine.markDirty(s);
+        engine.flushSoon();
+    }
+
+    /**
+     * Settles a pending Commit whose outcome is unknown (restored after a restart): sends it again
+     * and waits for the Commit of its epoch, or discards it if the relay refuses it.
+     */
+    CompletableFuture<Void> resolveLeftoverCommit(GroupSession s) {
+        if (s.ownCommit != null) {
+            return s.ownCommit.outcome.thenApply(x -> (Void) null).exceptionally(e -> null);
+        }
+        PendingCommit pc = s.group.pendingCommit().orElseThrow();
+        GroupSession.OwnCommit oc = new GroupSession.OwnCommit(s.group.epoch());
+        s.ownCommit = oc;
+        return sendDefinitive(commitFrame(s, pc)).thenComposeAsync(a -> {
+            ErrorCode code = code(a).orElse(null);
+            if (code == null || code == ErrorCode.REPLAY || code == ErrorCode.COMMIT_CONFLICT
+                    || code == ErrorCode.STALE_EPOCH) {
+                return oc.outcome.thenApply(x -> (Void) null);
+            }
+            discardOwn(s, oc);
+            return CompletableFuture.completedFuture((Void) null);
+        }, engine.exec);
+    }
+
+    // ---- application messages -------------------------------------------------------------------
+
+    CompletableFuture<SentMessage> send(GroupId groupId, String text) {
+        byte[] data = text.getBytes(StandardCharsets.UTF_8);
+        return onGroup(groupId, s -> attemptSend(s, data, 0));
+    }
+
+    private CompletableFuture<SentMessage> attemptSend(GroupSession s, byte[] data, int attempt) {
+        requireActive(s);
+        if (attempt >= MAX_ATTEMPTS) {
+            return CompletableFuture.failedFuture(new AmpouleException(AmpouleException.Reason.RELAY_ERROR,
+                    "the group's epoch kept moving"));
+        }
+        if (s.group.pendingCommit().isPresent()) {
+            return resolveLeftoverCommit(s).thenComposeAsync(v -> attemptSend(s, data, attempt), engine.exec);
+        }
+        MlsMessage message;
+        try {
+            message = s.group.encrypt(data, new byte[0]);
+        } catch (ValidationException e) {
+            if (e.rule() == GroupRule.PENDING_PROPOSALS) {
+                // another member's proposals must be committed before application data (RFC 9420 §12.4)
+                return attemptCommit(s, g -> Optional.of(new Plan(CommitOptions.builder(), List.of(), List.of())), 0)
+                        .thenComposeAsync(r -> attemptSend(s, data, attempt + 1), engine.exec);
+            }
+            throw e;
+        }
+        Bytes bytes = Bytes.wrap(message.toBytes());
+        Bytes hash = ClientEngine.sha256(bytes);
+        CompletableFuture<Long> echoed = new CompletableFuture<>();
+        s.ownSent.put(hash, echoed);
+        long epoch = s.group.epoch();
+        try {
+            engine.persist(s); // the ratchet moved: never reuse its key after a crash
+        } catch (IOException e) {
+            s.ownSent.remove(hash);
+            return CompletableFuture.failedFuture(e);
+        }
+        return sendDefinitive(new Frame.SendApplication(s.id, bytes)).thenComposeAsync(a -> {
+            if (a.frame() instanceof Frame.Ok ok) {
+                // sent again after a drop, a first copy may have been delivered already: it counts
+                long seq = a.sends() > 1 && echoed.isDone() && !echoed.isCompletedExceptionally() ? echoed.join()
+                        : ok.seq();
+                return CompletableFuture.completedFuture(new SentMessage(s.groupId, seq, epoch, bytes));
+            }
+            ErrorCode code = code(a).orElse(null);
+            if (code == ErrorCode.REPLAY) {
+                // accepted before a drop: its sequence number comes with its echo
+                return echoed.thenApply(seq -> new SentMessage(s.groupId, seq, epoch, bytes));
+            }
+            if (code == ErrorCode.STALE_EPOCH) {
+                // a Commit moved the group on: catch up, then (unless an earlier copy made it) encrypt again
+                return s.epochAbove(epoch).thenComposeAsync(v -> {
+                    if (echoed.isDone() && !echoed.isCompletedExceptionally()) {
+                        SentMessage earlier = new SentMessage(s.groupId, echoed.join(), epoch, bytes);
+                        return CompletableFuture.completedFuture(earlier);
+                    }
+                    s.ownSent.remove(hash);
+                    engine.markDirty(s);
+                    return attemptSend(s, data, attempt + 1);
+                }, engine.exec);
+            }
+            s.ownSent.remove(hash);
+            engine.markDirty(s);
+            engine.flushSoon();
+            return CompletableFuture.<SentMessage>failedFuture(refusal(a.frame()));
+        }, engine.exec);
+    }
+
+    // ---- snapshots -------------------------------------------------------------------------------
+
+    CompletableFuture<GroupSnapshot> snapshot(GroupId groupId) {
+        return engine.onState(() -> {
+            GroupSession s = engine.groups.get(groupId.bytes());
+            if (s == null) {
+                throw new AmpouleException(AmpouleException.Reason.NOT_A_MEMBER, "this device is not in " + groupId);
+            }
+            return CompletableFuture.completedFuture(engine.snapshot(s));
+        });
+    }
+
+    CompletableFuture<List<GroupSnapshot>> snapshots() {
+        return engine.onState(() -> CompletableFuture.completedFuture(
+                engine.groups.values().stream().map(engine::snapshot).toList()));
+    }
+}

@@ -1,0 +1,103 @@
+package dev.ampoule.client.store;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.regex.Pattern;
+
+/**
+ * A {@link StateStore} in a directory: one file per name. A write goes to a temporary file in the
+ * same directory, is forced to disk, then renamed over the old file (atomic on POSIX file
+ * systems), and the directory is forced so the rename survives a crash.
+ */
+public final class FileStateStore implements StateStore {
+
+    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9._-]{1,200}");
+    private static final String SUFFIX = ".state";
+    private static final String TEMP = ".tmp";
+
+    private final Path dir;
+
+    /** A store in {@code dir}, created if missing. */
+    public FileStateStore(Path dir) throws IOException {
+        this.dir = dir;
+        Files.createDirectories(dir);
+    }
+
+    public Path directory() {
+        return dir;
+    }
+
+    private Path file(String name) {
+        if (!NAME.matcher(name).matches()) {
+            throw new IllegalArgumentException("not a valid state name: " + name);
+        }
+        return dir.resolve(name + SUFFIX);
+    }
+
+    @Override
+    public Optional<byte[]> read(String name) throws IOException {
+        try {
+            return Optional.of(Files.readAllBytes(file(name)));
+        } catch (NoSuchFileException e) {
+            return Optional.empty();
+        }
+    }
+
+    @Override
+    public void write(String name, byte[] data) throws IOException {
+        Path target = file(name);
+        Path tmp = dir.resolve(name + SUFFIX + TEMP);
+        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                StandardOpenOption.TRUNCATE_EXISTING)) {
+            ByteBuffer b = ByteBuffer.wrap(data);
+            while (b.hasRemaining()) {
+                ch.write(b);
+            }
+            ch.force(true);
+        }
+        try {
+            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (AtomicMoveNotSupportedException e) {
+            Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
+        }
+        forceDirectory();
+    }
+
+    private void forceDirectory() {
+        try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
+            ch.force(true);
+        } catch (IOException e) {
+            // some platforms cannot open a directory; the rename is still atomic
+        }
+    }
+
+    @Override
+    public void delete(String name) throws IOException {
+        Files.deleteIfExists(file(name));
+        forceDirectory();
+    }
+
+    @Override
+    public List<String> list() throws IOException {
+        List<String> out = new ArrayList<>();
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, "*" + SUFFIX)) {
+            for (Path p : ds) {
+                String f = p.getFileName().toString();
+                out.add(f.substring(0, f.length() - SUFFIX.length()));
+            }
+        }
+        out.sort(null);
+        return out;
+    }
+}

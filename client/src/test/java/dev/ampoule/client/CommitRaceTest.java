@@ -1,0 +1,162 @@
+package dev.ampoule.client;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.ampoule.client.support.Party;
+import dev.ampoule.client.support.RelayFixture;
+import dev.ampoule.relay.protocol.DeviceId;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import io.vertx.junit5.VertxExtension;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Two members commit in the same epoch at once: the relay accepts exactly one Commit per epoch;
+ * the loser processes the winner's Commit, rebuilds its own on the new epoch and succeeds; every
+ * member ends in the same state.
+ */
+@ExtendWith(VertxExtension.class)
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class CommitRaceTest {
+
+    @TempDir
+    Path dir;
+
+    private final List<Party> parties = new ArrayList<>();
+    private RelayFixture relay;
+
+    @AfterEach
+    void tearDown() {
+        parties.forEach(Party::close);
+        if (relay != null) {
+            relay.close();
+        }
+    }
+
+    private Party party(String user, String device) {
+        Party p = new Party(relay, dir.resolve("clients"), user, device).start();
+        parties.add(p);
+        return p;
+    }
+
+    private GroupId formTeam(String name) {
+        Party coordinator = parties.get(0);
+        GroupId team = coordinator.client.createGroup(name).join();
+        List<String> others = parties.subList(1, parties.size()).stream().map(p -> p.user).distinct().toList();
+        coordinator.client.addMembers(team, others).join();
+        for (Party p : parties.subList(1, parties.size())) {
+            p.events.awaitFirst(ClientEvent.GroupJoined.class, j -> j.groupId().equals(team), 20);
+        }
+        return team;
+    }
+
+    @Test
+    void twoCommitsBuiltOnTheSameEpochExactlyOneWinsAndAllConverge(Vertx vertx) throws Exception {
+        relay = new RelayFixture(vertx, dir.resolve("relay"), new JsonObject()).start();
+        Party coordinator = party("coordinator", "desk");
+        Party practitioner = party("practitioner", "laptop");
+        party("patient", "phone");
+        Party pharmacist = party("pharmacist", "counter");
+        Party caregiver = party("caregiver", "phone");
+        GroupId team = formTeam("care-team-race");
+        long epoch = coordinator.client.group(team).join().epoch();
+        assertEquals(epoch, practitioner.client.group(team).join().epoch());
+
+        // both build their Commit on the same epoch while the relay is away, then race when it is back
+        relay.stop();
+        CompletableFuture<CommitResult> a = coordinator.client.removeMembers(team, List.of("pharmacist"));
+        CompletableFuture<CommitResult> b = practitioner.client.removeMembers(team, List.of("caregiver"));
+        Thread.sleep(300);
+        relay.start();
+        CommitResult ra = a.join();
+        CommitResult rb = b.join();
+
+        assertTrue(ra.changed() && rb.changed());
+        assertEquals(Set.of(0, 1), Set.of(ra.conflicts(), rb.conflicts()), "exactly one won the epoch at once");
+        CommitResult winner = ra.conflicts() == 0 ? ra : rb;
+        CommitResult loser = ra.conflicts() == 0 ? rb : ra;
+        assertEquals(epoch + 1, winner.epoch());
+        assertEquals(epoch + 2, loser.epoch(), "the loser's Commit was rebuilt on the winner's epoch");
+        assertTrue(loser.seq() > winner.seq());
+
+        pharmacist.events.awaitFirst(ClientEvent.RemovedFromGroup.class, r -> r.groupId().equals(team), 20);
+        caregiver.events.awaitFirst(ClientEvent.RemovedFromGroup.class, r -> r.groupId().equals(team), 20);
+        parties.remove(pharmacist);
+        parties.remove(caregiver);
+        assertConverged(team, epoch + 2, Set.of("coordinator#desk", "practitioner#laptop", "patient#phone"));
+        for (Party p : parties) {
+            assertTrue(p.events.all(ClientEvent.MessageRejected.class).isEmpty(), p + " rejected nothing");
+        }
+    }
+
+    @Test
+    void simultaneousCommitsOnlineConverge(Vertx vertx) {
+        relay = new RelayFixture(vertx, dir.resolve("relay"), new JsonObject()).start();
+        Party coordinator = party("coordinator", "desk");
+        Party practitioner = party("practitioner", "laptop");
+        party("patient", "phone");
+        party("pharmacist", "counter");
+        party("caregiver", "phone");
+        GroupId team = coordinator.client.createGroup("care-team-online").join();
+        coordinator.client.addMembers(team, List.of("practitioner", "patient")).join();
+        practitioner.events.awaitFirst(ClientEvent.GroupJoined.class, j -> j.groupId().equals(team), 20);
+        long epoch = coordinator.client.group(team).join().epoch();
+
+        // round 1: different members added by two members at the same moment
+        CompletableFuture<CommitResult> a = coordinator.client.addMembers(team, List.of("pharmacist"));
+        CompletableFuture<CommitResult> b = practitioner.client.addMembers(team, List.of("caregiver"));
+        CommitResult ra = a.join();
+        CommitResult rb = b.join();
+        assertTrue(ra.changed() && rb.changed());
+        assertEquals(Set.of(epoch + 1, epoch + 2), Set.of(ra.epoch(), rb.epoch()), "one Commit per epoch");
+        assertConverged(team, epoch + 2, Set.of("coordinator#desk", "practitioner#laptop", "patient#phone",
+                "pharmacist#counter", "caregiver#phone"));
+
+        // round 2: both remove the same member at once: exactly one Commit does it
+        CompletableFuture<CommitResult> c = coordinator.client.removeMembers(team, List.of("caregiver"));
+        CompletableFuture<CommitResult> d = practitioner.client.removeMembers(team, List.of("caregiver"));
+        CommitResult rc = c.join();
+        CommitResult rd = d.join();
+        assertEquals(1, (rc.changed() ? 1 : 0) + (rd.changed() ? 1 : 0), "exactly one removal was committed");
+        parties.removeIf(p -> p.user.equals("caregiver"));
+        assertConverged(team, epoch + 3, Set.of("coordinator#desk", "practitioner#laptop", "patient#phone",
+                "pharmacist#counter"));
+    }
+
+    /** Every party is in {@code epoch} with the same authenticator and exactly {@code members}. */
+    private void assertConverged(GroupId team, long epoch, Set<String> members) {
+        long deadline = System.currentTimeMillis() + 20_000;
+        while (true) {
+            // a party whose Welcome is still on its way has no view of the group yet (NOT_A_MEMBER)
+            List<GroupSnapshot> views = parties.stream()
+                    .map(p -> p.client.group(team).handle((v, error) -> v).join()).toList();
+            boolean ok = views.stream().allMatch(v -> v != null && v.active() && v.epoch() == epoch
+                    && v.members().stream().map(DeviceId::toString).collect(Collectors.toSet()).equals(members))
+                    && views.stream().map(v -> v.epochAuthenticator().hex()).distinct().count() == 1;
+            if (ok) {
+                return;
+            }
+            if (System.currentTimeMillis() > deadline) {
+                throw new AssertionError("members did not converge on epoch " + epoch + ": " + views);
+            }
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AssertionError(e);
+            }
+        }
+    }
+}

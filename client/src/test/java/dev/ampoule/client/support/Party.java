@@ -1,0 +1,78 @@
+package dev.ampoule.client.support;
+
+import dev.ampoule.client.AmpouleClient;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+
+/**
+ * One SDK client in a test: its user and device, its state directory and key (so a test can stop
+ * it and start it again on the same state), and the recorder of its events.
+ */
+public final class Party implements AutoCloseable {
+
+    public final String user;
+    public final String device;
+    public final Path stateDir;
+    public final byte[] stateKey;
+    public Recorder events = new Recorder();
+    private java.util.function.Consumer<AmpouleClient.Builder> options = b -> { };
+    public AmpouleClient client;
+    private final java.util.function.Function<String, String> tokens;
+    private final java.net.URI uri;
+
+    public Party(RelayFixture relay, Path root, String user, String device) {
+        this(relay.uri(), relay::token, root, user, device);
+    }
+
+    public Party(java.net.URI uri, java.util.function.Function<String, String> tokens, Path root, String user,
+            String device) {
+        this.tokens = tokens;
+        this.uri = uri;
+        this.user = user;
+        this.device = device;
+        this.stateDir = root.resolve(user + "_" + device);
+        this.stateKey = new byte[32];
+        Arrays.fill(stateKey, (byte) (user.hashCode() ^ device.hashCode()));
+    }
+
+    /** Extra builder settings for this party's client. */
+    public Party configure(java.util.function.Consumer<AmpouleClient.Builder> options) {
+        this.options = options;
+        return this;
+    }
+
+    /** Builds the client (a fresh recorder) and connects it. */
+    public Party start() {
+        events = new Recorder();
+        AmpouleClient.Builder b = AmpouleClient.builder()
+                .relay(uri)
+                .identity(user, device)
+                .tokens(() -> tokens.apply(user))
+                .stateStore(stateDir, stateKey)
+                .listener(events)
+                .reconnectBackoff(Duration.ofMillis(50), Duration.ofMillis(500))
+                .operationTimeout(Duration.ofSeconds(60));
+        options.accept(b);
+        client = b.build();
+        client.connect().join();
+        return this;
+    }
+
+    public void stop() {
+        if (client != null) {
+            client.close();
+            client = null;
+        }
+    }
+
+    @Override
+    public void close() {
+        stop();
+    }
+
+    @Override
+    public String toString() {
+        return user + "#" + device;
+    }
+}

@@ -1,0 +1,96 @@
+package dev.ampoule.client.support;
+
+import dev.ampoule.relay.auth.DevKeys;
+import dev.ampoule.relay.gateway.RelayVerticle;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A real relay deployed in the test's Vert.x on 127.0.0.1, on a port fixed for its lifetime (so a
+ * restarted relay is found again by reconnecting clients), with its data in a temp directory.
+ */
+public final class RelayFixture implements AutoCloseable {
+
+    public final Vertx vertx;
+    public final Path dataDir;
+    public final int port;
+    private final JsonObject config;
+    private RelayVerticle verticle;
+    private String deploymentId;
+    private DevKeys keys;
+
+    public RelayFixture(Vertx vertx, Path dataDir, JsonObject overrides) {
+        this.vertx = vertx;
+        this.dataDir = dataDir;
+        this.port = freePort();
+        this.config = new JsonObject().put("host", "127.0.0.1").put("port", port).put("dataDir", dataDir.toString())
+                .put("shutdownGraceSeconds", 0).mergeIn(overrides);
+    }
+
+    public static int freePort() {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public static <T> T await(Future<T> f) {
+        try {
+            return f.toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            throw new AssertionError("future failed or timed out", e);
+        }
+    }
+
+    public RelayFixture start() {
+        verticle = new RelayVerticle(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT), Clock.systemUTC());
+        deploymentId = await(vertx.deployVerticle(verticle, new DeploymentOptions().setConfig(config)));
+        keys = DevKeys.loadOrCreate(dataDir);
+        return this;
+    }
+
+    public void stop() {
+        if (deploymentId != null) {
+            await(vertx.undeploy(deploymentId));
+            deploymentId = null;
+        }
+    }
+
+    public boolean running() {
+        return deploymentId != null;
+    }
+
+    public URI uri() {
+        return URI.create("ws://127.0.0.1:" + port + "/v1/ws");
+    }
+
+    public String token(String user) {
+        return token(user, Duration.ofHours(1));
+    }
+
+    public String token(String user, Duration ttl) {
+        return keys.mint(vertx, user, "ampoule-dev", "ampoule-relay", ttl);
+    }
+
+    public RelayVerticle verticle() {
+        return verticle;
+    }
+
+    @Override
+    public void close() {
+        stop();
+    }
+}

@@ -1,0 +1,86 @@
+package dev.ampoule.relay.protocol;
+
+import dev.ampoule.mls.codec.TlsReader;
+import dev.ampoule.mls.codec.TlsWriter;
+import dev.ampoule.mls.error.DecodeException;
+
+/**
+ * Encodes and decodes {@link Envelope}s (PROTOCOL.md). Decoding is strict: version, known frame
+ * type, the body consumed exactly. Failures are {@link RelayException}s with
+ * {@link ErrorCode#MALFORMED_FRAME}, {@link ErrorCode#UNSUPPORTED_VERSION} or
+ * {@link ErrorCode#FRAME_TOO_LARGE}; their detail never repeats frame content.
+ */
+public final class FrameCodec {
+
+    /** version (2) + frame_type (1) + request_id (4). */
+    public static final int HEADER_SIZE = 7;
+
+    private FrameCodec() {
+    }
+
+    public static byte[] encode(long requestId, Frame frame) {
+        return encode(new Envelope(requestId, frame));
+    }
+
+    public static byte[] encode(Envelope envelope) {
+        TlsWriter w = new TlsWriter(64);
+        w.u16(Frame.VERSION);
+        w.u8(envelope.frame().tag());
+        w.u32(envelope.requestId());
+        envelope.frame().encodeBody(w);
+        return w.toByteArray();
+    }
+
+    /** The request id of a frame whose header is readable, else 0 (to address an Error to it). */
+    public static long requestIdOf(byte[] data) {
+        if (data.length < HEADER_SIZE) {
+            return 0;
+        }
+        return ((data[3] & 0xFFL) << 24) | ((data[4] & 0xFFL) << 16) | ((data[5] & 0xFFL) << 8) | (data[6] & 0xFFL);
+    }
+
+    /**
+     * Decodes one frame of at most {@code maxFrameBytes}.
+     *
+     * @throws RelayException with MALFORMED_FRAME, UNSUPPORTED_VERSION or FRAME_TOO_LARGE
+     */
+    public static Envelope decode(byte[] data, int maxFrameBytes) {
+        if (data.length > maxFrameBytes) {
+            throw new RelayException(ErrorCode.FRAME_TOO_LARGE, "frame of " + data.length + " bytes, limit " + maxFrameBytes);
+        }
+        try {
+            TlsReader r = new TlsReader(data);
+            int version = r.u16();
+            if (version != Frame.VERSION) {
+                throw new RelayException(ErrorCode.UNSUPPORTED_VERSION, "version " + version + ", expected " + Frame.VERSION);
+            }
+            int type = r.u8();
+            long requestId = r.u32();
+            Frame frame = switch (type) {
+                case Frame.Authenticate.TAG -> Frame.Authenticate.decode(r);
+                case Frame.PublishKeyPackages.TAG -> Frame.PublishKeyPackages.decode(r);
+                case Frame.ClaimKeyPackages.TAG -> Frame.ClaimKeyPackages.decode(r);
+                case Frame.CreateGroup.TAG -> Frame.CreateGroup.decode(r);
+                case Frame.SendCommit.TAG -> Frame.SendCommit.decode(r);
+                case Frame.SendProposal.TAG -> Frame.SendProposal.decode(r);
+                case Frame.SendApplication.TAG -> Frame.SendApplication.decode(r);
+                case Frame.AckGroup.TAG -> Frame.AckGroup.decode(r);
+                case Frame.AckMailbox.TAG -> Frame.AckMailbox.decode(r);
+                case Frame.Resume.TAG -> Frame.Resume.decode(r);
+                case Frame.FetchGroupInfo.TAG -> Frame.FetchGroupInfo.decode(r);
+                case Frame.Ok.TAG -> Frame.Ok.decode(r);
+                case Frame.Error.TAG -> Frame.Error.decode(r);
+                case Frame.Deliver.TAG -> Frame.Deliver.decode(r);
+                case Frame.WelcomeDelivery.TAG -> Frame.WelcomeDelivery.decode(r);
+                case Frame.KeyPackages.TAG -> Frame.KeyPackages.decode(r);
+                case Frame.GroupInfoResult.TAG -> Frame.GroupInfoResult.decode(r);
+                case Frame.Reconnect.TAG -> Frame.Reconnect.decode(r);
+                default -> throw new RelayException(ErrorCode.MALFORMED_FRAME, "unknown frame type " + type);
+            };
+            r.finish();
+            return new Envelope(requestId, frame);
+        } catch (DecodeException e) {
+            throw new RelayException(ErrorCode.MALFORMED_FRAME, e.getMessage());
+        }
+    }
+}

@@ -1,0 +1,129 @@
+package dev.ampoule.relay;
+
+import dev.ampoule.relay.auth.DevKeys;
+import dev.ampoule.relay.config.ConfigException;
+import dev.ampoule.relay.config.RelayConfig;
+import dev.ampoule.relay.gateway.RelayVerticle;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The relay's command line.
+ * <pre>
+ * relay [run] [--host H] [--port P] [--data-dir DIR] [--jwks-url URL]   start the relay (Ctrl-C: graceful shutdown)
+ * relay mint-token --user USER [--ttl SECONDS] [--data-dir DIR]         print a development token
+ * </pre>
+ * Every setting can also come from the environment ({@code AMPOULE_RELAY_PORT}, … see
+ * {@link RelayConfig}); command-line flags win.
+ */
+public final class Main {
+
+    private Main() {
+    }
+
+    public static void main(String[] args) throws InterruptedException {
+        List<String> list = Arrays.asList(args);
+        String command = list.isEmpty() || list.get(0).startsWith("--") ? "run" : list.get(0);
+        List<String> flags = command.equals("run") && (list.isEmpty() || list.get(0).startsWith("--")) ? list
+                : list.subList(1, list.size());
+        try {
+            switch (command) {
+                case "run" -> run(flags(flags));
+                case "mint-token" -> mintToken(flags(flags));
+                case "help", "--help", "-h" -> usage();
+                default -> {
+                    usage();
+                    System.exit(2);
+                }
+            }
+        } catch (ConfigException e) {
+            System.err.println("relay: " + e.getMessage());
+            System.exit(2);
+        }
+    }
+
+    private static void usage() {
+        System.out.println("""
+                usage:
+                  relay [run] [--host H] [--port P] [--data-dir DIR] [--jwks-url URL] [--issuer I] [--audience A]
+                  relay mint-token --user USER [--ttl SECONDS] [--data-dir DIR]
+                settings may also come from the environment: AMPOULE_RELAY_PORT, AMPOULE_RELAY_DATA_DIR, ...""");
+    }
+
+    /** Flags as a config JSON ({@code --data-dir x} → {@code "dataDir": "x"}). */
+    static JsonObject flags(List<String> args) {
+        JsonObject json = new JsonObject();
+        for (int i = 0; i < args.size(); i++) {
+            String a = args.get(i);
+            if (!a.startsWith("--") || i + 1 >= args.size()) {
+                throw new ConfigException("expected --name value pairs, got " + a);
+            }
+            json.put(camel(a.substring(2)), args.get(++i));
+        }
+        return json;
+    }
+
+    private static String camel(String kebab) {
+        StringBuilder sb = new StringBuilder();
+        boolean up = false;
+        for (char c : kebab.toCharArray()) {
+            if (c == '-') {
+                up = true;
+            } else {
+                sb.append(up ? Character.toUpperCase(c) : c);
+                up = false;
+            }
+        }
+        return sb.toString();
+    }
+
+    private static void run(JsonObject flags) throws InterruptedException {
+        RelayConfig.from(flags, System.getenv()); // fail early on a bad setting
+        Vertx vertx = Vertx.vertx();
+        vertx.deployVerticle(new RelayVerticle(), new DeploymentOptions().setConfig(flags))
+                .onFailure(e -> {
+                    System.err.println("relay failed to start: " + e);
+                    vertx.close().onComplete(ar -> System.exit(1));
+                })
+                .onSuccess(id -> Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                    // graceful: Reconnect to every device, flush, close the store; then Vert.x
+                    try {
+                        vertx.undeploy(id).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+                    } catch (Exception e) {
+                        System.err.println("relay: shutdown was not clean: " + e);
+                    }
+                    try {
+                        vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+                    } catch (Exception e) {
+                        Thread.currentThread().interrupt();
+                    }
+                    System.err.println("relay stopped");
+                })));
+    }
+
+    private static void mintToken(JsonObject flags) {
+        String user = flags.getString("user");
+        if (user == null || user.isBlank()) {
+            throw new ConfigException("mint-token needs --user USER");
+        }
+        long ttl = Long.parseLong(flags.getString("ttl", "86400"));
+        flags.remove("user");
+        flags.remove("ttl");
+        RelayConfig config = RelayConfig.from(flags, System.getenv());
+        if (config.jwksUrl.isPresent()) {
+            throw new ConfigException("a relay configured with jwksUrl verifies the provider's tokens; mint-token only serves the development key");
+        }
+        DevKeys keys = DevKeys.loadOrCreate(config.dataDir);
+        Vertx vertx = Vertx.vertx();
+        try {
+            System.out.println(keys.mint(vertx, user, config.issuer, config.audience, Duration.ofSeconds(ttl)));
+        } finally {
+            vertx.close();
+        }
+    }
+}

@@ -1,0 +1,258 @@
+package dev.ampoule.relay.config;
+
+import io.vertx.core.json.JsonObject;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The relay's configuration. Every setting has a default suited to the embedded single node
+ * (127.0.0.1, file store under {@code ./relay-data}, a local development signing key); each can
+ * be set in the verticle's {@code config()} JSON under its key, or in the environment as
+ * {@code AMPOULE_RELAY_} + the key in upper snake case ({@code dataDir} → {@code AMPOULE_RELAY_DATA_DIR}).
+ * The JSON wins over the environment.
+ */
+public final class RelayConfig {
+
+    /** The listener. */
+    public final String host;
+    /** 0 picks a free port (tests). Default 8443 with TLS, else 8080. */
+    public final int port;
+    public final Optional<Path> tlsCertPath;
+    public final Optional<Path> tlsKeyPath;
+
+    /** Where the embedded store and the development key live. */
+    public final Path dataDir;
+    /** fsync each batch of the log before acknowledging it (only tests of throughput turn this off). */
+    public final boolean fsync;
+    public final long segmentBytes;
+
+    /** Expected {@code iss} and {@code aud} of tokens. */
+    public final String issuer;
+    public final String audience;
+    /** Verify tokens against this JWKS (OIDC provider); absent: the local development key. */
+    public final Optional<String> jwksUrl;
+    public final Duration jwksRefresh;
+    public final Duration jwksMinRefetch;
+    public final Duration tokenLeeway;
+    public final Duration ticketTtl;
+    public final Duration authTimeout;
+
+    public final int maxFrameBytes;
+    public final int messagesPerSecond;
+    public final int messageBurst;
+    public final int connectionsPerUser;
+    public final int maxGroupSize;
+    public final int maxKeyPackagesPerDevice;
+    public final int claimsPerMinute;
+    public final int writeQueueMaxBytes;
+    public final Duration slowClientTimeout;
+    public final int maxInFlight;
+    public final Duration messageTtl;
+    public final Duration expirySweep;
+    /** How often messages that every recipient acknowledged are dropped. */
+    public final Duration retentionSweep;
+    public final Duration shutdownGrace;
+
+    private RelayConfig(Builder b) {
+        host = b.host;
+        tlsCertPath = Optional.ofNullable(b.tlsCertPath);
+        tlsKeyPath = Optional.ofNullable(b.tlsKeyPath);
+        port = b.port >= 0 ? b.port : (tlsCertPath.isPresent() ? 8443 : 8080);
+        dataDir = b.dataDir;
+        fsync = b.fsync;
+        segmentBytes = b.segmentBytes;
+        issuer = b.issuer;
+        audience = b.audience;
+        jwksUrl = Optional.ofNullable(b.jwksUrl);
+        jwksRefresh = b.jwksRefresh;
+        jwksMinRefetch = b.jwksMinRefetch;
+        tokenLeeway = b.tokenLeeway;
+        ticketTtl = b.ticketTtl;
+        authTimeout = b.authTimeout;
+        maxFrameBytes = b.maxFrameBytes;
+        messagesPerSecond = b.messagesPerSecond;
+        messageBurst = b.messageBurst;
+        connectionsPerUser = b.connectionsPerUser;
+        maxGroupSize = b.maxGroupSize;
+        maxKeyPackagesPerDevice = b.maxKeyPackagesPerDevice;
+        claimsPerMinute = b.claimsPerMinute;
+        writeQueueMaxBytes = b.writeQueueMaxBytes;
+        slowClientTimeout = b.slowClientTimeout;
+        maxInFlight = b.maxInFlight;
+        messageTtl = b.messageTtl;
+        expirySweep = b.expirySweep;
+        retentionSweep = b.retentionSweep;
+        shutdownGrace = b.shutdownGrace;
+    }
+
+    public boolean tls() {
+        return tlsCertPath.isPresent();
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** The defaults, overridden by the environment, overridden by {@code json}. */
+    public static RelayConfig from(JsonObject json, Map<String, String> env) {
+        Source s = new Source(json, env);
+        Builder b = builder();
+        s.str("host").ifPresent(b::host);
+        s.integer("port").ifPresent(b::port);
+        s.str("tlsCertPath").ifPresent(v -> b.tlsCertPath(Path.of(v)));
+        s.str("tlsKeyPath").ifPresent(v -> b.tlsKeyPath(Path.of(v)));
+        s.str("dataDir").ifPresent(v -> b.dataDir(Path.of(v)));
+        s.bool("fsync").ifPresent(b::fsync);
+        s.integer("segmentBytes").ifPresent(v -> b.segmentBytes(v));
+        s.str("issuer").ifPresent(b::issuer);
+        s.str("audience").ifPresent(b::audience);
+        s.str("jwksUrl").ifPresent(b::jwksUrl);
+        s.seconds("jwksRefreshSeconds").ifPresent(b::jwksRefresh);
+        s.seconds("jwksMinRefetchSeconds").ifPresent(b::jwksMinRefetch);
+        s.seconds("tokenLeewaySeconds").ifPresent(b::tokenLeeway);
+        s.seconds("ticketTtlSeconds").ifPresent(b::ticketTtl);
+        s.seconds("authTimeoutSeconds").ifPresent(b::authTimeout);
+        s.integer("maxFrameBytes").ifPresent(b::maxFrameBytes);
+        s.integer("messagesPerSecond").ifPresent(b::messagesPerSecond);
+        s.integer("messageBurst").ifPresent(b::messageBurst);
+        s.integer("connectionsPerUser").ifPresent(b::connectionsPerUser);
+        s.integer("maxGroupSize").ifPresent(b::maxGroupSize);
+        s.integer("maxKeyPackagesPerDevice").ifPresent(b::maxKeyPackagesPerDevice);
+        s.integer("claimsPerMinute").ifPresent(b::claimsPerMinute);
+        s.integer("writeQueueMaxBytes").ifPresent(b::writeQueueMaxBytes);
+        s.seconds("slowClientTimeoutSeconds").ifPresent(b::slowClientTimeout);
+        s.integer("maxInFlight").ifPresent(b::maxInFlight);
+        s.seconds("messageTtlSeconds").ifPresent(b::messageTtl);
+        s.seconds("expirySweepSeconds").ifPresent(b::expirySweep);
+        s.seconds("retentionSweepSeconds").ifPresent(b::retentionSweep);
+        s.seconds("shutdownGraceSeconds").ifPresent(b::shutdownGrace);
+        return b.build();
+    }
+
+    /** Looks a key up in the JSON, then in the environment. */
+    private record Source(JsonObject json, Map<String, String> env) {
+        Optional<String> str(String key) {
+            Object v = json.getValue(key);
+            if (v != null) {
+                return Optional.of(String.valueOf(v));
+            }
+            return Optional.ofNullable(env.get(envName(key))).filter(s -> !s.isBlank());
+        }
+
+        Optional<Integer> integer(String key) {
+            return str(key).map(v -> parse(key, v));
+        }
+
+        Optional<Boolean> bool(String key) {
+            return str(key).map(v -> switch (v.toLowerCase(Locale.ROOT)) {
+                case "true", "1", "yes" -> true;
+                case "false", "0", "no" -> false;
+                default -> throw new ConfigException(key + ": not a boolean: " + v);
+            });
+        }
+
+        Optional<Duration> seconds(String key) {
+            return str(key).map(v -> Duration.ofSeconds(parse(key, v)));
+        }
+
+        private static int parse(String key, String v) {
+            try {
+                return Integer.parseInt(v.trim());
+            } catch (NumberFormatException e) {
+                throw new ConfigException(key + ": not an integer: " + v);
+            }
+        }
+    }
+
+    /** {@code dataDir} → {@code AMPOULE_RELAY_DATA_DIR}. */
+    public static String envName(String key) {
+        StringBuilder sb = new StringBuilder("AMPOULE_RELAY_");
+        for (char c : key.toCharArray()) {
+            if (Character.isUpperCase(c)) {
+                sb.append('_');
+            }
+            sb.append(Character.toUpperCase(c));
+        }
+        return sb.toString();
+    }
+
+    /** Builds a {@link RelayConfig}; every setting starts at its default. */
+    public static final class Builder {
+        private String host = "127.0.0.1";
+        private int port = -1;
+        private Path tlsCertPath;
+        private Path tlsKeyPath;
+        private Path dataDir = Path.of("relay-data");
+        private boolean fsync = true;
+        private long segmentBytes = 64L << 20;
+        private String issuer = "ampoule-dev";
+        private String audience = "ampoule-relay";
+        private String jwksUrl;
+        private Duration jwksRefresh = Duration.ofMinutes(5);
+        private Duration jwksMinRefetch = Duration.ofSeconds(10);
+        private Duration tokenLeeway = Duration.ofSeconds(30);
+        private Duration ticketTtl = Duration.ofSeconds(30);
+        private Duration authTimeout = Duration.ofSeconds(10);
+        private int maxFrameBytes = 1 << 20;
+        private int messagesPerSecond = 200;
+        private int messageBurst = 400;
+        private int connectionsPerUser = 16;
+        private int maxGroupSize = 2_000;
+        private int maxKeyPackagesPerDevice = 200;
+        private int claimsPerMinute = 120;
+        private int writeQueueMaxBytes = 1 << 20;
+        private Duration slowClientTimeout = Duration.ofSeconds(30);
+        private int maxInFlight = 1_000;
+        private Duration messageTtl = Duration.ofDays(30);
+        private Duration expirySweep = Duration.ofMinutes(1);
+        private Duration retentionSweep = Duration.ofSeconds(1);
+        private Duration shutdownGrace = Duration.ofSeconds(5);
+
+        private Builder() {
+        }
+
+        public Builder host(String v) { host = v; return this; }
+        public Builder port(int v) { port = v; return this; }
+        public Builder tlsCertPath(Path v) { tlsCertPath = v; return this; }
+        public Builder tlsKeyPath(Path v) { tlsKeyPath = v; return this; }
+        public Builder dataDir(Path v) { dataDir = v; return this; }
+        public Builder fsync(boolean v) { fsync = v; return this; }
+        public Builder segmentBytes(long v) { segmentBytes = v; return this; }
+        public Builder issuer(String v) { issuer = v; return this; }
+        public Builder audience(String v) { audience = v; return this; }
+        public Builder jwksUrl(String v) { jwksUrl = v; return this; }
+        public Builder jwksRefresh(Duration v) { jwksRefresh = v; return this; }
+        public Builder jwksMinRefetch(Duration v) { jwksMinRefetch = v; return this; }
+        public Builder tokenLeeway(Duration v) { tokenLeeway = v; return this; }
+        public Builder ticketTtl(Duration v) { ticketTtl = v; return this; }
+        public Builder authTimeout(Duration v) { authTimeout = v; return this; }
+        public Builder maxFrameBytes(int v) { maxFrameBytes = v; return this; }
+        public Builder messagesPerSecond(int v) { messagesPerSecond = v; return this; }
+        public Builder messageBurst(int v) { messageBurst = v; return this; }
+        public Builder connectionsPerUser(int v) { connectionsPerUser = v; return this; }
+        public Builder maxGroupSize(int v) { maxGroupSize = v; return this; }
+        public Builder maxKeyPackagesPerDevice(int v) { maxKeyPackagesPerDevice = v; return this; }
+        public Builder claimsPerMinute(int v) { claimsPerMinute = v; return this; }
+        public Builder writeQueueMaxBytes(int v) { writeQueueMaxBytes = v; return this; }
+        public Builder slowClientTimeout(Duration v) { slowClientTimeout = v; return this; }
+        public Builder maxInFlight(int v) { maxInFlight = v; return this; }
+        public Builder messageTtl(Duration v) { messageTtl = v; return this; }
+        public Builder expirySweep(Duration v) { expirySweep = v; return this; }
+        public Builder retentionSweep(Duration v) { retentionSweep = v; return this; }
+        public Builder shutdownGrace(Duration v) { shutdownGrace = v; return this; }
+
+        public RelayConfig build() {
+            if ((tlsCertPath == null) != (tlsKeyPath == null)) {
+                throw new ConfigException("tlsCertPath and tlsKeyPath go together");
+            }
+            if (maxFrameBytes < 1024 || messagesPerSecond < 1 || messageBurst < 1 || connectionsPerUser < 1
+                    || maxGroupSize < 1 || maxInFlight < 1 || claimsPerMinute < 1 || segmentBytes < 4096) {
+                throw new ConfigException("a limit is out of range");
+            }
+            return new RelayConfig(this);
+        }
+    }
+}

@@ -1,0 +1,874 @@
+package dev.ampoule.relay.ds;
+
+import dev.ampoule.mls.crypto.CipherSuite;
+import dev.ampoule.mls.crypto.bc.BcCipherSuites;
+import dev.ampoule.mls.error.DecodeException;
+import dev.ampoule.mls.error.MlsException;
+import dev.ampoule.mls.error.ValidationException;
+import dev.ampoule.mls.framing.MlsMessage;
+import dev.ampoule.mls.framing.PrivateMessage;
+import dev.ampoule.mls.framing.PublicMessage;
+import dev.ampoule.mls.message.GroupInfo;
+import dev.ampoule.mls.message.KeyPackage;
+import dev.ampoule.mls.message.Welcome;
+import dev.ampoule.mls.tree.RatchetTree;
+import dev.ampoule.relay.config.RelayConfig;
+import dev.ampoule.relay.mailbox.Mailboxes;
+import dev.ampoule.relay.metrics.RelayMetrics;
+import dev.ampoule.relay.protocol.Bytes;
+import dev.ampoule.relay.protocol.DeviceId;
+import dev.ampoule.relay.protocol.ErrorCode;
+import dev.ampoule.relay.protocol.Frame;
+import dev.ampoule.relay.protocol.RelayException;
+import dev.ampoule.relay.store.GroupMessage;
+import dev.ampoule.relay.store.MessageKind;
+import dev.ampoule.relay.store.Store;
+import dev.ampoule.relay.store.StoreRecord;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.function.Supplier;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * The Delivery Service (RFC 9750 §5): KeyPackage directory, one sequencer per group (exactly one
+ * commit per epoch, first wins; stale and future epochs refused), handshake validation with the
+ * group's public view, GroupInfo store, Welcome release after the commit, per-device cursors and
+ * mailboxes, retention (acknowledged by every recipient, or TTL).
+ *
+ * <p>Single node: everything runs on the relay's event loop; validation runs on worker threads and
+ * disk I/O on the store's thread. A group's handshake operations are chained (its sequencer), so
+ * a cluster can later own each sequencer on one node (e.g. by Hazelcast partition of the group
+ * id) without changing this contract. Every accepted message is durable before its Ok.
+ */
+public final class DeliveryService {
+
+    private static final Logger LOG = Logger.getLogger(DeliveryService.class.getName());
+    private static final int MAX_QUEUED_PER_GROUP = 256;
+
+    /** A connected device, told when it has something new to receive. */
+    public interface Listener {
+        /** A group it receives has new durable messages. */
+        void groupAdvanced(Bytes groupId);
+
+        /** A Welcome arrived in its mailbox. */
+        void mailboxAdvanced();
+
+        /** It joined or left a group. */
+        void accessChanged(Bytes groupId);
+    }
+
+    private final Vertx vertx;
+    private final Store store;
+    private final RelayConfig config;
+    private final RelayMetrics metrics;
+    private final Clock clock;
+    private final Map<Bytes, GroupState> groups = new HashMap<>();
+    private final Set<Bytes> creating = new HashSet<>();
+    private final Map<DeviceId, Set<Bytes>> receiving = new HashMap<>();
+    private final Map<DeviceId, Set<Listener>> listeners = new HashMap<>();
+    private final Map<String, TokenBucket> claimLimits = new HashMap<>();
+    private final KeyPackageDirectory keyPackages = new KeyPackageDirectory();
+    private final Mailboxes mailboxes = new Mailboxes();
+    private final Set<Bytes> retentionDirty = new LinkedHashSet<>();
+    private final List<Long> timers = new ArrayList<>();
+    private long compactedSize;
+    private boolean ready;
+
+    public DeliveryService(Vertx vertx, Store store, RelayConfig config, RelayMetrics metrics, Clock clock) {
+        this.vertx = vertx;
+        this.store = store;
+        this.config = config;
+        this.metrics = metrics;
+        this.clock = clock;
+    }
+
+    // ---- lifecycle -----------------------------------------------------------------------------
+
+    /** Recovers the state from the store, then starts the retention timers. */
+    public Future<Void> start() {
+        return store.open(this::replay).map(v -> {
+            groups.values().forEach(g -> {
+                g.durableNext = g.nextSeq;
+                g.devices.forEach(d -> receivingOf(d).add(g.id));
+                g.departed.keySet().forEach(d -> receivingOf(d).add(g.id));
+                retentionDirty.add(g.id);
+            });
+            sweepRetention();
+            compactedSize = store.diskBytes();
+            timers.add(vertx.setPeriodic(Math.max(100, config.retentionSweep.toMillis()), id -> sweepRetention()));
+            timers.add(vertx.setPeriodic(Math.max(1_000, config.expirySweep.toMillis()), id -> expireAndCompact()));
+            metrics.gauge(RelayMetrics.GROUPS, groups::size);
+            metrics.gauge(RelayMetrics.STORE_DISK_BYTES, store::diskBytes);
+            ready = true;
+            return null;
+        });
+    }
+
+    public boolean ready() {
+        return ready;
+    }
+
+    /** Stops the timers and closes the store (appends already made are durable). */
+    public Future<Void> stop() {
+        ready = false;
+        timers.forEach(vertx::cancelTimer);
+        timers.clear();
+        return store.close();
+    }
+
+    // ---- recovery ------------------------------------------------------------------------------
+
+    private void replay(StoreRecord record) {
+        switch (record) {
+            case StoreRecord.KeyPackageAdded r -> keyPackages.add(r.device(),
+                    new KeyPackageDirectory.Stored(r.ref(), r.cipherSuite(), r.keyPackage(), r.lastResort()));
+            case StoreRecord.KeyPackageTaken r -> keyPackages.take(r.device(), r.ref());
+            case StoreRecord.GroupCreated r -> {
+                GroupState g = new GroupState(r.groupId(), r.creator());
+                setState(g, r.epoch(), 0, r.groupInfo(), r.ratchetTree());
+                groups.put(g.id, g);
+            }
+            case StoreRecord.GroupState r -> {
+                GroupState g = new GroupState(r.groupId(), r.creator());
+                setState(g, r.epoch(), r.stateSeq(), r.groupInfo(), r.ratchetTree());
+                g.nextSeq = r.nextSeq();
+                groups.put(g.id, g);
+            }
+            case StoreRecord.MessageAccepted r -> {
+                GroupMessage m = r.message();
+                GroupState g = groups.get(m.groupId());
+                if (g != null) {
+                    g.nextSeq = Math.max(g.nextSeq, m.seq() + 1);
+                    if (m.kind() == MessageKind.PROPOSAL && m.epoch() == g.epoch && m.seq() > g.stateSeq
+                            && g.pendingProposals.stream().noneMatch(p -> p.seq() == m.seq())) {
+                        g.pendingProposals.add(m);
+                    }
+                }
+            }
+            case StoreRecord.CommitAccepted r -> {
+                GroupMessage m = r.commit();
+                GroupState g = groups.get(m.groupId());
+                if (g != null && m.seq() > g.stateSeq) {
+                    g.nextSeq = Math.max(g.nextSeq, m.seq() + 1);
+                    setState(g, m.epoch() + 1, m.seq(), r.groupInfo(), r.ratchetTree());
+                    for (StoreRecord.Joined j : r.joined()) {
+                        mailboxes.set(j.device(), g.id, m.seq());
+                        g.departed.remove(j.device());
+                        if (j.mailboxSeq() > 0) {
+                            mailboxes.put(j.device(), new Mailboxes.Entry(j.mailboxSeq(), g.id, m.seq(), r.welcome(),
+                                    m.timestampMillis()));
+                        }
+                    }
+                    r.departed().forEach(d -> g.departed.put(d, new GroupState.Departure(m.seq(), m.timestampMillis())));
+                } else if (g != null) {
+                    g.nextSeq = Math.max(g.nextSeq, m.seq() + 1);
+                }
+            }
+            case StoreRecord.CursorMoved r -> {
+                mailboxes.advance(r.device(), r.groupId(), r.seq());
+                GroupState g = groups.get(r.groupId());
+                if (g != null) {
+                    GroupState.Departure d = g.departed.get(r.device());
+                    if (d != null && r.seq() >= d.untilSeq()) {
+                        g.departed.remove(r.device());
+                    }
+                }
+            }
+            case StoreRecord.MailboxAcked r -> mailboxes.ack(r.device(), r.seq());
+            case StoreRecord.MailboxEntry r -> mailboxes.put(r.device(),
+                    new Mailboxes.Entry(r.mailboxSeq(), r.groupId(), r.groupSeq(), r.welcome(), r.timestampMillis()));
+            case StoreRecord.Departed r -> {
+                GroupState g = groups.get(r.groupId());
+                if (g != null) {
+                    g.departed.put(r.device(), new GroupState.Departure(r.untilSeq(), clock.millis()));
+                }
+            }
+        }
+    }
+
+    /** Sets a group's epoch state from stored GroupInfo and tree, deriving the devices without re-verifying. */
+    private static void setState(GroupState g, long epoch, long stateSeq, Bytes groupInfo, Bytes tree) {
+        g.epoch = epoch;
+        g.stateSeq = stateSeq;
+        g.groupInfo = groupInfo;
+        g.ratchetTree = tree;
+        g.pendingProposals.clear();
+        g.view = null;
+        try {
+            GroupInfo gi = groupInfoOf(groupInfo);
+            CipherSuite suite = BcCipherSuites.require(gi.groupContext().cipherSuite());
+            RatchetTree t = RatchetTree.decode(suite, tree.unsafeArray());
+            Set<DeviceId> devices = new HashSet<>();
+            for (int leaf : t.occupiedLeaves()) {
+                t.leaf(leaf).flatMap(l -> PublicGroupView.deviceOf(l.credential())).ifPresent(devices::add);
+            }
+            g.devices = Set.copyOf(devices);
+        } catch (MlsException | RelayException e) {
+            LOG.log(Level.SEVERE, "stored state of a group does not decode", e);
+            g.devices = Set.of();
+        }
+    }
+
+    // ---- registration and delivery queries -----------------------------------------------------
+
+    public void attach(DeviceId device, Listener listener) {
+        listeners.computeIfAbsent(device, d -> new LinkedHashSet<>()).add(listener);
+    }
+
+    public void detach(DeviceId device, Listener listener) {
+        Set<Listener> set = listeners.get(device);
+        if (set != null) {
+            set.remove(listener);
+            if (set.isEmpty()) {
+                listeners.remove(device);
+            }
+        }
+    }
+
+    private Set<Bytes> receivingOf(DeviceId device) {
+        return receiving.computeIfAbsent(device, d -> new LinkedHashSet<>());
+    }
+
+    /** The groups whose messages the device receives (member, or removed but not yet served to the end). */
+    public Set<Bytes> receivingGroups(DeviceId device) {
+        Set<Bytes> s = receiving.get(device);
+        return s == null ? Set.of() : Set.copyOf(s);
+    }
+
+    /** The first sequence number to deliver to a device that just connected: after its cursor. */
+    public long deliveryStart(DeviceId device, Bytes groupId) {
+        return Math.max(mailboxes.cursor(device, groupId) + 1, store.firstRetained(groupId));
+    }
+
+    /** One past the last sequence number the device may receive now (durable, and within its membership). */
+    public long deliveryEnd(DeviceId device, Bytes groupId) {
+        GroupState g = groups.get(groupId);
+        if (g == null) {
+            return 0;
+        }
+        GroupState.Departure d = g.departed.get(device);
+        if (d != null && !g.devices.contains(device)) {
+            return Math.min(g.durableNext, d.untilSeq() + 1);
+        }
+        return g.receives(device) ? g.durableNext : 0;
+    }
+
+    public long cursor(DeviceId device, Bytes groupId) {
+        return mailboxes.cursor(device, groupId);
+    }
+
+    /** Messages of a group for a device, from {@code fromSeq}, within what it may receive. */
+    public Future<List<GroupMessage>> read(DeviceId device, Bytes groupId, long fromSeq, int max) {
+        long end = deliveryEnd(device, groupId);
+        if (fromSeq >= end) {
+            return Future.succeededFuture(List.of());
+        }
+        int n = (int) Math.min(max, end - fromSeq);
+        long t0 = System.nanoTime();
+        return store.read(groupId, fromSeq, n).map(list -> {
+            metrics.storeLatency("read", java.time.Duration.ofNanos(System.nanoTime() - t0));
+            return list.stream().filter(m -> m.seq() < end).toList();
+        });
+    }
+
+    public long mailboxStart(DeviceId device) {
+        return Math.max(mailboxes.mailboxAcked(device) + 1, mailboxes.firstRetained(device));
+    }
+
+    public List<Mailboxes.Entry> mailbox(DeviceId device, long fromSeq, int max) {
+        return mailboxes.entries(device, fromSeq, max);
+    }
+
+    /** Checks a Resume: the group must be received by the device and {@code fromSeq} retained. */
+    public void checkResume(DeviceId device, Optional<Bytes> groupId, long fromSeq) {
+        if (groupId.isEmpty()) {
+            if (fromSeq < mailboxes.firstRetained(device)) {
+                throw new RelayException(ErrorCode.NOT_RETAINED, "mailbox entry " + fromSeq + " is no longer kept");
+            }
+            return;
+        }
+        GroupState g = group(groupId.get());
+        if (!g.receives(device)) {
+            throw new RelayException(ErrorCode.FORBIDDEN, "not a member of the group");
+        }
+        if (fromSeq < store.firstRetained(g.id) && fromSeq < g.nextSeq) {
+            throw new RelayException(ErrorCode.NOT_RETAINED, "message " + fromSeq + " is no longer kept");
+        }
+    }
+
+    private GroupState group(Bytes groupId) {
+        GroupState g = groups.get(groupId);
+        if (g == null) {
+            throw new RelayException(ErrorCode.UNKNOWN_GROUP, "unknown group");
+        }
+        return g;
+    }
+
+    private void notifyGroup(GroupState g) {
+        Set<DeviceId> targets = new HashSet<>(g.devices);
+        targets.addAll(g.departed.keySet());
+        for (DeviceId d : targets) {
+            Set<Listener> ls = listeners.get(d);
+            if (ls != null) {
+                List.copyOf(ls).forEach(l -> l.groupAdvanced(g.id));
+            }
+        }
+    }
+
+    private void notifyDevice(DeviceId device, java.util.function.Consumer<Listener> event) {
+        Set<Listener> ls = listeners.get(device);
+        if (ls != null) {
+            List.copyOf(ls).forEach(event);
+        }
+    }
+
+    // ---- sequencing helpers --------------------------------------------------------------------
+
+    /** Runs {@code op} after every earlier operation of the group (the group's sequencer). */
+    private <T> Future<T> sequenced(GroupState g, Supplier<Future<T>> op) {
+        if (g.queued >= MAX_QUEUED_PER_GROUP) {
+            metrics.limitExceeded("group_queue");
+            return Future.failedFuture(new RelayException(ErrorCode.RATE_LIMITED, "group busy", 100));
+        }
+        g.queued++;
+        Future<T> result = g.tail.transform(ar -> op.get());
+        g.tail = result.transform(ar -> {
+            g.queued--;
+            return Future.succeededFuture();
+        });
+        return result;
+    }
+
+    /** Runs validation off the event loop, mapping MLS failures to relay error codes. */
+    private <T> Future<T> validate(Callable<T> work) {
+        return vertx.executeBlocking(work, false).recover(e -> Future.failedFuture(translate(e)));
+    }
+
+    static RelayException translate(Throwable e) {
+        return switch (e) {
+            case RelayException r -> r;
+            case ValidationException v -> new RelayException(ErrorCode.INVALID_MESSAGE,
+                    v.rule().name() + " (" + v.rule().section() + ")");
+            case DecodeException d -> new RelayException(ErrorCode.INVALID_MESSAGE, "malformed MLS message");
+            default -> {
+                LOG.log(Level.WARNING, "internal failure", e);
+                yield new RelayException(ErrorCode.INTERNAL, "internal error");
+            }
+        };
+    }
+
+    private Future<GroupView> view(GroupState g) {
+        if (g.view != null) {
+            return Future.succeededFuture(g.view);
+        }
+        Bytes gi = g.groupInfo;
+        Bytes tree = g.ratchetTree;
+        List<GroupMessage> proposals = List.copyOf(g.pendingProposals);
+        return validate(() -> {
+            GroupView v = PublicGroupView.fromGroupInfo(groupInfoOf(gi), Optional.of(tree));
+            for (GroupMessage p : proposals) {
+                v.processProposal(publicMessageOf(p.message()));
+            }
+            return v;
+        }).map(v -> {
+            g.view = v;
+            return v;
+        });
+    }
+
+    private Future<Void> append(StoreRecord record) {
+        long t0 = System.nanoTime();
+        return store.append(record).andThen(ar -> metrics.storeLatency("append",
+                java.time.Duration.ofNanos(System.nanoTime() - t0)));
+    }
+
+    private static Bytes digest(Bytes message) {
+        try {
+            return Bytes.wrap(MessageDigest.getInstance("SHA-256").digest(message.unsafeArray()));
+        } catch (NoSuchAlgorithmException e) {
+            throw new RelayException(ErrorCode.INTERNAL, "SHA-256 unavailable");
+        }
+    }
+
+    private static void checkReplay(GroupState g, Bytes hash) {
+        Long seq = g.recent.get(hash);
+        if (seq != null) {
+            throw new RelayException(ErrorCode.REPLAY, "already accepted as seq " + seq);
+        }
+    }
+
+    static void checkEpoch(long messageEpoch, long groupEpoch, boolean commit) {
+        if (messageEpoch < groupEpoch) {
+            if (commit && messageEpoch == groupEpoch - 1) {
+                throw new RelayException(ErrorCode.COMMIT_CONFLICT, "another commit was accepted for epoch " + messageEpoch);
+            }
+            throw new RelayException(ErrorCode.STALE_EPOCH, "epoch " + messageEpoch + " < group epoch " + groupEpoch);
+        }
+        if (messageEpoch > groupEpoch) {
+            throw new RelayException(ErrorCode.FUTURE_EPOCH, "epoch " + messageEpoch + " > group epoch " + groupEpoch);
+        }
+    }
+
+    static MlsMessage mlsOf(Bytes bytes) {
+        return MlsMessage.fromBytes(bytes.unsafeArray());
+    }
+
+    static GroupInfo groupInfoOf(Bytes bytes) {
+        if (mlsOf(bytes) instanceof MlsMessage.OfGroupInfo gi) {
+            return gi.groupInfo();
+        }
+        throw new ValidationException(RelayRule.WRONG_WIRE_FORMAT, "expected a GroupInfo");
+    }
+
+    static PublicMessage publicMessageOf(Bytes bytes) {
+        if (mlsOf(bytes) instanceof MlsMessage.OfPublicMessage pm) {
+            return pm.message();
+        }
+        throw new ValidationException(RelayRule.WRONG_WIRE_FORMAT, "expected a PublicMessage");
+    }
+
+    // ---- KeyPackages ---------------------------------------------------------------------------
+
+    /** Validates and stores a device's KeyPackages; completes with how many ordinary ones it holds. */
+    public Future<Long> publishKeyPackages(DeviceId device, Frame.PublishKeyPackages frame) {
+        List<Bytes> list = frame.keyPackages();
+        if (frame.lastResort() && list.size() != 1) {
+            return Future.failedFuture(new RelayException(ErrorCode.INVALID_MESSAGE, "last_resort needs exactly one KeyPackage"));
+        }
+        if (!frame.lastResort() && keyPackages.ordinaryCount(device) + list.size() > config.maxKeyPackagesPerDevice) {
+            metrics.limitExceeded("key_packages");
+            return Future.failedFuture(new RelayException(ErrorCode.LIMIT_EXCEEDED,
+                    "at most " + config.maxKeyPackagesPerDevice + " KeyPackages per device"));
+        }
+        return validate(() -> {
+            List<KeyPackageDirectory.Stored> out = new ArrayList<>();
+            for (Bytes b : list) {
+                if (!(mlsOf(b) instanceof MlsMessage.OfKeyPackage okp)) {
+                    throw new ValidationException(RelayRule.WRONG_WIRE_FORMAT, "expected a KeyPackage");
+                }
+                KeyPackage kp = okp.keyPackage();
+                CipherSuite suite = BcCipherSuites.require(kp.cipherSuite());
+                kp.validate(suite);
+                if (!PublicGroupView.deviceOf(kp.leafNode().credential()).equals(Optional.of(device))) {
+                    throw new RelayException(ErrorCode.FORBIDDEN, "the KeyPackage's credential is not this device");
+                }
+                out.add(new KeyPackageDirectory.Stored(Bytes.wrap(kp.ref(suite).value()), kp.cipherSuite(), b,
+                        frame.lastResort()));
+            }
+            return out;
+        }).compose(stored -> {
+            List<Future<Void>> writes = new ArrayList<>();
+            for (KeyPackageDirectory.Stored s : stored) {
+                if (keyPackages.holds(device, s.ref())) {
+                    continue;
+                }
+                keyPackages.add(device, s);
+                writes.add(append(new StoreRecord.KeyPackageAdded(device, s.ref(), s.cipherSuite(), s.keyPackage(),
+                        s.lastResort())));
+            }
+            return Future.all(writes).map(v -> (long) keyPackages.ordinaryCount(device));
+        });
+    }
+
+    /** Hands out one KeyPackage per device of the user (or the named device). */
+    public Future<List<Frame.KeyPackageEntry>> claimKeyPackages(DeviceId claimer, Frame.ClaimKeyPackages frame) {
+        long now = System.nanoTime();
+        TokenBucket bucket = claimLimits.computeIfAbsent(claimer.userId(),
+                u -> new TokenBucket(config.claimsPerMinute / 60.0, config.claimsPerMinute, now));
+        if (!bucket.tryTake(now)) {
+            metrics.limitExceeded("claims");
+            return Future.failedFuture(new RelayException(ErrorCode.RATE_LIMITED, "too many KeyPackage claims",
+                    bucket.millisUntilNext(now)));
+        }
+        List<KeyPackageDirectory.Claim> claims = keyPackages.choose(frame.userId(), frame.deviceId(), frame.cipherSuite());
+        if (claims.isEmpty()) {
+            return Future.failedFuture(new RelayException(ErrorCode.NO_KEY_PACKAGE, "no KeyPackage to hand out"));
+        }
+        List<Future<Void>> writes = new ArrayList<>();
+        List<Frame.KeyPackageEntry> out = new ArrayList<>();
+        for (KeyPackageDirectory.Claim c : claims) {
+            if (c.consumes()) {
+                keyPackages.take(c.device(), c.keyPackage().ref());
+                writes.add(append(new StoreRecord.KeyPackageTaken(c.device(), c.keyPackage().ref())));
+            }
+            out.add(new Frame.KeyPackageEntry(c.device().userId(), c.device().deviceId(), c.keyPackage().keyPackage()));
+        }
+        return Future.all(writes).map(v -> out);
+    }
+
+    // ---- groups --------------------------------------------------------------------------------
+
+    /** Registers a group from its GroupInfo and tree; the sender must be one of its devices. */
+    public Future<Long> createGroup(DeviceId device, Frame.CreateGroup frame) {
+        Bytes id = frame.groupId();
+        if (id.isEmpty() || id.length() > 255) {
+            return Future.failedFuture(new RelayException(ErrorCode.INVALID_MESSAGE, "group id of 1..255 bytes"));
+        }
+        if (groups.containsKey(id) || !creating.add(id)) {
+            return Future.failedFuture(new RelayException(ErrorCode.GROUP_EXISTS, "group id in use"));
+        }
+        return validate(() -> {
+            GroupInfo gi = groupInfoOf(frame.groupInfo());
+            if (!gi.groupContext().hasGroupId(id.unsafeArray())) {
+                throw new ValidationException(RelayRule.GROUP_ID_MISMATCH);
+            }
+            return PublicGroupView.fromGroupInfo(gi, frame.ratchetTree());
+        }).compose(view -> {
+            if (!view.devices().contains(device)) {
+                return Future.failedFuture(new RelayException(ErrorCode.FORBIDDEN, "the sender is not in the group"));
+            }
+            if (view.memberCount() > config.maxGroupSize) {
+                metrics.limitExceeded("group_size");
+                return Future.failedFuture(new RelayException(ErrorCode.LIMIT_EXCEEDED,
+                        "at most " + config.maxGroupSize + " members"));
+            }
+            Bytes tree = view.ratchetTree();
+            StoreRecord.GroupCreated rec = new StoreRecord.GroupCreated(id, device, view.epoch(), frame.groupInfo(), tree,
+                    clock.millis());
+            return append(rec).map(v -> {
+                GroupState g = new GroupState(id, device);
+                g.epoch = view.epoch();
+                g.groupInfo = frame.groupInfo();
+                g.ratchetTree = tree;
+                g.devices = view.devices();
+                g.view = view;
+                groups.put(id, g);
+                g.devices.forEach(d -> {
+                    receivingOf(d).add(id);
+                    notifyDevice(d, l -> l.accessChanged(id));
+                });
+                metrics.accepted("create_group");
+                return 0L;
+            });
+        }).andThen(ar -> creating.remove(id));
+    }
+
+    /** The latest GroupInfo and tree: for members and for other devices of a member's user. */
+    public Frame.GroupInfoResult fetchGroupInfo(DeviceId device, Bytes groupId) {
+        GroupState g = group(groupId);
+        if (!g.devices.contains(device) && !g.hasUser(device.userId())) {
+            throw new RelayException(ErrorCode.FORBIDDEN, "not a member of the group");
+        }
+        return new Frame.GroupInfoResult(g.stateSeq, g.groupInfo, g.ratchetTree);
+    }
+
+    /** Validates, sequences and stores an application message (PrivateMessage). */
+    public Future<Long> sendApplication(DeviceId device, Frame.SendApplication frame) {
+        GroupState g;
+        PrivateMessage pm;
+        Bytes hash;
+        try {
+            g = group(frame.groupId());
+            if (!g.devices.contains(device)) {
+                throw new RelayException(ErrorCode.FORBIDDEN, "not a member of the group");
+            }
+            if (g.fenced) {
+                throw new RelayException(ErrorCode.GROUP_FENCED, "a removal is pending", 1_000);
+            }
+            if (!(mlsOf(frame.message()) instanceof MlsMessage.OfPrivateMessage p)) {
+                throw new ValidationException(RelayRule.WRONG_WIRE_FORMAT, "expected a PrivateMessage");
+            }
+            pm = p.message();
+            if (!java.util.Arrays.equals(pm.groupId(), g.id.unsafeArray())) {
+                throw new ValidationException(RelayRule.GROUP_ID_MISMATCH);
+            }
+            checkEpoch(pm.epoch(), g.epoch, false);
+            hash = digest(frame.message());
+            checkReplay(g, hash);
+        } catch (RuntimeException e) {
+            return Future.failedFuture(translate(e));
+        }
+        GroupMessage m = new GroupMessage(g.id, g.nextSeq++, pm.epoch(), MessageKind.APPLICATION, clock.millis(),
+                frame.message());
+        g.recent.put(hash, m.seq());
+        metrics.accepted("application");
+        return accepted(g, m, new StoreRecord.MessageAccepted(m));
+    }
+
+    /** Validates a proposal with the group's view, then sequences and stores it. */
+    public Future<Long> sendProposal(DeviceId device, Frame.SendProposal frame) {
+        GroupState g;
+        Bytes hash;
+        try {
+            g = group(frame.groupId());
+            if (!g.devices.contains(device)) {
+                throw new RelayException(ErrorCode.FORBIDDEN, "not a member of the group");
+            }
+            hash = digest(frame.proposal());
+            checkReplay(g, hash);
+        } catch (RuntimeException e) {
+            return Future.failedFuture(translate(e));
+        }
+        return sequenced(g, () -> view(g).compose(view -> validate(() -> {
+            PublicMessage pm = publicMessageOf(frame.proposal());
+            if (!java.util.Arrays.equals(pm.content().groupId(), g.id.unsafeArray())) {
+                throw new ValidationException(RelayRule.GROUP_ID_MISMATCH);
+            }
+            checkEpoch(pm.content().epoch(), view.epoch(), false);
+            if (!view.senderDevice(pm).equals(Optional.of(device))) {
+                throw new RelayException(ErrorCode.FORBIDDEN, RelayRule.SENDER_NOT_DEVICE.description());
+            }
+            view.processProposal(pm);
+            return pm.content().epoch();
+        })).compose(epoch -> {
+            checkReplay(g, hash);
+            GroupMessage m = new GroupMessage(g.id, g.nextSeq++, epoch, MessageKind.PROPOSAL, clock.millis(),
+                    frame.proposal());
+            g.recent.put(hash, m.seq());
+            g.pendingProposals.add(m);
+            metrics.accepted("proposal");
+            return accepted(g, m, new StoreRecord.MessageAccepted(m));
+        }));
+    }
+
+    private record StagedBundle(GroupView.Staged staged, long epoch, Optional<Welcome> welcome) {
+    }
+
+    /**
+     * Validates a commit bundle with the group's view and, if it is the first commit of its epoch,
+     * sequences and stores it, advances the group, then releases the Welcome.
+     */
+    public Future<Long> sendCommit(DeviceId device, Frame.SendCommit frame) {
+        GroupState g;
+        Bytes hash;
+        try {
+            g = group(frame.groupId());
+            if (!g.devices.contains(device) && !g.hasUser(device.userId())) {
+                throw new RelayException(ErrorCode.FORBIDDEN, "not a member of the group");
+            }
+            hash = digest(frame.commit());
+            checkReplay(g, hash);
+        } catch (RuntimeException e) {
+            return Future.failedFuture(translate(e));
+        }
+        return sequenced(g, () -> view(g).compose(view -> validate(() -> {
+            PublicMessage pm = publicMessageOf(frame.commit());
+            if (!java.util.Arrays.equals(pm.content().groupId(), g.id.unsafeArray())) {
+                throw new ValidationException(RelayRule.GROUP_ID_MISMATCH);
+            }
+            checkEpoch(pm.content().epoch(), view.epoch(), true);
+            boolean member = g.devices.contains(device);
+            if (member && !view.senderDevice(pm).equals(Optional.of(device))) {
+                throw new RelayException(ErrorCode.FORBIDDEN, RelayRule.SENDER_NOT_DEVICE.description());
+            }
+            GroupInfo gi = groupInfoOf(frame.groupInfo());
+            Optional<Welcome> welcome = Optional.empty();
+            if (frame.welcome().isPresent()) {
+                if (!(mlsOf(frame.welcome().get()) instanceof MlsMessage.OfWelcome w)) {
+                    throw new ValidationException(RelayRule.WRONG_WIRE_FORMAT, "expected a Welcome");
+                }
+                welcome = Optional.of(w.welcome());
+            }
+            GroupView.Staged staged = view.stageCommit(pm, gi);
+            if (!staged.committer().equals(Optional.of(device))) {
+                throw new RelayException(ErrorCode.FORBIDDEN, RelayRule.SENDER_NOT_DEVICE.description());
+            }
+            if (staged.memberCountAfter() > config.maxGroupSize) {
+                throw new RelayException(ErrorCode.LIMIT_EXCEEDED, "at most " + config.maxGroupSize + " members");
+            }
+            Set<DeviceId> welcomed = new HashSet<>(staged.added());
+            if (staged.external()) {
+                staged.committer().ifPresent(welcomed::remove);
+            }
+            if (!welcomed.isEmpty() && welcome.isEmpty()) {
+                throw new RelayException(ErrorCode.INVALID_MESSAGE, "the commit adds members but has no Welcome");
+            }
+            return new StagedBundle(staged, pm.content().epoch(), welcome);
+        })).compose(bundle -> acceptCommit(g, device, frame, hash, bundle)))
+                .onFailure(e -> {
+                    if (e instanceof RelayException r && r.code() == ErrorCode.LIMIT_EXCEEDED) {
+                        metrics.limitExceeded("group_size");
+                    }
+                });
+    }
+
+    private Future<Long> acceptCommit(GroupState g, DeviceId device, Frame.SendCommit frame, Bytes hash,
+            StagedBundle bundle) {
+        GroupView.Staged staged = bundle.staged();
+        long seq = g.nextSeq++;
+        long now = clock.millis();
+        g.epoch = staged.newEpoch();
+        g.recent.put(hash, seq);
+        boolean hasWelcome = bundle.welcome().isPresent();
+        List<StoreRecord.Joined> joined = new ArrayList<>();
+        for (DeviceId d : staged.added()) {
+            boolean external = staged.external() && staged.committer().equals(Optional.of(d));
+            // reserve the mailbox slot now so that concurrent commits never share it
+            long mailboxSeq = hasWelcome && !external ? mailboxes.reserve(d) : 0;
+            joined.add(new StoreRecord.Joined(d, mailboxSeq));
+        }
+        GroupMessage m = new GroupMessage(g.id, seq, bundle.epoch(), MessageKind.COMMIT, now, frame.commit());
+        Bytes welcomeBytes = frame.welcome().orElse(Bytes.EMPTY);
+        StoreRecord.CommitAccepted rec = new StoreRecord.CommitAccepted(m, frame.groupInfo(), staged.ratchetTreeAfter(),
+                welcomeBytes, joined, List.copyOf(staged.removed()));
+        metrics.accepted("commit");
+        long t0 = System.nanoTime();
+        return store.append(rec).map(v -> {
+            metrics.storeLatency("append", java.time.Duration.ofNanos(System.nanoTime() - t0));
+            g.view.merge(staged);
+            g.devices = staged.devicesAfter();
+            g.stateSeq = seq;
+            g.groupInfo = frame.groupInfo();
+            g.ratchetTree = staged.ratchetTreeAfter();
+            g.pendingProposals.clear();
+            g.durableNext = Math.max(g.durableNext, seq + 1);
+            for (StoreRecord.Joined j : joined) {
+                mailboxes.set(j.device(), g.id, seq);
+                g.departed.remove(j.device());
+                receivingOf(j.device()).add(g.id);
+                if (j.mailboxSeq() > 0) {
+                    mailboxes.put(j.device(), new Mailboxes.Entry(j.mailboxSeq(), g.id, seq, welcomeBytes, now));
+                }
+            }
+            for (DeviceId d : staged.removed()) {
+                g.departed.put(d, new GroupState.Departure(seq, now));
+            }
+            return seq;
+        }).andThen(ar -> {
+            if (ar.succeeded()) {
+                vertx.runOnContext(x -> {
+                    notifyGroup(g);
+                    for (StoreRecord.Joined j : joined) {
+                        notifyDevice(j.device(), l -> {
+                            l.accessChanged(g.id);
+                            l.mailboxAdvanced();
+                        });
+                    }
+                });
+            }
+        });
+    }
+
+    /** Completes with the sequence number once the record is durable, then wakes the receivers. */
+    private Future<Long> accepted(GroupState g, GroupMessage m, StoreRecord record) {
+        return append(record).map(v -> {
+            g.durableNext = Math.max(g.durableNext, m.seq() + 1);
+            // receivers are woken after the sender's Ok is written (same event-loop turn order)
+            vertx.runOnContext(x -> notifyGroup(g));
+            return m.seq();
+        });
+    }
+
+    // ---- acknowledgements ----------------------------------------------------------------------
+
+    /** A device processed a group's messages up to {@code seq}. */
+    public Future<Long> ackGroup(DeviceId device, Bytes groupId, long seq) {
+        GroupState g;
+        try {
+            g = group(groupId);
+        } catch (RelayException e) {
+            return Future.failedFuture(e);
+        }
+        if (!g.receives(device)) {
+            return Future.failedFuture(new RelayException(ErrorCode.FORBIDDEN, "not a member of the group"));
+        }
+        long upTo = Math.min(seq, deliveryEnd(device, groupId) - 1);
+        if (!mailboxes.advance(device, groupId, upTo)) {
+            return Future.succeededFuture(mailboxes.cursor(device, groupId));
+        }
+        retentionDirty.add(groupId);
+        GroupState.Departure d = g.departed.get(device);
+        if (d != null && upTo >= d.untilSeq() && !g.devices.contains(device)) {
+            g.departed.remove(device);
+            Set<Bytes> r = receiving.get(device);
+            if (r != null) {
+                r.remove(groupId);
+            }
+            notifyDevice(device, l -> l.accessChanged(groupId));
+        }
+        return append(new StoreRecord.CursorMoved(device, groupId, upTo)).map(v -> upTo);
+    }
+
+    /** A device processed its mailbox up to {@code seq}. */
+    public Future<Long> ackMailbox(DeviceId device, long seq) {
+        long upTo = Math.min(seq, mailboxes.nextMailboxSeq(device) - 1);
+        if (!mailboxes.ack(device, upTo)) {
+            return Future.succeededFuture(mailboxes.mailboxAcked(device));
+        }
+        return append(new StoreRecord.MailboxAcked(device, upTo)).map(v -> upTo);
+    }
+
+    // ---- retention -----------------------------------------------------------------------------
+
+    /** Drops messages every recipient acknowledged, for groups whose cursors moved. */
+    void sweepRetention() {
+        for (Bytes id : List.copyOf(retentionDirty)) {
+            GroupState g = groups.get(id);
+            if (g == null) {
+                continue;
+            }
+            long floor = g.durableNext - 1;
+            for (DeviceId d : g.devices) {
+                floor = Math.min(floor, mailboxes.cursor(d, id));
+            }
+            for (DeviceId d : g.departed.keySet()) {
+                floor = Math.min(floor, mailboxes.cursor(d, id));
+            }
+            store.dropBefore(id, floor + 1);
+        }
+        retentionDirty.clear();
+    }
+
+    private void expireAndCompact() {
+        long cutoff = clock.millis() - config.messageTtl.toMillis();
+        store.expireBefore(cutoff);
+        mailboxes.expireBefore(cutoff);
+        for (GroupState g : groups.values()) {
+            g.departed.entrySet().removeIf(e -> {
+                boolean expired = e.getValue().timestampMillis() < cutoff;
+                if (expired) {
+                    Set<Bytes> r = receiving.get(e.getKey());
+                    if (r != null) {
+                        r.remove(g.id);
+                    }
+                }
+                return expired;
+            });
+        }
+        long disk = store.diskBytes();
+        if (disk > 2 * compactedSize + config.segmentBytes) {
+            store.compact(this::liveRecords).onComplete(ar -> {
+                compactedSize = store.diskBytes();
+                if (ar.failed()) {
+                    LOG.log(Level.WARNING, "store compaction failed", ar.cause());
+                }
+            });
+        }
+    }
+
+    /** Every record the current state needs (for a store checkpoint). */
+    List<StoreRecord> liveRecords() {
+        List<StoreRecord> out = new ArrayList<>(keyPackages.liveRecords());
+        for (GroupState g : groups.values()) {
+            out.add(new StoreRecord.GroupState(g.id, g.creator, g.epoch, g.stateSeq, g.nextSeq, g.groupInfo,
+                    g.ratchetTree));
+            g.departed.forEach((d, dep) -> out.add(new StoreRecord.Departed(g.id, d, dep.untilSeq())));
+            g.pendingProposals.forEach(p -> out.add(new StoreRecord.MessageAccepted(p)));
+        }
+        out.addAll(mailboxes.liveRecords());
+        return out;
+    }
+
+    /** Forces a retention sweep and a compaction check now (tests, shutdown). */
+    public Future<Boolean> compactNow() {
+        sweepRetention();
+        return store.compact(this::liveRecords).andThen(ar -> compactedSize = store.diskBytes());
+    }
+
+    public int groupCount() {
+        return groups.size();
+    }
+}

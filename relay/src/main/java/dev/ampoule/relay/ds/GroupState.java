@@ -1,0 +1,78 @@
+package dev.ampoule.relay.ds;
+
+import dev.ampoule.relay.protocol.Bytes;
+import dev.ampoule.relay.protocol.DeviceId;
+import dev.ampoule.relay.store.GroupMessage;
+import io.vertx.core.Future;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * One group as the Delivery Service holds it: the sequencer's counters, the latest GroupInfo and
+ * tree, the devices, the removed devices still being served, and the validation view (built
+ * lazily after a restart). Fields are event-loop confined; {@link #view} is used only inside the
+ * group's sequenced operations.
+ */
+final class GroupState {
+
+    /** A removed device: it receives through {@code untilSeq} (the commit that removed it). */
+    record Departure(long untilSeq, long timestampMillis) {
+    }
+
+    final Bytes id;
+    final DeviceId creator;
+    long epoch;
+    /** The next sequence number to assign. */
+    long nextSeq = 1;
+    /** One past the last durable sequence number. */
+    long durableNext = 1;
+    /** The sequence number of the commit that made {@link #groupInfo} current (0: the creation). */
+    long stateSeq;
+    Bytes groupInfo;
+    Bytes ratchetTree;
+    Set<DeviceId> devices = Set.of();
+    final Map<DeviceId, Departure> departed = new HashMap<>();
+    /** Proposals of the current epoch, in order (to rebuild the view's proposal cache). */
+    final List<GroupMessage> pendingProposals = new ArrayList<>();
+    /** The validation view; null until first needed after a restart. */
+    GroupView view;
+    /** The tail of the sequencer: handshake operations of this group run one after the other. */
+    Future<Void> tail = Future.succeededFuture();
+    int queued;
+    /** Fencing hook (pending roster removals, next issue): application messages are refused while set. */
+    boolean fenced;
+    /** Hashes of recently accepted messages → their sequence numbers (replay detection). */
+    final LinkedHashMap<Bytes, Long> recent = new LinkedHashMap<>(256, 0.75f, false) {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<Bytes, Long> eldest) {
+            return size() > RECENT;
+        }
+    };
+
+    static final int RECENT = 4_096;
+
+    GroupState(Bytes id, DeviceId creator) {
+        this.id = id;
+        this.creator = creator;
+    }
+
+    boolean receives(DeviceId device) {
+        return devices.contains(device) || departed.containsKey(device);
+    }
+
+    /** Whether a device of the same user is a member. */
+    boolean hasUser(String userId) {
+        for (DeviceId d : devices) {
+            if (d.userId().equals(userId)) {
+                return true;
+            }
+        }
+        return false;
+    }
+}

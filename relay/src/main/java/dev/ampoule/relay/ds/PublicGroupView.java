@@ -1,0 +1,168 @@
+package dev.ampoule.relay.ds;
+
+import dev.ampoule.mls.codec.TlsWriter;
+import dev.ampoule.mls.credential.BasicCredentialValidator;
+import dev.ampoule.mls.credential.Credential;
+import dev.ampoule.mls.crypto.CipherSuite;
+import dev.ampoule.mls.crypto.bc.BcCipherSuites;
+import dev.ampoule.mls.error.InternalException;
+import dev.ampoule.mls.error.ValidationException;
+import dev.ampoule.mls.framing.PublicMessage;
+import dev.ampoule.mls.framing.Sender;
+import dev.ampoule.mls.group.GroupConfig;
+import dev.ampoule.mls.group.Member;
+import dev.ampoule.mls.group.PublicGroup;
+import dev.ampoule.mls.group.StagedPublicCommit;
+import dev.ampoule.mls.message.GroupInfo;
+import dev.ampoule.mls.tree.LeafNode;
+import dev.ampoule.mls.tree.RatchetTree;
+import dev.ampoule.relay.protocol.Bytes;
+import dev.ampoule.relay.protocol.DeviceId;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * {@link GroupView} over group-protocol's {@link PublicGroup}: signatures, proposal rules, commit
+ * staging and merging are PublicGroup's; this class maps members to devices and checks a commit
+ * bundle's GroupInfo against the staged epoch.
+ */
+public final class PublicGroupView implements GroupView {
+
+    /**
+     * The relay's group configuration: basic credentials must name a device
+     * ({@code <user>#<device>}, see {@link DeviceId}).
+     */
+    public static final GroupConfig CONFIG = GroupConfig.builder()
+            .authenticationService(BasicCredentialValidator.trusting(id -> DeviceId.fromIdentity(id).isPresent()))
+            .build();
+
+    private final PublicGroup group;
+    private Set<DeviceId> devices;
+
+    private PublicGroupView(PublicGroup group) {
+        this.group = group;
+        this.devices = devicesOf(group.members());
+    }
+
+    /**
+     * The group a GroupInfo and ratchet tree describe (all signatures, tree hash and parent hashes
+     * verified, O(N)).
+     *
+     * @throws ValidationException or {@link dev.ampoule.mls.error.DecodeException}
+     */
+    public static PublicGroupView fromGroupInfo(GroupInfo groupInfo, Optional<Bytes> ratchetTree) {
+        CipherSuite suite = BcCipherSuites.require(groupInfo.groupContext().cipherSuite());
+        Optional<RatchetTree> tree = ratchetTree.map(b -> RatchetTree.decode(suite, b.unsafeArray()));
+        return new PublicGroupView(PublicGroup.fromGroupInfo(CONFIG, groupInfo, tree));
+    }
+
+    static Set<DeviceId> devicesOf(List<Member> members) {
+        Set<DeviceId> out = new HashSet<>();
+        for (Member m : members) {
+            deviceOf(m.credential()).ifPresent(out::add);
+        }
+        return Set.copyOf(out);
+    }
+
+    static Optional<DeviceId> deviceOf(Credential credential) {
+        return credential instanceof Credential.Basic b ? DeviceId.fromIdentity(b.identity()) : Optional.empty();
+    }
+
+    static Bytes encodeTree(RatchetTree tree) {
+        TlsWriter w = new TlsWriter(1024);
+        tree.encode(w);
+        return Bytes.wrap(w.toByteArray());
+    }
+
+    public PublicGroup publicGroup() {
+        return group;
+    }
+
+    @Override
+    public long epoch() {
+        return group.epoch();
+    }
+
+    @Override
+    public Set<DeviceId> devices() {
+        return devices;
+    }
+
+    @Override
+    public int memberCount() {
+        return group.tree().memberCount();
+    }
+
+    @Override
+    public Optional<DeviceId> senderDevice(PublicMessage message) {
+        if (message.content().sender() instanceof Sender.Member m) {
+            return group.member(m.leafIndex()).flatMap(member -> deviceOf(member.credential()));
+        }
+        return Optional.empty();
+    }
+
+    @Override
+    public Bytes ratchetTree() {
+        return encodeTree(group.tree());
+    }
+
+    @Override
+    public void processProposal(PublicMessage proposal) {
+        group.processProposal(proposal);
+    }
+
+    private record StagedImpl(StagedPublicCommit staged, Optional<DeviceId> committer, Set<DeviceId> added,
+            Set<DeviceId> removed, Set<DeviceId> devicesAfter, int memberCountAfter, Bytes ratchetTreeAfter)
+            implements Staged {
+        @Override
+        public long newEpoch() {
+            return staged.epoch();
+        }
+
+        @Override
+        public boolean external() {
+            return staged.isExternal();
+        }
+    }
+
+    @Override
+    public Staged stageCommit(PublicMessage commit, GroupInfo groupInfo) {
+        StagedPublicCommit staged = group.stageCommit(commit);
+        RatchetTree next = staged.tree();
+        if (!Arrays.equals(groupInfo.groupContext().toBytes(), staged.groupContext().toBytes())) {
+            throw new ValidationException(RelayRule.GROUP_INFO_CONTEXT_MISMATCH);
+        }
+        if (!Arrays.equals(groupInfo.confirmationTag(), staged.content().confirmationTag())) {
+            throw new ValidationException(RelayRule.GROUP_INFO_TAG_MISMATCH);
+        }
+        LeafNode signer = next.leaf(groupInfo.signer())
+                .orElseThrow(() -> new ValidationException(RelayRule.GROUP_INFO_SIGNER_NOT_MEMBER));
+        groupInfo.checkSignature(group.suite(), signer.signatureKey());
+        Optional<DeviceId> committer = next.leaf(staged.committerLeaf()).flatMap(l -> deviceOf(l.credential()));
+        Set<DeviceId> added = new HashSet<>();
+        staged.addedMembers().forEach(m -> deviceOf(m.credential()).ifPresent(added::add));
+        Set<DeviceId> after = new HashSet<>();
+        for (int leaf : next.occupiedLeaves()) {
+            next.leaf(leaf).flatMap(l -> deviceOf(l.credential())).ifPresent(after::add);
+        }
+        Set<DeviceId> removed = new HashSet<>(devices);
+        removed.removeAll(after);
+        if (staged.isExternal()) {
+            committer.ifPresent(added::add);
+        }
+        return new StagedImpl(staged, committer, Set.copyOf(added), Set.copyOf(removed), Set.copyOf(after),
+                next.memberCount(), encodeTree(next));
+    }
+
+    @Override
+    public void merge(Staged staged) {
+        if (!(staged instanceof StagedImpl s)) {
+            throw new InternalException("not staged by this view");
+        }
+        group.merge(s.staged());
+        devices = s.devicesAfter();
+    }
+}

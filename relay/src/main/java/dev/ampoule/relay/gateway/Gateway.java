@@ -1,0 +1,194 @@
+package dev.ampoule.relay.gateway;
+
+import dev.ampoule.relay.auth.Principal;
+import dev.ampoule.relay.auth.TicketService;
+import dev.ampoule.relay.auth.TokenVerifier;
+import dev.ampoule.relay.config.RelayConfig;
+import dev.ampoule.relay.ds.DeliveryService;
+import dev.ampoule.relay.metrics.RelayMetrics;
+import dev.ampoule.relay.protocol.DeviceId;
+import dev.ampoule.relay.protocol.ErrorCode;
+import dev.ampoule.relay.protocol.Frame;
+import dev.ampoule.relay.protocol.RelayException;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * The HTTP side of the relay: the WebSocket endpoint ({@code /v1/ws}, first-frame token or
+ * {@code ?ticket=&device=}), tickets ({@code POST /v1/tickets}), {@code /metrics}, {@code /health}
+ * and {@code /ready}; and the registry of open sessions (connections per user, one session per
+ * device). Event-loop confined.
+ */
+public final class Gateway {
+
+    private final Vertx vertx;
+    private final RelayConfig config;
+    private final DeliveryService ds;
+    private final TokenVerifier verifier;
+    private final TicketService tickets;
+    private final RelayMetrics metrics;
+    private final Set<Session> sessions = new LinkedHashSet<>();
+    private final Map<String, Integer> perUser = new HashMap<>();
+    private final Map<DeviceId, Session> perDevice = new HashMap<>();
+    private boolean draining;
+
+    public Gateway(Vertx vertx, RelayConfig config, DeliveryService ds, TokenVerifier verifier, TicketService tickets,
+            RelayMetrics metrics) {
+        this.vertx = vertx;
+        this.config = config;
+        this.ds = ds;
+        this.verifier = verifier;
+        this.tickets = tickets;
+        this.metrics = metrics;
+        metrics.gauge(RelayMetrics.CONNECTIONS, sessions::size);
+    }
+
+    Vertx vertx() {
+        return vertx;
+    }
+
+    RelayConfig config() {
+        return config;
+    }
+
+    DeliveryService ds() {
+        return ds;
+    }
+
+    TokenVerifier verifier() {
+        return verifier;
+    }
+
+    RelayMetrics metrics() {
+        return metrics;
+    }
+
+    public int sessionCount() {
+        return sessions.size();
+    }
+
+    /** The routes of the relay's HTTP server. */
+    public Router router() {
+        Router router = Router.router(vertx);
+        router.get("/v1/ws").handler(this::upgrade);
+        router.post("/v1/tickets").handler(this::issueTicket);
+        router.get("/health").handler(ctx -> ctx.json(new JsonObject().put("status", "UP")));
+        router.get("/ready").handler(ctx -> {
+            boolean ready = ds.ready() && !draining;
+            ctx.response().setStatusCode(ready ? 200 : 503);
+            ctx.json(new JsonObject().put("status", ready ? "READY" : "NOT_READY"));
+        });
+        router.get("/metrics").handler(ctx -> {
+            if (metrics.registry() instanceof PrometheusMeterRegistry prom) {
+                ctx.response().putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8").end(prom.scrape());
+            } else {
+                ctx.response().setStatusCode(404).end();
+            }
+        });
+        return router;
+    }
+
+    private void upgrade(RoutingContext ctx) {
+        if (draining || !ds.ready()) {
+            ctx.response().setStatusCode(503).end();
+            return;
+        }
+        String ticket = ctx.request().getParam("ticket");
+        Optional<Principal> principal = Optional.empty();
+        Optional<DeviceId> device = Optional.empty();
+        if (ticket != null) {
+            principal = tickets.redeem(ticket);
+            String deviceId = ctx.request().getParam("device");
+            device = principal.flatMap(p -> DeviceId.of(p.userId(), deviceId));
+            if (principal.isEmpty() || device.isEmpty()) {
+                metrics.rejected(ErrorCode.UNAUTHENTICATED);
+                ctx.response().setStatusCode(401).end();
+                return;
+            }
+        }
+        Optional<Principal> p = principal;
+        Optional<DeviceId> d = device;
+        ctx.request().toWebSocket().onSuccess(ws -> {
+            Session s = new Session(this, ws);
+            sessions.add(s);
+            s.start(p, d);
+        });
+    }
+
+    private void issueTicket(RoutingContext ctx) {
+        String auth = ctx.request().getHeader("Authorization");
+        if (auth == null || !auth.regionMatches(true, 0, "Bearer ", 0, 7)) {
+            ctx.response().setStatusCode(401).end();
+            return;
+        }
+        verifier.verify(auth.substring(7).trim()).onComplete(ar -> {
+            if (ar.failed()) {
+                metrics.rejected(ar.cause() instanceof RelayException r ? r.code() : ErrorCode.UNAUTHENTICATED);
+                ctx.response().setStatusCode(401).end();
+                return;
+            }
+            try {
+                String t = tickets.issue(ar.result());
+                ctx.json(new JsonObject().put("ticket", t).put("expiresInSeconds", tickets.ttl().toSeconds()));
+            } catch (RelayException e) {
+                metrics.rejected(e.code());
+                ctx.response().setStatusCode(429).end();
+            }
+        });
+    }
+
+    /** Binds a session to its device: enforces connections per user; an older session of the device is closed. */
+    void register(Session s, DeviceId device) {
+        Session old = perDevice.get(device);
+        int count = perUser.getOrDefault(device.userId(), 0);
+        if (old == null && count >= config.connectionsPerUser) {
+            metrics.limitExceeded("connections_per_user");
+            throw new RelayException(ErrorCode.LIMIT_EXCEEDED, "at most " + config.connectionsPerUser
+                    + " connections per user");
+        }
+        if (old != null) {
+            old.close(Session.CLOSE_SUPERSEDED, "superseded by a new connection");
+        }
+        perDevice.put(device, s);
+        perUser.merge(device.userId(), 1, Integer::sum);
+    }
+
+    void unregister(Session s, DeviceId device) {
+        if (perDevice.get(device) == s) {
+            perDevice.remove(device);
+        }
+        perUser.computeIfPresent(device.userId(), (u, n) -> n <= 1 ? null : n - 1);
+    }
+
+    void closed(Session s) {
+        sessions.remove(s);
+    }
+
+    /** Graceful shutdown, first half: refuse new connections and tell every device to reconnect. */
+    public void drain() {
+        draining = true;
+        long retry = Math.max(1_000, config.shutdownGrace.toMillis());
+        for (Session s : List.copyOf(sessions)) {
+            s.goingAway(retry);
+        }
+    }
+
+    /** Graceful shutdown, second half: close every connection. */
+    public Future<Void> closeAll() {
+        for (Session s : List.copyOf(sessions)) {
+            s.close(Session.CLOSE_GOING_AWAY, "relay shutting down");
+        }
+        return Future.succeededFuture();
+    }
+
+}

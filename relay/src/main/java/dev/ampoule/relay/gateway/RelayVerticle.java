@@ -1,0 +1,132 @@
+package dev.ampoule.relay.gateway;
+
+import dev.ampoule.relay.auth.DevKeys;
+import dev.ampoule.relay.auth.JwksKeySource;
+import dev.ampoule.relay.auth.JwtTokenVerifier;
+import dev.ampoule.relay.auth.KeySource;
+import dev.ampoule.relay.auth.TicketService;
+import dev.ampoule.relay.config.RelayConfig;
+import dev.ampoule.relay.ds.DeliveryService;
+import dev.ampoule.relay.metrics.RelayMetrics;
+import dev.ampoule.relay.store.FileStore;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.net.PemKeyCertOptions;
+import java.time.Clock;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Logger;
+
+/**
+ * The relay on one node: store recovery, Delivery Service, token verification (the local
+ * development key, or an OIDC JWKS), and the HTTP/WebSocket server. Configuration from
+ * {@code config()} and the environment ({@link RelayConfig}). Stopping it is the graceful
+ * shutdown: stop accepting, tell clients to reconnect, let writes flush, close, close the store.
+ */
+public final class RelayVerticle extends VerticleBase {
+
+    private static final Logger LOG = Logger.getLogger(RelayVerticle.class.getName());
+
+    private final MeterRegistry registry;
+    private final Clock clock;
+    private RelayConfig config;
+    private DeliveryService ds;
+    private Gateway gateway;
+    private HttpServer server;
+    private JwksKeySource jwks;
+    private long ticketPurge = -1;
+
+    public RelayVerticle() {
+        this(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT), Clock.systemUTC());
+    }
+
+    public RelayVerticle(MeterRegistry registry, Clock clock) {
+        this.registry = registry;
+        this.clock = clock;
+    }
+
+    @Override
+    public Future<?> start() {
+        config = RelayConfig.from(config(), System.getenv());
+        RelayMetrics metrics = new RelayMetrics(registry);
+        FileStore store = new FileStore(vertx, config.dataDir.resolve("log"), config.segmentBytes, config.fsync, 256L << 20);
+        ds = new DeliveryService(vertx, store, config, metrics, clock);
+        TicketService tickets = new TicketService(config.ticketTtl, 100_000, clock);
+        return keySource()
+                .compose(keys -> ds.start().map(v -> keys))
+                .compose(keys -> {
+                    JwtTokenVerifier verifier = new JwtTokenVerifier(vertx, keys, config.issuer, config.audience,
+                            config.tokenLeeway, clock);
+                    gateway = new Gateway(vertx, config, ds, verifier, tickets, metrics);
+                    ticketPurge = vertx.setPeriodic(10_000, id -> tickets.purge(clock.instant()));
+                    int wsLimit = config.maxFrameBytes * 2 + 4096;
+                    HttpServerOptions options = new HttpServerOptions()
+                            .setHost(config.host)
+                            .setPort(config.port)
+                            .setMaxWebSocketFrameSize(wsLimit)
+                            .setMaxWebSocketMessageSize(wsLimit);
+                    if (config.tls()) {
+                        options.setSsl(true).setKeyCertOptions(new PemKeyCertOptions()
+                                .setCertPath(config.tlsCertPath.orElseThrow().toString())
+                                .setKeyPath(config.tlsKeyPath.orElseThrow().toString()));
+                    }
+                    server = vertx.createHttpServer(options).requestHandler(gateway.router());
+                    return server.listen();
+                })
+                .onSuccess(s -> LOG.info("relay listening on " + (config.tls() ? "https" : "http") + "://" + config.host
+                        + ":" + s.actualPort() + " (data in " + config.dataDir.toAbsolutePath() + ")"));
+    }
+
+    private Future<KeySource> keySource() {
+        if (config.jwksUrl.isPresent()) {
+            jwks = new JwksKeySource(vertx, config.jwksUrl.get(), config.jwksMinRefetch, clock);
+            return jwks.start(config.jwksRefresh).map(v -> jwks);
+        }
+        return vertx.executeBlocking(() -> DevKeys.loadOrCreate(config.dataDir).keySource(), false);
+    }
+
+    /** The port the server listens on (after start). */
+    public int actualPort() {
+        return server.actualPort();
+    }
+
+    public DeliveryService deliveryService() {
+        return ds;
+    }
+
+    public Gateway gateway() {
+        return gateway;
+    }
+
+    /** Compacts the store now, on the relay's context (operations, tests). */
+    public Future<Boolean> compact() {
+        io.vertx.core.Promise<Boolean> done = io.vertx.core.Promise.promise();
+        context.runOnContext(v -> ds.compactNow().onComplete(done));
+        return done.future();
+    }
+
+    @Override
+    public Future<?> stop() {
+        if (gateway == null) {
+            return ds == null ? Future.succeededFuture() : ds.stop();
+        }
+        if (ticketPurge >= 0) {
+            vertx.cancelTimer(ticketPurge);
+        }
+        if (jwks != null) {
+            jwks.stop();
+        }
+        gateway.drain();
+        long grace = config.shutdownGrace.toMillis();
+        // stop accepting at once; clients got Reconnect and have the grace period to leave
+        return server.shutdown(grace, TimeUnit.MILLISECONDS)
+                .recover(e -> Future.succeededFuture())
+                .compose(v -> gateway.closeAll())
+                .compose(v -> ds.stop())
+                .onSuccess(v -> LOG.info("relay stopped"));
+    }
+}

@@ -1,0 +1,454 @@
+package dev.ampoule.relay.gateway;
+
+import dev.ampoule.relay.auth.Principal;
+import dev.ampoule.relay.ds.DeliveryService;
+import dev.ampoule.relay.ds.TokenBucket;
+import dev.ampoule.relay.mailbox.Mailboxes;
+import dev.ampoule.relay.protocol.Bytes;
+import dev.ampoule.relay.protocol.DeviceId;
+import dev.ampoule.relay.protocol.Envelope;
+import dev.ampoule.relay.protocol.ErrorCode;
+import dev.ampoule.relay.protocol.Frame;
+import dev.ampoule.relay.protocol.FrameCodec;
+import dev.ampoule.relay.protocol.RelayException;
+import dev.ampoule.relay.store.GroupMessage;
+import io.vertx.core.Future;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.ServerWebSocket;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * One device's WebSocket connection: authentication (first frame or ticket), request dispatch to
+ * the Delivery Service, and delivery of the device's groups and mailbox in order with
+ * backpressure: at most {@code maxInFlight} unacknowledged messages, nothing written while the
+ * socket's write queue is full, and a disconnect if it stays full past {@code slowClientTimeout}.
+ * Event-loop confined.
+ */
+final class Session implements DeliveryService.Listener {
+
+    static final short CLOSE_UNAUTHENTICATED = 4401;
+    static final short CLOSE_TOKEN_EXPIRED = 4403;
+    static final short CLOSE_LIMIT = 4008;
+    static final short CLOSE_SUPERSEDED = 4009;
+    static final short CLOSE_GOING_AWAY = 1001;
+    private static final int READ_BATCH = 64;
+    /** Requests of one connection being processed at once; beyond, the socket is not read. */
+    static final int MAX_PENDING_REQUESTS = 256;
+
+    private final Gateway gateway;
+    private final ServerWebSocket ws;
+    private final TokenBucket rate;
+    private Principal principal;
+    private DeviceId device;
+    private boolean closed;
+    private long authTimer = -1;
+    private long expiryTimer = -1;
+    private long slowTimer = -1;
+    private final Map<Bytes, Long> next = new HashMap<>();
+    private final Set<Bytes> reading = new HashSet<>();
+    private final Map<Bytes, Integer> generation = new HashMap<>();
+    private long mailboxNext = -1;
+    private boolean pumping;
+    private int pendingRequests;
+    private boolean repump;
+    private boolean authenticating;
+
+    Session(Gateway gateway, ServerWebSocket ws) {
+        this.gateway = gateway;
+        this.ws = ws;
+        this.rate = new TokenBucket(gateway.config().messagesPerSecond, gateway.config().messageBurst, System.nanoTime());
+    }
+
+    /** Starts reading frames; with a ticket's principal and device the session is authenticated already. */
+    void start(Optional<Principal> ticketPrincipal, Optional<DeviceId> ticketDevice) {
+        ws.setWriteQueueMaxSize(gateway.config().writeQueueMaxBytes);
+        ws.binaryMessageHandler(this::onFrame);
+        ws.textMessageHandler(t -> reject(0, new RelayException(ErrorCode.MALFORMED_FRAME, "text messages are not frames")));
+        ws.closeHandler(v -> onClosed());
+        ws.exceptionHandler(e -> close(CLOSE_GOING_AWAY, "error"));
+        ws.drainHandler(v -> {
+            cancelSlowTimer();
+            pump();
+        });
+        if (ticketPrincipal.isPresent() && ticketDevice.isPresent()) {
+            bind(0, ticketPrincipal.get(), ticketDevice.get(), false);
+        } else {
+            authTimer = gateway.vertx().setTimer(gateway.config().authTimeout.toMillis(), id -> {
+                authTimer = -1;
+                if (device == null) {
+                    reject(0, new RelayException(ErrorCode.UNAUTHENTICATED, "no Authenticate frame in time"));
+                    close(CLOSE_UNAUTHENTICATED, "unauthenticated");
+                }
+            });
+        }
+    }
+
+    Optional<DeviceId> device() {
+        return Optional.ofNullable(device);
+    }
+
+    Optional<Principal> principal() {
+        return Optional.ofNullable(principal);
+    }
+
+    // ---- inbound -------------------------------------------------------------------------------
+
+    private void onFrame(Buffer buffer) {
+        if (closed) {
+            return;
+        }
+        byte[] bytes = buffer.getBytes();
+        long requestId = FrameCodec.requestIdOf(bytes);
+        Envelope env;
+        try {
+            env = FrameCodec.decode(bytes, gateway.config().maxFrameBytes);
+        } catch (RelayException e) {
+            gateway.metrics().frameIn("invalid");
+            if (e.code() == ErrorCode.FRAME_TOO_LARGE) {
+                gateway.metrics().limitExceeded("frame_size");
+            }
+            reject(requestId, e);
+            if (device == null) {
+                close(CLOSE_UNAUTHENTICATED, "unauthenticated");
+            }
+            return;
+        }
+        gateway.metrics().frameIn(env.frame().getClass().getSimpleName());
+        if (device == null) {
+            if (env.frame() instanceof Frame.Authenticate a) {
+                authenticate(env.requestId(), a);
+            } else {
+                reject(env.requestId(), new RelayException(ErrorCode.UNAUTHENTICATED, "the first frame must be Authenticate"));
+                close(CLOSE_UNAUTHENTICATED, "unauthenticated");
+            }
+            return;
+        }
+        if (!(env.frame() instanceof Frame.ClientFrame cf)) {
+            reject(env.requestId(), new RelayException(ErrorCode.MALFORMED_FRAME, "not a client frame"));
+            return;
+        }
+        if (rateLimited(cf)) {
+            long now = System.nanoTime();
+            if (!rate.tryTake(now)) {
+                gateway.metrics().limitExceeded("messages_per_second");
+                reject(env.requestId(), new RelayException(ErrorCode.RATE_LIMITED, "too many requests",
+                        rate.millisUntilNext(now)));
+                return;
+            }
+        }
+        dispatch(env.requestId(), cf);
+    }
+
+    private static boolean rateLimited(Frame.ClientFrame f) {
+        return !(f instanceof Frame.AckGroup || f instanceof Frame.AckMailbox);
+    }
+
+    private void authenticate(long requestId, Frame.Authenticate a) {
+        if (authenticating) {
+            reject(requestId, new RelayException(ErrorCode.UNAUTHENTICATED, "authentication in progress"));
+            return;
+        }
+        authenticating = true;
+        gateway.verifier().verify(a.token()).onComplete(ar -> {
+            if (closed) {
+                return;
+            }
+            if (ar.failed()) {
+                RelayException e = ar.cause() instanceof RelayException r ? r
+                        : new RelayException(ErrorCode.UNAUTHENTICATED, "invalid token");
+                reject(requestId, e);
+                close(e.code() == ErrorCode.TOKEN_EXPIRED ? CLOSE_TOKEN_EXPIRED : CLOSE_UNAUTHENTICATED, "unauthenticated");
+                return;
+            }
+            Optional<DeviceId> id = DeviceId.of(ar.result().userId(), a.deviceId());
+            if (id.isEmpty()) {
+                reject(requestId, new RelayException(ErrorCode.UNAUTHENTICATED, "invalid device id"));
+                close(CLOSE_UNAUTHENTICATED, "unauthenticated");
+                return;
+            }
+            bind(requestId, ar.result(), id.get(), true);
+        });
+    }
+
+    private void bind(long requestId, Principal p, DeviceId id, boolean answer) {
+        if (authTimer >= 0) {
+            gateway.vertx().cancelTimer(authTimer);
+            authTimer = -1;
+        }
+        try {
+            gateway.register(this, id);
+        } catch (RelayException e) {
+            reject(requestId, e);
+            close(CLOSE_LIMIT, "limit");
+            return;
+        }
+        principal = p;
+        device = id;
+        long ttl = p.expiresAt().toEpochMilli() - System.currentTimeMillis();
+        expiryTimer = gateway.vertx().setTimer(Math.max(1, ttl), t -> {
+            expiryTimer = -1;
+            reject(0, new RelayException(ErrorCode.TOKEN_EXPIRED, "token expired"));
+            close(CLOSE_TOKEN_EXPIRED, "token expired");
+        });
+        gateway.ds().attach(id, this);
+        if (answer) {
+            send(requestId, new Frame.Ok(0));
+        }
+        pump();
+    }
+
+    private void dispatch(long requestId, Frame.ClientFrame frame) {
+        DeliveryService ds = gateway.ds();
+        switch (frame) {
+            case Frame.Authenticate a -> reject(requestId, new RelayException(ErrorCode.FORBIDDEN, "already authenticated"));
+            case Frame.PublishKeyPackages p -> reply(requestId, ds.publishKeyPackages(device, p).map(Frame.Ok::new));
+            case Frame.ClaimKeyPackages c -> reply(requestId, ds.claimKeyPackages(device, c).map(Frame.KeyPackages::new));
+            case Frame.CreateGroup c -> reply(requestId, ds.createGroup(device, c).map(Frame.Ok::new));
+            case Frame.SendCommit c -> reply(requestId, ds.sendCommit(device, c).map(Frame.Ok::new));
+            case Frame.SendProposal p -> reply(requestId, ds.sendProposal(device, p).map(Frame.Ok::new));
+            case Frame.SendApplication m -> reply(requestId, ds.sendApplication(device, m).map(Frame.Ok::new));
+            case Frame.AckGroup a -> reply(requestId, ds.ackGroup(device, a.groupId(), a.seq()).map(seq -> {
+                pump();
+                return new Frame.Ok(seq);
+            }));
+            case Frame.AckMailbox a -> reply(requestId, ds.ackMailbox(device, a.seq()).map(Frame.Ok::new));
+            case Frame.Resume r -> {
+                try {
+                    ds.checkResume(device, r.groupId(), r.fromSeq());
+                } catch (RelayException e) {
+                    reject(requestId, e);
+                    return;
+                }
+                if (r.groupId().isPresent()) {
+                    Bytes g = r.groupId().get();
+                    next.put(g, Math.max(1, r.fromSeq()));
+                    generation.merge(g, 1, Integer::sum);
+                    reading.remove(g);
+                } else {
+                    mailboxNext = Math.max(1, r.fromSeq());
+                }
+                send(requestId, new Frame.Ok(r.fromSeq()));
+                pump();
+            }
+            case Frame.FetchGroupInfo f -> {
+                try {
+                    send(requestId, ds.fetchGroupInfo(device, f.groupId()));
+                } catch (RelayException e) {
+                    reject(requestId, e);
+                }
+            }
+        }
+    }
+
+    private void reply(long requestId, Future<? extends Frame> result) {
+        boolean counted = !result.isComplete();
+        if (counted && ++pendingRequests == MAX_PENDING_REQUESTS) {
+            ws.pause(); // bounded: read no more requests until some are answered
+        }
+        result.onComplete(ar -> {
+            if (counted && pendingRequests-- == MAX_PENDING_REQUESTS && !closed) {
+                ws.resume();
+            }
+            if (ar.succeeded()) {
+                send(requestId, ar.result());
+            } else {
+                Throwable e = ar.cause();
+                reject(requestId, e instanceof RelayException r ? r : new RelayException(ErrorCode.INTERNAL, "internal error"));
+            }
+        });
+    }
+
+    // ---- outbound ------------------------------------------------------------------------------
+
+    void send(long requestId, Frame frame) {
+        if (closed || ws.isClosed()) {
+            return;
+        }
+        ws.writeBinaryMessage(Buffer.buffer(FrameCodec.encode(requestId, frame)));
+        gateway.metrics().frameOut(frame.getClass().getSimpleName());
+        if (queueFull()) {
+            startSlowTimer();
+        }
+    }
+
+    void reject(long requestId, RelayException e) {
+        gateway.metrics().rejected(e.code());
+        send(requestId, Frame.Error.of(e));
+    }
+
+    private void startSlowTimer() {
+        if (slowTimer >= 0) {
+            return;
+        }
+        slowTimer = gateway.vertx().setTimer(gateway.config().slowClientTimeout.toMillis(), id -> {
+            slowTimer = -1;
+            if (queueFull()) {
+                gateway.metrics().slowDisconnect();
+                close(CLOSE_LIMIT, "too slow");
+            }
+        });
+    }
+
+    private void cancelSlowTimer() {
+        if (slowTimer >= 0) {
+            gateway.vertx().cancelTimer(slowTimer);
+            slowTimer = -1;
+        }
+    }
+
+    private boolean queueFull() {
+        return ws.isClosed() || ws.writeQueueFull();
+    }
+
+    /** Unacknowledged messages written to this device. */
+    private long outstanding() {
+        long n = 0;
+        for (Map.Entry<Bytes, Long> e : next.entrySet()) {
+            n += Math.max(0, e.getValue() - 1 - gateway.ds().cursor(device, e.getKey()));
+        }
+        return n;
+    }
+
+    /** Writes what the device may receive next, as far as the window and the write queue allow. */
+    void pump() {
+        if (closed || device == null) {
+            return;
+        }
+        if (pumping) {
+            repump = true; // a read completed synchronously inside the loop: go round again
+            return;
+        }
+        pumping = true;
+        try {
+            do {
+                repump = false;
+                pumpOnce();
+            } while (repump && !closed);
+        } finally {
+            pumping = false;
+        }
+    }
+
+    private void pumpOnce() {
+        {
+            DeliveryService ds = gateway.ds();
+            if (mailboxNext < 0) {
+                mailboxNext = ds.mailboxStart(device);
+            }
+            while (!queueFull()) {
+                List<Mailboxes.Entry> entries = ds.mailbox(device, mailboxNext, READ_BATCH);
+                if (entries.isEmpty()) {
+                    break;
+                }
+                for (Mailboxes.Entry e : entries) {
+                    send(0, new Frame.WelcomeDelivery(e.mailboxSeq(), e.groupId(), e.groupSeq(), e.welcome()));
+                    mailboxNext = e.mailboxSeq() + 1;
+                }
+            }
+            int max = gateway.config().maxInFlight;
+            for (Bytes g : ds.receivingGroups(device)) {
+                if (queueFull()) {
+                    break;
+                }
+                long room = max - outstanding();
+                if (room <= 0) {
+                    break;
+                }
+                if (reading.contains(g)) {
+                    continue;
+                }
+                long from = next.computeIfAbsent(g, k -> ds.deliveryStart(device, k));
+                if (from >= ds.deliveryEnd(device, g)) {
+                    continue;
+                }
+                reading.add(g);
+                int gen = generation.getOrDefault(g, 0);
+                ds.read(device, g, from, (int) Math.min(READ_BATCH, room)).onComplete(ar -> {
+                    if (generation.getOrDefault(g, 0) != gen) {
+                        return;
+                    }
+                    reading.remove(g);
+                    if (closed) {
+                        return;
+                    }
+                    if (ar.succeeded()) {
+                        deliver(g, ar.result());
+                    }
+                    pump();
+                });
+            }
+        }
+    }
+
+    private void deliver(Bytes g, List<GroupMessage> messages) {
+        long now = System.currentTimeMillis();
+        for (GroupMessage m : messages) {
+            long expected = next.getOrDefault(g, 1L);
+            if (m.seq() < expected) {
+                continue;
+            }
+            send(0, new Frame.Deliver(g, m.seq(), m.message()));
+            gateway.metrics().delivered(m.timestampMillis(), now);
+            next.put(g, m.seq() + 1);
+        }
+    }
+
+    // ---- DeliveryService.Listener --------------------------------------------------------------
+
+    @Override
+    public void groupAdvanced(Bytes groupId) {
+        pump();
+    }
+
+    @Override
+    public void mailboxAdvanced() {
+        pump();
+    }
+
+    @Override
+    public void accessChanged(Bytes groupId) {
+        if (!gateway.ds().receivingGroups(device).contains(groupId)) {
+            next.remove(groupId);
+            reading.remove(groupId);
+            generation.merge(groupId, 1, Integer::sum);
+        }
+        pump();
+    }
+
+    // ---- closing -------------------------------------------------------------------------------
+
+    /** Tells the device to reconnect later (graceful shutdown). */
+    void goingAway(long retryAfterMillis) {
+        send(0, new Frame.Reconnect(retryAfterMillis));
+    }
+
+    void close(short code, String reason) {
+        if (closed) {
+            return;
+        }
+        ws.close(code, reason);
+        onClosed();
+    }
+
+    private void onClosed() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        for (long t : new long[] {authTimer, expiryTimer, slowTimer}) {
+            if (t >= 0) {
+                gateway.vertx().cancelTimer(t);
+            }
+        }
+        if (device != null) {
+            gateway.ds().detach(device, this);
+            gateway.unregister(this, device);
+        }
+        gateway.closed(this);
+    }
+}

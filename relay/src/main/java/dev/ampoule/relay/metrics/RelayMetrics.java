@@ -1,0 +1,114 @@
+package dev.ampoule.relay.metrics;
+
+import dev.ampoule.relay.protocol.ErrorCode;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.time.Duration;
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+
+/**
+ * The relay's meters, on an injected {@link MeterRegistry} (Prometheus in production). Names are
+ * the constants below; tags are low-cardinality (frame type, error code, operation, limit name) —
+ * never a user, device or group id.
+ */
+public final class RelayMetrics {
+
+    public static final String CONNECTIONS = "relay.connections";
+    public static final String FRAMES_IN = "relay.frames.in";
+    public static final String FRAMES_OUT = "relay.frames.out";
+    public static final String REJECTIONS = "relay.rejections";
+    public static final String ACCEPTED = "relay.messages.accepted";
+    public static final String DELIVERIES = "relay.deliveries";
+    public static final String FANOUT_LATENCY = "relay.fanout.latency";
+    public static final String STORE_LATENCY = "relay.store.latency";
+    public static final String STORE_DISK_BYTES = "relay.store.disk.bytes";
+    public static final String SLOW_DISCONNECTS = "relay.slow.disconnects";
+    public static final String LIMITS = "relay.limits.exceeded";
+    public static final String GROUPS = "relay.groups";
+
+    public static final String TAG_TYPE = "type";
+    public static final String TAG_CODE = "code";
+    public static final String TAG_OP = "op";
+    public static final String TAG_KIND = "kind";
+    public static final String TAG_LIMIT = "limit";
+
+    private final MeterRegistry registry;
+    private final Map<ErrorCode, Counter> rejections = new EnumMap<>(ErrorCode.class);
+    private final Map<String, Counter> framesIn = new ConcurrentHashMap<>();
+    private final Map<String, Counter> framesOut = new ConcurrentHashMap<>();
+    private final Map<String, Counter> accepted = new ConcurrentHashMap<>();
+    private final Map<String, Counter> limits = new ConcurrentHashMap<>();
+    private final Map<String, Timer> store = new ConcurrentHashMap<>();
+    private final Counter deliveries;
+    private final Counter slowDisconnects;
+    private final Timer fanout;
+
+    public RelayMetrics(MeterRegistry registry) {
+        this.registry = registry;
+        for (ErrorCode c : ErrorCode.values()) {
+            rejections.put(c, Counter.builder(REJECTIONS).tag(TAG_CODE, c.name())
+                    .description("requests refused, by error code").register(registry));
+        }
+        deliveries = Counter.builder(DELIVERIES).description("messages written to devices").register(registry);
+        slowDisconnects = Counter.builder(SLOW_DISCONNECTS)
+                .description("connections closed because their write queue stayed full").register(registry);
+        fanout = Timer.builder(FANOUT_LATENCY).description("from a message's acceptance to its delivery to a device")
+                .publishPercentileHistogram().register(registry);
+    }
+
+    public MeterRegistry registry() {
+        return registry;
+    }
+
+    /** Registers a gauge of open connections, groups, or disk bytes. */
+    public void gauge(String name, Supplier<Number> value) {
+        io.micrometer.core.instrument.Gauge old = registry.find(name).gauge();
+        if (old != null) {
+            registry.remove(old);
+        }
+        io.micrometer.core.instrument.Gauge.builder(name, value).register(registry);
+    }
+
+    public void frameIn(String type) {
+        framesIn.computeIfAbsent(type, t -> Counter.builder(FRAMES_IN).tag(TAG_TYPE, t).register(registry)).increment();
+    }
+
+    public void frameOut(String type) {
+        framesOut.computeIfAbsent(type, t -> Counter.builder(FRAMES_OUT).tag(TAG_TYPE, t).register(registry)).increment();
+    }
+
+    public void rejected(ErrorCode code) {
+        rejections.get(code).increment();
+    }
+
+    public void accepted(String kind) {
+        accepted.computeIfAbsent(kind, k -> Counter.builder(ACCEPTED).tag(TAG_KIND, k).register(registry)).increment();
+    }
+
+    public void limitExceeded(String limit) {
+        limits.computeIfAbsent(limit, l -> Counter.builder(LIMITS).tag(TAG_LIMIT, l).register(registry)).increment();
+    }
+
+    public void delivered(long acceptedAtMillis, long nowMillis) {
+        deliveries.increment();
+        fanout.record(Math.max(0, nowMillis - acceptedAtMillis), TimeUnit.MILLISECONDS);
+    }
+
+    public void slowDisconnect() {
+        slowDisconnects.increment();
+    }
+
+    public void storeLatency(String op, Duration d) {
+        store.computeIfAbsent(op, o -> Timer.builder(STORE_LATENCY).tag(TAG_OP, o).publishPercentileHistogram()
+                .register(registry)).record(d);
+    }
+
+    public double rejectionCount(ErrorCode code) {
+        return rejections.get(code).count();
+    }
+}

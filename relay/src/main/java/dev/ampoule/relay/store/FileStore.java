@@ -1,0 +1,605 @@
+package dev.ampoule.relay.store;
+
+import dev.ampoule.relay.protocol.Bytes;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * The embedded store: append-only segment files on local disk ({@link SegmentLog}), written by one
+ * dedicated thread that batches every append waiting into one write and one fsync (group commit),
+ * so throughput stays high while each append is durable before its future completes. On open,
+ * the segments are scanned, a torn tail record (a crash mid-write) is cut off, and an in-memory
+ * index of retained messages is rebuilt. Recent messages are cached in memory (bounded); older
+ * ones are read back from disk on a worker thread. {@link #compact} rewrites the live state into
+ * a fresh segment (a checkpoint) and deletes the older ones.
+ *
+ * <p>The index and the cache are confined to the context that called {@link #open}.
+ */
+public final class FileStore implements Store {
+
+    private static final Logger LOG = Logger.getLogger(FileStore.class.getName());
+    private static final int QUEUE_CAPACITY = 65_536;
+    private static final int MAX_BATCH = 4_096;
+    private static final byte[] BEGIN = {(byte) RecordCodec.CHECKPOINT_BEGIN};
+    private static final byte[] END = {(byte) RecordCodec.CHECKPOINT_END};
+
+    private record Location(long segment, long offset, int length) {
+    }
+
+    private sealed interface Command {
+    }
+
+    private record Append(byte[] payload, Promise<Location> promise) implements Command {
+    }
+
+    private record Checkpoint(List<byte[]> live, List<GroupIndex.Entry> retained, Promise<List<Location>> promise)
+            implements Command {
+    }
+
+    private record Stop(Promise<Void> promise) implements Command {
+    }
+
+    private final Vertx vertx;
+    private final Path dir;
+    private final long segmentBytes;
+    private final boolean fsync;
+    private final long cacheBudget;
+    private final BlockingQueue<Command> queue = new ArrayBlockingQueue<>(QUEUE_CAPACITY);
+    private final Map<Long, FileChannel> readers = new ConcurrentHashMap<>();
+    private final AtomicLong diskBytes = new AtomicLong();
+
+    // event-loop state
+    private Context context;
+    private final Map<Bytes, GroupIndex> groups = new HashMap<>();
+    private final ArrayDeque<GroupIndex.Entry> cacheOrder = new ArrayDeque<>();
+    private long cachedBytes;
+    private int inFlight;
+    private List<Runnable> held;
+    private boolean closed;
+    private volatile Throwable failure;
+
+    // writer-thread state
+    private Thread writer;
+    private FileChannel active;
+    private long activeId;
+
+    public FileStore(Vertx vertx, Path dir, long segmentBytes, boolean fsync, long cacheBudgetBytes) {
+        this.vertx = vertx;
+        this.dir = dir;
+        this.segmentBytes = segmentBytes;
+        this.fsync = fsync;
+        this.cacheBudget = cacheBudgetBytes;
+    }
+
+    // ---- open / recovery -----------------------------------------------------------------------
+
+    private record Recovered(List<StoreRecord> records, List<Indexed> indexed, long activeId, long diskBytes) {
+    }
+
+    private record Indexed(GroupMessage message, Location location) {
+    }
+
+    @Override
+    public Future<Void> open(Consumer<StoreRecord> replay) {
+        context = vertx.getOrCreateContext();
+        return vertx.executeBlocking(this::recover, false).map(rec -> {
+            for (Indexed ix : rec.indexed()) {
+                index(ix.message(), ix.location(), false);
+            }
+            for (StoreRecord r : rec.records()) {
+                replay.accept(r);
+            }
+            diskBytes.set(rec.diskBytes());
+            activeId = rec.activeId();
+            writer = Thread.ofPlatform().name("relay-store-writer").daemon(true).start(this::writeLoop);
+            return null;
+        });
+    }
+
+    private Recovered recover() throws IOException {
+        Files.createDirectories(dir);
+        List<Long> ids = SegmentLog.list(dir);
+        int start = 0;
+        // the newest segment that holds a complete checkpoint replaces everything before it
+        for (int i = ids.size() - 1; i >= 0; i--) {
+            if (completeCheckpoint(ids.get(i))) {
+                start = i;
+                break;
+            }
+        }
+        List<StoreRecord> records = new ArrayList<>();
+        List<Indexed> indexed = new ArrayList<>();
+        long total = 0;
+        for (int i = 0; i < ids.size(); i++) {
+            long id = ids.get(i);
+            Path p = SegmentLog.path(dir, id);
+            if (i < start) {
+                Files.deleteIfExists(p);
+                continue;
+            }
+            FileChannel ch = FileChannel.open(p, StandardOpenOption.READ, StandardOpenOption.WRITE);
+            boolean[] inCheckpoint = {false};
+            boolean[] checkpointDone = {false};
+            List<StoreRecord> segRecords = new ArrayList<>();
+            List<Indexed> segIndexed = new ArrayList<>();
+            long valid = SegmentLog.scan(ch, (offset, payload) -> {
+                if (payload.length == 1 && payload[0] == BEGIN[0]) {
+                    inCheckpoint[0] = true;
+                    return;
+                }
+                if (payload.length == 1 && payload[0] == END[0]) {
+                    checkpointDone[0] = true;
+                    return;
+                }
+                StoreRecord r = RecordCodec.decode(payload);
+                if (r instanceof StoreRecord.MessageAccepted || r instanceof StoreRecord.CommitAccepted) {
+                    GroupMessage m = RecordCodec.messageOf(r);
+                    segIndexed.add(new Indexed(m, new Location(id, offset, payload.length)));
+                    if (m.kind() == MessageKind.APPLICATION && r instanceof StoreRecord.MessageAccepted) {
+                        r = new StoreRecord.MessageAccepted(new GroupMessage(m.groupId(), m.seq(), m.epoch(), m.kind(),
+                                m.timestampMillis(), Bytes.EMPTY));
+                    }
+                }
+                segRecords.add(r);
+            });
+            boolean last = i == ids.size() - 1;
+            if (inCheckpoint[0] && !checkpointDone[0]) {
+                // a crash during a checkpoint: it is the last segment and nothing was acknowledged in it
+                ch.close();
+                Files.deleteIfExists(p);
+                LOG.warning("discarded an incomplete checkpoint segment " + id);
+                continue;
+            }
+            if (valid < ch.size()) {
+                if (!last) {
+                    ch.close();
+                    throw new IOException("segment " + id + " is corrupt at offset " + valid + " (not the tail)");
+                }
+                LOG.warning("cut a torn tail of " + (ch.size() - valid) + " bytes off segment " + id);
+                ch.truncate(valid);
+                ch.force(true);
+            }
+            records.addAll(segRecords);
+            indexed.addAll(segIndexed);
+            total += valid;
+            readers.put(id, ch);
+        }
+        long lastId = ids.isEmpty() ? 0 : ids.get(ids.size() - 1);
+        return new Recovered(records, indexed, lastId, total);
+    }
+
+    private boolean completeCheckpoint(long id) throws IOException {
+        try (FileChannel ch = FileChannel.open(SegmentLog.path(dir, id), StandardOpenOption.READ)) {
+            boolean[] begin = {false};
+            boolean[] end = {false};
+            boolean[] first = {true};
+            SegmentLog.scan(ch, (offset, payload) -> {
+                if (first[0]) {
+                    begin[0] = payload.length == 1 && payload[0] == BEGIN[0];
+                    first[0] = false;
+                }
+                if (begin[0] && payload.length == 1 && payload[0] == END[0]) {
+                    end[0] = true;
+                }
+            });
+            return begin[0] && end[0];
+        }
+    }
+
+    // ---- appends -------------------------------------------------------------------------------
+
+    @Override
+    public Future<Void> append(StoreRecord record) {
+        if (closed || failure != null) {
+            return Future.failedFuture(new StoreException("store is " + (closed ? "closed" : "failed"), failure));
+        }
+        byte[] payload = RecordCodec.encode(record);
+        Promise<Location> promise = Promise.promise();
+        boolean[] submitted = {false};
+        Runnable submit = () -> {
+            if (!queue.offer(new Append(payload, promise))) {
+                promise.fail(new StoreException("store write queue is full", null));
+                return;
+            }
+            submitted[0] = true;
+            inFlight++;
+        };
+        if (held != null) {
+            held.add(submit);
+        } else {
+            submit.run();
+        }
+        return promise.future().<Void>map(loc -> {
+            inFlight--;
+            if (record instanceof StoreRecord.MessageAccepted || record instanceof StoreRecord.CommitAccepted) {
+                index(RecordCodec.messageOf(record), loc, true);
+            }
+            maybeCheckpoint();
+            return null;
+        }).recover(e -> {
+            if (submitted[0]) {
+                inFlight--;
+            }
+            maybeCheckpoint();
+            return Future.<Void>failedFuture(e);
+        });
+    }
+
+    private void index(GroupMessage m, Location loc, boolean cache) {
+        GroupIndex gi = groups.computeIfAbsent(m.groupId(), k -> new GroupIndex());
+        GroupIndex.Entry e = new GroupIndex.Entry(m.seq(), m.timestampMillis(), loc.segment(), loc.offset(), loc.length());
+        gi.add(e);
+        if (cache) {
+            e.cached = m;
+            cacheOrder.addLast(e);
+            cachedBytes += m.message().length();
+            while (cachedBytes > cacheBudget && !cacheOrder.isEmpty()) {
+                GroupIndex.Entry old = cacheOrder.pollFirst();
+                if (old.cached != null) {
+                    cachedBytes -= old.cached.message().length();
+                    old.cached = null;
+                }
+            }
+        }
+    }
+
+    // ---- the writer thread ---------------------------------------------------------------------
+
+    private void writeLoop() {
+        List<Command> batch = new ArrayList<>(MAX_BATCH);
+        while (true) {
+            try {
+                batch.clear();
+                batch.add(queue.take());
+                queue.drainTo(batch, MAX_BATCH - 1);
+                List<Runnable> completions = new ArrayList<>(batch.size());
+                boolean stop = false;
+                for (Command c : batch) {
+                    switch (c) {
+                        case Append a -> {
+                            Location loc = write(a.payload());
+                            completions.add(() -> a.promise().complete(loc));
+                        }
+                        case Checkpoint cp -> {
+                            sync();
+                            List<Location> moved = checkpoint(cp);
+                            completions.add(() -> cp.promise().complete(moved));
+                        }
+                        case Stop s -> {
+                            stop = true;
+                            completions.add(() -> s.promise().complete());
+                        }
+                    }
+                }
+                sync();
+                context.runOnContext(v -> completions.forEach(Runnable::run));
+                if (stop) {
+                    closeChannels();
+                    return;
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            } catch (IOException | RuntimeException e) {
+                LOG.log(Level.SEVERE, "store write failed; the store refuses further appends", e);
+                failure = e;
+                List<Command> failed = new ArrayList<>(batch);
+                queue.drainTo(failed);
+                context.runOnContext(v -> failed.forEach(c -> {
+                    switch (c) {
+                        case Append a -> a.promise().tryFail(e);
+                        case Checkpoint cp -> cp.promise().tryFail(e);
+                        case Stop s -> s.promise().tryComplete();
+                    }
+                }));
+                return;
+            }
+        }
+    }
+
+    private Location write(byte[] payload) throws IOException {
+        ByteBuffer frame = SegmentLog.frame(payload);
+        if (active == null || active.size() + frame.remaining() > segmentBytes && active.size() > 0) {
+            roll();
+        }
+        long offset = active.size();
+        SegmentLog.writeFully(active, frame);
+        diskBytes.addAndGet(SegmentLog.FRAME_HEADER + payload.length);
+        return new Location(activeId, offset, payload.length);
+    }
+
+    private void roll() throws IOException {
+        if (active != null) {
+            if (fsync) {
+                active.force(false);
+            }
+        } else if (activeId > 0 && readers.containsKey(activeId)) {
+            // continue the last recovered segment
+            FileChannel ch = readers.get(activeId);
+            if (ch.size() < segmentBytes) {
+                active = ch;
+                active.position(ch.size());
+                return;
+            }
+        }
+        activeId++;
+        Path p = SegmentLog.path(dir, activeId);
+        active = FileChannel.open(p, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ, StandardOpenOption.WRITE);
+        readers.put(activeId, active);
+        SegmentLog.syncDirectory(dir);
+    }
+
+    private void sync() throws IOException {
+        if (fsync && active != null) {
+            active.force(false);
+        }
+    }
+
+    private List<Location> checkpoint(Checkpoint cp) throws IOException {
+        long oldest = activeId;
+        if (active != null) {
+            active.force(false);
+        }
+        active = null;
+        // start a fresh segment for the checkpoint
+        activeId++;
+        Path p = SegmentLog.path(dir, activeId);
+        FileChannel ch = FileChannel.open(p, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ, StandardOpenOption.WRITE);
+        readers.put(activeId, ch);
+        active = ch;
+        SegmentLog.syncDirectory(dir);
+        long before = diskBytes.get();
+        diskBytes.set(0);
+        write(BEGIN);
+        for (byte[] live : cp.live()) {
+            write(live);
+        }
+        List<Location> moved = new ArrayList<>(cp.retained().size());
+        for (GroupIndex.Entry e : cp.retained()) {
+            FileChannel src = readers.get(e.segment);
+            if (src == null) {
+                moved.add(null);
+                continue;
+            }
+            moved.add(write(SegmentLog.read(src, e.offset, e.length)));
+        }
+        write(END);
+        active.force(true);
+        for (long id : List.copyOf(readers.keySet())) {
+            if (id <= oldest) {
+                FileChannel old = readers.remove(id);
+                old.close();
+                Files.deleteIfExists(SegmentLog.path(dir, id));
+            }
+        }
+        SegmentLog.syncDirectory(dir);
+        LOG.info("store compacted: " + before + " -> " + diskBytes.get() + " bytes");
+        return moved;
+    }
+
+    private void closeChannels() {
+        for (FileChannel ch : readers.values()) {
+            try {
+                ch.close();
+            } catch (IOException e) {
+                LOG.log(Level.FINE, "closing a segment", e);
+            }
+        }
+        readers.clear();
+    }
+
+    // ---- reads and retention -------------------------------------------------------------------
+
+    @Override
+    public Future<List<GroupMessage>> read(Bytes groupId, long fromSeq, int max) {
+        GroupIndex gi = groups.get(groupId);
+        if (gi == null || max <= 0) {
+            return Future.succeededFuture(List.of());
+        }
+        long from = Math.max(fromSeq, gi.firstSeq());
+        List<GroupIndex.Entry> entries = new ArrayList<>();
+        boolean allCached = true;
+        for (long s = from; s < gi.endSeq() && entries.size() < max; s++) {
+            GroupIndex.Entry e = gi.get(s);
+            entries.add(e);
+            allCached &= e.cached != null;
+        }
+        if (allCached) {
+            List<GroupMessage> out = new ArrayList<>(entries.size());
+            entries.forEach(e -> out.add(e.cached));
+            return Future.succeededFuture(out);
+        }
+        List<GroupMessage> cached = new ArrayList<>(entries.size());
+        List<long[]> locations = new ArrayList<>(entries.size());
+        for (GroupIndex.Entry e : entries) {
+            cached.add(e.cached);
+            locations.add(new long[] {e.segment, e.offset, e.length});
+        }
+        return vertx.executeBlocking(() -> {
+            List<GroupMessage> out = new ArrayList<>(entries.size());
+            for (int i = 0; i < cached.size(); i++) {
+                GroupMessage m = cached.get(i);
+                if (m == null) {
+                    long[] l = locations.get(i);
+                    FileChannel ch = readers.get(l[0]);
+                    if (ch == null) {
+                        break; // compacted away meanwhile; the caller reads again
+                    }
+                    try {
+                        m = RecordCodec.messageOf(RecordCodec.decode(SegmentLog.read(ch, l[1], (int) l[2])));
+                    } catch (IOException ex) {
+                        if (!readers.containsKey(l[0])) {
+                            break; // compacted away meanwhile; the caller reads again
+                        }
+                        throw new UncheckedIOException(ex);
+                    }
+                }
+                out.add(m);
+            }
+            return out;
+        }, false);
+    }
+
+    @Override
+    public long firstRetained(Bytes groupId) {
+        GroupIndex gi = groups.get(groupId);
+        return gi == null ? 1 : gi.firstSeq();
+    }
+
+    @Override
+    public void dropBefore(Bytes groupId, long seq) {
+        GroupIndex gi = groups.get(groupId);
+        if (gi != null) {
+            gi.dropBefore(seq);
+        } else if (seq > 1) {
+            GroupIndex fresh = new GroupIndex();
+            fresh.dropBefore(seq);
+            groups.put(groupId, fresh);
+        }
+    }
+
+    @Override
+    public int expireBefore(long cutoffMillis) {
+        int n = 0;
+        for (GroupIndex gi : groups.values()) {
+            GroupIndex.Entry e;
+            while ((e = gi.first()) != null && e.timestampMillis < cutoffMillis) {
+                n += gi.dropBefore(e.seq + 1);
+            }
+        }
+        return n;
+    }
+
+    /** Number of retained messages (all groups). */
+    public long retainedMessages() {
+        long n = 0;
+        for (GroupIndex gi : groups.values()) {
+            n += gi.size();
+        }
+        return n;
+    }
+
+    @Override
+    public long diskBytes() {
+        return diskBytes.get();
+    }
+
+    // ---- compaction ----------------------------------------------------------------------------
+
+    private Supplier<List<StoreRecord>> pendingCompaction;
+    private Promise<Boolean> compactionPromise;
+
+    @Override
+    public Future<Boolean> compact(Supplier<List<StoreRecord>> liveState) {
+        if (closed || failure != null || held != null || writer == null) {
+            return Future.succeededFuture(false);
+        }
+        held = new ArrayList<>();
+        pendingCompaction = liveState;
+        compactionPromise = Promise.promise();
+        Future<Boolean> f = compactionPromise.future();
+        maybeCheckpoint();
+        return f;
+    }
+
+    /** Starts a requested checkpoint once no append is in flight. */
+    private void maybeCheckpoint() {
+        if (pendingCompaction == null || inFlight > 0) {
+            return;
+        }
+        Supplier<List<StoreRecord>> supplier = pendingCompaction;
+        Promise<Boolean> done = compactionPromise;
+        pendingCompaction = null;
+        compactionPromise = null;
+        List<byte[]> live = new ArrayList<>();
+        for (StoreRecord r : supplier.get()) {
+            live.add(RecordCodec.encode(r));
+        }
+        List<GroupIndex.Entry> retained = new ArrayList<>();
+        List<GroupIndex> owners = new ArrayList<>();
+        for (GroupIndex gi : groups.values()) {
+            for (long s = gi.firstSeq(); s < gi.endSeq(); s++) {
+                retained.add(gi.get(s));
+                owners.add(gi);
+            }
+        }
+        Promise<List<Location>> p = Promise.promise();
+        if (!queue.offer(new Checkpoint(live, retained, p))) {
+            release();
+            done.complete(false);
+            return;
+        }
+        release();
+        p.future().onComplete(ar -> {
+            if (ar.succeeded()) {
+                List<Location> moved = ar.result();
+                for (int i = 0; i < retained.size(); i++) {
+                    Location loc = moved.get(i);
+                    if (loc != null) {
+                        relocate(owners.get(i), retained.get(i), loc);
+                    }
+                }
+                done.complete(true);
+            } else {
+                done.fail(ar.cause());
+            }
+        });
+    }
+
+    private static void relocate(GroupIndex gi, GroupIndex.Entry old, Location loc) {
+        GroupIndex.Entry current = gi.get(old.seq);
+        if (current == old) {
+            current.relocate(loc.segment(), loc.offset());
+        }
+    }
+
+    /** Submits the appends held during a checkpoint, after it. */
+    private void release() {
+        List<Runnable> h = held;
+        held = null;
+        if (h != null) {
+            h.forEach(Runnable::run);
+        }
+    }
+
+    // ---- close ---------------------------------------------------------------------------------
+
+    @Override
+    public Future<Void> close() {
+        if (closed) {
+            return Future.succeededFuture();
+        }
+        closed = true;
+        if (writer == null || failure != null) {
+            closeChannels();
+            return Future.succeededFuture();
+        }
+        Promise<Void> p = Promise.promise();
+        if (!queue.offer(new Stop(p))) {
+            return Future.failedFuture(new StoreException("store write queue is full at close", null));
+        }
+        return p.future();
+    }
+}

@@ -1,0 +1,77 @@
+package dev.ampoule.relay.store;
+
+import dev.ampoule.relay.protocol.Bytes;
+import dev.ampoule.relay.protocol.DeviceId;
+import java.util.List;
+
+/**
+ * A durable change of the relay's state. The Delivery Service appends one per accepted operation
+ * and rebuilds its state by replaying them in order; a store implementation persists each one
+ * atomically (a record is there entirely or not at all after a crash).
+ */
+public sealed interface StoreRecord {
+
+    /** A device published a KeyPackage (its ref is the KeyPackageRef, RFC 9420 §5.2). */
+    record KeyPackageAdded(DeviceId device, Bytes ref, int cipherSuite, Bytes keyPackage, boolean lastResort)
+            implements StoreRecord {
+    }
+
+    /** An ordinary KeyPackage was handed out (last-resort packages are never taken). */
+    record KeyPackageTaken(DeviceId device, Bytes ref) implements StoreRecord {
+    }
+
+    /** A group was registered: its first GroupInfo and ratchet tree. */
+    record GroupCreated(Bytes groupId, DeviceId creator, long epoch, Bytes groupInfo, Bytes ratchetTree,
+            long timestampMillis) implements StoreRecord {
+    }
+
+    /** An application message or a proposal was accepted. */
+    record MessageAccepted(GroupMessage message) implements StoreRecord {
+    }
+
+    /**
+     * A Commit was accepted: the message, the new epoch's GroupInfo and tree, the devices it added
+     * (each starts receiving after the commit; with a Welcome, {@code mailboxSeq} is the Welcome's
+     * place in the device's mailbox, else 0) and the devices it removed (they receive up to and
+     * including the commit).
+     */
+    record CommitAccepted(GroupMessage commit, Bytes groupInfo, Bytes ratchetTree, Bytes welcome,
+            List<Joined> joined, List<DeviceId> departed) implements StoreRecord {
+        public CommitAccepted {
+            joined = List.copyOf(joined);
+            departed = List.copyOf(departed);
+        }
+    }
+
+    /** A device added by a commit. */
+    record Joined(DeviceId device, long mailboxSeq) {
+    }
+
+    /** A device acknowledged the group's messages up to {@code seq}. */
+    record CursorMoved(DeviceId device, Bytes groupId, long seq) implements StoreRecord {
+    }
+
+    /** A device acknowledged its mailbox up to {@code seq}. */
+    record MailboxAcked(DeviceId device, long seq) implements StoreRecord {
+    }
+
+    // ---- records of a compacted store (written by a checkpoint, see Store#compact) -----------
+
+    /**
+     * A group's whole state at a checkpoint: its epoch's GroupInfo and tree, the sequence number of
+     * the message that made them current ({@code stateSeq}, 0 for the creation) and the next
+     * sequence number to assign.
+     */
+    record GroupState(Bytes groupId, DeviceId creator, long epoch, long stateSeq, long nextSeq, Bytes groupInfo,
+            Bytes ratchetTree) implements StoreRecord {
+    }
+
+    /** A Welcome waiting in a device's mailbox. */
+    record MailboxEntry(DeviceId device, long mailboxSeq, Bytes groupId, long groupSeq, Bytes welcome,
+            long timestampMillis) implements StoreRecord {
+    }
+
+    /** A removed device that still receives a group's messages up to {@code untilSeq}. */
+    record Departed(Bytes groupId, DeviceId device, long untilSeq) implements StoreRecord {
+    }
+}

@@ -1,0 +1,77 @@
+package dev.ampoule.relay.auth;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+
+import dev.ampoule.relay.protocol.ErrorCode;
+import dev.ampoule.relay.protocol.RelayException;
+import dev.ampoule.relay.support.RelayHarness;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.junit5.VertxExtension;
+import io.vertx.junit5.VertxTestContext;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+@ExtendWith(VertxExtension.class)
+class JwtTokenVerifierTest {
+
+    private static final DevKeys KEYS = DevKeys.of(JwkKeys.generateEs256());
+
+    private static JwtTokenVerifier verifier(Vertx vertx, KeySource keys, Clock clock) {
+        return new JwtTokenVerifier(vertx, keys, "ampoule-dev", "ampoule-relay", Duration.ZERO, clock);
+    }
+
+    private static ErrorCode codeOf(Future<Principal> f) {
+        try {
+            RelayHarness.await(f);
+            return null;
+        } catch (AssertionError e) {
+            Throwable c = e.getCause().getCause();
+            return assertInstanceOf(RelayException.class, c, () -> String.valueOf(c)).code();
+        }
+    }
+
+    @Test
+    void acceptsAMintedToken(Vertx vertx, VertxTestContext ctx) {
+        String token = KEYS.mint(vertx, "alice", "ampoule-dev", "ampoule-relay", Duration.ofMinutes(5));
+        Principal p = RelayHarness.await(verifier(vertx, KEYS.keySource(), Clock.systemUTC()).verify(token));
+        assertEquals("alice", p.userId());
+        ctx.completeNow();
+    }
+
+    @Test
+    void refusesBadTokens(Vertx vertx, VertxTestContext ctx) {
+        JwtTokenVerifier v = verifier(vertx, KEYS.keySource(), Clock.systemUTC());
+        String good = KEYS.mint(vertx, "alice", "ampoule-dev", "ampoule-relay", Duration.ofMinutes(5));
+        assertEquals(ErrorCode.UNAUTHENTICATED, codeOf(v.verify("")));
+        assertEquals(ErrorCode.UNAUTHENTICATED, codeOf(v.verify("not-a-jwt")));
+        assertEquals(ErrorCode.UNAUTHENTICATED, codeOf(v.verify(good.substring(0, good.length() - 4) + "AAAA")));
+        DevKeys other = DevKeys.of(JwkKeys.generateEs256());
+        assertEquals(ErrorCode.UNAUTHENTICATED,
+                codeOf(v.verify(other.mint(vertx, "alice", "ampoule-dev", "ampoule-relay", Duration.ofMinutes(5)))));
+        assertEquals(ErrorCode.UNAUTHENTICATED,
+                codeOf(v.verify(KEYS.mint(vertx, "alice", "someone-else", "ampoule-relay", Duration.ofMinutes(5)))));
+        assertEquals(ErrorCode.UNAUTHENTICATED,
+                codeOf(v.verify(KEYS.mint(vertx, "alice", "ampoule-dev", "another-service", Duration.ofMinutes(5)))));
+        ctx.completeNow();
+    }
+
+    @Test
+    void expiredTokenIsToldApart(Vertx vertx, VertxTestContext ctx) {
+        String token = KEYS.mint(vertx, "alice", "ampoule-dev", "ampoule-relay", Duration.ofMinutes(5));
+        Clock later = Clock.fixed(Instant.now().plus(Duration.ofMinutes(6)), ZoneOffset.UTC);
+        assertEquals(ErrorCode.TOKEN_EXPIRED, codeOf(verifier(vertx, KEYS.keySource(), later).verify(token)));
+        ctx.completeNow();
+    }
+
+    @Test
+    void fixedKeySourceHasTheKeys() {
+        assertEquals(List.of(KEYS.publicJwk()), KEYS.keySource().keys());
+    }
+}

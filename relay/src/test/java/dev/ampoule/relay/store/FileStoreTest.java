@@ -1,0 +1,259 @@
+package dev.ampoule.relay.store;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.ampoule.relay.protocol.Bytes;
+import dev.ampoule.relay.protocol.DeviceId;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.junit5.VertxExtension;
+import io.vertx.junit5.VertxTestContext;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+@ExtendWith(VertxExtension.class)
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class FileStoreTest {
+
+    static final Bytes GROUP = Bytes.ofHex("0102");
+    static final DeviceId ALICE = new DeviceId("alice", "phone");
+
+    @TempDir
+    Path dir;
+
+    static GroupMessage message(Bytes group, long seq) {
+        byte[] body = ("message " + seq + " ").repeat(8).getBytes(StandardCharsets.UTF_8);
+        return new GroupMessage(group, seq, 0, MessageKind.APPLICATION, 1_000 + seq, Bytes.wrap(body));
+    }
+
+    private FileStore store(Vertx vertx, long cache) {
+        return new FileStore(vertx, dir, 4096, true, cache);
+    }
+
+    private static Future<Void> appendAll(Store store, List<StoreRecord> records) {
+        List<Future<Void>> all = new ArrayList<>();
+        records.forEach(r -> all.add(store.append(r)));
+        return Future.all(all).mapEmpty();
+    }
+
+    private static List<StoreRecord> sample() {
+        List<StoreRecord> records = new ArrayList<>();
+        records.add(new StoreRecord.KeyPackageAdded(ALICE, Bytes.ofHex("aa"), 1, Bytes.ofHex("0001"), false));
+        records.add(new StoreRecord.GroupCreated(GROUP, ALICE, 0, Bytes.ofHex("61"), Bytes.ofHex("62"), 5));
+        for (long s = 1; s <= 50; s++) {
+            records.add(new StoreRecord.MessageAccepted(message(GROUP, s)));
+        }
+        records.add(new StoreRecord.CursorMoved(ALICE, GROUP, 7));
+        records.add(new StoreRecord.KeyPackageTaken(ALICE, Bytes.ofHex("aa")));
+        return records;
+    }
+
+    @Test
+    void appendsAreReplayedInOrderAndReadableFromDisk(Vertx vertx, VertxTestContext ctx) {
+        List<StoreRecord> records = sample();
+        FileStore first = store(vertx, 0);
+        List<StoreRecord> replayed = new ArrayList<>();
+        first.open(r -> { })
+                .compose(v -> appendAll(first, records))
+                .compose(v -> first.close())
+                .compose(v -> {
+                    FileStore second = store(vertx, 0);
+                    return second.open(replayed::add).compose(v2 -> second.read(GROUP, 10, 5)
+                            .map(read -> {
+                                assertEquals(records.size(), replayed.size());
+                                for (int i = 0; i < records.size(); i++) {
+                                    StoreRecord expected = records.get(i);
+                                    if (expected instanceof StoreRecord.MessageAccepted m) {
+                                        // replayed application messages carry no bytes
+                                        assertEquals(m.message().seq(), RecordCodec.messageOf(replayed.get(i)).seq());
+                                    } else {
+                                        assertEquals(expected, replayed.get(i));
+                                    }
+                                }
+                                assertEquals(List.of(message(GROUP, 10), message(GROUP, 11), message(GROUP, 12),
+                                        message(GROUP, 13), message(GROUP, 14)), read);
+                                assertTrue(segments().size() > 1, "4 KiB segments roll");
+                                return second;
+                            }))
+                            .compose(Store::close);
+                })
+                .onComplete(ctx.succeedingThenComplete());
+    }
+
+    @Test
+    void dropAndExpireShrinkTheRetainedRange(Vertx vertx, VertxTestContext ctx) {
+        FileStore store = store(vertx, 1 << 20);
+        store.open(r -> { })
+                .compose(v -> appendAll(store, sample()))
+                .compose(v -> {
+                    assertEquals(1, store.firstRetained(GROUP));
+                    store.dropBefore(GROUP, 20);
+                    assertEquals(20, store.firstRetained(GROUP));
+                    assertEquals(10, store.expireBefore(1_030)); // timestamps 1,020..1,029
+                    assertEquals(30, store.firstRetained(GROUP));
+                    return store.read(GROUP, 1, 100);
+                })
+                .map(read -> {
+                    assertEquals(21, read.size());
+                    assertEquals(30, read.get(0).seq());
+                    return store;
+                })
+                .compose(Store::close)
+                .onComplete(ctx.succeedingThenComplete());
+    }
+
+    @Test
+    void tornTailIsCutAndAppendsContinue(Vertx vertx, VertxTestContext ctx) throws Exception {
+        FileStore first = store(vertx, 0);
+        first.open(r -> { })
+                .compose(v -> appendAll(first, sample()))
+                .compose(v -> first.close())
+                .compose(v -> vertx.executeBlocking(() -> {
+                    // a crash mid-write: half a frame at the end of the last segment
+                    Path last = segments().get(segments().size() - 1);
+                    byte[] frame = SegmentLog.frame(RecordCodec.encode(new StoreRecord.MessageAccepted(message(GROUP, 51))))
+                            .array();
+                    try (FileChannel ch = FileChannel.open(last, StandardOpenOption.WRITE, StandardOpenOption.APPEND)) {
+                        ch.write(ByteBuffer.wrap(frame, 0, frame.length / 2));
+                    }
+                    return null;
+                }))
+                .compose(v -> {
+                    FileStore second = store(vertx, 0);
+                    List<StoreRecord> replayed = new ArrayList<>();
+                    return second.open(replayed::add)
+                            .compose(x -> {
+                                assertEquals(sample().size(), replayed.size());
+                                return second.append(new StoreRecord.MessageAccepted(message(GROUP, 51)));
+                            })
+                            .compose(x -> second.close())
+                            .compose(x -> {
+                                FileStore third = store(vertx, 0);
+                                List<StoreRecord> again = new ArrayList<>();
+                                return third.open(again::add).compose(y -> third.read(GROUP, 51, 1)).map(read -> {
+                                    assertEquals(sample().size() + 1, again.size());
+                                    assertEquals(List.of(message(GROUP, 51)), read);
+                                    return third;
+                                }).compose(Store::close);
+                            });
+                })
+                .onComplete(ctx.succeedingThenComplete());
+    }
+
+    @Test
+    void corruptTailRecordIsCut(Vertx vertx, VertxTestContext ctx) {
+        FileStore first = store(vertx, 0);
+        first.open(r -> { })
+                .compose(v -> appendAll(first, sample()))
+                .compose(v -> first.close())
+                .compose(v -> vertx.executeBlocking(() -> {
+                    Path last = segments().get(segments().size() - 1);
+                    try (FileChannel ch = FileChannel.open(last, StandardOpenOption.WRITE)) {
+                        ch.write(ByteBuffer.wrap(new byte[] {0x55}), ch.size() - 1); // flip the last byte
+                    }
+                    return null;
+                }))
+                .compose(v -> {
+                    FileStore second = store(vertx, 0);
+                    List<StoreRecord> replayed = new ArrayList<>();
+                    return second.open(replayed::add).map(x -> {
+                        assertEquals(sample().size() - 1, replayed.size());
+                        return second;
+                    }).compose(Store::close);
+                })
+                .onComplete(ctx.succeedingThenComplete());
+    }
+
+    @Test
+    void compactionKeepsLiveStateAndRetainedMessagesOnly(Vertx vertx, VertxTestContext ctx) {
+        FileStore first = store(vertx, 0);
+        List<StoreRecord> live = List.of(
+                new StoreRecord.GroupState(GROUP, ALICE, 3, 40, 51, Bytes.ofHex("61"), Bytes.ofHex("62")),
+                new StoreRecord.CursorMoved(ALICE, GROUP, 45));
+        first.open(r -> { })
+                .compose(v -> appendAll(first, sample()))
+                .compose(v -> {
+                    first.dropBefore(GROUP, 46);
+                    long before = first.diskBytes();
+                    // an append racing with the compaction is kept, after the checkpoint
+                    Future<Boolean> compacted = first.compact(() -> live);
+                    Future<Void> racing = first.append(new StoreRecord.MessageAccepted(message(GROUP, 51)));
+                    return Future.all(compacted, racing).map(x -> {
+                        assertTrue(compacted.result());
+                        assertTrue(first.diskBytes() < before, first.diskBytes() + " < " + before);
+                        return first;
+                    });
+                })
+                .compose(s -> s.read(GROUP, 1, 100).map(read -> {
+                    assertEquals(6, read.size()); // 46..51, read from the new segment
+                    assertEquals(message(GROUP, 46), read.get(0));
+                    return s;
+                }))
+                .compose(Store::close)
+                .compose(v -> {
+                    FileStore second = store(vertx, 0);
+                    List<StoreRecord> replayed = new ArrayList<>();
+                    return second.open(replayed::add).compose(x -> second.read(GROUP, 1, 100)).map(read -> {
+                        assertEquals(live.get(0), replayed.get(0));
+                        assertEquals(live.get(1), replayed.get(1));
+                        assertEquals(2 + 6, replayed.size());
+                        assertEquals(46, read.get(0).seq());
+                        assertEquals(6, read.size());
+                        assertEquals(1, segments().size());
+                        return second;
+                    }).compose(Store::close);
+                })
+                .onComplete(ctx.succeedingThenComplete());
+    }
+
+    @Test
+    void incompleteCheckpointIsDiscarded(Vertx vertx, VertxTestContext ctx) {
+        FileStore first = store(vertx, 0);
+        first.open(r -> { })
+                .compose(v -> appendAll(first, sample()))
+                .compose(v -> first.close())
+                .compose(v -> vertx.executeBlocking(() -> {
+                    // a crash during compaction: a new segment with BEGIN and part of the live state
+                    List<Path> segs = segments();
+                    String name = segs.get(segs.size() - 1).getFileName().toString();
+                    long next = Long.parseLong(name.substring(0, name.length() - 4)) + 1;
+                    try (FileChannel ch = FileChannel.open(SegmentLog.path(dir, next), StandardOpenOption.CREATE_NEW,
+                            StandardOpenOption.WRITE)) {
+                        ch.write(SegmentLog.frame(new byte[] {(byte) RecordCodec.CHECKPOINT_BEGIN}));
+                        ch.write(SegmentLog.frame(RecordCodec.encode(new StoreRecord.CursorMoved(ALICE, GROUP, 50))));
+                    }
+                    return null;
+                }))
+                .compose(v -> {
+                    FileStore second = store(vertx, 0);
+                    List<StoreRecord> replayed = new ArrayList<>();
+                    return second.open(replayed::add).map(x -> {
+                        assertEquals(sample().size(), replayed.size());
+                        return second;
+                    }).compose(Store::close);
+                })
+                .onComplete(ctx.succeedingThenComplete());
+    }
+
+    private List<Path> segments() {
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.filter(p -> p.toString().endsWith(SegmentLog.SUFFIX)).sorted().toList();
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+}

@@ -1,0 +1,87 @@
+package dev.ampoule.relay.support;
+
+import dev.ampoule.relay.auth.DevKeys;
+import dev.ampoule.relay.gateway.RelayVerticle;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+
+/** A relay deployed in the test's Vert.x on 127.0.0.1 and a free port, with its data in a temp dir. */
+public final class RelayHarness {
+
+    public final Vertx vertx;
+    public final Path dataDir;
+    public final JsonObject config;
+    public final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private RelayVerticle verticle;
+    private String deploymentId;
+    private DevKeys keys;
+
+    public RelayHarness(Vertx vertx, Path dataDir, JsonObject overrides) {
+        this.vertx = vertx;
+        this.dataDir = dataDir;
+        this.config = new JsonObject().put("host", "127.0.0.1").put("port", 0).put("dataDir", dataDir.toString())
+                .mergeIn(overrides);
+    }
+
+    public RelayHarness(Vertx vertx, Path dataDir) {
+        this(vertx, dataDir, new JsonObject());
+    }
+
+    public static <T> T await(Future<T> f) {
+        try {
+            return f.toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            throw new AssertionError("future failed or timed out", e);
+        }
+    }
+
+    public RelayHarness start() {
+        verticle = new RelayVerticle(registry, Clock.systemUTC());
+        deploymentId = await(vertx.deployVerticle(verticle, new DeploymentOptions().setConfig(config)));
+        if (!config.containsKey("jwksUrl")) {
+            keys = DevKeys.loadOrCreate(dataDir);
+        }
+        return this;
+    }
+
+    public void stop() {
+        if (deploymentId != null) {
+            await(vertx.undeploy(deploymentId));
+            deploymentId = null;
+        }
+    }
+
+    public RelayHarness restart() {
+        stop();
+        return start();
+    }
+
+    public RelayVerticle verticle() {
+        return verticle;
+    }
+
+    public int port() {
+        return verticle.actualPort();
+    }
+
+    public String token(String user) {
+        return token(user, Duration.ofHours(1));
+    }
+
+    public String token(String user, Duration ttl) {
+        return keys.mint(vertx, user, "ampoule-dev", "ampoule-relay", ttl);
+    }
+
+    public TestDevice connect(String user, String device) {
+        return await(TestDevice.connect(vertx, port(), token(user), device));
+    }
+
+}
