@@ -29,12 +29,13 @@ public sealed interface Frame permits Frame.ClientFrame, Frame.RelayFrame {
 
     /** Frames a device sends. */
     sealed interface ClientFrame extends Frame permits Authenticate, PublishKeyPackages, ClaimKeyPackages,
-            CreateGroup, SendCommit, SendProposal, SendApplication, AckGroup, AckMailbox, Resume, FetchGroupInfo {
+            CreateGroup, SendCommit, SendProposal, SendApplication, AckGroup, AckMailbox, Resume, FetchGroupInfo,
+            FetchExternalSender {
     }
 
     /** Frames the relay sends. */
     sealed interface RelayFrame extends Frame permits Ok, Error, Deliver, WelcomeDelivery, KeyPackages,
-            GroupInfoResult, Reconnect {
+            GroupInfoResult, Reconnect, ExternalSenderResult {
     }
 
     // ---- client → relay ------------------------------------------------------------------------
@@ -292,6 +293,30 @@ public sealed interface Frame permits Frame.ClientFrame, Frame.RelayFrame {
         }
     }
 
+    /**
+     * <pre>struct { CipherSuite cipher_suite; } FetchExternalSender;</pre>
+     * Asks for the relay's external sender (RFC 9420 §12.1.8.1) for groups of that cipher suite: a
+     * care team's group lists it in its {@code external_senders} extension so that the relay can
+     * turn roster changes into Add and Remove proposals. Answered by {@link ExternalSenderResult}.
+     */
+    record FetchExternalSender(int cipherSuite) implements ClientFrame {
+        public static final int TAG = 0x0C;
+
+        @Override
+        public int tag() {
+            return TAG;
+        }
+
+        @Override
+        public void encodeBody(TlsWriter w) {
+            w.u16(cipherSuite);
+        }
+
+        static FetchExternalSender decode(TlsReader r) {
+            return new FetchExternalSender(r.u16());
+        }
+    }
+
     // ---- relay → client ------------------------------------------------------------------------
 
     /** <pre>struct { uint64 seq; } Ok;</pre> The request succeeded; seq is the sequence number assigned (0 if none). */
@@ -464,6 +489,29 @@ public sealed interface Frame permits Frame.ClientFrame, Frame.RelayFrame {
 
         static Reconnect decode(TlsReader r) {
             return new Reconnect(r.u32());
+        }
+    }
+
+    /**
+     * <pre>struct { opaque external_sender&lt;V&gt;; } ExternalSenderResult;</pre>
+     * The relay's {@code ExternalSender} struct (RFC 9420 §12.1.8.1: signature key and credential),
+     * encoded, for the cipher suite asked.
+     */
+    record ExternalSenderResult(Bytes externalSender) implements RelayFrame {
+        public static final int TAG = 0x87;
+
+        @Override
+        public int tag() {
+            return TAG;
+        }
+
+        @Override
+        public void encodeBody(TlsWriter w) {
+            Wire.bytes(w, externalSender);
+        }
+
+        static ExternalSenderResult decode(TlsReader r) {
+            return new ExternalSenderResult(Wire.bytes(r));
         }
     }
 }

@@ -68,6 +68,7 @@ public final class FrameCodec {
                 case Frame.AckMailbox.TAG -> Frame.AckMailbox.decode(r);
                 case Frame.Resume.TAG -> Frame.Resume.decode(r);
                 case Frame.FetchGroupInfo.TAG -> Frame.FetchGroupInfo.decode(r);
+                case Frame.FetchExternalSender.TAG -> Frame.FetchExternalSender.decode(r);
                 case Frame.Ok.TAG -> Frame.Ok.decode(r);
                 case Frame.Error.TAG -> Frame.Error.decode(r);
                 case Frame.Deliver.TAG -> Frame.Deliver.decode(r);
@@ -75,6 +76,7 @@ public final class FrameCodec {
                 case Frame.KeyPackages.TAG -> Frame.KeyPackages.decode(r);
                 case Frame.GroupInfoResult.TAG -> Frame.GroupInfoResult.decode(r);
                 case Frame.Reconnect.TAG -> Frame.Reconnect.decode(r);
+                case Frame.ExternalSenderResult.TAG -> Frame.ExternalSenderResult.decode(r);
                 default -> throw new RelayException(ErrorCode.MALFORMED_FRAME, "unknown frame type " + type);
             };
             r.finish();

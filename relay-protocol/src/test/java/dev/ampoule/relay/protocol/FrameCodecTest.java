@@ -38,13 +38,15 @@ class FrameCodecTest {
                 new Frame.Resume(Optional.of(g), 3),
                 new Frame.Resume(Optional.empty(), 0),
                 new Frame.FetchGroupInfo(g),
+                new Frame.FetchExternalSender(1),
                 new Frame.Ok(12),
                 new Frame.Error(ErrorCode.COMMIT_CONFLICT, 250, "epoch 3 already committed"),
                 new Frame.Deliver(g, Long.MAX_VALUE, m),
                 new Frame.WelcomeDelivery(1, g, 9, m),
                 new Frame.KeyPackages(List.of(new Frame.KeyPackageEntry("alice", "phone", m))),
                 new Frame.GroupInfoResult(5, m, Bytes.ofHex("0102")),
-                new Frame.Reconnect(1000));
+                new Frame.Reconnect(1000),
+                new Frame.ExternalSenderResult(Bytes.wrap(new byte[] {1, 2, 3})));
     }
 
     @ParameterizedTest
