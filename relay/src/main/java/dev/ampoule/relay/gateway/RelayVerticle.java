@@ -1,5 +1,7 @@
 package dev.ampoule.relay.gateway;
 
+import dev.ampoule.relay.audit.AuditLog;
+import dev.ampoule.relay.audit.FileAuditLog;
 import dev.ampoule.relay.auth.DevKeys;
 import dev.ampoule.relay.auth.JwksKeySource;
 import dev.ampoule.relay.auth.JwtTokenVerifier;
@@ -22,8 +24,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.logging.Logger;
 
 /**
- * The relay on one node: store recovery, Delivery Service, token verification (the local
- * development key, or an OIDC JWKS), and the HTTP/WebSocket server. Configuration from
+ * The relay on one node: the audit log (opened and verified first), store recovery, Delivery
+ * Service, token verification (the local development key, or an OIDC JWKS), and the
+ * HTTP/WebSocket server. Configuration from
  * {@code config()} and the environment ({@link RelayConfig}). Stopping it is the graceful
  * shutdown: stop accepting, tell clients to reconnect, let writes flush, close, close the store.
  */
@@ -35,6 +38,7 @@ public final class RelayVerticle extends VerticleBase {
     private final Clock clock;
     private RelayConfig config;
     private DeliveryService ds;
+    private FileAuditLog audit;
     private Gateway gateway;
     private HttpServer server;
     private JwksKeySource jwks;
@@ -56,12 +60,17 @@ public final class RelayVerticle extends VerticleBase {
         FileStore store = new FileStore(vertx, config.dataDir.resolve("log"), config.segmentBytes, config.fsync, 256L << 20);
         ds = new DeliveryService(vertx, store, config, metrics, clock);
         TicketService tickets = new TicketService(config.ticketTtl, 100_000, clock);
-        return keySource()
+        FileAuditLog.Options auditOptions = FileAuditLog.Options.defaults().withFsync(config.fsync).withClock(clock);
+        return FileAuditLog.open(vertx, config.dataDir, auditOptions)
+                .compose(log -> {
+                    audit = log;
+                    return keySource();
+                })
                 .compose(keys -> ds.start().map(v -> keys))
                 .compose(keys -> {
                     JwtTokenVerifier verifier = new JwtTokenVerifier(vertx, keys, config.issuer, config.audience,
                             config.tokenLeeway, clock);
-                    gateway = new Gateway(vertx, config, ds, verifier, tickets, metrics);
+                    gateway = new Gateway(vertx, config, ds, verifier, tickets, metrics, audit);
                     ticketPurge = vertx.setPeriodic(10_000, id -> tickets.purge(clock.instant()));
                     int wsLimit = config.maxFrameBytes * 2 + 4096;
                     HttpServerOptions options = new HttpServerOptions()
@@ -77,6 +86,7 @@ public final class RelayVerticle extends VerticleBase {
                     server = vertx.createHttpServer(options).requestHandler(gateway.router());
                     return server.listen();
                 })
+                .onFailure(e -> closeAudit())
                 .onSuccess(s -> LOG.info("relay listening on " + (config.tls() ? "https" : "http") + "://" + config.host
                         + ":" + s.actualPort() + " (data in " + config.dataDir.toAbsolutePath() + ")"));
     }
@@ -102,6 +112,11 @@ public final class RelayVerticle extends VerticleBase {
         return gateway;
     }
 
+    /** The relay's audit log (after start): where components record events, and what admin queries read. */
+    public AuditLog auditLog() {
+        return audit;
+    }
+
     /** Compacts the store now, on the relay's context (operations, tests). */
     public Future<Boolean> compact() {
         io.vertx.core.Promise<Boolean> done = io.vertx.core.Promise.promise();
@@ -112,7 +127,7 @@ public final class RelayVerticle extends VerticleBase {
     @Override
     public Future<?> stop() {
         if (gateway == null) {
-            return ds == null ? Future.succeededFuture() : ds.stop();
+            return (ds == null ? Future.<Void>succeededFuture() : ds.stop()).compose(v -> closeAudit());
         }
         if (ticketPurge >= 0) {
             vertx.cancelTimer(ticketPurge);
@@ -127,6 +142,11 @@ public final class RelayVerticle extends VerticleBase {
                 .recover(e -> Future.succeededFuture())
                 .compose(v -> gateway.closeAll())
                 .compose(v -> ds.stop())
+                .compose(v -> closeAudit())
                 .onSuccess(v -> LOG.info("relay stopped"));
+    }
+
+    private Future<Void> closeAudit() {
+        return audit == null ? Future.succeededFuture() : audit.close();
     }
 }
