@@ -168,8 +168,8 @@ final class AuditLines {
         JsonObject o;
         try {
             o = new JsonObject(line);
-        } catch (DecodeException e) {
-            throw new MalformedEntry("the line is not valid JSON");
+        } catch (DecodeException | ClassCastException e) {
+            throw new MalformedEntry("the line is not a valid JSON object");
         }
         long seq = switch (o.getValue("seq")) {
             case Integer i -> i;
