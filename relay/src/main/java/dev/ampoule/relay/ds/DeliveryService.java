@@ -133,8 +133,14 @@ public final class DeliveryService {
 
     private void replay(StoreRecord record) {
         switch (record) {
-            case StoreRecord.KeyPackageAdded r -> keyPackages.add(r.device(),
-                    new KeyPackageDirectory.Stored(r.ref(), r.cipherSuite(), r.keyPackage(), r.lastResort()));
+            case StoreRecord.KeyPackageAdded r -> {
+                try {
+                    keyPackages.add(r.device(), stored(r.ref(), keyPackageOf(r.keyPackage()), r.keyPackage(),
+                            r.lastResort()));
+                } catch (MlsException e) {
+                    LOG.log(Level.SEVERE, "a stored KeyPackage does not decode; dropped", e);
+                }
+            }
             case StoreRecord.KeyPackageTaken r -> keyPackages.take(r.device(), r.ref());
             case StoreRecord.GroupCreated r -> {
                 GroupState g = new GroupState(r.groupId(), r.creator());
@@ -561,6 +567,23 @@ public final class DeliveryService {
 
     // ---- KeyPackages ---------------------------------------------------------------------------
 
+    private static KeyPackage keyPackageOf(Bytes bytes) {
+        if (mlsOf(bytes) instanceof MlsMessage.OfKeyPackage okp) {
+            return okp.keyPackage();
+        }
+        throw new ValidationException(RelayRule.WRONG_WIRE_FORMAT, "expected a KeyPackage");
+    }
+
+    private static KeyPackageDirectory.Stored stored(Bytes ref, KeyPackage kp, Bytes bytes, boolean lastResort) {
+        long notBefore = 0;
+        long notAfter = -1L; // unsigned maximum
+        if (kp.leafNode().source() instanceof dev.ampoule.mls.tree.LeafNodeSource.KeyPackage k) {
+            notBefore = k.lifetime().notBefore();
+            notAfter = k.lifetime().notAfter();
+        }
+        return new KeyPackageDirectory.Stored(ref, kp.cipherSuite(), bytes, lastResort, notBefore, notAfter);
+    }
+
     /** Validates and stores a device's KeyPackages; completes with how many ordinary ones it holds. */
     public Future<Long> publishKeyPackages(DeviceId device, Frame.PublishKeyPackages frame) {
         List<Bytes> list = frame.keyPackages();
@@ -581,11 +604,13 @@ public final class DeliveryService {
                 KeyPackage kp = okp.keyPackage();
                 CipherSuite suite = BcCipherSuites.require(kp.cipherSuite());
                 kp.validate(suite);
+                if (!stored(Bytes.EMPTY, kp, b, false).validAt(clock.instant().getEpochSecond())) {
+                    throw new ValidationException(RelayRule.KEY_PACKAGE_LIFETIME);
+                }
                 if (!PublicGroupView.deviceOf(kp.leafNode().credential()).equals(Optional.of(device))) {
                     throw new RelayException(ErrorCode.FORBIDDEN, "the KeyPackage's credential is not this device");
                 }
-                out.add(new KeyPackageDirectory.Stored(Bytes.wrap(kp.ref(suite).value()), kp.cipherSuite(), b,
-                        frame.lastResort()));
+                out.add(stored(Bytes.wrap(kp.ref(suite).value()), kp, b, frame.lastResort()));
             }
             return out;
         }).compose(stored -> {
@@ -612,7 +637,8 @@ public final class DeliveryService {
             return Future.failedFuture(new RelayException(ErrorCode.RATE_LIMITED, "too many KeyPackage claims",
                     bucket.millisUntilNext(now)));
         }
-        List<KeyPackageDirectory.Claim> claims = keyPackages.choose(frame.userId(), frame.deviceId(), frame.cipherSuite());
+        List<KeyPackageDirectory.Claim> claims = keyPackages.choose(frame.userId(), frame.deviceId(), frame.cipherSuite(),
+                clock.instant().getEpochSecond());
         if (claims.isEmpty()) {
             return Future.failedFuture(new RelayException(ErrorCode.NO_KEY_PACKAGE, "no KeyPackage to hand out"));
         }
