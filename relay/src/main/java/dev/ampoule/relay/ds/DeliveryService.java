@@ -411,6 +411,11 @@ public final class DeliveryService {
         });
     }
 
+    /** Every retained message of a group from {@code fromSeq} (operations and tests; no access check). */
+    public Future<List<GroupMessage>> stored(Bytes groupId, long fromSeq, int max) {
+        return store.read(groupId, fromSeq, max);
+    }
+
     public long mailboxStart(DeviceId device) {
         return Math.max(mailboxes.mailboxAcked(device) + 1, mailboxes.firstRetained(device));
     }
