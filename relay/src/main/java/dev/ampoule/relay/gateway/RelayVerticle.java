@@ -1,5 +1,10 @@
 package dev.ampoule.relay.gateway;
 
+import dev.ampoule.relay.admin.AdminApi;
+import dev.ampoule.relay.audit.AuditEntry;
+import dev.ampoule.relay.audit.AuditEvent;
+import dev.ampoule.relay.audit.AuditLog;
+import dev.ampoule.relay.audit.AuditQuery;
 import dev.ampoule.relay.auth.DevKeys;
 import dev.ampoule.relay.auth.JwksKeySource;
 import dev.ampoule.relay.auth.JwtTokenVerifier;
@@ -8,6 +13,8 @@ import dev.ampoule.relay.auth.TicketService;
 import dev.ampoule.relay.config.RelayConfig;
 import dev.ampoule.relay.ds.DeliveryService;
 import dev.ampoule.relay.metrics.RelayMetrics;
+import dev.ampoule.relay.roster.FileRosterStore;
+import dev.ampoule.relay.roster.Roster;
 import dev.ampoule.relay.store.FileStore;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -17,13 +24,16 @@ import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.net.PemKeyCertOptions;
+import io.vertx.ext.web.Router;
 import java.time.Clock;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Logger;
 
 /**
  * The relay on one node: store recovery, Delivery Service, token verification (the local
- * development key, or an OIDC JWKS), and the HTTP/WebSocket server. Configuration from
+ * development key, or an OIDC JWKS), the roster of care teams ({@code <dataDir>/roster}), and the
+ * HTTP/WebSocket server with the admin API under {@code /v1/}. Configuration from
  * {@code config()} and the environment ({@link RelayConfig}). Stopping it is the graceful
  * shutdown: stop accepting, tell clients to reconnect, let writes flush, close, close the store.
  */
@@ -39,6 +49,8 @@ public final class RelayVerticle extends VerticleBase {
     private HttpServer server;
     private JwksKeySource jwks;
     private long ticketPurge = -1;
+    private Roster roster;
+    private final AuditLog audit = new UnwiredAuditLog();
 
     public RelayVerticle() {
         this(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT), Clock.systemUTC());
@@ -56,7 +68,12 @@ public final class RelayVerticle extends VerticleBase {
         FileStore store = new FileStore(vertx, config.dataDir.resolve("log"), config.segmentBytes, config.fsync, 256L << 20);
         ds = new DeliveryService(vertx, store, config, metrics, clock);
         TicketService tickets = new TicketService(config.ticketTtl, 100_000, clock);
-        return keySource()
+        FileRosterStore rosterStore = new FileRosterStore(vertx, config.dataDir.resolve("roster"), config.fsync);
+        return Roster.open(rosterStore, config.roles, audit, clock)
+                .compose(r -> {
+                    roster = r;
+                    return keySource();
+                })
                 .compose(keys -> ds.start().map(v -> keys))
                 .compose(keys -> {
                     JwtTokenVerifier verifier = new JwtTokenVerifier(vertx, keys, config.issuer, config.audience,
@@ -74,9 +91,12 @@ public final class RelayVerticle extends VerticleBase {
                                 .setCertPath(config.tlsCertPath.orElseThrow().toString())
                                 .setKeyPath(config.tlsKeyPath.orElseThrow().toString()));
                     }
-                    server = vertx.createHttpServer(options).requestHandler(gateway.router());
+                    Router router = gateway.router();
+                    router.route("/v1/*").subRouter(new AdminApi(vertx, roster, verifier, audit).router());
+                    server = vertx.createHttpServer(options).requestHandler(router);
                     return server.listen();
                 })
+                .onFailure(e -> closeRoster())
                 .onSuccess(s -> LOG.info("relay listening on " + (config.tls() ? "https" : "http") + "://" + config.host
                         + ":" + s.actualPort() + " (data in " + config.dataDir.toAbsolutePath() + ")"));
     }
@@ -102,6 +122,11 @@ public final class RelayVerticle extends VerticleBase {
         return gateway;
     }
 
+    /** The care teams and their rosters (after start; confined to this verticle's context). */
+    public Roster roster() {
+        return roster;
+    }
+
     /** Compacts the store now, on the relay's context (operations, tests). */
     public Future<Boolean> compact() {
         io.vertx.core.Promise<Boolean> done = io.vertx.core.Promise.promise();
@@ -112,7 +137,7 @@ public final class RelayVerticle extends VerticleBase {
     @Override
     public Future<?> stop() {
         if (gateway == null) {
-            return ds == null ? Future.succeededFuture() : ds.stop();
+            return (ds == null ? Future.<Void>succeededFuture() : ds.stop()).compose(v -> closeRoster());
         }
         if (ticketPurge >= 0) {
             vertx.cancelTimer(ticketPurge);
@@ -127,6 +152,32 @@ public final class RelayVerticle extends VerticleBase {
                 .recover(e -> Future.succeededFuture())
                 .compose(v -> gateway.closeAll())
                 .compose(v -> ds.stop())
+                .compose(v -> closeRoster())
                 .onSuccess(v -> LOG.info("relay stopped"));
+    }
+
+    private Future<Void> closeRoster() {
+        return roster == null ? Future.succeededFuture() : roster.close();
+    }
+
+    /**
+     * Stands in for the audit log until the relay opens its file audit log here: records nothing,
+     * finds nothing.
+     */
+    private static final class UnwiredAuditLog implements AuditLog {
+        @Override
+        public Future<Void> record(AuditEvent event) {
+            return Future.succeededFuture();
+        }
+
+        @Override
+        public Future<List<AuditEntry>> query(AuditQuery query) {
+            return Future.succeededFuture(List.of());
+        }
+
+        @Override
+        public Future<Void> close() {
+            return Future.succeededFuture();
+        }
     }
 }
