@@ -7,6 +7,7 @@ import dev.ampoule.relay.audit.AuditQuery;
 import dev.ampoule.relay.audit.AuditType;
 import dev.ampoule.relay.auth.Principal;
 import dev.ampoule.relay.auth.TokenVerifier;
+import dev.ampoule.relay.protocol.DeviceId;
 import dev.ampoule.relay.protocol.ErrorCode;
 import dev.ampoule.relay.protocol.RelayException;
 import dev.ampoule.relay.roster.Roster;
@@ -58,8 +59,8 @@ import java.util.logging.Logger;
  * Bodies are read strictly: a JSON object with only the documented members ({@code 400} for an
  * unknown member, a wrong type or a value out of range), checked before anything changes.
  *
- * <p>Every call is audited ({@code admin_call}: method, route template, status, and the ids in the
- * path; never bodies, team names or tokens) before it is answered; roster changes are audited by
+ * <p>Every call but the contract's download is audited ({@code admin_call}: method, route template,
+ * status, and the ids in the path; never bodies, team names or tokens) before it is answered; roster changes are audited by
  * the {@link Roster}. Event-loop confined, like the roster.
  */
 public final class AdminApi {
@@ -81,7 +82,7 @@ public final class AdminApi {
     private final AuditLog audit;
     private Future<Buffer> contract;
 
-    /** The routes, as {@code METHOD /v1/path-template} with OpenAPI-style {@code {parameters}}. */
+    /** What a route does for an authenticated caller; refusals are thrown or failed as {@link ApiError}s. */
     @FunctionalInterface
     private interface Action {
         Future<Reply> run(RoutingContext ctx, Principal caller);
@@ -126,6 +127,9 @@ public final class AdminApi {
         route.failureHandler(ctx -> {
             // the body handler's refusals (413 too large, 400 unreadable)
             int status = ctx.statusCode() > 0 ? ctx.statusCode() : 500;
+            if (status == 500) {
+                LOG.log(Level.WARNING, "admin call " + method + " " + template + " failed", ctx.failure());
+            }
             ApiError e = new ApiError(status, status == 500 ? ApiError.INTERNAL : ApiError.BAD_REQUEST,
                     status == 413 ? "the body is larger than " + MAX_BODY_BYTES + " bytes" : "unreadable request");
             finish(ctx, method, template, Optional.empty(), errorReply(e));
@@ -231,10 +235,12 @@ public final class AdminApi {
         if (auth == null || auth.length() < 8 || !auth.regionMatches(true, 0, "Bearer ", 0, 7)) {
             return Future.failedFuture(ApiError.unauthenticated("a bearer token is required"));
         }
-        return verifier.verify(auth.substring(7).trim()).recover(e -> Future.failedFuture(
-                e instanceof RelayException r && r.code() == ErrorCode.TOKEN_EXPIRED
+        return verifier.verify(auth.substring(7).trim())
+                .recover(e -> Future.failedFuture(e instanceof RelayException r && r.code() == ErrorCode.TOKEN_EXPIRED
                         ? ApiError.unauthenticated("token expired")
-                        : ApiError.unauthenticated("invalid token")));
+                        : ApiError.unauthenticated("invalid token")))
+                .compose(p -> DeviceId.validUser(p.userId()) ? Future.succeededFuture(p)
+                        : Future.failedFuture(ApiError.unauthenticated("the token's subject is not a usable user id")));
     }
 
     private void serveContract(RoutingContext ctx) {
@@ -450,7 +456,7 @@ public final class AdminApi {
     private Future<List<AuditEntry>> collect(AuditQuery query, Predicate<AuditEntry> visible, List<AuditEntry> found) {
         int want = query.limit() - found.size();
         AuditQuery page = new AuditQuery(query.team(), query.user(), query.from(), query.to(), query.afterSeq(),
-                Math.min(AuditQuery.MAX_LIMIT, Math.max(want, 1_000)));
+                Math.min(AuditQuery.MAX_LIMIT, Math.max(want, 100)));
         return audit.query(page).compose(entries -> {
             for (AuditEntry e : entries) {
                 if (found.size() == query.limit()) {

@@ -37,7 +37,7 @@ final class Inputs {
     /** The request body: a JSON object ({@code Content-Type: application/json}) whose members are all in {@code allowed}. */
     static JsonObject body(RoutingContext ctx, Set<String> allowed) {
         String type = ctx.request().getHeader("Content-Type");
-        if (type == null || !type.toLowerCase(Locale.ROOT).strip().startsWith("application/json")) {
+        if (type == null || !type.split(";", 2)[0].strip().toLowerCase(Locale.ROOT).equals("application/json")) {
             throw ApiError.badRequest("the body must be JSON (Content-Type: application/json)");
         }
         Buffer raw = ctx.body().buffer();

@@ -200,7 +200,8 @@ class AdminApiTest {
                 AdminFixture.AUDIENCE, Duration.ofMinutes(5));
         String wrongAudience = fx.keys.mint(fx.vertx, "alice", Optional.of("h1"), List.of("org_admin"),
                 AdminFixture.ISSUER, "another-service", Duration.ofMinutes(5));
-        for (String token : new String[] {null, "", "not-a-jwt", foreign, wrongAudience}) {
+        String hugeSubject = fx.token("u".repeat(300), "h1", "org_admin");
+        for (String token : new String[] {null, "", "not-a-jwt", foreign, wrongAudience, hugeSubject}) {
             Response r = fx.call(PUT, "/v1/teams/" + id + "/members/mallory", token,
                     new JsonObject().put("role", "coordinator"));
             assertError(r, 401, "UNAUTHENTICATED");
