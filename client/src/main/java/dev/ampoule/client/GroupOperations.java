@@ -61,6 +61,8 @@ final class GroupOperations {
 
     private static final int MAX_ATTEMPTS = 50;
     private static final int MAX_TRANSIENT_RETRIES = 30;
+    private static final int MAX_AUTO_COMMIT_REFUSALS = 5;
+    private static final long RETRY_AFTER_REFUSAL_MILLIS = 200;
 
     /** The relay's answer and how many times the frame was sent. */
     record Answer(Frame.RelayFrame frame, int sends) {
@@ -499,9 +501,23 @@ final class GroupOperations {
             return CompletableFuture.completedFuture(null);
         }
         return attemptCommit(s, GroupOperations::planPending, 0).handleAsync((r, e) -> {
-            if (e != null && !engine.isClosed() && s.active()) {
+            if (e == null || engine.isClosed() || !s.active()) {
+                return (Void) null;
+            }
+            AmpouleException f = ClientEngine.failure(e);
+            if (s.autoCommitRefusalsEpoch != epoch) {
+                s.autoCommitRefusalsEpoch = epoch;
+                s.autoCommitRefusals = 0;
+            }
+            if (f.reason() == AmpouleException.Reason.RELAY_ERROR && s.group.epoch() == epoch
+                    && ++s.autoCommitRefusals <= MAX_AUTO_COMMIT_REFUSALS) {
+                // refused, e.g. for leaving out a removal the relay proposed after it was built: plan again,
+                // with the proposals that have arrived since
+                s.autoCommitEpoch = -1;
+                timer(RETRY_AFTER_REFUSAL_MILLIS).thenRunAsync(() -> relayProposalsPending(s), engine.exec);
+            } else {
                 engine.emit(new ClientEvent.Problem("the relay's proposals for " + s.groupId + " were not committed: "
-                        + ClientEngine.failure(e).getMessage()));
+                        + f.getMessage()));
                 engine.flushSoon();
             }
             return (Void) null;

@@ -57,6 +57,9 @@ final class GroupSession {
     long autoCommitEpoch = -1;
     /** When ({@link System#nanoTime()}) this device commits the relay proposals of that epoch itself. */
     long autoCommitDue;
+    /** How many of this device's Commits of the relay's proposals the relay refused in an epoch. */
+    long autoCommitRefusalsEpoch = -1;
+    int autoCommitRefusals;
     /** The last epoch in which a message of this device met the relay's fence; -1 for none. */
     long fencedEpoch = -1;
     boolean resumeRequested;
