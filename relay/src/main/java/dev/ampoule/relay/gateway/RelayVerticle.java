@@ -6,8 +6,11 @@ import dev.ampoule.relay.auth.JwtTokenVerifier;
 import dev.ampoule.relay.auth.KeySource;
 import dev.ampoule.relay.auth.TicketService;
 import dev.ampoule.relay.config.RelayConfig;
+import dev.ampoule.relay.audit.AuditSink;
 import dev.ampoule.relay.ds.DeliveryService;
+import dev.ampoule.relay.ds.ExternalSenderKeys;
 import dev.ampoule.relay.metrics.RelayMetrics;
+import dev.ampoule.relay.roster.RosterView;
 import dev.ampoule.relay.store.FileStore;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -39,6 +42,9 @@ public final class RelayVerticle extends VerticleBase {
     private HttpServer server;
     private JwksKeySource jwks;
     private long ticketPurge = -1;
+    private RosterView rosterView = RosterView.EMPTY;
+    private AuditSink auditSink = AuditSink.NONE;
+    private ExternalSenderKeys externalSenderKeys;
 
     public RelayVerticle() {
         this(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT), Clock.systemUTC());
@@ -49,14 +55,34 @@ public final class RelayVerticle extends VerticleBase {
         this.clock = clock;
     }
 
+    /** The roster the Delivery Service enforces on care-team groups (before deployment; default none). */
+    public RelayVerticle rosterView(RosterView roster) {
+        this.rosterView = roster;
+        return this;
+    }
+
+    /** Where the Delivery Service writes audit events (before deployment; default none). */
+    public RelayVerticle auditSink(AuditSink audit) {
+        this.auditSink = audit;
+        return this;
+    }
+
     @Override
     public Future<?> start() {
         config = RelayConfig.from(config(), System.getenv());
         RelayMetrics metrics = new RelayMetrics(registry);
         FileStore store = new FileStore(vertx, config.dataDir.resolve("log"), config.segmentBytes, config.fsync, 256L << 20);
         ds = new DeliveryService(vertx, store, config, metrics, clock);
+        ds.setRosterView(rosterView);
+        ds.setAuditSink(auditSink);
         TicketService tickets = new TicketService(config.ticketTtl, 100_000, clock);
         return keySource()
+                .compose(keys -> ExternalSenderKeys.load(vertx, config.dataDir.resolve(ExternalSenderKeys.DIR_NAME))
+                        .map(senderKeys -> {
+                            externalSenderKeys = senderKeys;
+                            ds.enforcement().setExternalSenderKeys(senderKeys);
+                            return keys;
+                        }))
                 .compose(keys -> ds.start().map(v -> keys))
                 .compose(keys -> {
                     JwtTokenVerifier verifier = new JwtTokenVerifier(vertx, keys, config.issuer, config.audience,
@@ -109,10 +135,17 @@ public final class RelayVerticle extends VerticleBase {
         return done.future();
     }
 
+    private void closeExternalSenderKeys() {
+        if (externalSenderKeys != null) {
+            externalSenderKeys.close();
+            externalSenderKeys = null;
+        }
+    }
+
     @Override
     public Future<?> stop() {
         if (gateway == null) {
-            return ds == null ? Future.succeededFuture() : ds.stop();
+            return (ds == null ? Future.<Void>succeededFuture() : ds.stop()).andThen(ar -> closeExternalSenderKeys());
         }
         if (ticketPurge >= 0) {
             vertx.cancelTimer(ticketPurge);
@@ -127,6 +160,7 @@ public final class RelayVerticle extends VerticleBase {
                 .recover(e -> Future.succeededFuture())
                 .compose(v -> gateway.closeAll())
                 .compose(v -> ds.stop())
+                .andThen(ar -> closeExternalSenderKeys())
                 .onSuccess(v -> LOG.info("relay stopped"));
     }
 }

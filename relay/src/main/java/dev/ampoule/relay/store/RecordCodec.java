@@ -23,6 +23,8 @@ public final class RecordCodec {
     static final int GROUP_STATE = 8;
     static final int MAILBOX_ENTRY = 9;
     static final int DEPARTED = 10;
+    /** Roster enforcement records (numbered from 20). */
+    static final int USER_ERASED = 20;
     /** Compaction markers: everything between a begin and its end replaces all earlier segments. */
     static final int CHECKPOINT_BEGIN = 100;
     static final int CHECKPOINT_END = 101;
@@ -107,6 +109,10 @@ public final class RecordCodec {
                 device(w, r.device());
                 w.u64(r.untilSeq());
             }
+            case StoreRecord.UserErased r -> {
+                w.u8(USER_ERASED);
+                w.opaque(r.userId().getBytes(StandardCharsets.UTF_8));
+            }
         }
         return w.toByteArray();
     }
@@ -130,6 +136,7 @@ public final class RecordCodec {
                     bytes(r));
             case MAILBOX_ENTRY -> new StoreRecord.MailboxEntry(device(r), r.u64(), bytes(r), r.u64(), bytes(r), r.u64());
             case DEPARTED -> new StoreRecord.Departed(bytes(r), device(r), r.u64());
+            case USER_ERASED -> new StoreRecord.UserErased(user(r));
             default -> throw new DecodeException("unknown store record type " + type);
         };
     }
@@ -165,6 +172,15 @@ public final class RecordCodec {
         String user = new String(r.opaque(), StandardCharsets.UTF_8);
         String dev = new String(r.opaque(), StandardCharsets.UTF_8);
         return DeviceId.of(user, dev).orElseThrow(() -> new DecodeException("invalid device id in store record"));
+    }
+
+    private static String user(TlsReader r) {
+        byte[] raw = r.opaque();
+        String user = new String(raw, StandardCharsets.UTF_8);
+        if (!DeviceId.validUser(user) || !java.util.Arrays.equals(user.getBytes(StandardCharsets.UTF_8), raw)) {
+            throw new DecodeException("invalid user id in store record");
+        }
+        return user;
     }
 
     private static void bytes(TlsWriter w, Bytes b) {

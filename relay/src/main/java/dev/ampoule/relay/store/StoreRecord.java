@@ -74,4 +74,13 @@ public sealed interface StoreRecord {
     /** A removed device that still receives a group's messages up to {@code untilSeq}. */
     record Departed(Bytes groupId, DeviceId device, long untilSeq) implements StoreRecord {
     }
+
+    // ---- roster enforcement --------------------------------------------------------------------
+
+    /**
+     * A user was erased (GDPR art. 17): their KeyPackages and their devices' mailboxes and cursors
+     * are gone from here on. Not kept by a checkpoint (the state it leaves is).
+     */
+    record UserErased(String userId) implements StoreRecord {
+    }
 }
