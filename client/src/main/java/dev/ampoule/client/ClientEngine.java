@@ -592,16 +592,25 @@ final class ClientEngine implements RelayConnection.Listener {
             device.keyPackages.remove(used);
         }
         GroupSession s = new GroupSession(w.groupId(), group, w.groupSeq());
-        groups.put(s.id, s);
         dirty.add(s);
         emit(new ClientEvent.GroupJoined(gid, w.groupSeq(), group.epoch(), s.members()));
+        adopt(s);
+        maintainKeyPackages();
+    }
+
+    /**
+     * Starts receiving a group this device just joined or created: asks the relay for what follows,
+     * and processes what overtook the Welcome (or the relay's answer to CreateGroup — a care team's
+     * group gets the relay's proposals at once).
+     */
+    void adopt(GroupSession s) {
+        groups.put(s.id, s);
         resume(s);
         TreeMap<Long, Frame.Deliver> early = orphans.remove(s.id);
         if (early != null) {
             orphanCount -= early.size();
             early.values().forEach(this::onDeliver);
         }
-        maintainKeyPackages();
     }
 
     // ---- persisting, acknowledging, telling the listener ----------------------------------------

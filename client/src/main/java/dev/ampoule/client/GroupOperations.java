@@ -270,7 +270,8 @@ final class GroupOperations {
                 }, engine.exec)
                 .handleAsync((ours, e) -> {
                     if (e == null && ours) {
-                        engine.groups.put(s.id, s);
+                        engine.adopt(s);
+                        engine.flushSoon();
                         return gid;
                     }
                     try {
