@@ -121,8 +121,8 @@ public final class DeliveryService {
         return store.open(this::replay).map(v -> {
             groups.values().forEach(g -> {
                 g.durableNext = g.nextSeq;
-                g.devices.forEach(d -> receivingOf(d).add(g.id));
-                g.departed.keySet().forEach(d -> receivingOf(d).add(g.id));
+                g.devices.forEach(d -> g.access.computeIfAbsent(d, x -> new GroupState.Access(0)));
+                g.access.keySet().forEach(d -> receivingOf(d).add(g.id));
                 retentionDirty.add(g.id);
             });
             sweepRetention();
@@ -153,12 +153,19 @@ public final class DeliveryService {
 
     private void replay(StoreRecord record) {
         switch (record) {
-            case StoreRecord.KeyPackageAdded r -> keyPackages.add(r.device(),
-                    new KeyPackageDirectory.Stored(r.ref(), r.cipherSuite(), r.keyPackage(), r.lastResort()));
+            case StoreRecord.KeyPackageAdded r -> {
+                try {
+                    keyPackages.add(r.device(), stored(r.ref(), keyPackageOf(r.keyPackage()), r.keyPackage(),
+                            r.lastResort()));
+                } catch (MlsException e) {
+                    LOG.log(Level.SEVERE, "a stored KeyPackage does not decode; dropped", e);
+                }
+            }
             case StoreRecord.KeyPackageTaken r -> keyPackages.take(r.device(), r.ref());
             case StoreRecord.GroupCreated r -> {
                 GroupState g = new GroupState(r.groupId(), r.creator());
                 setState(g, r.epoch(), 0, r.groupInfo(), r.ratchetTree());
+                g.devices.forEach(d -> g.access.put(d, new GroupState.Access(0)));
                 groups.put(g.id, g);
             }
             case StoreRecord.GroupState r -> {
@@ -172,6 +179,11 @@ public final class DeliveryService {
                 GroupState g = groups.get(m.groupId());
                 if (g != null) {
                     g.nextSeq = Math.max(g.nextSeq, m.seq() + 1);
+                    if (!r.digest().isEmpty()) {
+                        g.recent.put(r.digest(), m.seq());
+                    } else if (!m.message().isEmpty()) {
+                        g.recent.put(digest(m.message()), m.seq());
+                    }
                     if (m.kind() == MessageKind.PROPOSAL && m.epoch() == g.epoch && m.seq() > g.stateSeq
                             && g.pendingProposals.stream().noneMatch(p -> p.seq() == m.seq())) {
                         g.pendingProposals.add(m);
@@ -184,15 +196,15 @@ public final class DeliveryService {
                 if (g != null && m.seq() > g.stateSeq) {
                     g.nextSeq = Math.max(g.nextSeq, m.seq() + 1);
                     setState(g, m.epoch() + 1, m.seq(), r.groupInfo(), r.ratchetTree());
+                    g.recent.put(digest(m.message()), m.seq());
                     for (StoreRecord.Joined j : r.joined()) {
-                        mailboxes.set(j.device(), g.id, m.seq());
-                        g.departed.remove(j.device());
+                        joined(g, j.device(), m.seq(), m.timestampMillis());
                         if (j.mailboxSeq() > 0) {
                             mailboxes.put(j.device(), new Mailboxes.Entry(j.mailboxSeq(), g.id, m.seq(), r.welcome(),
                                     m.timestampMillis()));
                         }
                     }
-                    r.departed().forEach(d -> g.departed.put(d, new GroupState.Departure(m.seq(), m.timestampMillis())));
+                    r.departed().forEach(d -> departed(g, d, m.seq(), m.timestampMillis()));
                 } else if (g != null) {
                     g.nextSeq = Math.max(g.nextSeq, m.seq() + 1);
                 }
@@ -201,10 +213,7 @@ public final class DeliveryService {
                 mailboxes.advance(r.device(), r.groupId(), r.seq());
                 GroupState g = groups.get(r.groupId());
                 if (g != null) {
-                    GroupState.Departure d = g.departed.get(r.device());
-                    if (d != null && r.seq() >= d.untilSeq()) {
-                        g.departed.remove(r.device());
-                    }
+                    settle(g, r.device());
                 }
             }
             case StoreRecord.MailboxAcked r -> mailboxes.ack(r.device(), r.seq());
@@ -213,7 +222,14 @@ public final class DeliveryService {
             case StoreRecord.Departed r -> {
                 GroupState g = groups.get(r.groupId());
                 if (g != null) {
-                    g.departed.put(r.device(), new GroupState.Departure(r.untilSeq(), clock.millis()));
+                    GroupState.Access a = g.access.computeIfAbsent(r.device(), d -> new GroupState.Access(0));
+                    a.departures.addLast(new GroupState.Departure(r.untilSeq(), r.timestampMillis(), r.rejoinSeq()));
+                }
+            }
+            case StoreRecord.MemberSince r -> {
+                GroupState g = groups.get(r.groupId());
+                if (g != null) {
+                    g.access.put(r.device(), new GroupState.Access(r.sinceSeq()));
                 }
             }
             case StoreRecord.UserErased r -> eraseState(r.userId());
@@ -241,6 +257,105 @@ public final class DeliveryService {
             LOG.log(Level.SEVERE, "stored state of a group does not decode", e);
             g.devices = Set.of();
         }
+    }
+
+    // ---- per-device access (who receives which messages) ---------------------------------------
+
+    /**
+     * A commit at {@code seq} added the device. A device still owed messages from before an
+     * earlier removal keeps them: the removal's departure records the re-add, and the messages in
+     * between are skipped once it has received the rest. Otherwise it starts after the commit.
+     */
+    private void joined(GroupState g, DeviceId device, long seq, long now) {
+        GroupState.Access a = g.access.get(device);
+        if (a != null && a.cutOff()) {
+            GroupState.Departure open = a.departures.pollLast();
+            a.departures.addLast(new GroupState.Departure(open.untilSeq(), open.timestampMillis(), seq));
+            settle(g, device);
+            return;
+        }
+        if (a == null) {
+            g.access.put(device, new GroupState.Access(seq));
+        }
+        mailboxes.set(device, g.id, Math.max(seq, mailboxes.cursor(device, g.id)));
+    }
+
+    /**
+     * The device leaves the group's delivery after {@code untilSeq} (the commit that removed it, or
+     * the last durable message when the relay cuts it off first). A device already cut off keeps
+     * its earlier end.
+     */
+    private void departed(GroupState g, DeviceId device, long untilSeq, long now) {
+        GroupState.Access a = g.access.computeIfAbsent(device, d -> new GroupState.Access(0));
+        if (!a.cutOff()) {
+            a.departures.addLast(new GroupState.Departure(untilSeq, now, 0));
+        }
+        settle(g, device);
+    }
+
+    /**
+     * Passes the departures the device's cursor has reached: over a re-add gap, the cursor jumps to
+     * the re-adding commit; past a final removal (the device out of the tree) the device stops
+     * receiving the group. Returns whether the cursor jumped (the caller persists it if live).
+     */
+    private boolean settle(GroupState g, DeviceId device) {
+        GroupState.Access a = g.access.get(device);
+        if (a == null) {
+            return false;
+        }
+        long cursor = mailboxes.cursor(device, g.id);
+        boolean jumped = false;
+        while (!a.departures.isEmpty()) {
+            GroupState.Departure first = a.departures.peekFirst();
+            if (cursor < first.untilSeq()) {
+                break;
+            }
+            if (first.open()) {
+                if (g.devices.contains(device)) {
+                    break; // cut off; the commit removing it has not landed yet
+                }
+                g.access.remove(device);
+                mailboxes.forget(device, g.id);
+                Set<Bytes> r = receiving.get(device);
+                if (r != null) {
+                    r.remove(g.id);
+                }
+                return false;
+            }
+            a.departures.pollFirst();
+            a.since = Math.max(a.since, first.rejoinSeq());
+            if (cursor < first.rejoinSeq()) {
+                cursor = first.rejoinSeq();
+                mailboxes.set(device, g.id, cursor);
+                jumped = true;
+            }
+        }
+        return jumped;
+    }
+
+    /**
+     * Stops delivering a group to these devices at once: they receive nothing after the last
+     * durable message and may no longer send (a roster removal, ahead of the commit that removes
+     * their leaves). Completes once durable.
+     */
+    public Future<Void> cutOff(Bytes groupId, Set<DeviceId> devices) {
+        GroupState g = groups.get(groupId);
+        if (g == null) {
+            return Future.failedFuture(new RelayException(ErrorCode.UNKNOWN_GROUP, "unknown group"));
+        }
+        long until = g.durableNext - 1;
+        long now = clock.millis();
+        List<Future<Void>> writes = new ArrayList<>();
+        for (DeviceId d : devices) {
+            GroupState.Access a = g.access.get(d);
+            if (a == null || a.cutOff()) {
+                continue;
+            }
+            a.departures.addLast(new GroupState.Departure(until, now, 0));
+            writes.add(append(new StoreRecord.Departed(g.id, d, until, 0, now)));
+            notifyDevice(d, l -> l.accessChanged(g.id));
+        }
+        return Future.all(writes).mapEmpty();
     }
 
     // ---- registration and delivery queries -----------------------------------------------------
@@ -274,17 +389,28 @@ public final class DeliveryService {
         return Math.max(mailboxes.cursor(device, groupId) + 1, store.firstRetained(groupId));
     }
 
-    /** One past the last sequence number the device may receive now (durable, and within its membership). */
+    /**
+     * One past the last sequence number the device may receive now (durable, and within its
+     * membership): delivery from its cursor stops at its next departure.
+     */
     public long deliveryEnd(DeviceId device, Bytes groupId) {
         GroupState g = groups.get(groupId);
-        if (g == null) {
+        GroupState.Access a = g == null ? null : g.access.get(device);
+        if (a == null) {
             return 0;
         }
-        GroupState.Departure d = g.departed.get(device);
-        if (d != null && !g.devices.contains(device)) {
-            return Math.min(g.durableNext, d.untilSeq() + 1);
-        }
-        return g.receives(device) ? g.durableNext : 0;
+        GroupState.Departure next = a.departures.peekFirst();
+        return next == null ? g.durableNext : Math.min(g.durableNext, next.untilSeq() + 1);
+    }
+
+    /**
+     * The first sequence number at or after {@code from} the device may receive: never before it
+     * joined nor inside a gap it has passed.
+     */
+    public long clampFrom(DeviceId device, Bytes groupId, long from) {
+        GroupState g = groups.get(groupId);
+        GroupState.Access a = g == null ? null : g.access.get(device);
+        return a == null ? from : Math.max(from, a.since + 1);
     }
 
     public long cursor(DeviceId device, Bytes groupId) {
@@ -292,7 +418,8 @@ public final class DeliveryService {
     }
 
     /** Messages of a group for a device, from {@code fromSeq}, within what it may receive. */
-    public Future<List<GroupMessage>> read(DeviceId device, Bytes groupId, long fromSeq, int max) {
+    public Future<List<GroupMessage>> read(DeviceId device, Bytes groupId, long from, int max) {
+        long fromSeq = clampFrom(device, groupId, from);
         long end = deliveryEnd(device, groupId);
         if (fromSeq >= end) {
             return Future.succeededFuture(List.of());
@@ -303,6 +430,11 @@ public final class DeliveryService {
             metrics.storeLatency("read", java.time.Duration.ofNanos(System.nanoTime() - t0));
             return list.stream().filter(m -> m.seq() < end).toList();
         });
+    }
+
+    /** Every retained message of a group from {@code fromSeq} (operations and tests; no access check). */
+    public Future<List<GroupMessage>> stored(Bytes groupId, long fromSeq, int max) {
+        return store.read(groupId, fromSeq, max);
     }
 
     public long mailboxStart(DeviceId device) {
@@ -339,9 +471,7 @@ public final class DeliveryService {
     }
 
     private void notifyGroup(GroupState g) {
-        Set<DeviceId> targets = new HashSet<>(g.devices);
-        targets.addAll(g.departed.keySet());
-        for (DeviceId d : targets) {
+        for (DeviceId d : List.copyOf(g.access.keySet())) {
             Set<Listener> ls = listeners.get(d);
             if (ls != null) {
                 List.copyOf(ls).forEach(l -> l.groupAdvanced(g.id));
@@ -463,6 +593,23 @@ public final class DeliveryService {
 
     // ---- KeyPackages ---------------------------------------------------------------------------
 
+    private static KeyPackage keyPackageOf(Bytes bytes) {
+        if (mlsOf(bytes) instanceof MlsMessage.OfKeyPackage okp) {
+            return okp.keyPackage();
+        }
+        throw new ValidationException(RelayRule.WRONG_WIRE_FORMAT, "expected a KeyPackage");
+    }
+
+    private static KeyPackageDirectory.Stored stored(Bytes ref, KeyPackage kp, Bytes bytes, boolean lastResort) {
+        long notBefore = 0;
+        long notAfter = -1L; // unsigned maximum
+        if (kp.leafNode().source() instanceof dev.ampoule.mls.tree.LeafNodeSource.KeyPackage k) {
+            notBefore = k.lifetime().notBefore();
+            notAfter = k.lifetime().notAfter();
+        }
+        return new KeyPackageDirectory.Stored(ref, kp.cipherSuite(), bytes, lastResort, notBefore, notAfter);
+    }
+
     /** Validates and stores a device's KeyPackages; completes with how many ordinary ones it holds. */
     public Future<Long> publishKeyPackages(DeviceId device, Frame.PublishKeyPackages frame) {
         List<Bytes> list = frame.keyPackages();
@@ -483,11 +630,13 @@ public final class DeliveryService {
                 KeyPackage kp = okp.keyPackage();
                 CipherSuite suite = BcCipherSuites.require(kp.cipherSuite());
                 kp.validate(suite);
+                if (!stored(Bytes.EMPTY, kp, b, false).validAt(clock.instant().getEpochSecond())) {
+                    throw new ValidationException(RelayRule.KEY_PACKAGE_LIFETIME);
+                }
                 if (!PublicGroupView.deviceOf(kp.leafNode().credential()).equals(Optional.of(device))) {
                     throw new RelayException(ErrorCode.FORBIDDEN, "the KeyPackage's credential is not this device");
                 }
-                out.add(new KeyPackageDirectory.Stored(Bytes.wrap(kp.ref(suite).value()), kp.cipherSuite(), b,
-                        frame.lastResort()));
+                out.add(stored(Bytes.wrap(kp.ref(suite).value()), kp, b, frame.lastResort()));
             }
             return out;
         }).compose(stored -> {
@@ -519,7 +668,8 @@ public final class DeliveryService {
             return Future.failedFuture(new RelayException(ErrorCode.RATE_LIMITED, "too many KeyPackage claims",
                     bucket.millisUntilNext(now)));
         }
-        List<KeyPackageDirectory.Claim> claims = keyPackages.choose(frame.userId(), frame.deviceId(), frame.cipherSuite());
+        List<KeyPackageDirectory.Claim> claims = keyPackages.choose(frame.userId(), frame.deviceId(), frame.cipherSuite(),
+                clock.instant().getEpochSecond());
         if (claims.isEmpty()) {
             return Future.failedFuture(new RelayException(ErrorCode.NO_KEY_PACKAGE, "no KeyPackage to hand out"));
         }
@@ -576,6 +726,7 @@ public final class DeliveryService {
                 g.groupInfo = frame.groupInfo();
                 g.ratchetTree = tree;
                 g.devices = view.devices();
+                g.devices.forEach(d -> g.access.put(d, new GroupState.Access(0)));
                 g.view = view;
                 groups.put(id, g);
                 g.devices.forEach(d -> {
@@ -592,7 +743,7 @@ public final class DeliveryService {
     /** The latest GroupInfo and tree: for members and for other devices of a member's user. */
     public Frame.GroupInfoResult fetchGroupInfo(DeviceId device, Bytes groupId) {
         GroupState g = group(groupId);
-        if (!g.devices.contains(device) && !g.hasUser(device.userId())) {
+        if (!g.active(device) && !g.hasUser(device.userId())) {
             throw new RelayException(ErrorCode.FORBIDDEN, "not a member of the group");
         }
         return new Frame.GroupInfoResult(g.stateSeq, g.groupInfo, g.ratchetTree);
@@ -605,7 +756,7 @@ public final class DeliveryService {
         Bytes hash;
         try {
             g = group(frame.groupId());
-            if (!g.devices.contains(device)) {
+            if (!g.active(device)) {
                 throw new RelayException(ErrorCode.FORBIDDEN, "not a member of the group");
             }
             enforcement.checkApplication(g);
@@ -629,7 +780,7 @@ public final class DeliveryService {
                 frame.message());
         g.recent.put(hash, m.seq());
         metrics.accepted("application");
-        return accepted(g, m, new StoreRecord.MessageAccepted(m));
+        return accepted(g, m, new StoreRecord.MessageAccepted(m, hash));
     }
 
     /** Validates a proposal with the group's view, then sequences and stores it. */
@@ -638,7 +789,7 @@ public final class DeliveryService {
         Bytes hash;
         try {
             g = group(frame.groupId());
-            if (!g.devices.contains(device)) {
+            if (!g.active(device)) {
                 throw new RelayException(ErrorCode.FORBIDDEN, "not a member of the group");
             }
             enforcement.checkProposal(g, frame.proposal());
@@ -665,7 +816,7 @@ public final class DeliveryService {
             g.recent.put(hash, m.seq());
             g.pendingProposals.add(m);
             metrics.accepted("proposal");
-            return accepted(g, m, new StoreRecord.MessageAccepted(m));
+            return accepted(g, m, new StoreRecord.MessageAccepted(m, hash));
         }));
     }
 
@@ -681,7 +832,7 @@ public final class DeliveryService {
         Bytes hash;
         try {
             g = group(frame.groupId());
-            if (!g.devices.contains(device) && !g.hasUser(device.userId())) {
+            if (!g.active(device) && !g.hasUser(device.userId())) {
                 throw new RelayException(ErrorCode.FORBIDDEN, "not a member of the group");
             }
             hash = digest(frame.commit());
@@ -697,7 +848,7 @@ public final class DeliveryService {
                 throw new ValidationException(RelayRule.GROUP_ID_MISMATCH);
             }
             checkEpoch(pm.content().epoch(), view.epoch(), true);
-            boolean member = g.devices.contains(device);
+            boolean member = g.active(device);
             if (member && !view.senderDevice(pm).equals(Optional.of(device))) {
                 throw new RelayException(ErrorCode.FORBIDDEN, RelayRule.SENDER_NOT_DEVICE.description());
             }
@@ -772,21 +923,22 @@ public final class DeliveryService {
             g.pendingProposals.clear();
             g.durableNext = Math.max(g.durableNext, seq + 1);
             for (StoreRecord.Joined j : joined) {
-                mailboxes.set(j.device(), g.id, seq);
-                g.departed.remove(j.device());
+                joined(g, j.device(), seq, now);
                 receivingOf(j.device()).add(g.id);
                 if (j.mailboxSeq() > 0) {
                     mailboxes.put(j.device(), new Mailboxes.Entry(j.mailboxSeq(), g.id, seq, welcomeBytes, now));
                 }
             }
             for (DeviceId d : staged.removed()) {
-                g.departed.put(d, new GroupState.Departure(seq, now));
+                departed(g, d, seq, now);
             }
+            retentionDirty.add(g.id);
             return seq;
         }).andThen(ar -> {
             if (ar.succeeded()) {
                 vertx.runOnContext(x -> {
                     notifyGroup(g);
+                    staged.removed().forEach(d -> notifyDevice(d, l -> l.accessChanged(g.id)));
                     for (StoreRecord.Joined j : joined) {
                         notifyDevice(j.device(), l -> {
                             l.accessChanged(g.id);
@@ -826,18 +978,17 @@ public final class DeliveryService {
             return Future.succeededFuture(mailboxes.cursor(device, groupId));
         }
         retentionDirty.add(groupId);
-        GroupState.Departure d = g.departed.get(device);
-        if (d != null && upTo >= d.untilSeq() && !g.devices.contains(device)) {
-            g.departed.remove(device);
-            Set<Bytes> r = receiving.get(device);
-            if (r != null) {
-                r.remove(groupId);
-            }
-            notifyDevice(device, l -> l.accessChanged(groupId));
+        int departures = g.access.get(device).departures.size();
+        settle(g, device);
+        GroupState.Access after = g.access.get(device);
+        if (after == null || after.departures.size() != departures) {
+            notifyDevice(device, l -> l.accessChanged(groupId)); // left the group, or passed a re-add gap
         }
-        return append(new StoreRecord.CursorMoved(device, groupId, upTo)).map(v -> {
-            enforcement.delivered(g, device, upTo);
-            return upTo;
+        // the cursor as settled: after a re-add gap it is the re-adding commit
+        long cursor = after == null ? upTo : mailboxes.cursor(device, groupId);
+        return append(new StoreRecord.CursorMoved(device, groupId, cursor)).map(v -> {
+            enforcement.delivered(g, device, cursor);
+            return cursor;
         });
     }
 
@@ -860,10 +1011,7 @@ public final class DeliveryService {
                 continue;
             }
             long floor = g.durableNext - 1;
-            for (DeviceId d : g.devices) {
-                floor = Math.min(floor, mailboxes.cursor(d, id));
-            }
-            for (DeviceId d : g.departed.keySet()) {
+            for (DeviceId d : g.access.keySet()) {
                 floor = Math.min(floor, mailboxes.cursor(d, id));
             }
             store.dropBefore(id, floor + 1);
@@ -876,16 +1024,9 @@ public final class DeliveryService {
         store.expireBefore(cutoff);
         mailboxes.expireBefore(cutoff);
         for (GroupState g : groups.values()) {
-            g.departed.entrySet().removeIf(e -> {
-                boolean expired = e.getValue().timestampMillis() < cutoff;
-                if (expired) {
-                    Set<Bytes> r = receiving.get(e.getKey());
-                    if (r != null) {
-                        r.remove(g.id);
-                    }
-                }
-                return expired;
-            });
+            for (DeviceId d : List.copyOf(g.access.keySet())) {
+                expireDepartures(g, d, cutoff);
+            }
         }
         long disk = store.diskBytes();
         if (disk > 2 * compactedSize + config.segmentBytes) {
@@ -898,13 +1039,35 @@ public final class DeliveryService {
         }
     }
 
+    /**
+     * Departures older than the TTL: what they owed has expired, so the device moves past them
+     * (to the re-adding commit, or out of the group once it is out of the tree).
+     */
+    private void expireDepartures(GroupState g, DeviceId d, long cutoff) {
+        GroupState.Access a = g.access.get(d);
+        GroupState.Departure first = a.departures.peekFirst();
+        if (first == null || first.timestampMillis() >= cutoff || mailboxes.cursor(d, g.id) >= first.untilSeq()) {
+            return;
+        }
+        mailboxes.set(d, g.id, first.untilSeq());
+        settle(g, d);
+        retentionDirty.add(g.id);
+        long cursor = mailboxes.cursor(d, g.id);
+        append(new StoreRecord.CursorMoved(d, g.id, cursor));
+        notifyDevice(d, l -> l.accessChanged(g.id));
+    }
+
     /** Every record the current state needs (for a store checkpoint). */
     List<StoreRecord> liveRecords() {
         List<StoreRecord> out = new ArrayList<>(keyPackages.liveRecords());
         for (GroupState g : groups.values()) {
             out.add(new StoreRecord.GroupState(g.id, g.creator, g.epoch, g.stateSeq, g.nextSeq, g.groupInfo,
                     g.ratchetTree));
-            g.departed.forEach((d, dep) -> out.add(new StoreRecord.Departed(g.id, d, dep.untilSeq())));
+            g.access.forEach((d, a) -> {
+                out.add(new StoreRecord.MemberSince(g.id, d, a.since));
+                a.departures.forEach(dep -> out.add(new StoreRecord.Departed(g.id, d, dep.untilSeq(), dep.rejoinSeq(),
+                        dep.timestampMillis())));
+            });
             g.pendingProposals.forEach(p -> out.add(new StoreRecord.MessageAccepted(p)));
         }
         out.addAll(mailboxes.liveRecords());
@@ -969,7 +1132,8 @@ public final class DeliveryService {
      * relay's own Add proposals (not rate limited).
      */
     Future<List<KeyPackageDirectory.Claim>> claimForRelay(String userId, int cipherSuite, Set<DeviceId> skip) {
-        List<KeyPackageDirectory.Claim> claims = new ArrayList<>(keyPackages.choose(userId, Optional.empty(), cipherSuite));
+        List<KeyPackageDirectory.Claim> claims = new ArrayList<>(keyPackages.choose(userId, Optional.empty(), cipherSuite,
+                clock.instant().getEpochSecond()));
         claims.removeIf(c -> skip.contains(c.device()));
         List<Future<Void>> writes = new ArrayList<>();
         for (KeyPackageDirectory.Claim c : claims) {
@@ -982,11 +1146,25 @@ public final class DeliveryService {
     }
 
     /**
-     * Erases a user (GDPR): their KeyPackages, their devices' mailboxes and cursors, durably; then
-     * compacts the store so that the erased records leave the disk. Other devices' messages stay.
+     * Erases a user (GDPR): their devices still active in a group are cut off first (durably); then
+     * their KeyPackages and their devices' mailboxes and cursors go, durably; then the store is
+     * compacted so that the erased records leave the disk. Other devices' messages stay: a device
+     * still in a tree (its removal pending) counts as having received what it was owed.
      */
     Future<Void> eraseUser(String userId) {
-        return append(new StoreRecord.UserErased(userId)).compose(v -> {
+        List<Future<Void>> cuts = new ArrayList<>();
+        for (GroupState g : groups.values()) {
+            Set<DeviceId> active = new HashSet<>();
+            for (DeviceId d : g.devices) {
+                if (d.userId().equals(userId) && g.active(d)) {
+                    active.add(d);
+                }
+            }
+            if (!active.isEmpty()) {
+                cuts.add(cutOff(g.id, active));
+            }
+        }
+        return Future.all(cuts).compose(v -> append(new StoreRecord.UserErased(userId))).compose(v -> {
             eraseState(userId);
             sweepRetention();
             return store.compact(this::liveRecords).andThen(ar -> compactedSize = store.diskBytes()).<Void>mapEmpty();
@@ -996,9 +1174,19 @@ public final class DeliveryService {
     private void eraseState(String userId) {
         keyPackages.removeUser(userId);
         Set<DeviceId> devices = new HashSet<>(mailboxes.removeUser(userId));
-        receiving.keySet().stream().filter(d -> d.userId().equals(userId)).forEach(devices::add);
         for (GroupState g : groups.values()) {
-            if (g.departed.keySet().removeIf(d -> d.userId().equals(userId))) {
+            for (DeviceId d : List.copyOf(g.access.keySet())) {
+                if (!d.userId().equals(userId)) {
+                    continue;
+                }
+                devices.add(d);
+                GroupState.Access a = g.access.get(d);
+                if (g.devices.contains(d) && a.cutOff()) {
+                    // owed nothing more; it leaves delivery when the commit removing its leaf lands
+                    mailboxes.set(d, g.id, a.departures.peekLast().untilSeq());
+                } else {
+                    g.access.remove(d);
+                }
                 retentionDirty.add(g.id);
             }
         }

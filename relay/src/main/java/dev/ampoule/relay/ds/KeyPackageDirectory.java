@@ -19,8 +19,16 @@ import java.util.TreeMap;
  */
 public final class KeyPackageDirectory {
 
-    /** A stored KeyPackage. */
-    public record Stored(Bytes ref, int cipherSuite, Bytes keyPackage, boolean lastResort) {
+    /**
+     * A stored KeyPackage, with its lifetime (RFC 9420 §7.2, epoch seconds, unsigned): it is handed
+     * out only within it.
+     */
+    public record Stored(Bytes ref, int cipherSuite, Bytes keyPackage, boolean lastResort, long notBefore,
+            long notAfter) {
+
+        public boolean validAt(long epochSeconds) {
+            return Long.compareUnsigned(notBefore, epochSeconds) <= 0 && Long.compareUnsigned(epochSeconds, notAfter) <= 0;
+        }
     }
 
     private static final class Device {
@@ -81,10 +89,10 @@ public final class KeyPackageDirectory {
 
     /**
      * Chooses, for the named device or every device of the user, the package to hand out (the
-     * oldest ordinary one of the suite, else the last-resort one). Nothing changes until
-     * {@link #take} is applied.
+     * oldest ordinary one of the suite valid at {@code nowSeconds}, else the last-resort one if
+     * valid). Nothing changes until {@link #take} is applied.
      */
-    public List<Claim> choose(String userId, Optional<String> deviceId, int cipherSuite) {
+    public List<Claim> choose(String userId, Optional<String> deviceId, int cipherSuite, long nowSeconds) {
         List<Claim> out = new ArrayList<>();
         TreeMap<String, Device> devices = users.get(userId);
         if (devices == null) {
@@ -95,22 +103,25 @@ public final class KeyPackageDirectory {
                 continue;
             }
             DeviceId id = new DeviceId(userId, e.getKey());
-            pick(e.getValue(), cipherSuite).ifPresent(kp -> out.add(new Claim(id, kp)));
+            pick(e.getValue(), cipherSuite, nowSeconds).ifPresent(kp -> out.add(new Claim(id, kp)));
         }
         return out;
     }
 
-    private static Optional<Stored> pick(Device d, int suite) {
+    private static Optional<Stored> pick(Device d, int suite, long now) {
         for (Iterator<Stored> it = d.ordinary.values().iterator(); it.hasNext();) {
             Stored s = it.next();
-            if (suite == 0 || s.cipherSuite() == suite) {
+            if (!s.validAt(now) && Long.compareUnsigned(s.notAfter(), now) < 0) {
+                it.remove(); // expired: never handed out again (a checkpoint leaves it out)
+                continue;
+            }
+            if ((suite == 0 || s.cipherSuite() == suite) && s.validAt(now)) {
                 return Optional.of(s);
             }
         }
-        if (suite == 0) {
-            return d.lastResort.values().stream().findFirst();
-        }
-        return Optional.ofNullable(d.lastResort.get(suite));
+        return d.lastResort.values().stream()
+                .filter(s -> (suite == 0 || s.cipherSuite() == suite) && s.validAt(now))
+                .findFirst();
     }
 
     /** The records that recreate this directory (for a store checkpoint). */

@@ -662,12 +662,10 @@ public final class RosterEnforcement implements RosterListener {
         });
     }
 
-    /**
-     * Stops delivering to the devices at once (nothing after the last durable message, no more
-     * sending). PLACEHOLDER until {@code DeliveryService.cutOff} is on main: does nothing yet.
-     */
+    /** Stops delivering to the devices at once (nothing after the last durable message, no more sending). */
     private Future<Void> cutOff(Bytes groupId, Set<DeviceId> devices) {
-        return Future.succeededFuture();
+        return ds.cutOff(groupId, devices)
+                .onFailure(e -> LOG.log(Level.SEVERE, "cutting devices off a group failed: " + e.getMessage()));
     }
 
     // ---- audit ---------------------------------------------------------------------------------

@@ -128,6 +128,13 @@ public final class RelayVerticle extends VerticleBase {
         return gateway;
     }
 
+    /** Runs {@code op} on the relay's context (the Delivery Service is confined to it): operations, tests. */
+    public <T> Future<T> onContext(java.util.function.Function<DeliveryService, Future<T>> op) {
+        io.vertx.core.Promise<T> done = io.vertx.core.Promise.promise();
+        context.runOnContext(v -> op.apply(ds).onComplete(done));
+        return done.future();
+    }
+
     /** Compacts the store now, on the relay's context (operations, tests). */
     public Future<Boolean> compact() {
         io.vertx.core.Promise<Boolean> done = io.vertx.core.Promise.promise();

@@ -369,7 +369,9 @@ final class Session implements DeliveryService.Listener {
                 if (reading.contains(g)) {
                     continue;
                 }
-                long from = next.computeIfAbsent(g, k -> ds.deliveryStart(device, k));
+                // never before the device joined nor inside a re-add gap it has passed
+                long from = ds.clampFrom(device, g, next.computeIfAbsent(g, k -> ds.deliveryStart(device, k)));
+                next.put(g, from);
                 if (from >= ds.deliveryEnd(device, g)) {
                     continue;
                 }
@@ -394,9 +396,10 @@ final class Session implements DeliveryService.Listener {
 
     private void deliver(Bytes g, List<GroupMessage> messages) {
         long now = System.currentTimeMillis();
+        long end = gateway.ds().deliveryEnd(device, g); // the device may have been cut off meanwhile
         for (GroupMessage m : messages) {
             long expected = next.getOrDefault(g, 1L);
-            if (m.seq() < expected) {
+            if (m.seq() < expected || m.seq() >= end) {
                 continue;
             }
             send(0, new Frame.Deliver(g, m.seq(), m.message()));

@@ -159,7 +159,7 @@ public final class FileStore implements Store {
                     segIndexed.add(new Indexed(m, new Location(id, offset, payload.length)));
                     if (m.kind() == MessageKind.APPLICATION && r instanceof StoreRecord.MessageAccepted) {
                         r = new StoreRecord.MessageAccepted(new GroupMessage(m.groupId(), m.seq(), m.epoch(), m.kind(),
-                                m.timestampMillis(), Bytes.EMPTY));
+                                m.timestampMillis(), Bytes.EMPTY), ((StoreRecord.MessageAccepted) r).digest());
                     }
                 }
                 segRecords.add(r);

@@ -22,7 +22,9 @@ public final class RecordCodec {
     static final int MAILBOX_ACKED = 7;
     static final int GROUP_STATE = 8;
     static final int MAILBOX_ENTRY = 9;
-    static final int DEPARTED = 10;
+    /** (10 was the departure record before it named the re-add; no store holds it.) */
+    static final int DEPARTED = 11;
+    static final int MEMBER_SINCE = 12;
     /** Roster enforcement records (numbered from 20). */
     static final int USER_ERASED = 20;
     /** Compaction markers: everything between a begin and its end replaces all earlier segments. */
@@ -60,6 +62,7 @@ public final class RecordCodec {
             case StoreRecord.MessageAccepted r -> {
                 w.u8(MESSAGE_ACCEPTED);
                 message(w, r.message());
+                bytes(w, r.digest());
             }
             case StoreRecord.CommitAccepted r -> {
                 w.u8(COMMIT_ACCEPTED);
@@ -108,6 +111,14 @@ public final class RecordCodec {
                 bytes(w, r.groupId());
                 device(w, r.device());
                 w.u64(r.untilSeq());
+                w.u64(r.rejoinSeq());
+                w.u64(r.timestampMillis());
+            }
+            case StoreRecord.MemberSince r -> {
+                w.u8(MEMBER_SINCE);
+                bytes(w, r.groupId());
+                device(w, r.device());
+                w.u64(r.sinceSeq());
             }
             case StoreRecord.UserErased r -> {
                 w.u8(USER_ERASED);
@@ -127,7 +138,7 @@ public final class RecordCodec {
             case KEY_PACKAGE_ADDED -> new StoreRecord.KeyPackageAdded(device(r), bytes(r), r.u16(), bytes(r), r.bool());
             case KEY_PACKAGE_TAKEN -> new StoreRecord.KeyPackageTaken(device(r), bytes(r));
             case GROUP_CREATED -> new StoreRecord.GroupCreated(bytes(r), device(r), r.u64(), bytes(r), bytes(r), r.u64());
-            case MESSAGE_ACCEPTED -> new StoreRecord.MessageAccepted(message(r));
+            case MESSAGE_ACCEPTED -> new StoreRecord.MessageAccepted(message(r), bytes(r));
             case COMMIT_ACCEPTED -> new StoreRecord.CommitAccepted(message(r), bytes(r), bytes(r), bytes(r),
                     r.vector(x -> new StoreRecord.Joined(device(x), x.u64())), r.vector(RecordCodec::device));
             case CURSOR_MOVED -> new StoreRecord.CursorMoved(device(r), bytes(r), r.u64());
@@ -135,7 +146,8 @@ public final class RecordCodec {
             case GROUP_STATE -> new StoreRecord.GroupState(bytes(r), device(r), r.u64(), r.u64(), r.u64(), bytes(r),
                     bytes(r));
             case MAILBOX_ENTRY -> new StoreRecord.MailboxEntry(device(r), r.u64(), bytes(r), r.u64(), bytes(r), r.u64());
-            case DEPARTED -> new StoreRecord.Departed(bytes(r), device(r), r.u64());
+            case DEPARTED -> new StoreRecord.Departed(bytes(r), device(r), r.u64(), r.u64(), r.u64());
+            case MEMBER_SINCE -> new StoreRecord.MemberSince(bytes(r), device(r), r.u64());
             case USER_ERASED -> new StoreRecord.UserErased(user(r));
             default -> throw new DecodeException("unknown store record type " + type);
         };

@@ -25,8 +25,14 @@ public sealed interface StoreRecord {
             long timestampMillis) implements StoreRecord {
     }
 
-    /** An application message or a proposal was accepted. */
-    record MessageAccepted(GroupMessage message) implements StoreRecord {
+    /**
+     * An application message or a proposal was accepted. {@code digest} is the SHA-256 of the
+     * message bytes (replay detection survives a restart; empty if not known).
+     */
+    record MessageAccepted(GroupMessage message, Bytes digest) implements StoreRecord {
+        public MessageAccepted(GroupMessage message) {
+            this(message, Bytes.EMPTY);
+        }
     }
 
     /**
@@ -71,8 +77,21 @@ public sealed interface StoreRecord {
             long timestampMillis) implements StoreRecord {
     }
 
-    /** A removed device that still receives a group's messages up to {@code untilSeq}. */
-    record Departed(Bytes groupId, DeviceId device, long untilSeq) implements StoreRecord {
+    /**
+     * A device leaves a group's delivery: it receives up to {@code untilSeq} and nothing after,
+     * unless a later commit added it again ({@code rejoinSeq}, 0 if not). Written when the relay cuts
+     * a device off ahead of the commit that removes it, and by a checkpoint for each removal not yet
+     * served to its end.
+     */
+    record Departed(Bytes groupId, DeviceId device, long untilSeq, long rejoinSeq, long timestampMillis)
+            implements StoreRecord {
+    }
+
+    /**
+     * At a checkpoint: a device receives a group's messages after {@code sinceSeq} (before its
+     * {@link Departed} records, which follow it).
+     */
+    record MemberSince(Bytes groupId, DeviceId device, long sinceSeq) implements StoreRecord {
     }
 
     // ---- roster enforcement --------------------------------------------------------------------

@@ -132,4 +132,28 @@ class KeyPackageDirectoryTest {
         }
         ctx.completeNow();
     }
+
+    @Test
+    void expiredKeyPackagesAreNeitherHandedOutNorAccepted(Vertx vertx, VertxTestContext ctx) throws Exception {
+        RelayHarness relay = new RelayHarness(vertx, dir).start();
+        MlsMember bob = new MlsMember("bob", "laptop");
+        try (TestDevice b = relay.connect("bob", "laptop"); TestDevice a = relay.connect("alice", "phone")) {
+            Bytes shortLived = bob.keyPackage(java.time.Duration.ofSeconds(1), false);
+            Bytes lastResort = bob.keyPackage(java.time.Duration.ofSeconds(1), true);
+            b.ok(new Frame.PublishKeyPackages(List.of(shortLived), false));
+            b.ok(new Frame.PublishKeyPackages(List.of(lastResort), true));
+            Thread.sleep(2_500); // both lifetimes end (RFC 9420 §7.2 counts whole seconds)
+            a.error(new Frame.ClaimKeyPackages("bob", Optional.empty(), 0), ErrorCode.NO_KEY_PACKAGE);
+            Frame.Error e = b.error(new Frame.PublishKeyPackages(List.of(shortLived), false), ErrorCode.INVALID_MESSAGE);
+            assertTrue(e.detail().contains("KEY_PACKAGE_LIFETIME"), e.detail());
+            // a valid one published later is handed out
+            Bytes fresh = bob.keyPackages(1, false).get(0);
+            b.ok(new Frame.PublishKeyPackages(List.of(fresh), false));
+            Frame.KeyPackages got = (Frame.KeyPackages) a.call(new Frame.ClaimKeyPackages("bob", Optional.empty(), 0));
+            assertEquals(fresh, got.entries().get(0).keyPackage());
+        } finally {
+            relay.stop();
+        }
+        ctx.completeNow();
+    }
 }

@@ -29,7 +29,10 @@ class RecordCodecTest {
                 new StoreRecord.MailboxAcked(d, 4),
                 new StoreRecord.GroupState(g, d, 3, 7, 9, Bytes.ofHex("05"), Bytes.ofHex("06")),
                 new StoreRecord.MailboxEntry(d, 2, g, 7, Bytes.ofHex("07"), 123),
-                new StoreRecord.Departed(g, d, 7),
+                new StoreRecord.MessageAccepted(new GroupMessage(g, 2, 0, MessageKind.APPLICATION, 1, Bytes.ofHex("ee")),
+                        Bytes.ofHex("0102")),
+                new StoreRecord.Departed(g, d, 7, 9, 1234),
+                new StoreRecord.MemberSince(g, d, 9),
                 new StoreRecord.UserErased("user|with:odd#chars"));
     }
 

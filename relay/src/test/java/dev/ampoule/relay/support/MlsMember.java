@@ -46,6 +46,15 @@ public final class MlsMember {
         return Bytes.wrap(m.toBytes());
     }
 
+    /** A fresh KeyPackage valid for {@code lifetime} from now (MLSMessage bytes). */
+    public Bytes keyPackage(java.time.Duration lifetime, boolean lastResort) {
+        KeyPackageBundle b = KeyPackageBundle.builder(SUITE, credential, keys).lastResort(lastResort).lifetime(lifetime)
+                .build();
+        Bytes kp = bytes(new MlsMessage.OfKeyPackage(b.keyPackage()));
+        bundles.put(kp, b);
+        return kp;
+    }
+
     /** {@code n} fresh KeyPackages (MLSMessage bytes); their private parts are kept for joining. */
     public List<Bytes> keyPackages(int n, boolean lastResort) {
         List<Bytes> out = new ArrayList<>();
