@@ -63,6 +63,8 @@ final class GroupOperations {
     private static final int MAX_TRANSIENT_RETRIES = 30;
     private static final int MAX_AUTO_COMMIT_REFUSALS = 5;
     private static final long RETRY_AFTER_REFUSAL_MILLIS = 200;
+    /** How long the first in line waits for more of the relay's proposals before committing them. */
+    static final long SETTLE_MILLIS = 50;
 
     /** The relay's answer and how many times the frame was sent. */
     record Answer(Frame.RelayFrame frame, int sends) {
@@ -459,9 +461,11 @@ final class GroupOperations {
 
     /**
      * Plans this device's Commit of the relay's pending proposals, after a proposal was processed
-     * (or a group was restored with some pending): at once when it is first in line, else after its
-     * delay, unless a Commit has ended the epoch by then. A later proposal of the same epoch may
-     * bring the Commit forward (a removal can put this device first in line), never back.
+     * (or a group was restored with some pending). First in line, it commits once the relay's
+     * proposals stop arriving ({@link #SETTLE_MILLIS} after the last one: the relay sends a roster
+     * change's proposals together, and one Commit should cover them all); otherwise after its delay,
+     * unless a Commit has ended the epoch by then. A later proposal of the same epoch may bring the
+     * Commit forward (a removal can put this device first in line), never put it back.
      */
     void relayProposalsPending(GroupSession s) {
         if (!s.active() || !GroupSession.hasRelayProposals(s.group)) {
@@ -469,9 +473,10 @@ final class GroupOperations {
         }
         long epoch = s.group.epoch();
         int rank = GroupSession.commitRank(s.group);
-        long delay = rank < 0 ? -1 : engine.settings.autoCommitDelay().toMillis() * Math.min(rank, 3);
+        long delay = rank < 0 ? -1
+                : rank == 0 ? SETTLE_MILLIS : engine.settings.autoCommitDelay().toMillis() * Math.min(rank, 3);
         long due = delay < 0 ? Long.MAX_VALUE : System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(delay);
-        if (s.autoCommitEpoch == epoch && s.autoCommitDue - due <= 0) {
+        if (s.autoCommitEpoch == epoch && s.autoCommitDue - due <= 0 && rank != 0) {
             return; // planned already, as early or earlier
         }
         s.autoCommitEpoch = epoch;
@@ -480,18 +485,15 @@ final class GroupOperations {
             return; // a pending proposal removes this device: others commit
         }
         Runnable commit = () -> {
-            if (s.active() && s.group.epoch() == epoch && GroupSession.hasRelayProposals(s.group)) {
+            if (s.active() && s.group.epoch() == epoch && s.autoCommitEpoch == epoch
+                    && System.nanoTime() - s.autoCommitDue >= 0 && GroupSession.hasRelayProposals(s.group)) {
                 enqueue(s, () -> commitRelayProposals(s, epoch));
             }
         };
-        if (delay == 0) {
-            commit.run();
-        } else {
-            try {
-                engine.exec.schedule(commit, delay, TimeUnit.MILLISECONDS);
-            } catch (java.util.concurrent.RejectedExecutionException e) {
-                // closed
-            }
+        try {
+            engine.exec.schedule(commit, delay, TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            // closed
         }
     }
 
