@@ -581,7 +581,7 @@ final class GroupOperations {
         } catch (ValidationException e) {
             if (e.rule() == GroupRule.PENDING_PROPOSALS) {
                 // proposals must be committed before application data (RFC 9420 §12.4)
-                return settlePending(s).thenComposeAsync(v -> attemptSend(s, out), engine.exec);
+                return settlePending(s, out).thenComposeAsync(v -> attemptSend(s, out), engine.exec);
             }
             throw e;
         }
@@ -675,19 +675,27 @@ final class GroupOperations {
     /**
      * Proposals are pending, so no application message can be encrypted: commit them — at once for
      * other members' proposals or when this device's turn has come for the relay's, else after
-     * waiting for a Commit of the device first in line (up to this device's turn).
+     * waiting for a Commit of the device first in line (up to this device's turn, and within the
+     * message's fence timeout: the relay fences the group until its removals are committed).
      */
-    private CompletableFuture<Void> settlePending(GroupSession s) {
+    private CompletableFuture<Void> settlePending(GroupSession s, Outgoing out) {
         requireNoRemovalPending(s);
-        long wait = 0;
-        if (GroupSession.hasRelayProposals(s.group)) {
+        boolean relay = GroupSession.hasRelayProposals(s.group);
+        if (relay) {
             relayProposalsPending(s);
-            wait = Math.max(0, TimeUnit.NANOSECONDS.toMillis(s.autoCommitDue - System.nanoTime()));
         }
-        if (wait > 0) {
-            return firstOf(s.epochAbove(s.group.epoch()), timer(wait));
+        long wait = relay ? Math.max(0, TimeUnit.NANOSECONDS.toMillis(s.autoCommitDue - System.nanoTime())) : 0;
+        if (wait == 0) {
+            return attemptCommit(s, GroupOperations::planPending, 0).thenApply(r -> (Void) null);
         }
-        return attemptCommit(s, GroupOperations::planPending, 0).thenApply(r -> (Void) null);
+        long left = out.millisLeft();
+        CompletableFuture<Void> committed = s.epochAbove(s.group.epoch());
+        return firstOf(committed, timer(Math.min(wait, left))).thenApplyAsync(v -> {
+            if (!committed.isDone() && wait >= left && s.active()) {
+                throw fenceTimeout(s, "the relay's proposals were not committed");
+            }
+            return (Void) null;
+        }, engine.exec);
     }
 
     /** Completes (normally) when either completes, however it completes. */

@@ -28,6 +28,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
@@ -208,6 +209,26 @@ class RosterChangeTest {
             }
         }
         assertTrue(pharmacist.events.texts(GROUP).isEmpty());
+    }
+
+    @Test
+    void messageHeldLongerThanTheFenceTimeoutFailsWithFenced() {
+        List<Party> stay = without(pharmacist);
+        stay.forEach(Party::stop);
+        relay.removeFromRoster(TEAM, "pharmacist");
+
+        // the practitioner's turn to commit the removal would come after minutes; it holds a message 1 s
+        practitioner.configure(b -> b.autoCommitDelay(Duration.ofMinutes(1)).fenceTimeout(Duration.ofSeconds(1)));
+        CompletableFuture<Void> connected = practitioner.launch();
+        CompletableFuture<SentMessage> held = practitioner.client.send(GROUP, "held too long");
+        connected.join();
+        CompletionException failed = assertThrows(CompletionException.class, held::join);
+        AmpouleException e = assertInstanceOf(AmpouleException.class, failed.getCause());
+        assertEquals(AmpouleException.Reason.FENCED, e.reason());
+        assertTrue(e.getMessage().contains("fence timeout"), e.getMessage());
+        practitioner.events.awaitFirst(ClientEvent.GroupFenced.class, f -> f.groupId().equals(GROUP), 5);
+        assertTrue(relay.fenced(GROUP.bytes()), "nobody committed the removal");
+        assertEquals(1, practitioner.client.group(GROUP).join().epoch());
     }
 
     @Test
