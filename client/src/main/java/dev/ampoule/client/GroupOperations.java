@@ -620,13 +620,13 @@ final class GroupOperations {
                     s.ownSent.remove(hash);
                     engine.markDirty(s);
                     return attemptSend(s, out);
-                }, engine.exec).whenComplete((r, e) -> {
+                }, engine.exec).whenCompleteAsync((r, e) -> {
                     if (e != null) {
                         s.ownSent.remove(hash);
                         engine.markDirty(s);
                         engine.flushSoon();
                     }
-                });
+                }, engine.exec);
             }
             s.ownSent.remove(hash);
             engine.markDirty(s);
@@ -686,7 +686,19 @@ final class GroupOperations {
         }
         long wait = relay ? Math.max(0, TimeUnit.NANOSECONDS.toMillis(s.autoCommitDue - System.nanoTime())) : 0;
         if (wait == 0) {
-            return attemptCommit(s, GroupOperations::planPending, 0).thenApply(r -> (Void) null);
+            out.epochMoves++;
+            return attemptCommit(s, GroupOperations::planPending, 0).handleAsync((r, e) -> {
+                if (e == null) {
+                    return CompletableFuture.<Void>completedFuture(null);
+                }
+                AmpouleException f = ClientEngine.failure(e);
+                if (relay && f.reason() == AmpouleException.Reason.RELAY_ERROR
+                        && out.millisLeft() > RETRY_AFTER_REFUSAL_MILLIS) {
+                    // refused, e.g. for leaving out a removal proposed meanwhile: again, with what has arrived
+                    return timer(RETRY_AFTER_REFUSAL_MILLIS);
+                }
+                return CompletableFuture.<Void>failedFuture(f);
+            }, engine.exec).thenCompose(Function.identity());
         }
         long left = out.millisLeft();
         CompletableFuture<Void> committed = s.epochAbove(s.group.epoch());
