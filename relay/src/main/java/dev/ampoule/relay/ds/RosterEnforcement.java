@@ -338,8 +338,8 @@ public final class RosterEnforcement implements RosterListener {
             }
         });
         updateFence(g, t);
-        if (!t.removals.isEmpty() || !t.adds.isEmpty()) {
-            sync(g); // proposals of the old epoch the commit left out, again for the new epoch
+        if (!t.removals.isEmpty() || !t.adds.isEmpty() || !t.addHints.isEmpty()) {
+            sync(g); // what the commit left out, again for the new epoch; additions waiting for a removal
         }
     }
 
@@ -587,6 +587,11 @@ public final class RosterEnforcement implements RosterListener {
         if (t.wholeRoster) {
             t.wholeRoster = false;
             roster.members(teamId).forEach(m -> candidates.add(m.userId()));
+        }
+        for (String u : candidates) {
+            if (t.removals.contains(u) && rostered(teamId, u)) {
+                t.addHints.add(u); // put back on the roster before its removal landed: added after it
+            }
         }
         candidates.removeIf(u -> !rostered(teamId, u) || usersIn.contains(u) || t.removals.contains(u));
         List<Future<List<KeyPackageDirectory.Claim>>> claims = new ArrayList<>();

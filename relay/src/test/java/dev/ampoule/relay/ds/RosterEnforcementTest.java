@@ -280,6 +280,34 @@ class RosterEnforcementTest {
     }
 
     @Test
+    void aUserPutBackOnTheRosterBeforeTheRemovalLandsIsAddedAfterIt(Vertx vertx, VertxTestContext ctx) {
+        RelayHarness relay = start(vertx);
+        try (CareTeamFixture team = CareTeamFixture.form(relay, roster, "t-ward-17", "alice#phone", "bob#laptop",
+                "carol#tablet")) {
+            team.removeFromRoster("carol");
+            team.receiveProposals(0, 1);
+            team.addToRoster("carol", "pharmacist");
+            assertTrue(team.fenced(), "the removal still has to land");
+            assertNoDeliver(team.device(0), 300);
+            long removal = team.commit(0, CommitOptions.builder());
+            assertFalse(team.fenced());
+            // then the relay proposes her device again (with the KeyPackage she has left)
+            team.receiveProposals(0, 1);
+            long readded = team.commit(0, CommitOptions.builder());
+            assertTrue(readded > removal);
+            team.join(2);
+            assertEquals(3, team.member(2).group.members().size());
+            long hello = team.send(0, "welcome back, carol");
+            Frame.Deliver d = team.device(2).next(Frame.Deliver.class);
+            assertEquals(hello, d.seq(), "nothing of the time she was off the roster");
+            assertEquals(Optional.of("welcome back, carol"), team.member(2).receive(d));
+        } finally {
+            relay.stop();
+        }
+        ctx.completeNow();
+    }
+
+    @Test
     void proposalsAndCommitsAddingAnUnrosteredUserAreRefused(Vertx vertx, VertxTestContext ctx) {
         RelayHarness relay = start(vertx);
         MlsMember mallory = new MlsMember("mallory", "laptop");
