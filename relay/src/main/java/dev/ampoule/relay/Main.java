@@ -1,5 +1,7 @@
 package dev.ampoule.relay;
 
+import dev.ampoule.relay.audit.AuditVerifier;
+import dev.ampoule.relay.audit.FileAuditLog;
 import dev.ampoule.relay.auth.DevKeys;
 import dev.ampoule.relay.config.ConfigException;
 import dev.ampoule.relay.config.RelayConfig;
@@ -7,6 +9,9 @@ import dev.ampoule.relay.gateway.RelayVerticle;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
@@ -17,6 +22,7 @@ import java.util.concurrent.TimeUnit;
  * <pre>
  * relay [run] [--host H] [--port P] [--data-dir DIR] [--jwks-url URL]   start the relay (Ctrl-C: graceful shutdown)
  * relay mint-token --user USER [--ttl SECONDS] [--data-dir DIR]         print a development token
+ * relay audit-verify [--data-dir DIR | --file PATH]                      verify the audit log's hash chain
  * </pre>
  * Every setting can also come from the environment ({@code AMPOULE_RELAY_PORT}, … see
  * {@link RelayConfig}); command-line flags win.
@@ -35,6 +41,7 @@ public final class Main {
             switch (command) {
                 case "run" -> run(flags(flags));
                 case "mint-token" -> mintToken(flags(flags));
+                case "audit-verify" -> System.exit(auditVerify(flags(flags)));
                 case "help", "--help", "-h" -> usage();
                 default -> {
                     usage();
@@ -52,6 +59,7 @@ public final class Main {
                 usage:
                   relay [run] [--host H] [--port P] [--data-dir DIR] [--jwks-url URL] [--issuer I] [--audience A]
                   relay mint-token --user USER [--ttl SECONDS] [--data-dir DIR]
+                  relay audit-verify [--data-dir DIR | --file PATH]
                 settings may also come from the environment: AMPOULE_RELAY_PORT, AMPOULE_RELAY_DATA_DIR, ...""");
     }
 
@@ -124,6 +132,32 @@ public final class Main {
             System.out.println(keys.mint(vertx, user, config.issuer, config.audience, Duration.ofSeconds(ttl)));
         } finally {
             vertx.close();
+        }
+    }
+
+    /**
+     * Verifies the audit log of {@code --data-dir} (or the file {@code --file}, with the
+     * {@code audit.head} beside it if there is one). Prints {@code audit chain OK: N entries} and
+     * returns 0, or {@code audit chain BROKEN at entry S (line L): reason} and returns 1; 2 when
+     * there is no log to verify or it cannot be read.
+     */
+    static int auditVerify(JsonObject flags) {
+        String file = flags.getString("file");
+        flags.remove("file");
+        if (file != null && flags.containsKey("dataDir")) {
+            throw new ConfigException("audit-verify takes --data-dir DIR or --file PATH, not both");
+        }
+        Path log = file != null ? Path.of(file) : FileAuditLog.logFile(RelayConfig.from(flags, System.getenv()).dataDir);
+        try {
+            AuditVerifier.Result result = AuditVerifier.verify(log);
+            System.out.println(result.describe());
+            return result.ok() ? 0 : 1;
+        } catch (NoSuchFileException e) {
+            System.err.println("relay: no audit log at " + log);
+            return 2;
+        } catch (IOException e) {
+            System.err.println("relay: cannot read the audit log " + log + ": " + e.getMessage());
+            return 2;
         }
     }
 }

@@ -1,5 +1,6 @@
 package dev.ampoule.relay.audit;
 
+import io.vertx.core.json.JsonObject;
 import java.time.Instant;
 
 /**
@@ -8,4 +9,12 @@ import java.time.Instant;
  * the line in the log file (and in an export).
  */
 public record AuditEntry(long seq, Instant time, AuditEvent event, String prevHash, String hash, String jsonLine) {
+
+    /**
+     * The entry as a JSON object with the members of its line in the same order ({@code seq, time,
+     * type, actor, team, user, details, prev, hash}), for JSON API responses.
+     */
+    public JsonObject toJson() {
+        return new JsonObject(jsonLine);
+    }
 }

@@ -56,18 +56,21 @@ public final class ExternalSenderKeys implements AutoCloseable {
 
     /** The signature schemes of RFC 9420 §17.1's suites, each with a suite that uses it. */
     enum Scheme {
-        ED25519("ed25519", CipherSuiteId.MLS_128_DHKEMX25519_AES128GCM_SHA256_Ed25519),
-        P256("p256", CipherSuiteId.MLS_128_DHKEMP256_AES128GCM_SHA256_P256),
-        ED448("ed448", CipherSuiteId.MLS_256_DHKEMX448_AES256GCM_SHA512_Ed448),
-        P521("p521", CipherSuiteId.MLS_256_DHKEMP521_AES256GCM_SHA512_P521),
-        P384("p384", CipherSuiteId.MLS_256_DHKEMP384_AES256GCM_SHA384_P384);
+        ED25519("ed25519", CipherSuiteId.MLS_128_DHKEMX25519_AES128GCM_SHA256_Ed25519, 32),
+        P256("p256", CipherSuiteId.MLS_128_DHKEMP256_AES128GCM_SHA256_P256, 32),
+        ED448("ed448", CipherSuiteId.MLS_256_DHKEMX448_AES256GCM_SHA512_Ed448, 57),
+        P521("p521", CipherSuiteId.MLS_256_DHKEMP521_AES256GCM_SHA512_P521, 66),
+        P384("p384", CipherSuiteId.MLS_256_DHKEMP384_AES256GCM_SHA384_P384, 48);
 
         final String fileStem;
         final CipherSuiteId representative;
+        /** The private key's length: the EdDSA seed, or the ECDSA scalar padded to the group order's size. */
+        final int keyLength;
 
-        Scheme(String fileStem, CipherSuiteId representative) {
+        Scheme(String fileStem, CipherSuiteId representative, int keyLength) {
             this.fileStem = fileStem;
             this.representative = representative;
+            this.keyLength = keyLength;
         }
 
         static Scheme of(CipherSuiteId suite) {
@@ -146,8 +149,14 @@ public final class ExternalSenderKeys implements AutoCloseable {
         }
         SignaturePrivateKey key = new SignaturePrivateKey(Files.readAllBytes(file));
         try {
+            if (key.length() != scheme.keyLength) {
+                throw new IOException("the " + scheme.fileStem + " key file has the wrong length");
+            }
             SignaturePublicKey pub = suite.signaturePublicKey(key);
             return new SignatureKeyPair(key, pub);
+        } catch (IOException e) {
+            key.destroy();
+            throw e;
         } catch (RuntimeException e) {
             key.destroy();
             throw new IOException("the " + scheme.fileStem + " key file is damaged");

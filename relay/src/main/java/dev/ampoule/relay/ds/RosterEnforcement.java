@@ -273,26 +273,26 @@ public final class RosterEnforcement implements RosterListener {
      * user whose removal is pending may remain; the relay must stay the group's external sender.
      */
     void checkCommit(GroupState g, DeviceId device, GroupView.Staged staged) {
+        Track t = tracks.get(g.id);
+        if (t != null && !t.removals.isEmpty()) {
+            for (DeviceId d : staged.devicesAfter()) {
+                if (t.removals.contains(d.userId())) {
+                    throw new ValidationException(RosterRule.REMOVAL_OMITTED);
+                }
+            }
+        }
         Optional<Team> team = teamOf(g.id);
         if (team.isEmpty()) {
             return;
         }
         requireOpen(g);
         String teamId = team.get().id();
-        Track t = tracks.get(g.id);
         for (DeviceId d : staged.added()) {
             // the relay's own Add of a user removed from the roster meanwhile may be committed: the
             // user is then cut off and removed again at once (see commitAccepted)
             boolean relayAdd = t != null && t.adds.containsKey(d) && !staged.committer().equals(Optional.of(d));
             if (!rostered(teamId, d.userId()) && !relayAdd) {
                 throw new ValidationException(RosterRule.ADD_NOT_ROSTERED);
-            }
-        }
-        if (t != null && !t.removals.isEmpty()) {
-            for (DeviceId d : staged.devicesAfter()) {
-                if (t.removals.contains(d.userId())) {
-                    throw new ValidationException(RosterRule.REMOVAL_OMITTED);
-                }
             }
         }
         if (g.view != null) {
@@ -316,15 +316,18 @@ public final class RosterEnforcement implements RosterListener {
         record(AuditType.COMMIT_ACCEPTED, device.userId(), g, null, Map.of("device", device.deviceId(),
                 "seq", Long.toString(seq), "epoch", Long.toString(staged.newEpoch())));
         Optional<Team> team = teamOf(g.id);
+        Track existing = tracks.get(g.id);
+        if (existing != null && !existing.removals.isEmpty()) {
+            existing.removals.retainAll(usersOf(staged.devicesAfter()));
+            updateFence(g, existing);
+        }
         if (team.isEmpty()) {
             return;
         }
         String teamId = team.get().id();
         Track t = track(g.id);
         Map<String, Set<DeviceId>> unrostered = new TreeMap<>();
-        Set<String> usersAfter = new HashSet<>();
         for (DeviceId d : staged.devicesAfter()) {
-            usersAfter.add(d.userId());
             if (!rostered(teamId, d.userId())) {
                 unrostered.computeIfAbsent(d.userId(), u -> new HashSet<>()).add(d);
             }
@@ -334,10 +337,9 @@ public final class RosterEnforcement implements RosterListener {
                 cutOff(g.id, devices);
             }
         });
-        t.removals.retainAll(usersAfter);
         updateFence(g, t);
-        if (!t.removals.isEmpty() || !t.adds.isEmpty()) {
-            sync(g); // proposals of the old epoch the commit left out, again for the new epoch
+        if (!t.removals.isEmpty() || !t.adds.isEmpty() || !t.addHints.isEmpty()) {
+            sync(g); // what the commit left out, again for the new epoch; additions waiting for a removal
         }
     }
 
@@ -379,14 +381,21 @@ public final class RosterEnforcement implements RosterListener {
     /** After the store's replay: fences and the relay's pending proposals, from the stored proposals and the roster. */
     void recovered() {
         for (GroupState g : List.copyOf(ds.groupStates())) {
+            Track t = new Track();
+            t.epoch = g.epoch;
+            // the relay's own pending proposals fence the group even when its roster is unknown
+            derivePending(g, t);
+            t.removals.retainAll(usersOf(g.devices));
             Optional<Team> team = teamOf(g.id);
             if (team.isEmpty()) {
+                if (!t.removals.isEmpty() || !t.adds.isEmpty()) {
+                    tracks.put(g.id, t);
+                    updateFence(g, t);
+                }
                 continue;
             }
+            tracks.put(g.id, t);
             String teamId = team.get().id();
-            Track t = track(g.id);
-            t.epoch = g.epoch;
-            derivePending(g, t);
             Map<String, Set<DeviceId>> unrostered = new TreeMap<>();
             for (DeviceId d : g.devices) {
                 if (!rostered(teamId, d.userId())) {
@@ -398,7 +407,6 @@ public final class RosterEnforcement implements RosterListener {
                     cutOff(g.id, devices); // taken off the roster, but the relay stopped before it acted
                 }
             });
-            t.removals.retainAll(usersOf(g.devices));
             updateFence(g, t);
             if (!t.removals.isEmpty() && !team.get().archived()) {
                 sync(g);
@@ -579,6 +587,11 @@ public final class RosterEnforcement implements RosterListener {
         if (t.wholeRoster) {
             t.wholeRoster = false;
             roster.members(teamId).forEach(m -> candidates.add(m.userId()));
+        }
+        for (String u : candidates) {
+            if (t.removals.contains(u) && rostered(teamId, u)) {
+                t.addHints.add(u); // put back on the roster before its removal landed: added after it
+            }
         }
         candidates.removeIf(u -> !rostered(teamId, u) || usersIn.contains(u) || t.removals.contains(u));
         List<Future<List<KeyPackageDirectory.Claim>>> claims = new ArrayList<>();

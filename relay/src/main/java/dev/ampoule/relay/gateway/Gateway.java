@@ -1,10 +1,14 @@
 package dev.ampoule.relay.gateway;
 
+import dev.ampoule.relay.audit.AuditEvent;
+import dev.ampoule.relay.audit.AuditSink;
+import dev.ampoule.relay.audit.AuditType;
 import dev.ampoule.relay.auth.Principal;
 import dev.ampoule.relay.auth.TicketService;
 import dev.ampoule.relay.auth.TokenVerifier;
 import dev.ampoule.relay.config.RelayConfig;
 import dev.ampoule.relay.ds.DeliveryService;
+import dev.ampoule.relay.ds.TokenBucket;
 import dev.ampoule.relay.metrics.RelayMetrics;
 import dev.ampoule.relay.protocol.DeviceId;
 import dev.ampoule.relay.protocol.ErrorCode;
@@ -22,14 +26,22 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 
 /**
  * The HTTP side of the relay: the WebSocket endpoint ({@code /v1/ws}, first-frame token or
  * {@code ?ticket=&device=}), tickets ({@code POST /v1/tickets}), {@code /metrics}, {@code /health}
  * and {@code /ready}; and the registry of open sessions (connections per user, one session per
- * device). Event-loop confined.
+ * device). Logins and refused logins are audited (refusals at most {@value #REFUSALS_PER_SECOND}
+ * per second, with a burst of {@value #REFUSAL_BURST}, so that unauthenticated callers cannot flood
+ * the audit log; the next audited refusal counts those left out). Event-loop confined.
  */
 public final class Gateway {
+
+    private static final Logger LOG = Logger.getLogger(Gateway.class.getName());
+    static final int REFUSALS_PER_SECOND = 50;
+    static final int REFUSAL_BURST = 500;
 
     private final Vertx vertx;
     private final RelayConfig config;
@@ -37,14 +49,18 @@ public final class Gateway {
     private final TokenVerifier verifier;
     private final TicketService tickets;
     private final RelayMetrics metrics;
+    private final AuditSink audit;
+    private final TokenBucket refusalAudits = new TokenBucket(REFUSALS_PER_SECOND, REFUSAL_BURST, System.nanoTime());
+    private long refusalsNotAudited;
     private final Set<Session> sessions = new LinkedHashSet<>();
     private final Map<String, Integer> perUser = new HashMap<>();
     private final Map<DeviceId, Session> perDevice = new HashMap<>();
     private boolean draining;
 
     public Gateway(Vertx vertx, RelayConfig config, DeliveryService ds, TokenVerifier verifier, TicketService tickets,
-            RelayMetrics metrics) {
+            RelayMetrics metrics, AuditSink audit) {
         this.vertx = vertx;
+        this.audit = audit;
         this.config = config;
         this.ds = ds;
         this.verifier = verifier;
@@ -71,6 +87,32 @@ public final class Gateway {
 
     RelayMetrics metrics() {
         return metrics;
+    }
+
+    /** Audits a login of {@code device}; the future completes once the entry is durable. */
+    Future<Void> auditLogin(DeviceId device) {
+        return audit.record(AuditEvent.of(AuditType.LOGIN, device.userId(), null, device.userId(),
+                Map.of("device", device.deviceId())));
+    }
+
+    /**
+     * Audits a refused login (never the token): the error code, and the user and device when the
+     * token was valid. Rate-limited; failures to record are logged, the refusal stands anyway.
+     */
+    void auditLoginRefused(Optional<String> user, Optional<String> device, ErrorCode code) {
+        if (!refusalAudits.tryTake(System.nanoTime())) {
+            refusalsNotAudited++;
+            return;
+        }
+        Map<String, String> details = new HashMap<>();
+        details.put("code", code.name());
+        device.ifPresent(d -> details.put("device", d));
+        if (refusalsNotAudited > 0) {
+            details.put("notAuditedBefore", Long.toString(refusalsNotAudited));
+            refusalsNotAudited = 0;
+        }
+        audit.record(new AuditEvent(AuditType.LOGIN_REFUSED, user, Optional.empty(), user, details))
+                .onFailure(e -> LOG.log(Level.WARNING, "a refused login was not audited: " + e.getMessage()));
     }
 
     public int sessionCount() {
@@ -112,6 +154,7 @@ public final class Gateway {
             device = principal.flatMap(p -> DeviceId.of(p.userId(), deviceId));
             if (principal.isEmpty() || device.isEmpty()) {
                 metrics.rejected(ErrorCode.UNAUTHENTICATED);
+                auditLoginRefused(principal.map(Principal::userId), Optional.empty(), ErrorCode.UNAUTHENTICATED);
                 ctx.response().setStatusCode(401).end();
                 return;
             }
@@ -133,7 +176,9 @@ public final class Gateway {
         }
         verifier.verify(auth.substring(7).trim()).onComplete(ar -> {
             if (ar.failed()) {
-                metrics.rejected(ar.cause() instanceof RelayException r ? r.code() : ErrorCode.UNAUTHENTICATED);
+                ErrorCode code = ar.cause() instanceof RelayException r ? r.code() : ErrorCode.UNAUTHENTICATED;
+                metrics.rejected(code);
+                auditLoginRefused(Optional.empty(), Optional.empty(), code);
                 ctx.response().setStatusCode(401).end();
                 return;
             }

@@ -1,5 +1,7 @@
 package dev.ampoule.relay.gateway;
 
+import dev.ampoule.relay.audit.AuditLog;
+import dev.ampoule.relay.audit.FileAuditLog;
 import dev.ampoule.relay.auth.DevKeys;
 import dev.ampoule.relay.auth.JwksKeySource;
 import dev.ampoule.relay.auth.JwtTokenVerifier;
@@ -25,8 +27,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.logging.Logger;
 
 /**
- * The relay on one node: store recovery, Delivery Service, token verification (the local
- * development key, or an OIDC JWKS), and the HTTP/WebSocket server. Configuration from
+ * The relay on one node: the audit log (opened and verified first), store recovery, Delivery
+ * Service, token verification (the local development key, or an OIDC JWKS), and the
+ * HTTP/WebSocket server. Configuration from
  * {@code config()} and the environment ({@link RelayConfig}). Stopping it is the graceful
  * shutdown: stop accepting, tell clients to reconnect, let writes flush, close, close the store.
  */
@@ -38,6 +41,7 @@ public final class RelayVerticle extends VerticleBase {
     private final Clock clock;
     private RelayConfig config;
     private DeliveryService ds;
+    private FileAuditLog audit;
     private Gateway gateway;
     private HttpServer server;
     private JwksKeySource jwks;
@@ -61,7 +65,7 @@ public final class RelayVerticle extends VerticleBase {
         return this;
     }
 
-    /** Where the Delivery Service writes audit events (before deployment; default none). */
+    /** Where the Delivery Service writes audit events instead of the relay's audit log (before deployment; tests). */
     public RelayVerticle auditSink(AuditSink audit) {
         this.auditSink = audit;
         return this;
@@ -74,9 +78,14 @@ public final class RelayVerticle extends VerticleBase {
         FileStore store = new FileStore(vertx, config.dataDir.resolve("log"), config.segmentBytes, config.fsync, 256L << 20);
         ds = new DeliveryService(vertx, store, config, metrics, clock);
         ds.setRosterView(rosterView);
-        ds.setAuditSink(auditSink);
         TicketService tickets = new TicketService(config.ticketTtl, 100_000, clock);
-        return keySource()
+        FileAuditLog.Options auditOptions = FileAuditLog.Options.defaults().withFsync(config.fsync).withClock(clock);
+        return FileAuditLog.open(vertx, config.dataDir, auditOptions)
+                .compose(log -> {
+                    audit = log;
+                    ds.setAuditSink(auditSink == AuditSink.NONE ? log : auditSink);
+                    return keySource();
+                })
                 .compose(keys -> ExternalSenderKeys.load(vertx, config.dataDir.resolve(ExternalSenderKeys.DIR_NAME))
                         .map(senderKeys -> {
                             externalSenderKeys = senderKeys;
@@ -87,7 +96,7 @@ public final class RelayVerticle extends VerticleBase {
                 .compose(keys -> {
                     JwtTokenVerifier verifier = new JwtTokenVerifier(vertx, keys, config.issuer, config.audience,
                             config.tokenLeeway, clock);
-                    gateway = new Gateway(vertx, config, ds, verifier, tickets, metrics);
+                    gateway = new Gateway(vertx, config, ds, verifier, tickets, metrics, audit);
                     ticketPurge = vertx.setPeriodic(10_000, id -> tickets.purge(clock.instant()));
                     int wsLimit = config.maxFrameBytes * 2 + 4096;
                     HttpServerOptions options = new HttpServerOptions()
@@ -103,6 +112,7 @@ public final class RelayVerticle extends VerticleBase {
                     server = vertx.createHttpServer(options).requestHandler(gateway.router());
                     return server.listen();
                 })
+                .onFailure(e -> closeAudit())
                 .onSuccess(s -> LOG.info("relay listening on " + (config.tls() ? "https" : "http") + "://" + config.host
                         + ":" + s.actualPort() + " (data in " + config.dataDir.toAbsolutePath() + ")"));
     }
@@ -126,6 +136,11 @@ public final class RelayVerticle extends VerticleBase {
 
     public Gateway gateway() {
         return gateway;
+    }
+
+    /** The relay's audit log (after start): where components record events, and what admin queries read. */
+    public AuditLog auditLog() {
+        return audit;
     }
 
     /** Runs {@code op} on the relay's context (the Delivery Service is confined to it): operations, tests. */
@@ -152,7 +167,8 @@ public final class RelayVerticle extends VerticleBase {
     @Override
     public Future<?> stop() {
         if (gateway == null) {
-            return (ds == null ? Future.<Void>succeededFuture() : ds.stop()).andThen(ar -> closeExternalSenderKeys());
+            return (ds == null ? Future.<Void>succeededFuture() : ds.stop()).andThen(ar -> closeExternalSenderKeys())
+                    .compose(v -> closeAudit());
         }
         if (ticketPurge >= 0) {
             vertx.cancelTimer(ticketPurge);
@@ -168,6 +184,11 @@ public final class RelayVerticle extends VerticleBase {
                 .compose(v -> gateway.closeAll())
                 .compose(v -> ds.stop())
                 .andThen(ar -> closeExternalSenderKeys())
+                .compose(v -> closeAudit())
                 .onSuccess(v -> LOG.info("relay stopped"));
+    }
+
+    private Future<Void> closeAudit() {
+        return audit == null ? Future.succeededFuture() : audit.close();
     }
 }

@@ -161,12 +161,14 @@ final class Session implements DeliveryService.Listener {
             if (ar.failed()) {
                 RelayException e = ar.cause() instanceof RelayException r ? r
                         : new RelayException(ErrorCode.UNAUTHENTICATED, "invalid token");
+                gateway.auditLoginRefused(Optional.empty(), Optional.empty(), e.code());
                 reject(requestId, e);
                 close(e.code() == ErrorCode.TOKEN_EXPIRED ? CLOSE_TOKEN_EXPIRED : CLOSE_UNAUTHENTICATED, "unauthenticated");
                 return;
             }
             Optional<DeviceId> id = DeviceId.of(ar.result().userId(), a.deviceId());
             if (id.isEmpty()) {
+                gateway.auditLoginRefused(Optional.of(ar.result().userId()), Optional.empty(), ErrorCode.UNAUTHENTICATED);
                 reject(requestId, new RelayException(ErrorCode.UNAUTHENTICATED, "invalid device id"));
                 close(CLOSE_UNAUTHENTICATED, "unauthenticated");
                 return;
@@ -175,6 +177,10 @@ final class Session implements DeliveryService.Listener {
         });
     }
 
+    /**
+     * Binds the session to its device once the login is audited durably: until then the socket is
+     * not read; if the audit log cannot record it, the login is refused ({@code UNAVAILABLE}).
+     */
     private void bind(long requestId, Principal p, DeviceId id, boolean answer) {
         if (authTimer >= 0) {
             gateway.vertx().cancelTimer(authTimer);
@@ -183,23 +189,36 @@ final class Session implements DeliveryService.Listener {
         try {
             gateway.register(this, id);
         } catch (RelayException e) {
+            gateway.auditLoginRefused(Optional.of(id.userId()), Optional.of(id.deviceId()), e.code());
             reject(requestId, e);
             close(CLOSE_LIMIT, "limit");
             return;
         }
         principal = p;
         device = id;
-        long ttl = p.expiresAt().toEpochMilli() - System.currentTimeMillis();
-        expiryTimer = gateway.vertx().setTimer(Math.max(1, ttl), t -> {
-            expiryTimer = -1;
-            reject(0, new RelayException(ErrorCode.TOKEN_EXPIRED, "token expired"));
-            close(CLOSE_TOKEN_EXPIRED, "token expired");
+        ws.pause();
+        gateway.auditLogin(id).onComplete(ar -> {
+            if (closed) {
+                return;
+            }
+            if (ar.failed()) {
+                reject(requestId, new RelayException(ErrorCode.UNAVAILABLE, "the relay cannot audit logins now; retry later"));
+                close(CLOSE_GOING_AWAY, "unavailable");
+                return;
+            }
+            long ttl = p.expiresAt().toEpochMilli() - System.currentTimeMillis();
+            expiryTimer = gateway.vertx().setTimer(Math.max(1, ttl), t -> {
+                expiryTimer = -1;
+                reject(0, new RelayException(ErrorCode.TOKEN_EXPIRED, "token expired"));
+                close(CLOSE_TOKEN_EXPIRED, "token expired");
+            });
+            gateway.ds().attach(id, this);
+            if (answer) {
+                send(requestId, new Frame.Ok(0));
+            }
+            ws.resume();
+            pump();
         });
-        gateway.ds().attach(id, this);
-        if (answer) {
-            send(requestId, new Frame.Ok(0));
-        }
-        pump();
     }
 
     private void dispatch(long requestId, Frame.ClientFrame frame) {

@@ -1,0 +1,176 @@
+package dev.ampoule.client.admin;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Supplier;
+
+/**
+ * The relay's admin REST API ({@code /v1/teams…}, described by the relay's
+ * {@code /v1/openapi.yaml}) for a care coordinator's or an organisation admin's app: care teams,
+ * their rosters, and the audit log. Roster changes take effect in the MLS group by themselves: the
+ * relay proposes them and the members' clients commit them. Plain Java (the JDK's HTTP client);
+ * every call completes with the answer, or fails with {@link AdminException}.
+ */
+public final class AdminClient {
+
+    /** A care team as the relay describes it. */
+    public record Team(String id, String orgId, String name, boolean archived, Optional<Integer> retentionDays) {
+    }
+
+    /** A user on a team's roster. */
+    public record Member(String teamId, String userId, String role) {
+    }
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final URI base;
+    private final Supplier<String> token;
+    private final HttpClient http;
+    private final Duration timeout;
+
+    /**
+     * @param base the relay's HTTP(S) origin, e.g. {@code http://127.0.0.1:8080}
+     * @param token a bearer token (JWT) of the caller, asked for each call
+     */
+    public AdminClient(URI base, Supplier<String> token) {
+        this(base, token, HttpClient.newHttpClient(), Duration.ofSeconds(30));
+    }
+
+    public AdminClient(URI base, Supplier<String> token, HttpClient http, Duration timeout) {
+        this.base = Objects.requireNonNull(base, "base");
+        this.token = Objects.requireNonNull(token, "token");
+        this.http = Objects.requireNonNull(http, "http");
+        this.timeout = Objects.requireNonNull(timeout, "timeout");
+    }
+
+    /** Creates a care team of the caller's organisation; the caller becomes its first coordinator. */
+    public CompletableFuture<Team> createTeam(String name, Optional<Integer> retentionDays) {
+        ObjectNode body = JSON.createObjectNode().put("name", name);
+        retentionDays.ifPresent(d -> body.put("retentionDays", d));
+        return call("POST", "/v1/teams", Optional.of(body)).thenApply(AdminClient::team);
+    }
+
+    public CompletableFuture<Team> team(String teamId) {
+        return call("GET", "/v1/teams/" + seg(teamId), Optional.empty()).thenApply(AdminClient::team);
+    }
+
+    /** The teams the caller may see. */
+    public CompletableFuture<List<Team>> teams() {
+        return call("GET", "/v1/teams", Optional.empty()).thenApply(j -> {
+            List<Team> out = new ArrayList<>();
+            j.path("teams").forEach(t -> out.add(team(t)));
+            return out;
+        });
+    }
+
+    /** Puts a user on the team's roster with a role (or changes the role). */
+    public CompletableFuture<Member> putMember(String teamId, String userId, String role) {
+        return call("PUT", "/v1/teams/" + seg(teamId) + "/members/" + seg(userId),
+                Optional.of(JSON.createObjectNode().put("role", role))).thenApply(AdminClient::member);
+    }
+
+    /** Takes a user off the team's roster: the relay cuts their devices off and proposes their removal. */
+    public CompletableFuture<Void> removeMember(String teamId, String userId) {
+        return call("DELETE", "/v1/teams/" + seg(teamId) + "/members/" + seg(userId), Optional.empty())
+                .thenApply(j -> null);
+    }
+
+    public CompletableFuture<List<Member>> members(String teamId) {
+        return call("GET", "/v1/teams/" + seg(teamId) + "/members", Optional.empty()).thenApply(j -> {
+            List<Member> out = new ArrayList<>();
+            j.path("members").forEach(m -> out.add(member(m)));
+            return out;
+        });
+    }
+
+    public CompletableFuture<Void> archive(String teamId) {
+        return call("POST", "/v1/teams/" + seg(teamId) + "/archive", Optional.empty()).thenApply(j -> null);
+    }
+
+    /** The audit log's entries about a team, as the JSON lines the relay stores (organisation admins). */
+    public CompletableFuture<List<String>> exportAudit(String teamId) {
+        HttpRequest request = request("GET", "/v1/audit/export?team=" + URLEncoder.encode(teamId, StandardCharsets.UTF_8),
+                Optional.empty());
+        return http.sendAsync(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8))
+                .handle((r, e) -> {
+                    if (e != null) {
+                        throw new AdminException(0, "UNREACHABLE", "the relay did not answer");
+                    }
+                    if (r.statusCode() != 200) {
+                        throw error(r.statusCode(), r.body());
+                    }
+                    return r.body().lines().filter(l -> !l.isBlank()).toList();
+                });
+    }
+
+    private CompletableFuture<JsonNode> call(String method, String path, Optional<JsonNode> body) {
+        return http.sendAsync(request(method, path, body), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8))
+                .handle((r, e) -> {
+                    if (e != null) {
+                        throw new AdminException(0, "UNREACHABLE", "the relay did not answer");
+                    }
+                    if (r.statusCode() / 100 != 2) {
+                        throw error(r.statusCode(), r.body());
+                    }
+                    if (r.body().isEmpty()) {
+                        return JSON.createObjectNode();
+                    }
+                    try {
+                        return JSON.readTree(r.body());
+                    } catch (IOException x) {
+                        throw new AdminException(r.statusCode(), "MALFORMED_ANSWER", "the answer is not JSON");
+                    }
+                });
+    }
+
+    private HttpRequest request(String method, String path, Optional<JsonNode> body) {
+        HttpRequest.Builder b = HttpRequest.newBuilder(base.resolve(path))
+                .timeout(timeout)
+                .header("Authorization", "Bearer " + token.get())
+                .header("Accept", "application/json");
+        if (body.isPresent()) {
+            b.header("Content-Type", "application/json");
+            b.method(method, HttpRequest.BodyPublishers.ofString(body.get().toString(), StandardCharsets.UTF_8));
+        } else {
+            b.method(method, HttpRequest.BodyPublishers.noBody());
+        }
+        return b.build();
+    }
+
+    private static AdminException error(int status, String body) {
+        try {
+            JsonNode j = JSON.readTree(body);
+            return new AdminException(status, j.path("code").asText("HTTP_" + status), j.path("message").asText(""));
+        } catch (IOException | RuntimeException e) {
+            return new AdminException(status, "HTTP_" + status, "no error body");
+        }
+    }
+
+    private static Team team(JsonNode j) {
+        JsonNode r = j.path("retentionDays");
+        return new Team(j.path("id").asText(), j.path("orgId").asText(), j.path("name").asText(),
+                j.path("archived").asBoolean(), r.isNumber() ? Optional.of(r.asInt()) : Optional.empty());
+    }
+
+    private static Member member(JsonNode j) {
+        return new Member(j.path("teamId").asText(), j.path("userId").asText(), j.path("role").asText());
+    }
+
+    private static String seg(String s) {
+        return URLEncoder.encode(s, StandardCharsets.UTF_8).replace("+", "%20");
+    }
+}
