@@ -5,6 +5,7 @@ import dev.ampoule.relay.gateway.RelayVerticle;
 import dev.ampoule.relay.protocol.Bytes;
 import dev.ampoule.relay.roster.Team;
 import dev.ampoule.relay.roster.TeamMember;
+import dev.ampoule.relay.store.GroupMessage;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.DeploymentOptions;
@@ -18,6 +19,7 @@ import java.net.URI;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -114,6 +116,11 @@ public final class RelayFixture implements AutoCloseable {
         roster.drop(teamId, userId);
         Team team = roster.team(teamId).orElseThrow();
         await(verticle.onContext(ds -> ds.enforcement().memberRemoved(team, userId)));
+    }
+
+    /** Every message of a group the relay keeps, from {@code fromSeq}: what a compromised relay would hand out. */
+    public List<GroupMessage> stored(Bytes groupId, long fromSeq) {
+        return await(verticle.onContext(ds -> ds.stored(groupId, fromSeq, 10_000)));
     }
 
     /** Whether the relay fences a group now (a roster removal waits for its Commit). */
