@@ -15,6 +15,7 @@ import dev.ampoule.mls.error.MlsException;
 import dev.ampoule.mls.extension.ExternalSenders;
 import dev.ampoule.mls.framing.MlsMessage;
 import dev.ampoule.mls.group.Group;
+import dev.ampoule.relay.metrics.RelayMetrics;
 import dev.ampoule.relay.protocol.DeviceId;
 import dev.ampoule.relay.protocol.Frame;
 import dev.ampoule.relay.store.GroupMessage;
@@ -197,6 +198,7 @@ class RosterChangeTest {
         ClientEvent.GroupFenced fenced = sender.events.awaitFirst(ClientEvent.GroupFenced.class,
                 f -> f.groupId().equals(GROUP), 5);
         assertEquals(1, fenced.epoch(), "refused in the old epoch");
+        assertTrue(relay.counter(RelayMetrics.REJECTIONS, RelayMetrics.TAG_CODE, "GROUP_FENCED") >= 1);
         assertEquals(2, sent.epoch(), "encrypted again for the epoch of the removal");
         ClientEvent.MembersRemoved removed = sender.events.awaitFirst(ClientEvent.MembersRemoved.class,
                 r -> r.groupId().equals(GROUP), 5);
@@ -218,6 +220,37 @@ class RosterChangeTest {
             }
         }
         assertTrue(pharmacist.events.texts(GROUP).isEmpty());
+    }
+
+    @Test
+    void membersCommittingTheRelayProposalsAtOnceEndInOneEpochWithoutRetrying() {
+        // with no delay, every member commits the relay's proposals at once: they race for the epoch
+        List<Party> racers = without(coordinator, pharmacist);
+        for (Party p : racers) {
+            p.stop();
+            p.configure(b -> b.autoCommitDelay(Duration.ZERO));
+            p.start();
+        }
+        coordinator.stop();
+        double commitsBefore = relay.counter(RelayMetrics.ACCEPTED, RelayMetrics.TAG_KIND, "commit");
+
+        relay.removeFromRoster(TEAM, "pharmacist");
+
+        Set<String> team = names(without(pharmacist));
+        Convergence.await(racers, GROUP, 2, team);
+        sleep(DELAY.multipliedBy(2));
+        assertTrue(relay.counter(RelayMetrics.REJECTIONS, RelayMetrics.TAG_CODE, "COMMIT_CONFLICT") >= 1, "they raced");
+        // the losers processed the winning Commit and, nothing being pending any more, did not commit again
+        assertEquals(commitsBefore + 1, relay.counter(RelayMetrics.ACCEPTED, RelayMetrics.TAG_KIND, "commit"));
+        Set<Optional<DeviceId>> committers = new HashSet<>();
+        for (Party p : racers) {
+            assertEquals(2, p.client.group(GROUP).join().epoch(), p.toString());
+            assertTrue(p.events.all(ClientEvent.Problem.class).isEmpty(), p + ": " + p.events.events());
+            committers.add(p.events.awaitFirst(ClientEvent.MembersRemoved.class, r -> r.groupId().equals(GROUP), 5)
+                    .by());
+        }
+        assertEquals(1, committers.size());
+        assertFalse(relay.fenced(GROUP.bytes()));
     }
 
     @Test

@@ -36,6 +36,7 @@ public final class RelayFixture implements AutoCloseable {
     public final TestRoster roster = new TestRoster();
     private final JsonObject config;
     private RelayVerticle verticle;
+    private PrometheusMeterRegistry registry;
     private String deploymentId;
     private DevKeys keys;
 
@@ -64,8 +65,8 @@ public final class RelayFixture implements AutoCloseable {
     }
 
     public RelayFixture start() {
-        verticle = new RelayVerticle(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT), Clock.systemUTC())
-                .rosterView(roster);
+        registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        verticle = new RelayVerticle(registry, Clock.systemUTC()).rosterView(roster);
         deploymentId = await(vertx.deployVerticle(verticle, new DeploymentOptions().setConfig(config)));
         keys = DevKeys.loadOrCreate(dataDir);
         return this;
@@ -121,6 +122,15 @@ public final class RelayFixture implements AutoCloseable {
     /** Every message of a group the relay keeps, from {@code fromSeq}: what a compromised relay would hand out. */
     public List<GroupMessage> stored(Bytes groupId, long fromSeq) {
         return await(verticle.onContext(ds -> ds.stored(groupId, fromSeq, 10_000)));
+    }
+
+    /**
+     * A counter of the relay's metrics since its last start (0 when never incremented), e.g.
+     * {@code counter(RelayMetrics.REJECTIONS, RelayMetrics.TAG_CODE, "GROUP_FENCED")}.
+     */
+    public double counter(String name, String tag, String value) {
+        io.micrometer.core.instrument.Counter c = registry.find(name).tag(tag, value).counter();
+        return c == null ? 0 : c.count();
     }
 
     /** Whether the relay fences a group now (a roster removal waits for its Commit). */
