@@ -9,6 +9,7 @@ import dev.ampoule.mls.credential.Credential;
 import dev.ampoule.mls.crypto.CipherSuite;
 import dev.ampoule.mls.crypto.bc.BcCipherSuites;
 import dev.ampoule.mls.error.MlsException;
+import dev.ampoule.mls.extension.ExternalSenders;
 import dev.ampoule.mls.framing.MlsMessage;
 import dev.ampoule.mls.framing.Sender;
 import dev.ampoule.mls.group.Group;
@@ -27,6 +28,7 @@ import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -85,8 +87,7 @@ final class ClientEngine implements RelayConnection.Listener {
     DeviceRecord device;
     final Map<Bytes, GroupSession> groups = new LinkedHashMap<>();
     /** The relay's external sender per cipher suite (wire value), empty when it has none; asked once. */
-    final Map<Integer, Optional<dev.ampoule.mls.extension.ExternalSenders.ExternalSender>> externalSenders =
-            new HashMap<>();
+    final Map<Integer, Optional<ExternalSenders.ExternalSender>> externalSenders = new HashMap<>();
     private final Map<Bytes, TreeMap<Long, Frame.Deliver>> orphans = new HashMap<>();
     private int orphanCount;
 
@@ -262,7 +263,7 @@ final class ClientEngine implements RelayConnection.Listener {
     }
 
     /** {@link #toApp(CompletableFuture)} with its own timeout. */
-    <T> CompletableFuture<T> toApp(CompletableFuture<T> internal, java.time.Duration timeout) {
+    <T> CompletableFuture<T> toApp(CompletableFuture<T> internal, Duration timeout) {
         CompletableFuture<T> out = new CompletableFuture<>();
         ScheduledFuture<?> timer;
         try {

@@ -20,6 +20,7 @@ import dev.ampoule.relay.protocol.Frame;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
@@ -27,6 +28,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import java.util.function.Supplier;
@@ -492,7 +494,7 @@ final class GroupOperations {
         };
         try {
             engine.exec.schedule(commit, delay, TimeUnit.MILLISECONDS);
-        } catch (java.util.concurrent.RejectedExecutionException e) {
+        } catch (RejectedExecutionException e) {
             // closed
         }
     }
@@ -556,7 +558,7 @@ final class GroupOperations {
         }
 
         void wipe() {
-            java.util.Arrays.fill(data, (byte) 0);
+            Arrays.fill(data, (byte) 0);
         }
     }
 
@@ -720,7 +722,7 @@ final class GroupOperations {
         CompletableFuture<Void> f = new CompletableFuture<>();
         try {
             engine.exec.schedule(() -> f.complete(null), millis, TimeUnit.MILLISECONDS);
-        } catch (java.util.concurrent.RejectedExecutionException e) {
+        } catch (RejectedExecutionException e) {
             f.completeExceptionally(new AmpouleException(AmpouleException.Reason.CLOSED, "closed"));
         }
         return f;
