@@ -12,6 +12,7 @@ import dev.ampoule.mls.message.GroupInfo;
 import dev.ampoule.mls.message.KeyPackage;
 import dev.ampoule.mls.message.Welcome;
 import dev.ampoule.mls.tree.RatchetTree;
+import dev.ampoule.relay.audit.AuditSink;
 import dev.ampoule.relay.config.RelayConfig;
 import dev.ampoule.relay.mailbox.Mailboxes;
 import dev.ampoule.relay.metrics.RelayMetrics;
@@ -20,6 +21,7 @@ import dev.ampoule.relay.protocol.DeviceId;
 import dev.ampoule.relay.protocol.ErrorCode;
 import dev.ampoule.relay.protocol.Frame;
 import dev.ampoule.relay.protocol.RelayException;
+import dev.ampoule.relay.roster.RosterView;
 import dev.ampoule.relay.store.GroupMessage;
 import dev.ampoule.relay.store.MessageKind;
 import dev.ampoule.relay.store.Store;
@@ -86,6 +88,7 @@ public final class DeliveryService {
     private final List<Long> timers = new ArrayList<>();
     private long compactedSize;
     private boolean ready;
+    private final RosterEnforcement enforcement;
 
     public DeliveryService(Vertx vertx, Store store, RelayConfig config, RelayMetrics metrics, Clock clock) {
         this.vertx = vertx;
@@ -93,6 +96,22 @@ public final class DeliveryService {
         this.config = config;
         this.metrics = metrics;
         this.clock = clock;
+        this.enforcement = new RosterEnforcement(this);
+    }
+
+    /** The roster care-team groups follow (default {@link RosterView#EMPTY}: every group is ad hoc). Set before {@link #start}. */
+    public void setRosterView(RosterView roster) {
+        enforcement.setRosterView(roster);
+    }
+
+    /** Where roster enforcement, commits, claims and deliveries are audited (default {@link AuditSink#NONE}). */
+    public void setAuditSink(AuditSink audit) {
+        enforcement.setAuditSink(audit);
+    }
+
+    /** The relay as external sender of care-team groups: its keys, its roster listener, its settings. */
+    public RosterEnforcement enforcement() {
+        return enforcement;
     }
 
     // ---- lifecycle -----------------------------------------------------------------------------
@@ -112,6 +131,7 @@ public final class DeliveryService {
             timers.add(vertx.setPeriodic(Math.max(1_000, config.expirySweep.toMillis()), id -> expireAndCompact()));
             metrics.gauge(RelayMetrics.GROUPS, groups::size);
             metrics.gauge(RelayMetrics.STORE_DISK_BYTES, store::diskBytes);
+            enforcement.recovered();
             ready = true;
             return null;
         });
@@ -212,6 +232,7 @@ public final class DeliveryService {
                     g.access.put(r.device(), new GroupState.Access(r.sinceSeq()));
                 }
             }
+            case StoreRecord.UserErased r -> eraseState(r.userId());
         }
     }
 
@@ -628,7 +649,12 @@ public final class DeliveryService {
                 writes.add(append(new StoreRecord.KeyPackageAdded(device, s.ref(), s.cipherSuite(), s.keyPackage(),
                         s.lastResort())));
             }
-            return Future.all(writes).map(v -> (long) keyPackages.ordinaryCount(device));
+            return Future.all(writes).map(v -> {
+                if (!writes.isEmpty()) {
+                    enforcement.keyPackagesPublished(device);
+                }
+                return (long) keyPackages.ordinaryCount(device);
+            });
         });
     }
 
@@ -656,6 +682,7 @@ public final class DeliveryService {
             }
             out.add(new Frame.KeyPackageEntry(c.device().userId(), c.device().deviceId(), c.keyPackage().keyPackage()));
         }
+        enforcement.keyPackagesClaimed(claimer, frame.userId(), out.size());
         return Future.all(writes).map(v -> out);
     }
 
@@ -680,6 +707,11 @@ public final class DeliveryService {
             if (!view.devices().contains(device)) {
                 return Future.failedFuture(new RelayException(ErrorCode.FORBIDDEN, "the sender is not in the group"));
             }
+            try {
+                enforcement.checkCreate(device, id, view);
+            } catch (RuntimeException e) {
+                return Future.failedFuture(translate(e));
+            }
             if (view.memberCount() > config.maxGroupSize) {
                 metrics.limitExceeded("group_size");
                 return Future.failedFuture(new RelayException(ErrorCode.LIMIT_EXCEEDED,
@@ -702,6 +734,7 @@ public final class DeliveryService {
                     notifyDevice(d, l -> l.accessChanged(id));
                 });
                 metrics.accepted("create_group");
+                enforcement.groupCreated(g, device);
                 return 0L;
             });
         }).andThen(ar -> creating.remove(id));
@@ -726,6 +759,7 @@ public final class DeliveryService {
             if (!g.active(device)) {
                 throw new RelayException(ErrorCode.FORBIDDEN, "not a member of the group");
             }
+            enforcement.checkApplication(g);
             if (g.fenced) {
                 throw new RelayException(ErrorCode.GROUP_FENCED, "a removal is pending", 1_000);
             }
@@ -758,6 +792,7 @@ public final class DeliveryService {
             if (!g.active(device)) {
                 throw new RelayException(ErrorCode.FORBIDDEN, "not a member of the group");
             }
+            enforcement.checkProposal(g, frame.proposal());
             hash = digest(frame.proposal());
             checkReplay(g, hash);
         } catch (RuntimeException e) {
@@ -803,7 +838,9 @@ public final class DeliveryService {
             hash = digest(frame.commit());
             checkReplay(g, hash);
         } catch (RuntimeException e) {
-            return Future.failedFuture(translate(e));
+            RelayException refused = translate(e);
+            enforcement.commitRefused(frame.groupId(), device, refused);
+            return Future.failedFuture(refused);
         }
         return sequenced(g, () -> view(g).compose(view -> validate(() -> {
             PublicMessage pm = publicMessageOf(frame.commit());
@@ -838,11 +875,20 @@ public final class DeliveryService {
                 throw new RelayException(ErrorCode.INVALID_MESSAGE, "the commit adds members but has no Welcome");
             }
             return new StagedBundle(staged, pm.content().epoch(), welcome);
-        })).compose(bundle -> acceptCommit(g, device, frame, hash, bundle)))
+        })).compose(bundle -> {
+            try {
+                enforcement.checkCommit(g, device, bundle.staged());
+            } catch (RuntimeException e) {
+                return Future.failedFuture(translate(e));
+            }
+            return acceptCommit(g, device, frame, hash, bundle)
+                    .onSuccess(seq -> enforcement.commitAccepted(g, device, seq, bundle.staged()));
+        }))
                 .onFailure(e -> {
                     if (e instanceof RelayException r && r.code() == ErrorCode.LIMIT_EXCEEDED) {
                         metrics.limitExceeded("group_size");
                     }
+                    enforcement.commitRefused(g.id, device, translate(e));
                 });
     }
 
@@ -940,7 +986,10 @@ public final class DeliveryService {
         }
         // the cursor as settled: after a re-add gap it is the re-adding commit
         long cursor = after == null ? upTo : mailboxes.cursor(device, groupId);
-        return append(new StoreRecord.CursorMoved(device, groupId, cursor)).map(v -> cursor);
+        return append(new StoreRecord.CursorMoved(device, groupId, cursor)).map(v -> {
+            enforcement.delivered(g, device, cursor);
+            return cursor;
+        });
     }
 
     /** A device processed its mailbox up to {@code seq}. */
@@ -1033,5 +1082,119 @@ public final class DeliveryService {
 
     public int groupCount() {
         return groups.size();
+    }
+
+    // ---- the relay as external sender (used by RosterEnforcement) ------------------------------
+
+    /** The relay's ExternalSender for a cipher suite; {@code INVALID_MESSAGE} when it has none. */
+    public Frame.ExternalSenderResult fetchExternalSender(int cipherSuite) {
+        return enforcement.fetchExternalSender(cipherSuite);
+    }
+
+    Vertx vertx() {
+        return vertx;
+    }
+
+    Optional<GroupState> groupState(Bytes groupId) {
+        return Optional.ofNullable(groups.get(groupId));
+    }
+
+    java.util.Collection<GroupState> groupStates() {
+        return groups.values();
+    }
+
+    <T> Future<T> inSequence(GroupState g, Supplier<Future<T>> op) {
+        return sequenced(g, op);
+    }
+
+    Future<GroupView> viewOf(GroupState g) {
+        return view(g);
+    }
+
+    <T> Future<T> offLoop(Callable<T> work) {
+        return validate(work);
+    }
+
+    /**
+     * Sequences and stores a proposal of the relay (already validated by the group's view, inside
+     * the group's sequencer), exactly as {@link #sendProposal} does for a member's.
+     */
+    Future<Long> storeRelayProposal(GroupState g, Bytes proposal, long epoch) {
+        GroupMessage m = new GroupMessage(g.id, g.nextSeq++, epoch, MessageKind.PROPOSAL, clock.millis(), proposal);
+        g.recent.put(digest(proposal), m.seq());
+        g.pendingProposals.add(m);
+        metrics.accepted("relay_proposal");
+        return accepted(g, m, new StoreRecord.MessageAccepted(m));
+    }
+
+    /**
+     * Claims one KeyPackage of the suite for each device of the user except {@code skip}, for the
+     * relay's own Add proposals (not rate limited).
+     */
+    Future<List<KeyPackageDirectory.Claim>> claimForRelay(String userId, int cipherSuite, Set<DeviceId> skip) {
+        List<KeyPackageDirectory.Claim> claims = new ArrayList<>(keyPackages.choose(userId, Optional.empty(), cipherSuite,
+                clock.instant().getEpochSecond()));
+        claims.removeIf(c -> skip.contains(c.device()));
+        List<Future<Void>> writes = new ArrayList<>();
+        for (KeyPackageDirectory.Claim c : claims) {
+            if (c.consumes()) {
+                keyPackages.take(c.device(), c.keyPackage().ref());
+                writes.add(append(new StoreRecord.KeyPackageTaken(c.device(), c.keyPackage().ref())));
+            }
+        }
+        return Future.all(writes).map(v -> claims);
+    }
+
+    /**
+     * Erases a user (GDPR): their devices still active in a group are cut off first (durably); then
+     * their KeyPackages and their devices' mailboxes and cursors go, durably; then the store is
+     * compacted so that the erased records leave the disk. Other devices' messages stay: a device
+     * still in a tree (its removal pending) counts as having received what it was owed.
+     */
+    Future<Void> eraseUser(String userId) {
+        List<Future<Void>> cuts = new ArrayList<>();
+        for (GroupState g : groups.values()) {
+            Set<DeviceId> active = new HashSet<>();
+            for (DeviceId d : g.devices) {
+                if (d.userId().equals(userId) && g.active(d)) {
+                    active.add(d);
+                }
+            }
+            if (!active.isEmpty()) {
+                cuts.add(cutOff(g.id, active));
+            }
+        }
+        return Future.all(cuts).compose(v -> append(new StoreRecord.UserErased(userId))).compose(v -> {
+            eraseState(userId);
+            sweepRetention();
+            return store.compact(this::liveRecords).andThen(ar -> compactedSize = store.diskBytes()).<Void>mapEmpty();
+        });
+    }
+
+    private void eraseState(String userId) {
+        keyPackages.removeUser(userId);
+        Set<DeviceId> devices = new HashSet<>(mailboxes.removeUser(userId));
+        for (GroupState g : groups.values()) {
+            for (DeviceId d : List.copyOf(g.access.keySet())) {
+                if (!d.userId().equals(userId)) {
+                    continue;
+                }
+                devices.add(d);
+                GroupState.Access a = g.access.get(d);
+                if (g.devices.contains(d) && a.cutOff()) {
+                    // owed nothing more; it leaves delivery when the commit removing its leaf lands
+                    mailboxes.set(d, g.id, a.departures.peekLast().untilSeq());
+                } else {
+                    g.access.remove(d);
+                }
+                retentionDirty.add(g.id);
+            }
+        }
+        for (DeviceId d : devices) {
+            Set<Bytes> was = receiving.remove(d);
+            if (was != null) {
+                was.forEach(gid -> notifyDevice(d, l -> l.accessChanged(gid)));
+            }
+        }
     }
 }

@@ -4,6 +4,9 @@ import dev.ampoule.mls.framing.PublicMessage;
 import dev.ampoule.mls.message.GroupInfo;
 import dev.ampoule.relay.protocol.Bytes;
 import dev.ampoule.relay.protocol.DeviceId;
+import dev.ampoule.mls.extension.ExternalSenders;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
@@ -21,6 +24,15 @@ public interface GroupView {
     Set<DeviceId> devices();
 
     int memberCount();
+
+    /** The group's cipher suite (wire value). */
+    int cipherSuite();
+
+    /** The group's external senders (RFC 9420 §12.1.8.1), empty without the extension. */
+    List<ExternalSenders.ExternalSender> externalSenders();
+
+    /** The leaves of the given users' devices, leaf index → device (O(N)). */
+    Map<Integer, DeviceId> leavesOf(Set<String> userIds);
 
     /** The sender of a member handshake message, as a device (empty for non-members / unknown identities). */
     Optional<DeviceId> senderDevice(PublicMessage message);
@@ -67,5 +79,8 @@ public interface GroupView {
         int memberCountAfter();
 
         Bytes ratchetTreeAfter();
+
+        /** The external senders of the new epoch's GroupContext. */
+        List<ExternalSenders.ExternalSender> externalSendersAfter();
     }
 }

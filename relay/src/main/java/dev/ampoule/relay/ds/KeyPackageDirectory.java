@@ -61,6 +61,11 @@ public final class KeyPackageDirectory {
         }
     }
 
+    /** Forgets every KeyPackage of the user's devices (erasure). */
+    public void removeUser(String userId) {
+        users.remove(userId);
+    }
+
     /** Ordinary packages a device holds. */
     public int ordinaryCount(DeviceId id) {
         TreeMap<String, Device> devices = users.get(id.userId());

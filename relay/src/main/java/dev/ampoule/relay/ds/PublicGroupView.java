@@ -1,12 +1,19 @@
 package dev.ampoule.relay.ds;
 
 import dev.ampoule.mls.codec.TlsWriter;
+import dev.ampoule.mls.credential.AuthenticationService;
 import dev.ampoule.mls.credential.BasicCredentialValidator;
 import dev.ampoule.mls.credential.Credential;
+import dev.ampoule.mls.credential.CredentialContext;
 import dev.ampoule.mls.crypto.CipherSuite;
+import dev.ampoule.mls.crypto.CipherSuiteId;
+import dev.ampoule.mls.crypto.SignaturePublicKey;
 import dev.ampoule.mls.crypto.bc.BcCipherSuites;
 import dev.ampoule.mls.error.InternalException;
 import dev.ampoule.mls.error.ValidationException;
+import dev.ampoule.mls.extension.Extension;
+import dev.ampoule.mls.extension.ExtensionType;
+import dev.ampoule.mls.extension.ExternalSenders;
 import dev.ampoule.mls.framing.PublicMessage;
 import dev.ampoule.mls.framing.Sender;
 import dev.ampoule.mls.group.GroupConfig;
@@ -21,8 +28,10 @@ import dev.ampoule.relay.protocol.DeviceId;
 import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
 
 /**
  * {@link GroupView} over group-protocol's {@link PublicGroup}: signatures, proposal rules, commit
@@ -32,11 +41,32 @@ import java.util.Set;
 public final class PublicGroupView implements GroupView {
 
     /**
-     * The relay's group configuration: basic credentials must name a device
-     * ({@code <user>#<device>}, see {@link DeviceId}).
+     * The relay's Authentication Service: leaves (KeyPackages, Updates, commit paths, tree members)
+     * must carry a basic credential naming a device ({@code <user>#<device>}, see {@link DeviceId});
+     * an {@code external_senders} entry must carry the relay's own identity
+     * ({@link ExternalSenderKeys#IDENTITY}), which names no device.
      */
+    public static final AuthenticationService AUTHENTICATION_SERVICE = new AuthenticationService() {
+        private final BasicCredentialValidator devices =
+                BasicCredentialValidator.trusting(id -> DeviceId.fromIdentity(id).isPresent());
+        private final BasicCredentialValidator relay = BasicCredentialValidator.trusting(ExternalSenderKeys::isRelayIdentity);
+
+        @Override
+        public void validate(Credential credential, SignaturePublicKey signatureKey, CipherSuiteId suite,
+                CredentialContext context) {
+            (context == CredentialContext.EXTERNAL_SENDER ? relay : devices).validate(credential, signatureKey, suite,
+                    context);
+        }
+
+        @Override
+        public boolean allowsReplacement(Credential current, Credential successor) {
+            return devices.allowsReplacement(current, successor);
+        }
+    };
+
+    /** The relay's group configuration ({@link #AUTHENTICATION_SERVICE}). */
     public static final GroupConfig CONFIG = GroupConfig.builder()
-            .authenticationService(BasicCredentialValidator.trusting(id -> DeviceId.fromIdentity(id).isPresent()))
+            .authenticationService(AUTHENTICATION_SERVICE)
             .build();
 
     private final PublicGroup group;
@@ -97,6 +127,35 @@ public final class PublicGroupView implements GroupView {
     }
 
     @Override
+    public int cipherSuite() {
+        return group.suite().id().wire();
+    }
+
+    @Override
+    public List<ExternalSenders.ExternalSender> externalSenders() {
+        return group.externalSenders();
+    }
+
+    @Override
+    public Map<Integer, DeviceId> leavesOf(Set<String> userIds) {
+        Map<Integer, DeviceId> out = new TreeMap<>();
+        if (userIds.isEmpty()) {
+            return out;
+        }
+        for (Member m : group.members()) {
+            deviceOf(m.credential()).filter(d -> userIds.contains(d.userId())).ifPresent(d -> out.put(m.leafIndex(), d));
+        }
+        return out;
+    }
+
+    /** The external senders a GroupContext's extensions list (empty without, or when malformed). */
+    static List<ExternalSenders.ExternalSender> externalSendersOf(List<Extension> extensions) {
+        return Extension.find(extensions, ExtensionType.EXTERNAL_SENDERS)
+                .map(e -> e.parse(ExternalSenders::decode).senders())
+                .orElse(List.of());
+    }
+
+    @Override
     public Optional<DeviceId> senderDevice(PublicMessage message) {
         if (message.content().sender() instanceof Sender.Member m) {
             return group.member(m.leafIndex()).flatMap(member -> deviceOf(member.credential()));
@@ -117,6 +176,11 @@ public final class PublicGroupView implements GroupView {
     private record StagedImpl(StagedPublicCommit staged, Optional<DeviceId> committer, Set<DeviceId> added,
             Set<DeviceId> removed, Set<DeviceId> devicesAfter, int memberCountAfter, Bytes ratchetTreeAfter)
             implements Staged {
+        @Override
+        public List<ExternalSenders.ExternalSender> externalSendersAfter() {
+            return externalSendersOf(staged.groupContext().extensions());
+        }
+
         @Override
         public long newEpoch() {
             return staged.epoch();

@@ -9,10 +9,13 @@ import dev.ampoule.relay.auth.JwtTokenVerifier;
 import dev.ampoule.relay.auth.KeySource;
 import dev.ampoule.relay.auth.TicketService;
 import dev.ampoule.relay.config.RelayConfig;
+import dev.ampoule.relay.audit.AuditSink;
 import dev.ampoule.relay.ds.DeliveryService;
+import dev.ampoule.relay.ds.ExternalSenderKeys;
 import dev.ampoule.relay.metrics.RelayMetrics;
 import dev.ampoule.relay.roster.FileRosterStore;
 import dev.ampoule.relay.roster.Roster;
+import dev.ampoule.relay.roster.RosterView;
 import dev.ampoule.relay.store.FileStore;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -50,6 +53,10 @@ public final class RelayVerticle extends VerticleBase {
     private JwksKeySource jwks;
     private long ticketPurge = -1;
     private Roster roster;
+    /** Set by tests: a roster that replaces the relay's own for enforcement. */
+    private RosterView rosterView;
+    private AuditSink auditSink = AuditSink.NONE;
+    private ExternalSenderKeys externalSenderKeys;
 
     public RelayVerticle() {
         this(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT), Clock.systemUTC());
@@ -58,6 +65,18 @@ public final class RelayVerticle extends VerticleBase {
     public RelayVerticle(MeterRegistry registry, Clock clock) {
         this.registry = registry;
         this.clock = clock;
+    }
+
+    /** A roster that replaces the relay's own for enforcement on care-team groups (before deployment; tests). */
+    public RelayVerticle rosterView(RosterView roster) {
+        this.rosterView = roster;
+        return this;
+    }
+
+    /** Where the Delivery Service writes audit events instead of the relay's audit log (before deployment; tests). */
+    public RelayVerticle auditSink(AuditSink audit) {
+        this.auditSink = audit;
+        return this;
     }
 
     @Override
@@ -72,12 +91,24 @@ public final class RelayVerticle extends VerticleBase {
         return FileAuditLog.open(vertx, config.dataDir, auditOptions)
                 .compose(log -> {
                     audit = log;
+                    ds.setAuditSink(auditSink == AuditSink.NONE ? log : auditSink);
                     return Roster.open(rosterStore, config.roles, audit, clock);
                 })
                 .compose(r -> {
                     roster = r;
+                    // the Delivery Service makes each care team's group follow its roster
+                    ds.setRosterView(rosterView != null ? rosterView : r);
+                    if (rosterView == null) {
+                        r.listener(ds.enforcement());
+                    }
                     return keySource();
                 })
+                .compose(keys -> ExternalSenderKeys.load(vertx, config.dataDir.resolve(ExternalSenderKeys.DIR_NAME))
+                        .map(senderKeys -> {
+                            externalSenderKeys = senderKeys;
+                            ds.enforcement().setExternalSenderKeys(senderKeys);
+                            return keys;
+                        }))
                 .compose(keys -> ds.start().map(v -> keys))
                 .compose(keys -> {
                     JwtTokenVerifier verifier = new JwtTokenVerifier(vertx, keys, config.issuer, config.audience,
@@ -150,11 +181,18 @@ public final class RelayVerticle extends VerticleBase {
         return done.future();
     }
 
+    private void closeExternalSenderKeys() {
+        if (externalSenderKeys != null) {
+            externalSenderKeys.close();
+            externalSenderKeys = null;
+        }
+    }
+
     @Override
     public Future<?> stop() {
         if (gateway == null) {
-            return (ds == null ? Future.<Void>succeededFuture() : ds.stop()).compose(v -> closeRoster())
-                    .eventually(() -> closeAudit());
+            return (ds == null ? Future.<Void>succeededFuture() : ds.stop()).andThen(ar -> closeExternalSenderKeys())
+                    .compose(v -> closeRoster()).eventually(() -> closeAudit());
         }
         if (ticketPurge >= 0) {
             vertx.cancelTimer(ticketPurge);
@@ -169,6 +207,7 @@ public final class RelayVerticle extends VerticleBase {
                 .recover(e -> Future.succeededFuture())
                 .compose(v -> gateway.closeAll())
                 .compose(v -> ds.stop())
+                .andThen(ar -> closeExternalSenderKeys())
                 .compose(v -> closeRoster())
                 .eventually(() -> closeAudit())
                 .onSuccess(v -> LOG.info("relay stopped"));

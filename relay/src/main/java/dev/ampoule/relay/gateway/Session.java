@@ -254,8 +254,13 @@ final class Session implements DeliveryService.Listener {
                 send(requestId, new Frame.Ok(r.fromSeq()));
                 pump();
             }
-            case Frame.FetchExternalSender f -> reject(requestId,
-                    new RelayException(ErrorCode.INVALID_MESSAGE, "no external sender for this cipher suite"));
+            case Frame.FetchExternalSender f -> {
+                try {
+                    send(requestId, ds.fetchExternalSender(f.cipherSuite()));
+                } catch (RelayException e) {
+                    reject(requestId, e);
+                }
+            }
             case Frame.FetchGroupInfo f -> {
                 try {
                     send(requestId, ds.fetchGroupInfo(device, f.groupId()));

@@ -5,8 +5,10 @@ import dev.ampoule.relay.protocol.DeviceId;
 import dev.ampoule.relay.store.StoreRecord;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 
 /**
@@ -64,6 +66,19 @@ public final class Mailboxes {
         if (b != null) {
             b.cursors.remove(groupId);
         }
+    }
+
+    /** Forgets the cursors and mailbox entries of every device of the user (erasure); returns those devices. */
+    public Set<DeviceId> removeUser(String userId) {
+        Set<DeviceId> out = new HashSet<>();
+        boxes.keySet().removeIf(d -> {
+            boolean match = d.userId().equals(userId);
+            if (match) {
+                out.add(d);
+            }
+            return match;
+        });
+        return out;
     }
 
     // ---- mailbox of Welcomes -------------------------------------------------------------------

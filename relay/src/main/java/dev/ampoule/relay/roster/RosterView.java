@@ -1,5 +1,6 @@
 package dev.ampoule.relay.roster;
 
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -12,6 +13,15 @@ public interface RosterView {
 
     /** The user's role on the team, if the user is on its roster. */
     Optional<String> role(String teamId, String userId);
+
+    /**
+     * The team's roster (empty for an unknown team). The Delivery Service proposes adding every
+     * rostered user who is not yet in a team's group when the group is created; implementations
+     * should answer it (the default, nothing, leaves out those catch-up additions).
+     */
+    default List<TeamMember> members(String teamId) {
+        return List.of();
+    }
 
     /** A roster with no teams (every group is ad hoc). */
     RosterView EMPTY = new RosterView() {

@@ -25,6 +25,8 @@ public final class RecordCodec {
     /** (10 was the departure record before it named the re-add; no store holds it.) */
     static final int DEPARTED = 11;
     static final int MEMBER_SINCE = 12;
+    /** Roster enforcement records (numbered from 20). */
+    static final int USER_ERASED = 20;
     /** Compaction markers: everything between a begin and its end replaces all earlier segments. */
     static final int CHECKPOINT_BEGIN = 100;
     static final int CHECKPOINT_END = 101;
@@ -118,6 +120,10 @@ public final class RecordCodec {
                 device(w, r.device());
                 w.u64(r.sinceSeq());
             }
+            case StoreRecord.UserErased r -> {
+                w.u8(USER_ERASED);
+                w.opaque(r.userId().getBytes(StandardCharsets.UTF_8));
+            }
         }
         return w.toByteArray();
     }
@@ -142,6 +148,7 @@ public final class RecordCodec {
             case MAILBOX_ENTRY -> new StoreRecord.MailboxEntry(device(r), r.u64(), bytes(r), r.u64(), bytes(r), r.u64());
             case DEPARTED -> new StoreRecord.Departed(bytes(r), device(r), r.u64(), r.u64(), r.u64());
             case MEMBER_SINCE -> new StoreRecord.MemberSince(bytes(r), device(r), r.u64());
+            case USER_ERASED -> new StoreRecord.UserErased(user(r));
             default -> throw new DecodeException("unknown store record type " + type);
         };
     }
@@ -177,6 +184,15 @@ public final class RecordCodec {
         String user = new String(r.opaque(), StandardCharsets.UTF_8);
         String dev = new String(r.opaque(), StandardCharsets.UTF_8);
         return DeviceId.of(user, dev).orElseThrow(() -> new DecodeException("invalid device id in store record"));
+    }
+
+    private static String user(TlsReader r) {
+        byte[] raw = r.opaque();
+        String user = new String(raw, StandardCharsets.UTF_8);
+        if (!DeviceId.validUser(user) || !java.util.Arrays.equals(user.getBytes(StandardCharsets.UTF_8), raw)) {
+            throw new DecodeException("invalid user id in store record");
+        }
+        return user;
     }
 
     private static void bytes(TlsWriter w, Bytes b) {

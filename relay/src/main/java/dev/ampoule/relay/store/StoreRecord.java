@@ -93,4 +93,13 @@ public sealed interface StoreRecord {
      */
     record MemberSince(Bytes groupId, DeviceId device, long sinceSeq) implements StoreRecord {
     }
+
+    // ---- roster enforcement --------------------------------------------------------------------
+
+    /**
+     * A user was erased (GDPR art. 17): their KeyPackages and their devices' mailboxes and cursors
+     * are gone from here on. Not kept by a checkpoint (the state it leaves is).
+     */
+    record UserErased(String userId) implements StoreRecord {
+    }
 }

@@ -32,7 +32,8 @@ class RecordCodecTest {
                 new StoreRecord.MessageAccepted(new GroupMessage(g, 2, 0, MessageKind.APPLICATION, 1, Bytes.ofHex("ee")),
                         Bytes.ofHex("0102")),
                 new StoreRecord.Departed(g, d, 7, 9, 1234),
-                new StoreRecord.MemberSince(g, d, 9));
+                new StoreRecord.MemberSince(g, d, 9),
+                new StoreRecord.UserErased("user|with:odd#chars"));
     }
 
     @ParameterizedTest

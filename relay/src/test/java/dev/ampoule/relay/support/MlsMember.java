@@ -72,6 +72,12 @@ public final class MlsMember {
         return new Frame.CreateGroup(groupId, bytes(new MlsMessage.OfGroupInfo(group.groupInfo(true))), Optional.empty());
     }
 
+    /** Creates the group with these GroupContext extensions (e.g. the relay as external sender). */
+    public Frame.CreateGroup create(Bytes groupId, List<dev.ampoule.mls.extension.Extension> extensions) {
+        group = Group.create(PublicGroupView.CONFIG, SUITE, groupId.toArray(), credential, keys, extensions);
+        return new Frame.CreateGroup(groupId, bytes(new MlsMessage.OfGroupInfo(group.groupInfo(true))), Optional.empty());
+    }
+
     public static KeyPackage keyPackage(Bytes mlsMessage) {
         return ((MlsMessage.OfKeyPackage) MlsMessage.fromBytes(mlsMessage.toArray())).keyPackage();
     }

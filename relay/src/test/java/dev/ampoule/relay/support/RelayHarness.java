@@ -1,7 +1,9 @@
 package dev.ampoule.relay.support;
 
+import dev.ampoule.relay.audit.AuditSink;
 import dev.ampoule.relay.auth.DevKeys;
 import dev.ampoule.relay.gateway.RelayVerticle;
+import dev.ampoule.relay.roster.RosterView;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.DeploymentOptions;
@@ -20,6 +22,9 @@ public final class RelayHarness {
     public final Path dataDir;
     public final JsonObject config;
     public final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    /** The roster and the audit sink the relay gets at each start (tests of care-team groups set them). */
+    public RosterView roster = RosterView.EMPTY;
+    public AuditSink audit = AuditSink.NONE;
     private RelayVerticle verticle;
     private String deploymentId;
     private DevKeys keys;
@@ -44,7 +49,7 @@ public final class RelayHarness {
     }
 
     public RelayHarness start() {
-        verticle = new RelayVerticle(registry, Clock.systemUTC());
+        verticle = new RelayVerticle(registry, Clock.systemUTC()).rosterView(roster).auditSink(audit);
         deploymentId = await(vertx.deployVerticle(verticle, new DeploymentOptions().setConfig(config)));
         if (!config.containsKey("jwksUrl")) {
             keys = DevKeys.loadOrCreate(dataDir);
