@@ -243,9 +243,12 @@ class CoordinatorRemovesPharmacistTest {
         Path edited = dir.resolve("edited");
         Files.createDirectories(edited);
         List<String> changed = new ArrayList<>(lines);
-        changed.set(2, changed.get(2).replace("\"member_added\"", "\"member_removed\"")
-                .replace("\"practitioner\"", "\"pharmacist\""));
-        assertFalse(changed.get(2).equals(lines.get(2)), "the edit changes the entry");
+        int added = -1;
+        for (int i = 0; i < lines.size() && added < 0; i++) {
+            added = lines.get(i).contains("\"type\":\"member_added\"") ? i : -1;
+        }
+        // someone turns an addition into a removal
+        changed.set(added, lines.get(added).replace("\"type\":\"member_added\"", "\"type\":\"member_removed\""));
         Files.write(edited.resolve("audit.log"), changed);
         assertEquals(1, auditVerify(edited.resolve("audit.log")));
         Path deleted = dir.resolve("deleted");

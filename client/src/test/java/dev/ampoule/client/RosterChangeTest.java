@@ -51,8 +51,8 @@ import org.junit.jupiter.api.io.TempDir;
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class RosterChangeTest {
 
-    private static final String TEAM = "t-cardio-7";
-    private static final GroupId GROUP = GroupId.ofTeam(TEAM);
+    private String teamId;
+    private GroupId group;
     private static final Duration DELAY = Duration.ofMillis(600);
 
     @TempDir
@@ -69,10 +69,11 @@ class RosterChangeTest {
     @BeforeEach
     void formTeam(Vertx vertx) {
         relay = new RelayFixture(vertx, dir.resolve("relay"), new JsonObject()).start();
-        relay.roster.createTeam(TEAM, "coordinator");
-        relay.addToRoster(TEAM, "practitioner", "practitioner");
-        relay.addToRoster(TEAM, "patient", "patient");
-        relay.addToRoster(TEAM, "pharmacist", "pharmacist");
+        teamId = relay.createTeam("coordinator");
+        group = GroupId.ofTeam(teamId);
+        relay.addToRoster(teamId, "practitioner", "practitioner");
+        relay.addToRoster(teamId, "patient", "patient");
+        relay.addToRoster(teamId, "pharmacist", "pharmacist");
         coordinator = party("coordinator", "desk");
         practitioner = party("practitioner", "laptop");
         patientPhone = party("patient", "phone");
@@ -80,11 +81,11 @@ class RosterChangeTest {
         pharmacist = party("pharmacist", "counter");
 
         // the SDK creates the group; the relay proposes adding the rostered users; the creator commits
-        assertEquals(GROUP, coordinator.client.createGroup(TEAM).join());
+        assertEquals(group, coordinator.client.createGroup(teamId).join());
         for (Party p : parties.subList(1, parties.size())) {
-            p.events.awaitFirst(ClientEvent.GroupJoined.class, j -> j.groupId().equals(GROUP), 20);
+            p.events.awaitFirst(ClientEvent.GroupJoined.class, j -> j.groupId().equals(group), 20);
         }
-        Convergence.await(parties, GROUP, 1, names(parties));
+        Convergence.await(parties, group, 1, names(parties));
     }
 
     @AfterEach
@@ -122,13 +123,13 @@ class RosterChangeTest {
             relaySender = TlsReader.decodeExactly(r.externalSender().toArray(), ExternalSenders.ExternalSender::decode);
         }
         for (Party p : parties) {
-            Group saved = SavedGroupState.load(p, GROUP).orElseThrow();
+            Group saved = SavedGroupState.load(p, group).orElseThrow();
             assertEquals(List.of(relaySender), saved.publicGroup().externalSenders(), p + " sees the relay");
-            assertEquals(TEAM, new String(saved.groupId(), java.nio.charset.StandardCharsets.UTF_8));
+            assertEquals(teamId, new String(saved.groupId(), java.nio.charset.StandardCharsets.UTF_8));
         }
         // the rostered users' four devices came in one Commit of the relay's proposals, by the creator
         ClientEvent.MembersAdded atCreator = coordinator.events.awaitFirst(ClientEvent.MembersAdded.class,
-                a -> a.groupId().equals(GROUP), 5);
+                a -> a.groupId().equals(group), 5);
         assertTrue(atCreator.byRelay());
         assertEquals(Optional.of(coordinator.client.device()), atCreator.by());
         assertEquals(names(without(coordinator)), atCreator.added().stream().map(DeviceId::toString)
@@ -138,37 +139,37 @@ class RosterChangeTest {
 
     @Test
     void removalIsCommittedByTheFirstMemberAtOnceAndTheFenceLifts() {
-        SentMessage before = practitioner.client.send(GROUP, "before the removal").join();
-        pharmacist.events.awaitTexts(GROUP, 1, 20);
+        SentMessage before = practitioner.client.send(group, "before the removal").join();
+        pharmacist.events.awaitTexts(group, 1, 20);
 
-        relay.removeFromRoster(TEAM, "pharmacist");
+        relay.removeFromRoster(teamId, "pharmacist");
 
         List<Party> stay = without(pharmacist);
-        Convergence.await(stay, GROUP, 2, names(stay));
+        Convergence.await(stay, group, 2, names(stay));
         for (Party p : stay) {
             ClientEvent.MembersRemoved removed = p.events.awaitFirst(ClientEvent.MembersRemoved.class,
-                    r -> r.groupId().equals(GROUP), 10);
+                    r -> r.groupId().equals(group), 10);
             assertTrue(removed.byRelay(), p + ": the relay proposed it");
             assertEquals(List.of(pharmacist.client.device()), removed.removed());
             assertEquals(Optional.of(coordinator.client.device()), removed.by(), "the first in line committed");
         }
-        assertFalse(relay.fenced(GROUP.bytes()), "the Commit lifted the fence");
+        assertFalse(relay.fenced(group.bytes()), "the Commit lifted the fence");
 
-        SentMessage after = patientPhone.client.send(GROUP, "after the removal").join();
+        SentMessage after = patientPhone.client.send(group, "after the removal").join();
         assertEquals(2, after.epoch());
-        coordinator.client.send(GROUP, "the prescription moves to the new pharmacy").join();
+        coordinator.client.send(group, "the prescription moves to the new pharmacy").join();
         for (Party p : without(pharmacist, patientPhone)) {
-            p.events.awaitTexts(GROUP, p == patientTablet ? 3 : 2, 20);
-            assertTrue(p.events.texts(GROUP).contains("after the removal"), p.toString());
+            p.events.awaitTexts(group, p == patientTablet ? 3 : 2, 20);
+            assertTrue(p.events.texts(group).contains("after the removal"), p.toString());
         }
-        assertEquals(List.of("before the removal"), pharmacist.events.texts(GROUP), "nothing more reaches it");
+        assertEquals(List.of("before the removal"), pharmacist.events.texts(group), "nothing more reaches it");
 
         // given every ciphertext the relay stored after the removal, the removed device's last saved
         // state decrypts none of it
         pharmacist.stop();
-        Group kept = SavedGroupState.load(pharmacist, GROUP).orElseThrow();
+        Group kept = SavedGroupState.load(pharmacist, group).orElseThrow();
         assertEquals(1, kept.epoch());
-        List<GroupMessage> stored = relay.stored(GROUP.bytes(), before.seq() + 1);
+        List<GroupMessage> stored = relay.stored(group.bytes(), before.seq() + 1);
         List<GroupMessage> application = stored.stream().filter(m -> m.kind() == MessageKind.APPLICATION).toList();
         assertEquals(2, application.size());
         for (GroupMessage m : application) {
@@ -180,46 +181,46 @@ class RosterChangeTest {
     @Test
     void messageSentDuringTheFenceIsRefusedThenGoesThroughOnceTheRemovalIsCommitted() {
         List<Party> stay = without(pharmacist);
-        List<DeviceId> byLeaf = coordinator.client.group(GROUP).join().members();
+        List<DeviceId> byLeaf = coordinator.client.group(group).join().members();
         // the member first in line after the coordinator, once the pharmacist is removed
         Party sender = stay.stream().filter(p -> p != coordinator)
                 .min(java.util.Comparator.comparingInt(p -> byLeaf.indexOf(p.client.device()))).orElseThrow();
         stay.forEach(Party::stop);
 
-        relay.removeFromRoster(TEAM, "pharmacist");
-        assertTrue(relay.fenced(GROUP.bytes()));
+        relay.removeFromRoster(teamId, "pharmacist");
+        assertTrue(relay.fenced(group.bytes()));
 
         // the sender comes back and sends at once, on its saved state: the old epoch, still fenced
         CompletableFuture<Void> connected = sender.launch();
-        CompletableFuture<SentMessage> during = sender.client.send(GROUP, "sent during the fence");
+        CompletableFuture<SentMessage> during = sender.client.send(group, "sent during the fence");
         connected.join();
         SentMessage sent = during.join();
 
         ClientEvent.GroupFenced fenced = sender.events.awaitFirst(ClientEvent.GroupFenced.class,
-                f -> f.groupId().equals(GROUP), 5);
+                f -> f.groupId().equals(group), 5);
         assertEquals(1, fenced.epoch(), "refused in the old epoch");
         assertTrue(relay.counter(RelayMetrics.REJECTIONS, RelayMetrics.TAG_CODE, "GROUP_FENCED") >= 1);
         assertEquals(2, sent.epoch(), "encrypted again for the epoch of the removal");
         ClientEvent.MembersRemoved removed = sender.events.awaitFirst(ClientEvent.MembersRemoved.class,
-                r -> r.groupId().equals(GROUP), 5);
+                r -> r.groupId().equals(group), 5);
         assertEquals(Optional.of(sender.client.device()), removed.by(),
                 "with the first in line away, the sender committed the removal after its delay");
         assertTrue(removed.byRelay());
-        assertFalse(relay.fenced(GROUP.bytes()));
+        assertFalse(relay.fenced(group.bytes()));
 
         for (Party p : stay) {
             if (p != sender) {
                 p.start();
             }
         }
-        Convergence.await(stay, GROUP, 2, names(stay));
+        Convergence.await(stay, group, 2, names(stay));
         for (Party p : stay) {
             if (p != sender) {
-                p.events.awaitTexts(GROUP, 1, 20);
-                assertEquals(List.of("sent during the fence"), p.events.texts(GROUP), p.toString());
+                p.events.awaitTexts(group, 1, 20);
+                assertEquals(List.of("sent during the fence"), p.events.texts(group), p.toString());
             }
         }
-        assertTrue(pharmacist.events.texts(GROUP).isEmpty());
+        assertTrue(pharmacist.events.texts(group).isEmpty());
     }
 
     @Test
@@ -234,69 +235,69 @@ class RosterChangeTest {
         coordinator.stop();
         double commitsBefore = relay.counter(RelayMetrics.ACCEPTED, RelayMetrics.TAG_KIND, "commit");
 
-        relay.removeFromRoster(TEAM, "pharmacist");
+        relay.removeFromRoster(teamId, "pharmacist");
 
         Set<String> team = names(without(pharmacist));
-        Convergence.await(racers, GROUP, 2, team);
+        Convergence.await(racers, group, 2, team);
         sleep(DELAY.multipliedBy(2));
         assertTrue(relay.counter(RelayMetrics.REJECTIONS, RelayMetrics.TAG_CODE, "COMMIT_CONFLICT") >= 1, "they raced");
         // the losers processed the winning Commit and, nothing being pending any more, did not commit again
         assertEquals(commitsBefore + 1, relay.counter(RelayMetrics.ACCEPTED, RelayMetrics.TAG_KIND, "commit"));
         Set<Optional<DeviceId>> committers = new HashSet<>();
         for (Party p : racers) {
-            assertEquals(2, p.client.group(GROUP).join().epoch(), p.toString());
+            assertEquals(2, p.client.group(group).join().epoch(), p.toString());
             assertTrue(p.events.all(ClientEvent.Problem.class).isEmpty(), p + ": " + p.events.events());
-            committers.add(p.events.awaitFirst(ClientEvent.MembersRemoved.class, r -> r.groupId().equals(GROUP), 5)
+            committers.add(p.events.awaitFirst(ClientEvent.MembersRemoved.class, r -> r.groupId().equals(group), 5)
                     .by());
         }
         assertEquals(1, committers.size());
-        assertFalse(relay.fenced(GROUP.bytes()));
+        assertFalse(relay.fenced(group.bytes()));
     }
 
     @Test
     void messageHeldLongerThanTheFenceTimeoutFailsWithFenced() {
         List<Party> stay = without(pharmacist);
         stay.forEach(Party::stop);
-        relay.removeFromRoster(TEAM, "pharmacist");
+        relay.removeFromRoster(teamId, "pharmacist");
 
         // the practitioner's turn to commit the removal would come after minutes; it holds a message 1 s
         practitioner.configure(b -> b.autoCommitDelay(Duration.ofMinutes(1)).fenceTimeout(Duration.ofSeconds(1)));
         CompletableFuture<Void> connected = practitioner.launch();
-        CompletableFuture<SentMessage> held = practitioner.client.send(GROUP, "held too long");
+        CompletableFuture<SentMessage> held = practitioner.client.send(group, "held too long");
         connected.join();
         CompletionException failed = assertThrows(CompletionException.class, held::join);
         AmpouleException e = assertInstanceOf(AmpouleException.class, failed.getCause());
         assertEquals(AmpouleException.Reason.FENCED, e.reason());
         assertTrue(e.getMessage().contains("fence timeout"), e.getMessage());
-        practitioner.events.awaitFirst(ClientEvent.GroupFenced.class, f -> f.groupId().equals(GROUP), 5);
-        assertTrue(relay.fenced(GROUP.bytes()), "nobody committed the removal");
-        assertEquals(1, practitioner.client.group(GROUP).join().epoch());
+        practitioner.events.awaitFirst(ClientEvent.GroupFenced.class, f -> f.groupId().equals(group), 5);
+        assertTrue(relay.fenced(group.bytes()), "nobody committed the removal");
+        assertEquals(1, practitioner.client.group(group).join().epoch());
     }
 
     @Test
     void addedUserIsCommittedWithAWelcomeAndReadsOnlyWhatFollows() {
-        SentMessage earlier = practitioner.client.send(GROUP, "said before the insurer joined").join();
-        coordinator.events.awaitTexts(GROUP, 1, 20);
+        SentMessage earlier = practitioner.client.send(group, "said before the insurer joined").join();
+        coordinator.events.awaitTexts(group, 1, 20);
         Party insurer = party("insurer", "office");
 
-        relay.addToRoster(TEAM, "insurer", "insurer");
+        relay.addToRoster(teamId, "insurer", "insurer");
 
-        insurer.events.awaitFirst(ClientEvent.GroupJoined.class, j -> j.groupId().equals(GROUP), 20);
-        Convergence.await(parties, GROUP, 2, names(parties));
+        insurer.events.awaitFirst(ClientEvent.GroupJoined.class, j -> j.groupId().equals(group), 20);
+        Convergence.await(parties, group, 2, names(parties));
         for (Party p : without(insurer)) {
             ClientEvent.MembersAdded added = p.events.awaitFirst(ClientEvent.MembersAdded.class,
-                    a -> a.groupId().equals(GROUP) && a.epoch() == 2, 10);
+                    a -> a.groupId().equals(group) && a.epoch() == 2, 10);
                 assertEquals(List.of(insurer.client.device()), added.added());
             assertEquals(Optional.of(coordinator.client.device()), added.by());
         }
 
-        patientTablet.client.send(GROUP, "said after the insurer joined").join();
-        insurer.events.awaitTexts(GROUP, 1, 20);
-        assertEquals(List.of("said after the insurer joined"), insurer.events.texts(GROUP));
+        patientTablet.client.send(group, "said after the insurer joined").join();
+        insurer.events.awaitTexts(group, 1, 20);
+        assertEquals(List.of("said after the insurer joined"), insurer.events.texts(group));
 
         // nor can its saved state read what was said before it joined
         insurer.stop();
-        Group joined = SavedGroupState.load(insurer, GROUP).orElseThrow();
+        Group joined = SavedGroupState.load(insurer, group).orElseThrow();
         assertThrows(MlsException.class, () -> joined.process(MlsMessage.fromBytes(earlier.ciphertext().toArray())));
     }
 
@@ -306,34 +307,34 @@ class RosterChangeTest {
         coordinator.stop();
 
         // the patient has two devices: the relay proposes two Removes, one Commit covers both
-        relay.removeFromRoster(TEAM, "patient");
+        relay.removeFromRoster(teamId, "patient");
 
         List<Party> online = without(coordinator, patientPhone, patientTablet);
-        Convergence.await(online, GROUP, 2, Set.of("coordinator#desk", "practitioner#laptop", "pharmacist#counter"));
+        Convergence.await(online, group, 2, Set.of("coordinator#desk", "practitioner#laptop", "pharmacist#counter"));
         Set<Optional<DeviceId>> committers = new HashSet<>();
         for (Party p : online) {
             ClientEvent.MembersRemoved removed = p.events.awaitFirst(ClientEvent.MembersRemoved.class,
-                    r -> r.groupId().equals(GROUP), 10);
+                    r -> r.groupId().equals(group), 10);
             assertEquals(patientDevices, Set.copyOf(removed.removed()));
             assertTrue(removed.byRelay());
             committers.add(removed.by());
         }
         assertEquals(1, committers.size());
         assertTrue(committers.iterator().next().isPresent());
-        assertFalse(relay.fenced(GROUP.bytes()));
+        assertFalse(relay.fenced(group.bytes()));
 
         // well past every member's delay, still that single Commit
         sleep(DELAY.multipliedBy(4));
         for (Party p : online) {
-            assertEquals(2, p.client.group(GROUP).join().epoch(), p.toString());
+            assertEquals(2, p.client.group(group).join().epoch(), p.toString());
             assertTrue(p.events.all(ClientEvent.Problem.class).isEmpty(), p + ": " + p.events.events());
         }
 
         coordinator.start();
         List<Party> stay = without(patientPhone, patientTablet);
-        Convergence.await(stay, GROUP, 2, names(stay));
-        practitioner.client.send(GROUP, "the coordinator is back").join();
-        coordinator.events.awaitTexts(GROUP, 1, 20);
+        Convergence.await(stay, group, 2, names(stay));
+        practitioner.client.send(group, "the coordinator is back").join();
+        coordinator.events.awaitTexts(group, 1, 20);
     }
 
     private static void sleep(Duration d) {

@@ -3,8 +3,6 @@ package dev.ampoule.client.support;
 import dev.ampoule.relay.auth.DevKeys;
 import dev.ampoule.relay.gateway.RelayVerticle;
 import dev.ampoule.relay.protocol.Bytes;
-import dev.ampoule.relay.roster.Team;
-import dev.ampoule.relay.roster.TeamMember;
 import dev.ampoule.relay.store.GroupMessage;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -33,7 +31,6 @@ public final class RelayFixture implements AutoCloseable {
     public final Path dataDir;
     public final int port;
     /** The care teams the relay enforces; a test changes a roster with {@link #addToRoster} / {@link #removeFromRoster}. */
-    public final TestRoster roster = new TestRoster();
     private final JsonObject config;
     private RelayVerticle verticle;
     private PrometheusMeterRegistry registry;
@@ -66,7 +63,7 @@ public final class RelayFixture implements AutoCloseable {
 
     public RelayFixture start() {
         registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-        verticle = new RelayVerticle(registry, Clock.systemUTC()).rosterView(roster);
+        verticle = new RelayVerticle(registry, Clock.systemUTC());
         deploymentId = await(vertx.deployVerticle(verticle, new DeploymentOptions().setConfig(config)));
         keys = DevKeys.loadOrCreate(dataDir);
         return this;
@@ -100,23 +97,28 @@ public final class RelayFixture implements AutoCloseable {
     }
 
     /**
-     * Puts a user on a care team's roster and tells the relay, as the admin API does: if the team's
-     * group exists, the relay claims a KeyPackage per device of the user and proposes adding them.
+     * Creates a care team on the relay's roster (as the admin API does), with {@code coordinator}
+     * as its first coordinator; its id.
      */
-    public void addToRoster(String teamId, String userId, String role) {
-        TeamMember member = roster.put(teamId, userId, role);
-        Team team = roster.team(teamId).orElseThrow();
-        await(verticle.onContext(ds -> ds.enforcement().memberAdded(team, member, true)));
+    public String createTeam(String coordinator) {
+        return await(verticle.onContext(ds -> verticle.roster().createTeam(coordinator, "org-1", "care team",
+                java.util.Optional.empty(), java.util.Optional.of(coordinator)))).id();
     }
 
     /**
-     * Takes a user off a care team's roster and tells the relay, as the admin API does: the relay
-     * cuts the user's devices off, proposes removing each of them and fences the group.
+     * Puts a user on a care team's roster, as the admin API does: if the team's group exists, the
+     * relay claims a KeyPackage per device of the user and proposes adding them.
+     */
+    public void addToRoster(String teamId, String userId, String role) {
+        await(verticle.onContext(ds -> verticle.roster().putMember("test-admin", teamId, userId, role)));
+    }
+
+    /**
+     * Takes a user off a care team's roster, as the admin API does: the relay cuts the user's
+     * devices off, proposes removing each of them and fences the group.
      */
     public void removeFromRoster(String teamId, String userId) {
-        roster.drop(teamId, userId);
-        Team team = roster.team(teamId).orElseThrow();
-        await(verticle.onContext(ds -> ds.enforcement().memberRemoved(team, userId)));
+        await(verticle.onContext(ds -> verticle.roster().removeMember("test-admin", teamId, userId)));
     }
 
     /** Every message of a group the relay keeps, from {@code fromSeq}: what a compromised relay would hand out. */
