@@ -13,15 +13,18 @@ import java.io.IOException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 /**
  * The relay's command line.
  * <pre>
  * relay [run] [--host H] [--port P] [--data-dir DIR] [--jwks-url URL]   start the relay (Ctrl-C: graceful shutdown)
- * relay mint-token --user USER [--ttl SECONDS] [--data-dir DIR]         print a development token
+ * relay mint-token --user USER [--org ORG] [--role ROLE]... [--ttl SECONDS] [--data-dir DIR]
+ *                                                                       print a development token
  * relay audit-verify [--data-dir DIR | --file PATH]                      verify the audit log's hash chain
  * </pre>
  * Every setting can also come from the environment ({@code AMPOULE_RELAY_PORT}, … see
@@ -40,7 +43,7 @@ public final class Main {
         try {
             switch (command) {
                 case "run" -> run(flags(flags));
-                case "mint-token" -> mintToken(flags(flags));
+                case "mint-token" -> mintToken(flags);
                 case "audit-verify" -> System.exit(auditVerify(flags(flags)));
                 case "help", "--help", "-h" -> usage();
                 default -> {
@@ -58,7 +61,8 @@ public final class Main {
         System.out.println("""
                 usage:
                   relay [run] [--host H] [--port P] [--data-dir DIR] [--jwks-url URL] [--issuer I] [--audience A]
-                  relay mint-token --user USER [--ttl SECONDS] [--data-dir DIR]
+                  relay mint-token --user USER [--org ORG] [--role ROLE]... [--ttl SECONDS] [--data-dir DIR]
+                    (--role repeats; --role org_admin makes the user an administrator of ORG)
                   relay audit-verify [--data-dir DIR | --file PATH]
                 settings may also come from the environment: AMPOULE_RELAY_PORT, AMPOULE_RELAY_DATA_DIR, ...""");
     }
@@ -114,14 +118,38 @@ public final class Main {
                 })));
     }
 
-    private static void mintToken(JsonObject flags) {
+    private static void mintToken(List<String> args) {
+        List<String> roles = new ArrayList<>();
+        List<String> rest = new ArrayList<>();
+        for (int i = 0; i < args.size(); i++) {
+            if (args.get(i).equals("--role") && i + 1 < args.size()) {
+                String role = args.get(++i);
+                if (role.isBlank()) {
+                    throw new ConfigException("--role needs a role name");
+                }
+                roles.add(role);
+            } else {
+                rest.add(args.get(i));
+            }
+        }
+        JsonObject flags = flags(rest);
         String user = flags.getString("user");
         if (user == null || user.isBlank()) {
             throw new ConfigException("mint-token needs --user USER");
         }
-        long ttl = Long.parseLong(flags.getString("ttl", "86400"));
+        String org = flags.getString("org");
+        if (org != null && org.isBlank()) {
+            throw new ConfigException("--org needs an organisation id");
+        }
+        long ttl;
+        try {
+            ttl = Long.parseLong(flags.getString("ttl", "86400"));
+        } catch (NumberFormatException e) {
+            throw new ConfigException("--ttl: not a number of seconds");
+        }
         flags.remove("user");
         flags.remove("ttl");
+        flags.remove("org");
         RelayConfig config = RelayConfig.from(flags, System.getenv());
         if (config.jwksUrl.isPresent()) {
             throw new ConfigException("a relay configured with jwksUrl verifies the provider's tokens; mint-token only serves the development key");
@@ -129,7 +157,8 @@ public final class Main {
         DevKeys keys = DevKeys.loadOrCreate(config.dataDir);
         Vertx vertx = Vertx.vertx();
         try {
-            System.out.println(keys.mint(vertx, user, config.issuer, config.audience, Duration.ofSeconds(ttl)));
+            System.out.println(keys.mint(vertx, user, Optional.ofNullable(org), roles, config.issuer, config.audience,
+                    Duration.ofSeconds(ttl)));
         } finally {
             vertx.close();
         }

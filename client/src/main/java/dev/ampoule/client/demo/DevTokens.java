@@ -18,7 +18,9 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -78,11 +80,29 @@ public final class DevTokens {
 
     /** A token for {@code user}, valid for {@code ttl}. */
     public String mint(String user, Duration ttl) {
+        return mint(user, Optional.empty(), List.of(), ttl);
+    }
+
+    /**
+     * A token for {@code user} of organisation {@code org} (claim {@code org}, omitted when empty)
+     * with {@code roles} (claim {@code roles}, omitted when empty; {@code org_admin} makes the user
+     * an administrator of the organisation), valid for {@code ttl}.
+     */
+    public String mint(String user, Optional<String> org, List<String> roles, Duration ttl) {
         long now = Instant.now().getEpochSecond();
         String header = "{\"alg\":\"ES256\",\"typ\":\"JWT\""
                 + (kid == null ? "" : ",\"kid\":\"" + json(kid) + "\"") + "}";
+        StringBuilder claims = new StringBuilder();
+        org.ifPresent(o -> claims.append(",\"org\":\"").append(json(o)).append('"'));
+        if (!roles.isEmpty()) {
+            claims.append(",\"roles\":[");
+            for (int i = 0; i < roles.size(); i++) {
+                claims.append(i == 0 ? "" : ",").append('"').append(json(roles.get(i))).append('"');
+            }
+            claims.append(']');
+        }
         String payload = "{\"sub\":\"" + json(user) + "\",\"iss\":\"" + json(issuer) + "\",\"aud\":[\"" + json(audience)
-                + "\"],\"iat\":" + now + ",\"exp\":" + (now + Math.max(1, ttl.toSeconds())) + "}";
+                + "\"],\"iat\":" + now + ",\"exp\":" + (now + Math.max(1, ttl.toSeconds())) + claims + "}";
         Base64.Encoder b64 = Base64.getUrlEncoder().withoutPadding();
         String signingInput = b64.encodeToString(header.getBytes(StandardCharsets.UTF_8)) + "."
                 + b64.encodeToString(payload.getBytes(StandardCharsets.UTF_8));

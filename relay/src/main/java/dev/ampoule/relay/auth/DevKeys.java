@@ -1,6 +1,7 @@
 package dev.ampoule.relay.auth;
 
 import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.auth.JWTOptions;
 import io.vertx.ext.auth.jwt.JWTAuth;
@@ -15,6 +16,7 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * The embedded default's token signing key: an ES256 key generated on first start and kept in
@@ -76,8 +78,23 @@ public final class DevKeys {
 
     /** A signed token for {@code userId}, valid for {@code ttl}. */
     public String mint(Vertx vertx, String userId, String issuer, String audience, Duration ttl) {
+        return mint(vertx, userId, Optional.empty(), List.of(), issuer, audience, ttl);
+    }
+
+    /**
+     * A signed token for {@code userId} of organisation {@code org} (claim {@code org}, omitted
+     * when empty) with {@code roles} (claim {@code roles}, omitted when empty; {@code org_admin}
+     * makes the user an administrator of the organisation), valid for {@code ttl}.
+     */
+    public String mint(Vertx vertx, String userId, Optional<String> org, List<String> roles, String issuer,
+            String audience, Duration ttl) {
         JWTAuth signer = JWTAuth.create(vertx, new JWTAuthOptions().addJwk(privateJwk));
-        return signer.generateToken(new JsonObject().put("sub", userId), new JWTOptions()
+        JsonObject claims = new JsonObject().put("sub", userId);
+        org.ifPresent(o -> claims.put("org", o));
+        if (!roles.isEmpty()) {
+            claims.put("roles", new JsonArray(List.copyOf(roles)));
+        }
+        return signer.generateToken(claims, new JWTOptions()
                 .setAlgorithm("ES256")
                 .setIssuer(issuer)
                 .setAudience(List.of(audience))

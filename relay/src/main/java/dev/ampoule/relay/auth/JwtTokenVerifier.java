@@ -5,6 +5,7 @@ import dev.ampoule.relay.protocol.RelayException;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.auth.JWTOptions;
 import io.vertx.ext.auth.authentication.TokenCredentials;
@@ -16,19 +17,25 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * Verifies JWTs (signature with a key of the {@link KeySource}, {@code iss}, {@code aud}) with
  * vertx-auth-jwt, then checks {@code sub} and {@code exp} itself against its clock so an expired
  * token is told apart ({@code TOKEN_EXPIRED}) from an invalid one ({@code UNAUTHENTICATED}). A
  * token naming a {@code kid} the keys don't have triggers a (rate-limited) key refresh first:
- * keys rotate without a restart.
+ * keys rotate without a restart. The optional claims {@code org} (a non-empty string) and
+ * {@code roles} (an array of non-empty strings) become {@link Principal#org()} and
+ * {@link Principal#roles()}; a token where they have another shape is invalid.
  */
 public final class JwtTokenVerifier implements TokenVerifier {
 
     private static final int MAX_TOKEN_LENGTH = 16 * 1024;
+    private static final int MAX_ROLES = 64;
+    private static final int MAX_CLAIM_LENGTH = 256;
 
     private final Vertx vertx;
     private final KeySource keys;
@@ -81,7 +88,27 @@ public final class JwtTokenVerifier implements TokenVerifier {
         if (!clock.instant().isBefore(expiresAt.plus(leeway))) {
             return Future.failedFuture(new RelayException(ErrorCode.TOKEN_EXPIRED, "token expired"));
         }
-        return Future.succeededFuture(new Principal(s, expiresAt));
+        Object org = claims.getValue("org");
+        Object roles = claims.getValue("roles");
+        if (org != null && !(org instanceof String o && !o.isEmpty() && o.length() <= MAX_CLAIM_LENGTH)) {
+            return Future.failedFuture(invalid());
+        }
+        Set<String> roleSet = new HashSet<>();
+        if (roles instanceof JsonArray a) {
+            if (a.size() > MAX_ROLES) {
+                return Future.failedFuture(invalid());
+            }
+            for (int i = 0; i < a.size(); i++) {
+                if (!(a.getValue(i) instanceof String r) || r.isEmpty() || r.length() > MAX_CLAIM_LENGTH) {
+                    return Future.failedFuture(invalid());
+                }
+                roleSet.add(r);
+            }
+        } else if (roles != null) {
+            return Future.failedFuture(invalid());
+        }
+        return Future.succeededFuture(new Principal(s, expiresAt,
+                org instanceof String o ? Optional.of(o) : Optional.empty(), roleSet));
     }
 
     private boolean knows(String kid) {

@@ -1,11 +1,19 @@
 package dev.ampoule.relay.config;
 
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Pattern;
 
 /**
  * The relay's configuration. Every setting has a default suited to the embedded single node
@@ -56,6 +64,23 @@ public final class RelayConfig {
     public final Duration retentionSweep;
     public final Duration shutdownGrace;
 
+    /**
+     * The roles a user may hold on a team's roster ({@code roles}: a JSON array, or a
+     * comma-separated list; in the environment {@code AMPOULE_RELAY_ROLES=a,b,c}). Must include
+     * {@code coordinator}. Default: coordinator, practitioner, patient, pharmacist, insurer.
+     */
+    public final Set<String> roles;
+    /**
+     * Whether groups whose id is not a team id ("ad hoc" groups, outside any roster) are allowed
+     * ({@code adHocGroups}, default true). When false, only care teams' groups may exist.
+     */
+    public final boolean adHocGroups;
+
+    /** The default {@link #roles}. */
+    public static final List<String> DEFAULT_ROLES = List.of("coordinator", "practitioner", "patient", "pharmacist",
+            "insurer");
+    private static final Pattern ROLE = Pattern.compile("[a-z0-9_-]{1,32}");
+
     private RelayConfig(Builder b) {
         host = b.host;
         tlsCertPath = Optional.ofNullable(b.tlsCertPath);
@@ -86,6 +111,8 @@ public final class RelayConfig {
         expirySweep = b.expirySweep;
         retentionSweep = b.retentionSweep;
         shutdownGrace = b.shutdownGrace;
+        roles = b.roles;
+        adHocGroups = b.adHocGroups;
     }
 
     public boolean tls() {
@@ -129,6 +156,8 @@ public final class RelayConfig {
         s.seconds("expirySweepSeconds").ifPresent(b::expirySweep);
         s.seconds("retentionSweepSeconds").ifPresent(b::retentionSweep);
         s.seconds("shutdownGraceSeconds").ifPresent(b::shutdownGrace);
+        s.list("roles").ifPresent(b::roles);
+        s.bool("adHocGroups").ifPresent(b::adHocGroups);
         return b.build();
     }
 
@@ -140,6 +169,24 @@ public final class RelayConfig {
                 return Optional.of(String.valueOf(v));
             }
             return Optional.ofNullable(env.get(envName(key))).filter(s -> !s.isBlank());
+        }
+
+        /** A JSON array of strings, or a comma-separated list. */
+        Optional<List<String>> list(String key) {
+            Object v = json.getValue(key);
+            if (v instanceof JsonArray a) {
+                List<String> out = new ArrayList<>();
+                for (int i = 0; i < a.size(); i++) {
+                    Object item = a.getValue(i);
+                    if (!(item instanceof String str)) {
+                        throw new ConfigException(key + ": not a list of strings");
+                    }
+                    out.add(str.trim());
+                }
+                return Optional.of(out);
+            }
+            return str(key).map(text -> Arrays.stream(text.split(",")).map(String::trim)
+                    .filter(x -> !x.isEmpty()).toList());
         }
 
         Optional<Integer> integer(String key) {
@@ -210,6 +257,8 @@ public final class RelayConfig {
         private Duration expirySweep = Duration.ofMinutes(1);
         private Duration retentionSweep = Duration.ofSeconds(1);
         private Duration shutdownGrace = Duration.ofSeconds(5);
+        private Set<String> roles = Collections.unmodifiableSet(new LinkedHashSet<>(DEFAULT_ROLES));
+        private boolean adHocGroups = true;
 
         private Builder() {
         }
@@ -243,6 +292,23 @@ public final class RelayConfig {
         public Builder expirySweep(Duration v) { expirySweep = v; return this; }
         public Builder retentionSweep(Duration v) { retentionSweep = v; return this; }
         public Builder shutdownGrace(Duration v) { shutdownGrace = v; return this; }
+        public Builder adHocGroups(boolean v) { adHocGroups = v; return this; }
+
+        /** The roster roles; each {@code [a-z0-9_-]{1,32}}, {@code coordinator} among them. */
+        public Builder roles(List<String> v) {
+            Set<String> set = new LinkedHashSet<>();
+            for (String r : v) {
+                if (!ROLE.matcher(r).matches()) {
+                    throw new ConfigException("roles: not a role name (lower-case letters, digits, _ and -): " + r);
+                }
+                set.add(r);
+            }
+            if (!set.contains("coordinator")) {
+                throw new ConfigException("roles: must include coordinator");
+            }
+            roles = Collections.unmodifiableSet(set);
+            return this;
+        }
 
         public RelayConfig build() {
             if ((tlsCertPath == null) != (tlsKeyPath == null)) {

@@ -1,5 +1,6 @@
 package dev.ampoule.relay.gateway;
 
+import dev.ampoule.relay.admin.AdminApi;
 import dev.ampoule.relay.audit.AuditLog;
 import dev.ampoule.relay.audit.FileAuditLog;
 import dev.ampoule.relay.auth.DevKeys;
@@ -12,6 +13,8 @@ import dev.ampoule.relay.audit.AuditSink;
 import dev.ampoule.relay.ds.DeliveryService;
 import dev.ampoule.relay.ds.ExternalSenderKeys;
 import dev.ampoule.relay.metrics.RelayMetrics;
+import dev.ampoule.relay.roster.FileRosterStore;
+import dev.ampoule.relay.roster.Roster;
 import dev.ampoule.relay.roster.RosterView;
 import dev.ampoule.relay.store.FileStore;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -22,14 +25,17 @@ import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.net.PemKeyCertOptions;
+import io.vertx.ext.web.Router;
 import java.time.Clock;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Logger;
 
 /**
  * The relay on one node: the audit log (opened and verified first), store recovery, Delivery
- * Service, token verification (the local development key, or an OIDC JWKS), and the
- * HTTP/WebSocket server. Configuration from
+ * Service, token verification (the local development key, or an OIDC JWKS), the roster of care
+ * teams ({@code <dataDir>/roster}), and the HTTP/WebSocket server with the admin API under
+ * {@code /v1/}. Configuration from
  * {@code config()} and the environment ({@link RelayConfig}). Stopping it is the graceful
  * shutdown: stop accepting, tell clients to reconnect, let writes flush, close, close the store.
  */
@@ -49,6 +55,7 @@ public final class RelayVerticle extends VerticleBase {
     private RosterView rosterView = RosterView.EMPTY;
     private AuditSink auditSink = AuditSink.NONE;
     private ExternalSenderKeys externalSenderKeys;
+    private Roster roster;
 
     public RelayVerticle() {
         this(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT), Clock.systemUTC());
@@ -59,7 +66,7 @@ public final class RelayVerticle extends VerticleBase {
         this.clock = clock;
     }
 
-    /** The roster the Delivery Service enforces on care-team groups (before deployment; default none). */
+    /** A roster the Delivery Service enforces instead of the relay's own (before deployment; tests). */
     public RelayVerticle rosterView(RosterView roster) {
         this.rosterView = roster;
         return this;
@@ -77,13 +84,25 @@ public final class RelayVerticle extends VerticleBase {
         RelayMetrics metrics = new RelayMetrics(registry);
         FileStore store = new FileStore(vertx, config.dataDir.resolve("log"), config.segmentBytes, config.fsync, 256L << 20);
         ds = new DeliveryService(vertx, store, config, metrics, clock);
-        ds.setRosterView(rosterView);
+        ds.enforcement().setAdHocGroups(config.adHocGroups);
         TicketService tickets = new TicketService(config.ticketTtl, 100_000, clock);
         FileAuditLog.Options auditOptions = FileAuditLog.Options.defaults().withFsync(config.fsync).withClock(clock);
+        FileRosterStore rosterStore = new FileRosterStore(vertx, config.dataDir.resolve("roster"), config.fsync);
         return FileAuditLog.open(vertx, config.dataDir, auditOptions)
                 .compose(log -> {
                     audit = log;
                     ds.setAuditSink(auditSink == AuditSink.NONE ? log : auditSink);
+                    return Roster.open(rosterStore, config.roles, audit, clock);
+                })
+                .compose(r -> {
+                    roster = r;
+                    if (rosterView == RosterView.EMPTY) {
+                        // the Delivery Service follows the roster: its view, and its changes
+                        ds.setRosterView(r);
+                        r.listener(ds.enforcement());
+                    } else {
+                        ds.setRosterView(rosterView); // a roster given before deployment (tests)
+                    }
                     return keySource();
                 })
                 .compose(keys -> ExternalSenderKeys.load(vertx, config.dataDir.resolve(ExternalSenderKeys.DIR_NAME))
@@ -109,10 +128,15 @@ public final class RelayVerticle extends VerticleBase {
                                 .setCertPath(config.tlsCertPath.orElseThrow().toString())
                                 .setKeyPath(config.tlsKeyPath.orElseThrow().toString()));
                     }
-                    server = vertx.createHttpServer(options).requestHandler(gateway.router());
+                    Router router = gateway.router();
+                    router.route("/v1/*").subRouter(new AdminApi(vertx, roster, verifier, audit).router());
+                    server = vertx.createHttpServer(options).requestHandler(router);
                     return server.listen();
                 })
-                .onFailure(e -> closeAudit())
+                .onFailure(e -> {
+                    closeExternalSenderKeys();
+                    closeRoster().eventually(() -> closeAudit());
+                })
                 .onSuccess(s -> LOG.info("relay listening on " + (config.tls() ? "https" : "http") + "://" + config.host
                         + ":" + s.actualPort() + " (data in " + config.dataDir.toAbsolutePath() + ")"));
     }
@@ -150,6 +174,11 @@ public final class RelayVerticle extends VerticleBase {
         return done.future();
     }
 
+    /** The care teams and their rosters (after start; confined to this verticle's context). */
+    public Roster roster() {
+        return roster;
+    }
+
     /** Compacts the store now, on the relay's context (operations, tests). */
     public Future<Boolean> compact() {
         io.vertx.core.Promise<Boolean> done = io.vertx.core.Promise.promise();
@@ -168,7 +197,8 @@ public final class RelayVerticle extends VerticleBase {
     public Future<?> stop() {
         if (gateway == null) {
             return (ds == null ? Future.<Void>succeededFuture() : ds.stop()).andThen(ar -> closeExternalSenderKeys())
-                    .compose(v -> closeAudit());
+                    .compose(v -> closeRoster())
+                    .eventually(() -> closeAudit());
         }
         if (ticketPurge >= 0) {
             vertx.cancelTimer(ticketPurge);
@@ -184,11 +214,16 @@ public final class RelayVerticle extends VerticleBase {
                 .compose(v -> gateway.closeAll())
                 .compose(v -> ds.stop())
                 .andThen(ar -> closeExternalSenderKeys())
-                .compose(v -> closeAudit())
+                .compose(v -> closeRoster())
+                .eventually(() -> closeAudit())
                 .onSuccess(v -> LOG.info("relay stopped"));
     }
 
     private Future<Void> closeAudit() {
         return audit == null ? Future.succeededFuture() : audit.close();
+    }
+
+    private Future<Void> closeRoster() {
+        return roster == null ? Future.succeededFuture() : roster.close();
     }
 }

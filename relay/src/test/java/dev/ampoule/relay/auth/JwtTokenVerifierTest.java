@@ -1,13 +1,20 @@
 package dev.ampoule.relay.auth;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.ampoule.relay.protocol.ErrorCode;
 import dev.ampoule.relay.protocol.RelayException;
 import dev.ampoule.relay.support.RelayHarness;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.auth.JWTOptions;
+import io.vertx.ext.auth.jwt.JWTAuth;
+import io.vertx.ext.auth.jwt.JWTAuthOptions;
 import io.vertx.junit5.VertxExtension;
 import io.vertx.junit5.VertxTestContext;
 import java.time.Clock;
@@ -15,13 +22,16 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.List;
+import java.util.Optional;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 @ExtendWith(VertxExtension.class)
 class JwtTokenVerifierTest {
 
-    private static final DevKeys KEYS = DevKeys.of(JwkKeys.generateEs256());
+    private static final JsonObject KEY = JwkKeys.generateEs256();
+    private static final DevKeys KEYS = DevKeys.of(KEY);
 
     private static JwtTokenVerifier verifier(Vertx vertx, KeySource keys, Clock clock) {
         return new JwtTokenVerifier(vertx, keys, "ampoule-dev", "ampoule-relay", Duration.ZERO, clock);
@@ -67,6 +77,44 @@ class JwtTokenVerifierTest {
         String token = KEYS.mint(vertx, "alice", "ampoule-dev", "ampoule-relay", Duration.ofMinutes(5));
         Clock later = Clock.fixed(Instant.now().plus(Duration.ofMinutes(6)), ZoneOffset.UTC);
         assertEquals(ErrorCode.TOKEN_EXPIRED, codeOf(verifier(vertx, KEYS.keySource(), later).verify(token)));
+        ctx.completeNow();
+    }
+
+    @Test
+    void orgAndRolesClaimsBecomeThePrincipals(Vertx vertx, VertxTestContext ctx) {
+        JwtTokenVerifier v = verifier(vertx, KEYS.keySource(), Clock.systemUTC());
+        Principal admin = RelayHarness.await(v.verify(KEYS.mint(vertx, "root", Optional.of("h1"),
+                List.of("org_admin", "auditor"), "ampoule-dev", "ampoule-relay", Duration.ofMinutes(5))));
+        assertEquals(Optional.of("h1"), admin.org());
+        assertEquals(Set.of("org_admin", "auditor"), admin.roles());
+        assertTrue(admin.orgAdmin());
+        assertTrue(admin.adminOf("h1"));
+        assertFalse(admin.adminOf("h2"));
+
+        Principal plain = RelayHarness.await(v.verify(KEYS.mint(vertx, "alice", "ampoule-dev", "ampoule-relay",
+                Duration.ofMinutes(5))));
+        assertEquals(Optional.empty(), plain.org());
+        assertEquals(Set.of(), plain.roles());
+        assertFalse(plain.orgAdmin());
+        // org_admin without an org administers nothing
+        Principal orgless = RelayHarness.await(v.verify(KEYS.mint(vertx, "eve", Optional.empty(),
+                List.of("org_admin"), "ampoule-dev", "ampoule-relay", Duration.ofMinutes(5))));
+        assertFalse(orgless.orgAdmin());
+        ctx.completeNow();
+    }
+
+    @Test
+    void malformedOrgOrRolesMakeTheTokenInvalid(Vertx vertx, VertxTestContext ctx) {
+        JwtTokenVerifier v = verifier(vertx, KEYS.keySource(), Clock.systemUTC());
+        for (JsonObject claims : List.of(new JsonObject().put("org", 5), new JsonObject().put("org", ""),
+                new JsonObject().put("roles", "org_admin"), new JsonObject().put("roles", new JsonArray().add(1)),
+                new JsonObject().put("roles", new JsonArray().add("")))) {
+            String token = JWTAuth.create(vertx, new JWTAuthOptions().addJwk(KEY)).generateToken(
+                    claims.put("sub", "alice"), new JWTOptions().setAlgorithm("ES256").setIssuer("ampoule-dev")
+                            .setAudience(List.of("ampoule-relay")).setExpiresInSeconds(300)
+                            .setHeader(new JsonObject().put("kid", KEYS.kid())));
+            assertEquals(ErrorCode.UNAUTHENTICATED, codeOf(v.verify(token)), claims::encode);
+        }
         ctx.completeNow();
     }
 

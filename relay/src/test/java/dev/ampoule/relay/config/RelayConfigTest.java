@@ -5,9 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -46,6 +48,25 @@ class RelayConfigTest {
         assertTrue(tls.tls());
         assertEquals(8443, tls.port);
         assertThrows(ConfigException.class, () -> RelayConfig.from(new JsonObject().put("tlsCertPath", "c.pem"), Map.of()));
+    }
+
+    @Test
+    void rolesAndAdHocGroups() {
+        RelayConfig d = RelayConfig.from(new JsonObject(), Map.of());
+        assertEquals(List.of("coordinator", "practitioner", "patient", "pharmacist", "insurer"), List.copyOf(d.roles));
+        assertTrue(d.adHocGroups);
+        RelayConfig env = RelayConfig.from(new JsonObject(), Map.of("AMPOULE_RELAY_ROLES", " coordinator, nurse ,social-worker",
+                "AMPOULE_RELAY_AD_HOC_GROUPS", "false"));
+        assertEquals(List.of("coordinator", "nurse", "social-worker"), List.copyOf(env.roles));
+        assertFalse(env.adHocGroups);
+        RelayConfig json = RelayConfig.from(new JsonObject().put("roles", new JsonArray().add("coordinator").add("gp")),
+                Map.of("AMPOULE_RELAY_ROLES", "coordinator,nurse"));
+        assertEquals(List.of("coordinator", "gp"), List.copyOf(json.roles));
+        assertThrows(ConfigException.class, () -> RelayConfig.from(new JsonObject().put("roles", "nurse,gp"), Map.of()));
+        assertThrows(ConfigException.class, () -> RelayConfig.from(new JsonObject().put("roles", "coordinator,Bad Role"),
+                Map.of()));
+        assertThrows(ConfigException.class, () -> RelayConfig.from(new JsonObject().put("roles",
+                new JsonArray().add("coordinator").add(3)), Map.of()));
     }
 
     @Test

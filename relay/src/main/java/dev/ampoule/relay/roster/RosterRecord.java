@@ -1,0 +1,74 @@
+package dev.ampoule.relay.roster;
+
+import java.time.Duration;
+import java.util.Optional;
+
+/**
+ * One durable change of the roster, as a {@link RosterStore} keeps it. Replaying a store's records
+ * in order rebuilds the roster; a compacted store holds a snapshot written with the same records
+ * ({@link TeamCreated} with the team's current name and retention, {@link TeamArchived},
+ * {@link MemberSet}). The wire tag of each variant is its {@link #tag()}.
+ */
+public sealed interface RosterRecord {
+
+    int tag();
+
+    /** A team was created (or, in a snapshot, exists) in organisation {@code orgId}. */
+    record TeamCreated(String teamId, String orgId, String name, Optional<Duration> retention, long createdMillis)
+            implements RosterRecord {
+        public static final int TAG = 1;
+
+        @Override
+        public int tag() {
+            return TAG;
+        }
+    }
+
+    record TeamArchived(String teamId) implements RosterRecord {
+        public static final int TAG = 2;
+
+        @Override
+        public int tag() {
+            return TAG;
+        }
+    }
+
+    /** The team's retention period was set ({@code Optional.empty()}: back to the relay's default). */
+    record RetentionSet(String teamId, Optional<Duration> retention) implements RosterRecord {
+        public static final int TAG = 3;
+
+        @Override
+        public int tag() {
+            return TAG;
+        }
+    }
+
+    /** A user was put on a team's roster with a role, or their role changed. */
+    record MemberSet(String teamId, String userId, String role) implements RosterRecord {
+        public static final int TAG = 4;
+
+        @Override
+        public int tag() {
+            return TAG;
+        }
+    }
+
+    record MemberRemoved(String teamId, String userId) implements RosterRecord {
+        public static final int TAG = 5;
+
+        @Override
+        public int tag() {
+            return TAG;
+        }
+    }
+
+    /** A user was erased: off every roster. */
+    record UserErased(String userId) implements RosterRecord {
+        public static final int TAG = 6;
+
+        @Override
+        public int tag() {
+            return TAG;
+        }
+    }
+}
