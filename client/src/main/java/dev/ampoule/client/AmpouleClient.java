@@ -56,6 +56,16 @@ import java.util.function.Supplier;
  * copies). When another member's Commit wins the epoch, this device processes it and performs its
  * own change again on the new epoch.
  *
+ * <h2>Care teams and their roster</h2>
+ * The relay is the external sender of the groups this client creates ({@link #createGroup}). When a
+ * coordinator adds a user to the team's roster or removes one, the relay proposes the change (an
+ * Add with a claimed KeyPackage per device, or a Remove per device) and the members commit it by
+ * themselves: the member with the lowest leaf index among those not being removed at once, the
+ * others after the builder's {@code autoCommitDelay} if it is still pending. The listener hears
+ * {@link ClientEvent.MembersAdded} / {@link ClientEvent.MembersRemoved} with {@code byRelay} set,
+ * and a removed device {@link ClientEvent.RemovedFromGroup}. Until a removal is committed the relay
+ * fences the group: see {@link #send}.
+ *
  * <h2>State</h2>
  * The device's signature key, its unused KeyPackages and every group's state (secrets included)
  * are stored in the {@link StateStore}, each blob encrypted with AES-GCM under the app's key, and
@@ -108,7 +118,14 @@ public final class AmpouleClient implements AutoCloseable {
         return engine.toApp(engine.onState(() -> engine.ops.publish(count)));
     }
 
-    /** Creates the MLS group of care team {@code teamId}, with this device as its only member. */
+    /**
+     * Creates the MLS group of care team {@code teamId} (group id: the team id's UTF-8 bytes), with
+     * this device as its only member and the relay as its external sender: the group's
+     * {@code external_senders} extension lists the relay's key for this client's cipher suite
+     * (asked once from the relay, then cached), so that the relay can turn the coordinators' roster
+     * changes into Add and Remove proposals. A relay that has no external sender for the suite gets a
+     * group without one.
+     */
     public CompletableFuture<GroupId> createGroup(String teamId) {
         Objects.requireNonNull(teamId, "teamId");
         return engine.toApp(engine.ops.createGroup(teamId));
@@ -128,10 +145,24 @@ public final class AmpouleClient implements AutoCloseable {
         return engine.toApp(engine.ops.removeMembers(groupId, userIds));
     }
 
-    /** Encrypts {@code text} for the group's current epoch and sends it. */
+    /**
+     * Encrypts {@code text} for the group's current epoch and sends it; completes with the sequence
+     * number the relay accepted it under.
+     *
+     * <p>While the group is fenced — a coordinator removed someone and the relay refuses messages
+     * until a member commits the removal — the text waits in memory (never on disk) and is encrypted
+     * again and sent once the removal's Commit has been processed (or after the relay's retry hint);
+     * the listener hears {@link ClientEvent.GroupFenced}. Past the builder's {@code fenceTimeout}
+     * (default 2 minutes) the future fails with {@link AmpouleException.Reason#FENCED}; its timeout
+     * is the longer of the operation timeout and the fence timeout. Fails with NOT_A_MEMBER when a
+     * pending proposal removes this device.
+     */
     public CompletableFuture<SentMessage> send(GroupId groupId, String text) {
         Objects.requireNonNull(text, "text");
-        return engine.toApp(engine.ops.send(groupId, text));
+        Duration fence = engine.settings.fenceTimeout().plusSeconds(5);
+        Duration timeout = fence.compareTo(engine.settings.operationTimeout()) > 0 ? fence
+                : engine.settings.operationTimeout();
+        return engine.toApp(engine.ops.send(groupId, text), timeout);
     }
 
     /** The group as this device sees it now. */
@@ -184,6 +215,8 @@ public final class AmpouleClient implements AutoCloseable {
         private Duration backoffMax = Duration.ofSeconds(10);
         private int outboundCapacity = 4_096;
         private int maxInboundBytes = 16 << 20;
+        private Duration autoCommitDelay = Duration.ofSeconds(3);
+        private Duration fenceTimeout = Duration.ofMinutes(2);
 
         private Builder() {
         }
@@ -306,6 +339,35 @@ public final class AmpouleClient implements AutoCloseable {
             return this;
         }
 
+        /**
+         * How long a member that is not first in line waits before it commits the relay's pending
+         * roster proposals itself (default 3 s). When a coordinator changes a care team's roster the
+         * relay sends Add and Remove proposals; the member with the lowest leaf index among those not
+         * being removed commits them at once, the next one after this delay, the others after two or
+         * three times it — unless a Commit has ended the epoch by then.
+         */
+        public Builder autoCommitDelay(Duration delay) {
+            if (delay.isNegative()) {
+                throw new IllegalArgumentException("the delay must not be negative");
+            }
+            this.autoCommitDelay = delay;
+            return this;
+        }
+
+        /**
+         * How long {@link AmpouleClient#send} keeps a message while the relay refuses it because the
+         * group is fenced (a roster removal waiting for its Commit) or this device has not caught up
+         * with the group's epoch (default 2 minutes). The message waits in memory only; past this
+         * limit the send fails with {@link AmpouleException.Reason#FENCED}.
+         */
+        public Builder fenceTimeout(Duration timeout) {
+            if (timeout.isNegative() || timeout.isZero()) {
+                throw new IllegalArgumentException("the timeout must be positive");
+            }
+            this.fenceTimeout = timeout;
+            return this;
+        }
+
         public AmpouleClient build() {
             Objects.requireNonNull(relay, "relay");
             Objects.requireNonNull(tokens, "tokens");
@@ -315,7 +377,7 @@ public final class AmpouleClient implements AutoCloseable {
             return new AmpouleClient(new ClientSettings(relay, tokens, self, suite, store, stateKey, listener,
                     Optional.ofNullable(callbackExecutor), Optional.ofNullable(httpClient), keyPackageTarget,
                     keyPackageLowWater, keyPackageCheckInterval, operationTimeout, connectTimeout, backoffMin,
-                    backoffMax, outboundCapacity, maxInboundBytes));
+                    backoffMax, outboundCapacity, maxInboundBytes, autoCommitDelay, fenceTimeout));
         }
     }
 }

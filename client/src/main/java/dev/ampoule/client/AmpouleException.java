@@ -31,7 +31,13 @@ public final class AmpouleException extends RuntimeException {
         /** Too many frames are waiting to be written to the relay. */
         QUEUE_FULL,
         /** The request is not valid (an argument or the client's state). */
-        INVALID_REQUEST
+        INVALID_REQUEST,
+        /**
+         * A message was not sent: the relay kept refusing it for longer than the builder's
+         * {@code fenceTimeout}, because the group was fenced (a roster removal waiting for its
+         * Commit) or this device could not catch up with the group's epoch.
+         */
+        FENCED
     }
 
     private final Reason reason;

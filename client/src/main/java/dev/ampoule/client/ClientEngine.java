@@ -5,12 +5,13 @@ import dev.ampoule.client.LocalState.GroupRecord;
 import dev.ampoule.client.LocalState.StoredKeyPackage;
 import dev.ampoule.client.store.EncryptedStateStore;
 import dev.ampoule.client.transport.RelayConnection;
-import dev.ampoule.mls.credential.BasicCredentialValidator;
 import dev.ampoule.mls.credential.Credential;
 import dev.ampoule.mls.crypto.CipherSuite;
 import dev.ampoule.mls.crypto.bc.BcCipherSuites;
 import dev.ampoule.mls.error.MlsException;
+import dev.ampoule.mls.extension.ExternalSenders;
 import dev.ampoule.mls.framing.MlsMessage;
+import dev.ampoule.mls.framing.Sender;
 import dev.ampoule.mls.group.Group;
 import dev.ampoule.mls.group.GroupConfig;
 import dev.ampoule.mls.group.KeyPackageBundle;
@@ -27,6 +28,7 @@ import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -84,6 +86,8 @@ final class ClientEngine implements RelayConnection.Listener {
 
     DeviceRecord device;
     final Map<Bytes, GroupSession> groups = new LinkedHashMap<>();
+    /** The relay's external sender per cipher suite (wire value), empty when it has none; asked once. */
+    final Map<Integer, Optional<ExternalSenders.ExternalSender>> externalSenders = new HashMap<>();
     private final Map<Bytes, TreeMap<Long, Frame.Deliver>> orphans = new HashMap<>();
     private int orphanCount;
 
@@ -127,14 +131,13 @@ final class ClientEngine implements RelayConnection.Listener {
     }
 
     /**
-     * The group policy of Ampoule: basic credentials naming a device ({@code <user>#<device>}), as
-     * the relay requires; the rest are group-protocol's defaults (handshake messages as
+     * The group policy of Ampoule: members' basic credentials name a device ({@code <user>#<device>}),
+     * as the relay requires, and the relay may be the group's external sender
+     * ({@link MemberAuthentication}); the rest are group-protocol's defaults (handshake messages as
      * PublicMessage, so that the relay can validate them).
      */
     static GroupConfig groupConfig() {
-        return GroupConfig.builder()
-                .authenticationService(BasicCredentialValidator.trusting(id -> DeviceId.fromIdentity(id).isPresent()))
-                .build();
+        return GroupConfig.builder().authenticationService(new MemberAuthentication()).build();
     }
 
     private static ThreadFactory daemon(String name) {
@@ -256,12 +259,17 @@ final class ClientEngine implements RelayConnection.Listener {
      * operation may still complete in the background: a message already sent is not withdrawn.)
      */
     <T> CompletableFuture<T> toApp(CompletableFuture<T> internal) {
+        return toApp(internal, settings.operationTimeout());
+    }
+
+    /** {@link #toApp(CompletableFuture)} with its own timeout. */
+    <T> CompletableFuture<T> toApp(CompletableFuture<T> internal, Duration timeout) {
         CompletableFuture<T> out = new CompletableFuture<>();
         ScheduledFuture<?> timer;
         try {
             timer = io.schedule(() -> onCallbacks(() -> out.completeExceptionally(new AmpouleException(
-                    AmpouleException.Reason.TIMEOUT, "no outcome within " + settings.operationTimeout()))),
-                    settings.operationTimeout().toMillis(), TimeUnit.MILLISECONDS);
+                    AmpouleException.Reason.TIMEOUT, "no outcome within " + timeout))),
+                    timeout.toMillis(), TimeUnit.MILLISECONDS);
         } catch (RejectedExecutionException e) {
             return CompletableFuture.failedFuture(new AmpouleException(AmpouleException.Reason.CLOSED, "closed"));
         }
@@ -370,6 +378,7 @@ final class ClientEngine implements RelayConnection.Listener {
             if (s.group.pendingCommit().isPresent() && s.ownCommit == null) {
                 ops.resolveLeftoverCommit(s);
             }
+            ops.relayProposalsPending(s); // restored with the relay's proposals still to commit
         }
         maintainKeyPackages().whenComplete((v, e) -> firstMaintenance.complete(null));
         if (session == 1) {
@@ -472,7 +481,9 @@ final class ClientEngine implements RelayConnection.Listener {
                 }
             }
             case Processed.ProposalMessage m -> {
-                // cached by the group; covered by this device's next Commit
+                // cached by the group; covered by the next Commit: the relay's are committed by themselves
+                s.changed();
+                ops.relayProposalsPending(s);
             }
             case StagedCommit c -> applyCommit(s, seq, c);
         }
@@ -480,12 +491,11 @@ final class ClientEngine implements RelayConnection.Listener {
 
     private void applyCommit(GroupSession s, long seq, StagedCommit c) {
         Optional<DeviceId> by = switch (c.committer()) {
-            case dev.ampoule.mls.framing.Sender.Member m -> s.deviceAt(m.leafIndex());
+            case Sender.Member m -> s.deviceAt(m.leafIndex());
             default -> Optional.empty();
         };
         boolean own = s.group.pendingCommit().map(p -> p.staged() == c).orElse(false);
-        List<DeviceId> added = GroupSession.devices(c.addedMembers());
-        List<DeviceId> removed = GroupSession.devices(c.removedMembers());
+        MembershipChange change = MembershipChange.of(c, s.group.ownLeafIndex());
         GroupSession.OwnCommit oc = s.ownCommit;
         try {
             s.group.merge(c);
@@ -493,19 +503,27 @@ final class ClientEngine implements RelayConnection.Listener {
             emit(new ClientEvent.MessageRejected(s.groupId, seq, e.getMessage()));
             return;
         }
+        s.changed();
         if (oc != null) {
             s.ownCommit = null;
             oc.outcome.complete(own ? seq : -1L);
         }
         if (c.removesSelf()) {
-            emit(new ClientEvent.RemovedFromGroup(s.groupId, seq, by));
+            emit(new ClientEvent.RemovedFromGroup(s.groupId, seq, by, change.selfRemovedByRelay()));
             return;
         }
-        if (!added.isEmpty()) {
-            emit(new ClientEvent.MembersAdded(s.groupId, seq, s.group.epoch(), by, added));
+        long epoch = s.group.epoch();
+        if (!change.added().isEmpty()) {
+            emit(new ClientEvent.MembersAdded(s.groupId, seq, epoch, by, change.added(), false));
         }
-        if (!removed.isEmpty()) {
-            emit(new ClientEvent.MembersRemoved(s.groupId, seq, s.group.epoch(), by, removed));
+        if (!change.addedByRelay().isEmpty()) {
+            emit(new ClientEvent.MembersAdded(s.groupId, seq, epoch, by, change.addedByRelay(), true));
+        }
+        if (!change.removed().isEmpty()) {
+            emit(new ClientEvent.MembersRemoved(s.groupId, seq, epoch, by, change.removed(), false));
+        }
+        if (!change.removedByRelay().isEmpty()) {
+            emit(new ClientEvent.MembersRemoved(s.groupId, seq, epoch, by, change.removedByRelay(), true));
         }
     }
 
@@ -575,16 +593,25 @@ final class ClientEngine implements RelayConnection.Listener {
             device.keyPackages.remove(used);
         }
         GroupSession s = new GroupSession(w.groupId(), group, w.groupSeq());
-        groups.put(s.id, s);
         dirty.add(s);
         emit(new ClientEvent.GroupJoined(gid, w.groupSeq(), group.epoch(), s.members()));
+        adopt(s);
+        maintainKeyPackages();
+    }
+
+    /**
+     * Starts receiving a group this device just joined or created: asks the relay for what follows,
+     * and processes what overtook the Welcome (or the relay's answer to CreateGroup — a care team's
+     * group gets the relay's proposals at once).
+     */
+    void adopt(GroupSession s) {
+        groups.put(s.id, s);
         resume(s);
         TreeMap<Long, Frame.Deliver> early = orphans.remove(s.id);
         if (early != null) {
             orphanCount -= early.size();
             early.values().forEach(this::onDeliver);
         }
-        maintainKeyPackages();
     }
 
     // ---- persisting, acknowledging, telling the listener ----------------------------------------

@@ -22,16 +22,65 @@ public sealed interface ClientEvent {
     /** This device joined a group (from a Welcome); {@code members} are its devices then. */
     record GroupJoined(GroupId groupId, long seq, long epoch, List<DeviceId> members) implements ClientEvent {}
 
-    /** A Commit added devices (this device's own Commits included). */
-    record MembersAdded(GroupId groupId, long seq, long epoch, Optional<DeviceId> by, List<DeviceId> added)
-            implements ClientEvent {}
+    /**
+     * A Commit added devices (this device's own Commits included). {@code by} is the member that
+     * committed; {@code byRelay} is true when the relay proposed the change — a coordinator added
+     * their user to the care team's roster, and a member committed the relay's proposal. A Commit
+     * covering both kinds of change gives one event for each.
+     */
+    record MembersAdded(GroupId groupId, long seq, long epoch, Optional<DeviceId> by, List<DeviceId> added,
+            boolean byRelay) implements ClientEvent {
 
-    /** A Commit removed devices (this device's own Commits included). */
-    record MembersRemoved(GroupId groupId, long seq, long epoch, Optional<DeviceId> by, List<DeviceId> removed)
-            implements ClientEvent {}
+        public MembersAdded {
+            added = List.copyOf(added);
+        }
 
-    /** A Commit removed this device: it receives nothing more of the group. */
-    record RemovedFromGroup(GroupId groupId, long seq, Optional<DeviceId> by) implements ClientEvent {}
+        /** Devices added by a member's own proposal. */
+        public MembersAdded(GroupId groupId, long seq, long epoch, Optional<DeviceId> by, List<DeviceId> added) {
+            this(groupId, seq, epoch, by, added, false);
+        }
+    }
+
+    /**
+     * A Commit removed devices (this device's own Commits included). {@code by} is the member that
+     * committed; {@code byRelay} is true when the relay proposed the change — a coordinator removed
+     * their user from the care team's roster. A Commit covering both kinds of change gives one event
+     * for each.
+     */
+    record MembersRemoved(GroupId groupId, long seq, long epoch, Optional<DeviceId> by, List<DeviceId> removed,
+            boolean byRelay) implements ClientEvent {
+
+        public MembersRemoved {
+            removed = List.copyOf(removed);
+        }
+
+        /** Devices removed by a member's own proposal. */
+        public MembersRemoved(GroupId groupId, long seq, long epoch, Optional<DeviceId> by, List<DeviceId> removed) {
+            this(groupId, seq, epoch, by, removed, false);
+        }
+    }
+
+    /**
+     * A Commit removed this device: it receives nothing more of the group, and keeps none of the new
+     * epoch's keys. {@code by} is the member that committed; {@code byRelay} is true when the relay
+     * proposed it (a coordinator took this user off the care team's roster).
+     */
+    record RemovedFromGroup(GroupId groupId, long seq, Optional<DeviceId> by, boolean byRelay) implements ClientEvent {
+
+        /** Removed by a member's own proposal. */
+        public RemovedFromGroup(GroupId groupId, long seq, Optional<DeviceId> by) {
+            this(groupId, seq, by, false);
+        }
+    }
+
+    /**
+     * The relay refused a message of this device because the group is fenced: a coordinator removed
+     * someone from the care team and the removal waits for its Commit (members commit the relay's
+     * proposals by themselves). The message is kept in memory and sent again, encrypted for the new
+     * epoch, once that Commit has been processed; the future of {@link AmpouleClient#send} completes
+     * then. Told at most once per group and epoch.
+     */
+    record GroupFenced(GroupId groupId, long epoch, long retryAfterMillis) implements ClientEvent {}
 
     /**
      * A delivered message that could not be processed (it failed MLS validation or decryption,

@@ -14,5 +14,6 @@ import java.util.function.Supplier;
 record ClientSettings(URI relay, Supplier<String> tokens, DeviceId self, CipherSuiteId suite, StateStore store,
         byte[] stateKey, ClientListener listener, Optional<Executor> callbackExecutor, Optional<HttpClient> httpClient,
         int keyPackageTarget, int keyPackageLowWater, Duration keyPackageCheckInterval, Duration operationTimeout,
-        Duration connectTimeout, Duration backoffMin, Duration backoffMax, int outboundCapacity, int maxInboundBytes) {
+        Duration connectTimeout, Duration backoffMin, Duration backoffMax, int outboundCapacity, int maxInboundBytes,
+        Duration autoCommitDelay, Duration fenceTimeout) {
 }

@@ -1,7 +1,11 @@
 package dev.ampoule.client;
 
+import dev.ampoule.mls.codec.TlsReader;
+import dev.ampoule.mls.error.DecodeException;
 import dev.ampoule.mls.error.MlsException;
 import dev.ampoule.mls.error.ValidationException;
+import dev.ampoule.mls.extension.Extension;
+import dev.ampoule.mls.extension.ExternalSenders;
 import dev.ampoule.mls.framing.MlsMessage;
 import dev.ampoule.mls.group.CommitOptions;
 import dev.ampoule.mls.group.Group;
@@ -16,6 +20,7 @@ import dev.ampoule.relay.protocol.Frame;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
@@ -23,6 +28,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import java.util.function.Supplier;
@@ -39,11 +45,28 @@ import java.util.function.Supplier;
  * from the group's messages: if it was this one after all (a resend whose first copy the relay had
  * accepted), the operation succeeds; otherwise the group merged the winner, which discarded this
  * pending Commit, and the operation is planned again on the new epoch.
+ *
+ * <p>The relay's proposals: when a coordinator changes a care team's roster, the relay (the group's
+ * external sender) sends Add and Remove proposals. Each member plans a Commit of them: the member
+ * with the lowest leaf index among those no pending proposal removes commits at once, the others
+ * after the configured delay (the second in line after one delay, the rest after two or three) if
+ * the proposals are still pending in the same epoch. A member whose own removal is pending never
+ * commits. Such a Commit covers every pending proposal by reference (with a Welcome for the added
+ * devices); when another member's Commit wins, nothing is left to commit and nothing is retried.
+ *
+ * <p>Application messages and the fence: while a roster removal waits for its Commit, the relay
+ * refuses application messages of the old epoch (GROUP_FENCED). The plaintext then waits in memory
+ * until the group's epoch moves on, a proposal arrives, or the relay's retry hint elapses, and is
+ * encrypted again for the epoch of that moment — for at most the configured fence timeout.
  */
 final class GroupOperations {
 
     private static final int MAX_ATTEMPTS = 50;
     private static final int MAX_TRANSIENT_RETRIES = 30;
+    private static final int MAX_AUTO_COMMIT_REFUSALS = 5;
+    private static final long RETRY_AFTER_REFUSAL_MILLIS = 200;
+    /** How long the first in line waits for more of the relay's proposals before committing them. */
+    static final long SETTLE_MILLIS = 50;
 
     /** The relay's answer and how many times the frame was sent. */
     record Answer(Frame.RelayFrame frame, int sends) {
@@ -75,6 +98,7 @@ final class GroupOperations {
                 return CompletableFuture.<Answer>failedFuture(e);
             }
             if (answer instanceof Frame.Error e && transientCode(e.code())
+                    && !(e.code() == ErrorCode.GROUP_FENCED && frame instanceof Frame.SendApplication)
                     && transientRetries < MAX_TRANSIENT_RETRIES) {
                 long delay = Math.min(5_000, Math.max(100, e.retryAfterMillis()));
                 return CompletableFuture.runAsync(() -> { },
@@ -146,6 +170,14 @@ final class GroupOperations {
         }
     }
 
+    /** A device whose removal is pending neither commits (its Commit would leave that out) nor sends. */
+    private static void requireNoRemovalPending(GroupSession s) {
+        if (GroupSession.removalPending(s.group)) {
+            throw new AmpouleException(AmpouleException.Reason.NOT_A_MEMBER,
+                    "a pending proposal removes this device from " + s.groupId);
+        }
+    }
+
     // ---- KeyPackages ---------------------------------------------------------------------------
 
     /** Publishes {@code n} new KeyPackages (0: only asks how many the relay holds); the relay's count. */
@@ -175,48 +207,85 @@ final class GroupOperations {
 
     // ---- creating a group ------------------------------------------------------------------------
 
+    /**
+     * The relay's external sender for groups of {@code suite} (asked once per suite, then cached);
+     * empty when the relay has none for that suite.
+     */
+    CompletableFuture<Optional<ExternalSenders.ExternalSender>> relayExternalSender(int suite) {
+        Optional<ExternalSenders.ExternalSender> cached = engine.externalSenders.get(suite);
+        if (cached != null) {
+            return CompletableFuture.completedFuture(cached);
+        }
+        return sendDefinitive(new Frame.FetchExternalSender(suite)).thenApplyAsync(a -> {
+            Optional<ExternalSenders.ExternalSender> sender = switch (a.frame()) {
+                case Frame.ExternalSenderResult r -> {
+                    try {
+                        yield Optional.of(TlsReader.decodeExactly(r.externalSender().unsafeArray(),
+                                ExternalSenders.ExternalSender::decode));
+                    } catch (DecodeException e) {
+                        throw new AmpouleException(AmpouleException.Reason.RELAY_ERROR,
+                                "the relay's external sender does not decode", e);
+                    }
+                }
+                // a relay that is no group's external sender for this suite
+                case Frame.Error e when e.code() == ErrorCode.INVALID_MESSAGE -> Optional.empty();
+                default -> throw refusal(a.frame());
+            };
+            engine.externalSenders.put(suite, sender);
+            return sender;
+        }, engine.exec);
+    }
+
     CompletableFuture<GroupId> createGroup(String teamId) {
         GroupId gid = GroupId.ofTeam(teamId);
-        return engine.onState(() -> {
-            GroupSession existing = engine.groups.get(gid.bytes());
-            if (existing != null && existing.active()) {
-                throw new AmpouleException(AmpouleException.Reason.INVALID_REQUEST, "already a member of " + gid);
-            }
-            Group group = Group.create(engine.groupConfig, engine.suite, gid.bytes().toArray(), engine.credential,
-                    engine.device.keys);
-            Bytes info = Bytes.wrap(new MlsMessage.OfGroupInfo(group.groupInfo(true)).toBytes());
-            GroupSession s = new GroupSession(gid.bytes(), group, 0);
-            try {
-                engine.persist(s);
-            } catch (IOException e) {
-                throw new AmpouleException(AmpouleException.Reason.STORAGE, e.getMessage(), e);
-            }
-            return sendDefinitive(new Frame.CreateGroup(gid.bytes(), info, Optional.empty()))
-                    .thenComposeAsync(a -> {
-                        if (a.frame() instanceof Frame.Ok) {
-                            return CompletableFuture.completedFuture(true);
-                        }
-                        if (code(a).orElse(null) == ErrorCode.GROUP_EXISTS && a.sends() > 1) {
-                            // sent again after a drop: was the first copy accepted?
-                            return sendDefinitive(new Frame.FetchGroupInfo(gid.bytes())).thenApply(f ->
-                                    f.frame() instanceof Frame.GroupInfoResult r && r.groupInfo().equals(info));
-                        }
-                        return CompletableFuture.<Boolean>failedFuture(refusal(a.frame()));
-                    }, engine.exec)
-                    .handleAsync((ours, e) -> {
-                        if (e == null && ours) {
-                            engine.groups.put(s.id, s);
-                            return gid;
-                        }
-                        try {
-                            engine.deleteGroupState(s);
-                        } catch (IOException io) {
-                            engine.emit(new ClientEvent.Problem("cannot delete the state of " + gid));
-                        }
-                        throw e != null ? ClientEngine.failure(e)
-                                : AmpouleException.relay(ErrorCode.GROUP_EXISTS, "group id in use", 0);
-                    }, engine.exec);
-        });
+        return engine.onState(() -> relayExternalSender(engine.suite.id().wire())
+                .thenComposeAsync(sender -> createGroup(gid, sender), engine.exec));
+    }
+
+    /** Creates the group with the relay as its external sender (when it is one) and registers it at the relay. */
+    private CompletableFuture<GroupId> createGroup(GroupId gid, Optional<ExternalSenders.ExternalSender> sender) {
+        engine.requireReady();
+        GroupSession existing = engine.groups.get(gid.bytes());
+        if (existing != null && existing.active()) {
+            throw new AmpouleException(AmpouleException.Reason.INVALID_REQUEST, "already a member of " + gid);
+        }
+        List<Extension> extensions = sender.map(e -> List.of(new ExternalSenders(List.of(e)).toExtension()))
+                .orElse(List.of());
+        Group group = Group.create(engine.groupConfig, engine.suite, gid.bytes().toArray(), engine.credential,
+                engine.device.keys, extensions);
+        Bytes info = Bytes.wrap(new MlsMessage.OfGroupInfo(group.groupInfo(true)).toBytes());
+        GroupSession s = new GroupSession(gid.bytes(), group, 0);
+        try {
+            engine.persist(s);
+        } catch (IOException e) {
+            throw new AmpouleException(AmpouleException.Reason.STORAGE, e.getMessage(), e);
+        }
+        return sendDefinitive(new Frame.CreateGroup(gid.bytes(), info, Optional.empty()))
+                .thenComposeAsync(a -> {
+                    if (a.frame() instanceof Frame.Ok) {
+                        return CompletableFuture.completedFuture(true);
+                    }
+                    if (code(a).orElse(null) == ErrorCode.GROUP_EXISTS && a.sends() > 1) {
+                        // sent again after a drop: was the first copy accepted?
+                        return sendDefinitive(new Frame.FetchGroupInfo(gid.bytes())).thenApply(f ->
+                                f.frame() instanceof Frame.GroupInfoResult r && r.groupInfo().equals(info));
+                    }
+                    return CompletableFuture.<Boolean>failedFuture(refusal(a.frame()));
+                }, engine.exec)
+                .handleAsync((ours, e) -> {
+                    if (e == null && ours) {
+                        engine.adopt(s);
+                        engine.flushSoon();
+                        return gid;
+                    }
+                    try {
+                        engine.deleteGroupState(s);
+                    } catch (IOException io) {
+                        engine.emit(new ClientEvent.Problem("cannot delete the state of " + gid));
+                    }
+                    throw e != null ? ClientEngine.failure(e)
+                            : AmpouleException.relay(ErrorCode.GROUP_EXISTS, "group id in use", 0);
+                }, engine.exec);
     }
 
     // ---- membership ------------------------------------------------------------------------------
@@ -265,6 +334,7 @@ final class GroupOperations {
 
     private Optional<Plan> planAdds(Group g, List<Claimed> claimed) {
         Set<DeviceId> members = new HashSet<>(GroupSession.devices(g.members()));
+        members.addAll(GroupSession.pendingAdditions(g)); // the relay's Adds, covered by reference
         CommitOptions.Builder b = CommitOptions.builder();
         List<DeviceId> added = new ArrayList<>();
         for (Claimed c : claimed) {
@@ -284,9 +354,11 @@ final class GroupOperations {
     private Optional<Plan> planRemoves(Group g, Set<String> users) {
         CommitOptions.Builder b = CommitOptions.builder();
         List<DeviceId> removed = new ArrayList<>();
+        Set<Integer> pending = GroupSession.pendingRemovals(g); // the relay's Removes, covered by reference
         for (Member m : g.members()) {
             Optional<DeviceId> d = GroupSession.deviceOf(m.credential());
-            if (d.isPresent() && users.contains(d.get().userId()) && !d.get().equals(engine.settings.self())) {
+            if (d.isPresent() && users.contains(d.get().userId()) && !d.get().equals(engine.settings.self())
+                    && !pending.contains(m.leafIndex())) {
                 b.remove(m.leafIndex());
                 removed.add(d.get());
             }
@@ -305,6 +377,7 @@ final class GroupOperations {
     private CompletableFuture<CommitResult> attemptCommit(GroupSession s, Function<Group, Optional<Plan>> planner,
             int conflicts) {
         requireActive(s);
+        requireNoRemovalPending(s);
         if (conflicts >= MAX_ATTEMPTS) {
             return CompletableFuture.failedFuture(new AmpouleException(AmpouleException.Reason.RELAY_ERROR,
                     "lost the race for " + conflicts + " epochs in a row"));
@@ -386,30 +459,131 @@ final class GroupOperations {
         }, engine.exec);
     }
 
-    // ---- application messages -------------------------------------------------------------------
+    // ---- the relay's proposals -------------------------------------------------------------------
 
-    CompletableFuture<SentMessage> send(GroupId groupId, String text) {
-        byte[] data = text.getBytes(StandardCharsets.UTF_8);
-        return onGroup(groupId, s -> attemptSend(s, data, 0));
+    /**
+     * Plans this device's Commit of the relay's pending proposals, after a proposal was processed
+     * (or a group was restored with some pending). First in line, it commits once the relay's
+     * proposals stop arriving ({@link #SETTLE_MILLIS} after the last one: the relay sends a roster
+     * change's proposals together, and one Commit should cover them all); otherwise after its delay,
+     * unless a Commit has ended the epoch by then. A later proposal of the same epoch may bring the
+     * Commit forward (a removal can put this device first in line), never put it back.
+     */
+    void relayProposalsPending(GroupSession s) {
+        if (!s.active() || !GroupSession.hasRelayProposals(s.group)) {
+            return;
+        }
+        long epoch = s.group.epoch();
+        int rank = GroupSession.commitRank(s.group);
+        long delay = rank < 0 ? -1
+                : rank == 0 ? SETTLE_MILLIS : engine.settings.autoCommitDelay().toMillis() * Math.min(rank, 3);
+        long due = delay < 0 ? Long.MAX_VALUE : System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(delay);
+        if (s.autoCommitEpoch == epoch && s.autoCommitDue - due <= 0 && rank != 0) {
+            return; // planned already, as early or earlier
+        }
+        s.autoCommitEpoch = epoch;
+        s.autoCommitDue = due;
+        if (delay < 0) {
+            return; // a pending proposal removes this device: others commit
+        }
+        Runnable commit = () -> {
+            if (s.active() && s.group.epoch() == epoch && s.autoCommitEpoch == epoch
+                    && System.nanoTime() - s.autoCommitDue >= 0 && GroupSession.hasRelayProposals(s.group)) {
+                enqueue(s, () -> commitRelayProposals(s, epoch));
+            }
+        };
+        try {
+            engine.exec.schedule(commit, delay, TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException e) {
+            // closed
+        }
     }
 
-    private CompletableFuture<SentMessage> attemptSend(GroupSession s, byte[] data, int attempt) {
+    /** Commits the pending proposals of {@code epoch} unless a Commit ended it or this device is being removed. */
+    private CompletableFuture<Void> commitRelayProposals(GroupSession s, long epoch) {
+        if (!s.active() || s.group.epoch() != epoch || !GroupSession.hasRelayProposals(s.group)
+                || GroupSession.removalPending(s.group)) {
+            return CompletableFuture.completedFuture(null);
+        }
+        return attemptCommit(s, GroupOperations::planPending, 0).handleAsync((r, e) -> {
+            if (e == null || engine.isClosed() || !s.active()) {
+                return (Void) null;
+            }
+            AmpouleException f = ClientEngine.failure(e);
+            if (s.autoCommitRefusalsEpoch != epoch) {
+                s.autoCommitRefusalsEpoch = epoch;
+                s.autoCommitRefusals = 0;
+            }
+            if (f.reason() == AmpouleException.Reason.RELAY_ERROR && s.group.epoch() == epoch
+                    && ++s.autoCommitRefusals <= MAX_AUTO_COMMIT_REFUSALS) {
+                // refused, e.g. for leaving out a removal the relay proposed after it was built: plan again,
+                // with the proposals that have arrived since
+                s.autoCommitEpoch = -1;
+                timer(RETRY_AFTER_REFUSAL_MILLIS).thenRunAsync(() -> relayProposalsPending(s), engine.exec);
+            } else {
+                engine.emit(new ClientEvent.Problem("the relay's proposals for " + s.groupId + " were not committed: "
+                        + f.getMessage()));
+                engine.flushSoon();
+            }
+            return (Void) null;
+        }, engine.exec);
+    }
+
+    /** A Commit of every pending proposal (by reference), or nothing when none is pending or this device is being removed. */
+    private static Optional<Plan> planPending(Group g) {
+        if (g.pendingProposals().isEmpty() || GroupSession.removalPending(g)) {
+            return Optional.empty();
+        }
+        return Optional.of(new Plan(CommitOptions.builder(), List.of(), List.of()));
+    }
+
+    // ---- application messages -------------------------------------------------------------------
+
+    /**
+     * A message on its way: the plaintext (in memory only, wiped once the send is over), until when
+     * it may wait out a fence, and how many times the epoch moved under it.
+     */
+    private static final class Outgoing {
+        final byte[] data;
+        final long deadline;
+        int epochMoves;
+
+        Outgoing(byte[] data, long deadline) {
+            this.data = data;
+            this.deadline = deadline;
+        }
+
+        long millisLeft() {
+            return Math.max(0, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime()));
+        }
+
+        void wipe() {
+            Arrays.fill(data, (byte) 0);
+        }
+    }
+
+    CompletableFuture<SentMessage> send(GroupId groupId, String text) {
+        Outgoing out = new Outgoing(text.getBytes(StandardCharsets.UTF_8),
+                System.nanoTime() + engine.settings.fenceTimeout().toNanos());
+        return onGroup(groupId, s -> attemptSend(s, out)).whenComplete((r, e) -> out.wipe());
+    }
+
+    private CompletableFuture<SentMessage> attemptSend(GroupSession s, Outgoing out) {
         requireActive(s);
-        if (attempt >= MAX_ATTEMPTS) {
+        if (out.epochMoves >= MAX_ATTEMPTS) {
             return CompletableFuture.failedFuture(new AmpouleException(AmpouleException.Reason.RELAY_ERROR,
                     "the group's epoch kept moving"));
         }
         if (s.group.pendingCommit().isPresent()) {
-            return resolveLeftoverCommit(s).thenComposeAsync(v -> attemptSend(s, data, attempt), engine.exec);
+            return resolveLeftoverCommit(s).thenComposeAsync(v -> attemptSend(s, out), engine.exec);
         }
         MlsMessage message;
         try {
-            message = s.group.encrypt(data, new byte[0]);
+            message = s.group.encrypt(out.data, new byte[0]);
         } catch (ValidationException e) {
             if (e.rule() == GroupRule.PENDING_PROPOSALS) {
-                // another member's proposals must be committed before application data (RFC 9420 §12.4)
-                return attemptCommit(s, g -> Optional.of(new Plan(CommitOptions.builder(), List.of(), List.of())), 0)
-                        .thenComposeAsync(r -> attemptSend(s, data, attempt + 1), engine.exec);
+                // proposals must be committed before application data (RFC 9420 §12.4)
+                return settlePending(s, out).thenComposeAsync(v -> attemptSend(s, out), engine.exec);
             }
             throw e;
         }
@@ -436,16 +610,24 @@ final class GroupOperations {
                 // accepted before a drop: its sequence number comes with its echo
                 return echoed.thenApply(seq -> new SentMessage(s.groupId, seq, epoch, bytes));
             }
-            if (code == ErrorCode.STALE_EPOCH) {
-                // a Commit moved the group on: catch up, then (unless an earlier copy made it) encrypt again
-                return s.epochAbove(epoch).thenComposeAsync(v -> {
+            if (code == ErrorCode.GROUP_FENCED || code == ErrorCode.STALE_EPOCH) {
+                CompletableFuture<Void> waited = code == ErrorCode.GROUP_FENCED
+                        ? waitOutFence(s, out, epoch, (Frame.Error) a.frame()) : catchUp(s, out, epoch);
+                return waited.thenComposeAsync(v -> {
                     if (echoed.isDone() && !echoed.isCompletedExceptionally()) {
+                        // a copy sent before a drop had been accepted after all
                         SentMessage earlier = new SentMessage(s.groupId, echoed.join(), epoch, bytes);
                         return CompletableFuture.completedFuture(earlier);
                     }
                     s.ownSent.remove(hash);
                     engine.markDirty(s);
-                    return attemptSend(s, data, attempt + 1);
+                    return attemptSend(s, out);
+                }, engine.exec).whenCompleteAsync((r, e) -> {
+                    if (e != null) {
+                        s.ownSent.remove(hash);
+                        engine.markDirty(s);
+                        engine.flushSoon();
+                    }
                 }, engine.exec);
             }
             s.ownSent.remove(hash);
@@ -453,6 +635,97 @@ final class GroupOperations {
             engine.flushSoon();
             return CompletableFuture.<SentMessage>failedFuture(refusal(a.frame()));
         }, engine.exec);
+    }
+
+    /**
+     * The relay fences the group (a roster removal waits for its Commit): keep the message until the
+     * group changes (the relay's proposal arrives, a Commit lands) or the relay's hint elapses, then
+     * encrypt it again.
+     */
+    private CompletableFuture<Void> waitOutFence(GroupSession s, Outgoing out, long epoch, Frame.Error e) {
+        if (s.fencedEpoch != epoch) {
+            s.fencedEpoch = epoch;
+            engine.emit(new ClientEvent.GroupFenced(s.groupId, epoch, e.retryAfterMillis()));
+            engine.flushSoon();
+        }
+        long left = out.millisLeft();
+        if (left == 0) {
+            return CompletableFuture.failedFuture(fenceTimeout(s, "the group stayed fenced (a roster removal "
+                    + "was not committed)"));
+        }
+        long wait = Math.min(left, Math.min(5_000, Math.max(100, e.retryAfterMillis())));
+        return firstOf(s.nextChange(), timer(wait));
+    }
+
+    /** A Commit moved the group on: wait until this device has processed it (then encrypt again). */
+    private CompletableFuture<Void> catchUp(GroupSession s, Outgoing out, long epoch) {
+        CompletableFuture<Void> above = s.epochAbove(epoch);
+        return firstOf(above, timer(out.millisLeft())).thenApplyAsync(v -> {
+            if (!above.isDone() && s.active()) {
+                throw fenceTimeout(s, "this device did not catch up with the group's epoch");
+            }
+            out.epochMoves++;
+            return (Void) null;
+        }, engine.exec);
+    }
+
+    private AmpouleException fenceTimeout(GroupSession s, String why) {
+        return new AmpouleException(AmpouleException.Reason.FENCED, "message to " + s.groupId + " not sent: " + why
+                + " within the fence timeout of " + engine.settings.fenceTimeout());
+    }
+
+    /**
+     * Proposals are pending, so no application message can be encrypted: commit them — at once for
+     * other members' proposals or when this device's turn has come for the relay's, else after
+     * waiting for a Commit of the device first in line (up to this device's turn, and within the
+     * message's fence timeout: the relay fences the group until its removals are committed).
+     */
+    private CompletableFuture<Void> settlePending(GroupSession s, Outgoing out) {
+        requireNoRemovalPending(s);
+        boolean relay = GroupSession.hasRelayProposals(s.group);
+        if (relay) {
+            relayProposalsPending(s);
+        }
+        long wait = relay ? Math.max(0, TimeUnit.NANOSECONDS.toMillis(s.autoCommitDue - System.nanoTime())) : 0;
+        if (wait == 0) {
+            out.epochMoves++;
+            return attemptCommit(s, GroupOperations::planPending, 0).handleAsync((r, e) -> {
+                if (e == null) {
+                    return CompletableFuture.<Void>completedFuture(null);
+                }
+                AmpouleException f = ClientEngine.failure(e);
+                if (relay && f.reason() == AmpouleException.Reason.RELAY_ERROR
+                        && out.millisLeft() > RETRY_AFTER_REFUSAL_MILLIS) {
+                    // refused, e.g. for leaving out a removal proposed meanwhile: again, with what has arrived
+                    return timer(RETRY_AFTER_REFUSAL_MILLIS);
+                }
+                return CompletableFuture.<Void>failedFuture(f);
+            }, engine.exec).thenCompose(Function.identity());
+        }
+        long left = out.millisLeft();
+        CompletableFuture<Void> committed = s.epochAbove(s.group.epoch());
+        return firstOf(committed, timer(Math.min(wait, left))).thenApplyAsync(v -> {
+            if (!committed.isDone() && wait >= left && s.active()) {
+                throw fenceTimeout(s, "the relay's proposals were not committed");
+            }
+            return (Void) null;
+        }, engine.exec);
+    }
+
+    /** Completes (normally) when either completes, however it completes. */
+    private static CompletableFuture<Void> firstOf(CompletableFuture<?> a, CompletableFuture<?> b) {
+        return CompletableFuture.anyOf(a, b).handle((x, e) -> (Void) null);
+    }
+
+    /** Completes after {@code millis} on the state thread. */
+    private CompletableFuture<Void> timer(long millis) {
+        CompletableFuture<Void> f = new CompletableFuture<>();
+        try {
+            engine.exec.schedule(() -> f.complete(null), millis, TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException e) {
+            f.completeExceptionally(new AmpouleException(AmpouleException.Reason.CLOSED, "closed"));
+        }
+        return f;
     }
 
     // ---- snapshots -------------------------------------------------------------------------------

@@ -3,9 +3,9 @@ package dev.ampoule.client;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.ampoule.client.support.Convergence;
 import dev.ampoule.client.support.Party;
 import dev.ampoule.client.support.RelayFixture;
-import dev.ampoule.relay.protocol.DeviceId;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
@@ -15,7 +15,6 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -137,26 +136,6 @@ class CommitRaceTest {
 
     /** Every party is in {@code epoch} with the same authenticator and exactly {@code members}. */
     private void assertConverged(GroupId team, long epoch, Set<String> members) {
-        long deadline = System.currentTimeMillis() + 20_000;
-        while (true) {
-            // a party whose Welcome is still on its way has no view of the group yet (NOT_A_MEMBER)
-            List<GroupSnapshot> views = parties.stream()
-                    .map(p -> p.client.group(team).handle((v, error) -> v).join()).toList();
-            boolean ok = views.stream().allMatch(v -> v != null && v.active() && v.epoch() == epoch
-                    && v.members().stream().map(DeviceId::toString).collect(Collectors.toSet()).equals(members))
-                    && views.stream().map(v -> v.epochAuthenticator().hex()).distinct().count() == 1;
-            if (ok) {
-                return;
-            }
-            if (System.currentTimeMillis() > deadline) {
-                throw new AssertionError("members did not converge on epoch " + epoch + ": " + views);
-            }
-            try {
-                Thread.sleep(50);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new AssertionError(e);
-            }
-        }
+        Convergence.await(parties, team, epoch, members);
     }
 }

@@ -44,6 +44,16 @@ public final class Party implements AutoCloseable {
 
     /** Builds the client (a fresh recorder) and connects it. */
     public Party start() {
+        launch().join();
+        return this;
+    }
+
+    /**
+     * Builds the client (a fresh recorder) and starts connecting it. A call made right away runs on
+     * the state restored from disk: the WebSocket and authentication take longer than the call, so
+     * nothing new from the relay has been processed yet.
+     */
+    public java.util.concurrent.CompletableFuture<Void> launch() {
         events = new Recorder();
         AmpouleClient.Builder b = AmpouleClient.builder()
                 .relay(uri)
@@ -55,8 +65,7 @@ public final class Party implements AutoCloseable {
                 .operationTimeout(Duration.ofSeconds(60));
         options.accept(b);
         client = b.build();
-        client.connect().join();
-        return this;
+        return client.connect();
     }
 
     public void stop() {

@@ -2,6 +2,7 @@ package dev.ampoule.client.support;
 
 import dev.ampoule.mls.credential.BasicCredentialValidator;
 import dev.ampoule.mls.credential.Credential;
+import dev.ampoule.mls.credential.CredentialContext;
 import dev.ampoule.mls.crypto.CipherSuite;
 import dev.ampoule.mls.crypto.CipherSuiteId;
 import dev.ampoule.mls.crypto.SignatureKeyPair;
@@ -31,8 +32,12 @@ public final class RawMember {
 
     public static final CipherSuite SUITE =
             BcCipherSuites.of(CipherSuiteId.MLS_128_DHKEMX25519_AES128GCM_SHA256_Ed25519);
+    /** As the SDK: members are devices; the relay, a group's external sender, names none. */
     public static final GroupConfig CONFIG = GroupConfig.builder()
-            .authenticationService(BasicCredentialValidator.trusting(id -> DeviceId.fromIdentity(id).isPresent()))
+            .authenticationService((credential, key, suite, context) ->
+                    (context == CredentialContext.EXTERNAL_SENDER ? BasicCredentialValidator.acceptingAnyIdentity()
+                            : BasicCredentialValidator.trusting(id -> DeviceId.fromIdentity(id).isPresent()))
+                            .validate(credential, key, suite, context))
             .build();
 
     public final DeviceId id;

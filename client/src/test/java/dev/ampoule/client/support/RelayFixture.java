@@ -2,6 +2,10 @@ package dev.ampoule.client.support;
 
 import dev.ampoule.relay.auth.DevKeys;
 import dev.ampoule.relay.gateway.RelayVerticle;
+import dev.ampoule.relay.protocol.Bytes;
+import dev.ampoule.relay.roster.Team;
+import dev.ampoule.relay.roster.TeamMember;
+import dev.ampoule.relay.store.GroupMessage;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.DeploymentOptions;
@@ -15,19 +19,24 @@ import java.net.URI;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
  * A real relay deployed in the test's Vert.x on 127.0.0.1, on a port fixed for its lifetime (so a
- * restarted relay is found again by reconnecting clients), with its data in a temp directory.
+ * restarted relay is found again by reconnecting clients), with its data in a temp directory, and
+ * the care teams of {@link #roster} (none unless a test creates some: every group is then ad hoc).
  */
 public final class RelayFixture implements AutoCloseable {
 
     public final Vertx vertx;
     public final Path dataDir;
     public final int port;
+    /** The care teams the relay enforces; a test changes a roster with {@link #addToRoster} / {@link #removeFromRoster}. */
+    public final TestRoster roster = new TestRoster();
     private final JsonObject config;
     private RelayVerticle verticle;
+    private PrometheusMeterRegistry registry;
     private String deploymentId;
     private DevKeys keys;
 
@@ -56,7 +65,8 @@ public final class RelayFixture implements AutoCloseable {
     }
 
     public RelayFixture start() {
-        verticle = new RelayVerticle(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT), Clock.systemUTC());
+        registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        verticle = new RelayVerticle(registry, Clock.systemUTC()).rosterView(roster);
         deploymentId = await(vertx.deployVerticle(verticle, new DeploymentOptions().setConfig(config)));
         keys = DevKeys.loadOrCreate(dataDir);
         return this;
@@ -87,6 +97,45 @@ public final class RelayFixture implements AutoCloseable {
 
     public RelayVerticle verticle() {
         return verticle;
+    }
+
+    /**
+     * Puts a user on a care team's roster and tells the relay, as the admin API does: if the team's
+     * group exists, the relay claims a KeyPackage per device of the user and proposes adding them.
+     */
+    public void addToRoster(String teamId, String userId, String role) {
+        TeamMember member = roster.put(teamId, userId, role);
+        Team team = roster.team(teamId).orElseThrow();
+        await(verticle.onContext(ds -> ds.enforcement().memberAdded(team, member, true)));
+    }
+
+    /**
+     * Takes a user off a care team's roster and tells the relay, as the admin API does: the relay
+     * cuts the user's devices off, proposes removing each of them and fences the group.
+     */
+    public void removeFromRoster(String teamId, String userId) {
+        roster.drop(teamId, userId);
+        Team team = roster.team(teamId).orElseThrow();
+        await(verticle.onContext(ds -> ds.enforcement().memberRemoved(team, userId)));
+    }
+
+    /** Every message of a group the relay keeps, from {@code fromSeq}: what a compromised relay would hand out. */
+    public List<GroupMessage> stored(Bytes groupId, long fromSeq) {
+        return await(verticle.onContext(ds -> ds.stored(groupId, fromSeq, 10_000)));
+    }
+
+    /**
+     * A counter of the relay's metrics since its last start (0 when never incremented), e.g.
+     * {@code counter(RelayMetrics.REJECTIONS, RelayMetrics.TAG_CODE, "GROUP_FENCED")}.
+     */
+    public double counter(String name, String tag, String value) {
+        io.micrometer.core.instrument.Counter c = registry.find(name).tag(tag, value).counter();
+        return c == null ? 0 : c.count();
+    }
+
+    /** Whether the relay fences a group now (a roster removal waits for its Commit). */
+    public boolean fenced(Bytes groupId) {
+        return await(verticle.onContext(ds -> Future.succeededFuture(ds.enforcement().fenced(groupId))));
     }
 
     @Override

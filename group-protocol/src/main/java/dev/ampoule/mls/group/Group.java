@@ -288,6 +288,14 @@ public final class Group {
         return pub.copy();
     }
 
+    /**
+     * The proposals received (or sent) in this epoch and not yet committed, in arrival order
+     * (RFC 9420 §12.1): a Commit built with the default options covers them by reference.
+     */
+    public List<VerifiedProposal> pendingProposals() {
+        return pub.pendingProposals();
+    }
+
     /** The ReInit of the last merged Commit, when the group awaits reinitialization. */
     public Optional<ReInitProposal> reInit() {
         return reInit;

@@ -24,6 +24,7 @@ import dev.ampoule.mls.error.ValidationException;
 import dev.ampoule.mls.extension.ExternalSenders;
 import dev.ampoule.mls.extension.RequiredCapabilities;
 import dev.ampoule.mls.framing.MlsMessage;
+import dev.ampoule.mls.framing.Sender;
 import dev.ampoule.mls.framing.WireFormat;
 import dev.ampoule.mls.message.GroupInfo;
 import dev.ampoule.mls.message.PreSharedKeyProposal;
@@ -275,6 +276,8 @@ class GroupOperationsTest {
                 dave.keyPackage());
         relay.processProposal(((MlsMessage.OfPublicMessage) add).message());
         deliverProposal(add, List.of(alice, bob, carol));
+        assertEquals(2, bob.pendingProposals().size());
+        assertInstanceOf(Sender.External.class, bob.pendingProposals().get(0).sender());
 
         PendingCommit commit = bob.commit(CommitOptions.defaults());
         StagedPublicCommit atRelay = relay.stageCommit(((MlsMessage.OfPublicMessage) commit.commit()).message());
@@ -283,6 +286,7 @@ class GroupOperationsTest {
             member.merge(assertInstanceOf(StagedCommit.class, member.process(wire(commit.commit()))));
         }
         bob.mergePendingCommit();
+        assertTrue(bob.pendingProposals().isEmpty());
         assertEquals(Group.Status.REMOVED, carol.status());
         Group daveGroup = join(config, commit, dave);
         assertArrayEquals(bob.epochAuthenticator(), daveGroup.epochAuthenticator());

@@ -96,7 +96,7 @@ public final class RelayVerticle extends VerticleBase {
                 })
                 .compose(r -> {
                     roster = r;
-                    if (rosterView == RosterView.EMPTY) {
+                    if (rosterView == null || rosterView == RosterView.EMPTY) {
                         // the Delivery Service follows the roster: its view, and its changes
                         ds.setRosterView(r);
                         r.listener(ds.enforcement());

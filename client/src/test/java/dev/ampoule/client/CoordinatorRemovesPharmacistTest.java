@@ -1,0 +1,293 @@
+package dev.ampoule.client;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.ampoule.client.admin.AdminClient;
+import dev.ampoule.client.admin.AdminException;
+import dev.ampoule.client.demo.DevTokens;
+import dev.ampoule.client.support.Convergence;
+import dev.ampoule.client.support.Party;
+import dev.ampoule.client.support.RelayFixture;
+import dev.ampoule.mls.error.MlsException;
+import dev.ampoule.mls.framing.MlsMessage;
+import dev.ampoule.mls.group.Group;
+import dev.ampoule.mls.group.Processed;
+import dev.ampoule.relay.store.GroupMessage;
+import dev.ampoule.relay.store.MessageKind;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import io.vertx.junit5.VertxExtension;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Handler;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The whole story through the relay's real interfaces: a coordinator forms a 5-member care team
+ * over the admin REST API, the SDK clients form its MLS group, the coordinator removes the
+ * pharmacist over REST; the pharmacist reads nothing more, a message sent during the fence goes
+ * through once the removal is committed, a member added later reads nothing from before, a
+ * non-coordinator's roster change is refused, and the relay's own audit log verifies with the
+ * {@code audit-verify} command — which catches an edited and a deleted entry. Nothing secret
+ * reaches the relay's logs.
+ */
+@ExtendWith(VertxExtension.class)
+@Timeout(value = 180, unit = TimeUnit.SECONDS)
+class CoordinatorRemovesPharmacistTest {
+
+    private static final String ORG = "st-mary";
+
+    @TempDir
+    Path dir;
+
+    private final List<Party> parties = new ArrayList<>();
+    private RelayFixture relay;
+
+    @AfterEach
+    void tearDown() {
+        parties.forEach(Party::close);
+        if (relay != null) {
+            relay.close();
+        }
+    }
+
+    @Test
+    void removalFencesAndProtectsHistory(Vertx vertx) throws Exception {
+        List<String> logged = new ArrayList<>();
+        Handler capture = new Handler() {
+            @Override
+            public void publish(LogRecord r) {
+                synchronized (logged) {
+                    logged.add(r.getMessage() + " " + (r.getThrown() == null ? "" : r.getThrown()));
+                }
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        Logger root = Logger.getLogger("");
+        root.addHandler(capture);
+        try {
+            run(vertx, logged);
+        } finally {
+            root.removeHandler(capture);
+        }
+    }
+
+    private void run(Vertx vertx, List<String> logged) throws Exception {
+        relay = new RelayFixture(vertx, dir.resolve("relay"), new JsonObject()).start();
+        DevTokens tokens = DevTokens.fromRelayDataDir(relay.dataDir, "ampoule-dev", "ampoule-relay");
+        List<String> minted = new ArrayList<>();
+        java.util.function.Function<String, String> token = user -> {
+            String t = tokens.mint(user, Optional.of(ORG), List.of(), Duration.ofHours(1));
+            synchronized (minted) {
+                minted.add(t);
+            }
+            return t;
+        };
+        URI http = URI.create("http://127.0.0.1:" + relay.port);
+        AdminClient coordinatorApi = new AdminClient(http, () -> token.apply("coordinator"));
+        AdminClient patientApi = new AdminClient(http, () -> token.apply("patient"));
+        AdminClient adminApi = new AdminClient(http,
+                () -> tokens.mint("org-admin", Optional.of(ORG), List.of("org_admin"), Duration.ofHours(1)));
+
+        // the coordinator forms the team over REST
+        String teamName = "Maria R., heart failure follow-up";
+        AdminClient.Team team = coordinatorApi.createTeam(teamName, Optional.of(30)).join();
+        for (String[] m : new String[][] {{"practitioner", "practitioner"}, {"patient", "patient"},
+                {"pharmacist", "pharmacist"}}) {
+            coordinatorApi.putMember(team.id(), m[0], m[1]).join();
+        }
+        GroupId group = GroupId.ofTeam(team.id());
+
+        Party coordinator = party(token, "coordinator", "desk");
+        Party practitioner = party(token, "practitioner", "laptop");
+        Party patientPhone = party(token, "patient", "phone");
+        Party patientTablet = party(token, "patient", "tablet");
+        Party pharmacist = party(token, "pharmacist", "counter");
+        coordinator.client.createGroup(team.id()).join();
+        for (Party p : parties.subList(1, parties.size())) {
+            p.events.awaitFirst(ClientEvent.GroupJoined.class, j -> j.groupId().equals(group), 30);
+        }
+        Convergence.await(parties, group, 1, names(parties));
+
+        List<String> texts = new ArrayList<>();
+        SentMessage before = send(practitioner, group, "Lin, lisinopril 5 mg for Maria, 30 days.", texts);
+        for (Party p : without(practitioner)) {
+            p.events.awaitTexts(group, 1, 30);
+        }
+
+        // a patient may not change the roster
+        CompletionException refused = assertThrows(CompletionException.class,
+                () -> patientApi.removeMember(team.id(), "pharmacist").join());
+        assertEquals(403, ((AdminException) refused.getCause()).status());
+        assertEquals(4, coordinatorApi.members(team.id()).join().size(), "the refused call changed nothing");
+
+        // the practitioner goes offline; the coordinator removes the pharmacist; the practitioner
+        // comes back and sends at once on its saved (fenced) epoch
+        practitioner.stop();
+        coordinatorApi.removeMember(team.id(), "pharmacist").join();
+        CompletableFuture<Void> back = practitioner.launch();
+        CompletableFuture<SentMessage> during = practitioner.client.send(group, "Maria's potassium is 5.4; hold it.");
+        texts.add("Maria's potassium is 5.4; hold it.");
+        back.join();
+        SentMessage duringFence = during.join();
+        practitioner.events.awaitFirst(ClientEvent.GroupFenced.class, f -> f.groupId().equals(group), 10);
+        assertEquals(before.epoch() + 1, duringFence.epoch(), "sent again in the epoch of the removal");
+        List<Party> stay = without(pharmacist);
+        Convergence.await(stay, group, 2, names(stay));
+        SentMessage after = send(patientPhone, group, "Thank you, I will stop it tonight.", texts);
+        for (Party p : without(pharmacist, practitioner, patientPhone)) {
+            p.events.awaitTexts(group, 3, 30);
+        }
+
+        // the pharmacist's devices received nothing more
+        assertEquals(List.of(texts.get(0)), pharmacist.events.texts(group));
+        // and its last saved state decrypts none of what the relay stored after the removal
+        pharmacist.stop();
+        Group kept = SavedGroupState.load(pharmacist, group).orElseThrow();
+        List<GroupMessage> stored = relay.stored(group.bytes(), before.seq() + 1);
+        assertTrue(stored.stream().filter(m -> m.kind() == MessageKind.APPLICATION).count() >= 2);
+        for (GroupMessage m : stored) {
+            Group copy = SavedGroupState.load(pharmacist, group).orElseThrow();
+            try {
+                Processed p = copy.process(MlsMessage.fromBytes(m.message().toArray()));
+                assertFalse(p instanceof Processed.ApplicationMessage, "decrypted seq " + m.seq());
+            } catch (MlsException expected) {
+                // cannot read it
+            }
+        }
+        assertEquals(before.epoch(), kept.epoch());
+
+        // an insurer added later reads what follows and nothing from before
+        Party insurer = party(token, "insurer", "office");
+        coordinatorApi.putMember(team.id(), "insurer", "insurer").join();
+        insurer.events.awaitFirst(ClientEvent.GroupJoined.class, j -> j.groupId().equals(group), 30);
+        send(coordinator, group, "Welcome; the claim covers the new prescription.", texts);
+        insurer.events.awaitTexts(group, 1, 30);
+        assertEquals(List.of(texts.get(texts.size() - 1)), insurer.events.texts(group));
+        insurer.stop();
+        List<GroupMessage> all = relay.stored(group.bytes(), 1);
+        for (GroupMessage m : all) {
+            if (m.kind() != MessageKind.APPLICATION || m.seq() > after.seq()) {
+                continue;
+            }
+            Group copy = SavedGroupState.load(insurer, group).orElseThrow();
+            assertThrows(MlsException.class, () -> copy.process(MlsMessage.fromBytes(m.message().toArray())),
+                    "seq " + m.seq() + " was sent before the insurer joined");
+        }
+
+        // the audit log holds the story, by ids only, and its chain verifies
+        List<String> audit = adminApi.exportAudit(team.id()).join();
+        Set<String> types = audit.stream().map(l -> new JsonObject(l).getString("type")).collect(Collectors.toSet());
+        assertTrue(types.containsAll(Set.of("team_created", "member_added", "member_removed", "proposal_sent",
+                "commit_accepted", "admin_call")), types.toString());
+        relay.stop();
+        Path log = relay.dataDir.resolve("audit").resolve("audit.log");
+        assertEquals(0, auditVerify(log), "the relay's chain verifies");
+        for (String l : Files.readAllLines(log)) {
+            assertFalse(l.contains(teamName), "no team name in the audit log");
+            texts.forEach(t -> assertFalse(l.contains(t)));
+        }
+
+        // nothing secret reached the relay's logs: no token, no message text, no team name, no ciphertext
+        List<String> secrets = new ArrayList<>(texts);
+        secrets.add(teamName);
+        synchronized (minted) {
+            secrets.addAll(minted);
+        }
+        for (GroupMessage m : all) {
+            byte[] c = m.message().toArray();
+            secrets.add(HexFormat.of().formatHex(c, Math.max(0, c.length - 32), c.length));
+            secrets.add(Base64.getEncoder().encodeToString(java.util.Arrays.copyOfRange(c, Math.max(0, c.length - 32),
+                    c.length)));
+        }
+        synchronized (logged) {
+            for (String line : logged) {
+                for (String s : secrets) {
+                    assertFalse(line.contains(s), "a log record carries a secret");
+                }
+            }
+        }
+
+        // an edited entry and a deleted entry are both caught
+        List<String> lines = Files.readAllLines(log);
+        Path edited = dir.resolve("edited");
+        Files.createDirectories(edited);
+        List<String> changed = new ArrayList<>(lines);
+        changed.set(2, changed.get(2).replace("\"member_added\"", "\"member_removed\"")
+                .replace("\"practitioner\"", "\"pharmacist\""));
+        assertFalse(changed.get(2).equals(lines.get(2)), "the edit changes the entry");
+        Files.write(edited.resolve("audit.log"), changed);
+        assertEquals(1, auditVerify(edited.resolve("audit.log")));
+        Path deleted = dir.resolve("deleted");
+        Files.createDirectories(deleted);
+        List<String> shorter = new ArrayList<>(lines);
+        shorter.remove(lines.size() / 2);
+        Files.write(deleted.resolve("audit.log"), shorter);
+        assertEquals(1, auditVerify(deleted.resolve("audit.log")));
+    }
+
+    private Party party(java.util.function.Function<String, String> token, String user, String device) {
+        Party p = new Party(relay.uri(), token, dir.resolve("clients"), user, device)
+                .configure(b -> b.autoCommitDelay(Duration.ofMillis(600)).fenceTimeout(Duration.ofSeconds(60)));
+        p.start();
+        parties.add(p);
+        return p;
+    }
+
+    private static SentMessage send(Party from, GroupId group, String text, List<String> texts) {
+        texts.add(text);
+        return from.client.send(group, text).join();
+    }
+
+    private List<Party> without(Party... gone) {
+        List<Party> out = new ArrayList<>(parties);
+        out.removeAll(List.of(gone));
+        return out;
+    }
+
+    private static Set<String> names(List<Party> ps) {
+        return ps.stream().map(Party::toString).collect(Collectors.toSet());
+    }
+
+    /** Runs the relay's {@code audit-verify} command as a separate process; its exit status. */
+    private static int auditVerify(Path logFile) throws IOException, InterruptedException {
+        String java = ProcessHandle.current().info().command().orElse("java");
+        Process p = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"), "dev.ampoule.relay.Main",
+                "audit-verify", "--file", logFile.toString())
+                .redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+        assertTrue(out.contains("audit chain"), out);
+        return p.exitValue();
+    }
+}

@@ -1,0 +1,347 @@
+package dev.ampoule.client;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.ampoule.client.support.Convergence;
+import dev.ampoule.client.support.Party;
+import dev.ampoule.client.support.RawDevice;
+import dev.ampoule.client.support.RelayFixture;
+import dev.ampoule.mls.codec.TlsReader;
+import dev.ampoule.mls.error.MlsException;
+import dev.ampoule.mls.extension.ExternalSenders;
+import dev.ampoule.mls.framing.MlsMessage;
+import dev.ampoule.mls.group.Group;
+import dev.ampoule.relay.metrics.RelayMetrics;
+import dev.ampoule.relay.protocol.DeviceId;
+import dev.ampoule.relay.protocol.Frame;
+import dev.ampoule.relay.store.GroupMessage;
+import dev.ampoule.relay.store.MessageKind;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import io.vertx.junit5.VertxExtension;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A care team whose roster a coordinator changes, with real SDK clients and a real relay over real
+ * WebSockets: the SDK creates the team's group with the relay as its external sender, members
+ * commit the relay's Add and Remove proposals by themselves, and messages sent while a removal
+ * fences the group go through once it is committed.
+ */
+@ExtendWith(VertxExtension.class)
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class RosterChangeTest {
+
+    private static final String TEAM = "t-cardio-7";
+    private static final GroupId GROUP = GroupId.ofTeam(TEAM);
+    private static final Duration DELAY = Duration.ofMillis(600);
+
+    @TempDir
+    Path dir;
+
+    private final List<Party> parties = new ArrayList<>();
+    private RelayFixture relay;
+    private Party coordinator;
+    private Party practitioner;
+    private Party patientPhone;
+    private Party patientTablet;
+    private Party pharmacist;
+
+    @BeforeEach
+    void formTeam(Vertx vertx) {
+        relay = new RelayFixture(vertx, dir.resolve("relay"), new JsonObject()).start();
+        relay.roster.createTeam(TEAM, "coordinator");
+        relay.addToRoster(TEAM, "practitioner", "practitioner");
+        relay.addToRoster(TEAM, "patient", "patient");
+        relay.addToRoster(TEAM, "pharmacist", "pharmacist");
+        coordinator = party("coordinator", "desk");
+        practitioner = party("practitioner", "laptop");
+        patientPhone = party("patient", "phone");
+        patientTablet = party("patient", "tablet");
+        pharmacist = party("pharmacist", "counter");
+
+        // the SDK creates the group; the relay proposes adding the rostered users; the creator commits
+        assertEquals(GROUP, coordinator.client.createGroup(TEAM).join());
+        for (Party p : parties.subList(1, parties.size())) {
+            p.events.awaitFirst(ClientEvent.GroupJoined.class, j -> j.groupId().equals(GROUP), 20);
+        }
+        Convergence.await(parties, GROUP, 1, names(parties));
+    }
+
+    @AfterEach
+    void tearDown() {
+        parties.forEach(Party::close);
+        if (relay != null) {
+            relay.close();
+        }
+    }
+
+    private Party party(String user, String device) {
+        Party p = new Party(relay, dir.resolve("clients"), user, device)
+                .configure(b -> b.autoCommitDelay(DELAY).fenceTimeout(Duration.ofSeconds(30)));
+        p.start();
+        parties.add(p);
+        return p;
+    }
+
+    private static Set<String> names(List<Party> ps) {
+        return ps.stream().map(Party::toString).collect(Collectors.toSet());
+    }
+
+    private List<Party> without(Party... gone) {
+        List<Party> out = new ArrayList<>(parties);
+        out.removeAll(List.of(gone));
+        return out;
+    }
+
+    @Test
+    void groupCreatedForATeamListsTheRelayAsExternalSenderAndTheRelayAddedTheRoster(Vertx vertx) {
+        ExternalSenders.ExternalSender relaySender;
+        try (RawDevice probe = RawDevice.connect(vertx, relay.port, relay.token("probe"), "cli")) {
+            Frame.ExternalSenderResult r = assertInstanceOf(Frame.ExternalSenderResult.class,
+                    probe.call(new Frame.FetchExternalSender(1)));
+            relaySender = TlsReader.decodeExactly(r.externalSender().toArray(), ExternalSenders.ExternalSender::decode);
+        }
+        for (Party p : parties) {
+            Group saved = SavedGroupState.load(p, GROUP).orElseThrow();
+            assertEquals(List.of(relaySender), saved.publicGroup().externalSenders(), p + " sees the relay");
+            assertEquals(TEAM, new String(saved.groupId(), java.nio.charset.StandardCharsets.UTF_8));
+        }
+        // the rostered users' four devices came in one Commit of the relay's proposals, by the creator
+        ClientEvent.MembersAdded atCreator = coordinator.events.awaitFirst(ClientEvent.MembersAdded.class,
+                a -> a.groupId().equals(GROUP), 5);
+        assertTrue(atCreator.byRelay());
+        assertEquals(Optional.of(coordinator.client.device()), atCreator.by());
+        assertEquals(names(without(coordinator)), atCreator.added().stream().map(DeviceId::toString)
+                .collect(Collectors.toSet()));
+        assertTrue(coordinator.events.all(ClientEvent.Problem.class).isEmpty());
+    }
+
+    @Test
+    void removalIsCommittedByTheFirstMemberAtOnceAndTheFenceLifts() {
+        SentMessage before = practitioner.client.send(GROUP, "before the removal").join();
+        pharmacist.events.awaitTexts(GROUP, 1, 20);
+
+        relay.removeFromRoster(TEAM, "pharmacist");
+
+        List<Party> stay = without(pharmacist);
+        Convergence.await(stay, GROUP, 2, names(stay));
+        for (Party p : stay) {
+            ClientEvent.MembersRemoved removed = p.events.awaitFirst(ClientEvent.MembersRemoved.class,
+                    r -> r.groupId().equals(GROUP), 10);
+            assertTrue(removed.byRelay(), p + ": the relay proposed it");
+            assertEquals(List.of(pharmacist.client.device()), removed.removed());
+            assertEquals(Optional.of(coordinator.client.device()), removed.by(), "the first in line committed");
+        }
+        assertFalse(relay.fenced(GROUP.bytes()), "the Commit lifted the fence");
+
+        SentMessage after = patientPhone.client.send(GROUP, "after the removal").join();
+        assertEquals(2, after.epoch());
+        coordinator.client.send(GROUP, "the prescription moves to the new pharmacy").join();
+        for (Party p : without(pharmacist, patientPhone)) {
+            p.events.awaitTexts(GROUP, p == patientTablet ? 3 : 2, 20);
+            assertTrue(p.events.texts(GROUP).contains("after the removal"), p.toString());
+        }
+        assertEquals(List.of("before the removal"), pharmacist.events.texts(GROUP), "nothing more reaches it");
+
+        // given every ciphertext the relay stored after the removal, the removed device's last saved
+        // state decrypts none of it
+        pharmacist.stop();
+        Group kept = SavedGroupState.load(pharmacist, GROUP).orElseThrow();
+        assertEquals(1, kept.epoch());
+        List<GroupMessage> stored = relay.stored(GROUP.bytes(), before.seq() + 1);
+        List<GroupMessage> application = stored.stream().filter(m -> m.kind() == MessageKind.APPLICATION).toList();
+        assertEquals(2, application.size());
+        for (GroupMessage m : application) {
+            assertThrows(MlsException.class, () -> kept.process(MlsMessage.fromBytes(m.message().toArray())));
+        }
+        assertTrue(stored.stream().anyMatch(m -> m.kind() == MessageKind.COMMIT));
+    }
+
+    @Test
+    void messageSentDuringTheFenceIsRefusedThenGoesThroughOnceTheRemovalIsCommitted() {
+        List<Party> stay = without(pharmacist);
+        List<DeviceId> byLeaf = coordinator.client.group(GROUP).join().members();
+        // the member first in line after the coordinator, once the pharmacist is removed
+        Party sender = stay.stream().filter(p -> p != coordinator)
+                .min(java.util.Comparator.comparingInt(p -> byLeaf.indexOf(p.client.device()))).orElseThrow();
+        stay.forEach(Party::stop);
+
+        relay.removeFromRoster(TEAM, "pharmacist");
+        assertTrue(relay.fenced(GROUP.bytes()));
+
+        // the sender comes back and sends at once, on its saved state: the old epoch, still fenced
+        CompletableFuture<Void> connected = sender.launch();
+        CompletableFuture<SentMessage> during = sender.client.send(GROUP, "sent during the fence");
+        connected.join();
+        SentMessage sent = during.join();
+
+        ClientEvent.GroupFenced fenced = sender.events.awaitFirst(ClientEvent.GroupFenced.class,
+                f -> f.groupId().equals(GROUP), 5);
+        assertEquals(1, fenced.epoch(), "refused in the old epoch");
+        assertTrue(relay.counter(RelayMetrics.REJECTIONS, RelayMetrics.TAG_CODE, "GROUP_FENCED") >= 1);
+        assertEquals(2, sent.epoch(), "encrypted again for the epoch of the removal");
+        ClientEvent.MembersRemoved removed = sender.events.awaitFirst(ClientEvent.MembersRemoved.class,
+                r -> r.groupId().equals(GROUP), 5);
+        assertEquals(Optional.of(sender.client.device()), removed.by(),
+                "with the first in line away, the sender committed the removal after its delay");
+        assertTrue(removed.byRelay());
+        assertFalse(relay.fenced(GROUP.bytes()));
+
+        for (Party p : stay) {
+            if (p != sender) {
+                p.start();
+            }
+        }
+        Convergence.await(stay, GROUP, 2, names(stay));
+        for (Party p : stay) {
+            if (p != sender) {
+                p.events.awaitTexts(GROUP, 1, 20);
+                assertEquals(List.of("sent during the fence"), p.events.texts(GROUP), p.toString());
+            }
+        }
+        assertTrue(pharmacist.events.texts(GROUP).isEmpty());
+    }
+
+    @Test
+    void membersCommittingTheRelayProposalsAtOnceEndInOneEpochWithoutRetrying() {
+        // with no delay, every member commits the relay's proposals at once: they race for the epoch
+        List<Party> racers = without(coordinator, pharmacist);
+        for (Party p : racers) {
+            p.stop();
+            p.configure(b -> b.autoCommitDelay(Duration.ZERO));
+            p.start();
+        }
+        coordinator.stop();
+        double commitsBefore = relay.counter(RelayMetrics.ACCEPTED, RelayMetrics.TAG_KIND, "commit");
+
+        relay.removeFromRoster(TEAM, "pharmacist");
+
+        Set<String> team = names(without(pharmacist));
+        Convergence.await(racers, GROUP, 2, team);
+        sleep(DELAY.multipliedBy(2));
+        assertTrue(relay.counter(RelayMetrics.REJECTIONS, RelayMetrics.TAG_CODE, "COMMIT_CONFLICT") >= 1, "they raced");
+        // the losers processed the winning Commit and, nothing being pending any more, did not commit again
+        assertEquals(commitsBefore + 1, relay.counter(RelayMetrics.ACCEPTED, RelayMetrics.TAG_KIND, "commit"));
+        Set<Optional<DeviceId>> committers = new HashSet<>();
+        for (Party p : racers) {
+            assertEquals(2, p.client.group(GROUP).join().epoch(), p.toString());
+            assertTrue(p.events.all(ClientEvent.Problem.class).isEmpty(), p + ": " + p.events.events());
+            committers.add(p.events.awaitFirst(ClientEvent.MembersRemoved.class, r -> r.groupId().equals(GROUP), 5)
+                    .by());
+        }
+        assertEquals(1, committers.size());
+        assertFalse(relay.fenced(GROUP.bytes()));
+    }
+
+    @Test
+    void messageHeldLongerThanTheFenceTimeoutFailsWithFenced() {
+        List<Party> stay = without(pharmacist);
+        stay.forEach(Party::stop);
+        relay.removeFromRoster(TEAM, "pharmacist");
+
+        // the practitioner's turn to commit the removal would come after minutes; it holds a message 1 s
+        practitioner.configure(b -> b.autoCommitDelay(Duration.ofMinutes(1)).fenceTimeout(Duration.ofSeconds(1)));
+        CompletableFuture<Void> connected = practitioner.launch();
+        CompletableFuture<SentMessage> held = practitioner.client.send(GROUP, "held too long");
+        connected.join();
+        CompletionException failed = assertThrows(CompletionException.class, held::join);
+        AmpouleException e = assertInstanceOf(AmpouleException.class, failed.getCause());
+        assertEquals(AmpouleException.Reason.FENCED, e.reason());
+        assertTrue(e.getMessage().contains("fence timeout"), e.getMessage());
+        practitioner.events.awaitFirst(ClientEvent.GroupFenced.class, f -> f.groupId().equals(GROUP), 5);
+        assertTrue(relay.fenced(GROUP.bytes()), "nobody committed the removal");
+        assertEquals(1, practitioner.client.group(GROUP).join().epoch());
+    }
+
+    @Test
+    void addedUserIsCommittedWithAWelcomeAndReadsOnlyWhatFollows() {
+        SentMessage earlier = practitioner.client.send(GROUP, "said before the insurer joined").join();
+        coordinator.events.awaitTexts(GROUP, 1, 20);
+        Party insurer = party("insurer", "office");
+
+        relay.addToRoster(TEAM, "insurer", "insurer");
+
+        insurer.events.awaitFirst(ClientEvent.GroupJoined.class, j -> j.groupId().equals(GROUP), 20);
+        Convergence.await(parties, GROUP, 2, names(parties));
+        for (Party p : without(insurer)) {
+            ClientEvent.MembersAdded added = p.events.awaitFirst(ClientEvent.MembersAdded.class,
+                    a -> a.groupId().equals(GROUP) && a.epoch() == 2, 10);
+                assertEquals(List.of(insurer.client.device()), added.added());
+            assertEquals(Optional.of(coordinator.client.device()), added.by());
+        }
+
+        patientTablet.client.send(GROUP, "said after the insurer joined").join();
+        insurer.events.awaitTexts(GROUP, 1, 20);
+        assertEquals(List.of("said after the insurer joined"), insurer.events.texts(GROUP));
+
+        // nor can its saved state read what was said before it joined
+        insurer.stop();
+        Group joined = SavedGroupState.load(insurer, GROUP).orElseThrow();
+        assertThrows(MlsException.class, () -> joined.process(MlsMessage.fromBytes(earlier.ciphertext().toArray())));
+    }
+
+    @Test
+    void withTheFirstInLineOfflineTheNextCommitsAfterItsDelayAndOnlyOnce() {
+        Set<DeviceId> patientDevices = Set.of(patientPhone.client.device(), patientTablet.client.device());
+        coordinator.stop();
+
+        // the patient has two devices: the relay proposes two Removes, one Commit covers both
+        relay.removeFromRoster(TEAM, "patient");
+
+        List<Party> online = without(coordinator, patientPhone, patientTablet);
+        Convergence.await(online, GROUP, 2, Set.of("coordinator#desk", "practitioner#laptop", "pharmacist#counter"));
+        Set<Optional<DeviceId>> committers = new HashSet<>();
+        for (Party p : online) {
+            ClientEvent.MembersRemoved removed = p.events.awaitFirst(ClientEvent.MembersRemoved.class,
+                    r -> r.groupId().equals(GROUP), 10);
+            assertEquals(patientDevices, Set.copyOf(removed.removed()));
+            assertTrue(removed.byRelay());
+            committers.add(removed.by());
+        }
+        assertEquals(1, committers.size());
+        assertTrue(committers.iterator().next().isPresent());
+        assertFalse(relay.fenced(GROUP.bytes()));
+
+        // well past every member's delay, still that single Commit
+        sleep(DELAY.multipliedBy(4));
+        for (Party p : online) {
+            assertEquals(2, p.client.group(GROUP).join().epoch(), p.toString());
+            assertTrue(p.events.all(ClientEvent.Problem.class).isEmpty(), p + ": " + p.events.events());
+        }
+
+        coordinator.start();
+        List<Party> stay = without(patientPhone, patientTablet);
+        Convergence.await(stay, GROUP, 2, names(stay));
+        practitioner.client.send(GROUP, "the coordinator is back").join();
+        coordinator.events.awaitTexts(GROUP, 1, 20);
+    }
+
+    private static void sleep(Duration d) {
+        try {
+            Thread.sleep(d.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
+    }
+}

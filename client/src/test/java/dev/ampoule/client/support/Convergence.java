@@ -1,0 +1,43 @@
+package dev.ampoule.client.support;
+
+import dev.ampoule.client.GroupId;
+import dev.ampoule.client.GroupSnapshot;
+import dev.ampoule.relay.protocol.DeviceId;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+/** Waits until parties agree on a group's state. */
+public final class Convergence {
+
+    private Convergence() {
+    }
+
+    /**
+     * Waits (20 s at most) until every party is an active member of {@code group} in {@code epoch},
+     * with the same epoch authenticator and exactly {@code members} ({@code user#device}). A party
+     * whose Welcome is still on its way has no view of the group yet: it is not converged.
+     */
+    public static void await(List<Party> parties, GroupId group, long epoch, Set<String> members) {
+        long deadline = System.currentTimeMillis() + 20_000;
+        while (true) {
+            List<GroupSnapshot> views = parties.stream()
+                    .map(p -> p.client.group(group).handle((v, error) -> v).join()).toList();
+            boolean ok = views.stream().allMatch(v -> v != null && v.active() && v.epoch() == epoch
+                    && v.members().stream().map(DeviceId::toString).collect(Collectors.toSet()).equals(members))
+                    && views.stream().map(v -> v.epochAuthenticator().hex()).distinct().count() == 1;
+            if (ok) {
+                return;
+            }
+            if (System.currentTimeMillis() > deadline) {
+                throw new AssertionError("members did not converge on epoch " + epoch + ": " + views);
+            }
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AssertionError(e);
+            }
+        }
+    }
+}
