@@ -52,11 +52,10 @@ public final class RelayVerticle extends VerticleBase {
     private HttpServer server;
     private JwksKeySource jwks;
     private long ticketPurge = -1;
-    private Roster roster;
-    /** Set by tests: a roster that replaces the relay's own for enforcement. */
-    private RosterView rosterView;
+    private RosterView rosterView = RosterView.EMPTY;
     private AuditSink auditSink = AuditSink.NONE;
     private ExternalSenderKeys externalSenderKeys;
+    private Roster roster;
 
     public RelayVerticle() {
         this(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT), Clock.systemUTC());
@@ -67,7 +66,7 @@ public final class RelayVerticle extends VerticleBase {
         this.clock = clock;
     }
 
-    /** A roster that replaces the relay's own for enforcement on care-team groups (before deployment; tests). */
+    /** A roster the Delivery Service enforces instead of the relay's own (before deployment; tests). */
     public RelayVerticle rosterView(RosterView roster) {
         this.rosterView = roster;
         return this;
@@ -85,6 +84,7 @@ public final class RelayVerticle extends VerticleBase {
         RelayMetrics metrics = new RelayMetrics(registry);
         FileStore store = new FileStore(vertx, config.dataDir.resolve("log"), config.segmentBytes, config.fsync, 256L << 20);
         ds = new DeliveryService(vertx, store, config, metrics, clock);
+        ds.enforcement().setAdHocGroups(config.adHocGroups);
         TicketService tickets = new TicketService(config.ticketTtl, 100_000, clock);
         FileAuditLog.Options auditOptions = FileAuditLog.Options.defaults().withFsync(config.fsync).withClock(clock);
         FileRosterStore rosterStore = new FileRosterStore(vertx, config.dataDir.resolve("roster"), config.fsync);
@@ -96,10 +96,12 @@ public final class RelayVerticle extends VerticleBase {
                 })
                 .compose(r -> {
                     roster = r;
-                    // the Delivery Service makes each care team's group follow its roster
-                    ds.setRosterView(rosterView != null ? rosterView : r);
-                    if (rosterView == null) {
+                    if (rosterView == null || rosterView == RosterView.EMPTY) {
+                        // the Delivery Service follows the roster: its view, and its changes
+                        ds.setRosterView(r);
                         r.listener(ds.enforcement());
+                    } else {
+                        ds.setRosterView(rosterView); // a roster given before deployment (tests)
                     }
                     return keySource();
                 })
@@ -131,7 +133,10 @@ public final class RelayVerticle extends VerticleBase {
                     server = vertx.createHttpServer(options).requestHandler(router);
                     return server.listen();
                 })
-                .onFailure(e -> closeRoster().eventually(() -> closeAudit()))
+                .onFailure(e -> {
+                    closeExternalSenderKeys();
+                    closeRoster().eventually(() -> closeAudit());
+                })
                 .onSuccess(s -> LOG.info("relay listening on " + (config.tls() ? "https" : "http") + "://" + config.host
                         + ":" + s.actualPort() + " (data in " + config.dataDir.toAbsolutePath() + ")"));
     }
@@ -192,7 +197,8 @@ public final class RelayVerticle extends VerticleBase {
     public Future<?> stop() {
         if (gateway == null) {
             return (ds == null ? Future.<Void>succeededFuture() : ds.stop()).andThen(ar -> closeExternalSenderKeys())
-                    .compose(v -> closeRoster()).eventually(() -> closeAudit());
+                    .compose(v -> closeRoster())
+                    .eventually(() -> closeAudit());
         }
         if (ticketPurge >= 0) {
             vertx.cancelTimer(ticketPurge);

@@ -56,13 +56,20 @@ final class CareTeamFixture implements AutoCloseable {
         return List.of(new ExternalSenders(List.of(externalSender(d))).toExtension());
     }
 
-    /** Forms the team: the first user is its coordinator, the others practitioners. */
+    /** Forms the team on a test roster: the first user is its coordinator, the others practitioners. */
     static CareTeamFixture form(RelayHarness relay, FakeRoster roster, String teamId, String... userDevices) {
-        CareTeamFixture t = new CareTeamFixture(relay, roster, teamId);
         roster.addTeam(teamId);
         for (int i = 0; i < userDevices.length; i++) {
+            roster.put(teamId, userDevices[i].split("#")[0], i == 0 ? TeamMember.COORDINATOR : "practitioner");
+        }
+        return formGroup(relay, roster, teamId, userDevices);
+    }
+
+    /** Forms the group of a team whose roster already holds these users (the relay's own roster: {@code roster} null). */
+    static CareTeamFixture formGroup(RelayHarness relay, FakeRoster roster, String teamId, String... userDevices) {
+        CareTeamFixture t = new CareTeamFixture(relay, roster, teamId);
+        for (int i = 0; i < userDevices.length; i++) {
             String[] parts = userDevices[i].split("#");
-            roster.put(teamId, parts[0], i == 0 ? TeamMember.COORDINATOR : "practitioner");
             MlsMember m = new MlsMember(parts[0], parts[1]);
             TestDevice d = relay.connect(parts[0], parts[1]);
             if (i > 0) {
