@@ -1,8 +1,8 @@
 package dev.ampoule.client.demo;
 
 import dev.ampoule.client.AmpouleClient;
+import dev.ampoule.client.admin.AdminClient;
 import dev.ampoule.client.ClientEvent;
-import dev.ampoule.client.CommitResult;
 import dev.ampoule.client.GroupId;
 import dev.ampoule.client.SentMessage;
 import dev.ampoule.mls.framing.MlsMessage;
@@ -20,18 +20,24 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletionException;
 import java.util.stream.Stream;
 
 /**
- * A scripted care-team conversation through a running relay: a coordinator, a practitioner, a
- * patient and a pharmacist — four SDK clients — form a team, talk, and the pharmacist is removed
- * before the last message. It prints what each party sees and what the relay stored: ciphertext
- * at the relay, plaintext only at the members.
+ * A scripted care-team conversation through a running relay: a coordinator sets up a care team
+ * over the relay's admin API (a practitioner, a patient, a pharmacist); four SDK clients form its
+ * MLS group (the relay proposes the rostered members, the coordinator's client commits); they
+ * talk; then the coordinator takes the pharmacist off the roster. The relay cuts the pharmacist's
+ * device off at once, proposes its removal and fences the group: the patient's next message is
+ * held until a member commits the removal, then goes out in the new epoch, which the pharmacist
+ * cannot read. It prints what each party sees, the audit trail, and what the relay stored:
+ * ciphertext at the relay, plaintext only at the members.
  * <pre>
  * demo [--relay ws://127.0.0.1:8080/v1/ws] [--relay-data-dir relay-data] [--team NAME]
  *      [--issuer ampoule-dev] [--audience ampoule-relay]
  * </pre>
+ * The admin API is reached on the same host and port as the relay's WebSocket.
  * Tokens are development tokens signed with the relay's development key from its data directory
  * (the relay's {@code mint-token} mechanism), so run it beside the relay (default: {@code ./relay-data}).
  * Exit status 0 when every member saw what it should and no plaintext is in the relay's data, 1
@@ -48,6 +54,7 @@ public final class Demo {
     private record Line(Role from, String text) {
     }
 
+    private static final String ORG = "demo-clinic";
     private static final Role COORDINATOR = new Role("coordinator", "coordinator-ana", "desk");
     private static final Role PRACTITIONER = new Role("practitioner", "dr-osei", "laptop");
     private static final Role PATIENT = new Role("patient", "maria", "phone");
@@ -75,6 +82,10 @@ public final class Demo {
         synchronized void record(ClientEvent e) {
             seen.add(e);
             notifyAll();
+        }
+
+        synchronized boolean seen(Class<? extends ClientEvent> type) {
+            return seen.stream().anyMatch(type::isInstance);
         }
 
         synchronized List<ClientEvent.MessageReceived> messages() {
@@ -119,7 +130,7 @@ public final class Demo {
         Map<String, String> opts = new LinkedHashMap<>();
         opts.put("relay", "ws://127.0.0.1:8080/v1/ws");
         opts.put("relay-data-dir", "relay-data");
-        opts.put("team", "care-team-" + HexFormat.of().formatHex(random(3)));
+        opts.put("team", "Maria's care team " + HexFormat.of().formatHex(random(2)));
         opts.put("issuer", "ampoule-dev");
         opts.put("audience", "ampoule-relay");
         for (int i = 0; i < args.size(); i++) {
@@ -171,31 +182,38 @@ public final class Demo {
     private static int converse(URI relay, Path relayData, String teamName, DevTokens tokens, Path state,
             List<Party> parties, PrintStream out) throws InterruptedException {
         out.println("Ampoule demo: a care team through the relay at " + relay);
+        URI http = URI.create((relay.getScheme().equals("wss") ? "https" : "http") + "://" + relay.getAuthority());
+        AdminClient coordinatorConsole = new AdminClient(http,
+                () -> tokens.mint(COORDINATOR.user(), Optional.of(ORG), List.of(), Duration.ofHours(1)));
+        AdminClient.Team team = coordinatorConsole.createTeam(teamName, Optional.of(30)).join();
+        for (Party p : parties.subList(1, parties.size())) {
+            coordinatorConsole.putMember(team.id(), p.role.user(), p.role.label()).join();
+        }
+        out.println("[admin API] " + COORDINATOR.user() + " created care team " + team.id() + " with "
+                + coordinatorConsole.members(team.id()).join().stream()
+                        .map(m -> m.userId() + " (" + m.role() + ")").toList());
+
         byte[] stateKey = random(32);
         for (Party p : parties) {
-            p.client = AmpouleClient.builder()
-                    .relay(relay)
-                    .identity(p.role.user(), p.role.device())
-                    .tokens(() -> tokens.mint(p.role.user(), Duration.ofHours(1)))
-                    .stateStore(state.resolve(p.role.user()), stateKey)
-                    .listener(p::record)
-                    .connectTimeout(Duration.ofSeconds(5))
-                    .build();
+            p.client = client(relay, tokens, state, stateKey, p);
             p.client.connect().join();
             out.printf("  %-13s %-24s connected, KeyPackages published%n", p.role.label(), p.role.id());
         }
         Party coordinator = parties.get(0);
+        Party practitioner = parties.get(1);
+        Party patient = parties.get(2);
         Party pharmacist = parties.get(3);
 
-        GroupId team = coordinator.client.createGroup(teamName).join();
-        CommitResult added = coordinator.client.addMembers(team,
-                List.of(PRACTITIONER.user(), PATIENT.user(), PHARMACIST.user())).join();
+        GroupId group = coordinator.client.createGroup(team.id()).join();
         out.println();
-        out.println("[" + COORDINATOR.id() + "] created group " + team + " and added " + added.added()
-                + " (epoch " + added.epoch() + ")");
+        out.println("[" + COORDINATOR.id() + "] created the team's MLS group, with the relay as its external sender");
+        ClientEvent.MembersAdded added = coordinator.await(ClientEvent.MembersAdded.class,
+                e -> e.groupId().equals(group) && e.byRelay());
+        out.println("    the relay proposed adding the roster's devices; " + COORDINATOR.id() + " committed "
+                + added.added() + " (epoch " + added.epoch() + ")");
         for (Party p : parties.subList(1, parties.size())) {
-            ClientEvent.GroupJoined j = p.await(ClientEvent.GroupJoined.class, e -> e.groupId().equals(team));
-            out.println("    [" + p.role.id() + "] sees: joined " + team + " with " + j.members().size() + " members");
+            ClientEvent.GroupJoined j = p.await(ClientEvent.GroupJoined.class, e -> e.groupId().equals(group));
+            out.println("    [" + p.role.id() + "] sees: joined with " + j.members().size() + " members");
         }
 
         out.println();
@@ -203,16 +221,51 @@ public final class Demo {
         List<SentMessage> sent = new ArrayList<>();
         List<String> texts = new ArrayList<>();
         for (Line line : BEFORE_REMOVAL) {
-            say(parties, team, line, sent, texts, out);
+            say(parties, group, line, sent, texts, out);
         }
-        CommitResult removed = coordinator.client.removeMembers(team, List.of(PHARMACIST.user())).join();
-        out.println("[" + COORDINATOR.id() + "] removes " + removed.removed() + " (epoch " + removed.epoch() + ")");
-        pharmacist.await(ClientEvent.RemovedFromGroup.class, e -> e.groupId().equals(team));
-        out.println("    [" + PHARMACIST.id() + "] sees: removed from " + team);
-        say(parties, team, AFTER_REMOVAL, sent, texts, out);
+
+        out.println();
+        out.println("-- the coordinator takes the pharmacist off the team (from the admin console; the desk app is closed) --");
+        coordinator.client.close();
+        coordinatorConsole.removeMember(team.id(), PHARMACIST.user()).join();
+        out.println("[admin API] DELETE /v1/teams/" + team.id() + "/members/" + PHARMACIST.user() + ": the relay cut "
+                + PHARMACIST.id() + " off, proposed its removal and fenced the group");
+        Line after = AFTER_REMOVAL;
+        boolean ok0;
+        SentMessage last = patient.client.send(group, after.text()).join();
+        sent.add(last);
+        texts.add(after.text());
+        out.println("[" + PATIENT.id() + "] sends: " + after.text());
+        boolean refused = patient.seen(ClientEvent.GroupFenced.class);
+        out.println("    the group is fenced until a member commits the removal: the client held the message in memory"
+                + (refused ? " (the relay had refused it: GROUP_FENCED)" : " (it had the relay's proposal already)"));
+        ClientEvent.MembersRemoved removal = practitioner.await(ClientEvent.MembersRemoved.class,
+                e -> e.groupId().equals(group) && e.byRelay());
+        ok0 = last.epoch() == removal.epoch();
+        out.println("    " + removal.by().map(Object::toString).orElse("a member") + " committed the relay's proposal: "
+                + removal.removed() + " removed (epoch " + removal.epoch() + ")");
+        out.println("    the held message went out again, encrypted for epoch " + last.epoch() + ", as #" + last.seq());
+        for (Party p : List.of(practitioner)) {
+            ClientEvent.MessageReceived r = p.await(ClientEvent.MessageReceived.class, e -> e.seq() == last.seq());
+            out.println("    [" + p.role.id() + "] sees #" + r.seq() + " from " + r.sender() + ": " + r.text());
+        }
+        coordinator.client = client(relay, tokens, state, stateKey, coordinator);
+        coordinator.client.connect().join();
+        ClientEvent.MessageReceived back = coordinator.await(ClientEvent.MessageReceived.class,
+                e -> e.seq() == last.seq());
+        out.println("    [" + COORDINATOR.id() + "] (desk app opened again) sees #" + back.seq() + " from " + back.sender()
+                + ": " + back.text());
         Thread.sleep(300);
-        boolean ok = pharmacist.messages().stream().noneMatch(m -> m.text().equals(AFTER_REMOVAL.text()));
-        out.println("    [" + PHARMACIST.id() + "] sees: nothing (" + (ok ? "no longer a member)" : "IT READ IT!)"));
+        boolean ok = ok0 && pharmacist.messages().stream().noneMatch(m -> m.text().equals(after.text()));
+        out.println("    [" + PHARMACIST.id() + "] sees: nothing (" + (ok ? "cut off at once; epoch " + last.epoch()
+                + " keys never reach it)" : "IT READ IT!)"));
+        try {
+            pharmacist.client.send(group, "Is the prescription still needed?").join();
+            out.println("    [" + PHARMACIST.id() + "] could still send: FAILED");
+            ok = false;
+        } catch (CompletionException e) {
+            out.println("    [" + PHARMACIST.id() + "] tries to send: refused (" + e.getCause().getMessage() + ")");
+        }
 
         out.println();
         out.println("-- what each party saw (plaintext exists only here, on the members' devices) --");
@@ -224,11 +277,36 @@ public final class Demo {
         }
 
         out.println();
+        out.println("-- the audit trail of the team (ids only; ./ampoule audit-verify checks its hash chain) --");
+        AdminClient orgAdmin = new AdminClient(http,
+                () -> tokens.mint("org-admin", Optional.of(ORG), List.of("org_admin"), Duration.ofHours(1)));
+        Map<String, Integer> types = new java.util.TreeMap<>();
+        for (String line : orgAdmin.exportAudit(team.id()).join()) {
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("\"type\":\"([a-z_]+)\"").matcher(line);
+            if (m.find()) {
+                types.merge(m.group(1), 1, Integer::sum);
+            }
+        }
+        types.forEach((type, n) -> out.printf("  %-18s %d%n", type, n));
+
+        out.println();
         ok &= relayStored(relayData, sent, texts, out);
         out.println();
-        out.println(ok ? "OK: ciphertext at the relay, plaintext only at the members."
+        out.println(ok ? "OK: ciphertext at the relay, plaintext only at the members; the removed pharmacist reads nothing new."
                 : "FAILED: see above.");
         return ok ? 0 : 1;
+    }
+
+    private static AmpouleClient client(URI relay, DevTokens tokens, Path state, byte[] stateKey, Party p) {
+        return AmpouleClient.builder()
+                .relay(relay)
+                .identity(p.role.user(), p.role.device())
+                .tokens(() -> tokens.mint(p.role.user(), Optional.of(ORG), List.of(), Duration.ofHours(1)))
+                .stateStore(state.resolve(p.role.user()), stateKey)
+                .listener(p::record)
+                .connectTimeout(Duration.ofSeconds(5))
+                .autoCommitDelay(Duration.ofSeconds(1))
+                .build();
     }
 
     /** Sends a line and prints who sees it. */
@@ -240,7 +318,7 @@ public final class Demo {
         texts.add(line.text());
         out.println("[" + from.role.id() + "] sends #" + m.seq() + ": " + line.text());
         for (Party p : parties) {
-            if (p == from || (line == AFTER_REMOVAL && p.role == PHARMACIST)) {
+            if (p == from) {
                 continue;
             }
             ClientEvent.MessageReceived r = p.await(ClientEvent.MessageReceived.class, e -> e.seq() == m.seq());
