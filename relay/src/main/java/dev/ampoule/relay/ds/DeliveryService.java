@@ -1020,8 +1020,13 @@ public final class DeliveryService {
     }
 
     private void expireAndCompact() {
-        long cutoff = clock.millis() - config.messageTtl.toMillis();
+        long now = clock.millis();
+        long cutoff = now - config.messageTtl.toMillis();
         store.expireBefore(cutoff);
+        // a care team's own retention period, when it has one, applies to its group
+        for (GroupState g : groups.values()) {
+            enforcement.retention(g.id).ifPresent(r -> store.expireBefore(g.id, now - r.toMillis()));
+        }
         mailboxes.expireBefore(cutoff);
         for (GroupState g : groups.values()) {
             for (DeviceId d : List.copyOf(g.access.keySet())) {

@@ -181,6 +181,11 @@ public final class RosterEnforcement implements RosterListener {
         return Bytes.wrap(teamId.getBytes(StandardCharsets.UTF_8));
     }
 
+    /** The retention period of the care team whose group this is, if it sets one. */
+    Optional<java.time.Duration> retention(Bytes groupId) {
+        return teamOf(groupId).flatMap(Team::retention);
+    }
+
     private Optional<Team> teamOf(Bytes groupId) {
         return teamIds.computeIfAbsent(groupId, RosterEnforcement::teamIdOf).flatMap(roster::team);
     }

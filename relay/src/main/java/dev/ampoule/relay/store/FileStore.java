@@ -492,6 +492,17 @@ public final class FileStore implements Store {
         return n;
     }
 
+    @Override
+    public int expireBefore(Bytes groupId, long cutoffMillis) {
+        GroupIndex gi = groups.get(groupId);
+        int n = 0;
+        GroupIndex.Entry e;
+        while (gi != null && (e = gi.first()) != null && e.timestampMillis < cutoffMillis) {
+            n += gi.dropBefore(e.seq + 1);
+        }
+        return n;
+    }
+
     /** Number of retained messages (all groups). */
     public long retainedMessages() {
         long n = 0;

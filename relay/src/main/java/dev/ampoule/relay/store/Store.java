@@ -41,6 +41,9 @@ public interface Store {
     /** Drops messages accepted before {@code cutoffMillis} (the TTL); returns how many. */
     int expireBefore(long cutoffMillis);
 
+    /** Drops one group's messages accepted before {@code cutoffMillis} (a care team's retention); returns how many. */
+    int expireBefore(Bytes groupId, long cutoffMillis);
+
     /**
      * Rewrites the store to hold only the live state: the records {@code liveState} gives (every
      * non-message record the current state needs; called on the caller's context at a moment when

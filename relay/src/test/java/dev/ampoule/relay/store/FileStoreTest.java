@@ -117,6 +117,31 @@ class FileStoreTest {
     }
 
     @Test
+    void oneGroupsRetentionLeavesOtherGroupsAlone(Vertx vertx, VertxTestContext ctx) {
+        Bytes other = Bytes.ofHex("0203");
+        FileStore store = store(vertx, 1 << 20);
+        List<StoreRecord> records = new ArrayList<>(sample());
+        for (long s = 1; s <= 10; s++) {
+            records.add(new StoreRecord.MessageAccepted(message(other, s)));
+        }
+        store.open(r -> { })
+                .compose(v -> appendAll(store, records))
+                .compose(v -> {
+                    assertEquals(29, store.expireBefore(GROUP, 1_030)); // timestamps 1,001..1,029
+                    assertEquals(30, store.firstRetained(GROUP));
+                    assertEquals(1, store.firstRetained(other), "another team's messages stay");
+                    assertEquals(0, store.expireBefore(Bytes.ofHex("0404"), 1_030), "an unknown group has nothing");
+                    return store.read(other, 1, 100);
+                })
+                .map(read -> {
+                    assertEquals(10, read.size());
+                    return store;
+                })
+                .compose(Store::close)
+                .onComplete(ctx.succeedingThenComplete());
+    }
+
+    @Test
     void tornTailIsCutAndAppendsContinue(Vertx vertx, VertxTestContext ctx) throws Exception {
         FileStore first = store(vertx, 0);
         first.open(r -> { })
