@@ -9,7 +9,6 @@ import dev.ampoule.mls.framing.MlsMessage;
 import dev.ampoule.mls.framing.PrivateMessage;
 import dev.ampoule.mls.framing.PublicMessage;
 import dev.ampoule.mls.message.GroupInfo;
-import dev.ampoule.mls.message.KeyPackage;
 import dev.ampoule.mls.message.Welcome;
 import dev.ampoule.mls.tree.RatchetTree;
 import dev.ampoule.relay.audit.AuditSink;
@@ -54,6 +53,10 @@ import java.util.logging.Logger;
  * disk I/O on the store's thread. A group's handshake operations are chained (its sequencer), so
  * a cluster can later own each sequencer on one node (e.g. by Hazelcast partition of the group
  * id) without changing this contract. Every accepted message is durable before its Ok.
+ *
+ * <p>Two duties live in their own classes: the KeyPackage directory's operations
+ * ({@link KeyPackageService}) and which messages each device receives ({@link DeliveryAccess});
+ * care-team rosters are enforced by {@link RosterEnforcement}.
  */
 public final class DeliveryService {
 
@@ -79,10 +82,9 @@ public final class DeliveryService {
     private final Clock clock;
     private final Map<Bytes, GroupState> groups = new HashMap<>();
     private final Set<Bytes> creating = new HashSet<>();
-    private final Map<DeviceId, Set<Bytes>> receiving = new HashMap<>();
+    private final DeliveryAccess access;
     private final Map<DeviceId, Set<Listener>> listeners = new HashMap<>();
-    private final Map<String, TokenBucket> claimLimits = new HashMap<>();
-    private final KeyPackageDirectory keyPackages = new KeyPackageDirectory();
+    private final KeyPackageService keyPackages;
     private final Mailboxes mailboxes = new Mailboxes();
     private final Set<Bytes> retentionDirty = new LinkedHashSet<>();
     private final List<Long> timers = new ArrayList<>();
@@ -97,6 +99,8 @@ public final class DeliveryService {
         this.metrics = metrics;
         this.clock = clock;
         this.enforcement = new RosterEnforcement(this);
+        this.keyPackages = new KeyPackageService(this, config, metrics, clock);
+        this.access = new DeliveryAccess(mailboxes);
     }
 
     /** The roster care-team groups follow (default {@link RosterView#EMPTY}: every group is ad hoc). Set before {@link #start}. */
@@ -122,7 +126,7 @@ public final class DeliveryService {
             groups.values().forEach(g -> {
                 g.durableNext = g.nextSeq;
                 g.devices.forEach(d -> g.access.computeIfAbsent(d, x -> new GroupState.Access(0)));
-                g.access.keySet().forEach(d -> receivingOf(d).add(g.id));
+                g.access.keySet().forEach(d -> access.receive(d, g.id));
                 retentionDirty.add(g.id);
             });
             sweepRetention();
@@ -153,15 +157,8 @@ public final class DeliveryService {
 
     private void replay(StoreRecord record) {
         switch (record) {
-            case StoreRecord.KeyPackageAdded r -> {
-                try {
-                    keyPackages.add(r.device(), stored(r.ref(), keyPackageOf(r.keyPackage()), r.keyPackage(),
-                            r.lastResort()));
-                } catch (MlsException e) {
-                    LOG.log(Level.SEVERE, "a stored KeyPackage does not decode; dropped", e);
-                }
-            }
-            case StoreRecord.KeyPackageTaken r -> keyPackages.take(r.device(), r.ref());
+            case StoreRecord.KeyPackageAdded r -> keyPackages.replay(r);
+            case StoreRecord.KeyPackageTaken r -> keyPackages.replay(r);
             case StoreRecord.GroupCreated r -> {
                 GroupState g = new GroupState(r.groupId(), r.creator());
                 setState(g, r.epoch(), 0, r.groupInfo(), r.ratchetTree());
@@ -198,13 +195,13 @@ public final class DeliveryService {
                     setState(g, m.epoch() + 1, m.seq(), r.groupInfo(), r.ratchetTree());
                     g.recent.put(digest(m.message()), m.seq());
                     for (StoreRecord.Joined j : r.joined()) {
-                        joined(g, j.device(), m.seq(), m.timestampMillis());
+                        access.joined(g, j.device(), m.seq());
                         if (j.mailboxSeq() > 0) {
                             mailboxes.put(j.device(), new Mailboxes.Entry(j.mailboxSeq(), g.id, m.seq(), r.welcome(),
                                     m.timestampMillis()));
                         }
                     }
-                    r.departed().forEach(d -> departed(g, d, m.seq(), m.timestampMillis()));
+                    r.departed().forEach(d -> access.departed(g, d, m.seq(), m.timestampMillis()));
                 } else if (g != null) {
                     g.nextSeq = Math.max(g.nextSeq, m.seq() + 1);
                 }
@@ -213,7 +210,7 @@ public final class DeliveryService {
                 mailboxes.advance(r.device(), r.groupId(), r.seq());
                 GroupState g = groups.get(r.groupId());
                 if (g != null) {
-                    settle(g, r.device());
+                    access.settle(g, r.device());
                 }
             }
             case StoreRecord.MailboxAcked r -> mailboxes.ack(r.device(), r.seq());
@@ -259,79 +256,7 @@ public final class DeliveryService {
         }
     }
 
-    // ---- per-device access (who receives which messages) ---------------------------------------
-
-    /**
-     * A commit at {@code seq} added the device. A device still owed messages from before an
-     * earlier removal keeps them: the removal's departure records the re-add, and the messages in
-     * between are skipped once it has received the rest. Otherwise it starts after the commit.
-     */
-    private void joined(GroupState g, DeviceId device, long seq, long now) {
-        GroupState.Access a = g.access.get(device);
-        if (a != null && a.cutOff()) {
-            GroupState.Departure open = a.departures.pollLast();
-            a.departures.addLast(new GroupState.Departure(open.untilSeq(), open.timestampMillis(), seq));
-            settle(g, device);
-            return;
-        }
-        if (a == null) {
-            g.access.put(device, new GroupState.Access(seq));
-        }
-        mailboxes.set(device, g.id, Math.max(seq, mailboxes.cursor(device, g.id)));
-    }
-
-    /**
-     * The device leaves the group's delivery after {@code untilSeq} (the commit that removed it, or
-     * the last durable message when the relay cuts it off first). A device already cut off keeps
-     * its earlier end.
-     */
-    private void departed(GroupState g, DeviceId device, long untilSeq, long now) {
-        GroupState.Access a = g.access.computeIfAbsent(device, d -> new GroupState.Access(0));
-        if (!a.cutOff()) {
-            a.departures.addLast(new GroupState.Departure(untilSeq, now, 0));
-        }
-        settle(g, device);
-    }
-
-    /**
-     * Passes the departures the device's cursor has reached: over a re-add gap, the cursor jumps to
-     * the re-adding commit; past a final removal (the device out of the tree) the device stops
-     * receiving the group. Returns whether the cursor jumped (the caller persists it if live).
-     */
-    private boolean settle(GroupState g, DeviceId device) {
-        GroupState.Access a = g.access.get(device);
-        if (a == null) {
-            return false;
-        }
-        long cursor = mailboxes.cursor(device, g.id);
-        boolean jumped = false;
-        while (!a.departures.isEmpty()) {
-            GroupState.Departure first = a.departures.peekFirst();
-            if (cursor < first.untilSeq()) {
-                break;
-            }
-            if (first.open()) {
-                if (g.devices.contains(device)) {
-                    break; // cut off; the commit removing it has not landed yet
-                }
-                g.access.remove(device);
-                mailboxes.forget(device, g.id);
-                Set<Bytes> r = receiving.get(device);
-                if (r != null) {
-                    r.remove(g.id);
-                }
-                return false;
-            }
-            a.departures.pollFirst();
-            a.since = Math.max(a.since, first.rejoinSeq());
-            if (cursor < first.rejoinSeq()) {
-                cursor = first.rejoinSeq();
-                mailboxes.set(device, g.id, cursor);
-                jumped = true;
-            }
-        }
-        return jumped;
-    }
+    // ---- cut-off (per-device access: DeliveryAccess) -------------------------------------------
 
     /**
      * Stops delivering a group to these devices at once: they receive nothing after the last
@@ -374,14 +299,9 @@ public final class DeliveryService {
         }
     }
 
-    private Set<Bytes> receivingOf(DeviceId device) {
-        return receiving.computeIfAbsent(device, d -> new LinkedHashSet<>());
-    }
-
     /** The groups whose messages the device receives (member, or removed but not yet served to the end). */
     public Set<Bytes> receivingGroups(DeviceId device) {
-        Set<Bytes> s = receiving.get(device);
-        return s == null ? Set.of() : Set.copyOf(s);
+        return access.receivingGroups(device);
     }
 
     /** The first sequence number to deliver to a device that just connected: after its cursor. */
@@ -394,13 +314,7 @@ public final class DeliveryService {
      * membership): delivery from its cursor stops at its next departure.
      */
     public long deliveryEnd(DeviceId device, Bytes groupId) {
-        GroupState g = groups.get(groupId);
-        GroupState.Access a = g == null ? null : g.access.get(device);
-        if (a == null) {
-            return 0;
-        }
-        GroupState.Departure next = a.departures.peekFirst();
-        return next == null ? g.durableNext : Math.min(g.durableNext, next.untilSeq() + 1);
+        return DeliveryAccess.end(groups.get(groupId), device);
     }
 
     /**
@@ -408,9 +322,7 @@ public final class DeliveryService {
      * joined nor inside a gap it has passed.
      */
     public long clampFrom(DeviceId device, Bytes groupId, long from) {
-        GroupState g = groups.get(groupId);
-        GroupState.Access a = g == null ? null : g.access.get(device);
-        return a == null ? from : Math.max(from, a.since + 1);
+        return DeliveryAccess.clampFrom(groups.get(groupId), device, from);
     }
 
     public long cursor(DeviceId device, Bytes groupId) {
@@ -504,7 +416,7 @@ public final class DeliveryService {
     }
 
     /** Runs validation off the event loop, mapping MLS failures to relay error codes. */
-    private <T> Future<T> validate(Callable<T> work) {
+    <T> Future<T> validate(Callable<T> work) {
         return vertx.executeBlocking(work, false).recover(e -> Future.failedFuture(translate(e)));
     }
 
@@ -540,7 +452,7 @@ public final class DeliveryService {
         });
     }
 
-    private Future<Void> append(StoreRecord record) {
+    Future<Void> append(StoreRecord record) {
         long t0 = System.nanoTime();
         return store.append(record).andThen(ar -> metrics.storeLatency("append",
                 java.time.Duration.ofNanos(System.nanoTime() - t0)));
@@ -591,99 +503,16 @@ public final class DeliveryService {
         throw new ValidationException(RelayRule.WRONG_WIRE_FORMAT, "expected a PublicMessage");
     }
 
-    // ---- KeyPackages ---------------------------------------------------------------------------
-
-    private static KeyPackage keyPackageOf(Bytes bytes) {
-        if (mlsOf(bytes) instanceof MlsMessage.OfKeyPackage okp) {
-            return okp.keyPackage();
-        }
-        throw new ValidationException(RelayRule.WRONG_WIRE_FORMAT, "expected a KeyPackage");
-    }
-
-    private static KeyPackageDirectory.Stored stored(Bytes ref, KeyPackage kp, Bytes bytes, boolean lastResort) {
-        long notBefore = 0;
-        long notAfter = -1L; // unsigned maximum
-        if (kp.leafNode().source() instanceof dev.ampoule.mls.tree.LeafNodeSource.KeyPackage k) {
-            notBefore = k.lifetime().notBefore();
-            notAfter = k.lifetime().notAfter();
-        }
-        return new KeyPackageDirectory.Stored(ref, kp.cipherSuite(), bytes, lastResort, notBefore, notAfter);
-    }
+    // ---- KeyPackages (KeyPackageService) -------------------------------------------------------
 
     /** Validates and stores a device's KeyPackages; completes with how many ordinary ones it holds. */
     public Future<Long> publishKeyPackages(DeviceId device, Frame.PublishKeyPackages frame) {
-        List<Bytes> list = frame.keyPackages();
-        if (frame.lastResort() && list.size() != 1) {
-            return Future.failedFuture(new RelayException(ErrorCode.INVALID_MESSAGE, "last_resort needs exactly one KeyPackage"));
-        }
-        if (!frame.lastResort() && keyPackages.ordinaryCount(device) + list.size() > config.maxKeyPackagesPerDevice) {
-            metrics.limitExceeded("key_packages");
-            return Future.failedFuture(new RelayException(ErrorCode.LIMIT_EXCEEDED,
-                    "at most " + config.maxKeyPackagesPerDevice + " KeyPackages per device"));
-        }
-        return validate(() -> {
-            List<KeyPackageDirectory.Stored> out = new ArrayList<>();
-            for (Bytes b : list) {
-                if (!(mlsOf(b) instanceof MlsMessage.OfKeyPackage okp)) {
-                    throw new ValidationException(RelayRule.WRONG_WIRE_FORMAT, "expected a KeyPackage");
-                }
-                KeyPackage kp = okp.keyPackage();
-                CipherSuite suite = BcCipherSuites.require(kp.cipherSuite());
-                kp.validate(suite);
-                if (!stored(Bytes.EMPTY, kp, b, false).validAt(clock.instant().getEpochSecond())) {
-                    throw new ValidationException(RelayRule.KEY_PACKAGE_LIFETIME);
-                }
-                if (!PublicGroupView.deviceOf(kp.leafNode().credential()).equals(Optional.of(device))) {
-                    throw new RelayException(ErrorCode.FORBIDDEN, "the KeyPackage's credential is not this device");
-                }
-                out.add(stored(Bytes.wrap(kp.ref(suite).value()), kp, b, frame.lastResort()));
-            }
-            return out;
-        }).compose(stored -> {
-            List<Future<Void>> writes = new ArrayList<>();
-            for (KeyPackageDirectory.Stored s : stored) {
-                if (keyPackages.holds(device, s.ref())) {
-                    continue;
-                }
-                keyPackages.add(device, s);
-                writes.add(append(new StoreRecord.KeyPackageAdded(device, s.ref(), s.cipherSuite(), s.keyPackage(),
-                        s.lastResort())));
-            }
-            return Future.all(writes).map(v -> {
-                if (!writes.isEmpty()) {
-                    enforcement.keyPackagesPublished(device);
-                }
-                return (long) keyPackages.ordinaryCount(device);
-            });
-        });
+        return keyPackages.publish(device, frame);
     }
 
     /** Hands out one KeyPackage per device of the user (or the named device). */
     public Future<List<Frame.KeyPackageEntry>> claimKeyPackages(DeviceId claimer, Frame.ClaimKeyPackages frame) {
-        long now = System.nanoTime();
-        TokenBucket bucket = claimLimits.computeIfAbsent(claimer.userId(),
-                u -> new TokenBucket(config.claimsPerMinute / 60.0, config.claimsPerMinute, now));
-        if (!bucket.tryTake(now)) {
-            metrics.limitExceeded("claims");
-            return Future.failedFuture(new RelayException(ErrorCode.RATE_LIMITED, "too many KeyPackage claims",
-                    bucket.millisUntilNext(now)));
-        }
-        List<KeyPackageDirectory.Claim> claims = keyPackages.choose(frame.userId(), frame.deviceId(), frame.cipherSuite(),
-                clock.instant().getEpochSecond());
-        if (claims.isEmpty()) {
-            return Future.failedFuture(new RelayException(ErrorCode.NO_KEY_PACKAGE, "no KeyPackage to hand out"));
-        }
-        List<Future<Void>> writes = new ArrayList<>();
-        List<Frame.KeyPackageEntry> out = new ArrayList<>();
-        for (KeyPackageDirectory.Claim c : claims) {
-            if (c.consumes()) {
-                keyPackages.take(c.device(), c.keyPackage().ref());
-                writes.add(append(new StoreRecord.KeyPackageTaken(c.device(), c.keyPackage().ref())));
-            }
-            out.add(new Frame.KeyPackageEntry(c.device().userId(), c.device().deviceId(), c.keyPackage().keyPackage()));
-        }
-        enforcement.keyPackagesClaimed(claimer, frame.userId(), out.size());
-        return Future.all(writes).map(v -> out);
+        return keyPackages.claim(claimer, frame);
     }
 
     // ---- groups --------------------------------------------------------------------------------
@@ -730,7 +559,7 @@ public final class DeliveryService {
                 g.view = view;
                 groups.put(id, g);
                 g.devices.forEach(d -> {
-                    receivingOf(d).add(id);
+                    access.receive(d, id);
                     notifyDevice(d, l -> l.accessChanged(id));
                 });
                 metrics.accepted("create_group");
@@ -923,14 +752,14 @@ public final class DeliveryService {
             g.pendingProposals.clear();
             g.durableNext = Math.max(g.durableNext, seq + 1);
             for (StoreRecord.Joined j : joined) {
-                joined(g, j.device(), seq, now);
-                receivingOf(j.device()).add(g.id);
+                access.joined(g, j.device(), seq);
+                access.receive(j.device(), g.id);
                 if (j.mailboxSeq() > 0) {
                     mailboxes.put(j.device(), new Mailboxes.Entry(j.mailboxSeq(), g.id, seq, welcomeBytes, now));
                 }
             }
             for (DeviceId d : staged.removed()) {
-                departed(g, d, seq, now);
+                access.departed(g, d, seq, now);
             }
             retentionDirty.add(g.id);
             return seq;
@@ -979,7 +808,7 @@ public final class DeliveryService {
         }
         retentionDirty.add(groupId);
         int departures = g.access.get(device).departures.size();
-        settle(g, device);
+        access.settle(g, device);
         GroupState.Access after = g.access.get(device);
         if (after == null || after.departures.size() != departures) {
             notifyDevice(device, l -> l.accessChanged(groupId)); // left the group, or passed a re-add gap
@@ -1055,7 +884,7 @@ public final class DeliveryService {
             return;
         }
         mailboxes.set(d, g.id, first.untilSeq());
-        settle(g, d);
+        access.settle(g, d);
         retentionDirty.add(g.id);
         long cursor = mailboxes.cursor(d, g.id);
         append(new StoreRecord.CursorMoved(d, g.id, cursor));
@@ -1132,22 +961,9 @@ public final class DeliveryService {
         return accepted(g, m, new StoreRecord.MessageAccepted(m));
     }
 
-    /**
-     * Claims one KeyPackage of the suite for each device of the user except {@code skip}, for the
-     * relay's own Add proposals (not rate limited).
-     */
+    /** KeyPackages for the relay's own Add proposals (see {@link KeyPackageService#claimForRelay}). */
     Future<List<KeyPackageDirectory.Claim>> claimForRelay(String userId, int cipherSuite, Set<DeviceId> skip) {
-        List<KeyPackageDirectory.Claim> claims = new ArrayList<>(keyPackages.choose(userId, Optional.empty(), cipherSuite,
-                clock.instant().getEpochSecond()));
-        claims.removeIf(c -> skip.contains(c.device()));
-        List<Future<Void>> writes = new ArrayList<>();
-        for (KeyPackageDirectory.Claim c : claims) {
-            if (c.consumes()) {
-                keyPackages.take(c.device(), c.keyPackage().ref());
-                writes.add(append(new StoreRecord.KeyPackageTaken(c.device(), c.keyPackage().ref())));
-            }
-        }
-        return Future.all(writes).map(v -> claims);
+        return keyPackages.claimForRelay(userId, cipherSuite, skip);
     }
 
     /**
@@ -1196,10 +1012,7 @@ public final class DeliveryService {
             }
         }
         for (DeviceId d : devices) {
-            Set<Bytes> was = receiving.remove(d);
-            if (was != null) {
-                was.forEach(gid -> notifyDevice(d, l -> l.accessChanged(gid)));
-            }
+            access.forget(d).forEach(gid -> notifyDevice(d, l -> l.accessChanged(gid)));
         }
     }
 }

@@ -1,0 +1,192 @@
+package dev.ampoule.relay.ds;
+
+import dev.ampoule.mls.crypto.CipherSuite;
+import dev.ampoule.mls.crypto.bc.BcCipherSuites;
+import dev.ampoule.mls.error.MlsException;
+import dev.ampoule.mls.error.ValidationException;
+import dev.ampoule.mls.framing.MlsMessage;
+import dev.ampoule.mls.message.KeyPackage;
+import dev.ampoule.mls.tree.LeafNodeSource;
+import dev.ampoule.relay.config.RelayConfig;
+import dev.ampoule.relay.metrics.RelayMetrics;
+import dev.ampoule.relay.protocol.Bytes;
+import dev.ampoule.relay.protocol.DeviceId;
+import dev.ampoule.relay.protocol.ErrorCode;
+import dev.ampoule.relay.protocol.Frame;
+import dev.ampoule.relay.protocol.RelayException;
+import dev.ampoule.relay.store.StoreRecord;
+import io.vertx.core.Future;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * The Delivery Service's KeyPackage duty (RFC 9750 §5.1 duty 1): validating and storing what a
+ * device publishes, handing packages out to claimers (rate-limited) and to the relay's own Add
+ * proposals (not limited), each ordinary package once and only within its lifetime. The
+ * {@link KeyPackageDirectory} holds the state; every change is made durable through the Delivery
+ * Service's store. Event-loop confined, like the Delivery Service.
+ */
+final class KeyPackageService {
+
+    private static final Logger LOG = Logger.getLogger(KeyPackageService.class.getName());
+
+    private final DeliveryService ds;
+    private final RelayConfig config;
+    private final RelayMetrics metrics;
+    private final Clock clock;
+    private final KeyPackageDirectory directory = new KeyPackageDirectory();
+    private final Map<String, TokenBucket> claimLimits = new HashMap<>();
+
+    KeyPackageService(DeliveryService ds, RelayConfig config, RelayMetrics metrics, Clock clock) {
+        this.ds = ds;
+        this.config = config;
+        this.metrics = metrics;
+        this.clock = clock;
+    }
+
+    // ---- recovery ------------------------------------------------------------------------------
+
+    void replay(StoreRecord.KeyPackageAdded r) {
+        try {
+            directory.add(r.device(), stored(r.ref(), keyPackageOf(r.keyPackage()), r.keyPackage(), r.lastResort()));
+        } catch (MlsException e) {
+            LOG.log(Level.SEVERE, "a stored KeyPackage does not decode; dropped", e);
+        }
+    }
+
+    void replay(StoreRecord.KeyPackageTaken r) {
+        directory.take(r.device(), r.ref());
+    }
+
+    /** The records that recreate the directory (for a store checkpoint). */
+    List<StoreRecord> liveRecords() {
+        return directory.liveRecords();
+    }
+
+    /** Forgets every KeyPackage of the user (erasure; the caller makes it durable). */
+    void removeUser(String userId) {
+        directory.removeUser(userId);
+    }
+
+    // ---- publication ---------------------------------------------------------------------------
+
+    /** Validates and stores a device's KeyPackages; completes with how many ordinary ones it holds. */
+    Future<Long> publish(DeviceId device, Frame.PublishKeyPackages frame) {
+        List<Bytes> list = frame.keyPackages();
+        if (frame.lastResort() && list.size() != 1) {
+            return Future.failedFuture(new RelayException(ErrorCode.INVALID_MESSAGE, "last_resort needs exactly one KeyPackage"));
+        }
+        if (!frame.lastResort() && directory.ordinaryCount(device) + list.size() > config.maxKeyPackagesPerDevice) {
+            metrics.limitExceeded("key_packages");
+            return Future.failedFuture(new RelayException(ErrorCode.LIMIT_EXCEEDED,
+                    "at most " + config.maxKeyPackagesPerDevice + " KeyPackages per device"));
+        }
+        return ds.validate(() -> {
+            List<KeyPackageDirectory.Stored> out = new ArrayList<>();
+            for (Bytes b : list) {
+                KeyPackage kp = keyPackageOf(b);
+                CipherSuite suite = BcCipherSuites.require(kp.cipherSuite());
+                kp.validate(suite);
+                if (!stored(Bytes.EMPTY, kp, b, false).validAt(clock.instant().getEpochSecond())) {
+                    throw new ValidationException(RelayRule.KEY_PACKAGE_LIFETIME);
+                }
+                if (!PublicGroupView.deviceOf(kp.leafNode().credential()).equals(Optional.of(device))) {
+                    throw new RelayException(ErrorCode.FORBIDDEN, "the KeyPackage's credential is not this device");
+                }
+                out.add(stored(Bytes.wrap(kp.ref(suite).value()), kp, b, frame.lastResort()));
+            }
+            return out;
+        }).compose(stored -> {
+            List<Future<Void>> writes = new ArrayList<>();
+            for (KeyPackageDirectory.Stored s : stored) {
+                if (directory.holds(device, s.ref())) {
+                    continue;
+                }
+                directory.add(device, s);
+                writes.add(ds.append(new StoreRecord.KeyPackageAdded(device, s.ref(), s.cipherSuite(), s.keyPackage(),
+                        s.lastResort())));
+            }
+            return Future.all(writes).map(v -> {
+                if (!writes.isEmpty()) {
+                    ds.enforcement().keyPackagesPublished(device);
+                }
+                return (long) directory.ordinaryCount(device);
+            });
+        });
+    }
+
+    // ---- hand-out ------------------------------------------------------------------------------
+
+    /** Hands out one KeyPackage per device of the user (or the named device), rate-limited per claimer. */
+    Future<List<Frame.KeyPackageEntry>> claim(DeviceId claimer, Frame.ClaimKeyPackages frame) {
+        long now = System.nanoTime();
+        TokenBucket bucket = claimLimits.computeIfAbsent(claimer.userId(),
+                u -> new TokenBucket(config.claimsPerMinute / 60.0, config.claimsPerMinute, now));
+        if (!bucket.tryTake(now)) {
+            metrics.limitExceeded("claims");
+            return Future.failedFuture(new RelayException(ErrorCode.RATE_LIMITED, "too many KeyPackage claims",
+                    bucket.millisUntilNext(now)));
+        }
+        List<KeyPackageDirectory.Claim> claims = directory.choose(frame.userId(), frame.deviceId(), frame.cipherSuite(),
+                clock.instant().getEpochSecond());
+        if (claims.isEmpty()) {
+            return Future.failedFuture(new RelayException(ErrorCode.NO_KEY_PACKAGE, "no KeyPackage to hand out"));
+        }
+        List<Frame.KeyPackageEntry> out = new ArrayList<>();
+        for (KeyPackageDirectory.Claim c : claims) {
+            out.add(new Frame.KeyPackageEntry(c.device().userId(), c.device().deviceId(), c.keyPackage().keyPackage()));
+        }
+        ds.enforcement().keyPackagesClaimed(claimer, frame.userId(), out.size());
+        return take(claims).map(v -> out);
+    }
+
+    /**
+     * Claims one KeyPackage of the suite for each device of the user except {@code skip}, for the
+     * relay's own Add proposals (not rate limited).
+     */
+    Future<List<KeyPackageDirectory.Claim>> claimForRelay(String userId, int cipherSuite, Set<DeviceId> skip) {
+        List<KeyPackageDirectory.Claim> claims = new ArrayList<>(directory.choose(userId, Optional.empty(), cipherSuite,
+                clock.instant().getEpochSecond()));
+        claims.removeIf(c -> skip.contains(c.device()));
+        return take(claims).map(v -> claims);
+    }
+
+    /** Marks the ordinary packages among the claims as handed out, durably (last-resort ones stay). */
+    private Future<Void> take(List<KeyPackageDirectory.Claim> claims) {
+        List<Future<Void>> writes = new ArrayList<>();
+        for (KeyPackageDirectory.Claim c : claims) {
+            if (c.consumes()) {
+                directory.take(c.device(), c.keyPackage().ref());
+                writes.add(ds.append(new StoreRecord.KeyPackageTaken(c.device(), c.keyPackage().ref())));
+            }
+        }
+        return Future.all(writes).mapEmpty();
+    }
+
+    // ---- helpers -------------------------------------------------------------------------------
+
+    private static KeyPackage keyPackageOf(Bytes bytes) {
+        if (DeliveryService.mlsOf(bytes) instanceof MlsMessage.OfKeyPackage okp) {
+            return okp.keyPackage();
+        }
+        throw new ValidationException(RelayRule.WRONG_WIRE_FORMAT, "expected a KeyPackage");
+    }
+
+    /** A package as the directory keeps it, with its lifetime (RFC 9420 §7.2). */
+    private static KeyPackageDirectory.Stored stored(Bytes ref, KeyPackage kp, Bytes bytes, boolean lastResort) {
+        long notBefore = 0;
+        long notAfter = -1L; // unsigned maximum
+        if (kp.leafNode().source() instanceof LeafNodeSource.KeyPackage k) {
+            notBefore = k.lifetime().notBefore();
+            notAfter = k.lifetime().notAfter();
+        }
+        return new KeyPackageDirectory.Stored(ref, kp.cipherSuite(), bytes, lastResort, notBefore, notAfter);
+    }
+}
