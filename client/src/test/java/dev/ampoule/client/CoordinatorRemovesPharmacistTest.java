@@ -137,11 +137,11 @@ class CoordinatorRemovesPharmacistTest {
         for (Party p : parties.subList(1, parties.size())) {
             p.events.awaitFirst(ClientEvent.GroupJoined.class, j -> j.groupId().equals(group), 30);
         }
-        Convergence.await(parties, group, 1, names(parties));
+        Convergence.await(parties, group, 1);
 
         List<String> texts = new ArrayList<>();
         SentMessage before = send(practitioner, group, "Lin, lisinopril 5 mg for Maria, 30 days.", texts);
-        for (Party p : without(practitioner)) {
+        for (Party p : Party.except(parties, practitioner)) {
             p.events.awaitTexts(group, 1, 30);
         }
 
@@ -162,10 +162,10 @@ class CoordinatorRemovesPharmacistTest {
         SentMessage duringFence = during.join();
         practitioner.events.awaitFirst(ClientEvent.GroupFenced.class, f -> f.groupId().equals(group), 10);
         assertEquals(before.epoch() + 1, duringFence.epoch(), "sent again in the epoch of the removal");
-        List<Party> stay = without(pharmacist);
-        Convergence.await(stay, group, 2, names(stay));
+        List<Party> stay = Party.except(parties, pharmacist);
+        Convergence.await(stay, group, 2);
         SentMessage after = send(patientPhone, group, "Thank you, I will stop it tonight.", texts);
-        for (Party p : without(pharmacist, practitioner, patientPhone)) {
+        for (Party p : Party.except(parties, pharmacist, practitioner, patientPhone)) {
             p.events.awaitTexts(group, 3, 30);
         }
 
@@ -272,15 +272,7 @@ class CoordinatorRemovesPharmacistTest {
         return from.client.send(group, text).join();
     }
 
-    private List<Party> without(Party... gone) {
-        List<Party> out = new ArrayList<>(parties);
-        out.removeAll(List.of(gone));
-        return out;
-    }
 
-    private static Set<String> names(List<Party> ps) {
-        return ps.stream().map(Party::toString).collect(Collectors.toSet());
-    }
 
     /** Runs the relay's {@code audit-verify} command as a separate process; its exit status. */
     private static int auditVerify(Path logFile) throws IOException, InterruptedException {

@@ -85,7 +85,7 @@ class RosterChangeTest {
         for (Party p : parties.subList(1, parties.size())) {
             p.events.awaitFirst(ClientEvent.GroupJoined.class, j -> j.groupId().equals(group), 20);
         }
-        Convergence.await(parties, group, 1, names(parties));
+        Convergence.await(parties, group, 1);
     }
 
     @AfterEach
@@ -104,15 +104,7 @@ class RosterChangeTest {
         return p;
     }
 
-    private static Set<String> names(List<Party> ps) {
-        return ps.stream().map(Party::toString).collect(Collectors.toSet());
-    }
 
-    private List<Party> without(Party... gone) {
-        List<Party> out = new ArrayList<>(parties);
-        out.removeAll(List.of(gone));
-        return out;
-    }
 
     @Test
     void groupCreatedForATeamListsTheRelayAsExternalSenderAndTheRelayAddedTheRoster(Vertx vertx) {
@@ -132,7 +124,7 @@ class RosterChangeTest {
                 a -> a.groupId().equals(group), 5);
         assertTrue(atCreator.byRelay());
         assertEquals(Optional.of(coordinator.client.device()), atCreator.by());
-        assertEquals(names(without(coordinator)), atCreator.added().stream().map(DeviceId::toString)
+        assertEquals(Convergence.names(Party.except(parties, coordinator)), atCreator.added().stream().map(DeviceId::toString)
                 .collect(Collectors.toSet()));
         assertTrue(coordinator.events.all(ClientEvent.Problem.class).isEmpty());
     }
@@ -144,8 +136,8 @@ class RosterChangeTest {
 
         relay.removeFromRoster(teamId, "pharmacist");
 
-        List<Party> stay = without(pharmacist);
-        Convergence.await(stay, group, 2, names(stay));
+        List<Party> stay = Party.except(parties, pharmacist);
+        Convergence.await(stay, group, 2);
         for (Party p : stay) {
             ClientEvent.MembersRemoved removed = p.events.awaitFirst(ClientEvent.MembersRemoved.class,
                     r -> r.groupId().equals(group), 10);
@@ -158,7 +150,7 @@ class RosterChangeTest {
         SentMessage after = patientPhone.client.send(group, "after the removal").join();
         assertEquals(2, after.epoch());
         coordinator.client.send(group, "the prescription moves to the new pharmacy").join();
-        for (Party p : without(pharmacist, patientPhone)) {
+        for (Party p : Party.except(parties, pharmacist, patientPhone)) {
             p.events.awaitTexts(group, p == patientTablet ? 3 : 2, 20);
             assertTrue(p.events.texts(group).contains("after the removal"), p.toString());
         }
@@ -180,7 +172,7 @@ class RosterChangeTest {
 
     @Test
     void messageSentDuringTheFenceIsRefusedThenGoesThroughOnceTheRemovalIsCommitted() {
-        List<Party> stay = without(pharmacist);
+        List<Party> stay = Party.except(parties, pharmacist);
         List<DeviceId> byLeaf = coordinator.client.group(group).join().members();
         // the member first in line after the coordinator, once the pharmacist is removed
         Party sender = stay.stream().filter(p -> p != coordinator)
@@ -213,7 +205,7 @@ class RosterChangeTest {
                 p.start();
             }
         }
-        Convergence.await(stay, group, 2, names(stay));
+        Convergence.await(stay, group, 2);
         for (Party p : stay) {
             if (p != sender) {
                 p.events.awaitTexts(group, 1, 20);
@@ -226,7 +218,7 @@ class RosterChangeTest {
     @Test
     void membersCommittingTheRelayProposalsAtOnceEndInOneEpochWithoutRetrying() {
         // with no delay, every member commits the relay's proposals at once: they race for the epoch
-        List<Party> racers = without(coordinator, pharmacist);
+        List<Party> racers = Party.except(parties, coordinator, pharmacist);
         for (Party p : racers) {
             p.stop();
             p.configure(b -> b.autoCommitDelay(Duration.ZERO));
@@ -237,7 +229,7 @@ class RosterChangeTest {
 
         relay.removeFromRoster(teamId, "pharmacist");
 
-        Set<String> team = names(without(pharmacist));
+        Set<String> team = Convergence.names(Party.except(parties, pharmacist));
         Convergence.await(racers, group, 2, team);
         sleep(DELAY.multipliedBy(2));
         assertTrue(relay.counter(RelayMetrics.REJECTIONS, RelayMetrics.TAG_CODE, "COMMIT_CONFLICT") >= 1, "they raced");
@@ -256,7 +248,7 @@ class RosterChangeTest {
 
     @Test
     void messageHeldLongerThanTheFenceTimeoutFailsWithFenced() {
-        List<Party> stay = without(pharmacist);
+        List<Party> stay = Party.except(parties, pharmacist);
         stay.forEach(Party::stop);
         relay.removeFromRoster(teamId, "pharmacist");
 
@@ -283,8 +275,8 @@ class RosterChangeTest {
         relay.addToRoster(teamId, "insurer", "insurer");
 
         insurer.events.awaitFirst(ClientEvent.GroupJoined.class, j -> j.groupId().equals(group), 20);
-        Convergence.await(parties, group, 2, names(parties));
-        for (Party p : without(insurer)) {
+        Convergence.await(parties, group, 2);
+        for (Party p : Party.except(parties, insurer)) {
             ClientEvent.MembersAdded added = p.events.awaitFirst(ClientEvent.MembersAdded.class,
                     a -> a.groupId().equals(group) && a.epoch() == 2, 10);
                 assertEquals(List.of(insurer.client.device()), added.added());
@@ -309,7 +301,7 @@ class RosterChangeTest {
         // the patient has two devices: the relay proposes two Removes, one Commit covers both
         relay.removeFromRoster(teamId, "patient");
 
-        List<Party> online = without(coordinator, patientPhone, patientTablet);
+        List<Party> online = Party.except(parties, coordinator, patientPhone, patientTablet);
         Convergence.await(online, group, 2, Set.of("coordinator#desk", "practitioner#laptop", "pharmacist#counter"));
         Set<Optional<DeviceId>> committers = new HashSet<>();
         for (Party p : online) {
@@ -331,8 +323,8 @@ class RosterChangeTest {
         }
 
         coordinator.start();
-        List<Party> stay = without(patientPhone, patientTablet);
-        Convergence.await(stay, group, 2, names(stay));
+        List<Party> stay = Party.except(parties, patientPhone, patientTablet);
+        Convergence.await(stay, group, 2);
         practitioner.client.send(group, "the coordinator is back").join();
         coordinator.events.awaitTexts(group, 1, 20);
     }

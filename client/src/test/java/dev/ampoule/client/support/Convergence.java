@@ -13,6 +13,16 @@ public final class Convergence {
     private Convergence() {
     }
 
+    /** The parties as member names ({@code user#device}). */
+    public static Set<String> names(List<Party> parties) {
+        return parties.stream().map(Party::toString).collect(Collectors.toSet());
+    }
+
+    /** Waits until the parties, and only they, are the group's members in {@code epoch} and agree on it. */
+    public static void await(List<Party> parties, GroupId group, long epoch) {
+        await(parties, group, epoch, names(parties));
+    }
+
     /**
      * Waits (20 s at most) until every party is an active member of {@code group} in {@code epoch},
      * with the same epoch authenticator and exactly {@code members} ({@code user#device}). A party

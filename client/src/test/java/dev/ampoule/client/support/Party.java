@@ -80,6 +80,13 @@ public final class Party implements AutoCloseable {
         stop();
     }
 
+    /** {@code all} without {@code gone}, in order. */
+    public static java.util.List<Party> except(java.util.List<Party> all, Party... gone) {
+        java.util.List<Party> out = new java.util.ArrayList<>(all);
+        out.removeAll(java.util.List.of(gone));
+        return out;
+    }
+
     @Override
     public String toString() {
         return user + "#" + device;
