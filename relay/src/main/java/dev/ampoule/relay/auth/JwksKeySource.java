@@ -21,12 +21,15 @@ import java.util.logging.Logger;
 public final class JwksKeySource implements KeySource {
 
     private static final Logger LOG = Logger.getLogger(JwksKeySource.class.getName());
+    /** How long one JWKS request may take by default, connection included. */
+    public static final Duration FETCH_TIMEOUT = Duration.ofSeconds(10);
 
     private final Vertx vertx;
     private final HttpClient client;
     private final String url;
     private final Duration minRefetch;
     private final Clock clock;
+    private final Duration fetchTimeout;
     private volatile List<JsonObject> keys = List.of();
     private volatile long version;
     private Instant lastFetch = Instant.EPOCH;
@@ -34,7 +37,13 @@ public final class JwksKeySource implements KeySource {
     private long timer = -1;
 
     public JwksKeySource(Vertx vertx, String url, Duration minRefetch, Clock clock) {
+        this(vertx, url, minRefetch, clock, FETCH_TIMEOUT);
+    }
+
+    /** With {@code fetchTimeout}: a fetch that has no complete answer by then fails (the previous keys stay). */
+    public JwksKeySource(Vertx vertx, String url, Duration minRefetch, Clock clock, Duration fetchTimeout) {
         this.vertx = vertx;
+        this.fetchTimeout = fetchTimeout;
         this.client = vertx.createHttpClient();
         this.url = url;
         this.minRefetch = minRefetch;
@@ -79,7 +88,9 @@ public final class JwksKeySource implements KeySource {
             return inFlight;
         }
         lastFetch = clock.instant();
-        Future<Void> f = client.request(new RequestOptions().setMethod(HttpMethod.GET).setAbsoluteURI(url))
+        // a provider that stops answering fails the fetch (the previous keys stay) instead of blocking refreshes
+        Future<Void> f = client.request(new RequestOptions().setMethod(HttpMethod.GET).setAbsoluteURI(url)
+                        .setTimeout(fetchTimeout.toMillis()))
                 .compose(req -> req.send())
                 .compose(resp -> resp.statusCode() == 200
                         ? resp.body()

@@ -11,6 +11,7 @@ import dev.ampoule.relay.config.RelayConfig;
 import dev.ampoule.relay.roster.FileRosterStore;
 import dev.ampoule.relay.roster.Roster;
 import dev.ampoule.relay.roster.RosterListener;
+import dev.ampoule.relay.support.HttpCalls;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
@@ -188,9 +189,8 @@ public final class AdminFixture {
         if (payload != null) {
             options.putHeader("Content-Type", "application/json");
         }
-        Response r = await(client.request(options)
-                .compose(req -> payload == null ? req.send() : req.send(payload))
-                .compose(res -> res.body().map(b -> new Response(res.statusCode(), res.headers(), b))));
+        HttpCalls.Answer answer = HttpCalls.call(client, options, payload);
+        Response r = new Response(answer.status(), answer.headers(), answer.body());
         String path = uri.contains("?") ? uri.substring(0, uri.indexOf('?')) : uri;
         Optional<Throwable> verdict = contract.verdict(id);
         switch (expect) {

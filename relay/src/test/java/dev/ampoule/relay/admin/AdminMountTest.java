@@ -1,9 +1,9 @@
 package dev.ampoule.relay.admin;
 
-import static dev.ampoule.relay.support.RelayHarness.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.ampoule.relay.auth.DevKeys;
+import dev.ampoule.relay.support.HttpCalls;
 import dev.ampoule.relay.support.RelayHarness;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -42,8 +42,8 @@ class AdminMountTest {
         if (body != null) {
             o.putHeader("Content-Type", "application/json");
         }
-        return await(client.request(o).compose(r -> body == null ? r.send() : r.send(body))
-                .compose(res -> res.body().map(b -> new Answer(res.statusCode(), res.getHeader("Content-Type"), b))));
+        HttpCalls.Answer a = HttpCalls.call(client, o, body);
+        return new Answer(a.status(), a.header("Content-Type"), a.body());
     }
 
     @Test

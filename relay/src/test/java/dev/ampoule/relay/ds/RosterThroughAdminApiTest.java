@@ -1,6 +1,5 @@
 package dev.ampoule.relay.ds;
 
-import static dev.ampoule.relay.support.RelayHarness.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -13,9 +12,9 @@ import dev.ampoule.mls.message.RemoveProposal;
 import dev.ampoule.relay.auth.DevKeys;
 import dev.ampoule.relay.protocol.ErrorCode;
 import dev.ampoule.relay.protocol.Frame;
+import dev.ampoule.relay.support.HttpCalls;
 import dev.ampoule.relay.support.RelayHarness;
 import io.vertx.core.Vertx;
-import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
@@ -47,13 +46,11 @@ class RosterThroughAdminApiTest {
         if (body != null) {
             o.putHeader("Content-Type", "application/json");
         }
-        return await(client.request(o).compose(r -> body == null ? r.send() : r.send(body.toBuffer()))
-                .compose(res -> res.body().map(b -> {
-                    if (answer != null && b.length() > 0) {
-                        answer[0] = b.toJsonObject();
-                    }
-                    return res.statusCode();
-                })));
+        HttpCalls.Answer a = HttpCalls.call(client, o, body == null ? null : body.toBuffer());
+        if (answer != null && a.body().length() > 0) {
+            answer[0] = a.json();
+        }
+        return a.status();
     }
 
     @Test

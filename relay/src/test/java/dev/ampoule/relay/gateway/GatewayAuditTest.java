@@ -13,6 +13,7 @@ import dev.ampoule.relay.audit.AuditVerifier;
 import dev.ampoule.relay.audit.FileAuditLog;
 import dev.ampoule.relay.protocol.ErrorCode;
 import dev.ampoule.relay.protocol.Frame;
+import dev.ampoule.relay.support.HttpCalls;
 import dev.ampoule.relay.support.RelayHarness;
 import dev.ampoule.relay.support.TestDevice;
 import io.vertx.core.Vertx;
@@ -68,8 +69,7 @@ class GatewayAuditTest {
             // a browser: ticket, then the WebSocket
             RequestOptions post = new RequestOptions().setMethod(HttpMethod.POST).setHost("127.0.0.1")
                     .setPort(relay.port()).setURI("/v1/tickets").putHeader("Authorization", "Bearer " + carolToken);
-            String ticket = await(http.request(post).compose(r -> r.send()).compose(r -> r.body()))
-                    .toJsonObject().getString("ticket");
+            String ticket = HttpCalls.call(http, post).json().getString("ticket");
             try (TestDevice carol = await(TestDevice.open(vertx, relay.port(),
                     "/v1/ws?ticket=" + ticket + "&device=tablet"))) {
                 assertTrue(carol.ok(new Frame.AckMailbox(0)) >= 0, "frames sent at once wait for the audited login");

@@ -8,13 +8,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.ampoule.relay.protocol.Bytes;
 import dev.ampoule.relay.protocol.ErrorCode;
 import dev.ampoule.relay.protocol.Frame;
+import dev.ampoule.relay.support.HttpCalls;
 import dev.ampoule.relay.support.RelayHarness;
 import dev.ampoule.relay.support.Team;
 import dev.ampoule.relay.support.TestDevice;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpMethod;
-import io.vertx.core.http.RequestOptions;
 import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
 import io.vertx.junit5.VertxTestContext;
@@ -39,11 +39,9 @@ class OperationsTest {
     private static String get(Vertx vertx, int port, String path, int status) {
         HttpClient http = vertx.createHttpClient();
         try {
-            return await(http.request(new RequestOptions().setMethod(HttpMethod.GET).setHost("127.0.0.1").setPort(port)
-                    .setURI(path)).compose(r -> r.send()).compose(r -> {
-                        assertEquals(status, r.statusCode(), path);
-                        return r.body();
-                    })).toString();
+            HttpCalls.Answer a = HttpCalls.call(http, HttpCalls.to(port, HttpMethod.GET, path));
+            assertEquals(status, a.status(), path);
+            return a.text();
         } finally {
             http.close();
         }
