@@ -12,9 +12,7 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -65,16 +63,13 @@ public final class FileStore implements Store {
     private final Path dir;
     private final long segmentBytes;
     private final boolean fsync;
-    private final long cacheBudget;
     private final BlockingQueue<Command> queue = new ArrayBlockingQueue<>(QUEUE_CAPACITY);
     private final Map<Long, FileChannel> readers = new ConcurrentHashMap<>();
     private final AtomicLong diskBytes = new AtomicLong();
 
     // event-loop state
     private Context context;
-    private final Map<Bytes, GroupIndex> groups = new HashMap<>();
-    private final ArrayDeque<GroupIndex.Entry> cacheOrder = new ArrayDeque<>();
-    private long cachedBytes;
+    private final MessageIndex messages;
     private int inFlight;
     private List<Runnable> held;
     private boolean closed;
@@ -92,7 +87,7 @@ public final class FileStore implements Store {
         this.dir = dir;
         this.segmentBytes = segmentBytes;
         this.fsync = fsync;
-        this.cacheBudget = cacheBudgetBytes;
+        this.messages = new MessageIndex(cacheBudgetBytes);
     }
 
     // ---- open / recovery -----------------------------------------------------------------------
@@ -258,21 +253,7 @@ public final class FileStore implements Store {
     }
 
     private void index(GroupMessage m, Location loc, boolean cache) {
-        GroupIndex gi = groups.computeIfAbsent(m.groupId(), k -> new GroupIndex());
-        GroupIndex.Entry e = new GroupIndex.Entry(m.seq(), m.timestampMillis(), loc.segment(), loc.offset(), loc.length());
-        gi.add(e);
-        if (cache) {
-            e.cached = m;
-            cacheOrder.addLast(e);
-            cachedBytes += m.message().length();
-            while (cachedBytes > cacheBudget && !cacheOrder.isEmpty()) {
-                GroupIndex.Entry old = cacheOrder.pollFirst();
-                if (old.cached != null) {
-                    cachedBytes -= old.cached.message().length();
-                    old.cached = null;
-                }
-            }
-        }
+        messages.add(m, loc.segment(), loc.offset(), loc.length(), cache);
     }
 
     // ---- the writer thread ---------------------------------------------------------------------
@@ -429,7 +410,7 @@ public final class FileStore implements Store {
 
     @Override
     public Future<List<GroupMessage>> read(Bytes groupId, long fromSeq, int max) {
-        GroupIndex gi = groups.get(groupId);
+        GroupIndex gi = messages.group(groupId);
         if (gi == null || max <= 0) {
             return Future.succeededFuture(List.of());
         }
@@ -479,52 +460,27 @@ public final class FileStore implements Store {
 
     @Override
     public long firstRetained(Bytes groupId) {
-        GroupIndex gi = groups.get(groupId);
-        return gi == null ? 1 : gi.firstSeq();
+        return messages.firstRetained(groupId);
     }
 
     @Override
     public void dropBefore(Bytes groupId, long seq) {
-        GroupIndex gi = groups.get(groupId);
-        if (gi != null) {
-            gi.dropBefore(seq);
-        } else if (seq > 1) {
-            GroupIndex fresh = new GroupIndex();
-            fresh.dropBefore(seq);
-            groups.put(groupId, fresh);
-        }
+        messages.dropBefore(groupId, seq);
     }
 
     @Override
     public int expireBefore(long cutoffMillis) {
-        int n = 0;
-        for (GroupIndex gi : groups.values()) {
-            GroupIndex.Entry e;
-            while ((e = gi.first()) != null && e.timestampMillis < cutoffMillis) {
-                n += gi.dropBefore(e.seq + 1);
-            }
-        }
-        return n;
+        return messages.expireBefore(cutoffMillis);
     }
 
     @Override
     public int expireBefore(Bytes groupId, long cutoffMillis) {
-        GroupIndex gi = groups.get(groupId);
-        int n = 0;
-        GroupIndex.Entry e;
-        while (gi != null && (e = gi.first()) != null && e.timestampMillis < cutoffMillis) {
-            n += gi.dropBefore(e.seq + 1);
-        }
-        return n;
+        return messages.expireBefore(groupId, cutoffMillis);
     }
 
     /** Number of retained messages (all groups). */
     public long retainedMessages() {
-        long n = 0;
-        for (GroupIndex gi : groups.values()) {
-            n += gi.size();
-        }
-        return n;
+        return messages.retained();
     }
 
     @Override
@@ -565,7 +521,7 @@ public final class FileStore implements Store {
         }
         List<GroupIndex.Entry> retained = new ArrayList<>();
         List<GroupIndex> owners = new ArrayList<>();
-        for (GroupIndex gi : groups.values()) {
+        for (GroupIndex gi : messages.all()) {
             for (long s = gi.firstSeq(); s < gi.endSeq(); s++) {
                 retained.add(gi.get(s));
                 owners.add(gi);

@@ -1,15 +1,13 @@
 package dev.ampoule.relay.store;
 
-import static dev.ampoule.relay.support.RelayHarness.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.ampoule.relay.protocol.Bytes;
 import dev.ampoule.relay.protocol.DeviceId;
-import io.vertx.core.Context;
+import dev.ampoule.relay.support.OnContext;
 import io.vertx.core.Future;
-import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.junit5.VertxExtension;
 import java.io.IOException;
@@ -21,7 +19,6 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -44,17 +41,12 @@ class FileStoreCheckpointTest {
     @TempDir
     Path dir;
 
-    private Context context;
+    private OnContext context;
 
-    private <T> T on(Supplier<Future<T>> op) {
-        Promise<T> done = Promise.promise();
-        context.runOnContext(v -> op.get().onComplete(done));
-        return await(done.future());
-    }
 
     private List<StoreRecord> open(FileStore store) {
         List<StoreRecord> replayed = new ArrayList<>();
-        on(() -> store.open(replayed::add));
+        context.run(() -> store.open(replayed::add));
         return replayed;
     }
 
@@ -79,10 +71,10 @@ class FileStoreCheckpointTest {
 
     @Test
     void aLargeCheckpointStaysInOneSegmentAndSurvivesARestart(Vertx vertx) {
-        context = vertx.getOrCreateContext();
+        context = new OnContext(vertx);
         FileStore store = new FileStore(vertx, dir, 2048, true, 1 << 20);
         open(store);
-        on(() -> {
+        context.run(() -> {
             List<Future<Void>> all = new ArrayList<>();
             for (long s = 1; s <= 40; s++) {
                 all.add(store.append(new StoreRecord.MessageAccepted(proposal(s))));
@@ -90,20 +82,20 @@ class FileStoreCheckpointTest {
             return Future.all(all).mapEmpty();
         });
         StoreRecord live = new StoreRecord.GroupState(GROUP, ALICE, 0, 0, 41, Bytes.ofHex("71"), Bytes.ofHex("72"));
-        assertTrue(on(() -> store.compact(() -> List.of(live))));
-        on(store::close);
+        assertTrue(context.run(() -> store.compact(() -> List.of(live))));
+        context.run(store::close);
 
         FileStore reopened = new FileStore(vertx, dir, 2048, true, 0);
         List<StoreRecord> replayed = open(reopened);
         assertEquals(41, replayed.size(), "the live state and the 40 retained messages (12 KiB in 2 KiB segments)");
         assertEquals(live, replayed.get(0));
-        assertEquals(proposal(40), on(() -> reopened.read(GROUP, 40, 1)).get(0));
-        on(reopened::close);
+        assertEquals(proposal(40), context.run(() -> reopened.read(GROUP, 40, 1)).get(0));
+        context.run(reopened::close);
     }
 
     @Test
     void aCheckpointOverSeveralSegmentsFromAnEarlierVersionIsReadWhole(Vertx vertx) throws IOException {
-        context = vertx.getOrCreateContext();
+        context = new OnContext(vertx);
         StoreRecord live = new StoreRecord.GroupState(GROUP, ALICE, 2, 5, 8, Bytes.ofHex("71"), Bytes.ofHex("72"));
         segment(1, List.of(RecordCodec.encode(new StoreRecord.CursorMoved(ALICE, GROUP, 1)))); // before the checkpoint
         segment(2, List.of(marker(RecordCodec.CHECKPOINT_BEGIN), RecordCodec.encode(live),
@@ -118,13 +110,13 @@ class FileStoreCheckpointTest {
                 new StoreRecord.MessageAccepted(proposal(7)), new StoreRecord.CursorMoved(ALICE, GROUP, 7)), replayed);
         assertFalse(Files.exists(SegmentLog.path(dir, 1)), "what the checkpoint replaced is deleted");
         assertTrue(Files.exists(SegmentLog.path(dir, 2)));
-        assertEquals(List.of(proposal(6), proposal(7)), on(() -> store.read(GROUP, 1, 10)));
-        on(store::close);
+        assertEquals(List.of(proposal(6), proposal(7)), context.run(() -> store.read(GROUP, 1, 10)));
+        context.run(store::close);
     }
 
     @Test
     void aCheckpointCutShortByACrashIsDiscardedEvenOverSeveralSegments(Vertx vertx) throws IOException {
-        context = vertx.getOrCreateContext();
+        context = new OnContext(vertx);
         StoreRecord before = new StoreRecord.MessageAccepted(proposal(1));
         segment(1, List.of(RecordCodec.encode(before)));
         segment(2, List.of(marker(RecordCodec.CHECKPOINT_BEGIN), RecordCodec.encode(new StoreRecord.GroupState(GROUP,
@@ -135,6 +127,6 @@ class FileStoreCheckpointTest {
         assertEquals(List.of(before), open(store));
         assertFalse(Files.exists(SegmentLog.path(dir, 2)));
         assertFalse(Files.exists(SegmentLog.path(dir, 3)));
-        on(store::close);
+        context.run(store::close);
     }
 }
