@@ -37,6 +37,26 @@ public final class RelayConfig {
     public final boolean fsync;
     public final long segmentBytes;
 
+    /** Where the relay's durable state lives: the embedded file store (default) or PostgreSQL. */
+    public enum StoreKind {
+        FILE, POSTGRESQL
+    }
+
+    /** {@code store}: {@code file} (default; under {@link #dataDir}) or {@code postgresql}. */
+    public final StoreKind store;
+    /** {@code postgresUrl}: {@code postgresql://host:port/database} (required with {@code store=postgresql}). */
+    public final Optional<String> postgresUrl;
+    /** {@code postgresUser}: overrides a user in the URL. */
+    public final Optional<String> postgresUser;
+    /**
+     * {@code postgresPasswordFile}: a file holding the password (a mounted Secret), read at start;
+     * else {@code postgresPassword} (in the environment: {@code AMPOULE_RELAY_POSTGRES_PASSWORD}).
+     */
+    public final Optional<Path> postgresPasswordFile;
+    public final Optional<String> postgresPassword;
+    /** {@code postgresPoolSize}: connections to PostgreSQL (default 4). */
+    public final int postgresPoolSize;
+
     /** Expected {@code iss} and {@code aud} of tokens. */
     public final String issuer;
     public final String audience;
@@ -89,6 +109,12 @@ public final class RelayConfig {
         dataDir = b.dataDir;
         fsync = b.fsync;
         segmentBytes = b.segmentBytes;
+        store = b.store;
+        postgresUrl = Optional.ofNullable(b.postgresUrl);
+        postgresUser = Optional.ofNullable(b.postgresUser);
+        postgresPasswordFile = Optional.ofNullable(b.postgresPasswordFile);
+        postgresPassword = Optional.ofNullable(b.postgresPassword);
+        postgresPoolSize = b.postgresPoolSize;
         issuer = b.issuer;
         audience = b.audience;
         jwksUrl = Optional.ofNullable(b.jwksUrl);
@@ -134,6 +160,16 @@ public final class RelayConfig {
         s.str("dataDir").ifPresent(v -> b.dataDir(Path.of(v)));
         s.bool("fsync").ifPresent(b::fsync);
         s.integer("segmentBytes").ifPresent(v -> b.segmentBytes(v));
+        s.str("store").ifPresent(v -> b.store(switch (v.trim().toLowerCase(Locale.ROOT)) {
+            case "file" -> StoreKind.FILE;
+            case "postgresql", "postgres" -> StoreKind.POSTGRESQL;
+            default -> throw new ConfigException("store: file or postgresql, not " + v);
+        }));
+        s.str("postgresUrl").ifPresent(b::postgresUrl);
+        s.str("postgresUser").ifPresent(b::postgresUser);
+        s.str("postgresPasswordFile").ifPresent(v -> b.postgresPasswordFile(Path.of(v)));
+        s.str("postgresPassword").ifPresent(b::postgresPassword);
+        s.integer("postgresPoolSize").ifPresent(b::postgresPoolSize);
         s.str("issuer").ifPresent(b::issuer);
         s.str("audience").ifPresent(b::audience);
         s.str("jwksUrl").ifPresent(b::jwksUrl);
@@ -235,6 +271,12 @@ public final class RelayConfig {
         private Path dataDir = Path.of("relay-data");
         private boolean fsync = true;
         private long segmentBytes = 64L << 20;
+        private StoreKind store = StoreKind.FILE;
+        private String postgresUrl;
+        private String postgresUser;
+        private Path postgresPasswordFile;
+        private String postgresPassword;
+        private int postgresPoolSize = 4;
         private String issuer = "ampoule-dev";
         private String audience = "ampoule-relay";
         private String jwksUrl;
@@ -270,6 +312,12 @@ public final class RelayConfig {
         public Builder dataDir(Path v) { dataDir = v; return this; }
         public Builder fsync(boolean v) { fsync = v; return this; }
         public Builder segmentBytes(long v) { segmentBytes = v; return this; }
+        public Builder store(StoreKind v) { store = v; return this; }
+        public Builder postgresUrl(String v) { postgresUrl = v; return this; }
+        public Builder postgresUser(String v) { postgresUser = v; return this; }
+        public Builder postgresPasswordFile(Path v) { postgresPasswordFile = v; return this; }
+        public Builder postgresPassword(String v) { postgresPassword = v; return this; }
+        public Builder postgresPoolSize(int v) { postgresPoolSize = v; return this; }
         public Builder issuer(String v) { issuer = v; return this; }
         public Builder audience(String v) { audience = v; return this; }
         public Builder jwksUrl(String v) { jwksUrl = v; return this; }
@@ -317,6 +365,12 @@ public final class RelayConfig {
             if (maxFrameBytes < 1024 || messagesPerSecond < 1 || messageBurst < 1 || connectionsPerUser < 1
                     || maxGroupSize < 1 || maxInFlight < 1 || claimsPerMinute < 1 || segmentBytes < 4096) {
                 throw new ConfigException("a limit is out of range");
+            }
+            if (store == StoreKind.POSTGRESQL && (postgresUrl == null || postgresUrl.isBlank())) {
+                throw new ConfigException("store=postgresql needs postgresUrl (postgresql://host:port/database)");
+            }
+            if (postgresPoolSize < 2 || postgresPoolSize > 256) {
+                throw new ConfigException("postgresPoolSize: 2..256");
             }
             return new RelayConfig(this);
         }

@@ -16,7 +16,7 @@ import dev.ampoule.relay.metrics.RelayMetrics;
 import dev.ampoule.relay.roster.FileRosterStore;
 import dev.ampoule.relay.roster.Roster;
 import dev.ampoule.relay.roster.RosterView;
-import dev.ampoule.relay.store.FileStore;
+import dev.ampoule.relay.store.Stores;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -82,13 +82,15 @@ public final class RelayVerticle extends VerticleBase {
     public Future<?> start() {
         config = RelayConfig.from(config(), System.getenv());
         RelayMetrics metrics = new RelayMetrics(registry);
-        FileStore store = new FileStore(vertx, config.dataDir.resolve("log"), config.segmentBytes, config.fsync, 256L << 20);
-        ds = new DeliveryService(vertx, store, config, metrics, clock);
-        ds.enforcement().setAdHocGroups(config.adHocGroups);
         TicketService tickets = new TicketService(config.ticketTtl, 100_000, clock);
         FileAuditLog.Options auditOptions = FileAuditLog.Options.defaults().withFsync(config.fsync).withClock(clock);
         FileRosterStore rosterStore = new FileRosterStore(vertx, config.dataDir.resolve("roster"), config.fsync);
-        return FileAuditLog.open(vertx, config.dataDir, auditOptions)
+        return Stores.create(vertx, config)
+                .compose(store -> {
+                    ds = new DeliveryService(vertx, store, config, metrics, clock);
+                    ds.enforcement().setAdHocGroups(config.adHocGroups);
+                    return FileAuditLog.open(vertx, config.dataDir, auditOptions);
+                })
                 .compose(log -> {
                     audit = log;
                     ds.setAuditSink(auditSink == AuditSink.NONE ? log : auditSink);

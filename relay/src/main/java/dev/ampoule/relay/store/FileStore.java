@@ -12,9 +12,7 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -65,16 +63,13 @@ public final class FileStore implements Store {
     private final Path dir;
     private final long segmentBytes;
     private final boolean fsync;
-    private final long cacheBudget;
     private final BlockingQueue<Command> queue = new ArrayBlockingQueue<>(QUEUE_CAPACITY);
     private final Map<Long, FileChannel> readers = new ConcurrentHashMap<>();
     private final AtomicLong diskBytes = new AtomicLong();
 
     // event-loop state
     private Context context;
-    private final Map<Bytes, GroupIndex> groups = new HashMap<>();
-    private final ArrayDeque<GroupIndex.Entry> cacheOrder = new ArrayDeque<>();
-    private long cachedBytes;
+    private final MessageIndex messages;
     private int inFlight;
     private List<Runnable> held;
     private boolean closed;
@@ -82,6 +77,8 @@ public final class FileStore implements Store {
 
     // writer-thread state
     private Thread writer;
+    /** A checkpoint is being written: it stays in one segment, whatever its size. */
+    private boolean checkpointing;
     private FileChannel active;
     private long activeId;
 
@@ -90,7 +87,7 @@ public final class FileStore implements Store {
         this.dir = dir;
         this.segmentBytes = segmentBytes;
         this.fsync = fsync;
-        this.cacheBudget = cacheBudgetBytes;
+        this.messages = new MessageIndex(cacheBudgetBytes);
     }
 
     // ---- open / recovery -----------------------------------------------------------------------
@@ -118,94 +115,102 @@ public final class FileStore implements Store {
         });
     }
 
+    /** What one segment holds, read at recovery. */
+    private record Segment(long id, FileChannel channel, long validBytes, boolean beginsCheckpoint,
+            boolean endsCheckpoint, List<StoreRecord> records, List<Indexed> indexed) {
+    }
+
     private Recovered recover() throws IOException {
         Files.createDirectories(dir);
         List<Long> ids = SegmentLog.list(dir);
+        List<Segment> segments = new ArrayList<>(ids.size());
+        for (int i = 0; i < ids.size(); i++) {
+            segments.add(read(ids.get(i), i == ids.size() - 1));
+        }
+        // The newest complete checkpoint replaces everything before it. A checkpoint starts a segment
+        // with its begin marker and may run over several segments up to its end marker (stores
+        // written before checkpoints kept to one segment).
         int start = 0;
-        // the newest segment that holds a complete checkpoint replaces everything before it
-        for (int i = ids.size() - 1; i >= 0; i--) {
-            if (completeCheckpoint(ids.get(i))) {
+        int incompleteFrom = -1;
+        for (int i = segments.size() - 1; i >= 0; i--) {
+            if (!segments.get(i).beginsCheckpoint()) {
+                continue;
+            }
+            boolean ended = false;
+            for (int j = i; j < segments.size() && !ended; j++) {
+                ended = segments.get(j).endsCheckpoint();
+            }
+            if (ended) {
                 start = i;
                 break;
             }
+            // a crash during a checkpoint: its segments are the last ones and hold nothing acknowledged
+            incompleteFrom = i;
         }
         List<StoreRecord> records = new ArrayList<>();
         List<Indexed> indexed = new ArrayList<>();
         long total = 0;
-        for (int i = 0; i < ids.size(); i++) {
-            long id = ids.get(i);
-            Path p = SegmentLog.path(dir, id);
-            if (i < start) {
+        for (int i = 0; i < segments.size(); i++) {
+            Segment seg = segments.get(i);
+            Path p = SegmentLog.path(dir, seg.id());
+            if (i < start || (incompleteFrom >= 0 && i >= incompleteFrom)) {
+                seg.channel().close();
                 Files.deleteIfExists(p);
+                if (i >= incompleteFrom && incompleteFrom >= 0) {
+                    LOG.warning("discarded an incomplete checkpoint segment " + seg.id());
+                }
                 continue;
             }
-            FileChannel ch = FileChannel.open(p, StandardOpenOption.READ, StandardOpenOption.WRITE);
-            boolean[] inCheckpoint = {false};
-            boolean[] checkpointDone = {false};
-            List<StoreRecord> segRecords = new ArrayList<>();
-            List<Indexed> segIndexed = new ArrayList<>();
-            long valid = SegmentLog.scan(ch, (offset, payload) -> {
-                if (payload.length == 1 && payload[0] == BEGIN[0]) {
-                    inCheckpoint[0] = true;
-                    return;
-                }
-                if (payload.length == 1 && payload[0] == END[0]) {
-                    checkpointDone[0] = true;
-                    return;
-                }
-                StoreRecord r = RecordCodec.decode(payload);
-                if (r instanceof StoreRecord.MessageAccepted || r instanceof StoreRecord.CommitAccepted) {
-                    GroupMessage m = RecordCodec.messageOf(r);
-                    segIndexed.add(new Indexed(m, new Location(id, offset, payload.length)));
-                    if (m.kind() == MessageKind.APPLICATION && r instanceof StoreRecord.MessageAccepted) {
-                        r = new StoreRecord.MessageAccepted(new GroupMessage(m.groupId(), m.seq(), m.epoch(), m.kind(),
-                                m.timestampMillis(), Bytes.EMPTY), ((StoreRecord.MessageAccepted) r).digest());
-                    }
-                }
-                segRecords.add(r);
-            });
-            boolean last = i == ids.size() - 1;
-            if (inCheckpoint[0] && !checkpointDone[0]) {
-                // a crash during a checkpoint: it is the last segment and nothing was acknowledged in it
-                ch.close();
-                Files.deleteIfExists(p);
-                LOG.warning("discarded an incomplete checkpoint segment " + id);
-                continue;
-            }
-            if (valid < ch.size()) {
-                if (!last) {
-                    ch.close();
-                    throw new IOException("segment " + id + " is corrupt at offset " + valid + " (not the tail)");
-                }
-                LOG.warning("cut a torn tail of " + (ch.size() - valid) + " bytes off segment " + id);
-                ch.truncate(valid);
-                ch.force(true);
-            }
-            records.addAll(segRecords);
-            indexed.addAll(segIndexed);
-            total += valid;
-            readers.put(id, ch);
+            records.addAll(seg.records());
+            indexed.addAll(seg.indexed());
+            total += seg.validBytes();
+            readers.put(seg.id(), seg.channel());
         }
         long lastId = ids.isEmpty() ? 0 : ids.get(ids.size() - 1);
         return new Recovered(records, indexed, lastId, total);
     }
 
-    private boolean completeCheckpoint(long id) throws IOException {
-        try (FileChannel ch = FileChannel.open(SegmentLog.path(dir, id), StandardOpenOption.READ)) {
-            boolean[] begin = {false};
-            boolean[] end = {false};
-            boolean[] first = {true};
-            SegmentLog.scan(ch, (offset, payload) -> {
-                if (first[0]) {
-                    begin[0] = payload.length == 1 && payload[0] == BEGIN[0];
-                    first[0] = false;
+    /** Reads one segment; a torn tail (a crash mid-write) is cut off the last one, anywhere else it is corruption. */
+    private Segment read(long id, boolean last) throws IOException {
+        Path p = SegmentLog.path(dir, id);
+        FileChannel ch = FileChannel.open(p, StandardOpenOption.READ, StandardOpenOption.WRITE);
+        boolean[] begins = {false};
+        boolean[] ends = {false};
+        boolean[] first = {true};
+        List<StoreRecord> segRecords = new ArrayList<>();
+        List<Indexed> segIndexed = new ArrayList<>();
+        long valid = SegmentLog.scan(ch, (offset, payload) -> {
+            boolean firstRecord = first[0];
+            first[0] = false;
+            if (payload.length == 1 && payload[0] == BEGIN[0]) {
+                begins[0] |= firstRecord;
+                return;
+            }
+            if (payload.length == 1 && payload[0] == END[0]) {
+                ends[0] = true;
+                return;
+            }
+            StoreRecord r = RecordCodec.decode(payload);
+            if (r instanceof StoreRecord.MessageAccepted || r instanceof StoreRecord.CommitAccepted) {
+                GroupMessage m = RecordCodec.messageOf(r);
+                segIndexed.add(new Indexed(m, new Location(id, offset, payload.length)));
+                if (m.kind() == MessageKind.APPLICATION && r instanceof StoreRecord.MessageAccepted) {
+                    r = new StoreRecord.MessageAccepted(new GroupMessage(m.groupId(), m.seq(), m.epoch(), m.kind(),
+                            m.timestampMillis(), Bytes.EMPTY), ((StoreRecord.MessageAccepted) r).digest());
                 }
-                if (begin[0] && payload.length == 1 && payload[0] == END[0]) {
-                    end[0] = true;
-                }
-            });
-            return begin[0] && end[0];
+            }
+            segRecords.add(r);
+        });
+        if (valid < ch.size()) {
+            if (!last) {
+                ch.close();
+                throw new IOException("segment " + id + " is corrupt at offset " + valid + " (not the tail)");
+            }
+            LOG.warning("cut a torn tail of " + (ch.size() - valid) + " bytes off segment " + id);
+            ch.truncate(valid);
+            ch.force(true);
         }
+        return new Segment(id, ch, valid, begins[0], ends[0], segRecords, segIndexed);
     }
 
     // ---- appends -------------------------------------------------------------------------------
@@ -248,21 +253,7 @@ public final class FileStore implements Store {
     }
 
     private void index(GroupMessage m, Location loc, boolean cache) {
-        GroupIndex gi = groups.computeIfAbsent(m.groupId(), k -> new GroupIndex());
-        GroupIndex.Entry e = new GroupIndex.Entry(m.seq(), m.timestampMillis(), loc.segment(), loc.offset(), loc.length());
-        gi.add(e);
-        if (cache) {
-            e.cached = m;
-            cacheOrder.addLast(e);
-            cachedBytes += m.message().length();
-            while (cachedBytes > cacheBudget && !cacheOrder.isEmpty()) {
-                GroupIndex.Entry old = cacheOrder.pollFirst();
-                if (old.cached != null) {
-                    cachedBytes -= old.cached.message().length();
-                    old.cached = null;
-                }
-            }
-        }
+        messages.add(m, loc.segment(), loc.offset(), loc.length(), cache);
     }
 
     // ---- the writer thread ---------------------------------------------------------------------
@@ -321,7 +312,7 @@ public final class FileStore implements Store {
 
     private Location write(byte[] payload) throws IOException {
         ByteBuffer frame = SegmentLog.frame(payload);
-        if (active == null || active.size() + frame.remaining() > segmentBytes && active.size() > 0) {
+        if (active == null || !checkpointing && active.size() + frame.remaining() > segmentBytes && active.size() > 0) {
             roll();
         }
         long offset = active.size();
@@ -372,20 +363,25 @@ public final class FileStore implements Store {
         SegmentLog.syncDirectory(dir);
         long before = diskBytes.get();
         diskBytes.set(0);
-        write(BEGIN);
-        for (byte[] live : cp.live()) {
-            write(live);
-        }
         List<Location> moved = new ArrayList<>(cp.retained().size());
-        for (GroupIndex.Entry e : cp.retained()) {
-            FileChannel src = readers.get(e.segment);
-            if (src == null) {
-                moved.add(null);
-                continue;
+        checkpointing = true;
+        try {
+            write(BEGIN);
+            for (byte[] live : cp.live()) {
+                write(live);
             }
-            moved.add(write(SegmentLog.read(src, e.offset, e.length)));
+            for (GroupIndex.Entry e : cp.retained()) {
+                FileChannel src = readers.get(e.segment);
+                if (src == null) {
+                    moved.add(null);
+                    continue;
+                }
+                moved.add(write(SegmentLog.read(src, e.offset, e.length)));
+            }
+            write(END);
+        } finally {
+            checkpointing = false;
         }
-        write(END);
         active.force(true);
         for (long id : List.copyOf(readers.keySet())) {
             if (id <= oldest) {
@@ -414,7 +410,7 @@ public final class FileStore implements Store {
 
     @Override
     public Future<List<GroupMessage>> read(Bytes groupId, long fromSeq, int max) {
-        GroupIndex gi = groups.get(groupId);
+        GroupIndex gi = messages.group(groupId);
         if (gi == null || max <= 0) {
             return Future.succeededFuture(List.of());
         }
@@ -464,52 +460,27 @@ public final class FileStore implements Store {
 
     @Override
     public long firstRetained(Bytes groupId) {
-        GroupIndex gi = groups.get(groupId);
-        return gi == null ? 1 : gi.firstSeq();
+        return messages.firstRetained(groupId);
     }
 
     @Override
     public void dropBefore(Bytes groupId, long seq) {
-        GroupIndex gi = groups.get(groupId);
-        if (gi != null) {
-            gi.dropBefore(seq);
-        } else if (seq > 1) {
-            GroupIndex fresh = new GroupIndex();
-            fresh.dropBefore(seq);
-            groups.put(groupId, fresh);
-        }
+        messages.dropBefore(groupId, seq);
     }
 
     @Override
     public int expireBefore(long cutoffMillis) {
-        int n = 0;
-        for (GroupIndex gi : groups.values()) {
-            GroupIndex.Entry e;
-            while ((e = gi.first()) != null && e.timestampMillis < cutoffMillis) {
-                n += gi.dropBefore(e.seq + 1);
-            }
-        }
-        return n;
+        return messages.expireBefore(cutoffMillis);
     }
 
     @Override
     public int expireBefore(Bytes groupId, long cutoffMillis) {
-        GroupIndex gi = groups.get(groupId);
-        int n = 0;
-        GroupIndex.Entry e;
-        while (gi != null && (e = gi.first()) != null && e.timestampMillis < cutoffMillis) {
-            n += gi.dropBefore(e.seq + 1);
-        }
-        return n;
+        return messages.expireBefore(groupId, cutoffMillis);
     }
 
     /** Number of retained messages (all groups). */
     public long retainedMessages() {
-        long n = 0;
-        for (GroupIndex gi : groups.values()) {
-            n += gi.size();
-        }
-        return n;
+        return messages.retained();
     }
 
     @Override
@@ -550,7 +521,7 @@ public final class FileStore implements Store {
         }
         List<GroupIndex.Entry> retained = new ArrayList<>();
         List<GroupIndex> owners = new ArrayList<>();
-        for (GroupIndex gi : groups.values()) {
+        for (GroupIndex gi : messages.all()) {
             for (long s = gi.firstSeq(); s < gi.endSeq(); s++) {
                 retained.add(gi.get(s));
                 owners.add(gi);

@@ -1,0 +1,88 @@
+package dev.ampoule.relay.support;
+
+import static dev.ampoule.relay.support.RelayHarness.await;
+
+import io.vertx.core.Vertx;
+import io.vertx.core.net.NetClient;
+import io.vertx.core.net.NetServer;
+import io.vertx.core.net.NetSocket;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * A TCP forwarder on a loopback port, for fault tests: {@link #cut()} drops every connection and
+ * refuses new ones (the server behind it becomes unreachable, as in a network partition or a
+ * database restart), {@link #restore()} lets connections through again.
+ */
+public final class TcpProxy implements AutoCloseable {
+
+    private final NetServer server;
+    private final NetClient client;
+    private final Set<NetSocket> open = ConcurrentHashMap.newKeySet();
+    private volatile boolean cut;
+
+    private TcpProxy(NetServer server, NetClient client) {
+        this.server = server;
+        this.client = client;
+    }
+
+    /** Forwards 127.0.0.1:{@link #port()} to {@code host:port}. */
+    public static TcpProxy start(Vertx vertx, String host, int port) {
+        NetClient client = vertx.createNetClient();
+        NetServer server = vertx.createNetServer();
+        TcpProxy proxy = new TcpProxy(server, client);
+        server.connectHandler(in -> {
+            if (proxy.cut) {
+                in.close();
+                return;
+            }
+            in.pause();
+            client.connect(port, host).onComplete(ar -> {
+                if (ar.failed() || proxy.cut) {
+                    in.close();
+                    if (ar.succeeded()) {
+                        ar.result().close();
+                    }
+                    return;
+                }
+                NetSocket out = ar.result();
+                proxy.open.add(in);
+                proxy.open.add(out);
+                in.handler(out::write);
+                out.handler(in::write);
+                in.closeHandler(v -> {
+                    proxy.open.remove(in);
+                    out.close();
+                });
+                out.closeHandler(v -> {
+                    proxy.open.remove(out);
+                    in.close();
+                });
+                in.resume();
+            });
+        });
+        await(server.listen(0, "127.0.0.1"));
+        return proxy;
+    }
+
+    public int port() {
+        return server.actualPort();
+    }
+
+    /** Drops every connection and refuses new ones until {@link #restore()}. */
+    public void cut() {
+        cut = true;
+        open.forEach(NetSocket::close);
+    }
+
+    public void restore() {
+        cut = false;
+    }
+
+    @Override
+    public void close() {
+        cut();
+        await(server.close());
+        await(client.close());
+    }
+}
