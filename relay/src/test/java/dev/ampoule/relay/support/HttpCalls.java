@@ -1,12 +1,18 @@
 package dev.ampoule.relay.support;
 
+import io.vertx.core.Context;
 import io.vertx.core.MultiMap;
+import io.vertx.core.Promise;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
+import io.vertx.core.internal.http.HttpClientInternal;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
+import java.util.Collections;
+import java.util.Map;
+import java.util.WeakHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -15,13 +21,28 @@ import java.util.concurrent.TimeoutException;
  * HTTP calls from tests to a relay: each request has its own time limit, and a request that gets no
  * answer fails naming itself ({@code POST /v1/tickets: no answer within 30 s}) instead of leaving the
  * test to its global timeout. Bodies are read whole.
+ *
+ * <p>Every request of a client is issued from one event-loop context of its own. Vert.x's
+ * {@code HttpClientResponse} drops body chunks that arrive before {@code body()} is called
+ * (eclipse-vertx/vert.x#5904); a request issued from a test thread gets a fresh context, possibly
+ * on another event loop than the pooled connection's, so the chunks could arrive first and an
+ * answer would read as empty. From the connection's own event loop, {@code body()} is called as
+ * the head arrives, before any chunk.
  */
 public final class HttpCalls {
 
     /** How long one request may take, connection included; generous for a loaded machine. */
     public static final Duration LIMIT = Duration.ofSeconds(30);
 
+    /** Each client's context (weakly held: a closed, dropped client goes). */
+    private static final Map<HttpClient, Context> CONTEXTS = Collections.synchronizedMap(new WeakHashMap<>());
+
     private HttpCalls() {
+    }
+
+    private static Context contextOf(HttpClient client) {
+        // HttpClientInternal is Vert.x's internal view of a client; it names the Vertx that made it
+        return CONTEXTS.computeIfAbsent(client, c -> ((HttpClientInternal) c).vertx().createEventLoopContext());
     }
 
     /** An answer: status, headers and the whole body. */
@@ -65,11 +86,13 @@ public final class HttpCalls {
         if (body != null && (limited.getHeaders() == null || !limited.getHeaders().contains("Content-Type"))) {
             limited.putHeader("Content-Type", "application/json");
         }
+        Promise<Answer> answer = Promise.promise();
+        contextOf(client).runOnContext(v -> client.request(limited)
+                .compose(req -> body == null ? req.send() : req.send(body))
+                .compose(res -> res.body().map(b -> new Answer(res.statusCode(), res.headers(), b)))
+                .onComplete(answer));
         try {
-            return client.request(limited)
-                    .compose(req -> body == null ? req.send() : req.send(body))
-                    .compose(res -> res.body().map(b -> new Answer(res.statusCode(), res.headers(), b)))
-                    .toCompletionStage().toCompletableFuture()
+            return answer.future().toCompletionStage().toCompletableFuture()
                     .get(LIMIT.toMillis() + 5_000, TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
             throw new AssertionError(name + ": no answer within " + LIMIT.toSeconds() + " s", e);
