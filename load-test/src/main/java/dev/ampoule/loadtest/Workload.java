@@ -59,8 +59,11 @@ public record Workload(Mode mode, int teams, int teamSize, int devicesPerUser, i
         require(connectConcurrency >= 1, "connect concurrency must be at least 1");
         require(eventLoops >= 1, "event loops must be at least 1");
         require(runId.matches("[A-Za-z0-9]{1,16}"), "run id: 1-16 letters or digits");
-        require(devices() - reconnectingDevices() >= 1, "at least one device must stay online to send");
-        require(totalMessages() <= 50_000_000L, "more than 50 million messages in one run");
+        // (the fields are assigned after this body: derived values are computed from the parameters)
+        long devices = (long) teams * teamSize * devicesPerUser;
+        require(devices <= 1_000_000, "more than 1,000,000 devices");
+        require(devices - Math.floor(devices * reconnectingShare) >= 1, "at least one device must stay online to send");
+        require(rate * (warmup.toNanos() + duration.toNanos()) / 1e9 <= 50_000_000L, "more than 50 million messages in one run");
     }
 
     private static void require(boolean ok, String message) {
