@@ -37,7 +37,7 @@ final class HtmlReport {
         StringBuilder h = new StringBuilder();
         h.append("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Ampoule load test</title><style>")
                 .append("body{font-family:sans-serif;margin:24px;max-width:960px;color:#222}")
-                .append("table{border-collapse:collapse;margin:8px 0 20px}td,th{border:1px solid #ccc;padding:4px 10px;")
+                .append("table{border-collapse:collapse;margin:8px 0 20px;font-size:13px}td,th{border:1px solid #ccc;padding:4px 10px;")
                 .append("text-align:right}th{background:#f4f4f4}td:first-child,th:first-child{text-align:left}")
                 .append(".ok{color:#1a7f37;font-weight:bold}.fail{color:#c62828;font-weight:bold}")
                 .append("code{background:#f4f4f4;padding:1px 4px}</style></head><body>");
@@ -48,7 +48,9 @@ final class HtmlReport {
         h.append("</p>");
         if (r.ceilingRatio() != null) {
             h.append(String.format(Locale.ROOT, "<p>The relay delivered <b>%.1f %%</b> of the ceiling's rate at the same "
-                    + "offered load; its p99 latency was %.1f× the ceiling's.</p>", 100 * r.ceilingRatio(),
+                    + "offered load; its p99 latency was %.1f× the ceiling's. (While both keep up with the offered "
+                    + "rate, the rate ratio stays near 100 %%: capacities compare by raising <code>--rate</code> "
+                    + "until the relay falls behind.)</p>", 100 * r.ceilingRatio(),
                     r.p99Ratio() == null ? Double.NaN : r.p99Ratio()));
         }
         List<RunReport> runs = new ArrayList<>();
@@ -102,6 +104,8 @@ final class HtmlReport {
         row(h, runs, "messages sent (whole run)", run -> run.totals().sent());
         row(h, runs, "accepted", run -> run.totals().accepted());
         row(h, runs, "refused", run -> run.totals().rejected());
+        row(h, runs, "generator send lag p99 (ms)", run -> run.sendLag().p99());
+        row(h, runs, "generator send lag max (ms)", run -> run.sendLag().max());
         row(h, runs, "generator CPU (cores)", run -> run.cpu().generatorCores());
         row(h, runs, "server CPU (cores)", run -> run.cpu().serverCores() == null ? Double.NaN : run.cpu().serverCores());
         h.append("</table>");

@@ -17,6 +17,7 @@ final class LatencyRecorder {
 
     private final Recorder live = new Recorder(HIGHEST_MICROS, 3);
     private final Recorder catchUp = new Recorder(HIGHEST_MICROS, 3);
+    private final Recorder sendLag = new Recorder(HIGHEST_MICROS, 3);
     private final Histogram liveTotal = new Histogram(HIGHEST_MICROS, 3);
     private final Histogram catchUpTotal = new Histogram(HIGHEST_MICROS, 3);
     private Histogram recycled;
@@ -24,6 +25,19 @@ final class LatencyRecorder {
     void record(long latencyNanos, boolean caughtUp) {
         long micros = Math.min(HIGHEST_MICROS, Math.max(0, latencyNanos / 1_000));
         (caughtUp ? catchUp : live).recordValue(micros);
+    }
+
+    /**
+     * How late a message left the generator: from its intended time to the moment its sender's event
+     * loop wrote it. Large values mean the generator, not the server, fell behind.
+     */
+    void recordSendLag(long lagNanos) {
+        sendLag.recordValue(Math.min(HIGHEST_MICROS, Math.max(0, lagNanos / 1_000)));
+    }
+
+    /** The send lags recorded since the last call (call once, at the end: the whole run). */
+    Histogram sendLag() {
+        return sendLag.getIntervalHistogram();
     }
 
     /**

@@ -133,6 +133,7 @@ final class LoadRun {
                             run.stats.rejected.sum(), run.stats.unanswered.sum(), run.stats.delivered.sum()),
                     sampler.measuredSentRate(), sampler.measuredDeliveredRate(),
                     RunReport.Latency.of(run.latency.liveTotal()), RunReport.Latency.of(run.latency.catchUpTotal()),
+                    RunReport.Latency.of(run.latency.sendLag()),
                     run.stats.errors(), verdict, verdict.passed(),
                     new RunReport.Cpu(wall, cpu, cpu / wall, serverCpu, serverCpu == null ? null : serverCpu / wall),
                     metrics, sampler.points());

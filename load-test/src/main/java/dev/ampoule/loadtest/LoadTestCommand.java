@@ -47,51 +47,51 @@ public final class LoadTestCommand implements Callable<Integer> {
 
     private static final String DEFAULT_RELAY_JAR = "relay/target/ampoule-relay.jar";
 
-    @Option(names = "--mode", description = "relay-only: PrivateMessages encrypted before the load, recipients do not "
+    @Option(names = "--mode", paramLabel = "full|relay-only", description = "relay-only: PrivateMessages encrypted before the load, recipients do not "
             + "decrypt (the relay's own cost); full: every device encrypts and decrypts (default: ${DEFAULT-VALUE})",
             converter = ModeConverter.class, defaultValue = "relay-only")
     Mode mode;
 
-    @Option(names = "--teams", description = "teams (one MLS group each) (default: ${DEFAULT-VALUE})", defaultValue = "100")
+    @Option(names = "--teams", paramLabel = "N", description = "teams (one MLS group each) (default: ${DEFAULT-VALUE})", defaultValue = "100")
     int teams;
 
-    @Option(names = "--team-size", description = "users per team (default: ${DEFAULT-VALUE})", defaultValue = "10")
+    @Option(names = "--team-size", paramLabel = "N", description = "users per team (default: ${DEFAULT-VALUE})", defaultValue = "10")
     int teamSize;
 
-    @Option(names = "--devices-per-user", description = "devices, each its own connection and MLS member, per user "
+    @Option(names = "--devices-per-user", paramLabel = "N", description = "devices, each its own connection and MLS member, per user "
             + "(default: ${DEFAULT-VALUE})", defaultValue = "1")
     int devicesPerUser;
 
-    @Option(names = "--connections", description = "total connections; sets --teams to connections / (team size × "
+    @Option(names = "--connections", paramLabel = "N", description = "total connections; sets --teams to connections / (team size × "
             + "devices per user), which must divide it")
     Integer connections;
 
-    @Option(names = "--message-size", description = "bytes of application data per message (default: ${DEFAULT-VALUE})",
+    @Option(names = "--message-size", paramLabel = "BYTES", description = "bytes of application data per message (default: ${DEFAULT-VALUE})",
             defaultValue = "1024")
     int messageSize;
 
-    @Option(names = "--rate", description = "messages sent per second, all senders together, open loop "
+    @Option(names = "--rate", paramLabel = "PER_SECOND", description = "messages sent per second, all senders together, open loop "
             + "(default: ${DEFAULT-VALUE})", defaultValue = "500")
     double rate;
 
-    @Option(names = "--duration", description = "measured sending time, whole seconds: 60s, 2m (default: ${DEFAULT-VALUE})",
+    @Option(names = "--duration", paramLabel = "DURATION", description = "measured sending time, whole seconds: 60s, 2m (default: ${DEFAULT-VALUE})",
             converter = DurationConverter.class, defaultValue = "30s")
     Duration duration;
 
-    @Option(names = "--warmup", description = "sending before the measurement (verified, not timed) "
+    @Option(names = "--warmup", paramLabel = "DURATION", description = "sending before the measurement (verified, not timed) "
             + "(default: ${DEFAULT-VALUE})", converter = DurationConverter.class, defaultValue = "5s")
     Duration warmup;
 
-    @Option(names = "--reconnecting-share", description = "share of devices (0-1) that go offline and reconnect over "
+    @Option(names = "--reconnecting-share", paramLabel = "SHARE", description = "share of devices (0-1) that go offline and reconnect over "
             + "and over, never sending; about half of them are offline at any time (default: ${DEFAULT-VALUE})",
             defaultValue = "0")
     double reconnectingShare;
 
-    @Option(names = "--offline-time", description = "length of one offline spell, and of the online spell after it "
+    @Option(names = "--offline-time", paramLabel = "DURATION", description = "length of one offline spell, and of the online spell after it "
             + "(default: ${DEFAULT-VALUE})", converter = DurationConverter.class, defaultValue = "5s")
     Duration offlineTime;
 
-    @Option(names = "--suite", description = "MLS cipher suite, wire value 1-7 (default: ${DEFAULT-VALUE})",
+    @Option(names = "--suite", paramLabel = "ID", description = "MLS cipher suite, wire value 1-7 (default: ${DEFAULT-VALUE})",
             defaultValue = "1")
     int suite;
 
@@ -103,7 +103,7 @@ public final class LoadTestCommand implements Callable<Integer> {
             + "a temporary data directory (file store, fsync on unless --relay-option fsync=false)")
     boolean spawnRelay;
 
-    @Option(names = "--relay-jar", description = "the relay's shaded jar for --spawn-relay (default: ${DEFAULT-VALUE})",
+    @Option(names = "--relay-jar", paramLabel = "JAR", description = "the relay's shaded jar for --spawn-relay (default: ${DEFAULT-VALUE})",
             defaultValue = DEFAULT_RELAY_JAR)
     Path relayJar;
 
@@ -123,10 +123,10 @@ public final class LoadTestCommand implements Callable<Integer> {
             + "dev-signing-key.jwk mints the tokens); instead of --token-key")
     Path relayDataDir;
 
-    @Option(names = "--issuer", description = "token issuer (default: ${DEFAULT-VALUE})", defaultValue = "ampoule-dev")
+    @Option(names = "--issuer", paramLabel = "ISSUER", description = "token issuer (default: ${DEFAULT-VALUE})", defaultValue = "ampoule-dev")
     String issuer;
 
-    @Option(names = "--audience", description = "token audience (default: ${DEFAULT-VALUE})", defaultValue = "ampoule-relay")
+    @Option(names = "--audience", paramLabel = "AUDIENCE", description = "token audience (default: ${DEFAULT-VALUE})", defaultValue = "ampoule-relay")
     String audience;
 
     @Option(names = "--ceiling", arity = "0..1", fallbackValue = "process", paramLabel = "process|in-process|none",
@@ -136,34 +136,34 @@ public final class LoadTestCommand implements Callable<Integer> {
                     + "(default: ${DEFAULT-VALUE})", defaultValue = "none")
     String ceiling;
 
-    @Option(names = "--ceiling-instances", description = "event-loop instances of the ceiling server "
+    @Option(names = "--ceiling-instances", paramLabel = "N", description = "event-loop instances of the ceiling server "
             + "(default: the number of processors)")
     Integer ceilingInstances;
 
-    @Option(names = "--ack-every", description = "acknowledge a group after this many messages… (default: ${DEFAULT-VALUE})",
+    @Option(names = "--ack-every", paramLabel = "N", description = "acknowledge a group after this many messages… (default: ${DEFAULT-VALUE})",
             defaultValue = "50")
     int ackEvery;
 
-    @Option(names = "--ack-interval", description = "…or after this long (default: ${DEFAULT-VALUE})",
+    @Option(names = "--ack-interval", paramLabel = "DURATION", description = "…or after this long (default: ${DEFAULT-VALUE})",
             converter = DurationConverter.class, defaultValue = "100ms")
     Duration ackInterval;
 
-    @Option(names = "--connect-concurrency", description = "connections being opened at once during setup "
+    @Option(names = "--connect-concurrency", paramLabel = "N", description = "connections being opened at once during setup "
             + "(default: ${DEFAULT-VALUE})", defaultValue = "64")
     int connectConcurrency;
 
-    @Option(names = "--drain-timeout", description = "how long to wait for the last deliveries after the last send "
+    @Option(names = "--drain-timeout", paramLabel = "DURATION", description = "how long to wait for the last deliveries after the last send "
             + "(default: ${DEFAULT-VALUE})", converter = DurationConverter.class, defaultValue = "60s")
     Duration drainTimeout;
 
-    @Option(names = "--event-loops", description = "the generator's event-loop threads (default: the number of processors)")
+    @Option(names = "--event-loops", paramLabel = "N", description = "the generator's event-loop threads (default: the number of processors)")
     Integer eventLoops;
 
     @Option(names = "--out", paramLabel = "DIR", description = "where the JSON summary and the HTML report go "
             + "(default: ${DEFAULT-VALUE})", defaultValue = "load-test-results")
     Path out;
 
-    @Option(names = "--name", description = "file name stem of the outputs (default: load-test-<UTC time>-<run id>)")
+    @Option(names = "--name", paramLabel = "STEM", description = "file name stem of the outputs (default: load-test-<UTC time>-<run id>)")
     String fileName;
 
     private final PrintStream console;
@@ -375,9 +375,9 @@ public final class LoadTestCommand implements Callable<Integer> {
             }
             DeliveryVerifier.Verdict v = run.verification();
             console.printf(Locale.ROOT, "%-8s sent %.0f/s, delivered %.0f/s; latency ms p50 %.2f p90 %.2f p99 %.2f "
-                    + "p99.9 %.2f max %.2f; errors %s%n", run.name(), run.sentPerSecond(), run.deliveredPerSecond(),
-                    run.latency().p50(), run.latency().p90(), run.latency().p99(), run.latency().p999(),
-                    run.latency().max(), run.errors());
+                    + "p99.9 %.2f max %.2f; generator send lag p99 %.2f ms; errors %s%n", run.name(), run.sentPerSecond(),
+                    run.deliveredPerSecond(), run.latency().p50(), run.latency().p90(), run.latency().p99(),
+                    run.latency().p999(), run.latency().max(), run.sendLag().p99(), run.errors());
             console.printf(Locale.ROOT, "%-8s %s: %d deliveries owed, %d lost, %d duplicated, %d misordered, %d mismatched, "
                     + "%d misrouted, %d corrupt, %d undecryptable (%d redelivered after reconnecting, allowed)%n", "",
                     v.passed() ? "VERIFIED" : "VERIFICATION FAILED", v.expectedDeliveries(), v.lost(), v.duplicated(),

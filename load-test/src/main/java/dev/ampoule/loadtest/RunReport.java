@@ -12,10 +12,12 @@ import org.HdrHistogram.HistogramIterationValue;
  * warm-up); latencies are milliseconds from the intended send time to the delivery.
  *
  * @param name {@code relay} or {@code ceiling}
+ * @param sendLag how late messages left the generator (intended time to the write): the generator's own
+ *     delay, included in {@code latency}
  * @param verified the verifier found no lost, duplicated, misordered or otherwise wrong delivery
  */
 record RunReport(String name, List<String> targets, Setup setup, Totals totals, double sentPerSecond,
-        double deliveredPerSecond, Latency latency, Latency catchUpLatency, Map<String, Long> errors,
+        double deliveredPerSecond, Latency latency, Latency catchUpLatency, Latency sendLag, Map<String, Long> errors,
         DeliveryVerifier.Verdict verification, boolean verified, Cpu cpu, Map<String, Double> relayMetrics,
         List<Sampler.Point> series) {
 

@@ -187,6 +187,7 @@ final class SimDevice {
             return;
         }
         run.stats.sent.increment();
+        run.latency.recordSendLag(System.nanoTime() - run.intendedNanos(k));
         DeliveryVerifier.Ledger ledger = stream.ledger;
         connection.request(new Frame.SendApplication(groupId, Bytes.wrap(message))).onComplete(ar -> {
             if (ar.failed()) {
