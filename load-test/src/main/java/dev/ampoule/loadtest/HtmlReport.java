@@ -180,6 +180,10 @@ final class HtmlReport {
             h.append("<td>").append(num(n)).append("</td>");
         }
         h.append("</tr></table>");
+        if (!run.drained()) {
+            h.append("<p class=\"fail\">Not every delivery arrived within the drain time: what was missing then counts "
+                    + "as lost (the server may only have been too slow).</p>");
+        }
         if (!v.examples().isEmpty()) {
             h.append("<ul>");
             v.examples().forEach(e -> h.append("<li>").append(esc(e)).append("</li>"));

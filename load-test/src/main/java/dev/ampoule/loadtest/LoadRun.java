@@ -134,7 +134,7 @@ final class LoadRun {
                     sampler.measuredSentRate(), sampler.measuredDeliveredRate(),
                     RunReport.Latency.of(run.latency.liveTotal()), RunReport.Latency.of(run.latency.catchUpTotal()),
                     RunReport.Latency.of(run.latency.sendLag()),
-                    run.stats.errors(), verdict, verdict.passed(),
+                    run.stats.errors(), verdict, verdict.passed(), drained,
                     new RunReport.Cpu(wall, cpu, cpu / wall, serverCpu, serverCpu == null ? null : serverCpu / wall),
                     metrics, sampler.points());
         } finally {

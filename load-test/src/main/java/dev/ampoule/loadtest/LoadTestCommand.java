@@ -382,6 +382,9 @@ public final class LoadTestCommand implements Callable<Integer> {
                     + "%d misrouted, %d corrupt, %d undecryptable (%d redelivered after reconnecting, allowed)%n", "",
                     v.passed() ? "VERIFIED" : "VERIFICATION FAILED", v.expectedDeliveries(), v.lost(), v.duplicated(),
                     v.misordered(), v.mismatched(), v.misrouted(), v.corrupt(), v.undecryptable(), v.redelivered());
+            if (!run.drained()) {
+                console.println("         not every delivery arrived within the drain time: what was missing counts as lost");
+            }
             v.examples().forEach(e -> console.println("           " + e));
         }
         if (r.ceilingRatio() != null) {

@@ -15,10 +15,12 @@ import org.HdrHistogram.HistogramIterationValue;
  * @param sendLag how late messages left the generator (intended time to the write): the generator's own
  *     delay, included in {@code latency}
  * @param verified the verifier found no lost, duplicated, misordered or otherwise wrong delivery
+ * @param drained every request was answered and every delivery arrived within the drain time (when
+ *     not, what had not arrived counts as lost)
  */
 record RunReport(String name, List<String> targets, Setup setup, Totals totals, double sentPerSecond,
         double deliveredPerSecond, Latency latency, Latency catchUpLatency, Latency sendLag, Map<String, Long> errors,
-        DeliveryVerifier.Verdict verification, boolean verified, Cpu cpu, Map<String, Double> relayMetrics,
+        DeliveryVerifier.Verdict verification, boolean verified, boolean drained, Cpu cpu, Map<String, Double> relayMetrics,
         List<Sampler.Point> series) {
 
     /** Connecting the devices before the load, and reconnecting during it. */
