@@ -106,10 +106,6 @@ final class ChildJvm implements AutoCloseable {
         return process.pid();
     }
 
-    Path log() {
-        return log;
-    }
-
     /** CPU time the process has used so far (user + system), in seconds; NaN where the platform does not tell. */
     double cpuSeconds() {
         return process.toHandle().info().totalCpuDuration().map(d -> d.toNanos() / 1e9).orElse(Double.NaN);

@@ -108,11 +108,6 @@ final class Connection {
         return p.future();
     }
 
-    /** Requests sent and not answered yet. */
-    int inFlight() {
-        return pending.size();
-    }
-
     boolean isOpen() {
         return !closed;
     }

@@ -37,7 +37,7 @@ final class SimDevice {
     private boolean closing;
     private boolean cycling;
     private boolean offline;
-    private Future<Void> reconnecting_;
+    private Future<Void> reconnection;
     private long ackTimer = -1;
     private int unacked;
     private long lastAck;
@@ -323,13 +323,13 @@ final class SimDevice {
     }
 
     private Future<Void> reconnect() {
-        if (reconnecting_ != null) {
-            return reconnecting_;
+        if (reconnection != null) {
+            return reconnection;
         }
         Future<Void> f = retry(20);
-        reconnecting_ = f;
+        reconnection = f;
         return f.andThen(ar -> {
-            reconnecting_ = null;
+            reconnection = null;
             offline = false;
         });
     }
