@@ -168,6 +168,8 @@ final class SimDevice {
 
     /** Sends message {@code k}, due now (on this device's context). */
     private void sendDue(long k) {
+        // a prepared message is taken even when it cannot go out, so the next one stays message k + senders
+        byte[] preparedMessage = run.workload.mode() == Mode.RELAY_ONLY ? prepared.poll() : null;
         if (connection == null || !connection.isOpen()) {
             run.stats.error("SENDER_OFFLINE");
             run.stats.notSent.increment();
@@ -175,7 +177,7 @@ final class SimDevice {
         }
         byte[] message;
         try {
-            message = run.workload.mode() == Mode.RELAY_ONLY ? prepared.poll() : run.messages.encrypt(member.group(), k, index);
+            message = run.workload.mode() == Mode.RELAY_ONLY ? preparedMessage : run.messages.encrypt(member.group(), k, index);
         } catch (RuntimeException e) {
             run.stats.error("ENCRYPT_FAILED");
             run.stats.notSent.increment();
