@@ -1,0 +1,105 @@
+package dev.ampoule.loadtest;
+
+import dev.ampoule.mls.credential.BasicCredentialValidator;
+import dev.ampoule.mls.credential.Credential;
+import dev.ampoule.mls.crypto.CipherSuite;
+import dev.ampoule.mls.crypto.SignatureKeyPair;
+import dev.ampoule.mls.framing.MlsMessage;
+import dev.ampoule.mls.group.CommitOptions;
+import dev.ampoule.mls.group.Group;
+import dev.ampoule.mls.group.GroupConfig;
+import dev.ampoule.mls.group.KeyPackageBundle;
+import dev.ampoule.mls.group.PendingCommit;
+import dev.ampoule.mls.group.Processed;
+import dev.ampoule.mls.message.KeyPackage;
+import dev.ampoule.mls.message.Welcome;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The MLS side of one simulated device (group-protocol): its basic credential
+ * {@code <user>#<device>} (the relay's mapping of members to devices), its signature key, the
+ * KeyPackage it published and, once created or joined, its {@link Group}. Not thread-safe: used by
+ * one thread at a time (the device's event loop, or a setup worker before the device connects).
+ */
+final class Member {
+
+    /** Accepts any basic identity: the load's groups are ad hoc groups of development users. */
+    static final GroupConfig CONFIG = GroupConfig.builder()
+            .authenticationService(BasicCredentialValidator.acceptingAnyIdentity())
+            .build();
+
+    private final CipherSuite suite;
+    private final Credential credential;
+    private final SignatureKeyPair keys;
+    private KeyPackageBundle bundle;
+    private Group group;
+    private PendingCommit pending;
+
+    Member(CipherSuite suite, String user, String device) {
+        this.suite = suite;
+        this.credential = new Credential.Basic((user + "#" + device).getBytes(StandardCharsets.UTF_8));
+        this.keys = suite.generateSignatureKeyPair();
+    }
+
+    /** A fresh KeyPackage (kept for joining), as MLSMessage bytes. */
+    byte[] keyPackage() {
+        bundle = KeyPackageBundle.builder(suite, credential, keys).build();
+        return new MlsMessage.OfKeyPackage(bundle.keyPackage()).toBytes();
+    }
+
+    static KeyPackage decodeKeyPackage(byte[] mlsMessage) {
+        if (MlsMessage.fromBytes(mlsMessage) instanceof MlsMessage.OfKeyPackage kp) {
+            return kp.keyPackage();
+        }
+        throw new IllegalArgumentException("not a KeyPackage");
+    }
+
+    /** Creates the group; the GroupInfo (with the ratchet tree) to register it, as MLSMessage bytes. */
+    byte[] create(byte[] groupId) {
+        group = Group.create(CONFIG, suite, groupId, credential, keys);
+        return new MlsMessage.OfGroupInfo(group.groupInfo(true)).toBytes();
+    }
+
+    /** A Commit adding {@code keyPackages}, pending until {@link #merge()}; the Welcome carries the tree. */
+    PendingCommit add(List<KeyPackage> keyPackages) {
+        CommitOptions.Builder options = CommitOptions.builder().ratchetTreeInWelcome(true).groupInfoForExternalJoin(true);
+        keyPackages.forEach(options::add);
+        pending = group.commit(options.build());
+        return pending;
+    }
+
+    void merge() {
+        group.mergePendingCommit();
+        pending = null;
+    }
+
+    /** Joins from a Welcome (MLSMessage bytes) for the published KeyPackage. */
+    void join(byte[] welcomeMessage) {
+        if (!(MlsMessage.fromBytes(welcomeMessage) instanceof MlsMessage.OfWelcome w)) {
+            throw new IllegalArgumentException("not a Welcome");
+        }
+        Welcome welcome = w.welcome();
+        group = Group.join(CONFIG, welcome, bundle, Optional.empty());
+    }
+
+    /** Joins from a Welcome object (groups built without a relay). */
+    void join(Welcome welcome) {
+        group = Group.join(CONFIG, welcome, bundle, Optional.empty());
+    }
+
+    /** Decrypts an application message; its plaintext. */
+    Optional<Processed.ApplicationMessage> decrypt(byte[] mlsMessage) {
+        return group.process(MlsMessage.fromBytes(mlsMessage)) instanceof Processed.ApplicationMessage a
+                ? Optional.of(a) : Optional.empty();
+    }
+
+    Group group() {
+        return group;
+    }
+
+    boolean inGroup() {
+        return group != null;
+    }
+}

@@ -1,0 +1,383 @@
+package dev.ampoule.loadtest;
+
+import dev.ampoule.mls.group.Processed;
+import dev.ampoule.relay.protocol.Bytes;
+import dev.ampoule.relay.protocol.Frame;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.http.WebSocketClient;
+import java.net.URI;
+import java.util.ArrayDeque;
+import java.util.Optional;
+import java.util.function.Supplier;
+
+/**
+ * One simulated device: its connection, its MLS member, what it sends when the schedule says so,
+ * and what it does with each delivery — identify it, decrypt it (full mode), check it with the
+ * {@link DeliveryVerifier}, time it and acknowledge it (every {@code ackEvery} messages or
+ * {@code ackInterval}). Confined to one event-loop context; other threads go through {@link #on}.
+ */
+final class SimDevice {
+
+    final int index;
+    final int team;
+    final String user;
+    final String deviceId;
+    final boolean reconnecting;
+    final Member member;
+    private final Context context;
+    private final WebSocketClient client;
+    private final URI target;
+    private final LoadContext run;
+    private Bytes groupId;
+    private Connection connection;
+    private long connectedSince;
+    private boolean load;
+    private boolean closing;
+    private boolean cycling;
+    private boolean offline;
+    private Future<Void> reconnection;
+    private long ackTimer = -1;
+    private int unacked;
+    private long lastAck;
+    private DeliveryVerifier.Stream stream;
+    private final ArrayDeque<byte[]> prepared = new ArrayDeque<>();
+    private Promise<Void> joined = Promise.promise();
+    private Promise<Long> echoAcked = Promise.promise();
+
+    SimDevice(int index, int team, String user, String deviceId, boolean reconnecting, Member member, Context context,
+            WebSocketClient client, URI target, LoadContext run) {
+        this.index = index;
+        this.team = team;
+        this.user = user;
+        this.deviceId = deviceId;
+        this.reconnecting = reconnecting;
+        this.member = member;
+        this.context = context;
+        this.client = client;
+        this.target = target;
+        this.run = run;
+    }
+
+    /** Runs {@code op} on this device's context. */
+    <T> Future<T> on(Supplier<Future<T>> op) {
+        Promise<T> p = Promise.promise();
+        context.runOnContext(v -> {
+            try {
+                op.get().onComplete(p);
+            } catch (RuntimeException e) {
+                p.tryFail(e);
+            }
+        });
+        return p.future();
+    }
+
+    void group(Bytes id) {
+        this.groupId = id;
+    }
+
+    Bytes groupId() {
+        return groupId;
+    }
+
+    Connection connection() {
+        return connection;
+    }
+
+    /** Opens the connection and authenticates (and, against the ceiling server, subscribes to the group). */
+    Future<Void> connect(boolean reconnection) {
+        long begin = System.nanoTime();
+        String token = run.tokens.apply(user);
+        return Connection.open(context, client, target, token, deviceId, this::onPush, this::onClosed,
+                        what -> run.verifier.corrupt(index, "undecodable frame: " + what))
+                .compose(c -> {
+                    if (!run.subscribeOnConnect) {
+                        return Future.succeededFuture(c);
+                    }
+                    return c.request(new Frame.Resume(Optional.of(groupId), 1)).map(c);
+                })
+                .map(c -> {
+                    connection = c;
+                    connectedSince = System.nanoTime();
+                    run.stats.connected(connectedSince - begin, reconnection);
+                    if (load) {
+                        startAckTimer();
+                    }
+                    return null;
+                });
+    }
+
+    // ---- setup ---------------------------------------------------------------------------------
+
+    /** Completes when this device has joined its group from a delivered Welcome. */
+    Future<Void> joined() {
+        return joined.future();
+    }
+
+    /** Completes with the sequence number of the creator's own Commit, once acknowledged. */
+    Future<Long> echoAcked() {
+        return echoAcked.future();
+    }
+
+    private void onSetupPush(Frame frame) {
+        switch (frame) {
+            case Frame.WelcomeDelivery w -> {
+                try {
+                    member.join(w.welcome().unsafeArray());
+                } catch (RuntimeException e) {
+                    joined.tryFail(e);
+                    return;
+                }
+                connection.request(new Frame.AckMailbox(w.mailboxSeq()))
+                        .onSuccess(a -> joined.tryComplete())
+                        .onFailure(joined::tryFail);
+            }
+            case Frame.Deliver d -> connection.request(new Frame.AckGroup(d.groupId(), d.seq())).onComplete(ar -> {
+                if (ar.succeeded() && ar.result() instanceof Frame.Ok) {
+                    echoAcked.tryComplete(d.seq());
+                } else {
+                    echoAcked.tryFail("acknowledgement refused: " + (ar.succeeded() ? ar.result() : ar.cause()));
+                }
+            });
+            case Frame.Error e -> run.stats.error(e.code().name());
+            default -> { }
+        }
+    }
+
+    // ---- load ----------------------------------------------------------------------------------
+
+    /** Switches to the load: deliveries are verified against {@code s} from now on. */
+    void startLoad(DeliveryVerifier.Stream s) {
+        stream = s;
+        lastAck = s.contiguous();
+        load = true;
+        stream.connectionStarted();
+        startAckTimer();
+    }
+
+    /** Keeps the relay-only message for this device's next due send. */
+    void prepare(byte[] message) {
+        prepared.add(message);
+    }
+
+    /** Hands message {@code k}, due now, to this device's context. */
+    void dispatch(long k) {
+        context.runOnContext(v -> sendDue(k));
+    }
+
+    /** Sends message {@code k}, due now (on this device's context). */
+    private void sendDue(long k) {
+        // a prepared message is taken even when it cannot go out, so the next one stays message k + senders
+        byte[] preparedMessage = run.workload.mode() == Mode.RELAY_ONLY ? prepared.poll() : null;
+        if (connection == null || !connection.isOpen()) {
+            run.stats.error("SENDER_OFFLINE");
+            run.stats.notSent.increment();
+            return;
+        }
+        byte[] message;
+        try {
+            message = run.workload.mode() == Mode.RELAY_ONLY ? preparedMessage : run.messages.encrypt(member.group(), k, index);
+        } catch (RuntimeException e) {
+            run.stats.error("ENCRYPT_FAILED");
+            run.stats.notSent.increment();
+            return;
+        }
+        if (message == null) {
+            run.stats.error("NOT_PREPARED");
+            run.stats.notSent.increment();
+            return;
+        }
+        run.stats.sent.increment();
+        run.latency.recordSendLag(System.nanoTime() - run.intendedNanos(k));
+        DeliveryVerifier.Ledger ledger = stream.ledger;
+        connection.request(new Frame.SendApplication(groupId, Bytes.wrap(message))).onComplete(ar -> {
+            if (ar.failed()) {
+                run.stats.unanswered.increment();
+                run.stats.error("CONNECTION_CLOSED");
+            } else if (ar.result() instanceof Frame.Ok ok) {
+                run.stats.accepted.increment();
+                ledger.accepted(ok.seq(), k);
+            } else {
+                run.stats.rejected.increment();
+                run.stats.error(ar.result() instanceof Frame.Error e ? e.code().name() : "UNEXPECTED_ANSWER");
+            }
+        });
+    }
+
+    private void onPush(Frame frame) {
+        if (!load) {
+            onSetupPush(frame);
+            return;
+        }
+        switch (frame) {
+            case Frame.Deliver d -> onDeliver(d);
+            case Frame.WelcomeDelivery w -> connection.request(new Frame.AckMailbox(w.mailboxSeq()));
+            case Frame.Error e -> run.stats.error(e.code().name());
+            default -> { } // Reconnect: the relay closes the connection after it, and onClosed reconnects
+        }
+    }
+
+    private void onDeliver(Frame.Deliver d) {
+        long now = System.nanoTime();
+        if (!d.groupId().equals(groupId)) {
+            run.verifier.misrouted(index, "a delivery for another group, seq " + d.seq());
+            return;
+        }
+        byte[] bytes = d.message().unsafeArray();
+        Optional<MessageFactory.Label> label = MessageFactory.label(bytes);
+        long k = label.map(MessageFactory.Label::k).orElse(-1L);
+        if (label.isEmpty()) {
+            run.verifier.corrupt(index, "seq " + d.seq() + " is no load message");
+        }
+        DeliveryVerifier.Delivery outcome = stream.delivered(d.seq(), k);
+        if (label.isPresent() && (outcome == DeliveryVerifier.Delivery.FIRST
+                || outcome == DeliveryVerifier.Delivery.FIRST_MISORDERED)) {
+            if (run.workload.mode() == Mode.FULL && label.get().sender() != index) {
+                decrypt(bytes, k, d.seq());
+            }
+            run.stats.delivered.increment();
+            long intended = run.intendedNanos(k);
+            run.latency.record(now - intended, intended < connectedSince);
+        }
+        if (++unacked >= run.workload.ackEvery()) {
+            ack();
+        }
+    }
+
+    private void decrypt(byte[] bytes, long k, long seq) {
+        try {
+            Optional<Processed.ApplicationMessage> m = member.decrypt(bytes);
+            if (m.isEmpty() || !run.messages.matches(m.get().data(), k)) {
+                run.verifier.undecryptable(index, "seq " + seq + " decrypts to another message");
+            }
+        } catch (RuntimeException e) {
+            run.verifier.undecryptable(index, "seq " + seq + ": " + e.getClass().getSimpleName());
+        }
+    }
+
+    private void ack() {
+        unacked = 0;
+        long upTo = stream.contiguous();
+        if (upTo <= lastAck || connection == null || !connection.isOpen()) {
+            return;
+        }
+        lastAck = upTo;
+        DeliveryVerifier.Stream s = stream;
+        connection.request(new Frame.AckGroup(groupId, upTo)).onComplete(ar -> {
+            if (ar.succeeded() && ar.result() instanceof Frame.Ok) {
+                s.ackConfirmed(upTo);
+            } else if (ar.succeeded() && ar.result() instanceof Frame.Error e) {
+                run.stats.error(e.code().name());
+            }
+        });
+    }
+
+    private void startAckTimer() {
+        if (ackTimer < 0) {
+            ackTimer = context.owner().setPeriodic(run.workload.ackInterval().toMillis(), id -> {
+                if (unacked > 0) {
+                    ack();
+                }
+            });
+        }
+    }
+
+    private void stopAckTimer() {
+        if (ackTimer >= 0) {
+            context.owner().cancelTimer(ackTimer);
+            ackTimer = -1;
+        }
+    }
+
+    // ---- going offline, reconnecting, closing ----------------------------------------------------
+
+    /** Starts alternating offline and online spells of {@code spellMillis}, the first after {@code delayMillis}. */
+    void startCycling(long delayMillis, long spellMillis) {
+        cycling = true;
+        context.owner().setTimer(Math.max(1, delayMillis), id -> goOffline(spellMillis));
+    }
+
+    private void goOffline(long spellMillis) {
+        if (!cycling || closing || connection == null) {
+            return;
+        }
+        offline = true;
+        stopAckTimer();
+        Connection c = connection;
+        connection = null;
+        c.close();
+        context.owner().setTimer(spellMillis, id -> {
+            if (!cycling || closing) {
+                return;
+            }
+            reconnect().onSuccess(v -> context.owner().setTimer(spellMillis, t -> goOffline(spellMillis)));
+        });
+    }
+
+    /** Stops going offline; completes once the device is connected again. */
+    Future<Void> stopCycling() {
+        cycling = false;
+        if (connection != null && connection.isOpen()) {
+            return Future.succeededFuture();
+        }
+        return reconnect();
+    }
+
+    private Future<Void> reconnect() {
+        if (reconnection != null) {
+            return reconnection;
+        }
+        Future<Void> f = retry(20);
+        reconnection = f;
+        return f.andThen(ar -> {
+            reconnection = null;
+            offline = false;
+        });
+    }
+
+    private Future<Void> retry(int attemptsLeft) {
+        return connect(true).recover(e -> {
+            run.stats.error("RECONNECT_FAILED");
+            if (attemptsLeft <= 1 || closing) {
+                return Future.failedFuture(e);
+            }
+            Promise<Void> later = Promise.promise();
+            context.owner().setTimer(200, id -> retry(attemptsLeft - 1).onComplete(later));
+            return later.future();
+        });
+    }
+
+    private void onClosed(Connection c) {
+        if (stream != null) {
+            stream.connectionStarted(); // the next delivery comes on a new connection
+        }
+        if (c != connection) {
+            return; // a connection this device closed on purpose
+        }
+        connection = null;
+        stopAckTimer();
+        if (closing || offline) {
+            return;
+        }
+        run.stats.error("DISCONNECTED");
+        if (load) {
+            reconnect();
+        }
+    }
+
+    /** Closes the connection for good. */
+    Future<Void> close() {
+        closing = true;
+        cycling = false;
+        stopAckTimer();
+        Connection c = connection;
+        connection = null;
+        return c == null ? Future.succeededFuture() : c.close();
+    }
+
+    /** Acknowledges what is left unacknowledged (at the end of the drain). */
+    void flushAck() {
+        ack();
+    }
+}

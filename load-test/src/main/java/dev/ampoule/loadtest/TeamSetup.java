@@ -1,0 +1,149 @@
+package dev.ampoule.loadtest;
+
+import dev.ampoule.mls.framing.MlsMessage;
+import dev.ampoule.mls.group.PendingCommit;
+import dev.ampoule.mls.message.KeyPackage;
+import dev.ampoule.relay.protocol.Bytes;
+import dev.ampoule.relay.protocol.ErrorCode;
+import dev.ampoule.relay.protocol.Frame;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.stream.IntStream;
+
+/**
+ * Forms the teams before the load. Against a relay, for real: every device connects and
+ * authenticates with its token, every device but the team's first publishes a KeyPackage, the
+ * first creates the group ({@code CreateGroup}), claims the others' KeyPackages, commits adding
+ * them all ({@code SendCommit} with the Welcome), and each added device joins from its
+ * {@code WelcomeDelivery}. Against the ceiling server, which keeps no group, the same MLS groups
+ * are formed in memory and the devices only connect.
+ */
+final class TeamSetup {
+
+    /**
+     * How the setup went: each team's last setup sequence number (the load's messages follow it),
+     * and how fast the devices connected.
+     */
+    record Result(long[] bases, int connections, double connectSeconds) {
+    }
+
+    private TeamSetup() {
+    }
+
+    /** Forms the teams through the relay. */
+    static Result overRelay(Workload w, Vertx vertx, Population pop, Duration timeout) {
+        double connectSeconds = connectAll(w, pop, timeout);
+        List<SimDevice> joiners = pop.teams.stream().flatMap(t -> t.subList(1, t.size()).stream()).toList();
+        Population.each(joiners, 256, timeout, d -> d.on(() -> d.connection()
+                .request(new Frame.PublishKeyPackages(List.of(Bytes.wrap(d.member.keyPackage())), false))
+                .compose(TeamSetup::ok)));
+        long[] bases = new long[pop.teams.size()];
+        List<Integer> teams = IntStream.range(0, pop.teams.size()).boxed().toList();
+        Population.each(teams, Math.max(2, 2 * w.eventLoops()), timeout, t -> {
+            List<SimDevice> team = pop.teams.get(t);
+            SimDevice creator = team.get(0);
+            return creator.on(() -> formGroup(w, vertx, creator, team))
+                    .compose(seq -> {
+                        bases[t] = seq;
+                        List<Future<?>> joined = new ArrayList<>();
+                        team.subList(1, team.size()).forEach(d -> joined.add(d.joined()));
+                        if (team.size() > 1) {
+                            joined.add(creator.echoAcked());
+                        }
+                        return Future.all(joined);
+                    });
+        });
+        return new Result(bases, pop.devices.size(), connectSeconds);
+    }
+
+    private static Future<Long> formGroup(Workload w, Vertx vertx, SimDevice creator, List<SimDevice> team) {
+        Connection c = creator.connection();
+        Bytes groupId = creator.groupId();
+        Frame.CreateGroup create = new Frame.CreateGroup(groupId, Bytes.wrap(creator.member.create(groupId.toArray())),
+                Optional.empty());
+        Future<Long> created = c.request(create).compose(TeamSetup::ok);
+        if (team.size() == 1) {
+            return created;
+        }
+        List<String> users = team.stream().map(d -> d.user).distinct()
+                .filter(u -> !u.equals(creator.user) || w.devicesPerUser() > 1).toList();
+        return created.compose(v -> {
+            List<Future<List<KeyPackage>>> claims = new ArrayList<>();
+            for (String u : users) {
+                claims.add(claim(vertx, c, u, w.suite().wire(), 10));
+            }
+            return Future.all(claims);
+        }).compose(all -> {
+            List<KeyPackage> kps = new ArrayList<>();
+            for (int i = 0; i < all.size(); i++) {
+                List<KeyPackage> l = all.resultAt(i);
+                kps.addAll(l);
+            }
+            PendingCommit pending = creator.member.add(kps);
+            Frame.SendCommit commit = new Frame.SendCommit(groupId, Bytes.wrap(pending.commit().toBytes()),
+                    pending.welcome().map(m -> Bytes.wrap(m.toBytes())),
+                    Bytes.wrap(new MlsMessage.OfGroupInfo(pending.groupInfo().orElseThrow()).toBytes()));
+            return c.request(commit).compose(TeamSetup::ok);
+        }).map(seq -> {
+            creator.member.merge();
+            return seq;
+        });
+    }
+
+    /** One KeyPackage of each device of {@code user}; a rate-limited claim is retried after its hint. */
+    private static Future<List<KeyPackage>> claim(Vertx vertx, Connection c, String user, int suite, int attempts) {
+        return c.request(new Frame.ClaimKeyPackages(user, Optional.empty(), suite)).compose(answer -> {
+            if (answer instanceof Frame.KeyPackages kps) {
+                return Future.succeededFuture(kps.entries().stream()
+                        .map(e -> Member.decodeKeyPackage(e.keyPackage().unsafeArray())).toList());
+            }
+            if (answer instanceof Frame.Error e && e.code() == ErrorCode.RATE_LIMITED && attempts > 1) {
+                Promise<List<KeyPackage>> later = Promise.promise();
+                vertx.setTimer(Math.max(10, e.retryAfterMillis()),
+                        id -> claim(vertx, c, user, suite, attempts - 1).onComplete(later));
+                return later.future();
+            }
+            return Future.failedFuture("claiming the KeyPackages of a device failed: " + answer);
+        });
+    }
+
+    private static Future<Long> ok(Frame answer) {
+        return answer instanceof Frame.Ok ok ? Future.succeededFuture(ok.seq())
+                : Future.failedFuture("the relay refused a setup request: " + answer);
+    }
+
+    /** Forms the groups in memory, then connects every device (to the ceiling server). */
+    static Result locally(Workload w, Population pop, Duration timeout) {
+        pop.teams.parallelStream().forEach(team -> {
+            SimDevice creator = team.get(0);
+            creator.member.create(creator.groupId().toArray());
+            if (team.size() == 1) {
+                return;
+            }
+            List<KeyPackage> kps = new ArrayList<>();
+            for (SimDevice d : team.subList(1, team.size())) {
+                kps.add(Member.decodeKeyPackage(d.member.keyPackage()));
+            }
+            PendingCommit pending = creator.member.add(kps);
+            creator.member.merge();
+            MlsMessage.OfWelcome welcome = (MlsMessage.OfWelcome) pending.welcome().orElseThrow();
+            for (SimDevice d : team.subList(1, team.size())) {
+                d.member.join(welcome.welcome());
+            }
+        });
+        double connectSeconds = connectAll(w, pop, timeout);
+        return new Result(new long[pop.teams.size()], pop.devices.size(), connectSeconds);
+    }
+
+    /** Connects every device, {@code connectConcurrency} at a time; the seconds it took. */
+    private static double connectAll(Workload w, Population pop, Duration timeout) {
+        long begin = System.nanoTime();
+        Population.each(pop.devices, w.connectConcurrency(), timeout, d -> d.on(() -> d.connect(false)));
+        return (System.nanoTime() - begin) / 1e9;
+    }
+}

@@ -1,0 +1,144 @@
+package dev.ampoule.loadtest;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.ampoule.loadtest.DeliveryVerifier.Delivery;
+import org.junit.jupiter.api.Test;
+
+/** The verifier, fed synthetic events: it passes a clean run and catches each kind of wrong delivery. */
+class DeliveryVerifierTest {
+
+    /** A group whose load starts after seq 10, two devices; messages k = 100… accepted as seq 11…. */
+    private final DeliveryVerifier verifier = new DeliveryVerifier();
+    private final DeliveryVerifier.Ledger group = verifier.ledger(0, 10);
+    private final DeliveryVerifier.Stream a = verifier.stream(0, group);
+    private final DeliveryVerifier.Stream b = verifier.stream(1, group);
+
+    private void accept(int n) {
+        for (int i = 1; i <= n; i++) {
+            group.accepted(10 + i, 100 + i);
+        }
+    }
+
+    private static void deliver(DeliveryVerifier.Stream s, long... seqs) {
+        for (long seq : seqs) {
+            s.delivered(seq, 100 + seq - 10);
+        }
+    }
+
+    @Test
+    void everyMessageOnceInOrderPasses() {
+        accept(3);
+        deliver(a, 11, 12, 13);
+        deliver(b, 11, 12, 13);
+        assertTrue(verifier.caughtUp());
+        DeliveryVerifier.Verdict v = verifier.finish();
+        assertTrue(v.passed(), v.toString());
+        assertEquals(3, v.sequenced());
+        assertEquals(6, v.expectedDeliveries());
+    }
+
+    @Test
+    void aLostDeliveryFails() {
+        accept(3);
+        deliver(a, 11, 12, 13);
+        deliver(b, 11, 13); // 12 never reaches device 1
+        assertFalse(verifier.caughtUp());
+        DeliveryVerifier.Verdict v = verifier.finish();
+        assertFalse(v.passed());
+        assertEquals(1, v.lost());
+        assertEquals(0, v.duplicated());
+        assertTrue(v.examples().stream().anyMatch(e -> e.contains("device 1") && e.contains("first seq 12")), v.examples()::toString);
+    }
+
+    @Test
+    void aMessageAcceptedButDeliveredToNobodyIsLostEverywhere() {
+        accept(2);
+        deliver(a, 11);
+        deliver(b, 11);
+        DeliveryVerifier.Verdict v = verifier.finish();
+        assertEquals(2, v.lost());
+    }
+
+    @Test
+    void aDuplicateOnOneConnectionFails() {
+        accept(2);
+        deliver(a, 11, 12);
+        assertEquals(Delivery.DUPLICATE, a.delivered(12, 102));
+        deliver(b, 11, 12);
+        DeliveryVerifier.Verdict v = verifier.finish();
+        assertFalse(v.passed());
+        assertEquals(1, v.duplicated());
+        assertEquals(0, v.lost());
+    }
+
+    @Test
+    void anAcknowledgedMessageDeliveredAgainAfterReconnectingFails() {
+        accept(3);
+        deliver(a, 11, 12);
+        a.ackConfirmed(12);
+        a.connectionStarted();
+        assertEquals(Delivery.DUPLICATE, a.delivered(12, 102));
+        deliver(a, 13);
+        deliver(b, 11, 12, 13);
+        DeliveryVerifier.Verdict v = verifier.finish();
+        assertEquals(1, v.duplicated());
+        assertFalse(v.passed());
+    }
+
+    @Test
+    void anUnacknowledgedMessageDeliveredAgainAfterReconnectingIsAllowed() {
+        accept(3);
+        deliver(a, 11, 12);
+        a.ackConfirmed(11);
+        a.connectionStarted();
+        assertEquals(Delivery.REDELIVERED, a.delivered(12, 102));
+        assertEquals(Delivery.FIRST, a.delivered(13, 103));
+        deliver(b, 11, 12, 13);
+        DeliveryVerifier.Verdict v = verifier.finish();
+        assertTrue(v.passed(), v.toString());
+        assertEquals(1, v.redelivered());
+    }
+
+    @Test
+    void aMisorderedDeliveryFails() {
+        accept(3);
+        deliver(a, 11, 13);
+        assertEquals(Delivery.FIRST_MISORDERED, a.delivered(12, 102));
+        deliver(b, 11, 12, 13);
+        DeliveryVerifier.Verdict v = verifier.finish();
+        assertFalse(v.passed());
+        assertEquals(1, v.misordered());
+        assertEquals(0, v.lost());
+        assertEquals(0, v.duplicated());
+    }
+
+    @Test
+    void anotherMessageUnderAnAcceptedSequenceNumberFails() {
+        accept(2);
+        deliver(a, 11);
+        a.delivered(12, 999); // the sender was told seq 12 is message 102
+        deliver(b, 11, 12);
+        DeliveryVerifier.Verdict v = verifier.finish();
+        assertFalse(v.passed());
+        assertEquals(1, v.mismatched());
+    }
+
+    @Test
+    void misroutedCorruptAndUndecryptableDeliveriesFail() {
+        accept(1);
+        deliver(a, 11);
+        deliver(b, 11);
+        assertTrue(verifier.finish().passed());
+        verifier.misrouted(0, "a delivery for another group");
+        verifier.corrupt(1, "no load message");
+        verifier.undecryptable(1, "bad tag");
+        DeliveryVerifier.Verdict v = verifier.finish();
+        assertFalse(v.passed());
+        assertEquals(1, v.misrouted());
+        assertEquals(1, v.corrupt());
+        assertEquals(1, v.undecryptable());
+    }
+}

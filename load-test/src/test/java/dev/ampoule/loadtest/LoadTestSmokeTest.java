@@ -1,0 +1,111 @@
+package dev.ampoule.loadtest;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/**
+ * Short real runs of the load test through its command line: a relay started in this JVM (file
+ * store, fsync on), teams formed through it, a few seconds of load, every delivery verified — in
+ * relay-only mode with devices going offline and reconnecting, in full mode, and against the
+ * ceiling server; then the JSON summary and the HTML report are read back.
+ */
+class LoadTestSmokeTest {
+
+    @TempDir
+    static Path dir;
+    private static InProcessRelay relay;
+
+    @BeforeAll
+    static void startRelay() throws Exception {
+        relay = new InProcessRelay(dir.resolve("relay-data"));
+    }
+
+    @AfterAll
+    static void stopRelay() throws Exception {
+        relay.close();
+    }
+
+    private record Outcome(int exit, String console, JsonNode json, String html) {
+    }
+
+    private static Outcome run(String name, String... extra) throws Exception {
+        List<String> args = new ArrayList<>(List.of("--relay", relay.url(), "--relay-data-dir", relay.dataDir.toString(),
+                "--teams", "4", "--team-size", "3", "--rate", "50", "--warmup", "1s", "--duration", "3s",
+                "--drain-timeout", "60s", "--event-loops", "2", "--out", dir.resolve("out").toString(), "--name", name));
+        args.addAll(List.of(extra));
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        PrintStream console = new PrintStream(bytes, true, StandardCharsets.UTF_8);
+        int exit = new CommandLine(new LoadTestCommand(console)).execute(args.toArray(String[]::new));
+        String text = bytes.toString(StandardCharsets.UTF_8);
+        Path json = dir.resolve("out").resolve(name + ".json");
+        Path html = dir.resolve("out").resolve(name + ".html");
+        assertTrue(Files.exists(json), () -> "no JSON summary; console:\n" + text);
+        assertTrue(Files.exists(html), () -> "no HTML report; console:\n" + text);
+        return new Outcome(exit, text, new ObjectMapper().readTree(json.toFile()),
+                Files.readString(html, StandardCharsets.UTF_8));
+    }
+
+    /** Everything sent in 4 s at 50/s was accepted and reached each of the 3 devices of its team exactly once. */
+    private static void assertVerified(Outcome o, JsonNode r) {
+        assertEquals(0, o.exit(), o.console());
+        assertTrue(r.get("verified").asBoolean(), o.console());
+        JsonNode v = r.get("verification");
+        for (String failure : List.of("lost", "duplicated", "misordered", "mismatched", "misrouted", "corrupt",
+                "undecryptable")) {
+            assertEquals(0, v.get(failure).asLong(), failure + "\n" + o.console());
+        }
+        long sent = r.get("totals").get("sent").asLong();
+        assertEquals(200, sent, o.console());
+        assertEquals(sent, r.get("totals").get("accepted").asLong(), o.console());
+        assertEquals(sent, v.get("sequenced").asLong(), o.console());
+        assertEquals(3 * sent, v.get("expectedDeliveries").asLong(), o.console());
+        assertEquals(3 * sent, r.get("totals").get("delivered").asLong(), o.console());
+        assertTrue(r.get("deliveredPerSecond").asDouble() > 0, o.console());
+        assertTrue(r.get("latency").get("count").asLong() > 0, o.console());
+        assertTrue(r.get("latency").get("p99").asDouble() > 0, o.console());
+        assertEquals(12, r.get("setup").get("connections").asInt());
+        assertTrue(r.get("series").size() >= 4, o.console());
+    }
+
+    @Test
+    void relayOnlyWithReconnectingDevicesAndTheCeiling() throws Exception {
+        Outcome o = run("relay-only", "--mode", "relay-only", "--reconnecting-share", "0.25", "--offline-time", "1s",
+                "--ceiling", "in-process");
+        JsonNode relayRun = o.json().get("relay");
+        assertVerified(o, relayRun);
+        assertTrue(relayRun.get("setup").get("reconnections").asLong() > 0, o.console());
+        assertTrue(relayRun.get("relayMetrics").has("relay_deliveries_total"), relayRun.get("relayMetrics").toString());
+        JsonNode ceiling = o.json().get("ceiling");
+        assertVerified(o, ceiling);
+        assertTrue(o.json().get("ceilingRatio").asDouble() > 0, o.console());
+        assertTrue(o.json().get("verified").asBoolean());
+        assertTrue(o.html().contains("Delivery verified"), o.html());
+        assertTrue(o.html().contains("<svg") && o.html().contains("Throughput") && o.html().contains("ceiling"));
+        assertTrue(o.html().contains("latency p99 (ms)"));
+        assertTrue(o.console().contains("[relay]") && o.console().contains("delivered"), o.console());
+    }
+
+    @Test
+    void fullClientsEncryptAndDecrypt() throws Exception {
+        Outcome o = run("full", "--mode", "full");
+        assertVerified(o, o.json().get("relay"));
+        assertEquals("full", o.json().get("settings").get("mode").asText());
+        assertTrue(o.json().get("ceiling").isNull());
+        assertTrue(o.html().contains("Delivery verified"));
+    }
+}
