@@ -60,10 +60,13 @@ import java.util.regex.Pattern;
  *       limited) and sends external Add proposals; a device that publishes KeyPackages later while
  *       its user is rostered and not in the group is proposed then. Proposals a commit left out are
  *       proposed again in the next epoch with the same KeyPackage.</li>
- *   <li>Every Add (by value or reference) and every external join must be a device of a rostered
- *       user ({@link RosterRule#ADD_NOT_ROSTERED}); a commit may not drop the relay from
+ *   <li>Who may change the group — creation, every proposal and Commit — is decided by the
+ *       {@link CareTeamPolicy} injected at construction; a commit may not drop the relay from
  *       external_senders. An archived team's group takes no more application messages, proposals
  *       or commits ({@code FORBIDDEN}).</li>
+ *   <li>Self-repair: after every accepted Commit, the relay proposes every rostered device with a
+ *       KeyPackage that is not in the group (one Add per device and epoch); a device its own user
+ *       removed has its KeyPackages withdrawn first.</li>
  * </ul>
  * The relay's proposals are validated by the group's view and sequenced and stored like a
  * member's, inside the group's sequencer, so they survive a restart; the fence and the pending
@@ -450,7 +453,7 @@ public final class RosterEnforcement implements RosterListener {
             return;
         }
         try {
-            GroupInfo gi = DeliveryService.groupInfoOf(g.groupInfo);
+            GroupInfo gi = MlsInputs.groupInfoOf(g.groupInfo);
             int suite = gi.groupContext().cipherSuite();
             OptionalInt index = keys.get().indexIn(PublicGroupView.externalSendersOf(gi.groupContext().extensions()), suite);
             if (index.isEmpty()) {
@@ -458,7 +461,7 @@ public final class RosterEnforcement implements RosterListener {
             }
             RatchetTree tree = null;
             for (GroupMessage m : g.pendingProposals) {
-                PublicMessage pm = DeliveryService.publicMessageOf(m.message());
+                PublicMessage pm = MlsInputs.publicMessageOf(m.message());
                 if (!(pm.content().sender() instanceof Sender.External e) || e.senderIndex() != index.getAsInt()
                         || !(pm.content().content() instanceof Content.ProposalContent pc)) {
                     continue;
@@ -644,7 +647,7 @@ public final class RosterEnforcement implements RosterListener {
 
     private static Optional<KeyPackage> keyPackageOf(KeyPackageDirectory.Claim c) {
         try {
-            if (DeliveryService.mlsOf(c.keyPackage().keyPackage()) instanceof MlsMessage.OfKeyPackage k) {
+            if (MlsInputs.mlsOf(c.keyPackage().keyPackage()) instanceof MlsMessage.OfKeyPackage k) {
                 return Optional.of(k.keyPackage());
             }
         } catch (MlsException e) {
