@@ -25,6 +25,11 @@ import dev.ampoule.relay.store.GroupMessage;
 import dev.ampoule.relay.store.MessageKind;
 import dev.ampoule.relay.store.Store;
 import dev.ampoule.relay.store.StoreRecord;
+import static dev.ampoule.relay.ds.MlsInputs.checkEpoch;
+import static dev.ampoule.relay.ds.MlsInputs.groupInfoOf;
+import static dev.ampoule.relay.ds.MlsInputs.mlsOf;
+import static dev.ampoule.relay.ds.MlsInputs.publicMessageOf;
+
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.security.MessageDigest;
@@ -478,36 +483,6 @@ public final class DeliveryService {
         if (seq != null) {
             throw new RelayException(ErrorCode.REPLAY, "already accepted as seq " + seq);
         }
-    }
-
-    static void checkEpoch(long messageEpoch, long groupEpoch, boolean commit) {
-        if (messageEpoch < groupEpoch) {
-            if (commit && messageEpoch == groupEpoch - 1) {
-                throw new RelayException(ErrorCode.COMMIT_CONFLICT, "another commit was accepted for epoch " + messageEpoch);
-            }
-            throw new RelayException(ErrorCode.STALE_EPOCH, "epoch " + messageEpoch + " < group epoch " + groupEpoch);
-        }
-        if (messageEpoch > groupEpoch) {
-            throw new RelayException(ErrorCode.FUTURE_EPOCH, "epoch " + messageEpoch + " > group epoch " + groupEpoch);
-        }
-    }
-
-    static MlsMessage mlsOf(Bytes bytes) {
-        return MlsMessage.fromBytes(bytes.unsafeArray());
-    }
-
-    static GroupInfo groupInfoOf(Bytes bytes) {
-        if (mlsOf(bytes) instanceof MlsMessage.OfGroupInfo gi) {
-            return gi.groupInfo();
-        }
-        throw new ValidationException(RelayRule.WRONG_WIRE_FORMAT, "expected a GroupInfo");
-    }
-
-    static PublicMessage publicMessageOf(Bytes bytes) {
-        if (mlsOf(bytes) instanceof MlsMessage.OfPublicMessage pm) {
-            return pm.message();
-        }
-        throw new ValidationException(RelayRule.WRONG_WIRE_FORMAT, "expected a PublicMessage");
     }
 
     // ---- KeyPackages (KeyPackageService) -------------------------------------------------------

@@ -212,7 +212,7 @@ final class KeyPackageService {
     // ---- helpers -------------------------------------------------------------------------------
 
     private static KeyPackage keyPackageOf(Bytes bytes) {
-        if (DeliveryService.mlsOf(bytes) instanceof MlsMessage.OfKeyPackage okp) {
+        if (MlsInputs.mlsOf(bytes) instanceof MlsMessage.OfKeyPackage okp) {
             return okp.keyPackage();
         }
         throw new ValidationException(RelayRule.WRONG_WIRE_FORMAT, "expected a KeyPackage");
