@@ -140,7 +140,11 @@ public final class AmpouleClient implements AutoCloseable {
         return engine.toApp(engine.ops.addMembers(groupId, userIds));
     }
 
-    /** Removes every device of each user (this device excepted), in one Commit. */
+    /**
+     * Removes every device of each user (this device excepted), in one Commit. In a care team's group
+     * the relay refuses the removal of another user's devices (coordinators change the roster
+     * instead, and the relay proposes the removal); a user may remove their own other devices.
+     */
     public CompletableFuture<CommitResult> removeMembers(GroupId groupId, Collection<String> userIds) {
         return engine.toApp(engine.ops.removeMembers(groupId, userIds));
     }
@@ -217,6 +221,7 @@ public final class AmpouleClient implements AutoCloseable {
         private int maxInboundBytes = 16 << 20;
         private Duration autoCommitDelay = Duration.ofSeconds(3);
         private Duration fenceTimeout = Duration.ofMinutes(2);
+        private boolean careTeamRules = true;
 
         private Builder() {
         }
@@ -368,6 +373,19 @@ public final class AmpouleClient implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Whether this device checks the care-team rules on every Commit of a group that lists the
+         * relay as its external sender (default true): a Commit that removes another user's device
+         * other than by the relay's proposal, or reinitializes the group or changes its extensions
+         * without the relay, is not applied and reported as a {@link ClientEvent.Problem}. Turn it off
+         * only for ad hoc groups on a relay without care-team rosters, where members remove each
+         * other with {@link AmpouleClient#removeMembers}.
+         */
+        public Builder careTeamRules(boolean check) {
+            this.careTeamRules = check;
+            return this;
+        }
+
         public AmpouleClient build() {
             Objects.requireNonNull(relay, "relay");
             Objects.requireNonNull(tokens, "tokens");
@@ -377,7 +395,7 @@ public final class AmpouleClient implements AutoCloseable {
             return new AmpouleClient(new ClientSettings(relay, tokens, self, suite, store, stateKey, listener,
                     Optional.ofNullable(callbackExecutor), Optional.ofNullable(httpClient), keyPackageTarget,
                     keyPackageLowWater, keyPackageCheckInterval, operationTimeout, connectTimeout, backoffMin,
-                    backoffMax, outboundCapacity, maxInboundBytes, autoCommitDelay, fenceTimeout));
+                    backoffMax, outboundCapacity, maxInboundBytes, autoCommitDelay, fenceTimeout, careTeamRules));
         }
     }
 }

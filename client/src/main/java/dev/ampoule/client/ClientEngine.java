@@ -495,6 +495,13 @@ final class ClientEngine implements RelayConnection.Listener {
             default -> Optional.empty();
         };
         boolean own = s.group.pendingCommit().map(p -> p.staged() == c).orElse(false);
+        Optional<String> broken = settings.careTeamRules() ? CareTeamRules.violation(s.group, c) : Optional.empty();
+        if (broken.isPresent()) {
+            // the relay should never have accepted it: not merged, nothing of it shown as a change
+            emit(new ClientEvent.Problem("a Commit of " + s.groupId + " (#" + seq + ") breaks the care team's rules: "
+                    + broken.get() + "; it is not applied"));
+            return;
+        }
         MembershipChange change = MembershipChange.of(c, s.group.ownLeafIndex());
         GroupSession.OwnCommit oc = s.ownCommit;
         try {

@@ -15,5 +15,5 @@ record ClientSettings(URI relay, Supplier<String> tokens, DeviceId self, CipherS
         byte[] stateKey, ClientListener listener, Optional<Executor> callbackExecutor, Optional<HttpClient> httpClient,
         int keyPackageTarget, int keyPackageLowWater, Duration keyPackageCheckInterval, Duration operationTimeout,
         Duration connectTimeout, Duration backoffMin, Duration backoffMax, int outboundCapacity, int maxInboundBytes,
-        Duration autoCommitDelay, Duration fenceTimeout) {
+        Duration autoCommitDelay, Duration fenceTimeout, boolean careTeamRules) {
 }

@@ -144,6 +144,8 @@ class RosterChangeTest {
             assertTrue(removed.byRelay(), p + ": the relay proposed it");
             assertEquals(List.of(pharmacist.client.device()), removed.removed());
             assertEquals(Optional.of(coordinator.client.device()), removed.by(), "the first in line committed");
+            // the relay's Remove, committed by reference, keeps the care team's rules each device checks
+            assertTrue(p.events.all(ClientEvent.Problem.class).isEmpty(), p + ": " + p.events.events());
         }
         assertFalse(relay.fenced(group.bytes()), "the Commit lifted the fence");
 

@@ -25,6 +25,11 @@ import dev.ampoule.relay.store.GroupMessage;
 import dev.ampoule.relay.store.MessageKind;
 import dev.ampoule.relay.store.Store;
 import dev.ampoule.relay.store.StoreRecord;
+import static dev.ampoule.relay.ds.MlsInputs.checkEpoch;
+import static dev.ampoule.relay.ds.MlsInputs.groupInfoOf;
+import static dev.ampoule.relay.ds.MlsInputs.mlsOf;
+import static dev.ampoule.relay.ds.MlsInputs.publicMessageOf;
+
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.security.MessageDigest;
@@ -93,12 +98,18 @@ public final class DeliveryService {
     private final RosterEnforcement enforcement;
 
     public DeliveryService(Vertx vertx, Store store, RelayConfig config, RelayMetrics metrics, Clock clock) {
+        this(vertx, store, config, metrics, clock, CareTeamPolicy.standard());
+    }
+
+    /** With the policy that decides who may change a care team's group (PROTOCOL.md "Care-team groups"). */
+    public DeliveryService(Vertx vertx, Store store, RelayConfig config, RelayMetrics metrics, Clock clock,
+            CareTeamPolicy policy) {
         this.vertx = vertx;
         this.store = store;
         this.config = config;
         this.metrics = metrics;
         this.clock = clock;
-        this.enforcement = new RosterEnforcement(this);
+        this.enforcement = new RosterEnforcement(this, policy);
         this.keyPackages = new KeyPackageService(this, config, metrics, clock);
         this.access = new DeliveryAccess(mailboxes);
     }
@@ -159,6 +170,7 @@ public final class DeliveryService {
         switch (record) {
             case StoreRecord.KeyPackageAdded r -> keyPackages.replay(r);
             case StoreRecord.KeyPackageTaken r -> keyPackages.replay(r);
+            case StoreRecord.SignatureKeyRegistered r -> keyPackages.replay(r);
             case StoreRecord.GroupCreated r -> {
                 GroupState g = new GroupState(r.groupId(), r.creator());
                 setState(g, r.epoch(), 0, r.groupInfo(), r.ratchetTree());
@@ -473,36 +485,6 @@ public final class DeliveryService {
         }
     }
 
-    static void checkEpoch(long messageEpoch, long groupEpoch, boolean commit) {
-        if (messageEpoch < groupEpoch) {
-            if (commit && messageEpoch == groupEpoch - 1) {
-                throw new RelayException(ErrorCode.COMMIT_CONFLICT, "another commit was accepted for epoch " + messageEpoch);
-            }
-            throw new RelayException(ErrorCode.STALE_EPOCH, "epoch " + messageEpoch + " < group epoch " + groupEpoch);
-        }
-        if (messageEpoch > groupEpoch) {
-            throw new RelayException(ErrorCode.FUTURE_EPOCH, "epoch " + messageEpoch + " > group epoch " + groupEpoch);
-        }
-    }
-
-    static MlsMessage mlsOf(Bytes bytes) {
-        return MlsMessage.fromBytes(bytes.unsafeArray());
-    }
-
-    static GroupInfo groupInfoOf(Bytes bytes) {
-        if (mlsOf(bytes) instanceof MlsMessage.OfGroupInfo gi) {
-            return gi.groupInfo();
-        }
-        throw new ValidationException(RelayRule.WRONG_WIRE_FORMAT, "expected a GroupInfo");
-    }
-
-    static PublicMessage publicMessageOf(Bytes bytes) {
-        if (mlsOf(bytes) instanceof MlsMessage.OfPublicMessage pm) {
-            return pm.message();
-        }
-        throw new ValidationException(RelayRule.WRONG_WIRE_FORMAT, "expected a PublicMessage");
-    }
-
     // ---- KeyPackages (KeyPackageService) -------------------------------------------------------
 
     /** Validates and stores a device's KeyPackages; completes with how many ordinary ones it holds. */
@@ -621,7 +603,7 @@ public final class DeliveryService {
             if (!g.active(device)) {
                 throw new RelayException(ErrorCode.FORBIDDEN, "not a member of the group");
             }
-            enforcement.checkProposal(g, frame.proposal());
+            enforcement.checkProposalOpen(g);
             hash = digest(frame.proposal());
             checkReplay(g, hash);
         } catch (RuntimeException e) {
@@ -636,8 +618,17 @@ public final class DeliveryService {
             if (!view.senderDevice(pm).equals(Optional.of(device))) {
                 throw new RelayException(ErrorCode.FORBIDDEN, RelayRule.SENDER_NOT_DEVICE.description());
             }
-            view.processProposal(pm);
-            return pm.content().epoch();
+            return new ProposalBundle(pm, view.proposalFacts(pm));
+        }).compose(bundle -> {
+            try {
+                enforcement.checkProposal(g, bundle.facts()); // the roster and registered keys: on the event loop
+            } catch (RuntimeException e) {
+                return Future.failedFuture(translate(e));
+            }
+            return validate(() -> {
+                view.processProposal(bundle.message());
+                return bundle.message().content().epoch();
+            });
         })).compose(epoch -> {
             checkReplay(g, hash);
             GroupMessage m = new GroupMessage(g.id, g.nextSeq++, epoch, MessageKind.PROPOSAL, clock.millis(),
@@ -647,6 +638,9 @@ public final class DeliveryService {
             metrics.accepted("proposal");
             return accepted(g, m, new StoreRecord.MessageAccepted(m, hash));
         }));
+    }
+
+    private record ProposalBundle(PublicMessage message, GroupView.ProposalFacts facts) {
     }
 
     private record StagedBundle(GroupView.Staged staged, long epoch, Optional<Welcome> welcome) {
@@ -959,6 +953,16 @@ public final class DeliveryService {
         g.pendingProposals.add(m);
         metrics.accepted("relay_proposal");
         return accepted(g, m, new StoreRecord.MessageAccepted(m));
+    }
+
+    /** Whether the device registered the signature key (see {@link KeyPackageService#registered}). */
+    boolean keyRegistered(DeviceId device, dev.ampoule.mls.crypto.SignaturePublicKey key) {
+        return keyPackages.registered(device, key);
+    }
+
+    /** Withdraws a device's KeyPackages (see {@link KeyPackageService#withdraw}). */
+    Future<Void> withdrawKeyPackages(DeviceId device) {
+        return keyPackages.withdraw(device);
     }
 
     /** KeyPackages for the relay's own Add proposals (see {@link KeyPackageService#claimForRelay}). */

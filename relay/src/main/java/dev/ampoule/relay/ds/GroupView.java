@@ -58,6 +58,22 @@ public interface GroupView {
     /** Makes a staged commit current. */
     void merge(Staged staged);
 
+    /** Every leaf of the current tree, as a new group's (for {@link CareTeamPolicy#checkCreate}). */
+    List<CareTeamPolicy.LeafKey> leaves();
+
+    /**
+     * What a proposal (of the current epoch, sender not yet verified) is for the care-team policy:
+     * its sender, its subject, and the leaf it brings (Add) or changes (Update). Changes nothing.
+     */
+    ProposalFacts proposalFacts(PublicMessage proposal);
+
+    /** A proposal as {@link CareTeamPolicy#checkProposal} takes it. */
+    record ProposalFacts(CareTeamPolicy.Proposed proposed, List<CareTeamPolicy.LeafKey> leaves) {
+        public ProposalFacts {
+            leaves = List.copyOf(leaves);
+        }
+    }
+
     /** What a staged commit changes. */
     interface Staged {
         long newEpoch();
@@ -82,5 +98,8 @@ public interface GroupView {
 
         /** The external senders of the new epoch's GroupContext. */
         List<ExternalSenders.ExternalSender> externalSendersAfter();
+
+        /** The Commit as {@link CareTeamPolicy#checkCommit} takes it. */
+        CareTeamPolicy.Commit policyFacts();
     }
 }

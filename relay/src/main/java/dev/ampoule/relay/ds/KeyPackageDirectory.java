@@ -53,12 +53,27 @@ public final class KeyPackageDirectory {
         }
     }
 
-    /** Applies a hand-out. */
+    /** Applies a hand-out, or a withdrawal (which may take a last-resort package too). */
     public void take(DeviceId id, Bytes ref) {
         TreeMap<String, Device> devices = users.get(id.userId());
         if (devices != null && devices.containsKey(id.deviceId())) {
-            devices.get(id.deviceId()).ordinary.remove(ref);
+            Device d = devices.get(id.deviceId());
+            if (d.ordinary.remove(ref) == null) {
+                d.lastResort.values().removeIf(s -> s.ref().equals(ref));
+            }
         }
+    }
+
+    /** The refs of every package the device holds, last-resort ones included (to withdraw them). */
+    public List<Bytes> refs(DeviceId id) {
+        TreeMap<String, Device> devices = users.get(id.userId());
+        Device d = devices == null ? null : devices.get(id.deviceId());
+        List<Bytes> out = new ArrayList<>();
+        if (d != null) {
+            out.addAll(d.ordinary.keySet());
+            d.lastResort.values().forEach(s -> out.add(s.ref()));
+        }
+        return out;
     }
 
     /** Forgets every KeyPackage of the user's devices (erasure). */

@@ -1,6 +1,7 @@
 package dev.ampoule.relay.ds;
 
 import dev.ampoule.mls.crypto.CipherSuite;
+import dev.ampoule.mls.crypto.SignaturePublicKey;
 import dev.ampoule.mls.crypto.bc.BcCipherSuites;
 import dev.ampoule.mls.error.MlsException;
 import dev.ampoule.mls.error.ValidationException;
@@ -42,6 +43,7 @@ final class KeyPackageService {
     private final RelayMetrics metrics;
     private final Clock clock;
     private final KeyPackageDirectory directory = new KeyPackageDirectory();
+    private final SignatureKeyRegistry signatureKeys = new SignatureKeyRegistry();
     private final Map<String, TokenBucket> claimLimits = new HashMap<>();
 
     KeyPackageService(DeliveryService ds, RelayConfig config, RelayMetrics metrics, Clock clock) {
@@ -65,14 +67,39 @@ final class KeyPackageService {
         directory.take(r.device(), r.ref());
     }
 
-    /** The records that recreate the directory (for a store checkpoint). */
-    List<StoreRecord> liveRecords() {
-        return directory.liveRecords();
+    void replay(StoreRecord.SignatureKeyRegistered r) {
+        signatureKeys.register(r.device(), r.signatureKey());
     }
 
-    /** Forgets every KeyPackage of the user (erasure; the caller makes it durable). */
+    /** The records that recreate the directory and the registered signature keys (for a store checkpoint). */
+    List<StoreRecord> liveRecords() {
+        List<StoreRecord> out = new ArrayList<>(signatureKeys.liveRecords());
+        out.addAll(directory.liveRecords());
+        return out;
+    }
+
+    /** Forgets every KeyPackage and registered signature key of the user (erasure; the caller makes it durable). */
     void removeUser(String userId) {
         directory.removeUser(userId);
+        signatureKeys.removeUser(userId);
+    }
+
+    /** Whether the device registered this signature key (published a KeyPackage with it). */
+    boolean registered(DeviceId device, SignaturePublicKey key) {
+        return signatureKeys.registered(device, key);
+    }
+
+    /**
+     * Withdraws every KeyPackage the device still holds, last-resort ones included, durably: its
+     * user removed it from a group, so the relay must not propose it again from them.
+     */
+    Future<Void> withdraw(DeviceId device) {
+        List<Future<Void>> writes = new ArrayList<>();
+        for (Bytes ref : directory.refs(device)) {
+            directory.take(device, ref);
+            writes.add(ds.append(new StoreRecord.KeyPackageTaken(device, ref)));
+        }
+        return Future.all(writes).mapEmpty();
     }
 
     // ---- publication ---------------------------------------------------------------------------
@@ -89,7 +116,7 @@ final class KeyPackageService {
                     "at most " + config.maxKeyPackagesPerDevice + " KeyPackages per device"));
         }
         return ds.validate(() -> {
-            List<KeyPackageDirectory.Stored> out = new ArrayList<>();
+            List<Validated> out = new ArrayList<>();
             for (Bytes b : list) {
                 KeyPackage kp = keyPackageOf(b);
                 CipherSuite suite = BcCipherSuites.require(kp.cipherSuite());
@@ -100,12 +127,20 @@ final class KeyPackageService {
                 if (!PublicGroupView.deviceOf(kp.leafNode().credential()).equals(Optional.of(device))) {
                     throw new RelayException(ErrorCode.FORBIDDEN, "the KeyPackage's credential is not this device");
                 }
-                out.add(stored(Bytes.wrap(kp.ref(suite).value()), kp, b, frame.lastResort()));
+                out.add(new Validated(stored(Bytes.wrap(kp.ref(suite).value()), kp, b, frame.lastResort()),
+                        Bytes.wrap(kp.leafNode().signatureKey().bytes())));
             }
             return out;
         }).compose(stored -> {
             List<Future<Void>> writes = new ArrayList<>();
-            for (KeyPackageDirectory.Stored s : stored) {
+            for (Validated v : stored) {
+                KeyPackageDirectory.Stored s = v.stored();
+                Bytes key = v.signatureKey();
+                if (signatureKeys.isNew(device, key)) {
+                    // registered over this device's own connection: the KeyPackage's signature proves possession
+                    signatureKeys.register(device, key);
+                    writes.add(ds.append(new StoreRecord.SignatureKeyRegistered(device, key)));
+                }
                 if (directory.holds(device, s.ref())) {
                     continue;
                 }
@@ -120,6 +155,10 @@ final class KeyPackageService {
                 return (long) directory.ordinaryCount(device);
             });
         });
+    }
+
+    /** A published KeyPackage that passed validation, with its leaf's signature key. */
+    private record Validated(KeyPackageDirectory.Stored stored, Bytes signatureKey) {
     }
 
     // ---- hand-out ------------------------------------------------------------------------------
@@ -173,7 +212,7 @@ final class KeyPackageService {
     // ---- helpers -------------------------------------------------------------------------------
 
     private static KeyPackage keyPackageOf(Bytes bytes) {
-        if (DeliveryService.mlsOf(bytes) instanceof MlsMessage.OfKeyPackage okp) {
+        if (MlsInputs.mlsOf(bytes) instanceof MlsMessage.OfKeyPackage okp) {
             return okp.keyPackage();
         }
         throw new ValidationException(RelayRule.WRONG_WIRE_FORMAT, "expected a KeyPackage");

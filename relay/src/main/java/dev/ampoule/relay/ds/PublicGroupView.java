@@ -14,7 +14,14 @@ import dev.ampoule.mls.error.ValidationException;
 import dev.ampoule.mls.extension.Extension;
 import dev.ampoule.mls.extension.ExtensionType;
 import dev.ampoule.mls.extension.ExternalSenders;
+import dev.ampoule.mls.framing.Content;
+import dev.ampoule.mls.framing.FramingRule;
 import dev.ampoule.mls.framing.PublicMessage;
+import dev.ampoule.mls.group.CommittedProposal;
+import dev.ampoule.mls.message.AddProposal;
+import dev.ampoule.mls.message.Proposal;
+import dev.ampoule.mls.message.RemoveProposal;
+import dev.ampoule.mls.message.UpdateProposal;
 import dev.ampoule.mls.framing.Sender;
 import dev.ampoule.mls.group.GroupConfig;
 import dev.ampoule.mls.group.Member;
@@ -25,6 +32,7 @@ import dev.ampoule.mls.tree.LeafNode;
 import dev.ampoule.mls.tree.RatchetTree;
 import dev.ampoule.relay.protocol.Bytes;
 import dev.ampoule.relay.protocol.DeviceId;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
@@ -174,8 +182,8 @@ public final class PublicGroupView implements GroupView {
     }
 
     private record StagedImpl(StagedPublicCommit staged, Optional<DeviceId> committer, Set<DeviceId> added,
-            Set<DeviceId> removed, Set<DeviceId> devicesAfter, int memberCountAfter, Bytes ratchetTreeAfter)
-            implements Staged {
+            Set<DeviceId> removed, Set<DeviceId> devicesAfter, int memberCountAfter, Bytes ratchetTreeAfter,
+            CareTeamPolicy.Commit policyFacts) implements Staged {
         @Override
         public List<ExternalSenders.ExternalSender> externalSendersAfter() {
             return externalSendersOf(staged.groupContext().extensions());
@@ -218,7 +226,107 @@ public final class PublicGroupView implements GroupView {
             committer.ifPresent(added::add);
         }
         return new StagedImpl(staged, committer, Set.copyOf(added), Set.copyOf(removed), Set.copyOf(after),
-                next.memberCount(), encodeTree(next));
+                next.memberCount(), encodeTree(next), policyFacts(staged, next));
+    }
+
+    // ---- facts for the care-team policy ----------------------------------------------------------
+
+    @Override
+    public List<CareTeamPolicy.LeafKey> leaves() {
+        List<CareTeamPolicy.LeafKey> out = new ArrayList<>();
+        for (Member m : group.members()) {
+            out.add(new CareTeamPolicy.LeafKey(m.leafIndex(), deviceOf(m.credential()), m.signatureKey(),
+                    Optional.empty()));
+        }
+        return out;
+    }
+
+    @Override
+    public ProposalFacts proposalFacts(PublicMessage message) {
+        Sender sender = message.content().sender();
+        if (!(message.content().content() instanceof Content.ProposalContent pc)) {
+            throw new ValidationException(FramingRule.SENDER_CONTENT_MISMATCH, "not a proposal");
+        }
+        CareTeamPolicy.Origin origin = originOf(sender, Optional.empty());
+        List<CareTeamPolicy.LeafKey> leaves = new ArrayList<>();
+        switch (pc.proposal()) {
+            case AddProposal a -> leaves.add(new CareTeamPolicy.LeafKey(-1, deviceOf(a.keyPackage().leafNode().credential()),
+                    a.keyPackage().leafNode().signatureKey(), Optional.empty()));
+            case UpdateProposal u -> {
+                if (sender instanceof Sender.Member m) {
+                    leaves.add(new CareTeamPolicy.LeafKey(m.leafIndex(), deviceOf(u.leafNode().credential()),
+                            u.leafNode().signatureKey(), group.member(m.leafIndex()).map(Member::signatureKey)));
+                }
+            }
+            default -> {
+            }
+        }
+        return new ProposalFacts(new CareTeamPolicy.Proposed(pc.proposal(), origin,
+                subjectOf(pc.proposal(), sender, Map.of())), leaves);
+    }
+
+    /** The sender as the policy names it; {@code joiner} is the device of an external commit's new leaf. */
+    private CareTeamPolicy.Origin originOf(Sender sender, Optional<DeviceId> joiner) {
+        return switch (sender) {
+            case Sender.External e -> new CareTeamPolicy.Origin.Relay();
+            case Sender.Member m -> new CareTeamPolicy.Origin.Member(
+                    group.member(m.leafIndex()).flatMap(x -> deviceOf(x.credential())));
+            case Sender.NewMemberCommit n -> new CareTeamPolicy.Origin.Joiner(joiner);
+            case Sender.NewMemberProposal n -> new CareTeamPolicy.Origin.Member(Optional.empty());
+        };
+    }
+
+    /** Whom a proposal concerns: an Add's device, a Remove's (before the Commit), an Update's sender. */
+    private Optional<DeviceId> subjectOf(Proposal proposal, Sender sender, Map<Integer, Member> removed) {
+        return switch (proposal) {
+            case AddProposal a -> deviceOf(a.keyPackage().leafNode().credential());
+            case RemoveProposal r -> {
+                if (r.removed() > Integer.MAX_VALUE) {
+                    yield Optional.empty();
+                }
+                int leaf = (int) r.removed();
+                Optional<Member> m = removed.containsKey(leaf) ? Optional.of(removed.get(leaf)) : group.member(leaf);
+                yield m.flatMap(x -> deviceOf(x.credential()));
+            }
+            case UpdateProposal u -> sender instanceof Sender.Member m
+                    ? group.member(m.leafIndex()).flatMap(x -> deviceOf(x.credential())) : Optional.empty();
+            default -> Optional.empty();
+        };
+    }
+
+    /** A staged Commit as the policy sees it: leaves added, updated, and the leaf of its path. */
+    private CareTeamPolicy.Commit policyFacts(StagedPublicCommit staged, RatchetTree next) {
+        Optional<DeviceId> joiner = staged.isExternal()
+                ? next.leaf(staged.committerLeaf()).flatMap(l -> deviceOf(l.credential())) : Optional.empty();
+        Map<Integer, Member> removed = new java.util.HashMap<>();
+        staged.removedMembers().forEach(m -> removed.put(m.leafIndex(), m));
+        List<CareTeamPolicy.Proposed> proposals = new ArrayList<>();
+        for (CommittedProposal p : staged.proposals()) {
+            proposals.add(new CareTeamPolicy.Proposed(p.proposal(), originOf(p.sender(), joiner),
+                    subjectOf(p.proposal(), p.sender(), removed)));
+        }
+        List<CareTeamPolicy.LeafKey> leaves = new ArrayList<>();
+        for (Member m : staged.addedMembers()) {
+            leaves.add(new CareTeamPolicy.LeafKey(m.leafIndex(), deviceOf(m.credential()), m.signatureKey(),
+                    Optional.empty()));
+        }
+        List<Integer> changed = new ArrayList<>(staged.updatedLeaves());
+        if (staged.hasPath()) {
+            changed.add(staged.committerLeaf());
+        }
+        for (int leaf : changed) {
+            Optional<LeafNode> after = next.leaf(leaf);
+            if (after.isEmpty()) {
+                continue;
+            }
+            Optional<SignaturePublicKey> before = staged.isExternal() && leaf == staged.committerLeaf()
+                    ? Optional.empty() : group.member(leaf).map(Member::signatureKey);
+            leaves.add(new CareTeamPolicy.LeafKey(leaf, deviceOf(after.get().credential()), after.get().signatureKey(),
+                    before));
+        }
+        CareTeamPolicy.Origin committer = staged.isExternal() ? new CareTeamPolicy.Origin.Joiner(joiner)
+                : originOf(staged.committer(), Optional.empty());
+        return new CareTeamPolicy.Commit(committer, proposals, leaves);
     }
 
     @Override

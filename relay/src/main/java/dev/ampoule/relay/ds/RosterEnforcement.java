@@ -60,10 +60,13 @@ import java.util.regex.Pattern;
  *       limited) and sends external Add proposals; a device that publishes KeyPackages later while
  *       its user is rostered and not in the group is proposed then. Proposals a commit left out are
  *       proposed again in the next epoch with the same KeyPackage.</li>
- *   <li>Every Add (by value or reference) and every external join must be a device of a rostered
- *       user ({@link RosterRule#ADD_NOT_ROSTERED}); a commit may not drop the relay from
+ *   <li>Who may change the group — creation, every proposal and Commit — is decided by the
+ *       {@link CareTeamPolicy} injected at construction; a commit may not drop the relay from
  *       external_senders. An archived team's group takes no more application messages, proposals
  *       or commits ({@code FORBIDDEN}).</li>
+ *   <li>Self-repair: after every accepted Commit, the relay proposes every rostered device with a
+ *       KeyPackage that is not in the group (one Add per device and epoch); a device its own user
+ *       removed has its KeyPackages withdrawn first.</li>
  * </ul>
  * The relay's proposals are validated by the group's view and sequenced and stored like a
  * member's, inside the group's sequencer, so they survive a restart; the fence and the pending
@@ -81,6 +84,7 @@ public final class RosterEnforcement implements RosterListener {
     public static final String RELAY_ACTOR = "relay";
 
     private final DeliveryService ds;
+    private final CareTeamPolicy policy;
     private RosterView roster = RosterView.EMPTY;
     private AuditSink audit = AuditSink.NONE;
     private Optional<ExternalSenderKeys> keys = Optional.empty();
@@ -122,8 +126,9 @@ public final class RosterEnforcement implements RosterListener {
     private record Built(Action action, Bytes message) {
     }
 
-    RosterEnforcement(DeliveryService ds) {
+    RosterEnforcement(DeliveryService ds, CareTeamPolicy policy) {
         this.ds = ds;
+        this.policy = policy;
     }
 
     // ---- configuration -------------------------------------------------------------------------
@@ -194,6 +199,21 @@ public final class RosterEnforcement implements RosterListener {
         return roster.role(teamId, userId).isPresent();
     }
 
+    /** The team as the policy reads it: roles from the roster, keys from the devices' registrations. */
+    private CareTeamPolicy.Team policyTeam(String teamId) {
+        return new CareTeamPolicy.Team() {
+            @Override
+            public Optional<String> role(String userId) {
+                return roster.role(teamId, userId);
+            }
+
+            @Override
+            public boolean registered(DeviceId device, dev.ampoule.mls.crypto.SignaturePublicKey key) {
+                return ds.keyRegistered(device, key);
+            }
+        };
+    }
+
     private Track track(Bytes groupId) {
         return tracks.computeIfAbsent(groupId, id -> new Track());
     }
@@ -217,15 +237,11 @@ public final class RosterEnforcement implements RosterListener {
         if (team.get().archived()) {
             throw new RelayException(ErrorCode.FORBIDDEN, "the team is archived");
         }
-        if (!rostered(teamId, creator.userId())) {
-            throw new RelayException(ErrorCode.FORBIDDEN, "the creator is not on the team's roster");
-        }
-        for (DeviceId d : view.devices()) {
-            if (!rostered(teamId, d.userId())) {
-                throw new ValidationException(RosterRule.MEMBER_NOT_ROSTERED);
-            }
-        }
+        List<CareTeamPolicy.LeafKey> leaves = view.leaves();
+        CareTeamPolicy.Team t = policyTeam(teamId);
+        policy.checkCreate(t, creator, leaves);
         checkExternalSenders(view.externalSenders(), view.cipherSuite());
+        policy.checkCreateKeys(t, leaves);
     }
 
     private void checkExternalSenders(List<ExternalSender> senders, int cipherSuite) {
@@ -251,24 +267,18 @@ public final class RosterEnforcement implements RosterListener {
         }
     }
 
-    /** A member's proposal: an archived team takes none; an Add must be for a rostered user. */
-    void checkProposal(GroupState g, Bytes proposal) {
+    /** A member's proposal, before it is validated: an archived team's group takes none. */
+    void checkProposalOpen(GroupState g) {
+        if (teamOf(g.id).isPresent()) {
+            requireOpen(g);
+        }
+    }
+
+    /** A member's proposal, decoded by the group's view: the care-team policy (ad hoc groups: nothing). */
+    void checkProposal(GroupState g, GroupView.ProposalFacts facts) {
         Optional<Team> team = teamOf(g.id);
-        if (team.isEmpty()) {
-            return;
-        }
-        requireOpen(g);
-        Optional<DeviceId> added;
-        try {
-            PublicMessage pm = DeliveryService.publicMessageOf(proposal);
-            added = pm.content().content() instanceof Content.ProposalContent pc && pc.proposal() instanceof AddProposal a
-                    ? PublicGroupView.deviceOf(a.keyPackage().leafNode().credential())
-                    : Optional.empty();
-        } catch (MlsException e) {
-            return; // the validation that follows names what is wrong
-        }
-        if (added.isPresent() && !rostered(team.get().id(), added.get().userId())) {
-            throw new ValidationException(RosterRule.ADD_NOT_ROSTERED);
+        if (team.isPresent()) {
+            policy.checkProposal(policyTeam(team.get().id()), facts.proposed(), facts.leaves());
         }
     }
 
@@ -291,15 +301,9 @@ public final class RosterEnforcement implements RosterListener {
             return;
         }
         requireOpen(g);
-        String teamId = team.get().id();
-        for (DeviceId d : staged.added()) {
-            // the relay's own Add of a user removed from the roster meanwhile may be committed: the
-            // user is then cut off and removed again at once (see commitAccepted)
-            boolean relayAdd = t != null && t.adds.containsKey(d) && !staged.committer().equals(Optional.of(d));
-            if (!rostered(teamId, d.userId()) && !relayAdd) {
-                throw new ValidationException(RosterRule.ADD_NOT_ROSTERED);
-            }
-        }
+        // the relay's own Add of a user removed from the roster meanwhile passes: the user is then
+        // cut off and removed again at once (see commitAccepted)
+        policy.checkCommit(policyTeam(team.get().id()), staged.policyFacts());
         if (g.view != null) {
             checkExternalSenders(staged.externalSendersAfter(), g.view.cipherSuite());
         }
@@ -343,8 +347,26 @@ public final class RosterEnforcement implements RosterListener {
             }
         });
         updateFence(g, t);
-        if (!t.removals.isEmpty() || !t.adds.isEmpty() || !t.addHints.isEmpty()) {
-            sync(g); // what the commit left out, again for the new epoch; additions waiting for a removal
+        withdrawSelfRemoved(staged.policyFacts());
+        // self-repair: every rostered device with KeyPackages that is not in the group (left out,
+        // or an Add the commit did not cover) is proposed for the new epoch; removals still pending
+        t.wholeRoster = true;
+        sync(g);
+    }
+
+    /**
+     * Devices a user removed from the group themselves (a member's Remove of a device of its own
+     * user): their KeyPackages are withdrawn, so that the relay does not propose them again.
+     */
+    private void withdrawSelfRemoved(CareTeamPolicy.Commit commit) {
+        for (CareTeamPolicy.Proposed p : commit.proposals()) {
+            if (p.proposal() instanceof RemoveProposal && p.origin() instanceof CareTeamPolicy.Origin.Member m
+                    && m.device().isPresent() && p.subject().isPresent()
+                    && m.device().get().userId().equals(p.subject().get().userId())) {
+                DeviceId removed = p.subject().get();
+                ds.withdrawKeyPackages(removed).onFailure(e -> LOG.warning(
+                        "withdrawing the KeyPackages of a removed device failed: " + e.getMessage()));
+            }
         }
     }
 
@@ -366,11 +388,11 @@ public final class RosterEnforcement implements RosterListener {
                 Long.toString(seq)));
     }
 
-    /** New KeyPackages of a device: propose it to the team groups where its user is rostered and absent. */
+    /** New KeyPackages of a device: propose it to the team groups where its user is rostered and it is absent. */
     void keyPackagesPublished(DeviceId device) {
         for (GroupState g : List.copyOf(ds.groupStates())) {
             Optional<Team> team = teamOf(g.id);
-            if (team.isEmpty() || team.get().archived() || g.hasUser(device.userId())
+            if (team.isEmpty() || team.get().archived() || g.devices.contains(device)
                     || !rostered(team.get().id(), device.userId())) {
                 continue;
             }
@@ -431,7 +453,7 @@ public final class RosterEnforcement implements RosterListener {
             return;
         }
         try {
-            GroupInfo gi = DeliveryService.groupInfoOf(g.groupInfo);
+            GroupInfo gi = MlsInputs.groupInfoOf(g.groupInfo);
             int suite = gi.groupContext().cipherSuite();
             OptionalInt index = keys.get().indexIn(PublicGroupView.externalSendersOf(gi.groupContext().extensions()), suite);
             if (index.isEmpty()) {
@@ -439,7 +461,7 @@ public final class RosterEnforcement implements RosterListener {
             }
             RatchetTree tree = null;
             for (GroupMessage m : g.pendingProposals) {
-                PublicMessage pm = DeliveryService.publicMessageOf(m.message());
+                PublicMessage pm = MlsInputs.publicMessageOf(m.message());
                 if (!(pm.content().sender() instanceof Sender.External e) || e.senderIndex() != index.getAsInt()
                         || !(pm.content().content() instanceof Content.ProposalContent pc)) {
                     continue;
@@ -578,11 +600,13 @@ public final class RosterEnforcement implements RosterListener {
             }
         });
 
-        Set<String> usersIn = usersOf(view.devices());
+        // per device: a rostered user's device not in the group is proposed (one Add per device and epoch)
+        Set<DeviceId> in = view.devices();
         Set<DeviceId> skip = new HashSet<>(t.adds.keySet());
+        skip.addAll(in);
         carried.forEach((device, kp) -> {
             String user = device.userId();
-            if (rostered(teamId, user) && !usersIn.contains(user) && !t.removals.contains(user)) {
+            if (rostered(teamId, user) && !in.contains(device) && !t.removals.contains(user)) {
                 actions.add(new Action.AddDevice(device, kp));
                 skip.add(device);
             }
@@ -598,7 +622,7 @@ public final class RosterEnforcement implements RosterListener {
                 t.addHints.add(u); // put back on the roster before its removal landed: added after it
             }
         }
-        candidates.removeIf(u -> !rostered(teamId, u) || usersIn.contains(u) || t.removals.contains(u));
+        candidates.removeIf(u -> !rostered(teamId, u) || t.removals.contains(u));
         List<Future<List<KeyPackageDirectory.Claim>>> claims = new ArrayList<>();
         for (String user : candidates) {
             claims.add(ds.claimForRelay(user, suite, skip));
@@ -623,7 +647,7 @@ public final class RosterEnforcement implements RosterListener {
 
     private static Optional<KeyPackage> keyPackageOf(KeyPackageDirectory.Claim c) {
         try {
-            if (DeliveryService.mlsOf(c.keyPackage().keyPackage()) instanceof MlsMessage.OfKeyPackage k) {
+            if (MlsInputs.mlsOf(c.keyPackage().keyPackage()) instanceof MlsMessage.OfKeyPackage k) {
                 return Optional.of(k.keyPackage());
             }
         } catch (MlsException e) {

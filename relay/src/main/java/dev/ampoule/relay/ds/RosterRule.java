@@ -12,7 +12,12 @@ public enum RosterRule implements Rule {
     ADD_NOT_ROSTERED("PROTOCOL.md Care-team groups", "the commit or proposal adds a device of a user who is not on the team's roster"),
     REMOVAL_OMITTED("PROTOCOL.md Care-team groups", "the commit leaves a leaf of a user whose removal from the roster is pending"),
     EXTERNAL_SENDER_REQUIRED("RFC 9420 §12.1.8.1", "a care-team group's external_senders must list the relay's external sender for its cipher suite"),
-    FOREIGN_EXTERNAL_SENDER("RFC 9420 §12.1.8.1", "a care-team group's external_senders may list only the relay");
+    FOREIGN_EXTERNAL_SENDER("RFC 9420 §12.1.8.1", "a care-team group's external_senders may list only the relay"),
+    KEY_NOT_REGISTERED("PROTOCOL.md Care-team groups", "a leaf enters or changes with a signature key its device did not register (publish in a KeyPackage over its own connection)"),
+    REMOVE_NOT_ALLOWED("PROTOCOL.md Care-team groups", "only the relay's proposals remove another user's leaf; a user removes only their own devices"),
+    REINIT_NOT_ALLOWED("PROTOCOL.md Care-team groups", "a care-team group is never reinitialized by a member"),
+    GROUP_CONTEXT_EXTENSIONS_NOT_ALLOWED("PROTOCOL.md Care-team groups", "a care-team group's GroupContext extensions are never changed by a member"),
+    PSK_NOT_ALLOWED("PROTOCOL.md Care-team groups", "care-team groups use no pre-shared keys: members could not process a commit that injects one they do not hold");
 
     private final String section;
     private final String description;

@@ -27,6 +27,7 @@ public final class RecordCodec {
     static final int MEMBER_SINCE = 12;
     /** Roster enforcement records (numbered from 20). */
     static final int USER_ERASED = 20;
+    static final int SIGNATURE_KEY_REGISTERED = 21;
     /** Compaction markers: everything between a begin and its end replaces all earlier segments. */
     static final int CHECKPOINT_BEGIN = 100;
     static final int CHECKPOINT_END = 101;
@@ -124,6 +125,11 @@ public final class RecordCodec {
                 w.u8(USER_ERASED);
                 w.opaque(r.userId().getBytes(StandardCharsets.UTF_8));
             }
+            case StoreRecord.SignatureKeyRegistered r -> {
+                w.u8(SIGNATURE_KEY_REGISTERED);
+                device(w, r.device());
+                bytes(w, r.signatureKey());
+            }
         }
         return w.toByteArray();
     }
@@ -149,6 +155,7 @@ public final class RecordCodec {
             case DEPARTED -> new StoreRecord.Departed(bytes(r), device(r), r.u64(), r.u64(), r.u64());
             case MEMBER_SINCE -> new StoreRecord.MemberSince(bytes(r), device(r), r.u64());
             case USER_ERASED -> new StoreRecord.UserErased(user(r));
+            case SIGNATURE_KEY_REGISTERED -> new StoreRecord.SignatureKeyRegistered(device(r), bytes(r));
             default -> throw new DecodeException("unknown store record type " + type);
         };
     }

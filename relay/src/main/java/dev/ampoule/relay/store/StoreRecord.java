@@ -102,4 +102,13 @@ public sealed interface StoreRecord {
      */
     record UserErased(String userId) implements StoreRecord {
     }
+
+    /**
+     * A device registered a signature key: it published a KeyPackage whose leaf carries that key
+     * (RFC 9420 §5.1.2 SignaturePublicKey, its bytes) over its own authenticated connection. A leaf
+     * of a care-team group enters or changes only with a key its device registered. Kept by a
+     * checkpoint (the most recent keys of each device), gone with the user's erasure.
+     */
+    record SignatureKeyRegistered(DeviceId device, Bytes signatureKey) implements StoreRecord {
+    }
 }

@@ -72,9 +72,8 @@ final class CareTeamFixture implements AutoCloseable {
             String[] parts = userDevices[i].split("#");
             MlsMember m = new MlsMember(parts[0], parts[1]);
             TestDevice d = relay.connect(parts[0], parts[1]);
-            if (i > 0) {
-                d.ok(new Frame.PublishKeyPackages(m.keyPackages(2, false), false));
-            }
+            // publishing registers the device's signature key with the relay (the creator's too)
+            d.ok(new Frame.PublishKeyPackages(m.keyPackages(2, false), false));
             t.members.add(m);
             t.devices.add(d);
         }
@@ -174,6 +173,24 @@ final class CareTeamFixture implements AutoCloseable {
         TeamMember m = roster.put(teamId, userId, role);
         Team team = team();
         await(relay.verticle().onContext(ds -> ds.enforcement().memberAdded(team, m, true)));
+    }
+
+    /** What the relay holds of the group: its epoch, its devices and the next sequence number it assigns. */
+    record Held(long epoch, java.util.Set<dev.ampoule.relay.protocol.DeviceId> devices, long nextSeq) {
+    }
+
+    Held held() {
+        return await(relay.verticle().onContext(ds -> {
+            GroupState g = ds.groupState(groupId).orElseThrow();
+            return Future.succeededFuture(new Held(g.epoch, g.devices, g.nextSeq));
+        }));
+    }
+
+    /** The leaf of a device in member {@code i}'s view of the group. */
+    int leafOf(int i, String identity) {
+        return member(i).group.members().stream()
+                .filter(m -> PublicGroupView.deviceOf(m.credential()).map(d -> d.toString().equals(identity)).orElse(false))
+                .findFirst().orElseThrow(() -> new AssertionError(identity + " is not in the group")).leafIndex();
     }
 
     boolean fenced() {

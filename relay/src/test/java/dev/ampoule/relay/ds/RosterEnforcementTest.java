@@ -384,12 +384,13 @@ class RosterEnforcementTest {
         MlsMember carolPad = new MlsMember("carol", "pad");
         try (CareTeamFixture team = CareTeamFixture.form(relay, roster, "t-ward-13", "alice#phone", "bob#laptop",
                 "carol#tablet")) {
-            try (TestDevice pad = relay.connect("carol", "pad")) {
-                pad.ok(new Frame.PublishKeyPackages(carolPad.keyPackages(3, false), false));
-            }
             team.device(1).close(); // bob is offline from here
             long m1 = team.send(0, "while bob is away");
             team.removeFromRoster("carol");
+            // her other device's KeyPackages (published while she was rostered, it would be proposed)
+            try (TestDevice pad = relay.connect("carol", "pad")) {
+                pad.ok(new Frame.PublishKeyPackages(carolPad.keyPackages(3, false), false));
+            }
             await(relay.verticle().onContext(ds -> ds.enforcement().userErased("carol")));
             team.device(0).error(new Frame.ClaimKeyPackages("carol", Optional.empty(), 1), ErrorCode.NO_KEY_PACKAGE);
 
