@@ -66,9 +66,12 @@ public final class HttpCalls {
             limited.putHeader("Content-Type", "application/json");
         }
         try {
+            // body() is asked for in the send future's own callback, on the request's context, before
+            // that context can hand the response's chunks on: a callback attached later from this
+            // (test) thread may run after the chunks went by, and the body would read as empty
             return client.request(limited)
-                    .compose(req -> body == null ? req.send() : req.send(body))
-                    .compose(res -> res.body().map(b -> new Answer(res.statusCode(), res.headers(), b)))
+                    .compose(req -> (body == null ? req.send() : req.send(body))
+                            .compose(res -> res.body().map(b -> new Answer(res.statusCode(), res.headers(), b))))
                     .toCompletionStage().toCompletableFuture()
                     .get(LIMIT.toMillis() + 5_000, TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
