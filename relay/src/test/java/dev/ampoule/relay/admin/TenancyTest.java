@@ -42,7 +42,7 @@ import org.junit.jupiter.api.io.TempDir;
 class TenancyTest {
 
     /** Users of organisation o1 in this test; none of them may appear in o2's audit view. */
-    private static final Set<String> O1_USERS = Set.of("coord-1", "nurse-a", "clerk-b", "admin-1");
+    private static final Set<String> O1_USERS = Set.of("coord-1", "nurse-a", "clerk-b", "web-c", "admin-1");
     private static final Set<String> O2_USERS = Set.of("coord-2", "admin-2");
     private static final int MAX_PAGES = 2_000;
 
@@ -245,9 +245,17 @@ class TenancyTest {
         String coord2 = token("coord-2", "o2");
         String admin2 = token("admin-2", "o2", "org_admin");
         logIn("clerk-b", "o1", "desk");
+        // web-c of o1 logs in from a browser, with a ticket
+        HttpCalls.Answer ticket = call(HttpMethod.POST, "/v1/tickets", token("web-c", "o1"), null);
+        assertEquals(200, ticket.status(), ticket::text);
+        try (TestDevice browser = RelayHarness.await(TestDevice.open(vertx, relay.port(), "/v1/ws?ticket="
+                + ticket.json().getString("ticket") + "&device=browser"))) {
+            browser.error(new Frame.ClaimKeyPackages("nobody", Optional.empty(), 1), ErrorCode.NO_KEY_PACKAGE);
+        }
         String t2 = createTeam(coord2, "Ward 2");
 
         relay.restart();
+        assertEquals(404, call(HttpMethod.DELETE, "/v1/users/web-c", admin2, null).status());
         // clerk-b, known only from her login, is still o1's
         assertEquals(404, call(HttpMethod.DELETE, "/v1/users/clerk-b", admin2, null).status());
         assertEquals(409, putMember(coord2, t2, "clerk-b", "patient"));
@@ -268,6 +276,8 @@ class TenancyTest {
         assertEquals(2, seenBy1.stream().filter(e -> "login".equals(e.getString("type"))
                 && "clerk-b".equals(e.getString("user"))).count(), "both of clerk-b's logins are o1's");
         assertTrue(has(seenBy1, "user_org_conflict", "clerk-b"), "the conflicting token is on o1's record");
+        assertTrue(has(seenBy1, "login", "web-c"));
         assertEquals(204, call(HttpMethod.DELETE, "/v1/users/clerk-b", admin1, null).status());
+        assertEquals(204, call(HttpMethod.DELETE, "/v1/users/web-c", admin1, null).status());
     }
 }
