@@ -399,7 +399,8 @@ public final class AdminApi {
             throw ApiError.forbidden("only an org admin may erase a user");
         }
         // the roster refuses any user who is not one of the caller's org with one and the same 404
-        return roster.eraseUser(caller.userId(), caller.org().orElseThrow(), userId).map(teams -> new Reply.Empty(204));
+        return roster.eraseUser(caller.userId(), caller.org().orElseThrow(), userId)
+                .map(teams -> new Reply.Empty(204));
     }
 
     // ---- audit ---------------------------------------------------------------------------------

@@ -324,9 +324,14 @@ public final class Roster implements RosterView, Organisations {
      * admin API): records it as the user's organisation if none is recorded yet, durably, audited
      * as {@code user_org_recorded}; otherwise checks it against the recorded one. A claim naming
      * another organisation changes nothing and is audited as {@code user_org_conflict} (a failure
-     * to audit it is logged; the answer is still {@link OrgClaim#CONFLICTS}).
+     * to audit it is logged; the answer is still {@link OrgClaim#CONFLICTS}). A claim matching the
+     * recorded organisation is answered at once, without waiting for the changes under way (a
+     * recorded organisation never changes).
      */
     public Future<OrgClaim> claimOrg(String userId, String orgId) {
+        if (orgId != null && orgId.equals(orgOfUser.get(userId))) {
+            return Future.succeededFuture(OrgClaim.MATCHES);
+        }
         return serially(() -> {
             require(DeviceId.validUser(userId), "invalid user id");
             require(validOrg(orgId), "invalid organisation id");
@@ -385,7 +390,8 @@ public final class Roster implements RosterView, Organisations {
             }
             List<TeamMember> was = memberships(userId);
             if (was.stream().anyMatch(m -> !teams.get(m.teamId()).orgId().equals(orgId))) {
-                throw new RosterException(RosterException.Kind.CONFLICT, "the user is on a team of another organisation");
+                throw new RosterException(RosterException.Kind.CONFLICT,
+                        "the user is on a team of another organisation");
             }
             return persist(List.of(new RosterRecord.UserErased(userId)))
                     .compose(v -> store.rewrite(snapshot())

@@ -73,7 +73,8 @@ class TenancyTest {
     }
 
     private HttpCalls.Answer call(HttpMethod method, String uri, String token, JsonObject body) {
-        return HttpCalls.call(http, HttpCalls.to(relay.port(), method, uri, token), body == null ? null : body.toBuffer());
+        return HttpCalls.call(http, HttpCalls.to(relay.port(), method, uri, token),
+                body == null ? null : body.toBuffer());
     }
 
     private String createTeam(String token, String name) {
@@ -224,7 +225,8 @@ class TenancyTest {
         assertTrue(seenBy1.stream().anyMatch(e -> t1.equals(e.getString("team"))
                 && "member_removed".equals(e.getString("type"))));
         assertTrue(seenBy1.stream().anyMatch(e -> "admin-2".equals(e.getString("actor"))
-                && "nurse-a".equals(e.getString("user")) && "404".equals(e.getJsonObject("details").getString("status"))),
+                && "nurse-a".equals(e.getString("user"))
+                && "404".equals(e.getJsonObject("details").getString("status"))),
                 "o1 sees o2's attempt on its user");
         // o2's admin asking about an o1 user by name gets only its own team's entries (its refused attempt)
         HttpCalls.Answer byName = call(HttpMethod.GET, "/v1/audit?user=nurse-a", admin2, null);
