@@ -4,6 +4,7 @@ import dev.ampoule.relay.audit.AuditEntry;
 import dev.ampoule.relay.audit.AuditEvent;
 import dev.ampoule.relay.audit.AuditLog;
 import dev.ampoule.relay.audit.AuditQuery;
+import dev.ampoule.relay.audit.AuditScope;
 import dev.ampoule.relay.audit.AuditType;
 import dev.ampoule.relay.auth.Principal;
 import dev.ampoule.relay.auth.TokenVerifier;
@@ -53,9 +54,14 @@ import java.util.logging.Logger;
  * <li>read a team and its roster: org admins of its org and users on its roster;</li>
  * <li>change a team (members, archive, retention): org admins of its org and its coordinators;</li>
  * <li>a user's teams: the user, or an org admin (who sees the teams of their org);</li>
- * <li>erase a user, audit queries: org admins only (erasure only of users whose teams all belong
- *     to the admin's org; audit entries about another org's teams are left out).</li>
+ * <li>erase a user: org admins, of their org's users only ({@code 404} for any other user, the same
+ *     answer whether the user belongs to another org, to none, or does not exist);</li>
+ * <li>audit queries: org admins, who read their org's entries only ({@link AuditScope}).</li>
  * </ul>
+ * Tenancy: every authenticated call whose token has an {@code org} claim first records that org as
+ * the caller's ({@link Roster#claimOrg}) if the relay knows none for them; a token whose {@code org}
+ * claim contradicts the caller's recorded org is refused ({@code 403}, whatever the call) —
+ * the token would let its holder act in an organisation the relay knows they are not of.
  * Bodies are read strictly: a JSON object with only the documented members ({@code 400} for an
  * unknown member, a wrong type or a value out of range), checked before anything changes.
  *
@@ -138,7 +144,7 @@ public final class AdminApi {
 
     private void handle(RoutingContext ctx, HttpMethod method, String template, Action action) {
         Future<Principal> caller = authenticate(ctx);
-        caller.compose(p -> {
+        caller.compose(this::tenant).compose(p -> {
             try {
                 return action.run(ctx, p);
             } catch (ApiError | RosterException e) {
@@ -241,6 +247,21 @@ public final class AdminApi {
                         : ApiError.unauthenticated("invalid token")))
                 .compose(p -> DeviceId.validUser(p.userId()) ? Future.succeededFuture(p)
                         : Future.failedFuture(ApiError.unauthenticated("the token's subject is not a usable user id")));
+    }
+
+    /**
+     * Records the caller's org from the token's {@code org} claim if none is recorded yet; refuses a
+     * token whose claim names another org than the recorded one.
+     */
+    private Future<Principal> tenant(Principal caller) {
+        Optional<String> org = caller.org().filter(Roster::validOrg);
+        if (org.isEmpty()) {
+            return Future.succeededFuture(caller);
+        }
+        return roster.claimOrg(caller.userId(), org.get()).compose(claim -> claim == Roster.OrgClaim.CONFLICTS
+                ? Future.failedFuture(ApiError.forbidden(
+                        "the token's org is not the organisation the relay has recorded for this user"))
+                : Future.succeededFuture(caller));
     }
 
     private void serveContract(RoutingContext ctx) {
@@ -377,12 +398,9 @@ public final class AdminApi {
         if (!caller.orgAdmin()) {
             throw ApiError.forbidden("only an org admin may erase a user");
         }
-        for (TeamMember m : roster.memberships(userId)) {
-            if (!caller.adminOf(roster.team(m.teamId()).orElseThrow().orgId())) {
-                throw ApiError.forbidden("the user is on a team of another organisation");
-            }
-        }
-        return roster.eraseUser(caller.userId(), userId).map(teams -> new Reply.Empty(204));
+        // the roster refuses any user who is not one of the caller's org with one and the same 404
+        return roster.eraseUser(caller.userId(), caller.org().orElseThrow(), userId)
+                .map(teams -> new Reply.Empty(204));
     }
 
     // ---- audit ---------------------------------------------------------------------------------
@@ -444,12 +462,9 @@ public final class AdminApi {
         return query;
     }
 
-    /**
-     * Entries about a team of another organisation are not the caller's to see; entries about no
-     * team, or about a group that is no care team, are relay-wide and visible to every org admin.
-     */
+    /** The entries of the caller's org ({@link AuditScope}); the caller is an org admin. */
     private Predicate<AuditEntry> visibleTo(Principal caller) {
-        return e -> e.event().team().flatMap(roster::team).map(t -> caller.adminOf(t.orgId())).orElse(true);
+        return new AuditScope(caller.org().orElseThrow(), roster);
     }
 
     /** Queries page after page until {@code query.limit()} visible entries are found or the log ends. */

@@ -8,6 +8,13 @@ public enum AuditType {
     MEMBER_ADDED,
     MEMBER_REMOVED,
     USER_ERASED,
+    /** A user's organisation was recorded (details: {@code org}, and {@code from}: {@code team} or {@code token}). */
+    USER_ORG_RECORDED,
+    /**
+     * A token named another organisation than the one recorded for its user (details: {@code org},
+     * the recorded one, and {@code claimedOrg}); the recorded organisation stands.
+     */
+    USER_ORG_CONFLICT,
     /** An admin REST call (method, path template, status). */
     ADMIN_CALL,
     /** A device authenticated (login). */

@@ -14,6 +14,7 @@ import dev.ampoule.relay.ds.DeliveryService;
 import dev.ampoule.relay.ds.ExternalSenderKeys;
 import dev.ampoule.relay.metrics.RelayMetrics;
 import dev.ampoule.relay.roster.FileRosterStore;
+import dev.ampoule.relay.roster.OrgRecordingVerifier;
 import dev.ampoule.relay.roster.Roster;
 import dev.ampoule.relay.roster.RosterView;
 import dev.ampoule.relay.store.Stores;
@@ -117,7 +118,7 @@ public final class RelayVerticle extends VerticleBase {
                 .compose(keys -> {
                     JwtTokenVerifier verifier = new JwtTokenVerifier(vertx, keys, config.issuer, config.audience,
                             config.tokenLeeway, clock);
-                    gateway = new Gateway(vertx, config, ds, verifier, tickets, metrics, audit);
+                    gateway = new Gateway(vertx, config, ds, new OrgRecordingVerifier(verifier, roster), tickets, metrics, audit);
                     ticketPurge = vertx.setPeriodic(10_000, id -> tickets.purge(clock.instant()));
                     int wsLimit = config.maxFrameBytes * 2 + 4096;
                     HttpServerOptions options = new HttpServerOptions()

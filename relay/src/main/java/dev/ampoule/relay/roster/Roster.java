@@ -3,7 +3,12 @@ package dev.ampoule.relay.roster;
 import dev.ampoule.relay.audit.AuditEvent;
 import dev.ampoule.relay.audit.AuditSink;
 import dev.ampoule.relay.audit.AuditType;
+import dev.ampoule.relay.audit.Organisations;
+import dev.ampoule.relay.protocol.DeviceId;
 import io.vertx.core.Future;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
@@ -11,6 +16,7 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -31,19 +37,29 @@ import java.util.regex.Pattern;
  * Changes run one at a time in call order, so their audit entries and listener calls keep that
  * order too.
  *
+ * <p>Users belong to one organisation each, recorded durably the first time the relay learns it:
+ * from the first team they are put on ({@link #putMember}, {@link #createTeam}) or from the
+ * {@code org} claim of a token they present ({@link #claimOrg}). Once recorded it never changes: a
+ * team of another organisation cannot take the user ({@link RosterException.Kind#CONFLICT}), a token
+ * naming another organisation leaves it as it is (audited as {@code user_org_conflict}), and erasing
+ * the user keeps it under a one-way hash of the id ({@link RosterRecord.ErasedUserOrg}), so that the
+ * id never passes to another organisation, nor do the audit entries about it.
+ *
  * <p>Event-loop confined: create it with {@link #open} and call it on one context. Team names
  * never reach the audit log or the log output; only ids do.
  *
- * <p>Authorisation is the caller's business (the admin API decides from the token's claims).
+ * <p>Authorisation is the caller's business (the admin API decides from the token's claims); the
+ * roster keeps its own invariants (a user's teams are all of the user's organisation; an erasure
+ * names the organisation whose user it erases).
  */
-public final class Roster implements RosterView {
+public final class Roster implements RosterView, Organisations {
 
     /** Team, user and organisation ids: {@code [A-Za-z0-9._-]{1,64}}. */
     public static final Pattern ID = Pattern.compile("[A-Za-z0-9._-]{1,64}");
     public static final int MAX_NAME_LENGTH = 200;
     public static final int MAX_RETENTION_DAYS = 3650;
     /** The actor of changes the relay makes itself. */
-    public static final String RELAY_ACTOR = "relay";
+    public static final String RELAY_ACTOR = AuditEvent.RELAY_ACTOR;
 
     private static final Logger LOG = Logger.getLogger(Roster.class.getName());
     private static final SecureRandom RANDOM = new SecureRandom();
@@ -58,6 +74,9 @@ public final class Roster implements RosterView {
     private final Map<String, Map<String, String>> members = new HashMap<>();
     private final Map<String, Set<String>> teamsOfUser = new HashMap<>();
     private final Map<String, List<String>> teamsOfOrg = new HashMap<>();
+    private final Map<String, String> orgOfUser = new LinkedHashMap<>();
+    /** Erased users' organisations, by {@link #erasedUserKey}. */
+    private final Map<String, String> orgOfErased = new LinkedHashMap<>();
     private Future<?> tail = Future.succeededFuture();
 
     private Roster(RosterStore store, Set<String> roles, AuditSink audit, Clock clock) {
@@ -119,6 +138,28 @@ public final class Roster implements RosterView {
         return out;
     }
 
+    /**
+     * The organisation {@code userId} belongs to, if the relay has recorded one (an erased user's
+     * included: it stays bound to the id).
+     */
+    public Optional<String> orgOf(String userId) {
+        String org = orgOfUser.get(userId);
+        if (org == null && !orgOfErased.isEmpty()) {
+            org = orgOfErased.get(erasedUserKey(userId));
+        }
+        return Optional.ofNullable(org);
+    }
+
+    @Override
+    public Optional<String> orgOfUser(String userId) {
+        return orgOf(userId);
+    }
+
+    @Override
+    public Optional<String> orgOfTeam(String teamId) {
+        return team(teamId).map(Team::orgId);
+    }
+
     /** Where {@code userId} is on a roster, oldest team first. */
     public List<TeamMember> memberships(String userId) {
         List<TeamMember> out = new ArrayList<>();
@@ -171,11 +212,18 @@ public final class Roster implements RosterView {
             require(validName(name), "invalid team name");
             require(firstCoordinator.map(Roster::validId).orElse(true), "invalid user id");
             retention.ifPresent(Roster::checkRetention);
+            firstCoordinator.ifPresent(u -> sameOrg(u, orgId));
+            boolean recordOrg = firstCoordinator.filter(u -> !orgOfUser.containsKey(u)).isPresent();
             String id = newTeamId();
             RosterRecord.TeamCreated created = new RosterRecord.TeamCreated(id, orgId, name, retention,
                     clock.millis());
             List<RosterRecord> batch = new ArrayList<>(List.of(created));
-            firstCoordinator.ifPresent(u -> batch.add(new RosterRecord.MemberSet(id, u, TeamMember.COORDINATOR)));
+            firstCoordinator.ifPresent(u -> {
+                if (recordOrg) {
+                    batch.add(new RosterRecord.UserOrg(u, orgId));
+                }
+                batch.add(new RosterRecord.MemberSet(id, u, TeamMember.COORDINATOR));
+            });
             return persist(batch).compose(v -> {
                 Team team = teams.get(id);
                 List<Step> steps = new ArrayList<>();
@@ -183,6 +231,7 @@ public final class Roster implements RosterView {
                 details.put("org", orgId);
                 retention.ifPresent(d -> details.put("retentionDays", Long.toString(d.toDays())));
                 steps.add(new Step(AuditEvent.of(AuditType.TEAM_CREATED, actor, id, null, details), null));
+                firstCoordinator.filter(u -> recordOrg).ifPresent(u -> steps.add(orgRecorded(actor, id, u, orgId)));
                 firstCoordinator.ifPresent(u -> {
                     TeamMember m = new TeamMember(id, u, TeamMember.COORDINATOR);
                     steps.add(new Step(AuditEvent.of(AuditType.MEMBER_ADDED, actor, id, u,
@@ -223,27 +272,87 @@ public final class Roster implements RosterView {
     /**
      * Puts {@code userId} on the team's roster with {@code role}, or changes their role. The
      * future's value: true if the user was not on the roster before. Putting a member with the
-     * role they already hold changes nothing (false, nothing audited).
+     * role they already hold changes nothing (false, nothing audited). A user with no recorded
+     * organisation becomes one of the team's organisation (in the same durable write); a user of
+     * another organisation is refused ({@link RosterException.Kind#CONFLICT}).
      */
     public Future<Boolean> putMember(String actor, String teamId, String userId, String role) {
         return serially(() -> {
             require(validId(userId), "invalid user id");
             require(role != null && roles.contains(role), "unknown role");
             Team team = changeable(teamId);
+            sameOrg(userId, team.orgId());
             Optional<String> previous = role(teamId, userId);
             if (previous.isPresent() && previous.get().equals(role)) {
                 return Future.succeededFuture(false);
             }
-            return persist(List.of(new RosterRecord.MemberSet(teamId, userId, role))).compose(v -> {
+            boolean recordOrg = !orgOfUser.containsKey(userId);
+            List<RosterRecord> batch = new ArrayList<>();
+            if (recordOrg) {
+                batch.add(new RosterRecord.UserOrg(userId, team.orgId()));
+            }
+            batch.add(new RosterRecord.MemberSet(teamId, userId, role));
+            return persist(batch).compose(v -> {
                 TeamMember m = new TeamMember(teamId, userId, role);
                 Map<String, String> details = new LinkedHashMap<>();
                 details.put("role", role);
                 previous.ifPresent(p -> details.put("previousRole", p));
                 boolean created = previous.isEmpty();
-                return consequences(List.of(new Step(AuditEvent.of(AuditType.MEMBER_ADDED, actor, teamId, userId,
-                        details), () -> listener.memberAdded(team, m, created))),
-                        "member " + userId + " of team " + teamId + " set").map(created);
+                List<Step> steps = new ArrayList<>();
+                if (recordOrg) {
+                    steps.add(orgRecorded(actor, teamId, userId, team.orgId()));
+                }
+                steps.add(new Step(AuditEvent.of(AuditType.MEMBER_ADDED, actor, teamId, userId, details),
+                        () -> listener.memberAdded(team, m, created)));
+                return consequences(steps, "member " + userId + " of team " + teamId + " set").map(created);
             });
+        });
+    }
+
+    /** What presenting a token's {@code org} claim did ({@link #claimOrg}). */
+    public enum OrgClaim {
+        /** The user had no organisation: it is now the claimed one (durably, audited). */
+        RECORDED,
+        /** The claim names the user's organisation. */
+        MATCHES,
+        /** The user belongs to another organisation, which stands (the attempt is audited). */
+        CONFLICTS
+    }
+
+    /**
+     * A user presented a token whose {@code org} claim is {@code orgId} (logging in, calling the
+     * admin API): records it as the user's organisation if none is recorded yet, durably, audited
+     * as {@code user_org_recorded}; otherwise checks it against the recorded one. A claim naming
+     * another organisation changes nothing and is audited as {@code user_org_conflict} (a failure
+     * to audit it is logged; the answer is still {@link OrgClaim#CONFLICTS}). A claim matching the
+     * recorded organisation is answered at once, without waiting for the changes under way (a
+     * recorded organisation never changes).
+     */
+    public Future<OrgClaim> claimOrg(String userId, String orgId) {
+        if (orgId != null && orgId.equals(orgOfUser.get(userId))) {
+            return Future.succeededFuture(OrgClaim.MATCHES);
+        }
+        return serially(() -> {
+            require(DeviceId.validUser(userId), "invalid user id");
+            require(validOrg(orgId), "invalid organisation id");
+            Optional<String> known = orgOf(userId);
+            if (known.isPresent() && !known.get().equals(orgId)) {
+                Map<String, String> details = Map.of("org", known.get(), "claimedOrg", orgId);
+                return attempt(() -> audit.record(AuditEvent.of(AuditType.USER_ORG_CONFLICT, userId, null, userId,
+                        details))).map(failure -> {
+                            failure.ifPresent(e -> LOG.log(Level.WARNING, "a conflicting org claim of user " + userId
+                                    + " was not audited", e));
+                            return OrgClaim.CONFLICTS;
+                        });
+            }
+            if (orgOfUser.containsKey(userId)) {
+                return Future.succeededFuture(OrgClaim.MATCHES);
+            }
+            return persist(List.of(new RosterRecord.UserOrg(userId, orgId)))
+                    .compose(v -> consequences(List.of(new Step(AuditEvent.of(AuditType.USER_ORG_RECORDED, userId,
+                            null, userId, Map.of("org", orgId, "from", "token")), null)),
+                            "organisation of user " + userId + " recorded"))
+                    .map(OrgClaim.RECORDED);
         });
     }
 
@@ -261,16 +370,29 @@ public final class Roster implements RosterView {
     }
 
     /**
-     * Erases a user (GDPR art. 17): takes them off every roster, archived teams included, and
-     * compacts the store so its history no longer names them. Then, for each team, audits
+     * Erases a user of organisation {@code orgId} (GDPR art. 17): takes them off every roster,
+     * archived teams included, and compacts the store so its history no longer names them (their
+     * organisation stays bound to a one-way hash of the id). Then, for each team, audits
      * {@code MEMBER_REMOVED} and calls {@link RosterListener#memberRemoved}; finally audits
      * {@code USER_ERASED} and calls {@link RosterListener#userErased} (which erases devices,
      * KeyPackages and queued messages). The future's value: the ids of the teams they were on.
+     * A user who is not one of {@code orgId}'s — another organisation's, or of no recorded
+     * organisation — is {@link RosterException.Kind#NOT_FOUND}, the same refusal whichever it is;
+     * a user of {@code orgId} on a team of another organisation (only in a store written before
+     * organisations were recorded) is a {@link RosterException.Kind#CONFLICT}. Nothing changes on a
+     * refusal.
      */
-    public Future<List<String>> eraseUser(String actor, String userId) {
+    public Future<List<String>> eraseUser(String actor, String orgId, String userId) {
         return serially(() -> {
             require(validId(userId), "invalid user id");
+            if (!orgOf(userId).map(orgId::equals).orElse(false)) {
+                throw new RosterException(RosterException.Kind.NOT_FOUND, "no such user in the organisation");
+            }
             List<TeamMember> was = memberships(userId);
+            if (was.stream().anyMatch(m -> !teams.get(m.teamId()).orgId().equals(orgId))) {
+                throw new RosterException(RosterException.Kind.CONFLICT,
+                        "the user is on a team of another organisation");
+            }
             return persist(List.of(new RosterRecord.UserErased(userId)))
                     .compose(v -> store.rewrite(snapshot())
                             .recover(e -> Future.failedFuture(new RosterException(RosterException.Kind.INCOMPLETE,
@@ -284,7 +406,8 @@ public final class Roster implements RosterView {
                                     () -> listener.memberRemoved(team, userId)));
                         }
                         steps.add(new Step(AuditEvent.of(AuditType.USER_ERASED, actor, null, userId,
-                                Map.of("teams", Integer.toString(was.size()))), () -> listener.userErased(userId)));
+                                Map.of("org", orgId, "teams", Integer.toString(was.size()))),
+                                () -> listener.userErased(userId)));
                         return consequences(steps, "user " + userId + " erased");
                     })
                     .map(v -> was.stream().map(TeamMember::teamId).toList());
@@ -369,6 +492,34 @@ public final class Roster implements RosterView {
         return f.transform(ar -> Future.succeededFuture(ar.failed() ? Optional.of(ar.cause()) : Optional.empty()));
     }
 
+    /** Refuses putting {@code userId} on a team of {@code orgId} if the user belongs to another organisation. */
+    private void sameOrg(String userId, String orgId) {
+        if (orgOf(userId).filter(o -> !o.equals(orgId)).isPresent()) {
+            throw new RosterException(RosterException.Kind.CONFLICT, "the user belongs to another organisation");
+        }
+    }
+
+    private static Step orgRecorded(String actor, String teamId, String userId, String orgId) {
+        return new Step(AuditEvent.of(AuditType.USER_ORG_RECORDED, actor, teamId, userId,
+                Map.of("org", orgId, "from", "team")), null);
+    }
+
+    /**
+     * The key under which an erased user's organisation is kept: the lower-case hex SHA-256 of
+     * {@code "ampoule erased user\0" + userId} (UTF-8). A one-way hash keeps the id out of the
+     * roster's history, but it is a pseudonym, not an anonymisation: whoever holds a candidate id
+     * can check it (and the audit log keeps erased users' ids anyway).
+     */
+    public static String erasedUserKey(String userId) {
+        try {
+            MessageDigest sha = MessageDigest.getInstance("SHA-256");
+            return HexFormat.of().formatHex(sha.digest(("ampoule erased user\0" + userId)
+                    .getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is missing", e);
+        }
+    }
+
     private Team changeable(String teamId) {
         Team team = teams.get(teamId);
         if (team == null) {
@@ -425,8 +576,10 @@ public final class Roster implements RosterView {
                         t.createdMillis()));
             }
             case RosterRecord.MemberSet m -> {
-                known(m.teamId());
+                Team t = known(m.teamId());
                 members.get(m.teamId()).put(m.userId(), m.role());
+                // a store written before organisations were recorded: the first team decides
+                orgOfUser.putIfAbsent(m.userId(), t.orgId());
                 teamsOfUser.computeIfAbsent(m.userId(), u -> new LinkedHashSet<>()).add(m.teamId());
             }
             case RosterRecord.MemberRemoved m -> {
@@ -445,7 +598,18 @@ public final class Roster implements RosterView {
                 if (of != null) {
                     of.forEach(teamId -> members.get(teamId).remove(e.userId()));
                 }
+                String org = orgOfUser.remove(e.userId());
+                if (org != null) {
+                    orgOfErased.put(erasedUserKey(e.userId()), org);
+                }
             }
+            case RosterRecord.UserOrg u -> {
+                String was = orgOfUser.putIfAbsent(u.userId(), u.orgId());
+                if (was != null && !was.equals(u.orgId())) {
+                    throw corrupt("a user's organisation recorded twice");
+                }
+            }
+            case RosterRecord.ErasedUserOrg e -> orgOfErased.put(e.userKey(), e.orgId());
         }
     }
 
@@ -464,6 +628,8 @@ public final class Roster implements RosterView {
     /** The current roster as records (what a compacted store holds). */
     private List<RosterRecord> snapshot() {
         List<RosterRecord> out = new ArrayList<>();
+        orgOfUser.forEach((user, org) -> out.add(new RosterRecord.UserOrg(user, org)));
+        orgOfErased.forEach((key, org) -> out.add(new RosterRecord.ErasedUserOrg(key, org)));
         for (Team t : teams.values()) {
             out.add(new RosterRecord.TeamCreated(t.id(), t.orgId(), t.name(), t.retention(), t.createdMillis()));
             if (t.archived()) {

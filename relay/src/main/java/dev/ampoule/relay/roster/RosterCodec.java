@@ -49,6 +49,14 @@ public final class RosterCodec {
                 text(w, r.userId());
             }
             case RosterRecord.UserErased r -> text(w, r.userId());
+            case RosterRecord.UserOrg r -> {
+                text(w, r.userId());
+                text(w, r.orgId());
+            }
+            case RosterRecord.ErasedUserOrg r -> {
+                text(w, r.userKey());
+                text(w, r.orgId());
+            }
         }
         return w.toByteArray();
     }
@@ -82,6 +90,8 @@ public final class RosterCodec {
             case RosterRecord.MemberSet.TAG -> new RosterRecord.MemberSet(text(r), text(r), text(r));
             case RosterRecord.MemberRemoved.TAG -> new RosterRecord.MemberRemoved(text(r), text(r));
             case RosterRecord.UserErased.TAG -> new RosterRecord.UserErased(text(r));
+            case RosterRecord.UserOrg.TAG -> new RosterRecord.UserOrg(text(r), text(r));
+            case RosterRecord.ErasedUserOrg.TAG -> new RosterRecord.ErasedUserOrg(text(r), text(r));
             default -> throw new DecodeException("unknown roster record type " + tag);
         };
     }

@@ -6,8 +6,9 @@ import java.util.Optional;
 /**
  * One durable change of the roster, as a {@link RosterStore} keeps it. Replaying a store's records
  * in order rebuilds the roster; a compacted store holds a snapshot written with the same records
- * ({@link TeamCreated} with the team's current name and retention, {@link TeamArchived},
- * {@link MemberSet}). The wire tag of each variant is its {@link #tag()}.
+ * ({@link UserOrg}, {@link ErasedUserOrg}, then {@link TeamCreated} with the team's current name and
+ * retention, {@link TeamArchived}, {@link MemberSet}). The wire tag of each variant is its
+ * {@link #tag()}.
  */
 public sealed interface RosterRecord {
 
@@ -65,6 +66,35 @@ public sealed interface RosterRecord {
     /** A user was erased: off every roster. */
     record UserErased(String userId) implements RosterRecord {
         public static final int TAG = 6;
+
+        @Override
+        public int tag() {
+            return TAG;
+        }
+    }
+
+    /**
+     * A user belongs to organisation {@code orgId}: recorded once, from the first team the user was
+     * put on or from the {@code org} claim of the first token they presented; never changed
+     * afterwards. (A store written before users' organisations were recorded has none: replaying
+     * its first {@link MemberSet} of a user gives the user that team's organisation.)
+     */
+    record UserOrg(String userId, String orgId) implements RosterRecord {
+        public static final int TAG = 7;
+
+        @Override
+        public int tag() {
+            return TAG;
+        }
+    }
+
+    /**
+     * The organisation of an erased user, under a one-way hash of the user id ({@link
+     * Roster#erasedUserKey}) instead of the id: the id stays bound to its organisation after the
+     * erasure (it can never become another organisation's user), without the roster's history naming it.
+     */
+    record ErasedUserOrg(String userKey, String orgId) implements RosterRecord {
+        public static final int TAG = 8;
 
         @Override
         public int tag() {

@@ -133,18 +133,25 @@ class AdminApiTest {
                 "removed " + id + " carol",
                 "archived " + id), listener.calls);
 
+        // the users' organisations: alice's from her token, bob's and carol's from the team
+        assertEquals(List.of("alice - token", "bob " + id + " team", "carol " + id + " team"),
+                audited(AuditType.USER_ORG_RECORDED).stream().map(e -> e.user().orElseThrow() + " "
+                        + e.team().orElse("-") + " " + e.details().get("from")).toList());
+        audited(AuditType.USER_ORG_RECORDED).forEach(e -> assertEquals("h1", e.details().get("org")));
         // the roster changes, in order, with ids and roles only
-        List<String> changes = fx.audit.events(e -> e.type() != AuditType.ADMIN_CALL).stream()
+        List<String> changes = fx.audit.events(e -> e.type() != AuditType.ADMIN_CALL
+                && e.type() != AuditType.USER_ORG_RECORDED).stream()
                 .map(e -> e.type() + " " + e.user().orElse("-") + " " + e.details().getOrDefault("role", "-")).toList();
         assertEquals(List.of("TEAM_CREATED - -", "MEMBER_ADDED alice coordinator", "MEMBER_ADDED bob pharmacist",
                 "MEMBER_ADDED bob practitioner", "MEMBER_ADDED carol patient", "MEMBER_REMOVED carol patient",
                 "TEAM_RETENTION_SET - -", "TEAM_RETENTION_SET - -", "TEAM_ARCHIVED - -"), changes);
         assertEquals(Map.of("org", "h1", "retentionDays", "90"), audited(AuditType.TEAM_CREATED).get(0).details());
         assertEquals("pharmacist", audited(AuditType.MEMBER_ADDED).get(2).details().get("previousRole"));
-        fx.audit.events(e -> e.type() != AuditType.ADMIN_CALL).forEach(e -> {
-            assertEquals(Optional.of("alice"), e.actor());
-            assertEquals(Optional.of(id), e.team());
-        });
+        fx.audit.events(e -> e.type() != AuditType.ADMIN_CALL && !"token".equals(e.details().get("from")))
+                .forEach(e -> {
+                    assertEquals(Optional.of("alice"), e.actor());
+                    assertEquals(Optional.of(id), e.team());
+                });
 
         // every call audited: method, route template, status; never the name or a token
         AuditEvent call = audited(AuditType.ADMIN_CALL).get(0);
@@ -229,6 +236,9 @@ class AdminApiTest {
         String bob = fx.token("bob", "h1");
         String carol = fx.token("carol", "h1");
         String dan = fx.token("dan", "h1");
+        // dan's first call records his organisation; the refused calls below change nothing
+        assertEquals(200, fx.call(GET, "/v1/teams", dan, null).status());
+        auditedChanges = fx.audit.events(e -> e.type() != AuditType.ADMIN_CALL).size();
         for (String who : List.of(bob, carol, dan)) {
             assertError(fx.call(PUT, "/v1/teams/" + id + "/members/mallory", who,
                     new JsonObject().put("role", "coordinator")), 403, "FORBIDDEN");
@@ -267,6 +277,8 @@ class AdminApiTest {
         String alice = fx.token("alice", "h1");
         String admin = fx.admin("root", "h1");
         String id = createTeam(alice, "Team");
+        // the admin's first call records their organisation (from the token, whatever the call)
+        assertEquals(200, fx.call(GET, "/v1/teams", admin, null).status());
         int changes = fx.audit.events(e -> e.type() != AuditType.ADMIN_CALL).size();
         List<String> calls = List.copyOf(listener.calls);
 
@@ -326,13 +338,16 @@ class AdminApiTest {
         String t2 = createTeam(fx.token("carol", "h1"), "Two");
         String t3 = createTeam(fx.token("zed", "h2"), "Three");
         put(fx.token("carol", "h1"), t2, "alice", "practitioner", 201);
-        put(fx.token("zed", "h2"), t3, "alice", "insurer", 201);
+        // alice is h1's: a team of h2 cannot take her
+        assertError(fx.call(PUT, "/v1/teams/" + t3 + "/members/alice", fx.token("zed", "h2"),
+                new JsonObject().put("role", "insurer")), 409, "CONFLICT");
 
         JsonObject mine = fx.call(GET, "/v1/users/alice/teams", alice, null).json();
         assertEquals("alice", mine.getString("userId"));
-        assertEquals(List.of(t1 + ":coordinator", t2 + ":practitioner", t3 + ":insurer"), teamsOf(mine));
+        assertEquals(List.of(t1 + ":coordinator", t2 + ":practitioner"), teamsOf(mine));
         JsonObject byAdmin = fx.call(GET, "/v1/users/alice/teams", fx.admin("root", "h1"), null).json();
         assertEquals(List.of(t1 + ":coordinator", t2 + ":practitioner"), teamsOf(byAdmin));
+        assertEquals(List.of(), teamsOf(fx.call(GET, "/v1/users/alice/teams", fx.admin("root2", "h2"), null).json()));
         assertEquals(List.of(), teamsOf(fx.call(GET, "/v1/users/nobody/teams", fx.admin("root", "h1"), null).json()));
         ctx.completeNow();
     }
@@ -354,17 +369,25 @@ class AdminApiTest {
         put(alice, t3, "bob", "patient", 201);
         assertEquals(200, fx.call(POST, "/v1/teams/" + t2 + "/archive", alice, null).status());
         String elsewhere = createTeam(fx.token("zed", "h2"), "Elsewhere");
-        put(fx.token("zed", "h2"), elsewhere, "both-orgs", "patient", 201);
-        put(alice, t1, "both-orgs", "patient", 201);
+        put(fx.token("zed", "h2"), elsewhere, "h2-user", "patient", 201);
+        put(alice, t1, "h2-user", "patient", 409);
         listener.calls.clear();
 
-        assertError(fx.call(DELETE, "/v1/users/erased-user-7", fx.admin("root2", "h2"), null), 403, "FORBIDDEN");
-        assertError(fx.call(DELETE, "/v1/users/both-orgs", admin, null), 403, "FORBIDDEN");
+        // another organisation's user, or a user of none: the same 404, and nothing changes
+        Response foreign = fx.call(DELETE, "/v1/users/erased-user-7", fx.admin("root2", "h2"), null);
+        assertError(foreign, 404, "NOT_FOUND");
+        Response other = fx.call(DELETE, "/v1/users/h2-user", admin, null);
+        Response nobody = fx.call(DELETE, "/v1/users/nobody", admin, null);
+        assertError(nobody, 404, "NOT_FOUND");
+        assertEquals(nobody.json(), other.json());
+        assertEquals(nobody.json(), foreign.json());
         assertEquals(2, (int) fx.<Integer>onRoster(r -> r.memberships("erased-user-7").size()));
+        assertEquals(List.of(), listener.calls);
+        assertEquals(List.of(), audited(AuditType.USER_ERASED));
 
         assertEquals(204, fx.call(DELETE, "/v1/users/erased-user-7", admin, null).status());
         assertEquals(List.of(), fx.onRoster(r -> r.memberships("erased-user-7")));
-        assertEquals(List.of("alice:coordinator", "both-orgs:patient"), members(alice, t1));
+        assertEquals(List.of("alice:coordinator"), members(alice, t1));
         assertEquals(List.of("alice:coordinator"), members(alice, t2));
         assertEquals(List.of("alice:coordinator", "bob:patient"), members(alice, t3));
         assertEquals(List.of("removed " + t1 + " erased-user-7", "removed " + t2 + " erased-user-7",
@@ -381,10 +404,13 @@ class AdminApiTest {
         byte[] log = readRosterLog();
         assertFalse(new String(log, java.nio.charset.StandardCharsets.ISO_8859_1).contains("erased-user-7"));
 
-        // survives a restart
+        // survives a restart; the erased id stays h1's
         fx.restart();
         assertEquals(List.of(), fx.onRoster(r -> r.memberships("erased-user-7")));
-        assertEquals(List.of("alice:coordinator", "both-orgs:patient"), members(alice, t1));
+        assertEquals(List.of("alice:coordinator"), members(alice, t1));
+        assertEquals(Optional.of("h1"), fx.onRoster(r -> r.orgOf("erased-user-7")));
+        assertError(fx.call(DELETE, "/v1/users/erased-user-7", fx.admin("root2", "h2"), null), 404, "NOT_FOUND");
+        assertEquals(204, fx.call(DELETE, "/v1/users/erased-user-7", admin, null).status());
         assertTrue(fx.<Boolean>onRoster(r -> r.team(t2).orElseThrow().archived()));
         ctx.completeNow();
     }
@@ -411,7 +437,8 @@ class AdminApiTest {
         List<JsonObject> entries = page.getJsonArray("entries").stream().map(JsonObject.class::cast).toList();
         assertTrue(entries.size() >= 6, page::encode);
         entries.forEach(e -> assertEquals(t1, e.getString("team")));
-        assertEquals(List.of("team_created", "member_added"), entries.stream().map(e -> e.getString("type"))
+        assertEquals(List.of("team_created", "member_added", "user_org_recorded"), entries.stream()
+                .map(e -> e.getString("type"))
                 .filter(t -> !t.equals("admin_call")).distinct().toList());
         assertFalse(page.containsKey("nextAfter"));
 
@@ -425,7 +452,7 @@ class AdminApiTest {
         // by user, and a time range
         List<String> aboutBob = fx.call(GET, "/v1/audit?user=bob", admin, null).json().getJsonArray("entries")
                 .stream().map(JsonObject.class::cast).map(e -> e.getString("type")).toList();
-        assertEquals(List.of("member_added", "admin_call"), aboutBob);
+        assertEquals(List.of("user_org_recorded", "member_added", "admin_call"), aboutBob);
         assertEquals(0, fx.call(GET, "/v1/audit?to=2000-01-01T00:00:00Z", admin, null).json()
                 .getJsonArray("entries").size());
 

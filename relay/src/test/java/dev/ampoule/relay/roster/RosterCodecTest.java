@@ -20,7 +20,10 @@ class RosterCodecTest {
             new RosterRecord.RetentionSet("t-1", Optional.empty()),
             new RosterRecord.MemberSet("t-1", "alice", "coordinator"),
             new RosterRecord.MemberRemoved("t-1", "alice"),
-            new RosterRecord.UserErased("alice"));
+            new RosterRecord.UserErased("alice"),
+            new RosterRecord.UserOrg("alice", "h1"),
+            new RosterRecord.UserOrg("dr.osei@example.org", "St Mary's — Nord"),
+            new RosterRecord.ErasedUserOrg(Roster.erasedUserKey("alice"), "h1"));
 
     @Test
     void everyRecordRoundTrips() {

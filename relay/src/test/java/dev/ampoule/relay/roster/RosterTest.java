@@ -138,13 +138,14 @@ class RosterTest {
         on(() -> roster.removeMember("alice", team.id(), "bob"));
         on(() -> roster.archive("alice", team.id()));
 
+        // a user's first team records their organisation in the same write
         assertEquals(List.of(
-                "durable 2", "audit TEAM_CREATED", "audit MEMBER_ADDED", "listener added",
-                "durable 1", "audit MEMBER_ADDED", "listener added",
+                "durable 3", "audit TEAM_CREATED", "audit USER_ORG_RECORDED", "audit MEMBER_ADDED", "listener added",
+                "durable 2", "audit USER_ORG_RECORDED", "audit MEMBER_ADDED", "listener added",
                 "durable 1", "audit MEMBER_REMOVED", "listener removed",
                 "durable 1", "audit TEAM_ARCHIVED", "listener archived"), timeline);
         // when the listener heard of each change, the change was already in the file
-        assertEquals(List.of("added 2", "added 3", "removed 4", "archived 5"), seenOnDisk);
+        assertEquals(List.of("added 3", "added 5", "removed 6", "archived 7"), seenOnDisk);
         assertEquals(List.of("added " + team.id() + " alice coordinator new", "added " + team.id()
                 + " bob pharmacist new", "removed " + team.id() + " bob", "archived " + team.id()), listener.calls);
         on(roster::close);
@@ -168,6 +169,7 @@ class RosterTest {
     void refusedChangesLeaveNoTrace() {
         Roster roster = open();
         Team team = on(() -> roster.createTeam("alice", "h1", "Ward", Optional.empty(), Optional.of("alice")));
+        assertEquals(Roster.OrgClaim.RECORDED, on(() -> roster.claimOrg("zed", "h2")));
         List<RosterRecord> before = onDisk();
         int audited = audit.entries().size();
         List<Supplier<Future<?>>> bad = List.of(
@@ -179,11 +181,18 @@ class RosterTest {
                 () -> roster.createTeam("alice", "h1", "x".repeat(201), Optional.empty(), Optional.empty()),
                 () -> roster.createTeam("alice", "h1", "ok", Optional.of(Duration.ofDays(3651)), Optional.empty()),
                 () -> roster.setRetention("alice", team.id(), Optional.of(Duration.ZERO)),
-                () -> roster.eraseUser("alice", "not valid!"));
+                () -> roster.eraseUser("alice", "h1", "not valid!"),
+                () -> roster.claimOrg("bob", "\u0000"),
+                () -> roster.claimOrg("", "h1"),
+                // tenancy: another organisation's user, or a user of no known organisation
+                () -> roster.putMember("alice", team.id(), "zed", "patient"),
+                () -> roster.createTeam("zed", "h1", "Mine", Optional.empty(), Optional.of("zed")),
+                () -> roster.eraseUser("root", "h2", "alice"),
+                () -> roster.eraseUser("root", "h1", "nobody"));
         for (Supplier<Future<?>> op : bad) {
             RosterException e = assertInstanceOf(RosterException.class, failureOf(op::get));
-            assertTrue(e.kind() == RosterException.Kind.INVALID || e.kind() == RosterException.Kind.NOT_FOUND,
-                    e::toString);
+            assertTrue(e.kind() == RosterException.Kind.INVALID || e.kind() == RosterException.Kind.NOT_FOUND
+                    || e.kind() == RosterException.Kind.CONFLICT, e::toString);
         }
         assertEquals(before, onDisk());
         assertEquals(audited, audit.entries().size());
@@ -203,7 +212,7 @@ class RosterTest {
         listener.calls.clear();
         timeline.clear();
 
-        assertEquals(List.of(a.id(), b.id()), on(() -> roster.eraseUser("root", "pharmacist-lin")));
+        assertEquals(List.of(a.id(), b.id()), on(() -> roster.eraseUser("root", "h1", "pharmacist-lin")));
         assertEquals(List.of("durable 1", "rewritten",
                 "audit MEMBER_REMOVED", "audit MEMBER_REMOVED", "audit USER_ERASED"), timeline);
         assertEquals(List.of("removed " + a.id() + " pharmacist-lin", "removed " + b.id() + " pharmacist-lin",
@@ -211,16 +220,29 @@ class RosterTest {
         AuditEvent erased = audit.events(e -> e.type() == AuditType.USER_ERASED).get(0);
         assertEquals(Optional.of("pharmacist-lin"), erased.user());
         assertEquals("2", erased.details().get("teams"));
+        assertEquals("h1", erased.details().get("org"));
         assertTrue(on(() -> Future.succeededFuture(roster.memberships("pharmacist-lin"))).isEmpty());
         String file = new String(onDiskBytes(), StandardCharsets.ISO_8859_1);
         assertFalse(file.contains("pharmacist-lin"));
         assertTrue(file.contains("maria"));
+        // the id stays h1's, under its hash
+        assertTrue(onDisk().contains(new RosterRecord.ErasedUserOrg(Roster.erasedUserKey("pharmacist-lin"), "h1")));
+        assertEquals(Optional.of("h1"), on(() -> Future.succeededFuture(roster.orgOf("pharmacist-lin"))));
         on(roster::close);
 
         Roster reopened = open();
         assertEquals(List.of(new TeamMember(b.id(), "maria", "patient")),
                 on(() -> Future.succeededFuture(reopened.members(b.id()))));
         assertTrue(on(() -> Future.succeededFuture(reopened.team(b.id()).orElseThrow().archived())));
+        assertEquals(Optional.of("h1"), on(() -> Future.succeededFuture(reopened.orgOf("pharmacist-lin"))));
+        assertEquals(Optional.of("h1"), on(() -> Future.succeededFuture(reopened.orgOf("maria"))));
+        // the erased id cannot become another organisation's; its own may take it back
+        Team elsewhere = on(() -> reopened.createTeam("root2", "h2", "C", Optional.empty(), Optional.empty()));
+        assertEquals(RosterException.Kind.CONFLICT, assertInstanceOf(RosterException.class,
+                failureOf(() -> reopened.putMember("root2", elsewhere.id(), "pharmacist-lin", "patient"))).kind());
+        assertEquals(Roster.OrgClaim.CONFLICTS, on(() -> reopened.claimOrg("pharmacist-lin", "h2")));
+        assertEquals(Roster.OrgClaim.RECORDED, on(() -> reopened.claimOrg("pharmacist-lin", "h1")));
+        assertEquals(List.of(), on(() -> reopened.eraseUser("root", "h1", "pharmacist-lin")));
         on(reopened::close);
     }
 
@@ -230,6 +252,75 @@ class RosterTest {
         } catch (IOException e) {
             throw new AssertionError(e);
         }
+    }
+
+    @Test
+    void aUsersOrganisationIsRecordedOnceAndKept() {
+        Roster roster = open();
+        Team h1 = on(() -> roster.createTeam("root", "h1", "A", Optional.empty(), Optional.empty()));
+        Team h2 = on(() -> roster.createTeam("root2", "h2", "B", Optional.empty(), Optional.empty()));
+        // from a token's claim
+        assertEquals(Roster.OrgClaim.RECORDED, on(() -> roster.claimOrg("zoe", "h1")));
+        assertEquals(Roster.OrgClaim.MATCHES, on(() -> roster.claimOrg("zoe", "h1")));
+        int records = onDisk().size();
+        assertEquals(Roster.OrgClaim.CONFLICTS, on(() -> roster.claimOrg("zoe", "h2")));
+        assertEquals(records, onDisk().size(), "a conflicting claim writes nothing to the roster");
+        AuditEvent conflict = audit.events(e -> e.type() == AuditType.USER_ORG_CONFLICT).get(0);
+        assertEquals(Optional.of("zoe"), conflict.user());
+        assertEquals(java.util.Map.of("org", "h1", "claimedOrg", "h2"), conflict.details());
+        AuditEvent recorded = audit.events(e -> e.type() == AuditType.USER_ORG_RECORDED).get(0);
+        assertEquals(java.util.Map.of("org", "h1", "from", "token"), recorded.details());
+        assertEquals(Optional.empty(), recorded.team());
+        // from the first team
+        on(() -> roster.putMember("root", h1.id(), "ned", "patient"));
+        AuditEvent fromTeam = audit.events(e -> e.type() == AuditType.USER_ORG_RECORDED).get(1);
+        assertEquals(Optional.of("ned"), fromTeam.user());
+        assertEquals(Optional.of(h1.id()), fromTeam.team());
+        assertEquals(java.util.Map.of("org", "h1", "from", "team"), fromTeam.details());
+        on(() -> roster.removeMember("root", h1.id(), "ned"));
+        // on no team any more, ned is still h1's: h2 cannot take him, nor zoe
+        for (String user : List.of("ned", "zoe")) {
+            assertEquals(RosterException.Kind.CONFLICT, assertInstanceOf(RosterException.class,
+                    failureOf(() -> roster.putMember("root2", h2.id(), user, "patient"))).kind());
+        }
+        assertEquals(Roster.OrgClaim.CONFLICTS, on(() -> roster.claimOrg("ned", "h2")));
+        // user ids a token may carry but a roster may not still get their organisation
+        assertEquals(Roster.OrgClaim.RECORDED, on(() -> roster.claimOrg("dr.osei@example.org", "h2")));
+        on(roster::close);
+
+        Roster reopened = open();
+        for (String[] u : new String[][] {{"zoe", "h1"}, {"ned", "h1"}, {"dr.osei@example.org", "h2"}}) {
+            assertEquals(Optional.of(u[1]), on(() -> Future.succeededFuture(reopened.orgOf(u[0]))), u[0]);
+        }
+        assertEquals(Optional.empty(), on(() -> Future.succeededFuture(reopened.orgOf("nobody"))));
+        assertEquals(Optional.of("h2"), on(() -> Future.succeededFuture(reopened.orgOfTeam(h2.id()))));
+        on(reopened::close);
+    }
+
+    @Test
+    void aStoreWithoutOrganisationsGivesUsersTheirFirstTeamsOrganisation() {
+        FileRosterStore legacy = new FileRosterStore(vertx, dir, true);
+        on(legacy::load);
+        on(() -> legacy.append(List.of(
+                new RosterRecord.TeamCreated("t-a", "h1", "A", Optional.empty(), 1),
+                new RosterRecord.TeamCreated("t-b", "h2", "B", Optional.empty(), 2),
+                new RosterRecord.MemberSet("t-a", "alice", "coordinator"),
+                new RosterRecord.MemberSet("t-b", "alice", "patient"),
+                new RosterRecord.MemberSet("t-b", "bob", "patient"),
+                new RosterRecord.MemberRemoved("t-b", "bob"))));
+        on(legacy::close);
+        Roster roster = open();
+        assertEquals(Optional.of("h1"), on(() -> Future.succeededFuture(roster.orgOf("alice"))));
+        assertEquals(Optional.of("h2"), on(() -> Future.succeededFuture(roster.orgOf("bob"))));
+        // alice, h1's, on a team of h2 from before: h1 cannot erase her without touching h2's team
+        assertEquals(RosterException.Kind.CONFLICT, assertInstanceOf(RosterException.class,
+                failureOf(() -> roster.eraseUser("root", "h1", "alice"))).kind());
+        assertEquals(RosterException.Kind.NOT_FOUND, assertInstanceOf(RosterException.class,
+                failureOf(() -> roster.eraseUser("root2", "h2", "alice"))).kind());
+        // erasing bob compacts the store: the organisations are written out
+        on(() -> roster.eraseUser("root2", "h2", "bob"));
+        assertTrue(onDisk().contains(new RosterRecord.UserOrg("alice", "h1")));
+        on(roster::close);
     }
 
     @Test
