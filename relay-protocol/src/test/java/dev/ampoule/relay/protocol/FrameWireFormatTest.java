@@ -4,9 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -90,6 +93,20 @@ class FrameWireFormatTest {
     @Test
     void everyFrameTypeIsPinned() {
         assertEquals(20, pinned().map(a -> a.get()[0].getClass()).distinct().count());
+    }
+
+    @Test
+    void theTableHoldsEveryFrameRecordOnceWithItsTag() throws ReflectiveOperationException {
+        Set<Class<?>> records = new HashSet<>();
+        for (Class<?> direction : Frame.class.getPermittedSubclasses()) {
+            records.addAll(List.of(direction.getPermittedSubclasses()));
+        }
+        assertEquals(records, FrameType.ALL.stream().map(FrameType::type).collect(Collectors.toSet()));
+        assertEquals(FrameType.ALL.size(), FrameType.ALL.stream().mapToInt(FrameType::tag).distinct().count());
+        for (FrameType<?> t : FrameType.ALL) {
+            assertEquals(t.type().getField("TAG").getInt(null), t.tag(), t.type().getSimpleName());
+            assertEquals(t, FrameType.byTag(t.tag()).orElseThrow());
+        }
     }
 
     @Test
