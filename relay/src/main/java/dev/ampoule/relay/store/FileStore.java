@@ -1,5 +1,6 @@
 package dev.ampoule.relay.store;
 
+import dev.ampoule.relay.log.FramedLog;
 import dev.ampoule.relay.protocol.Bytes;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
@@ -7,11 +8,8 @@ import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -27,7 +25,8 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * The embedded store: append-only segment files on local disk ({@link SegmentLog}), written by one
+ * The embedded store: append-only segment files on local disk ({@link SegmentLog}, each a
+ * {@link FramedLog} with its crash rules), written by one
  * dedicated thread that batches every append waiting into one write and one fsync (group commit),
  * so throughput stays high while each append is durable before its future completes. On open,
  * the segments are scanned, a torn tail record (a crash mid-write) is cut off, and an in-memory
@@ -67,7 +66,7 @@ public final class FileStore implements Store {
     private final boolean fsync;
     private final long cacheBudget;
     private final BlockingQueue<Command> queue = new ArrayBlockingQueue<>(QUEUE_CAPACITY);
-    private final Map<Long, FileChannel> readers = new ConcurrentHashMap<>();
+    private final Map<Long, FramedLog> readers = new ConcurrentHashMap<>();
     private final AtomicLong diskBytes = new AtomicLong();
 
     // event-loop state
@@ -82,7 +81,7 @@ public final class FileStore implements Store {
 
     // writer-thread state
     private Thread writer;
-    private FileChannel active;
+    private FramedLog active;
     private long activeId;
 
     public FileStore(Vertx vertx, Path dir, long segmentBytes, boolean fsync, long cacheBudgetBytes) {
@@ -139,12 +138,12 @@ public final class FileStore implements Store {
                 Files.deleteIfExists(p);
                 continue;
             }
-            FileChannel ch = FileChannel.open(p, StandardOpenOption.READ, StandardOpenOption.WRITE);
+            FramedLog ch = SegmentLog.open(dir, id);
             boolean[] inCheckpoint = {false};
             boolean[] checkpointDone = {false};
             List<StoreRecord> segRecords = new ArrayList<>();
             List<Indexed> segIndexed = new ArrayList<>();
-            long valid = SegmentLog.scan(ch, (offset, payload) -> {
+            FramedLog.Scan scan = ch.scan((offset, payload) -> {
                 if (payload.length == 1 && payload[0] == BEGIN[0]) {
                     inCheckpoint[0] = true;
                     return;
@@ -172,18 +171,18 @@ public final class FileStore implements Store {
                 LOG.warning("discarded an incomplete checkpoint segment " + id);
                 continue;
             }
-            if (valid < ch.size()) {
+            if (scan.torn()) {
                 if (!last) {
                     ch.close();
-                    throw new IOException("segment " + id + " is corrupt at offset " + valid + " (not the tail)");
+                    throw new IOException("segment " + id + " is corrupt at offset " + scan.validBytes()
+                            + " (not the tail)");
                 }
-                LOG.warning("cut a torn tail of " + (ch.size() - valid) + " bytes off segment " + id);
-                ch.truncate(valid);
-                ch.force(true);
+                LOG.warning("cut a torn tail of " + scan.tornBytes() + " bytes off segment " + id);
+                ch.cutTail(scan);
             }
             records.addAll(segRecords);
             indexed.addAll(segIndexed);
-            total += valid;
+            total += scan.validBytes();
             readers.put(id, ch);
         }
         long lastId = ids.isEmpty() ? 0 : ids.get(ids.size() - 1);
@@ -191,11 +190,11 @@ public final class FileStore implements Store {
     }
 
     private boolean completeCheckpoint(long id) throws IOException {
-        try (FileChannel ch = FileChannel.open(SegmentLog.path(dir, id), StandardOpenOption.READ)) {
+        try (FramedLog ch = SegmentLog.open(dir, id)) {
             boolean[] begin = {false};
             boolean[] end = {false};
             boolean[] first = {true};
-            SegmentLog.scan(ch, (offset, payload) -> {
+            ch.scan((offset, payload) -> {
                 if (first[0]) {
                     begin[0] = payload.length == 1 && payload[0] == BEGIN[0];
                     first[0] = false;
@@ -320,56 +319,49 @@ public final class FileStore implements Store {
     }
 
     private Location write(byte[] payload) throws IOException {
-        ByteBuffer frame = SegmentLog.frame(payload);
-        if (active == null || active.size() + frame.remaining() > segmentBytes && active.size() > 0) {
+        long frameBytes = FramedLog.frameBytes(payload.length);
+        if (active == null || active.size() + frameBytes > segmentBytes && active.size() > 0) {
             roll();
         }
-        long offset = active.size();
-        SegmentLog.writeFully(active, frame);
-        diskBytes.addAndGet(SegmentLog.FRAME_HEADER + payload.length);
+        long offset = active.append(payload, false);
+        diskBytes.addAndGet(frameBytes);
         return new Location(activeId, offset, payload.length);
     }
 
     private void roll() throws IOException {
         if (active != null) {
             if (fsync) {
-                active.force(false);
+                active.force();
             }
         } else if (activeId > 0 && readers.containsKey(activeId)) {
             // continue the last recovered segment
-            FileChannel ch = readers.get(activeId);
-            if (ch.size() < segmentBytes) {
-                active = ch;
-                active.position(ch.size());
+            FramedLog last = readers.get(activeId);
+            if (last.size() < segmentBytes) {
+                active = last;
                 return;
             }
         }
         activeId++;
-        Path p = SegmentLog.path(dir, activeId);
-        active = FileChannel.open(p, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ, StandardOpenOption.WRITE);
+        active = SegmentLog.create(dir, activeId);
         readers.put(activeId, active);
-        SegmentLog.syncDirectory(dir);
     }
 
     private void sync() throws IOException {
         if (fsync && active != null) {
-            active.force(false);
+            active.force();
         }
     }
 
     private List<Location> checkpoint(Checkpoint cp) throws IOException {
         long oldest = activeId;
         if (active != null) {
-            active.force(false);
+            active.force();
         }
         active = null;
         // start a fresh segment for the checkpoint
         activeId++;
-        Path p = SegmentLog.path(dir, activeId);
-        FileChannel ch = FileChannel.open(p, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ, StandardOpenOption.WRITE);
-        readers.put(activeId, ch);
-        active = ch;
-        SegmentLog.syncDirectory(dir);
+        active = SegmentLog.create(dir, activeId);
+        readers.put(activeId, active);
         long before = diskBytes.get();
         diskBytes.set(0);
         write(BEGIN);
@@ -378,29 +370,29 @@ public final class FileStore implements Store {
         }
         List<Location> moved = new ArrayList<>(cp.retained().size());
         for (GroupIndex.Entry e : cp.retained()) {
-            FileChannel src = readers.get(e.segment);
+            FramedLog src = readers.get(e.segment);
             if (src == null) {
                 moved.add(null);
                 continue;
             }
-            moved.add(write(SegmentLog.read(src, e.offset, e.length)));
+            moved.add(write(src.read(e.offset, e.length)));
         }
         write(END);
-        active.force(true);
+        active.force();
         for (long id : List.copyOf(readers.keySet())) {
             if (id <= oldest) {
-                FileChannel old = readers.remove(id);
+                FramedLog old = readers.remove(id);
                 old.close();
                 Files.deleteIfExists(SegmentLog.path(dir, id));
             }
         }
-        SegmentLog.syncDirectory(dir);
+        FramedLog.syncDirectory(dir);
         LOG.info("store compacted: " + before + " -> " + diskBytes.get() + " bytes");
         return moved;
     }
 
     private void closeChannels() {
-        for (FileChannel ch : readers.values()) {
+        for (FramedLog ch : readers.values()) {
             try {
                 ch.close();
             } catch (IOException e) {
@@ -443,12 +435,12 @@ public final class FileStore implements Store {
                 GroupMessage m = cached.get(i);
                 if (m == null) {
                     long[] l = locations.get(i);
-                    FileChannel ch = readers.get(l[0]);
+                    FramedLog ch = readers.get(l[0]);
                     if (ch == null) {
                         break; // compacted away meanwhile; the caller reads again
                     }
                     try {
-                        m = RecordCodec.messageOf(RecordCodec.decode(SegmentLog.read(ch, l[1], (int) l[2])));
+                        m = RecordCodec.messageOf(RecordCodec.decode(ch.read(l[1], (int) l[2])));
                     } catch (IOException ex) {
                         if (!readers.containsKey(l[0])) {
                             break; // compacted away meanwhile; the caller reads again
