@@ -480,6 +480,8 @@ public final class Group {
                 new byte[0], new Content.ProposalContent(proposal));
         AuthenticatedContent ac = AuthenticatedContent.sign(suite, signatureKeys.privateKey(), config.handshakeFormat(),
                 content, pub.groupContext());
+        // refused before protecting: a PrivateMessage consumes a ratchet key
+        ProposalRules.validateStandalone(pub, proposal, content.sender());
         MlsMessage message = protect(ac);
         pub.acceptProposal(ac);
         return message;
