@@ -3,36 +3,40 @@ package dev.ampoule.mls.group;
 import dev.ampoule.mls.framing.AuthenticatedContent;
 import dev.ampoule.mls.message.ProposalRef;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
  * The proposals received (or sent) in the current epoch, by reference, in arrival order
- * (RFC 9420 §12.1: "cached in such a way that it can be retrieved by hash"). Emptied when the epoch
- * ends. Keeps each proposal's AuthenticatedContent so a saved state can rebuild it.
+ * (RFC 9420 §12.1: "cached in such a way that it can be retrieved by hash"). An immutable value:
+ * {@link #with} gives the cache with one more proposal. Keeps each proposal's AuthenticatedContent
+ * so a saved state can rebuild it. A new epoch starts with {@link #EMPTY}.
  */
 final class ProposalCache {
 
     /** A cached proposal with the content that carried it. */
     record Entry(VerifiedProposal proposal, AuthenticatedContent content) {}
 
-    private final LinkedHashMap<ProposalRef, Entry> entries;
+    static final ProposalCache EMPTY = new ProposalCache(Map.of());
 
-    ProposalCache() {
-        this.entries = new LinkedHashMap<>();
-    }
+    /** Insertion-ordered, unmodifiable. */
+    private final Map<ProposalRef, Entry> entries;
 
-    private ProposalCache(LinkedHashMap<ProposalRef, Entry> entries) {
+    private ProposalCache(Map<ProposalRef, Entry> entries) {
         this.entries = entries;
     }
 
-    ProposalCache copy() {
-        return new ProposalCache(new LinkedHashMap<>(entries));
-    }
-
-    void put(VerifiedProposal proposal, AuthenticatedContent content) {
-        entries.putIfAbsent(proposal.ref(), new Entry(proposal, content));
+    /** The cache with {@code proposal} added last, or this cache when it holds that proposal already. */
+    ProposalCache with(VerifiedProposal proposal, AuthenticatedContent content) {
+        if (entries.containsKey(proposal.ref())) {
+            return this;
+        }
+        LinkedHashMap<ProposalRef, Entry> more = new LinkedHashMap<>(entries);
+        more.put(proposal.ref(), new Entry(proposal, content));
+        return new ProposalCache(Collections.unmodifiableMap(more));
     }
 
     Optional<VerifiedProposal> get(ProposalRef ref) {
@@ -56,9 +60,5 @@ final class ProposalCache {
 
     int size() {
         return entries.size();
-    }
-
-    void clear() {
-        entries.clear();
     }
 }
