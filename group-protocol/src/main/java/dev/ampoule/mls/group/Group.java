@@ -59,9 +59,9 @@ import java.util.Optional;
  * Delivery Service accepted the Commit. Receiving: {@link #process} gives application data, a
  * verified proposal, or a {@link StagedCommit} to {@link #merge}.
  *
- * <p>The state of the current epoch is one immutable {@link EpochState}, replaced in one assignment
+ * <p>The state of the current epoch is one immutable {@code EpochState}, replaced in one assignment
  * once an operation has computed everything it needs: every operation that fails leaves the group
- * exactly as it was. The one exception is the ratchets (see {@link EpochState}): sending consumes a
+ * exactly as it was. The one exception is the ratchets (see {@code EpochState}): sending consumes a
  * ratchet generation, and decrypting a message consumes its key once the message is accepted.
  *
  * <p>Not thread-safe: confine a group to one thread or synchronise around it.

@@ -52,16 +52,16 @@ import java.util.Optional;
  * opaque interim_transcript_hash&lt;V&gt;;  opaque confirmation_tag&lt;V&gt;;
  * AuthenticatedContent proposals&lt;V&gt;;                 // the epoch's proposal cache
  * optional&lt;PrivateTree&gt; private_tree;               // leaf key, node keys
- * optional&lt;EpochState&gt; epoch;                        // EpochSecrets and SecretTree state
+ * optional&lt;EpochKeys&gt; epoch_keys;                   // EpochSecrets and SecretTree state
  * PastEpoch past_epochs&lt;V&gt;;                          // context, tree, sender data secret, secret tree
  * ResumptionPsk resumption_psks&lt;V&gt;;                  // uint64 epoch, opaque psk&lt;V&gt;
  * KeyPair pending_update_keys&lt;V&gt;;
  * optional&lt;Proposal&gt; reinit;
  * optional&lt;PendingCommit&gt; pending_commit;           // messages, new epoch's secrets, private tree
  * </pre>
- * It holds every secret of the group: the application must encrypt it at rest. A pending Commit is
- * re-staged from its AuthenticatedContent on restore (its public effects are recomputed, its
- * secrets are restored).
+ * It holds every secret of the group — the whole {@link EpochState} and the signature key pair:
+ * the application must encrypt it at rest. A pending Commit is re-staged from its
+ * AuthenticatedContent on restore (its public effects are recomputed, its secrets are restored).
  */
 final class GroupCodec {
 

@@ -21,7 +21,7 @@ import java.util.Optional;
  *
  * <p>State: the GroupContext, the ratchet tree, the interim transcript hash, the confirmation tag
  * of the last Commit, and the proposals received in the current epoch — one immutable
- * {@link PublicState}, replaced whole by {@link #processProposal} and {@link #merge}. A PublicGroup
+ * {@code PublicState}, replaced whole by {@link #processProposal} and {@link #merge}. A PublicGroup
  * <ul>
  *   <li>verifies PublicMessage handshake messages: group, epoch, sender type, and the signature with
  *       the sender's key — its leaf, its external_senders entry, the Add's KeyPackage for
