@@ -85,9 +85,10 @@ record EpochState(PublicState pub, Group.Status status, int ownLeaf, TreeKemPriv
 
     // ---- within the epoch --------------------------------------------------------------------------
 
-    /** With {@code proposal} cached. */
+    /** With {@code proposal} cached (this value when it is cached already). */
     EpochState withProposal(VerifiedProposal proposal, AuthenticatedContent ac) {
-        return new EpochState(pub.withProposal(proposal, ac), status, ownLeaf, privateTree, epochSecrets, secretTree,
+        PublicState more = pub.withProposal(proposal, ac);
+        return more == pub ? this : new EpochState(more, status, ownLeaf, privateTree, epochSecrets, secretTree,
                 reInit, updateKeys, pending, archive, resumptionPsks);
     }
 

@@ -63,7 +63,7 @@ record PublicState(GroupConfig config, CipherSuite suite, GroupContext context, 
     static PublicState of(GroupConfig config, CipherSuite suite, GroupContext context, RatchetTree tree,
             byte[] interimTranscriptHash, byte[] confirmationTag, CredentialSummary summary) {
         return new PublicState(config, suite, context, tree, interimTranscriptHash, confirmationTag, summary,
-                ProposalCache.EMPTY, STAMPS.incrementAndGet());
+                ProposalCache.empty(), STAMPS.incrementAndGet());
     }
 
     /**
@@ -123,9 +123,12 @@ record PublicState(GroupConfig config, CipherSuite suite, GroupContext context, 
         return summary;
     }
 
-    /** The same state under a new stamp: Commits staged on one do not merge into the other. */
+    /**
+     * The same state with its own tree object (O(1), copy-on-write) under a new stamp: Commits staged
+     * on one do not merge into the other.
+     */
     PublicState copy() {
-        return new PublicState(config, suite, context, tree, interimTranscriptHash, confirmationTag, summary,
+        return new PublicState(config, suite, context, tree.copy(), interimTranscriptHash, confirmationTag, summary,
                 proposals, STAMPS.incrementAndGet());
     }
 
@@ -227,10 +230,14 @@ record PublicState(GroupConfig config, CipherSuite suite, GroupContext context, 
         return new VerifiedProposal(ac.proposalRef(suite), pc.proposal(), ac.sender(), context.epoch());
     }
 
-    /** This state with {@code proposal} cached for the Commit that will reference it. */
+    /**
+     * This state with {@code proposal} cached for the Commit that will reference it (this state when
+     * the proposal is cached already).
+     */
     PublicState withProposal(VerifiedProposal proposal, AuthenticatedContent ac) {
-        return new PublicState(config, suite, context, tree, interimTranscriptHash, confirmationTag, summary,
-                proposals.with(proposal, ac), stamp);
+        ProposalCache more = proposals.with(proposal, ac);
+        return more == proposals ? this : new PublicState(config, suite, context, tree, interimTranscriptHash,
+                confirmationTag, summary, more, stamp);
     }
 
     // ---- Commits (§12.4.2) ---------------------------------------------------------------------
