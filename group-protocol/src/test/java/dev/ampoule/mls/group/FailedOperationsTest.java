@@ -44,7 +44,8 @@ class FailedOperationsTest {
 
     /** What an application can observe of a group. */
     private record Observed(long epoch, List<String> members, String treeHash, String epochAuthenticator,
-            String exporter, String savedDigest, Group.Status status, List<String> pendingProposals, boolean pendingCommit,
+            String exporter, String savedDigest, Group.Status status, List<String> pendingProposals,
+            boolean pendingCommit,
             List<Long> pastEpochs, List<Long> resumptionEpochs) {
 
         static Observed of(Group g) {

@@ -87,7 +87,8 @@ final class Forge {
 
     /** {@code content} signed with {@code key}, tagged with {@code view}'s membership key. */
     static MlsMessage signed(Group view, FramedContent content, SignaturePrivateKey key) {
-        return publicMessage(view.groupContext(), Optional.of(view.state().epochSecrets().membershipKey()), content, key,
+        return publicMessage(view.groupContext(), Optional.of(view.state().epochSecrets().membershipKey()), content,
+                key,
                 new byte[SUITE.hashLength()]);
     }
 

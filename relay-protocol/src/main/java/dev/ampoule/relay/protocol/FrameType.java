@@ -65,8 +65,8 @@ record FrameType<F extends Frame>(int tag, Class<F> type, Field<F> body) {
                     STRING, ClaimKeyPackages::userId, optional(STRING), ClaimKeyPackages::deviceId,
                     U16, ClaimKeyPackages::cipherSuite, ClaimKeyPackages::new)),
             new FrameType<>(CreateGroup.TAG, CreateGroup.class, struct(
-                    BYTES, CreateGroup::groupId, BYTES, CreateGroup::groupInfo, optional(BYTES), CreateGroup::ratchetTree,
-                    CreateGroup::new)),
+                    BYTES, CreateGroup::groupId, BYTES, CreateGroup::groupInfo,
+                    optional(BYTES), CreateGroup::ratchetTree, CreateGroup::new)),
             new FrameType<>(SendCommit.TAG, SendCommit.class, struct(
                     BYTES, SendCommit::groupId, BYTES, SendCommit::commit, optional(BYTES), SendCommit::welcome,
                     BYTES, SendCommit::groupInfo, SendCommit::new)),

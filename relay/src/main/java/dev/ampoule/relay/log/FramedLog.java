@@ -222,7 +222,8 @@ public final class FramedLog implements AutoCloseable {
      */
     public long append(byte[] payload, boolean force) throws IOException {
         if (broken) {
-            throw new IOException("the log " + file.getFileName() + " failed a write and refuses appends until reopened");
+            throw new IOException("the log " + file.getFileName()
+                    + " failed a write and refuses appends until reopened");
         }
         if (payload.length > maxPayload) {
             throw new IOException("a record of " + payload.length + " bytes exceeds the limit of the log "

@@ -103,8 +103,8 @@ public final class FileRosterStore implements RosterStore {
                 }
             });
             if (scan.torn()) {
-                LOG.warning("roster store: discarded " + scan.tornBytes() + " bytes of a torn or corrupt write at offset "
-                        + scan.validBytes());
+                LOG.warning("roster store: discarded " + scan.tornBytes()
+                        + " bytes of a torn or corrupt write at offset " + scan.validBytes());
             }
         } catch (IOException | RuntimeException e) {
             opened.close();

@@ -26,8 +26,8 @@ import java.util.logging.Logger;
 
 /**
  * The embedded store: append-only segment files on local disk ({@link SegmentLog}, each a
- * {@link FramedLog} with its crash rules), written by one
- * dedicated thread that batches every append waiting into one write and one fsync (group commit),
+ * {@link FramedLog} with its crash rules), written by one dedicated thread that batches every
+ * append waiting into one write and one fsync (group commit),
  * so throughput stays high while each append is durable before its future completes. On open,
  * the segments are scanned, a torn tail record (a crash mid-write) is cut off, and an in-memory
  * index of retained messages is rebuilt. Recent messages are cached in memory (bounded); older

@@ -54,7 +54,8 @@ class LogFormatCompatibilityTest {
                         new RosterRecord.RetentionSet("t-1", Optional.empty())),
                 List.of(new RosterRecord.MemberRemoved("t-1", "lin")),
                 List.of(new RosterRecord.TeamCreated("t-2", "st-mary", "Home care", Optional.empty(),
-                        1_700_000_100_000L), new RosterRecord.TeamArchived("t-2"), new RosterRecord.UserErased("maria")));
+                        1_700_000_100_000L), new RosterRecord.TeamArchived("t-2"),
+                        new RosterRecord.UserErased("maria")));
     }
 
     static GroupMessage message(long seq) {

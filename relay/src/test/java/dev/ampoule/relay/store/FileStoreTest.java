@@ -151,7 +151,8 @@ class FileStoreTest {
                 .compose(v -> vertx.executeBlocking(() -> {
                     // a crash mid-write: half a frame at the end of the last segment
                     Path last = segments().get(segments().size() - 1);
-                    byte[] frame = FramedLog.frame(RecordCodec.encode(new StoreRecord.MessageAccepted(message(GROUP, 51))));
+                    byte[] frame = FramedLog.frame(
+                            RecordCodec.encode(new StoreRecord.MessageAccepted(message(GROUP, 51))));
                     try (FileChannel ch = FileChannel.open(last, StandardOpenOption.WRITE, StandardOpenOption.APPEND)) {
                         ch.write(ByteBuffer.wrap(frame, 0, frame.length / 2));
                     }
