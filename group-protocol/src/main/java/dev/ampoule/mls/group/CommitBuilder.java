@@ -59,7 +59,9 @@ import java.util.Set;
 
 /**
  * Creating Commits (RFC 9420 §12.4.1) — a member's, with its Welcome and GroupInfo, and an external
- * joiner's (§12.4.3.2) — and the key schedule step shared with processing (§12.4.2).
+ * joiner's (§12.4.3.2) — and the key schedule step shared with processing (§12.4.2). Functions of an
+ * {@link EpochState}: they compute the Commit and the state it would lead to, and change nothing
+ * (creating a Commit in a PrivateMessage consumes a handshake ratchet key).
  */
 final class CommitBuilder {
 
@@ -69,32 +71,29 @@ final class CommitBuilder {
 
     // ---- a member's Commit ---------------------------------------------------------------------
 
-    static PendingCommit commit(Group g, CommitOptions options) {
-        return commit(g, options, List.of(), Optional.empty(), g.config.pskLookup());
-    }
-
     /**
-     * A Commit with {@code extra} proposals by value after those of the options; {@code reInitOrBranch}
-     * is a resumption PSK of usage reinit or branch the Commit may carry (the first Commit of a
-     * resumed group), and {@code lookup} finds PSKs of other groups.
+     * A Commit of member {@code g} in state {@code s}, to become its pending Commit, with
+     * {@code extra} proposals by value after those of the options; {@code reInitOrBranch} is a
+     * resumption PSK of usage reinit or branch the Commit may carry (the first Commit of a resumed
+     * group), and {@code lookup} finds PSKs of other groups.
      */
-    static PendingCommit commit(Group g, CommitOptions options, List<Proposal> extra,
+    static PendingCommit commit(Group g, EpochState s, CommitOptions options, List<Proposal> extra,
             Optional<PreSharedKeyId> reInitOrBranch, PskLookup lookup) {
-        g.requireActive();
-        if (g.pending != null) {
+        s.requireActive();
+        if (s.pending().isPresent()) {
             throw new ValidationException(GroupRule.PENDING_COMMIT);
         }
-        PublicGroup pub = g.pub;
-        CipherSuite suite = g.suite;
-        int own = g.ownLeaf;
+        PublicState pub = s.pub();
+        CipherSuite suite = g.suite();
+        int own = s.ownLeaf();
         Sender self = new Sender.Member(own);
 
-        List<Proposal> inline = new ArrayList<>(inlineProposals(g, options));
+        List<Proposal> inline = new ArrayList<>(inlineProposals(s, options));
         inline.addAll(extra);
         List<CommittedProposal> list = new ArrayList<>();
         List<ProposalOrRef> covered = new ArrayList<>();
         if (options.includePendingProposals()) {
-            for (VerifiedProposal vp : selectCached(g, inline)) {
+            for (VerifiedProposal vp : selectCached(s, inline)) {
                 list.add(new CommittedProposal(vp.proposal(), vp.sender(), Optional.of(vp.ref())));
                 covered.add(new ProposalOrRef.ByReference(vp.ref()));
             }
@@ -104,7 +103,7 @@ final class CommitBuilder {
             covered.add(new ProposalOrRef.ByValue(p));
         }
         ProposalRules.checkList(list, OptionalInt.of(own));
-        RatchetTree next = pub.treeView().copy();
+        RatchetTree next = pub.tree().copy();
         AppliedProposals applied = ProposalRules.apply(pub, next, list, reInitOrBranch);
         boolean withPath = applied.pathRequired() || options.forcePath();
 
@@ -114,7 +113,7 @@ final class CommitBuilder {
         EpochKeys keys = null;
         try {
             if (withPath) {
-                created = TreeKem.createPath(suite, next, own, g.signatureKeys.privateKey(), pub.groupId(),
+                created = TreeKem.createPath(suite, next, own, g.signatureKeys().privateKey(), pub.groupId(),
                         applied.addedLeafSet(), pub.provisionalContext(applied.extensions()));
                 commitSecret = created.commitSecret();
             } else {
@@ -123,33 +122,32 @@ final class CommitBuilder {
             Commit commit = new Commit(covered, created == null ? Optional.empty() : Optional.of(created.updatePath()));
             FramedContent content = new FramedContent(pub.groupId(), pub.epoch(), self, options.authenticatedData(),
                     new Content.CommitContent(commit));
-            WireFormat wireFormat = g.config.handshakeFormat();
-            byte[] signature = AuthenticatedContent.signCommit(suite, g.signatureKeys.privateKey(), wireFormat,
-                    content, pub.groupContext());
+            WireFormat wireFormat = g.config().handshakeFormat();
+            byte[] signature = AuthenticatedContent.signCommit(suite, g.signatureKeys().privateKey(), wireFormat,
+                    content, pub.context());
             byte[] confirmed = TranscriptHashes.confirmed(suite, pub.interimTranscriptHash(),
                     AuthenticatedContent.confirmedTranscriptHashInput(wireFormat, content, signature));
-            GroupContext newContext = pub.groupContext().next(next.treeHash(), confirmed, applied.extensions());
-            psk = g.pskSecret(applied.psks(), lookup);
-            keys = KeySchedule.advance(suite, g.epochSecrets.initSecret(), commitSecret, psk, newContext);
+            GroupContext newContext = pub.context().next(next.treeHash(), confirmed, applied.extensions());
+            psk = s.pskSecret(applied.psks(), lookup);
+            keys = KeySchedule.advance(suite, s.epochSecrets().initSecret(), commitSecret, psk, newContext);
             byte[] tag = keys.epochSecrets().confirmationTag(confirmed);
             AuthenticatedContent ac = AuthenticatedContent.ofCommit(wireFormat, content, signature, tag);
             byte[] interim = TranscriptHashes.interimFromTag(suite, confirmed, tag);
             StagedPublicCommit sp = new StagedPublicCommit(pub.stamp(), ac, newContext, next, interim, tag, applied,
                     own, withPath);
 
-            Optional<MlsMessage> welcome = welcome(g, options, applied, next, newContext, tag, keys, created);
+            Optional<MlsMessage> welcome = welcome(g, own, options, applied, next, newContext, tag, keys, created);
             Optional<GroupInfo> groupInfo = Optional.empty();
             if (options.groupInfoForExternalJoin()) {
-                groupInfo = Optional.of(GroupInfo.create(suite, g.signatureKeys.privateKey(), newContext,
+                groupInfo = Optional.of(GroupInfo.create(suite, g.signatureKeys().privateKey(), newContext,
                         List.of(new ExternalPub(keys.epochSecrets().externalPub()).toExtension(), ratchetTree(next)),
                         tag, own));
             }
-            MlsMessage message = g.protect(ac);
-            TreeKemPrivate nextPrivate = created == null ? g.privateTree : created.privateState();
-            StagedCommit staged = new StagedCommit(g, sp, keys.releaseWelcomeSecrets(), nextPrivate, false, own);
+            MlsMessage message = g.protect(s, ac);
+            TreeKemPrivate nextPrivate = created == null ? s.privateTree() : created.privateState();
+            StagedCommit staged = new StagedCommit(sp, keys.releaseWelcomeSecrets(), nextPrivate, false, own);
             keys = null;
-            g.pending = new PendingCommit(message, welcome, groupInfo, staged);
-            return g.pending;
+            return new PendingCommit(message, welcome, groupInfo, staged);
         } catch (RuntimeException e) {
             if (keys != null) {
                 keys.close();
@@ -176,7 +174,8 @@ final class CommitBuilder {
     }
 
     /** The proposals the options carry by value, in the order adds, removes, PSKs, extensions. */
-    private static List<Proposal> inlineProposals(Group g, CommitOptions options) {
+    private static List<Proposal> inlineProposals(EpochState s, CommitOptions options) {
+        CipherSuite suite = s.pub().suite();
         List<Proposal> out = new ArrayList<>();
         for (KeyPackage kp : options.adds()) {
             out.add(new AddProposal(kp));
@@ -185,11 +184,11 @@ final class CommitBuilder {
             out.add(new RemoveProposal(Integer.toUnsignedLong(leaf)));
         }
         for (byte[] id : options.externalPsks()) {
-            byte[] nonce = g.suite.randomBytes(g.suite.hashLength());
+            byte[] nonce = suite.randomBytes(suite.hashLength());
             out.add(new PreSharedKeyProposal(new PreSharedKeyId.External(id, nonce)));
         }
         for (long epoch : options.resumptionPsks()) {
-            out.add(new PreSharedKeyProposal(g.resumptionPskId(epoch)));
+            out.add(new PreSharedKeyProposal(s.resumptionPskId(epoch)));
         }
         options.groupContextExtensions().ifPresent(e -> out.add(new GroupContextExtensionsProposal(e)));
         return out;
@@ -202,10 +201,10 @@ final class CommitBuilder {
      * GroupContextExtensions; a ReInit only when nothing else is committed. Proposals by value win
      * over cached ones for the same leaf, client or extensions.
      */
-    private static List<VerifiedProposal> selectCached(Group g, List<Proposal> inline) {
-        int own = g.ownLeaf;
-        RatchetTree tree = g.pub.treeView();
-        List<VerifiedProposal> cached = g.pub.proposalCache().proposals();
+    private static List<VerifiedProposal> selectCached(EpochState s, List<Proposal> inline) {
+        int own = s.ownLeaf();
+        RatchetTree tree = s.pub().tree();
+        List<VerifiedProposal> cached = s.pub().proposals().proposals();
         Set<Long> removedLeaves = new HashSet<>();
         Set<SignaturePublicKey> addKeys = new HashSet<>();
         boolean inlineGce = false;
@@ -267,15 +266,15 @@ final class CommitBuilder {
     }
 
     /** The Welcome for the members a Commit adds (RFC 9420 §12.4.3.1), if it adds any. */
-    private static Optional<MlsMessage> welcome(Group g, CommitOptions options, AppliedProposals applied,
+    private static Optional<MlsMessage> welcome(Group g, int own, CommitOptions options, AppliedProposals applied,
             RatchetTree next, GroupContext newContext, byte[] tag, EpochKeys keys, CreatedPath created) {
         if (applied.addedLeaves().isEmpty()) {
             return Optional.empty();
         }
-        CipherSuite suite = g.suite;
+        CipherSuite suite = g.suite();
         List<Extension> extensions = options.ratchetTreeInWelcome() ? List.of(ratchetTree(next)) : List.of();
-        GroupInfo groupInfo = GroupInfo.create(suite, g.signatureKeys.privateKey(), newContext, extensions, tag,
-                g.ownLeaf);
+        GroupInfo groupInfo = GroupInfo.create(suite, g.signatureKeys().privateKey(), newContext, extensions, tag,
+                own);
         List<Welcome.NewMember> members = new ArrayList<>(applied.addedLeaves().size());
         try {
             for (int i = 0; i < applied.addedLeaves().size(); i++) {
@@ -306,21 +305,22 @@ final class CommitBuilder {
      * the ExternalInit's KEM output, §8.3), the commit secret, the PSKs; then the confirmation tag
      * is checked against the new epoch's confirmation key.
      */
-    static EpochSecrets nextEpoch(Group g, StagedPublicCommit sp, AppliedProposals applied, Secret commitSecret) {
-        CipherSuite suite = g.suite;
+    static EpochSecrets nextEpoch(Group g, EpochState s, StagedPublicCommit sp, AppliedProposals applied,
+            Secret commitSecret) {
+        CipherSuite suite = g.suite();
         InitSecret init;
         boolean ownInit = applied.externalInit().isPresent();
         if (ownInit) {
-            Secret exported = suite.hpkeExportReceive(g.epochSecrets.externalKeyPair(),
+            Secret exported = suite.hpkeExportReceive(s.epochSecrets().externalKeyPair(),
                     applied.externalInit().get().kemOutput(), EMPTY, Group.EXTERNAL_INIT_LABEL, suite.hashLength());
             init = new InitSecret(exported.copy());
             exported.destroy();
         } else {
-            init = g.epochSecrets.initSecret();
+            init = s.epochSecrets().initSecret();
         }
         PskSecret psk = null;
         try {
-            psk = g.pskSecret(applied.psks(), g.config.pskLookup());
+            psk = s.pskSecret(applied.psks(), g.config().pskLookup());
             EpochKeys keys = KeySchedule.advance(suite, init, commitSecret, psk, sp.context);
             try {
                 keys.epochSecrets().verifyConfirmationTag(sp.context.confirmedTranscriptHash(), sp.confirmationTag);
@@ -343,7 +343,7 @@ final class CommitBuilder {
 
     static ExternalJoin joinExternal(GroupConfig config, GroupInfo groupInfo, Optional<RatchetTree> ratchetTree,
             Credential credential, SignatureKeyPair signatureKeys, ExternalJoinOptions options) {
-        PublicGroup pub = PublicGroup.fromGroupInfo(config, groupInfo, ratchetTree);
+        PublicState pub = PublicState.fromGroupInfo(config, groupInfo, ratchetTree);
         CipherSuite suite = pub.suite();
         Extension ext = groupInfo.extension(ExtensionType.EXTERNAL_PUB)
                 .orElseThrow(() -> new ValidationException(GroupRule.EXTERNAL_PUB_MISSING));
@@ -376,24 +376,24 @@ final class CommitBuilder {
         export.exported().destroy();
         try {
             ProposalRules.checkList(list, OptionalInt.empty());
-            RatchetTree next = pub.treeView().copy();
+            RatchetTree next = pub.tree().copy();
             AppliedProposals applied = ProposalRules.apply(pub, next, list);
             int leafIndex = next.leftmostBlankLeafExtending();
             LeafNode template = new LeafNode(suite.generateHpkeKeyPair().publicKey(), signatureKeys.publicKey(),
                     credential, Group.ownCapabilities(config, credential, List.of(), options.leafExtensions()),
                     new LeafNodeSource.Commit(EMPTY), options.leafExtensions(), EMPTY);
             LeafValidation.validateCommitLeaf(config, suite, template, applied.resyncedLeaf(), applied.extensions(),
-                    pub.credentialSummary());
+                    pub.summary());
             created = TreeKem.createPath(suite, next, leafIndex, template, signatureKeys.privateKey(), pub.groupId(),
                     Set.of(), pub.provisionalContext(applied.extensions()));
             Commit commit = new Commit(covered, Optional.of(created.updatePath()));
             FramedContent content = new FramedContent(pub.groupId(), pub.epoch(), self, options.authenticatedData(),
                     new Content.CommitContent(commit));
             byte[] signature = AuthenticatedContent.signCommit(suite, signatureKeys.privateKey(),
-                    WireFormat.PUBLIC_MESSAGE, content, pub.groupContext());
+                    WireFormat.PUBLIC_MESSAGE, content, pub.context());
             byte[] confirmed = TranscriptHashes.confirmed(suite, pub.interimTranscriptHash(),
                     AuthenticatedContent.confirmedTranscriptHashInput(WireFormat.PUBLIC_MESSAGE, content, signature));
-            GroupContext newContext = pub.groupContext().next(next.treeHash(), confirmed, applied.extensions());
+            GroupContext newContext = pub.context().next(next.treeHash(), confirmed, applied.extensions());
             psk = externalPsks(config, suite, applied.psks());
             keys = KeySchedule.advance(suite, init, created.commitSecret(), psk, newContext);
             byte[] tag = keys.epochSecrets().confirmationTag(confirmed);
@@ -402,12 +402,11 @@ final class CommitBuilder {
             byte[] interim = TranscriptHashes.interimFromTag(suite, confirmed, tag);
             StagedPublicCommit sp = new StagedPublicCommit(pub.stamp(), ac, newContext, next, interim, tag, applied,
                     leafIndex, true);
-            Group group = new Group(config, pub, leafIndex, signatureKeys, null, null, null,
-                    Group.Status.EXTERNAL_JOIN_PENDING);
-            StagedCommit staged = new StagedCommit(group, sp, keys.releaseWelcomeSecrets(), created.privateState(),
-                    false, leafIndex);
+            StagedCommit staged = new StagedCommit(sp, keys.releaseWelcomeSecrets(), created.privateState(), false,
+                    leafIndex);
             keys = null;
-            group.pending = new PendingCommit(message, Optional.empty(), Optional.empty(), staged);
+            PendingCommit pending = new PendingCommit(message, Optional.empty(), Optional.empty(), staged);
+            Group group = new Group(config, signatureKeys, EpochState.joiningExternally(pub, leafIndex, pending));
             return new ExternalJoin(group, message);
         } catch (RuntimeException e) {
             if (keys != null) {

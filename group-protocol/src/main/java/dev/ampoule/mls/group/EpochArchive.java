@@ -4,17 +4,21 @@ import dev.ampoule.mls.schedule.GroupContext;
 import dev.ampoule.mls.schedule.SecretTree;
 import dev.ampoule.mls.schedule.SenderDataSecret;
 import dev.ampoule.mls.tree.RatchetTree;
-import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
 /**
- * The past epochs a member keeps for late application messages (RFC 9420 §15.3): for each, the
- * GroupContext and tree the sender signed under, the sender-data secret and the secret tree with
- * its unused keys. Bounded: the oldest epoch is destroyed when a new one exceeds the capacity
- * (§9.2, deletion schedule).
+ * The past epochs a member keeps for late application messages (RFC 9420 §15.3), oldest first:
+ * for each, the GroupContext and tree the sender signed under, the sender-data secret and the
+ * secret tree with its unused keys. Bounded: {@link #adding} drops the oldest epoch beyond the
+ * capacity (§9.2, deletion schedule); the {@link EpochState} that no longer holds a dropped epoch
+ * destroys it. An immutable list; each past epoch's secret tree is the mutable ratchet state of that
+ * epoch (see {@link EpochState}).
  */
-final class EpochArchive {
+record EpochArchive(List<PastEpoch> entries) {
+
+    static final EpochArchive EMPTY = new EpochArchive(List.of());
 
     /** One retained epoch. Owns its secrets. */
     record PastEpoch(GroupContext context, RatchetTree tree, SenderDataSecret senderDataSecret, SecretTree secretTree) {
@@ -29,18 +33,22 @@ final class EpochArchive {
         }
     }
 
-    private final ArrayDeque<PastEpoch> epochs = new ArrayDeque<>();
+    EpochArchive {
+        entries = List.copyOf(entries);
+    }
 
-    /** Keeps {@code epoch}, destroying the oldest ones beyond {@code capacity} (0 keeps none). */
-    void add(PastEpoch epoch, int capacity) {
-        epochs.addLast(epoch);
-        while (epochs.size() > capacity) {
-            epochs.removeFirst().destroy();
+    /** The archive with {@code epoch} added last and at most {@code capacity} epochs (at least 1). */
+    EpochArchive adding(PastEpoch epoch, int capacity) {
+        List<PastEpoch> out = new ArrayList<>(entries);
+        out.add(epoch);
+        while (out.size() > Math.max(1, capacity)) {
+            out.remove(0);
         }
+        return new EpochArchive(out);
     }
 
     Optional<PastEpoch> get(long epoch) {
-        for (PastEpoch e : epochs) {
+        for (PastEpoch e : entries) {
             if (e.epoch() == epoch) {
                 return Optional.of(e);
             }
@@ -48,13 +56,7 @@ final class EpochArchive {
         return Optional.empty();
     }
 
-    /** Oldest first. */
-    List<PastEpoch> entries() {
-        return List.copyOf(epochs);
-    }
-
-    void destroy() {
-        epochs.forEach(PastEpoch::destroy);
-        epochs.clear();
+    List<Long> epochs() {
+        return entries.stream().map(PastEpoch::epoch).toList();
     }
 }

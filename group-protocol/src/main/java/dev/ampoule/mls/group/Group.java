@@ -6,10 +6,8 @@ import dev.ampoule.mls.credential.CredentialContext;
 import dev.ampoule.mls.crypto.CipherSuite;
 import dev.ampoule.mls.crypto.CipherSuiteId;
 import dev.ampoule.mls.crypto.HpkeKeyPair;
-import dev.ampoule.mls.crypto.HpkePublicKey;
 import dev.ampoule.mls.crypto.Secret;
 import dev.ampoule.mls.crypto.SignatureKeyPair;
-import dev.ampoule.mls.error.InternalException;
 import dev.ampoule.mls.error.ValidationException;
 import dev.ampoule.mls.extension.Extension;
 import dev.ampoule.mls.extension.ExtensionType;
@@ -17,16 +15,12 @@ import dev.ampoule.mls.extension.ExternalPub;
 import dev.ampoule.mls.extension.ExternalSenders;
 import dev.ampoule.mls.framing.AuthenticatedContent;
 import dev.ampoule.mls.framing.Content;
-import dev.ampoule.mls.framing.ContentType;
 import dev.ampoule.mls.framing.FramedContent;
-import dev.ampoule.mls.framing.FramingRule;
 import dev.ampoule.mls.framing.MlsMessage;
 import dev.ampoule.mls.framing.PrivateMessage;
 import dev.ampoule.mls.framing.PublicMessage;
 import dev.ampoule.mls.framing.Sender;
-import dev.ampoule.mls.framing.SignerKeys;
 import dev.ampoule.mls.framing.WireFormat;
-import dev.ampoule.mls.group.EpochArchive.PastEpoch;
 import dev.ampoule.mls.message.AddProposal;
 import dev.ampoule.mls.message.GroupContextExtensionsProposal;
 import dev.ampoule.mls.message.GroupInfo;
@@ -41,44 +35,34 @@ import dev.ampoule.mls.schedule.EpochSecret;
 import dev.ampoule.mls.schedule.EpochSecrets;
 import dev.ampoule.mls.schedule.GroupContext;
 import dev.ampoule.mls.schedule.PreSharedKeyId;
-import dev.ampoule.mls.schedule.PreSharedKeys;
-import dev.ampoule.mls.schedule.PskInput;
-import dev.ampoule.mls.schedule.PskSecret;
-import dev.ampoule.mls.schedule.ResumptionPsk;
-import dev.ampoule.mls.schedule.ResumptionPskUsage;
-import dev.ampoule.mls.schedule.SecretTree;
-import dev.ampoule.mls.schedule.SenderDataSecret;
 import dev.ampoule.mls.schedule.TranscriptHashes;
 import dev.ampoule.mls.tree.Capabilities;
 import dev.ampoule.mls.tree.LeafNode;
 import dev.ampoule.mls.tree.LeafNodeSource;
 import dev.ampoule.mls.tree.Lifetime;
 import dev.ampoule.mls.tree.RatchetTree;
-import dev.ampoule.mls.treekem.ProcessedPath;
-import dev.ampoule.mls.treekem.TreeKem;
 import dev.ampoule.mls.treekem.TreeKemPrivate;
-import dev.ampoule.mls.treekem.CommitSecret;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
-import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 
 /**
- * A member's view of an MLS group (RFC 9420 §12–§15): a {@link PublicGroup} (GroupContext, tree,
- * transcript hash, proposal cache and all public rules) plus this member's secrets — its leaf index
- * and signature key pair, its private tree keys, the epoch's secrets and secret tree, a bounded
- * store of past epochs for late application messages, retained resumption PSKs, and at most one
- * pending Commit of its own.
+ * A member's view of an MLS group (RFC 9420 §12–§15): the group's public state (GroupContext, tree,
+ * transcript hash, proposals of the epoch, with every public rule) plus this member's secrets — its
+ * leaf index and signature key pair, its private tree keys, the epoch's secrets and secret tree, a
+ * bounded store of past epochs for late application messages, retained resumption PSKs, and at most
+ * one pending Commit of its own.
  *
  * <p>Entering a group: {@link #create}, {@link #join} (Welcome) or {@link #joinExternal}. Changing
  * it: the {@code propose*} methods, {@link #commit}, then {@link #mergePendingCommit()} once the
  * Delivery Service accepted the Commit. Receiving: {@link #process} gives application data, a
- * verified proposal, or a {@link StagedCommit} to {@link #merge}. Every operation that fails leaves
- * the group exactly as it was (except that sending consumes a ratchet generation).
+ * verified proposal, or a {@link StagedCommit} to {@link #merge}.
+ *
+ * <p>The state of the current epoch is one immutable {@code EpochState}, replaced in one assignment
+ * once an operation has computed everything it needs: every operation that fails leaves the group
+ * exactly as it was. The one exception is the ratchets (see {@code EpochState}): sending consumes a
+ * ratchet generation, and decrypting a message consumes its key once the message is accepted.
  *
  * <p>Not thread-safe: confine a group to one thread or synchronise around it.
  */
@@ -99,34 +83,36 @@ public final class Group {
     static final byte[] EXTERNAL_INIT_LABEL = "MLS 1.0 external init secret".getBytes(
             java.nio.charset.StandardCharsets.US_ASCII);
 
-    final GroupConfig config;
-    final CipherSuite suite;
-    final PublicGroup pub;
-    int ownLeaf;
-    final SignatureKeyPair signatureKeys;
-    TreeKemPrivate privateTree;
-    EpochSecrets epochSecrets;
-    SecretTree secretTree;
-    final EpochArchive archive = new EpochArchive();
-    /** Epoch to the resumption PSK of that epoch (copies), oldest first. */
-    final LinkedHashMap<Long, ResumptionPsk> resumptionPsks = new LinkedHashMap<>();
-    /** Leaf key pairs of this member's own Update proposals of the current epoch. */
-    final Map<HpkePublicKey, HpkeKeyPair> pendingUpdateKeys = new HashMap<>();
-    PendingCommit pending;
-    Status status;
-    Optional<ReInitProposal> reInit = Optional.empty();
+    private final GroupConfig config;
+    private final CipherSuite suite;
+    private final SignatureKeyPair signatureKeys;
+    /** The current epoch's state; replaced whole, only by {@link #swap}. */
+    private EpochState state;
 
-    Group(GroupConfig config, PublicGroup pub, int ownLeaf, SignatureKeyPair signatureKeys, TreeKemPrivate privateTree,
-            EpochSecrets epochSecrets, SecretTree secretTree, Status status) {
+    Group(GroupConfig config, SignatureKeyPair signatureKeys, EpochState state) {
         this.config = config;
-        this.suite = pub.suite();
-        this.pub = pub;
-        this.ownLeaf = ownLeaf;
+        this.suite = state.pub().suite();
         this.signatureKeys = signatureKeys;
-        this.privateTree = privateTree;
-        this.epochSecrets = epochSecrets;
-        this.secretTree = secretTree;
-        this.status = status;
+        this.state = state;
+    }
+
+    /**
+     * Makes {@code next} the current state, then destroys the secrets the previous state held that
+     * {@code next} does not.
+     */
+    private void swap(EpochState next) {
+        EpochState previous = state;
+        state = next;
+        previous.retire(next);
+    }
+
+    /** The current state value, for this package's reads. */
+    EpochState state() {
+        return state;
+    }
+
+    SignatureKeyPair signatureKeys() {
+        return signatureKeys;
     }
 
     // ---- entering a group (§11, §12.4.3) -------------------------------------------------------
@@ -171,12 +157,10 @@ public final class Group {
                 new EpochSecret(suite.randomBytes(suite.hashLength())));
         byte[] tag = secrets.confirmationTag(context.confirmedTranscriptHash());
         byte[] interim = TranscriptHashes.interimFromTag(suite, context.confirmedTranscriptHash(), tag);
-        PublicGroup pub = new PublicGroup(config, suite, context, tree, interim, tag, new ProposalCache());
-        SecretTree secretTree = secrets.newSecretTree(tree.leafCount(), config.ratchetWindow());
-        Group group = new Group(config, pub, 0, signatureKeys, TreeKemPrivate.of(0, leafKey), secrets, secretTree,
-                Status.ACTIVE);
-        group.retainResumptionPsk();
-        return group;
+        PublicState pub = PublicState.of(config, suite, context, tree, interim, tag,
+                LeafValidation.CredentialSummary.of(tree));
+        return new Group(config, signatureKeys, EpochState.started(config, pub, 0, TreeKemPrivate.of(0, leafKey),
+                secrets));
     }
 
     /**
@@ -241,17 +225,17 @@ public final class Group {
      * zero) the array.
      */
     public byte[] toBytes() {
-        return GroupCodec.save(this);
+        return GroupCodec.save(suite, signatureKeys, state);
     }
 
     // ---- accessors -----------------------------------------------------------------------------
 
     public long epoch() {
-        return pub.epoch();
+        return state.pub().epoch();
     }
 
     public byte[] groupId() {
-        return pub.groupId();
+        return state.pub().groupId();
     }
 
     public CipherSuite suite() {
@@ -263,29 +247,29 @@ public final class Group {
     }
 
     public Status status() {
-        return status;
+        return state.status();
     }
 
     public boolean isActive() {
-        return status == Status.ACTIVE;
+        return state.status() == Status.ACTIVE;
     }
 
     public int ownLeafIndex() {
-        return ownLeaf;
+        return state.ownLeaf();
     }
 
     public GroupContext groupContext() {
-        return pub.groupContext();
+        return state.pub().context();
     }
 
     /** The members, by increasing leaf index. */
     public List<Member> members() {
-        return pub.members();
+        return state.pub().members();
     }
 
     /** A snapshot of the public state (its own proposal cache, copy-on-write tree). */
     public PublicGroup publicGroup() {
-        return pub.copy();
+        return new PublicGroup(state.pub().copy());
     }
 
     /**
@@ -293,37 +277,37 @@ public final class Group {
      * (RFC 9420 §12.1): a Commit built with the default options covers them by reference.
      */
     public List<VerifiedProposal> pendingProposals() {
-        return pub.pendingProposals();
+        return state.pub().proposals().proposals();
     }
 
     /** The ReInit of the last merged Commit, when the group awaits reinitialization. */
     public Optional<ReInitProposal> reInit() {
-        return reInit;
+        return state.reInit();
     }
 
     /** The pending Commit of this member, if any. */
     public Optional<PendingCommit> pendingCommit() {
-        return Optional.ofNullable(pending);
+        return state.pending();
     }
 
     /** The epoch authenticator of the current epoch (RFC 9420 §8.7), a copy. */
     public byte[] epochAuthenticator() {
-        return requireSecrets().epochAuthenticator().copy();
+        return state.requireSecrets().epochAuthenticator().copy();
     }
 
     /** {@code MLS-Exporter(label, context, length)} of the current epoch (RFC 9420 §8.5). */
     public byte[] exporter(String label, byte[] context, int length) {
-        return requireSecrets().exporter(label, context, length);
+        return state.requireSecrets().exporter(label, context, length);
     }
 
     /** The epochs whose resumption PSK is retained, oldest first. */
     public List<Long> retainedResumptionEpochs() {
-        return List.copyOf(resumptionPsks.keySet());
+        return state.resumptionPsks().epochs();
     }
 
     /** The past epochs whose application messages can still be decrypted, oldest first. */
     public List<Long> retainedPastEpochs() {
-        return archive.entries().stream().map(PastEpoch::epoch).toList();
+        return state.archive().epochs();
     }
 
     /**
@@ -331,14 +315,15 @@ public final class Group {
      * by external commit (RFC 9420 §12.4.3.2), with the ratchet tree when asked.
      */
     public GroupInfo groupInfo(boolean withRatchetTree) {
-        requireActive();
+        EpochState s = state;
+        s.requireActive();
         List<Extension> extensions = new ArrayList<>(2);
-        extensions.add(new ExternalPub(epochSecrets.externalPub()).toExtension());
+        extensions.add(new ExternalPub(s.epochSecrets().externalPub()).toExtension());
         if (withRatchetTree) {
-            extensions.add(new Extension(ExtensionType.RATCHET_TREE, pub.treeView().toBytes()));
+            extensions.add(new Extension(ExtensionType.RATCHET_TREE, s.pub().tree().toBytes()));
         }
-        return GroupInfo.create(suite, signatureKeys.privateKey(), pub.groupContext(), extensions,
-                pub.confirmationTag(), ownLeaf);
+        return GroupInfo.create(suite, signatureKeys.privateKey(), s.pub().context(), extensions,
+                s.pub().confirmationTag(), s.ownLeaf());
     }
 
     // ---- resuming the group in another (§8.6, §11.2, §11.3) -------------------------------------
@@ -346,7 +331,7 @@ public final class Group {
     /**
      * A lookup of this group's retained resumption PSKs, by this group's id and an epoch, for a group
      * that resumes this one; external PSKs and other groups' come from the configuration. The
-     * secrets are lent.
+     * secrets are lent; the lookup reads the group's state at the time it is asked.
      */
     public PskLookup resumptionPskLookup() {
         PskLookup fallback = config.pskLookup();
@@ -358,8 +343,9 @@ public final class Group {
 
             @Override
             public Optional<Secret> resumptionPsk(byte[] groupId, long epoch) {
-                if (pub.groupContext().hasGroupId(groupId)) {
-                    return Optional.ofNullable(resumptionPsks.get(epoch));
+                EpochState s = state;
+                if (s.pub().context().hasGroupId(groupId)) {
+                    return s.resumptionPsks().get(epoch).map(Secret.class::cast);
                 }
                 return fallback.resumptionPsk(groupId, epoch);
             }
@@ -397,29 +383,16 @@ public final class Group {
         return Resumption.join(this, config, welcome, keyPackage, ratchetTree);
     }
 
-    EpochSecrets requireSecrets() {
-        if (epochSecrets == null) {
-            throw new ValidationException(GroupRule.GROUP_INACTIVE, status.toString());
-        }
-        return epochSecrets;
-    }
-
-    void requireActive() {
-        if (status != Status.ACTIVE) {
-            throw new ValidationException(GroupRule.GROUP_INACTIVE, status.toString());
-        }
-    }
-
     // ---- proposals (§12.1) ---------------------------------------------------------------------
 
     /** Proposes adding the client of {@code keyPackage} (§12.1.1). */
     public MlsMessage proposeAdd(KeyPackage keyPackage) {
-        return sendProposal(new AddProposal(keyPackage));
+        return sendProposal(new AddProposal(keyPackage), Optional.empty());
     }
 
     /** Proposes removing the member at {@code leafIndex} (§12.1.3). */
     public MlsMessage proposeRemove(int leafIndex) {
-        return sendProposal(new RemoveProposal(Integer.toUnsignedLong(leafIndex)));
+        return sendProposal(new RemoveProposal(Integer.toUnsignedLong(leafIndex)), Optional.empty());
     }
 
     /**
@@ -427,17 +400,16 @@ public final class Group {
      * member must commit it.
      */
     public MlsMessage proposeUpdate() {
-        requireActive();
-        LeafNode current = pub.treeView().leaf(ownLeaf).orElseThrow();
+        EpochState s = state;
+        s.requireActive();
+        LeafNode current = s.pub().tree().leaf(s.ownLeaf()).orElseThrow();
         HpkeKeyPair key = suite.generateHpkeKeyPair();
         LeafNode leaf = LeafNode.create(suite, signatureKeys.privateKey(), key.publicKey(), current.signatureKey(),
                 current.credential(), current.capabilities(), new LeafNodeSource.Update(), current.extensions(),
-                pub.groupId(), ownLeaf);
-        pendingUpdateKeys.put(key.publicKey(), key);
+                s.pub().groupId(), s.ownLeaf());
         try {
-            return sendProposal(new UpdateProposal(leaf));
+            return sendProposal(new UpdateProposal(leaf), Optional.of(key));
         } catch (RuntimeException e) {
-            pendingUpdateKeys.remove(key.publicKey());
             key.privateKey().destroy();
             throw e;
         }
@@ -446,53 +418,52 @@ public final class Group {
     /** Proposes injecting the external PSK {@code pskId}, which must be available (§12.1.4). */
     public MlsMessage proposeExternalPsk(byte[] pskId) {
         PreSharedKeyId id = new PreSharedKeyId.External(pskId.clone(), suite.randomBytes(suite.hashLength()));
-        lookupPsk(id, config.pskLookup());
-        return sendProposal(new PreSharedKeyProposal(id));
+        state.lookupPsk(id, config.pskLookup());
+        return sendProposal(new PreSharedKeyProposal(id), Optional.empty());
     }
 
     /** Proposes injecting the resumption PSK of this group's {@code epoch}, which must be retained. */
     public MlsMessage proposeResumptionPsk(long epoch) {
-        return sendProposal(new PreSharedKeyProposal(resumptionPskId(epoch)));
+        return sendProposal(new PreSharedKeyProposal(state.resumptionPskId(epoch)), Optional.empty());
     }
 
     /** Proposes replacing the GroupContext extensions with {@code extensions} (§12.1.7). */
     public MlsMessage proposeGroupContextExtensions(List<Extension> extensions) {
-        return sendProposal(new GroupContextExtensionsProposal(extensions));
+        return sendProposal(new GroupContextExtensionsProposal(extensions), Optional.empty());
     }
 
     /** Proposes reinitializing the group as {@code newGroupId} with another suite or extensions (§12.1.5). */
     public MlsMessage proposeReInit(byte[] newGroupId, CipherSuiteId newSuite, List<Extension> extensions) {
-        return sendProposal(new ReInitProposal(newGroupId.clone(), GroupContext.MLS10, newSuite.wire(), extensions));
+        return sendProposal(new ReInitProposal(newGroupId.clone(), GroupContext.MLS10, newSuite.wire(), extensions),
+                Optional.empty());
     }
 
-    PreSharedKeyId resumptionPskId(long epoch) {
-        if (!resumptionPsks.containsKey(epoch)) {
-            throw new ValidationException(GroupRule.RESUMPTION_EPOCH_UNAVAILABLE,
-                    "epoch " + Long.toUnsignedString(epoch));
-        }
-        return new PreSharedKeyId.Resumption(ResumptionPskUsage.APPLICATION, pub.groupId(), epoch,
-                suite.randomBytes(suite.hashLength()));
-    }
-
-    private MlsMessage sendProposal(Proposal proposal) {
-        requireActive();
-        FramedContent content = new FramedContent(pub.groupId(), pub.epoch(), new Sender.Member(ownLeaf),
+    /**
+     * Signs, validates and protects a proposal of this member and caches it, with the leaf key of
+     * an Update. Validated before it is protected: protecting a PrivateMessage consumes a key.
+     */
+    private MlsMessage sendProposal(Proposal proposal, Optional<HpkeKeyPair> updateKey) {
+        EpochState s = state;
+        s.requireActive();
+        FramedContent content = new FramedContent(s.pub().groupId(), s.pub().epoch(), new Sender.Member(s.ownLeaf()),
                 new byte[0], new Content.ProposalContent(proposal));
         AuthenticatedContent ac = AuthenticatedContent.sign(suite, signatureKeys.privateKey(), config.handshakeFormat(),
-                content, pub.groupContext());
-        MlsMessage message = protect(ac);
-        pub.acceptProposal(ac);
+                content, s.pub().context());
+        VerifiedProposal verified = s.pub().verifyProposal(ac);
+        MlsMessage message = protect(s, ac);
+        EpochState next = s.withProposal(verified, ac);
+        swap(updateKey.isPresent() ? next.withUpdateKey(updateKey.get()) : next);
         return message;
     }
 
-    /** Protects signed handshake content with the current epoch's keys, per the configured format. */
-    MlsMessage protect(AuthenticatedContent ac) {
+    /** Protects signed handshake content with the keys of {@code s}, per the configured format. */
+    MlsMessage protect(EpochState s, AuthenticatedContent ac) {
         if (ac.wireFormat() == WireFormat.PUBLIC_MESSAGE) {
             return new MlsMessage.OfPublicMessage(
-                    PublicMessage.protect(suite, ac, pub.groupContext(), epochSecrets.membershipKey()));
+                    PublicMessage.protect(suite, ac, s.pub().context(), s.epochSecrets().membershipKey()));
         }
         return new MlsMessage.OfPrivateMessage(PrivateMessage.protect(suite, ac, padding(ac),
-                epochSecrets.senderDataSecret(), secretTree));
+                s.epochSecrets().senderDataSecret(), s.secretTree()));
     }
 
     /** Padding for the PrivateMessageContent of {@code ac} (§15.1). */
@@ -513,24 +484,35 @@ public final class Group {
      *     {@link GroupRule#PENDING_COMMIT} when a Commit is already pending
      */
     public PendingCommit commit(CommitOptions options) {
-        return CommitBuilder.commit(this, options);
+        return commit(options, List.of(), Optional.empty(), config.pskLookup());
+    }
+
+    /**
+     * {@link #commit(CommitOptions)} with {@code extra} proposals by value, a resumption PSK of usage
+     * reinit or branch the Commit may carry, and the lookup of other groups' PSKs.
+     */
+    PendingCommit commit(CommitOptions options, List<Proposal> extra, Optional<PreSharedKeyId> reInitOrBranch,
+            PskLookup lookup) {
+        EpochState s = state;
+        PendingCommit commit = CommitBuilder.commit(this, s, options, extra, reInitOrBranch, lookup);
+        swap(s.withPending(commit));
+        return commit;
     }
 
     /** Applies this member's pending Commit, once the Delivery Service accepted it. */
     public void mergePendingCommit() {
-        if (pending == null) {
-            throw new ValidationException(GroupRule.NO_PENDING_COMMIT);
-        }
-        apply(pending.staged);
+        EpochState s = state;
+        PendingCommit pending = s.pending().orElseThrow(() -> new ValidationException(GroupRule.NO_PENDING_COMMIT));
+        swap(s.entering(pending.staged, config));
     }
 
     /** Drops the pending Commit (the Delivery Service refused it, or another Commit won the epoch). */
     public void discardPendingCommit() {
-        if (pending == null) {
+        EpochState s = state;
+        if (s.pending().isEmpty()) {
             throw new ValidationException(GroupRule.NO_PENDING_COMMIT);
         }
-        pending.staged.discard(this);
-        pending = null;
+        swap(s.withoutPending());
     }
 
     /**
@@ -541,114 +523,7 @@ public final class Group {
      *     staged by this group in its current state
      */
     public void merge(StagedCommit staged) {
-        if (staged.owner != this || staged.publicCommit.baseStamp != pub.stamp()) {
-            throw new ValidationException(GroupRule.STAGED_COMMIT_STALE);
-        }
-        if (pending != null && pending.staged != staged) {
-            pending.staged.discard(this);
-            pending = null;
-        }
-        apply(staged);
-    }
-
-    /** Enters the epoch of {@code staged}. */
-    private void apply(StagedCommit staged) {
-        if (staged.publicCommit.baseStamp != pub.stamp()) {
-            throw new ValidationException(GroupRule.STAGED_COMMIT_STALE);
-        }
-        if (epochSecrets != null) {
-            archive.add(new PastEpoch(pub.groupContext(), pub.treeView(),
-                    new SenderDataSecret(epochSecrets.senderDataSecret().copy()), secretTree), config.pastEpochs());
-            epochSecrets.destroy();
-        }
-        secretTree = null;
-        epochSecrets = null;
-        pub.advance(staged.publicCommit);
-        pending = null;
-        if (staged.selfRemoved) {
-            if (privateTree != null) {
-                privateTree.destroy();
-            }
-            privateTree = null;
-            destroyUpdateKeys(null);
-            status = Status.REMOVED;
-            return;
-        }
-        epochSecrets = staged.epochSecrets;
-        secretTree = epochSecrets.newSecretTree(pub.treeView().leafCount(), config.ratchetWindow());
-        if (privateTree != null && privateTree != staged.privateTree) {
-            privateTree.retire(staged.privateTree);
-        }
-        privateTree = staged.privateTree;
-        destroyUpdateKeys(privateTree.leafKey());
-        ownLeaf = staged.ownLeaf;
-        retainResumptionPsk();
-        reInit = staged.publicCommit.applied.reInit();
-        status = reInit.isPresent() ? Status.REINIT_PENDING : Status.ACTIVE;
-    }
-
-    /**
-     * Destroys the private keys of a candidate private state that will not be used, except those the
-     * current state holds and the leaf key of a pending Update of this member (still usable by
-     * another Commit in this epoch).
-     */
-    void discardPrivate(TreeKemPrivate candidate) {
-        if (candidate == null || candidate == privateTree) {
-            return;
-        }
-        if (privateTree == null) {
-            candidate.destroy();
-            return;
-        }
-        boolean updateKey = pendingUpdateKeys.values().stream().anyMatch(k -> k == candidate.leafKey());
-        candidate.retire(updateKey ? privateTree.withLeafKey(candidate.leafKey()) : privateTree);
-    }
-
-    private void destroyUpdateKeys(HpkeKeyPair keep) {
-        for (HpkeKeyPair k : pendingUpdateKeys.values()) {
-            if (k != keep) {
-                k.privateKey().destroy();
-            }
-        }
-        pendingUpdateKeys.clear();
-    }
-
-    /** Keeps a copy of the current epoch's resumption PSK, dropping the oldest beyond the limit. */
-    void retainResumptionPsk() {
-        resumptionPsks.put(pub.epoch(), new ResumptionPsk(epochSecrets.resumptionPsk().copy()));
-        int keep = Math.max(1, config.resumptionPsks());
-        Iterator<Map.Entry<Long, ResumptionPsk>> it = resumptionPsks.entrySet().iterator();
-        while (resumptionPsks.size() > keep && it.hasNext()) {
-            it.next().getValue().destroy();
-            it.remove();
-        }
-    }
-
-    /**
-     * The psk_secret of a Commit's or Welcome's PSKs (RFC 9420 §8.4), in order: external PSKs and
-     * other groups' resumption PSKs from {@code lookup}, this group's from the retained ones.
-     *
-     * @throws ValidationException with {@link GroupRule#PSK_UNAVAILABLE}
-     */
-    PskSecret pskSecret(List<PreSharedKeyId> ids, PskLookup lookup) {
-        if (ids.isEmpty()) {
-            return PreSharedKeys.none(suite);
-        }
-        List<PskInput> inputs = new ArrayList<>(ids.size());
-        for (PreSharedKeyId id : ids) {
-            inputs.add(new PskInput(id, lookupPsk(id, lookup)));
-        }
-        return PreSharedKeys.pskSecret(suite, inputs);
-    }
-
-    private Secret lookupPsk(PreSharedKeyId id, PskLookup lookup) {
-        Optional<? extends Secret> psk = switch (id) {
-            case PreSharedKeyId.External e -> lookup.externalPsk(e.pskId());
-            case PreSharedKeyId.Resumption r -> pub.groupContext().hasGroupId(r.pskGroupId())
-                    ? Optional.ofNullable(resumptionPsks.get(r.pskEpoch()))
-                    : lookup.resumptionPsk(r.pskGroupId(), r.pskEpoch());
-        };
-        return psk.orElseThrow(() -> new ValidationException(GroupRule.PSK_UNAVAILABLE, id.toString()));
+        swap(state.entering(staged, config));
     }
 
     // ---- application messages (§15) -------------------------------------------------------------
@@ -661,16 +536,17 @@ public final class Group {
      *     epoch are uncommitted (§12.4), or {@link GroupRule#GROUP_INACTIVE}
      */
     public MlsMessage encrypt(byte[] data, byte[] authenticatedData) {
-        requireActive();
-        if (!pub.proposalCache().isEmpty()) {
-            throw new ValidationException(GroupRule.PENDING_PROPOSALS, pub.proposalCache().size() + " proposals");
+        EpochState s = state;
+        s.requireActive();
+        if (!s.pub().proposals().isEmpty()) {
+            throw new ValidationException(GroupRule.PENDING_PROPOSALS, s.pub().proposals().size() + " proposals");
         }
-        FramedContent content = new FramedContent(pub.groupId(), pub.epoch(), new Sender.Member(ownLeaf),
+        FramedContent content = new FramedContent(s.pub().groupId(), s.pub().epoch(), new Sender.Member(s.ownLeaf()),
                 authenticatedData.clone(), new Content.ApplicationData(data.clone()));
         AuthenticatedContent ac = AuthenticatedContent.sign(suite, signatureKeys.privateKey(),
-                WireFormat.PRIVATE_MESSAGE, content, pub.groupContext());
+                WireFormat.PRIVATE_MESSAGE, content, s.pub().context());
         return new MlsMessage.OfPrivateMessage(PrivateMessage.protect(suite, ac, padding(ac),
-                epochSecrets.senderDataSecret(), secretTree));
+                s.epochSecrets().senderDataSecret(), s.secretTree()));
     }
 
     // ---- receiving (§6, §12.4.2, §15.3) --------------------------------------------------------
@@ -687,126 +563,21 @@ public final class Group {
      * @throws dev.ampoule.mls.error.DecodeException when a decrypted plaintext is malformed
      */
     public Processed process(MlsMessage message) {
-        if (pending != null && Arrays.equals(message.toBytes(), pending.encoded)) {
-            return pending.staged;
+        EpochState s = state;
+        Optional<PendingCommit> pending = s.pending();
+        if (pending.isPresent() && Arrays.equals(message.toBytes(), pending.get().encoded)) {
+            return pending.get().staged;
         }
-        return switch (message) {
-            case MlsMessage.OfPublicMessage m -> processPublic(m.message());
-            case MlsMessage.OfPrivateMessage m -> processPrivate(m.message());
-            default -> throw new ValidationException(GroupRule.UNEXPECTED_WIRE_FORMAT, message.wireFormat().toString());
-        };
-    }
-
-    private Processed processPublic(PublicMessage message) {
-        requireCurrentSecrets();
-        AuthenticatedContent ac = message.unprotect(suite, pub.groupContext(), epochSecrets.membershipKey(),
-                pub.signerKeys()).authenticatedContent();
-        return handshake(ac);
-    }
-
-    private Processed processPrivate(PrivateMessage message) {
-        if (!pub.groupContext().hasGroupId(message.groupId())) {
-            throw new ValidationException(FramingRule.WRONG_GROUP);
+        Receiving.Outcome outcome = Receiving.process(this, s, message);
+        if (outcome.next() != s) {
+            swap(outcome.next());
         }
-        if (message.epoch() == pub.epoch() && epochSecrets != null) {
-            // Processed while the ratchet key is lent: a refused message does not consume it.
-            return message.unprotect(suite, pub.groupContext(), epochSecrets.senderDataSecret(), secretTree,
-                    pub.signerKeys(), verified -> {
-                        AuthenticatedContent ac = verified.authenticatedContent();
-                        if (ac.contentType() == ContentType.APPLICATION) {
-                            return application(ac);
-                        }
-                        requireCurrentSecrets();
-                        return handshake(ac);
-                    });
-        }
-        PastEpoch past = archive.get(message.epoch())
-                .orElseThrow(() -> new ValidationException(GroupRule.EPOCH_NOT_AVAILABLE,
-                        "epoch " + Long.toUnsignedString(message.epoch())));
-        if (message.contentType() != ContentType.APPLICATION) {
-            throw new ValidationException(GroupRule.HANDSHAKE_FROM_PAST_EPOCH);
-        }
-        AuthenticatedContent ac = message.unprotect(suite, past.context(), past.senderDataSecret(), past.secretTree(),
-                memberKeys(past.tree())).authenticatedContent();
-        return application(ac);
-    }
-
-    private void requireCurrentSecrets() {
-        if (status != Status.ACTIVE) {
-            throw new ValidationException(GroupRule.GROUP_INACTIVE, status.toString());
-        }
-    }
-
-    /** Signature keys of the members of a past epoch's tree (PrivateMessage senders are members). */
-    private static SignerKeys memberKeys(RatchetTree tree) {
-        return content -> {
-            if (content.sender() instanceof Sender.Member m) {
-                return tree.leaf(m.leafIndex()).map(LeafNode::signatureKey).orElseThrow(
-                        () -> new ValidationException(GroupRule.SENDER_NOT_MEMBER, "leaf " + m.leafIndex()));
-            }
-            throw new ValidationException(FramingRule.PRIVATE_SENDER_NOT_MEMBER);
-        };
-    }
-
-    private static Processed.ApplicationMessage application(AuthenticatedContent ac) {
-        FramedContent fc = ac.content();
-        Content.ApplicationData data = (Content.ApplicationData) fc.content();
-        int leaf = ((Sender.Member) fc.sender()).leafIndex();
-        return new Processed.ApplicationMessage(leaf, fc.epoch(), data.data(), fc.authenticatedData());
-    }
-
-    private Processed handshake(AuthenticatedContent ac) {
-        if (ac.contentType() == ContentType.PROPOSAL) {
-            return new Processed.ProposalMessage(pub.acceptProposal(ac));
-        }
-        return stageCommit(ac);
-    }
-
-    /** Verifies and stages a received Commit (RFC 9420 §12.4.2). */
-    private StagedCommit stageCommit(AuthenticatedContent ac) {
-        if (ac.sender() instanceof Sender.Member m && m.leafIndex() == ownLeaf) {
-            throw new ValidationException(GroupRule.OWN_COMMIT_UNKNOWN);
-        }
-        byte[] groupId = pub.groupId();
-        ProcessedPath[] result = new ProcessedPath[1];
-        boolean[] removed = new boolean[1];
-        StagedPublicCommit sp = pub.stage(ac, (next, leaf, path, applied, provisional) -> {
-            if (applied.removes(ownLeaf)) {
-                removed[0] = true;
-                next.apply(TreeKem.verifyPath(suite, next, leaf, path, groupId, applied.addedLeafSet()));
-                return;
-            }
-            TreeKemPrivate me = privateTree;
-            if (applied.updatedLeaves().contains(ownLeaf)) {
-                HpkeKeyPair key = pendingUpdateKeys.get(next.leaf(ownLeaf).orElseThrow().encryptionKey());
-                if (key == null) {
-                    throw new InternalException("an Update of this member without its private key");
-                }
-                me = me.withLeafKey(key);
-            }
-            result[0] = TreeKem.processPath(suite, next, me, leaf, path, groupId, applied.addedLeafSet(), provisional);
-        });
-        AppliedProposals applied = sp.applied;
-        if (removed[0] || applied.removes(ownLeaf)) {
-            return new StagedCommit(this, sp, null, null, true, ownLeaf);
-        }
-        TreeKemPrivate nextPrivate = result[0] == null ? privateTree : result[0].privateState().pruned(sp.tree);
-        CommitSecret commitSecret = result[0] == null
-                ? CommitSecret.zero(suite.hashLength())
-                : result[0].commitSecret();
-        try {
-            EpochSecrets next = CommitBuilder.nextEpoch(this, sp, applied, commitSecret);
-            return new StagedCommit(this, sp, next, nextPrivate, false, ownLeaf);
-        } catch (RuntimeException e) {
-            discardPrivate(nextPrivate);
-            throw e;
-        } finally {
-            commitSecret.destroy();
-        }
+        return outcome.processed();
     }
 
     @Override
     public String toString() {
-        return "Group[" + pub.groupContext() + ", leaf " + ownLeaf + ", " + status + "]";
+        EpochState s = state;
+        return "Group[" + s.pub().context() + ", leaf " + s.ownLeaf() + ", " + s.status() + "]";
     }
 }

@@ -17,6 +17,7 @@ import dev.ampoule.mls.framing.Content;
 import dev.ampoule.mls.framing.ContentType;
 import dev.ampoule.mls.framing.MlsMessage;
 import dev.ampoule.mls.group.EpochArchive.PastEpoch;
+import dev.ampoule.mls.group.LeafValidation.CredentialSummary;
 import dev.ampoule.mls.message.GroupInfo;
 import dev.ampoule.mls.message.Proposal;
 import dev.ampoule.mls.message.ReInitProposal;
@@ -29,8 +30,11 @@ import dev.ampoule.mls.tree.RatchetTree;
 import dev.ampoule.mls.treekem.TreeKem;
 import dev.ampoule.mls.treekem.TreeKemPrivate;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -48,16 +52,16 @@ import java.util.Optional;
  * opaque interim_transcript_hash&lt;V&gt;;  opaque confirmation_tag&lt;V&gt;;
  * AuthenticatedContent proposals&lt;V&gt;;                 // the epoch's proposal cache
  * optional&lt;PrivateTree&gt; private_tree;               // leaf key, node keys
- * optional&lt;EpochState&gt; epoch;                        // EpochSecrets and SecretTree state
+ * optional&lt;EpochKeys&gt; epoch_keys;                   // EpochSecrets and SecretTree state
  * PastEpoch past_epochs&lt;V&gt;;                          // context, tree, sender data secret, secret tree
  * ResumptionPsk resumption_psks&lt;V&gt;;                  // uint64 epoch, opaque psk&lt;V&gt;
  * KeyPair pending_update_keys&lt;V&gt;;
  * optional&lt;Proposal&gt; reinit;
  * optional&lt;PendingCommit&gt; pending_commit;           // messages, new epoch's secrets, private tree
  * </pre>
- * It holds every secret of the group: the application must encrypt it at rest. A pending Commit is
- * re-staged from its AuthenticatedContent on restore (its public effects are recomputed, its
- * secrets are restored).
+ * It holds every secret of the group — the whole {@link EpochState} and the signature key pair:
+ * the application must encrypt it at rest. A pending Commit is re-staged from its
+ * AuthenticatedContent on restore (its public effects are recomputed, its secrets are restored).
  */
 final class GroupCodec {
 
@@ -69,39 +73,39 @@ final class GroupCodec {
 
     // ---- saving ----------------------------------------------------------------------------------
 
-    static byte[] save(Group g) {
+    static byte[] save(CipherSuite suite, SignatureKeyPair signatureKeys, EpochState s) {
         TlsWriter w = new TlsWriter(4096);
         try {
-            w.raw(MAGIC).u8(VERSION).u16(g.suite.id().wire()).u8(g.status.ordinal() + 1).u32(g.ownLeaf);
-            w.opaque(g.signatureKeys.privateKey().reveal()).write(g.signatureKeys.publicKey());
-            writePublic(w, g.pub);
+            w.raw(MAGIC).u8(VERSION).u16(suite.id().wire()).u8(s.status().ordinal() + 1).u32(s.ownLeaf());
+            w.opaque(signatureKeys.privateKey().reveal()).write(signatureKeys.publicKey());
+            writePublic(w, s.pub());
             int mark;
-            writeOptionalPrivate(w, g.privateTree);
-            w.bool(g.epochSecrets != null);
-            if (g.epochSecrets != null) {
-                g.epochSecrets.encodeState(w);
-                g.secretTree.encodeState(w);
+            writeOptionalPrivate(w, s.privateTree());
+            w.bool(s.epochSecrets() != null);
+            if (s.epochSecrets() != null) {
+                s.epochSecrets().encodeState(w);
+                s.secretTree().encodeState(w);
             }
             mark = w.beginVector();
-            for (PastEpoch p : g.archive.entries()) {
+            for (PastEpoch p : s.archive().entries()) {
                 w.write(p.context()).write(p.tree()).opaque(p.senderDataSecret().reveal());
                 p.secretTree().encodeState(w);
             }
             w.endVector(mark);
             mark = w.beginVector();
-            for (Map.Entry<Long, ResumptionPsk> e : g.resumptionPsks.entrySet()) {
+            for (Map.Entry<Long, ResumptionPsk> e : s.resumptionPsks().byEpoch().entrySet()) {
                 w.u64(e.getKey()).opaque(e.getValue().reveal());
             }
             w.endVector(mark);
             mark = w.beginVector();
-            for (HpkeKeyPair k : g.pendingUpdateKeys.values()) {
+            for (HpkeKeyPair k : s.updateKeys().values()) {
                 writeKeyPair(w, k);
             }
             w.endVector(mark);
-            w.optional(g.reInit);
-            w.bool(g.pending != null);
-            if (g.pending != null) {
-                writePending(w, g.pending, g.privateTree);
+            w.optional(s.reInit());
+            w.bool(s.pending().isPresent());
+            if (s.pending().isPresent()) {
+                writePending(w, s.pending().get(), s.privateTree());
             }
             return w.toByteArray();
         } finally {
@@ -113,14 +117,14 @@ final class GroupCodec {
      * A Delivery Service's {@link PublicGroup}: {@code "AMPOULEP"}, version 1, then the public part of
      * the member format (context, tree, interim transcript hash, confirmation tag, proposals).
      */
-    static byte[] savePublic(PublicGroup pub) {
+    static byte[] savePublic(PublicState pub) {
         TlsWriter w = new TlsWriter(4096);
         w.raw(PUBLIC_MAGIC).u8(VERSION);
         writePublic(w, pub);
         return w.toByteArray();
     }
 
-    static PublicGroup restorePublic(byte[] saved, GroupConfig config) {
+    static PublicState restorePublic(byte[] saved, GroupConfig config) {
         try {
             return restorePublicUnchecked(saved, config);
         } catch (ValidationException e) {
@@ -128,7 +132,7 @@ final class GroupCodec {
         }
     }
 
-    private static PublicGroup restorePublicUnchecked(byte[] saved, GroupConfig config) {
+    private static PublicState restorePublicUnchecked(byte[] saved, GroupConfig config) {
         return TlsReader.decodeExactly(saved, r -> {
             if (!Arrays.equals(r.raw(PUBLIC_MAGIC.length), PUBLIC_MAGIC)) {
                 throw new DecodeException("not a saved public group");
@@ -141,17 +145,17 @@ final class GroupCodec {
         });
     }
 
-    private static void writePublic(TlsWriter w, PublicGroup pub) {
-        w.write(pub.groupContext()).write(pub.treeView());
+    private static void writePublic(TlsWriter w, PublicState pub) {
+        w.write(pub.context()).write(pub.tree());
         w.opaque(pub.interimTranscriptHash()).opaque(pub.confirmationTag());
         int mark = w.beginVector();
-        for (ProposalCache.Entry e : pub.proposalCache().entries()) {
+        for (ProposalCache.Entry e : pub.proposals().entries()) {
             w.write(e.content());
         }
         w.endVector(mark);
     }
 
-    private static PublicGroup readPublic(TlsReader r, GroupConfig config) {
+    private static PublicState readPublic(TlsReader r, GroupConfig config) {
         GroupContext context = GroupContext.decode(r);
         CipherSuite suite = BcCipherSuites.byWire(context.cipherSuite())
                 .orElseThrow(() -> new DecodeException("unsupported cipher suite " + context.cipherSuite()));
@@ -161,14 +165,14 @@ final class GroupCodec {
         }
         byte[] interim = r.opaque();
         byte[] tag = r.opaque();
-        PublicGroup pub = new PublicGroup(config, suite, context, tree, interim, tag, new ProposalCache());
+        PublicState pub = PublicState.of(config, suite, context, tree, interim, tag, CredentialSummary.of(tree));
         TlsReader proposals = r.vectorBody();
         while (proposals.hasRemaining()) {
             AuthenticatedContent ac = AuthenticatedContent.decode(proposals);
             if (!(ac.content().content() instanceof Content.ProposalContent pc)) {
                 throw new DecodeException("a cached proposal that is not a proposal");
             }
-            pub.proposalCache().put(new VerifiedProposal(ac.proposalRef(suite), pc.proposal(), ac.sender(),
+            pub = pub.withProposal(new VerifiedProposal(ac.proposalRef(suite), pc.proposal(), ac.sender(),
                     context.epoch()), ac);
         }
         return pub;
@@ -230,11 +234,10 @@ final class GroupCodec {
         int ownLeaf = r.u32AsInt();
         SignatureKeyPair signatureKeys = new SignatureKeyPair(new SignaturePrivateKey(r.opaque()),
                 SignaturePublicKey.decode(r));
-        PublicGroup pub = readPublic(r, config);
-        if (pub.groupContext().cipherSuite() != wire) {
+        PublicState pub = readPublic(r, config);
+        if (pub.context().cipherSuite() != wire) {
             throw new DecodeException("cipher suite mismatch");
         }
-        RatchetTree tree = pub.treeView();
         TreeKemPrivate privateTree = readOptionalPrivate(r, suite);
         EpochSecrets epochSecrets = null;
         SecretTree secretTree = null;
@@ -242,38 +245,44 @@ final class GroupCodec {
             epochSecrets = EpochSecrets.decodeState(suite, r);
             secretTree = SecretTree.decodeState(suite, config.ratchetWindow(), r);
         }
-        Group g = new Group(config, pub, ownLeaf, signatureKeys, privateTree, epochSecrets, secretTree, status);
-        TlsReader past = r.vectorBody();
-        while (past.hasRemaining()) {
-            GroupContext pastContext = GroupContext.decode(past);
-            RatchetTree pastTree = RatchetTree.decode(suite, past);
-            SenderDataSecret senderData = new SenderDataSecret(secret(past, suite.hashLength()));
-            SecretTree pastSecrets = SecretTree.decodeState(suite, config.ratchetWindow(), past);
-            g.archive.add(new PastEpoch(pastContext, pastTree, senderData, pastSecrets), config.pastEpochs());
+        List<PastEpoch> past = new ArrayList<>();
+        TlsReader pastEpochs = r.vectorBody();
+        while (pastEpochs.hasRemaining()) {
+            GroupContext pastContext = GroupContext.decode(pastEpochs);
+            RatchetTree pastTree = RatchetTree.decode(suite, pastEpochs);
+            SenderDataSecret senderData = new SenderDataSecret(secret(pastEpochs, suite.hashLength()));
+            SecretTree pastSecrets = SecretTree.decodeState(suite, config.ratchetWindow(), pastEpochs);
+            past.add(new PastEpoch(pastContext, pastTree, senderData, pastSecrets));
         }
-        TlsReader psks = r.vectorBody();
-        while (psks.hasRemaining()) {
-            g.resumptionPsks.put(psks.u64(), new ResumptionPsk(secret(psks, suite.hashLength())));
+        while (past.size() > config.pastEpochs()) {
+            past.remove(0).destroy();
         }
+        Map<Long, ResumptionPsk> psks = new LinkedHashMap<>();
+        TlsReader pskVector = r.vectorBody();
+        while (pskVector.hasRemaining()) {
+            psks.put(pskVector.u64(), new ResumptionPsk(secret(pskVector, suite.hashLength())));
+        }
+        Map<HpkePublicKey, HpkeKeyPair> updateKeys = new LinkedHashMap<>();
         TlsReader updates = r.vectorBody();
         while (updates.hasRemaining()) {
             HpkeKeyPair k = readKeyPair(updates);
-            g.pendingUpdateKeys.put(k.publicKey(), k);
+            updateKeys.put(k.publicKey(), k);
         }
-        Optional<Proposal> reInit = r.optional(Proposal::decode);
-        if (reInit.isPresent()) {
-            if (!(reInit.get() instanceof ReInitProposal ri)) {
+        Optional<ReInitProposal> reInit = Optional.empty();
+        Optional<Proposal> reInitProposal = r.optional(Proposal::decode);
+        if (reInitProposal.isPresent()) {
+            if (!(reInitProposal.get() instanceof ReInitProposal ri)) {
                 throw new DecodeException("reinit is not a ReInit proposal");
             }
-            g.reInit = Optional.of(ri);
+            reInit = Optional.of(ri);
         }
-        if (r.bool()) {
-            g.pending = readPending(r, g);
-        }
+        Optional<PendingCommit> pending = r.bool() ? Optional.of(readPending(r, suite, pub, privateTree))
+                : Optional.empty();
         if (privateTree != null && status == Group.Status.ACTIVE) {
-            privateTree.verifyAgainst(suite, tree);
+            privateTree.verifyAgainst(suite, pub.tree());
         }
-        return g;
+        return new Group(config, signatureKeys, new EpochState(pub, status, ownLeaf, privateTree, epochSecrets,
+                secretTree, reInit, updateKeys, pending, new EpochArchive(past), new ResumptionPsks(psks)));
     }
 
     private static byte[] secret(TlsReader r, int length) {
@@ -302,7 +311,8 @@ final class GroupCodec {
         return TreeKemPrivate.of(leaf, leafKey, nodes);
     }
 
-    private static PendingCommit readPending(TlsReader r, Group g) {
+    private static PendingCommit readPending(TlsReader r, CipherSuite suite, PublicState pub,
+            TreeKemPrivate current) {
         MlsMessage message = MlsMessage.decode(r);
         Optional<MlsMessage> welcome = r.optional(MlsMessage::decode);
         Optional<GroupInfo> groupInfo = r.optional(GroupInfo::decode);
@@ -310,13 +320,13 @@ final class GroupCodec {
         if (ac.contentType() != ContentType.COMMIT) {
             throw new DecodeException("the pending commit is not a commit");
         }
-        EpochSecrets secrets = EpochSecrets.decodeState(g.suite, r);
-        TreeKemPrivate privateTree = readOptionalPrivate(r, g.suite);
-        byte[] groupId = g.pub.groupId();
-        StagedPublicCommit sp = g.pub.stage(ac, (next, leaf, path, applied, provisional) ->
-                next.apply(TreeKem.verifyPath(g.suite, next, leaf, path, groupId, applied.addedLeafSet())));
-        StagedCommit staged = new StagedCommit(g, sp, secrets, privateTree == null ? g.privateTree : privateTree,
-                false, sp.committerLeaf);
+        EpochSecrets secrets = EpochSecrets.decodeState(suite, r);
+        TreeKemPrivate privateTree = readOptionalPrivate(r, suite);
+        byte[] groupId = pub.groupId();
+        StagedPublicCommit sp = pub.stage(ac, (next, leaf, path, applied, provisional) ->
+                next.apply(TreeKem.verifyPath(suite, next, leaf, path, groupId, applied.addedLeafSet())));
+        StagedCommit staged = new StagedCommit(sp, secrets, privateTree == null ? current : privateTree, false,
+                sp.committerLeaf);
         return new PendingCommit(message, welcome, groupInfo, staged);
     }
 }

@@ -17,7 +17,6 @@ import dev.ampoule.mls.schedule.PreSharedKeys;
 import dev.ampoule.mls.schedule.PskInput;
 import dev.ampoule.mls.schedule.PskSecret;
 import dev.ampoule.mls.schedule.ResumptionPskUsage;
-import dev.ampoule.mls.schedule.SecretTree;
 import dev.ampoule.mls.schedule.WelcomeSecret;
 import dev.ampoule.mls.tree.LeafNode;
 import dev.ampoule.mls.tree.RatchetTree;
@@ -37,7 +36,7 @@ final class Joining {
     /** A check of a group joined with a resumption PSK of usage reinit or branch (§11.2, §11.3). */
     @FunctionalInterface
     interface ResumptionCheck {
-        void check(PreSharedKeyId.Resumption psk, PublicGroup joined);
+        void check(PreSharedKeyId.Resumption psk, PublicState joined);
     }
 
     static Group join(GroupConfig config, Welcome welcome, KeyPackageBundle bundle, Optional<RatchetTree> ratchetTree,
@@ -74,11 +73,11 @@ final class Joining {
             if (reInitOrBranch.isPresent() && context.epoch() != 1) {
                 throw new ValidationException(GroupRule.WELCOME_PSK_REINIT_OR_BRANCH, "epoch " + context.epoch());
             }
-            PublicGroup pub = PublicGroup.fromGroupInfo(config, groupInfo, ratchetTree);
+            PublicState pub = PublicState.fromGroupInfo(config, groupInfo, ratchetTree);
             if (resumption.isPresent()) {
                 resumption.get().check(reInitOrBranch.get(), pub);
             }
-            RatchetTree tree = pub.treeView();
+            RatchetTree tree = pub.tree();
             LeafNode own = kp.leafNode();
             OptionalInt ownLeaf = tree.leafWithSignatureKey(own.signatureKey());
             if (ownLeaf.isEmpty() || !tree.leaf(ownLeaf.getAsInt()).orElseThrow().equals(own)) {
@@ -99,10 +98,8 @@ final class Joining {
             }
             epochSecrets = KeySchedule.epochSecrets(suite, secrets.joinerSecret(), psk, context);
             epochSecrets.verifyConfirmationTag(context.confirmedTranscriptHash(), groupInfo.confirmationTag());
-            SecretTree secretTree = epochSecrets.newSecretTree(tree.leafCount(), config.ratchetWindow());
-            Group group = new Group(config, pub, leaf, bundle.signatureKeyPair(), privateTree, epochSecrets,
-                    secretTree, Group.Status.ACTIVE);
-            group.retainResumptionPsk();
+            Group group = new Group(config, bundle.signatureKeyPair(),
+                    EpochState.started(config, pub, leaf, privateTree, epochSecrets));
             if (!bundle.isLastResort()) {
                 bundle.destroy();
             }

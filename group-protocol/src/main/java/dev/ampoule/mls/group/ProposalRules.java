@@ -42,24 +42,24 @@ final class ProposalRules {
      * Checks a proposal received on its own against the current state of {@code group}: every rule
      * of its type that does not depend on the Commit that will cover it.
      */
-    static void validateStandalone(PublicGroup group, Proposal proposal, Sender sender) {
-        GroupContext context = group.groupContext();
+    static void validateStandalone(PublicState group, Proposal proposal, Sender sender) {
+        GroupContext context = group.context();
         List<Extension> extensions = context.extensions();
         switch (proposal) {
             case AddProposal add -> LeafValidation.validateKeyPackage(group.config(), group.suite(), context,
-                    add.keyPackage(), extensions, group.credentialSummary());
+                    add.keyPackage(), extensions, group.summary());
             case UpdateProposal update -> {
                 int leaf = memberLeaf(sender);
-                RatchetTree tree = group.treeView();
+                RatchetTree tree = group.tree();
                 validateUpdate(group, tree, leaf, update, extensions);
             }
-            case RemoveProposal remove -> removedLeaf(group.treeView(), remove);
+            case RemoveProposal remove -> removedLeaf(group.tree(), remove);
             case PreSharedKeyProposal psk -> validatePsk(group.suite(), psk.psk());
             case ReInitProposal reInit -> validateReInit(reInit);
             case ExternalInitProposal e ->
                     throw new ValidationException(GroupRule.EXTERNAL_INIT_OUTSIDE_EXTERNAL_COMMIT);
             case GroupContextExtensionsProposal gce ->
-                    validateGroupExtensions(group, group.treeView(), gce.extensions());
+                    validateGroupExtensions(group, group.tree(), gce.extensions());
         }
     }
 
@@ -70,13 +70,13 @@ final class ProposalRules {
         throw new ValidationException(GroupRule.UPDATE_FROM_NON_MEMBER);
     }
 
-    private static void validateUpdate(PublicGroup group, RatchetTree tree, int leafIndex, UpdateProposal update,
+    private static void validateUpdate(PublicState group, RatchetTree tree, int leafIndex, UpdateProposal update,
             List<Extension> extensions) {
         LeafNode current = tree.leaf(leafIndex)
                 .orElseThrow(() -> new ValidationException(GroupRule.SENDER_NOT_MEMBER, "leaf " + leafIndex));
         LeafNode leaf = update.leafNode();
-        LeafValidation.validateUpdateLeaf(group.config(), group.suite(), group.groupContext().groupId(), leafIndex,
-                leaf, current, extensions, group.credentialSummary());
+        LeafValidation.validateUpdateLeaf(group.config(), group.suite(), group.context().groupId(), leafIndex,
+                leaf, current, extensions, group.summary());
         if (tree.nodeWithEncryptionKey(leaf.encryptionKey()).isPresent()) {
             throw new ValidationException(GroupRule.ENCRYPTION_KEY_NOT_UNIQUE, "update from leaf " + leafIndex);
         }
@@ -116,7 +116,7 @@ final class ProposalRules {
      * credentials, and every member of {@code tree} supports each extension and the required
      * capabilities they name.
      */
-    static void validateGroupExtensions(PublicGroup group, RatchetTree tree, List<Extension> extensions) {
+    static void validateGroupExtensions(PublicState group, RatchetTree tree, List<Extension> extensions) {
         LeafValidation.checkGroupExtensions(extensions);
         LeafValidation.validateExternalSenders(group.config(), group.suite(), extensions, group.externalSenders());
         Optional<RequiredCapabilities> required = LeafValidation.requiredCapabilities(extensions);
@@ -229,18 +229,18 @@ final class ProposalRules {
      * order), then PSKs, ExternalInit and ReInit are collected. The list rules ({@link #checkList})
      * must have passed. {@code next} is left in an undefined state when this throws.
      */
-    static AppliedProposals apply(PublicGroup group, RatchetTree next, List<CommittedProposal> list) {
+    static AppliedProposals apply(PublicState group, RatchetTree next, List<CommittedProposal> list) {
         return apply(group, next, list, Optional.empty());
     }
 
     /**
-     * {@link #apply(PublicGroup, RatchetTree, List)} where the resumption PSK {@code reInitOrBranch}
+     * {@link #apply(PublicState, RatchetTree, List)} where the resumption PSK {@code reInitOrBranch}
      * (usage reinit or branch) is allowed: the first Commit of a reinitialized or branched group
      * (§11.2, §11.3).
      */
-    static AppliedProposals apply(PublicGroup group, RatchetTree next, List<CommittedProposal> list,
+    static AppliedProposals apply(PublicState group, RatchetTree next, List<CommittedProposal> list,
             Optional<PreSharedKeyId> reInitOrBranch) {
-        GroupContext context = group.groupContext();
+        GroupContext context = group.context();
         List<Extension> extensions = context.extensions();
         boolean extensionsChanged = false;
         for (CommittedProposal cp : list) {
@@ -273,7 +273,7 @@ final class ProposalRules {
             if (cp.proposal() instanceof AddProposal a) {
                 KeyPackage kp = a.keyPackage();
                 LeafValidation.validateKeyPackage(group.config(), group.suite(), context, kp, extensions,
-                        group.credentialSummary());
+                        group.summary());
                 LeafNode leaf = kp.leafNode();
                 if (next.leafWithSignatureKey(leaf.signatureKey()).isPresent()) {
                     throw new ValidationException(GroupRule.ADD_EXISTING_MEMBER);

@@ -31,10 +31,11 @@ final class Resumption {
     /** §11.2 step 3, from {@code old} in state REINIT_PENDING. */
     static ResumedGroup reInitialize(Group old, GroupConfig config, SignatureKeyPair signatureKeys,
             List<KeyPackage> members) {
-        if (old.status != Group.Status.REINIT_PENDING || old.reInit.isEmpty()) {
+        EpochState s = old.state();
+        if (s.status() != Group.Status.REINIT_PENDING || s.reInit().isEmpty()) {
             throw new ValidationException(GroupRule.RESUMPTION_MISMATCH, "the group awaits no reinitialization");
         }
-        ReInitProposal reInit = old.reInit.get();
+        ReInitProposal reInit = s.reInit().get();
         if (reInit.version() != GroupContext.MLS10) {
             throw new ValidationException(GroupRule.REINIT_VERSION, "version " + reInit.version());
         }
@@ -46,23 +47,24 @@ final class Resumption {
 
     /** §11.3: a subgroup of {@code old} with the same suite and extensions. */
     static ResumedGroup branch(Group old, GroupConfig config, byte[] groupId, List<KeyPackage> members) {
-        old.requireActive();
-        Group group = Group.createWith(config, old.suite, groupId.clone(), ownCredential(old), old.signatureKeys,
+        old.state().requireActive();
+        Group group = Group.createWith(config, old.suite(), groupId.clone(), ownCredential(old), old.signatureKeys(),
                 old.groupContext().extensions());
         return start(old, group, ResumptionPskUsage.BRANCH, members);
     }
 
     private static Credential ownCredential(Group old) {
-        return old.pub.treeView().leaf(old.ownLeaf).orElseThrow().credential();
+        EpochState s = old.state();
+        return s.pub().tree().leaf(s.ownLeaf()).orElseThrow().credential();
     }
 
     private static ResumedGroup start(Group old, Group group, ResumptionPskUsage usage, List<KeyPackage> members) {
         PreSharedKeyId psk = new PreSharedKeyId.Resumption(usage, old.groupId(), old.epoch(),
-                group.suite.randomBytes(group.suite.hashLength()));
+                group.suite().randomBytes(group.suite().hashLength()));
         CommitOptions.Builder options = CommitOptions.builder();
         members.forEach(options::add);
-        PendingCommit commit = CommitBuilder.commit(group, options.build(), List.of(new PreSharedKeyProposal(psk)),
-                Optional.of(psk), old.resumptionPskLookup());
+        PendingCommit commit = group.commit(options.build(), List.of(new PreSharedKeyProposal(psk)), Optional.of(psk),
+                old.resumptionPskLookup());
         return new ResumedGroup(group, commit);
     }
 
@@ -73,27 +75,27 @@ final class Resumption {
                 Optional.of((psk, joined) -> check(old, psk, joined)));
     }
 
-    private static void check(Group old, PreSharedKeyId.Resumption psk, PublicGroup joined) {
+    private static void check(Group old, PreSharedKeyId.Resumption psk, PublicState joined) {
         if (!old.groupContext().hasGroupId(psk.pskGroupId())) {
             throw new ValidationException(GroupRule.RESUMPTION_MISMATCH, "PSK of another group");
         }
-        GroupContext context = joined.groupContext();
-        List<Member> oldMembers = old.pub.members();
+        GroupContext context = joined.context();
+        List<Member> oldMembers = old.members();
         List<Member> newMembers = joined.members();
         if (psk.usage() == ResumptionPskUsage.REINIT) {
-            ReInitProposal reInit = old.reInit.orElseThrow(
+            ReInitProposal reInit = old.reInit().orElseThrow(
                     () -> new ValidationException(GroupRule.RESUMPTION_MISMATCH, "no ReInit was committed"));
             if (psk.pskEpoch() != old.epoch() || !context.hasGroupId(reInit.groupId())
                     || context.cipherSuite() != reInit.cipherSuite() || reInit.version() != GroupContext.MLS10
                     || !context.extensions().equals(reInit.extensions())) {
                 throw new ValidationException(GroupRule.RESUMPTION_MISMATCH, "parameters differ from the ReInit");
             }
-            requireCovered(old.config, oldMembers, newMembers, "an old member is missing");
+            requireCovered(old.config(), oldMembers, newMembers, "an old member is missing");
         } else {
             if (context.cipherSuite() != old.groupContext().cipherSuite()) {
                 throw new ValidationException(GroupRule.RESUMPTION_MISMATCH, "cipher suite differs");
             }
-            requireCovered(old.config, newMembers, oldMembers, "a new member was not in the group");
+            requireCovered(old.config(), newMembers, oldMembers, "a new member was not in the group");
         }
     }
 

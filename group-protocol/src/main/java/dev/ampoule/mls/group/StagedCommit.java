@@ -13,7 +13,8 @@ import java.util.Optional;
  * A Commit a member has fully verified — signature, membership tag or decryption, proposal list,
  * path, and confirmation tag against the new epoch's key schedule — but not applied: the next
  * public state and the next epoch's secrets, computed on copies. {@link Group#merge} applies it
- * once the Delivery Service accepted the Commit; until then the group is unchanged. Inspect it to
+ * once the Delivery Service accepted the Commit; until then the group is unchanged. It merges only
+ * into the group that staged it, in the epoch it was staged in. Inspect it to
  * decide: who is added or removed, whether this member is removed, the new epoch.
  *
  * <p>A member being removed can verify the Commit but not enter the new epoch: then
@@ -21,16 +22,14 @@ import java.util.Optional;
  */
 public final class StagedCommit implements Processed {
 
-    final Group owner;
     final StagedPublicCommit publicCommit;
     final EpochSecrets epochSecrets;
     final TreeKemPrivate privateTree;
     final boolean selfRemoved;
     final int ownLeaf;
 
-    StagedCommit(Group owner, StagedPublicCommit publicCommit, EpochSecrets epochSecrets, TreeKemPrivate privateTree,
+    StagedCommit(StagedPublicCommit publicCommit, EpochSecrets epochSecrets, TreeKemPrivate privateTree,
             boolean selfRemoved, int ownLeaf) {
-        this.owner = owner;
         this.publicCommit = publicCommit;
         this.epochSecrets = epochSecrets;
         this.privateTree = privateTree;
@@ -87,14 +86,6 @@ public final class StagedCommit implements Processed {
     /** Whether this Commit removes this member from the group. */
     public boolean removesSelf() {
         return selfRemoved;
-    }
-
-    /** Destroys the secrets of the new epoch held for a Commit that will not be merged. */
-    void discard(Group group) {
-        if (epochSecrets != null) {
-            epochSecrets.destroy();
-        }
-        group.discardPrivate(privateTree);
     }
 
     @Override

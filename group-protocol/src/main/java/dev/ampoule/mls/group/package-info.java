@@ -20,6 +20,16 @@
  *       {@link dev.ampoule.mls.group.ExternalJoinOptions}.</li>
  * </ul>
  *
+ * <p>State: a member's epoch is one immutable {@code EpochState} (public
+ * state with the epoch's proposals, private keys, epoch secrets, pending Commit, history), a
+ * PublicGroup's one immutable {@code PublicState}. Operations compute new
+ * values ({@code CommitBuilder}, {@code Receiving}, {@code Joining}, {@code Resumption},
+ * {@code GroupCodec}) and the group replaces its value in one assignment, so a failed operation
+ * leaves it as it was by construction; secrets the replaced value held are destroyed afterwards.
+ * The ratchets of the secret trees are the deliberate exception: they consume keys as messages are
+ * sent and read (forward secrecy) under their own rule — a key is consumed only by a decryption
+ * that succeeds.
+ *
  * <p>Trust lives in the types: messages decode into the unverified framing types; only a group
  * yields a {@link dev.ampoule.mls.group.VerifiedProposal} or a
  * {@link dev.ampoule.mls.group.StagedCommit}, and a staged Commit changes nothing until it is

@@ -122,7 +122,7 @@ final class CommitCases {
         }));
         c.both("commit adding a client that is already a member", GroupRule.ADD_EXISTING_MEMBER, () -> aliceToBob(t ->
                 commit(t.alice, byValue(new AddProposal(KeyPackageBundle.builder(SUITE, credential("bob"),
-                        t.bob.signatureKeys).build().keyPackage())), Optional.empty())));
+                        t.bob.signatureKeys()).build().keyPackage())), Optional.empty())));
         c.both("commit adding a leaf whose encryption key is in the tree", GroupRule.ENCRYPTION_KEY_NOT_UNIQUE,
                 () -> aliceToBob(t -> commit(t.alice, byValue(new AddProposal(Forge.keyPackageWithLeaf("dave",
                         p -> p.encryptionKey(leaf(t.carol).encryptionKey())))), Optional.empty())));

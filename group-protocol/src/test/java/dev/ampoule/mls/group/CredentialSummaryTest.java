@@ -26,8 +26,8 @@ import org.junit.jupiter.api.Test;
 class CredentialSummaryTest {
 
     private static void assertCarriedSummaryExact(Group g) {
-        CredentialSummary carried = g.pub.credentialSummary();
-        CredentialSummary full = CredentialSummary.of(g.pub.treeView());
+        CredentialSummary carried = g.state().pub().summary();
+        CredentialSummary full = CredentialSummary.of(g.state().pub().tree());
         assertEquals(full.inUse(), carried.inUse());
         assertEquals(full.supportedByAll(), carried.supportedByAll());
     }
@@ -35,7 +35,6 @@ class CredentialSummaryTest {
     @Test
     void followsAddsRemovesUpdatesAndExternalJoins() {
         Group alice = TestClients.create("alice");
-        alice.pub.credentialSummary();
         Capabilities basicOnly = new Capabilities(List.of(Capabilities.MLS10), List.of(SUITE.id().wire()), List.of(),
                 List.of(), List.of(Credential.BASIC));
         KeyPackageBundle bob = KeyPackageBundle.builder(SUITE, credential("bob"), SUITE.generateSignatureKeyPair())
@@ -44,7 +43,7 @@ class CredentialSummaryTest {
         PendingCommit add = alice.commit(CommitOptions.builder().add(bob.keyPackage()).add(carol.keyPackage()).build());
         alice.mergePendingCommit();
         assertCarriedSummaryExact(alice);
-        assertEquals(Set.of(Credential.BASIC), alice.pub.credentialSummary().supportedByAll());
+        assertEquals(Set.of(Credential.BASIC), alice.state().pub().summary().supportedByAll());
         Group bobGroup = join(add, bob);
         Group carolGroup = join(add, carol);
         assertCarriedSummaryExact(carolGroup);
@@ -61,7 +60,7 @@ class CredentialSummaryTest {
         commitAndDeliver(alice, CommitOptions.builder().remove(bobGroup.ownLeafIndex()).build(),
                 List.of(bobGroup, carolGroup));
         assertCarriedSummaryExact(alice);
-        assertEquals(Set.of(Credential.BASIC, Credential.X509), alice.pub.credentialSummary().supportedByAll());
+        assertEquals(Set.of(Credential.BASIC, Credential.X509), alice.state().pub().summary().supportedByAll());
 
         // An external joiner takes the freed leaf.
         ExternalJoin dave = Group.joinExternal(CONFIG, alice.groupInfo(true), Optional.empty(), credential("dave"),

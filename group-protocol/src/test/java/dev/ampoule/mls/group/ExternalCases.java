@@ -225,7 +225,7 @@ final class ExternalCases {
         c.both("external commit by a client using a member's signature key", TreeKemRule.SIGNATURE_KEY_IN_USE, () -> {
             Trio t = Trio.create();
             ExternalJoin join = Group.joinExternal(CONFIG, t.alice.groupInfo(true), Optional.empty(),
-                    credential("bob"), t.bob.signatureKeys, ExternalJoinOptions.defaults());
+                    credential("bob"), t.bob.signatureKeys(), ExternalJoinOptions.defaults());
             return t.deliver(t.bob, join.commit());
         });
         c.relayAccepts("external commit with a replaced kem_output", ScheduleRule.CONFIRMATION_TAG_MISMATCH, () ->

@@ -47,12 +47,12 @@ final class Forge {
     private Forge() {}
 
     static SignaturePrivateKey key(Group g) {
-        return g.signatureKeys.privateKey();
+        return g.signatureKeys().privateKey();
     }
 
     /** A member's current leaf. */
     static LeafNode leaf(Group g) {
-        return g.pub.treeView().leaf(g.ownLeafIndex()).orElseThrow();
+        return g.state().pub().tree().leaf(g.ownLeafIndex()).orElseThrow();
     }
 
     static HpkePublicKey freshHpkeKey() {
@@ -87,7 +87,8 @@ final class Forge {
 
     /** {@code content} signed with {@code key}, tagged with {@code view}'s membership key. */
     static MlsMessage signed(Group view, FramedContent content, SignaturePrivateKey key) {
-        return publicMessage(view.groupContext(), Optional.of(view.epochSecrets.membershipKey()), content, key,
+        return publicMessage(view.groupContext(), Optional.of(view.state().epochSecrets().membershipKey()), content,
+                key,
                 new byte[SUITE.hashLength()]);
     }
 
@@ -155,13 +156,13 @@ final class Forge {
         FramedContent fc = pm.content();
         FramedContent edited = new FramedContent(fc.groupId(), fc.epoch(), fc.sender(), fc.authenticatedData(),
                 new Content.CommitContent(edit.apply(commitOf(genuine))));
-        return publicMessage(sender.groupContext(), Optional.of(sender.epochSecrets.membershipKey()), edited,
+        return publicMessage(sender.groupContext(), Optional.of(sender.state().epochSecrets().membershipKey()), edited,
                 key(sender), pm.auth().confirmationTag().orElseThrow());
     }
 
     /** {@code genuine} (a member's commit) with another confirmation tag, signed and tagged again by {@code sender}. */
     static MlsMessage withConfirmationTag(Group sender, MlsMessage genuine, byte[] confirmationTag) {
-        return publicMessage(sender.groupContext(), Optional.of(sender.epochSecrets.membershipKey()),
+        return publicMessage(sender.groupContext(), Optional.of(sender.state().epochSecrets().membershipKey()),
                 publicMessage(genuine).content(), key(sender), confirmationTag);
     }
 

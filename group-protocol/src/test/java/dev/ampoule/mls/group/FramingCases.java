@@ -213,7 +213,7 @@ final class FramingCases {
         c.member("application message from a blank leaf, encrypted by a member", GroupRule.SENDER_NOT_MEMBER, () -> {
             Trio t = Trio.create();
             Group forger = Group.restore(t.bob.toBytes(), t.config);
-            try (RatchetKey k = forger.secretTree.next(3, RatchetType.APPLICATION)) {
+            try (RatchetKey k = forger.state().secretTree().next(3, RatchetType.APPLICATION)) {
                 return t.deliver(t.alice, application(forger, 3, k.generation(), k.key(), k.nonce()));
             }
         });
@@ -226,7 +226,7 @@ final class FramingCases {
             AuthenticatedContent ac = AuthenticatedContent.sign(SUITE, key(forger), WireFormat.PRIVATE_MESSAGE, fc,
                     forger.groupContext());
             return t.deliver(t.alice, new MlsMessage.OfPrivateMessage(PrivateMessage.protect(SUITE, ac, 0,
-                    forger.epochSecrets.senderDataSecret(), forger.secretTree)));
+                    forger.state().epochSecrets().senderDataSecret(), forger.state().secretTree())));
         });
         c.member("private proposal breaking a rule", GroupRule.REMOVE_BLANK_LEAF, () -> {
             Trio t = privateTrio();
@@ -234,7 +234,7 @@ final class FramingCases {
             AuthenticatedContent ac = AuthenticatedContent.sign(SUITE, key(t.bob), WireFormat.PRIVATE_MESSAGE, fc,
                     t.bob.groupContext());
             return t.deliver(t.alice, new MlsMessage.OfPrivateMessage(PrivateMessage.protect(SUITE, ac, 0,
-                    t.bob.epochSecrets.senderDataSecret(), t.bob.secretTree)));
+                    t.bob.state().epochSecrets().senderDataSecret(), t.bob.state().secretTree())));
         });
         c.member("private commit breaking a rule", GroupRule.COMMIT_REMOVES_COMMITTER, () -> {
             Trio t = privateTrio();
@@ -245,7 +245,7 @@ final class FramingCases {
             AuthenticatedContent ac = AuthenticatedContent.ofCommit(WireFormat.PRIVATE_MESSAGE, fc, sig,
                     new byte[SUITE.hashLength()]);
             return t.deliver(t.alice, new MlsMessage.OfPrivateMessage(PrivateMessage.protect(SUITE, ac, 0,
-                    t.bob.epochSecrets.senderDataSecret(), t.bob.secretTree)));
+                    t.bob.state().epochSecrets().senderDataSecret(), t.bob.state().secretTree())));
         });
         return c.cases();
     }
@@ -259,6 +259,6 @@ final class FramingCases {
         AuthenticatedContent ac = AuthenticatedContent.sign(SUITE, key(signer), WireFormat.PRIVATE_MESSAGE, fc,
                 signer.groupContext());
         return new MlsMessage.OfPrivateMessage(PrivateMessage.encrypt(SUITE, ac, 0,
-                signer.epochSecrets.senderDataSecret(), generation, key, nonce));
+                signer.state().epochSecrets().senderDataSecret(), generation, key, nonce));
     }
 }

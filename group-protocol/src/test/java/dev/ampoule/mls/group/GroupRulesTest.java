@@ -69,12 +69,12 @@ class GroupRulesTest {
         FramedContent content = new FramedContent(sender.groupId(), sender.epoch(),
                 new Sender.Member(sender.ownLeafIndex()), new byte[0],
                 new Content.CommitContent(new Commit(proposals, path)));
-        byte[] signature = AuthenticatedContent.signCommit(SUITE, sender.signatureKeys.privateKey(),
+        byte[] signature = AuthenticatedContent.signCommit(SUITE, sender.signatureKeys().privateKey(),
                 WireFormat.PUBLIC_MESSAGE, content, sender.groupContext());
         AuthenticatedContent ac = AuthenticatedContent.ofCommit(WireFormat.PUBLIC_MESSAGE, content, signature,
                 new byte[SUITE.hashLength()]);
         return new MlsMessage.OfPublicMessage(PublicMessage.protect(SUITE, ac, sender.groupContext(),
-                sender.epochSecrets.membershipKey()));
+                sender.state().epochSecrets().membershipKey()));
     }
 
     private static List<ProposalOrRef> byValue(Proposal... proposals) {
@@ -114,7 +114,7 @@ class GroupRulesTest {
                 forged(alice, byValue(new RemoveProposal(7)), Optional.empty()));
         assertRefused(GroupRule.DUPLICATE_ADD, bob,
                 forged(alice, byValue(new AddProposal(dave), new AddProposal(dave)), Optional.empty()));
-        KeyPackage bobAgain = KeyPackageBundle.builder(SUITE, credential("bob"), bob.signatureKeys).build()
+        KeyPackage bobAgain = KeyPackageBundle.builder(SUITE, credential("bob"), bob.signatureKeys()).build()
                 .keyPackage();
         assertRefused(GroupRule.ADD_EXISTING_MEMBER, bob, forged(alice, byValue(new AddProposal(bobAgain)),
                 Optional.empty()));
@@ -152,7 +152,7 @@ class GroupRulesTest {
         badTag[0] ^= 1;
         MlsMessage wrongTag = new MlsMessage.OfPublicMessage(PublicMessage.protect(SUITE,
                 AuthenticatedContent.ofCommit(WireFormat.PUBLIC_MESSAGE, ac.content(), ac.auth().signature(), badTag),
-                alice.groupContext(), alice.epochSecrets.membershipKey()));
+                alice.groupContext(), alice.state().epochSecrets().membershipKey()));
         assertRefused(ScheduleRule.CONFIRMATION_TAG_MISMATCH, bob, wrongTag);
 
         byte[] badMac = genuine.membershipTag().orElseThrow().clone();
@@ -166,7 +166,7 @@ class GroupRulesTest {
         badSignature[0] ^= 1;
         PublicMessage forgedSignature = PublicMessage.protect(SUITE, AuthenticatedContent.ofCommit(
                 WireFormat.PUBLIC_MESSAGE, ac.content(), badSignature, ac.confirmationTag()), alice.groupContext(),
-                alice.epochSecrets.membershipKey());
+                alice.state().epochSecrets().membershipKey());
         assertEquals(FramingRule.SIGNATURE,
                 assertThrows(ValidationException.class, () -> relay.stageCommit(forgedSignature)).rule());
 

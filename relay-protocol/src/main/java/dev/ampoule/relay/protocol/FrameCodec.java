@@ -5,7 +5,8 @@ import dev.ampoule.mls.codec.TlsWriter;
 import dev.ampoule.mls.error.DecodeException;
 
 /**
- * Encodes and decodes {@link Envelope}s (PROTOCOL.md). Decoding is strict: version, known frame
+ * Encodes and decodes {@link Envelope}s (PROTOCOL.md): the header here, the body by its
+ * {@link FrameType}. Decoding is strict: version, known frame
  * type, the body consumed exactly. Failures are {@link RelayException}s with
  * {@link ErrorCode#MALFORMED_FRAME}, {@link ErrorCode#UNSUPPORTED_VERSION} or
  * {@link ErrorCode#FRAME_TOO_LARGE}; their detail never repeats frame content.
@@ -56,29 +57,9 @@ public final class FrameCodec {
             }
             int type = r.u8();
             long requestId = r.u32();
-            Frame frame = switch (type) {
-                case Frame.Authenticate.TAG -> Frame.Authenticate.decode(r);
-                case Frame.PublishKeyPackages.TAG -> Frame.PublishKeyPackages.decode(r);
-                case Frame.ClaimKeyPackages.TAG -> Frame.ClaimKeyPackages.decode(r);
-                case Frame.CreateGroup.TAG -> Frame.CreateGroup.decode(r);
-                case Frame.SendCommit.TAG -> Frame.SendCommit.decode(r);
-                case Frame.SendProposal.TAG -> Frame.SendProposal.decode(r);
-                case Frame.SendApplication.TAG -> Frame.SendApplication.decode(r);
-                case Frame.AckGroup.TAG -> Frame.AckGroup.decode(r);
-                case Frame.AckMailbox.TAG -> Frame.AckMailbox.decode(r);
-                case Frame.Resume.TAG -> Frame.Resume.decode(r);
-                case Frame.FetchGroupInfo.TAG -> Frame.FetchGroupInfo.decode(r);
-                case Frame.FetchExternalSender.TAG -> Frame.FetchExternalSender.decode(r);
-                case Frame.Ok.TAG -> Frame.Ok.decode(r);
-                case Frame.Error.TAG -> Frame.Error.decode(r);
-                case Frame.Deliver.TAG -> Frame.Deliver.decode(r);
-                case Frame.WelcomeDelivery.TAG -> Frame.WelcomeDelivery.decode(r);
-                case Frame.KeyPackages.TAG -> Frame.KeyPackages.decode(r);
-                case Frame.GroupInfoResult.TAG -> Frame.GroupInfoResult.decode(r);
-                case Frame.Reconnect.TAG -> Frame.Reconnect.decode(r);
-                case Frame.ExternalSenderResult.TAG -> Frame.ExternalSenderResult.decode(r);
-                default -> throw new RelayException(ErrorCode.MALFORMED_FRAME, "unknown frame type " + type);
-            };
+            Frame frame = FrameType.byTag(type)
+                    .orElseThrow(() -> new RelayException(ErrorCode.MALFORMED_FRAME, "unknown frame type " + type))
+                    .decode(r);
             r.finish();
             return new Envelope(requestId, frame);
         } catch (DecodeException e) {

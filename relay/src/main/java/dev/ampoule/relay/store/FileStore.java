@@ -1,5 +1,6 @@
 package dev.ampoule.relay.store;
 
+import dev.ampoule.relay.log.FramedLog;
 import dev.ampoule.relay.protocol.Bytes;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
@@ -7,11 +8,8 @@ import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -25,8 +23,9 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * The embedded store: append-only segment files on local disk ({@link SegmentLog}), written by one
- * dedicated thread that batches every append waiting into one write and one fsync (group commit),
+ * The embedded store: append-only segment files on local disk ({@link SegmentLog}, each a
+ * {@link FramedLog} with its crash rules), written by one dedicated thread that batches every
+ * append waiting into one write and one fsync (group commit),
  * so throughput stays high while each append is durable before its future completes. On open,
  * the segments are scanned, a torn tail record (a crash mid-write) is cut off, and an in-memory
  * index of retained messages is rebuilt. Recent messages are cached in memory (bounded); older
@@ -64,7 +63,7 @@ public final class FileStore implements Store {
     private final long segmentBytes;
     private final boolean fsync;
     private final BlockingQueue<Command> queue = new ArrayBlockingQueue<>(QUEUE_CAPACITY);
-    private final Map<Long, FileChannel> readers = new ConcurrentHashMap<>();
+    private final Map<Long, FramedLog> readers = new ConcurrentHashMap<>();
     private final AtomicLong diskBytes = new AtomicLong();
 
     // event-loop state
@@ -79,7 +78,7 @@ public final class FileStore implements Store {
     private Thread writer;
     /** A checkpoint is being written: it stays in one segment, whatever its size. */
     private boolean checkpointing;
-    private FileChannel active;
+    private FramedLog active;
     private long activeId;
 
     public FileStore(Vertx vertx, Path dir, long segmentBytes, boolean fsync, long cacheBudgetBytes) {
@@ -116,7 +115,7 @@ public final class FileStore implements Store {
     }
 
     /** What one segment holds, read at recovery. */
-    private record Segment(long id, FileChannel channel, long validBytes, boolean beginsCheckpoint,
+    private record Segment(long id, FramedLog log, long validBytes, boolean beginsCheckpoint,
             boolean endsCheckpoint, List<StoreRecord> records, List<Indexed> indexed) {
     }
 
@@ -152,11 +151,10 @@ public final class FileStore implements Store {
         long total = 0;
         for (int i = 0; i < segments.size(); i++) {
             Segment seg = segments.get(i);
-            Path p = SegmentLog.path(dir, seg.id());
             if (i < start || (incompleteFrom >= 0 && i >= incompleteFrom)) {
-                seg.channel().close();
-                Files.deleteIfExists(p);
-                if (i >= incompleteFrom && incompleteFrom >= 0) {
+                seg.log().close();
+                Files.deleteIfExists(SegmentLog.path(dir, seg.id()));
+                if (incompleteFrom >= 0 && i >= incompleteFrom) {
                     LOG.warning("discarded an incomplete checkpoint segment " + seg.id());
                 }
                 continue;
@@ -164,7 +162,7 @@ public final class FileStore implements Store {
             records.addAll(seg.records());
             indexed.addAll(seg.indexed());
             total += seg.validBytes();
-            readers.put(seg.id(), seg.channel());
+            readers.put(seg.id(), seg.log());
         }
         long lastId = ids.isEmpty() ? 0 : ids.get(ids.size() - 1);
         return new Recovered(records, indexed, lastId, total);
@@ -172,14 +170,13 @@ public final class FileStore implements Store {
 
     /** Reads one segment; a torn tail (a crash mid-write) is cut off the last one, anywhere else it is corruption. */
     private Segment read(long id, boolean last) throws IOException {
-        Path p = SegmentLog.path(dir, id);
-        FileChannel ch = FileChannel.open(p, StandardOpenOption.READ, StandardOpenOption.WRITE);
+        FramedLog log = SegmentLog.open(dir, id);
         boolean[] begins = {false};
         boolean[] ends = {false};
         boolean[] first = {true};
         List<StoreRecord> segRecords = new ArrayList<>();
         List<Indexed> segIndexed = new ArrayList<>();
-        long valid = SegmentLog.scan(ch, (offset, payload) -> {
+        FramedLog.Scan scan = log.scan((offset, payload) -> {
             boolean firstRecord = first[0];
             first[0] = false;
             if (payload.length == 1 && payload[0] == BEGIN[0]) {
@@ -201,16 +198,15 @@ public final class FileStore implements Store {
             }
             segRecords.add(r);
         });
-        if (valid < ch.size()) {
+        if (scan.torn()) {
             if (!last) {
-                ch.close();
-                throw new IOException("segment " + id + " is corrupt at offset " + valid + " (not the tail)");
+                log.close();
+                throw new IOException("segment " + id + " is corrupt at offset " + scan.validBytes() + " (not the tail)");
             }
-            LOG.warning("cut a torn tail of " + (ch.size() - valid) + " bytes off segment " + id);
-            ch.truncate(valid);
-            ch.force(true);
+            LOG.warning("cut a torn tail of " + scan.tornBytes() + " bytes off segment " + id);
+            log.cutTail(scan);
         }
-        return new Segment(id, ch, valid, begins[0], ends[0], segRecords, segIndexed);
+        return new Segment(id, log, scan.validBytes(), begins[0], ends[0], segRecords, segIndexed);
     }
 
     // ---- appends -------------------------------------------------------------------------------
@@ -311,56 +307,49 @@ public final class FileStore implements Store {
     }
 
     private Location write(byte[] payload) throws IOException {
-        ByteBuffer frame = SegmentLog.frame(payload);
-        if (active == null || !checkpointing && active.size() + frame.remaining() > segmentBytes && active.size() > 0) {
+        long frameBytes = FramedLog.frameBytes(payload.length);
+        if (active == null || !checkpointing && active.size() + frameBytes > segmentBytes && active.size() > 0) {
             roll();
         }
-        long offset = active.size();
-        SegmentLog.writeFully(active, frame);
-        diskBytes.addAndGet(SegmentLog.FRAME_HEADER + payload.length);
+        long offset = active.append(payload, false);
+        diskBytes.addAndGet(frameBytes);
         return new Location(activeId, offset, payload.length);
     }
 
     private void roll() throws IOException {
         if (active != null) {
             if (fsync) {
-                active.force(false);
+                active.force();
             }
         } else if (activeId > 0 && readers.containsKey(activeId)) {
             // continue the last recovered segment
-            FileChannel ch = readers.get(activeId);
-            if (ch.size() < segmentBytes) {
-                active = ch;
-                active.position(ch.size());
+            FramedLog last = readers.get(activeId);
+            if (last.size() < segmentBytes) {
+                active = last;
                 return;
             }
         }
         activeId++;
-        Path p = SegmentLog.path(dir, activeId);
-        active = FileChannel.open(p, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ, StandardOpenOption.WRITE);
+        active = SegmentLog.create(dir, activeId);
         readers.put(activeId, active);
-        SegmentLog.syncDirectory(dir);
     }
 
     private void sync() throws IOException {
         if (fsync && active != null) {
-            active.force(false);
+            active.force();
         }
     }
 
     private List<Location> checkpoint(Checkpoint cp) throws IOException {
         long oldest = activeId;
         if (active != null) {
-            active.force(false);
+            active.force();
         }
         active = null;
         // start a fresh segment for the checkpoint
         activeId++;
-        Path p = SegmentLog.path(dir, activeId);
-        FileChannel ch = FileChannel.open(p, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ, StandardOpenOption.WRITE);
-        readers.put(activeId, ch);
-        active = ch;
-        SegmentLog.syncDirectory(dir);
+        active = SegmentLog.create(dir, activeId);
+        readers.put(activeId, active);
         long before = diskBytes.get();
         diskBytes.set(0);
         List<Location> moved = new ArrayList<>(cp.retained().size());
@@ -371,32 +360,32 @@ public final class FileStore implements Store {
                 write(live);
             }
             for (GroupIndex.Entry e : cp.retained()) {
-                FileChannel src = readers.get(e.segment);
+                FramedLog src = readers.get(e.segment);
                 if (src == null) {
                     moved.add(null);
                     continue;
                 }
-                moved.add(write(SegmentLog.read(src, e.offset, e.length)));
+                moved.add(write(src.read(e.offset, e.length)));
             }
             write(END);
         } finally {
             checkpointing = false;
         }
-        active.force(true);
+        active.force();
         for (long id : List.copyOf(readers.keySet())) {
             if (id <= oldest) {
-                FileChannel old = readers.remove(id);
+                FramedLog old = readers.remove(id);
                 old.close();
                 Files.deleteIfExists(SegmentLog.path(dir, id));
             }
         }
-        SegmentLog.syncDirectory(dir);
+        FramedLog.syncDirectory(dir);
         LOG.info("store compacted: " + before + " -> " + diskBytes.get() + " bytes");
         return moved;
     }
 
     private void closeChannels() {
-        for (FileChannel ch : readers.values()) {
+        for (FramedLog ch : readers.values()) {
             try {
                 ch.close();
             } catch (IOException e) {
@@ -439,12 +428,12 @@ public final class FileStore implements Store {
                 GroupMessage m = cached.get(i);
                 if (m == null) {
                     long[] l = locations.get(i);
-                    FileChannel ch = readers.get(l[0]);
+                    FramedLog ch = readers.get(l[0]);
                     if (ch == null) {
                         break; // compacted away meanwhile; the caller reads again
                     }
                     try {
-                        m = RecordCodec.messageOf(RecordCodec.decode(SegmentLog.read(ch, l[1], (int) l[2])));
+                        m = RecordCodec.messageOf(RecordCodec.decode(ch.read(l[1], (int) l[2])));
                     } catch (IOException ex) {
                         if (!readers.containsKey(l[0])) {
                             break; // compacted away meanwhile; the caller reads again

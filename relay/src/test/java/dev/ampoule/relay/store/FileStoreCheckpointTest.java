@@ -5,17 +5,15 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.ampoule.relay.protocol.Bytes;
+import dev.ampoule.relay.log.FramedLog;
 import dev.ampoule.relay.protocol.DeviceId;
 import dev.ampoule.relay.support.OnContext;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.junit5.VertxExtension;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -56,12 +54,11 @@ class FileStoreCheckpointTest {
 
     /** Writes a segment file of these payloads, as the store frames them. */
     private void segment(long id, List<byte[]> payloads) throws IOException {
-        try (FileChannel ch = FileChannel.open(SegmentLog.path(dir, id), StandardOpenOption.CREATE_NEW,
-                StandardOpenOption.WRITE)) {
+        try (FramedLog log = SegmentLog.create(dir, id)) {
             for (byte[] p : payloads) {
-                ByteBuffer frame = SegmentLog.frame(p);
-                SegmentLog.writeFully(ch, frame);
+                log.append(p, false);
             }
+            log.force();
         }
     }
 

@@ -3,6 +3,7 @@ package dev.ampoule.relay.store;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.ampoule.relay.log.FramedLog;
 import dev.ampoule.relay.protocol.Bytes;
 import dev.ampoule.relay.protocol.DeviceId;
 import io.vertx.core.Future;
@@ -150,8 +151,8 @@ class FileStoreTest {
                 .compose(v -> vertx.executeBlocking(() -> {
                     // a crash mid-write: half a frame at the end of the last segment
                     Path last = segments().get(segments().size() - 1);
-                    byte[] frame = SegmentLog.frame(RecordCodec.encode(new StoreRecord.MessageAccepted(message(GROUP, 51))))
-                            .array();
+                    byte[] frame = FramedLog.frame(
+                            RecordCodec.encode(new StoreRecord.MessageAccepted(message(GROUP, 51))));
                     try (FileChannel ch = FileChannel.open(last, StandardOpenOption.WRITE, StandardOpenOption.APPEND)) {
                         ch.write(ByteBuffer.wrap(frame, 0, frame.length / 2));
                     }
@@ -256,10 +257,9 @@ class FileStoreTest {
                     List<Path> segs = segments();
                     String name = segs.get(segs.size() - 1).getFileName().toString();
                     long next = Long.parseLong(name.substring(0, name.length() - 4)) + 1;
-                    try (FileChannel ch = FileChannel.open(SegmentLog.path(dir, next), StandardOpenOption.CREATE_NEW,
-                            StandardOpenOption.WRITE)) {
-                        ch.write(SegmentLog.frame(new byte[] {(byte) RecordCodec.CHECKPOINT_BEGIN}));
-                        ch.write(SegmentLog.frame(RecordCodec.encode(new StoreRecord.CursorMoved(ALICE, GROUP, 50))));
+                    try (FramedLog log = SegmentLog.create(dir, next)) {
+                        log.append(new byte[] {(byte) RecordCodec.CHECKPOINT_BEGIN}, false);
+                        log.append(RecordCodec.encode(new StoreRecord.CursorMoved(ALICE, GROUP, 50)), true);
                     }
                     return null;
                 }))

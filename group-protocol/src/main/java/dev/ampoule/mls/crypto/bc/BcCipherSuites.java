@@ -21,8 +21,8 @@ public final class BcCipherSuites {
         JdkHashes sha256 = new JdkHashes("SHA-256", "HmacSHA256", 32);
         JdkHashes sha384 = new JdkHashes("SHA-384", "HmacSHA384", 48);
         JdkHashes sha512 = new JdkHashes("SHA-512", "HmacSHA512", 64);
-        SignatureScheme ed25519 = new SignatureScheme.Ed25519();
-        SignatureScheme ed448 = new SignatureScheme.Ed448();
+        SignatureScheme ed25519 = new SignatureScheme.EdDsa(SignatureScheme.EdCurve.ED25519);
+        SignatureScheme ed448 = new SignatureScheme.EdDsa(SignatureScheme.EdCurve.ED448);
         register(CipherSuiteId.MLS_128_DHKEMX25519_AES128GCM_SHA256_Ed25519, sha256, JdkAead.aesGcm(16),
                 new BcHpke(HPKE.kem_X25519_SHA256, HPKE.kdf_HKDF_SHA256, HPKE.aead_AES_GCM128), ed25519);
         register(CipherSuiteId.MLS_128_DHKEMP256_AES128GCM_SHA256_P256, sha256, JdkAead.aesGcm(16),

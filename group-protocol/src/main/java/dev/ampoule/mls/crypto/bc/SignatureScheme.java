@@ -12,6 +12,7 @@ import org.bouncycastle.crypto.digests.SHA384Digest;
 import org.bouncycastle.crypto.digests.SHA512Digest;
 import org.bouncycastle.crypto.ec.CustomNamedCurves;
 import org.bouncycastle.crypto.Digest;
+import org.bouncycastle.crypto.Signer;
 import org.bouncycastle.crypto.params.ECDomainParameters;
 import org.bouncycastle.crypto.params.ECPrivateKeyParameters;
 import org.bouncycastle.crypto.params.ECPublicKeyParameters;
@@ -42,118 +43,133 @@ sealed interface SignatureScheme {
     boolean verify(SignaturePublicKey publicKey, byte[] message, byte[] signature);
 
     /**
-     * Ed25519 (RFC 8032 §5.1). Signing needs the public key as well as the seed; it is derived once
-     * per private key object (see {@link DerivedPublicKeys}).
+     * EdDSA, pure, with an empty context (RFC 8032): Ed25519 (§5.1) or Ed448 (§5.2), one
+     * implementation over the {@link EdCurve}. Private keys are the seed; signing needs the public
+     * key as well as the seed, so it is derived once per private key object (see
+     * {@link DerivedPublicKeys}).
      */
-    record Ed25519() implements SignatureScheme {
-        private static final DerivedPublicKeys PUBLIC_KEYS = new DerivedPublicKeys(seed -> {
-            byte[] pk = new byte[org.bouncycastle.math.ec.rfc8032.Ed25519.PUBLIC_KEY_SIZE];
-            org.bouncycastle.math.ec.rfc8032.Ed25519.generatePublicKey(seed, 0, pk, 0);
-            return pk;
-        });
+    record EdDsa(EdCurve curve) implements SignatureScheme {
 
         @Override
         public byte[] generatePrivate(SecureRandom random) {
-            byte[] seed = new byte[Ed25519PrivateKeyParameters.KEY_SIZE];
+            byte[] seed = new byte[curve.seedSize];
             random.nextBytes(seed);
             return seed;
         }
 
-        private static byte[] seed(SignaturePrivateKey key) {
+        private byte[] seed(SignaturePrivateKey key) {
             byte[] seed = key.reveal();
-            if (seed.length != Ed25519PrivateKeyParameters.KEY_SIZE) {
-                throw new ValidationException(CryptoRule.INVALID_SIGNATURE_KEY, "Ed25519 private key length");
+            if (seed.length != curve.seedSize) {
+                throw new ValidationException(CryptoRule.INVALID_SIGNATURE_KEY, curve.label + " private key length");
             }
             return seed;
         }
 
         @Override
         public SignaturePublicKey publicKey(SignaturePrivateKey key) {
-            return new SignaturePublicKey(PUBLIC_KEYS.of(key, seed(key)).clone());
+            return new SignaturePublicKey(curve.publicKeys.of(key, seed(key)).clone());
         }
 
         @Override
         public byte[] sign(SignaturePrivateKey key, byte[] message) {
             byte[] seed = seed(key);
-            byte[] signature = new byte[Ed25519PrivateKeyParameters.SIGNATURE_SIZE];
-            org.bouncycastle.math.ec.rfc8032.Ed25519.sign(
-                    seed, 0, PUBLIC_KEYS.of(key, seed), 0, message, 0, message.length, signature, 0);
+            byte[] signature = new byte[curve.signatureSize];
+            curve.sign(seed, curve.publicKeys.of(key, seed), message, signature);
             return signature;
         }
 
         @Override
         public boolean verify(SignaturePublicKey key, byte[] message, byte[] signature) {
             byte[] pk = key.bytes();
-            if (pk.length != Ed25519PublicKeyParameters.KEY_SIZE || signature.length != 64) {
+            if (pk.length != curve.publicKeySize || signature.length != curve.signatureSize) {
                 return false;
             }
             try {
-                Ed25519Signer signer = new Ed25519Signer();
-                signer.init(false, new Ed25519PublicKeyParameters(pk, 0));
-                signer.update(message, 0, message.length);
-                return signer.verifySignature(signature);
+                Signer verifier = curve.verifier(pk);
+                verifier.update(message, 0, message.length);
+                return verifier.verifySignature(signature);
             } catch (RuntimeException invalidPoint) {
                 return false;
             }
         }
     }
 
-    /**
-     * Ed448 (RFC 8032 §5.2) with an empty context; the public key is derived once per private key
-     * object, as for Ed25519.
-     */
-    record Ed448() implements SignatureScheme {
-        private static final byte[] NO_CONTEXT = new byte[0];
-        private static final DerivedPublicKeys PUBLIC_KEYS = new DerivedPublicKeys(seed -> {
-            byte[] pk = new byte[org.bouncycastle.math.ec.rfc8032.Ed448.PUBLIC_KEY_SIZE];
-            org.bouncycastle.math.ec.rfc8032.Ed448.generatePublicKey(seed, 0, pk, 0);
-            return pk;
-        });
-
-        @Override
-        public byte[] generatePrivate(SecureRandom random) {
-            byte[] seed = new byte[Ed448PrivateKeyParameters.KEY_SIZE];
-            random.nextBytes(seed);
-            return seed;
-        }
-
-        private static byte[] seed(SignaturePrivateKey key) {
-            byte[] seed = key.reveal();
-            if (seed.length != Ed448PrivateKeyParameters.KEY_SIZE) {
-                throw new ValidationException(CryptoRule.INVALID_SIGNATURE_KEY, "Ed448 private key length");
+    /** The two Edwards curves of the MLS suites, with what differs between them. */
+    enum EdCurve {
+        ED25519("Ed25519", Ed25519PrivateKeyParameters.KEY_SIZE, Ed25519PublicKeyParameters.KEY_SIZE,
+                Ed25519PrivateKeyParameters.SIGNATURE_SIZE) {
+            @Override
+            void derivePublic(byte[] seed, byte[] publicKey) {
+                org.bouncycastle.math.ec.rfc8032.Ed25519.generatePublicKey(seed, 0, publicKey, 0);
             }
-            return seed;
-        }
 
-        @Override
-        public SignaturePublicKey publicKey(SignaturePrivateKey key) {
-            return new SignaturePublicKey(PUBLIC_KEYS.of(key, seed(key)).clone());
-        }
-
-        @Override
-        public byte[] sign(SignaturePrivateKey key, byte[] message) {
-            byte[] seed = seed(key);
-            byte[] signature = new byte[Ed448PrivateKeyParameters.SIGNATURE_SIZE];
-            org.bouncycastle.math.ec.rfc8032.Ed448.sign(
-                    seed, 0, PUBLIC_KEYS.of(key, seed), 0, NO_CONTEXT, message, 0, message.length, signature, 0);
-            return signature;
-        }
-
-        @Override
-        public boolean verify(SignaturePublicKey key, byte[] message, byte[] signature) {
-            byte[] pk = key.bytes();
-            if (pk.length != Ed448PublicKeyParameters.KEY_SIZE || signature.length != 114) {
-                return false;
+            @Override
+            void sign(byte[] seed, byte[] publicKey, byte[] message, byte[] signature) {
+                org.bouncycastle.math.ec.rfc8032.Ed25519.sign(
+                        seed, 0, publicKey, 0, message, 0, message.length, signature, 0);
             }
-            try {
+
+            @Override
+            Signer verifier(byte[] publicKey) {
+                Ed25519Signer signer = new Ed25519Signer();
+                signer.init(false, new Ed25519PublicKeyParameters(publicKey, 0));
+                return signer;
+            }
+        },
+        ED448("Ed448", Ed448PrivateKeyParameters.KEY_SIZE, Ed448PublicKeyParameters.KEY_SIZE,
+                Ed448PrivateKeyParameters.SIGNATURE_SIZE) {
+            @Override
+            void derivePublic(byte[] seed, byte[] publicKey) {
+                org.bouncycastle.math.ec.rfc8032.Ed448.generatePublicKey(seed, 0, publicKey, 0);
+            }
+
+            @Override
+            void sign(byte[] seed, byte[] publicKey, byte[] message, byte[] signature) {
+                org.bouncycastle.math.ec.rfc8032.Ed448.sign(
+                        seed, 0, publicKey, 0, NO_CONTEXT, message, 0, message.length, signature, 0);
+            }
+
+            @Override
+            Signer verifier(byte[] publicKey) {
                 Ed448Signer signer = new Ed448Signer(NO_CONTEXT);
-                signer.init(false, new Ed448PublicKeyParameters(pk, 0));
-                signer.update(message, 0, message.length);
-                return signer.verifySignature(signature);
-            } catch (RuntimeException invalidPoint) {
-                return false;
+                signer.init(false, new Ed448PublicKeyParameters(publicKey, 0));
+                return signer;
             }
+        };
+
+        private static final byte[] NO_CONTEXT = new byte[0];
+
+        final String label;
+        final int seedSize;
+        final int publicKeySize;
+        final int signatureSize;
+        /** The public keys derived from this curve's private key objects. */
+        final DerivedPublicKeys publicKeys;
+
+        EdCurve(String label, int seedSize, int publicKeySize, int signatureSize) {
+            this.label = label;
+            this.seedSize = seedSize;
+            this.publicKeySize = publicKeySize;
+            this.signatureSize = signatureSize;
+            this.publicKeys = new DerivedPublicKeys(seed -> {
+                byte[] pk = new byte[this.publicKeySize];
+                derivePublic(seed, pk);
+                return pk;
+            });
         }
+
+        /** Writes the encoded public key of {@code seed} into {@code publicKey}. */
+        abstract void derivePublic(byte[] seed, byte[] publicKey);
+
+        /** Writes the signature of {@code message} into {@code signature}. */
+        abstract void sign(byte[] seed, byte[] publicKey, byte[] message, byte[] signature);
+
+        /**
+         * A verifier initialised with {@code publicKey}.
+         *
+         * @throws RuntimeException when the key is not a valid point
+         */
+        abstract Signer verifier(byte[] publicKey);
     }
 
     /** ECDSA with the curve's matching SHA-2 hash; public keys are uncompressed SEC1 points. */

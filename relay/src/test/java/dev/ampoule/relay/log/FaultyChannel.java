@@ -1,0 +1,132 @@
+package dev.ampoule.relay.log;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.MappedByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.ReadableByteChannel;
+import java.nio.channels.WritableByteChannel;
+
+/**
+ * A real file channel that fails on request, as a full disk or a failing device would: a write
+ * that stops after some bytes, an fsync or a truncation that fails.
+ */
+final class FaultyChannel extends FileChannel {
+
+    private final FileChannel real;
+    /** Bytes positional writes may still write before they fail; negative: no limit. */
+    int writableBytes = -1;
+    /** How many of the next fsyncs fail. */
+    int forceFailures;
+    boolean failTruncate;
+
+    FaultyChannel(FileChannel real) {
+        this.real = real;
+    }
+
+    @Override
+    public int write(ByteBuffer src, long position) throws IOException {
+        if (writableBytes < 0) {
+            return real.write(src, position);
+        }
+        if (writableBytes == 0) {
+            throw new IOException("no space left on device");
+        }
+        ByteBuffer part = src.slice();
+        part.limit(Math.min(part.remaining(), writableBytes));
+        int n = real.write(part, position);
+        src.position(src.position() + n);
+        writableBytes -= n;
+        return n;
+    }
+
+    @Override
+    public void force(boolean metaData) throws IOException {
+        if (forceFailures > 0) {
+            forceFailures--;
+            throw new IOException("fsync failed");
+        }
+        real.force(metaData);
+    }
+
+    @Override
+    public FileChannel truncate(long size) throws IOException {
+        if (failTruncate) {
+            throw new IOException("truncate failed");
+        }
+        real.truncate(size);
+        return this;
+    }
+
+    @Override
+    public int read(ByteBuffer dst, long position) throws IOException {
+        return real.read(dst, position);
+    }
+
+    @Override
+    public long size() throws IOException {
+        return real.size();
+    }
+
+    @Override
+    public int read(ByteBuffer dst) throws IOException {
+        return real.read(dst);
+    }
+
+    @Override
+    public long read(ByteBuffer[] dsts, int offset, int length) throws IOException {
+        return real.read(dsts, offset, length);
+    }
+
+    @Override
+    public int write(ByteBuffer src) throws IOException {
+        throw new IOException("the log writes at explicit positions only");
+    }
+
+    @Override
+    public long write(ByteBuffer[] srcs, int offset, int length) throws IOException {
+        throw new IOException("the log writes at explicit positions only");
+    }
+
+    @Override
+    public long position() throws IOException {
+        return real.position();
+    }
+
+    @Override
+    public FileChannel position(long newPosition) throws IOException {
+        real.position(newPosition);
+        return this;
+    }
+
+    @Override
+    public long transferTo(long position, long count, WritableByteChannel target) throws IOException {
+        return real.transferTo(position, count, target);
+    }
+
+    @Override
+    public long transferFrom(ReadableByteChannel src, long position, long count) throws IOException {
+        return real.transferFrom(src, position, count);
+    }
+
+    @Override
+    public MappedByteBuffer map(MapMode mode, long position, long size) throws IOException {
+        return real.map(mode, position, size);
+    }
+
+    @Override
+    public FileLock lock(long position, long size, boolean shared) throws IOException {
+        return real.lock(position, size, shared);
+    }
+
+    @Override
+    public FileLock tryLock(long position, long size, boolean shared) throws IOException {
+        return real.tryLock(position, size, shared);
+    }
+
+    @Override
+    protected void implCloseChannel() throws IOException {
+        real.close();
+    }
+}
