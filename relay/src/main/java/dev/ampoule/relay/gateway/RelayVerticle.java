@@ -85,7 +85,7 @@ public final class RelayVerticle extends VerticleBase {
         FileStore store = new FileStore(vertx, config.dataDir.resolve("log"), config.segmentBytes, config.fsync, 256L << 20);
         ds = new DeliveryService(vertx, store, config, metrics, clock);
         ds.enforcement().setAdHocGroups(config.adHocGroups);
-        TicketService tickets = new TicketService(config.ticketTtl, 100_000, clock);
+        TicketService tickets = new TicketService(config.ticketTtl, config.maxTickets, config.ticketsPerUser, clock);
         FileAuditLog.Options auditOptions = FileAuditLog.Options.defaults().withFsync(config.fsync).withClock(clock);
         FileRosterStore rosterStore = new FileRosterStore(vertx, config.dataDir.resolve("roster"), config.fsync);
         return FileAuditLog.open(vertx, config.dataDir, auditOptions)
@@ -114,7 +114,7 @@ public final class RelayVerticle extends VerticleBase {
                 .compose(keys -> ds.start().map(v -> keys))
                 .compose(keys -> {
                     JwtTokenVerifier verifier = new JwtTokenVerifier(vertx, keys, config.issuer, config.audience,
-                            config.tokenLeeway, clock);
+                            config.tokenLeeway, config.maxTokenLifetime, clock);
                     gateway = new Gateway(vertx, config, ds, verifier, tickets, metrics, audit);
                     ticketPurge = vertx.setPeriodic(10_000, id -> tickets.purge(clock.instant()));
                     int wsLimit = config.maxFrameBytes * 2 + 4096;
