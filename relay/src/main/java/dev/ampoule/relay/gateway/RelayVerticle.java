@@ -24,7 +24,6 @@ import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
-import io.vertx.core.net.PemKeyCertOptions;
 import io.vertx.ext.web.Router;
 import java.time.Clock;
 import java.util.List;
@@ -42,6 +41,8 @@ import java.util.logging.Logger;
 public final class RelayVerticle extends VerticleBase {
 
     private static final Logger LOG = Logger.getLogger(RelayVerticle.class.getName());
+    /** Counter of certificate reloads, tagged {@code result} = {@code ok} or {@code failed}. */
+    public static final String TLS_RELOADS = "relay.tls.reloads";
 
     private final MeterRegistry registry;
     private final Clock clock;
@@ -52,6 +53,12 @@ public final class RelayVerticle extends VerticleBase {
     private HttpServer server;
     private JwksKeySource jwks;
     private long ticketPurge = -1;
+    private long tlsCheck = -1;
+    /** The TLS settings the server has now (null without TLS). */
+    private ServerTls tls;
+    private boolean tlsReloading;
+    /** A reading that failed to load: not tried again until the files change once more. */
+    private ServerTls tlsRefused;
     private RosterView rosterView = RosterView.EMPTY;
     private AuditSink auditSink = AuditSink.NONE;
     private ExternalSenderKeys externalSenderKeys;
@@ -112,6 +119,12 @@ public final class RelayVerticle extends VerticleBase {
                             return keys;
                         }))
                 .compose(keys -> ds.start().map(v -> keys))
+                .compose(keys -> config.tls()
+                        ? vertx.executeBlocking(() -> ServerTls.read(config), false).map(t -> {
+                            tls = t;
+                            return keys;
+                        })
+                        : Future.succeededFuture(keys))
                 .compose(keys -> {
                     JwtTokenVerifier verifier = new JwtTokenVerifier(vertx, keys, config.issuer, config.audience,
                             config.tokenLeeway, config.maxTokenLifetime, clock);
@@ -123,10 +136,9 @@ public final class RelayVerticle extends VerticleBase {
                             .setPort(config.port)
                             .setMaxWebSocketFrameSize(wsLimit)
                             .setMaxWebSocketMessageSize(wsLimit);
-                    if (config.tls()) {
-                        options.setSsl(true).setKeyCertOptions(new PemKeyCertOptions()
-                                .setCertPath(config.tlsCertPath.orElseThrow().toString())
-                                .setKeyPath(config.tlsKeyPath.orElseThrow().toString()));
+                    if (tls != null) {
+                        tls.applyTo(options);
+                        tlsCheck = vertx.setPeriodic(config.tlsReload.toMillis(), id -> reloadTls());
                     }
                     Router router = gateway.router();
                     router.route("/v1/*").subRouter(new AdminApi(vertx, roster, verifier, audit).router());
@@ -134,11 +146,50 @@ public final class RelayVerticle extends VerticleBase {
                     return server.listen();
                 })
                 .onFailure(e -> {
+                    if (tlsCheck >= 0) {
+                        vertx.cancelTimer(tlsCheck);
+                    }
                     closeExternalSenderKeys();
                     closeRoster().eventually(() -> closeAudit());
                 })
                 .onSuccess(s -> LOG.info("relay listening on " + (config.tls() ? "https" : "http") + "://" + config.host
                         + ":" + s.actualPort() + " (data in " + config.dataDir.toAbsolutePath() + ")"));
+    }
+
+    /**
+     * Reads the TLS files again and, if their content changed, hands the new certificate, key and
+     * client authorities to the server: new connections get them, open ones keep theirs. Runs every
+     * {@code tlsReloadSeconds}; operations may call it too. Completes with whether the server took
+     * new settings; a file that does not read or load leaves the current ones in place (logged and
+     * counted in {@value #TLS_RELOADS}, and not tried again until it changes).
+     */
+    public Future<Boolean> reloadTls() {
+        if (tls == null || server == null || tlsReloading) {
+            return Future.succeededFuture(false);
+        }
+        tlsReloading = true;
+        return vertx.executeBlocking(() -> ServerTls.read(config), false)
+                .compose(fresh -> {
+                    if (!fresh.changedFrom(tls) || (tlsRefused != null && !fresh.changedFrom(tlsRefused))) {
+                        return Future.succeededFuture(false);
+                    }
+                    return server.updateSSLOptions(fresh.options(), true).map(updated -> {
+                        tls = fresh;
+                        tlsRefused = null;
+                        registry.counter(TLS_RELOADS, "result", "ok").increment();
+                        LOG.info("TLS certificate reloaded");
+                        return true;
+                    }).recover(e -> {
+                        tlsRefused = fresh;
+                        return Future.failedFuture(e);
+                    });
+                })
+                .recover(e -> {
+                    registry.counter(TLS_RELOADS, "result", "failed").increment();
+                    LOG.warning("the TLS files did not load; the current certificate stays: " + e.getClass().getSimpleName());
+                    return Future.succeededFuture(false);
+                })
+                .andThen(ar -> tlsReloading = false);
     }
 
     private Future<KeySource> keySource() {
@@ -202,6 +253,9 @@ public final class RelayVerticle extends VerticleBase {
         }
         if (ticketPurge >= 0) {
             vertx.cancelTimer(ticketPurge);
+        }
+        if (tlsCheck >= 0) {
+            vertx.cancelTimer(tlsCheck);
         }
         if (jwks != null) {
             jwks.stop();
