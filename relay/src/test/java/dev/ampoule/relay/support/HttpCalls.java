@@ -1,12 +1,17 @@
 package dev.ampoule.relay.support;
 
+import io.vertx.core.Context;
 import io.vertx.core.MultiMap;
+import io.vertx.core.Promise;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
+import io.vertx.core.internal.http.HttpClientInternal;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
+import java.util.Map;
+import java.util.WeakHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -50,6 +55,22 @@ public final class HttpCalls {
         return to(port, method, uri).putHeader("Authorization", "Bearer " + token);
     }
 
+    /**
+     * The one context each client's requests are made from. A request made from a thread outside
+     * Vert.x gets a new context of its own, on any event loop, while a pooled connection stays on
+     * the event loop it was opened on; the response then reaches the request's context later than
+     * the connection reads its body, and {@code body()} can come too late and find it empty (seen
+     * with vertx-core 5.0.12 on a keep-alive connection). Made from one context, a client's
+     * connections and requests share an event loop and the response is handled in order.
+     */
+    private static Context contextOf(HttpClient client) {
+        synchronized (CONTEXTS) {
+            return CONTEXTS.computeIfAbsent(client, c -> ((HttpClientInternal) c).vertx().createEventLoopContext());
+        }
+    }
+
+    private static final Map<HttpClient, Context> CONTEXTS = new WeakHashMap<>();
+
     /** Sends the request without a body and waits for the whole answer. */
     public static Answer call(HttpClient client, RequestOptions request) {
         return call(client, request, null);
@@ -65,11 +86,13 @@ public final class HttpCalls {
         if (body != null && (limited.getHeaders() == null || !limited.getHeaders().contains("Content-Type"))) {
             limited.putHeader("Content-Type", "application/json");
         }
+        Promise<Answer> answer = Promise.promise();
+        contextOf(client).runOnContext(v -> client.request(limited)
+                .compose(req -> body == null ? req.send() : req.send(body))
+                .compose(res -> res.body().map(b -> new Answer(res.statusCode(), res.headers(), b)))
+                .onComplete(answer));
         try {
-            return client.request(limited)
-                    .compose(req -> body == null ? req.send() : req.send(body))
-                    .compose(res -> res.body().map(b -> new Answer(res.statusCode(), res.headers(), b)))
-                    .toCompletionStage().toCompletableFuture()
+            return answer.future().toCompletionStage().toCompletableFuture()
                     .get(LIMIT.toMillis() + 5_000, TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
             throw new AssertionError(name + ": no answer within " + LIMIT.toSeconds() + " s", e);
