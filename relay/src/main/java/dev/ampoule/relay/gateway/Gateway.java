@@ -37,7 +37,9 @@ import java.util.logging.Logger;
  * and {@code /ready}; and the registry of open sessions (connections per user, one session per
  * device). Logins and refused logins are audited (refusals at most {@value #REFUSALS_PER_SECOND}
  * per second, with a burst of {@value #REFUSAL_BURST}, so that unauthenticated callers cannot flood
- * the audit log; the next audited refusal counts those left out). Event-loop confined.
+ * the audit log; the next audited refusal counts those left out). HTTP refusals carry a typed
+ * body ({@link #refuse}). The total of bytes queued for all connections is the gauge
+ * {@value #QUEUED_BYTES}. Event-loop confined.
  */
 public final class Gateway {
 

@@ -34,7 +34,8 @@ import java.util.logging.Logger;
  * The relay on one node: the audit log (opened and verified first), store recovery, Delivery
  * Service, token verification (the local development key, or an OIDC JWKS), the roster of care
  * teams ({@code <dataDir>/roster}), and the HTTP/WebSocket server with the admin API under
- * {@code /v1/}. Configuration from
+ * {@code /v1/} (over TLS when configured: {@link ServerTls}, its files checked every
+ * {@code tlsReloadSeconds} and new ones served without a restart, {@link #reloadTls}). Configuration from
  * {@code config()} and the environment ({@link RelayConfig}). Stopping it is the graceful
  * shutdown: stop accepting, tell clients to reconnect, let writes flush, close, close the store.
  */
