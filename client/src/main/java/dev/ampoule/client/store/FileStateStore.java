@@ -9,16 +9,27 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.OpenOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFileAttributeView;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
  * A {@link StateStore} in a directory: one file per name. A write goes to a temporary file in the
  * same directory, is forced to disk, then renamed over the old file (atomic on POSIX file
  * systems), and the directory is forced so the rename survives a crash.
+ *
+ * <p>On POSIX file systems the files are the owner's only ({@code rw-------}) from the moment they
+ * are created, whatever the process umask: the temporary file is created new with those
+ * permissions (never reused, and a symbolic link in its place is not followed: a leftover is
+ * removed first, and creation fails if something appears there meanwhile). A directory the store
+ * creates is {@code rwx------}; an existing one is left as it is.
  */
 public final class FileStateStore implements StateStore {
 
@@ -26,12 +37,27 @@ public final class FileStateStore implements StateStore {
     private static final String SUFFIX = ".state";
     private static final String TEMP = ".tmp";
 
+    private static final Set<PosixFilePermission> OWNER_FILE = PosixFilePermissions.fromString("rw-------");
+    private static final Set<PosixFilePermission> OWNER_DIR = PosixFilePermissions.fromString("rwx------");
+
     private final Path dir;
+    private final boolean posix;
 
     /** A store in {@code dir}, created if missing. */
     public FileStateStore(Path dir) throws IOException {
         this.dir = dir;
-        Files.createDirectories(dir);
+        if (!Files.isDirectory(dir)) {
+            if (posix(dir.toAbsolutePath().getParent())) {
+                Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(OWNER_DIR));
+            } else {
+                Files.createDirectories(dir);
+            }
+        }
+        posix = posix(dir);
+    }
+
+    private static boolean posix(Path p) {
+        return p != null && Files.getFileAttributeView(p, PosixFileAttributeView.class) != null;
     }
 
     public Path directory() {
@@ -58,8 +84,10 @@ public final class FileStateStore implements StateStore {
     public void write(String name, byte[] data) throws IOException {
         Path target = file(name);
         Path tmp = dir.resolve(name + SUFFIX + TEMP);
-        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                StandardOpenOption.TRUNCATE_EXISTING)) {
+        Files.deleteIfExists(tmp); // a crash's leftover (a link is removed, not followed)
+        Set<OpenOption> options = Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+        try (FileChannel ch = posix ? FileChannel.open(tmp, options, PosixFilePermissions.asFileAttribute(OWNER_FILE))
+                : FileChannel.open(tmp, options)) {
             ByteBuffer b = ByteBuffer.wrap(data);
             while (b.hasRemaining()) {
                 ch.write(b);

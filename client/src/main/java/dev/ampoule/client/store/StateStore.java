@@ -12,7 +12,8 @@ import java.util.Optional;
  * <p>{@link #write} must be atomic: after a crash a reader sees either the old or the new blob,
  * never a mix. {@link FileStateStore} is the implementation for a directory on local disk; an app
  * may supply its own (a database, the platform's keystore-backed storage). Calls come from the
- * client's single state thread, one at a time.
+ * client's single state thread, one at a time. {@link EncryptedStateStore} keeps its state index
+ * under the name {@value EncryptedStateStore#INDEX_NAME} in the same store.
  */
 public interface StateStore {
 

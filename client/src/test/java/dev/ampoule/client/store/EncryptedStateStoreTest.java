@@ -49,7 +49,7 @@ class EncryptedStateStoreTest {
         assertEquals(Optional.empty(), store.load("group-02"));
         byte[] onDisk = Files.readAllBytes(dir.resolve("group-01.state"));
         assertFalse(contains(onDisk, "patient".getBytes(StandardCharsets.UTF_8)));
-        assertEquals(4 + 1 + 12 + secret.length + 16, onDisk.length);
+        assertEquals(4 + 1 + 8 + 12 + secret.length + 16, onDisk.length);
         // a second write uses a fresh nonce
         store.save("group-01", secret);
         assertFalse(Arrays.equals(onDisk, Files.readAllBytes(dir.resolve("group-01.state"))));

@@ -15,22 +15,67 @@ import java.util.Optional;
 /**
  * Short-lived single-use tickets for WebSocket clients that cannot send an Authorization header
  * (browsers): {@code POST /v1/tickets} with a bearer token issues one; the WebSocket URL carries it.
- * At most {@code capacity} tickets are outstanding. Event-loop confined.
+ * At most {@code perUser} tickets are outstanding for one user and {@code capacity} in all, so one
+ * user cannot take every ticket the relay will hand out. A refusal is {@code RATE_LIMITED} with the
+ * ticket lifetime as its retry hint ({@link Refusal} tells which limit).
+ * Event-loop confined.
  */
 public final class TicketService {
+
+    /** Which limit refused a ticket (a metric tag and the refusal's message). */
+    public enum Refusal {
+        PER_USER("tickets_per_user", "too many outstanding tickets per user"),
+        TOTAL("tickets_outstanding", "too many outstanding tickets");
+
+        public final String limit;
+        public final String message;
+
+        Refusal(String limit, String message) {
+            this.limit = limit;
+            this.message = message;
+        }
+    }
+
+    /** What {@link #issue} gives: a ticket, or the limit that refused one. */
+    public sealed interface Issue {
+        /** A new ticket. */
+        record Granted(String ticket) implements Issue {
+            @Override
+            public String toString() {
+                return "Granted[ticket hidden]";
+            }
+        }
+
+        /** Refused: {@code RATE_LIMITED}, to be retried after the hint. */
+        record Refused(Refusal refusal, long retryAfterMillis) implements Issue {
+            public RelayException asError() {
+                return new RelayException(ErrorCode.RATE_LIMITED, refusal.message, retryAfterMillis);
+            }
+        }
+    }
 
     private record Entry(Principal principal, Instant expiresAt) {
     }
 
     private final SecureRandom random = new SecureRandom();
     private final Map<String, Entry> tickets = new HashMap<>();
+    private final Map<String, Integer> perUserCount = new HashMap<>();
     private final Duration ttl;
     private final int capacity;
+    private final int perUser;
     private final Clock clock;
 
-    public TicketService(Duration ttl, int capacity, Clock clock) {
+    /**
+     * @param capacity tickets outstanding at most, in all
+     * @param perUser tickets outstanding at most for one user
+     */
+    public TicketService(Duration ttl, int capacity, int perUser, Clock clock) {
+        if (capacity < 1 || perUser < 1) {
+            throw new IllegalArgumentException("ticket limits must be positive");
+        }
         this.ttl = ttl;
         this.capacity = capacity;
+        this.perUser = perUser;
         this.clock = clock;
     }
 
@@ -38,13 +83,20 @@ public final class TicketService {
         return ttl;
     }
 
-    /** A new ticket for {@code principal}; it expires after the TTL or with the token, whichever is first. */
-    public String issue(Principal principal) {
+    /**
+     * A new ticket for {@code principal}; it expires after the TTL or with the token, whichever is
+     * first. Refused when the user's or the relay's limit is reached; nothing changes then.
+     */
+    public Issue issue(Principal principal) {
         Instant now = clock.instant();
-        if (tickets.size() >= capacity) {
+        String user = principal.userId();
+        if (tickets.size() >= capacity || count(user) >= perUser) {
             purge(now);
+            if (count(user) >= perUser) {
+                return new Issue.Refused(Refusal.PER_USER, ttl.toMillis());
+            }
             if (tickets.size() >= capacity) {
-                throw new RelayException(ErrorCode.RATE_LIMITED, "too many outstanding tickets", ttl.toMillis());
+                return new Issue.Refused(Refusal.TOTAL, ttl.toMillis());
             }
         }
         byte[] raw = new byte[32];
@@ -55,13 +107,18 @@ public final class TicketService {
             expiry = principal.expiresAt();
         }
         tickets.put(ticket, new Entry(principal, expiry));
-        return ticket;
+        perUserCount.merge(user, 1, Integer::sum);
+        return new Issue.Granted(ticket);
     }
 
     /** The ticket's principal, once: the ticket is consumed. Empty if unknown or expired. */
     public Optional<Principal> redeem(String ticket) {
         Entry e = tickets.remove(ticket);
-        if (e == null || !clock.instant().isBefore(e.expiresAt())) {
+        if (e == null) {
+            return Optional.empty();
+        }
+        forget(e);
+        if (!clock.instant().isBefore(e.expiresAt())) {
             return Optional.empty();
         }
         return Optional.of(e.principal());
@@ -71,11 +128,26 @@ public final class TicketService {
         return tickets.size();
     }
 
+    /** The tickets outstanding for {@code userId}. */
+    public int outstanding(String userId) {
+        return count(userId);
+    }
+
     public void purge(Instant now) {
         for (Iterator<Entry> it = tickets.values().iterator(); it.hasNext();) {
-            if (!now.isBefore(it.next().expiresAt())) {
+            Entry e = it.next();
+            if (!now.isBefore(e.expiresAt())) {
                 it.remove();
+                forget(e);
             }
         }
+    }
+
+    private int count(String user) {
+        return perUserCount.getOrDefault(user, 0);
+    }
+
+    private void forget(Entry e) {
+        perUserCount.computeIfPresent(e.principal().userId(), (u, n) -> n <= 1 ? null : n - 1);
     }
 }

@@ -28,8 +28,37 @@ public final class RelayConfig {
     public final String host;
     /** 0 picks a free port (tests). Default 8443 with TLS, else 8080. */
     public final int port;
+    /** PEM certificate chain and private key: with both, the listener serves only TLS ({@code https}, {@code wss}). */
     public final Optional<Path> tlsCertPath;
     public final Optional<Path> tlsKeyPath;
+    /**
+     * The TLS versions offered ({@code tlsProtocols}, default {@code TLSv1.3} only; {@code TLSv1.2}
+     * may be added for old clients, nothing older is accepted).
+     */
+    public final List<String> tlsProtocols;
+    /**
+     * The cipher suites offered ({@code tlsCipherSuites}, JDK names; default
+     * {@link #DEFAULT_TLS_CIPHER_SUITES}: the TLS 1.3 AEAD suites, and for TLS 1.2 only ECDHE with
+     * AES-GCM or ChaCha20-Poly1305 — forward secrecy and authenticated encryption).
+     */
+    public final List<String> tlsCipherSuites;
+    /**
+     * PEM file of the certificate authorities whose client certificates the relay accepts
+     * ({@code tlsClientCaPath}): mutual TLS for service clients. Absent: no client certificate is
+     * asked for.
+     */
+    public final Optional<Path> tlsClientCaPath;
+    /**
+     * With {@link #tlsClientCaPath}: whether a connection without a client certificate from those
+     * authorities is refused in the handshake ({@code tlsRequireClientAuth}, default false: a
+     * certificate is asked for and verified when presented).
+     */
+    public final boolean tlsRequireClientAuth;
+    /**
+     * How often the certificate, key and client-CA files are checked for changes; a change is
+     * served to new connections without a restart ({@code tlsReloadSeconds}, default 60).
+     */
+    public final Duration tlsReload;
 
     /** Where the embedded store and the development key live. */
     public final Path dataDir;
@@ -65,7 +94,17 @@ public final class RelayConfig {
     public final Duration jwksRefresh;
     public final Duration jwksMinRefetch;
     public final Duration tokenLeeway;
+    /**
+     * The longest a token may live ({@code maxTokenLifetimeSeconds}, default 24 hours): a token whose
+     * {@code exp} lies further ahead than this (plus the leeway), or whose {@code exp} is more than
+     * this after its {@code iat}, is refused.
+     */
+    public final Duration maxTokenLifetime;
     public final Duration ticketTtl;
+    /** Browser tickets outstanding at most for one user ({@code ticketsPerUser}, default 5). */
+    public final int ticketsPerUser;
+    /** Browser tickets outstanding at most in all ({@code maxTickets}, default 100,000). */
+    public final int maxTickets;
     public final Duration authTimeout;
 
     public final int maxFrameBytes;
@@ -75,7 +114,19 @@ public final class RelayConfig {
     public final int maxGroupSize;
     public final int maxKeyPackagesPerDevice;
     public final int claimsPerMinute;
+    /**
+     * When a connection's write queue holds this many bytes it counts as full: the relay stops
+     * reading its requests and writing its deliveries until it drains ({@code writeQueueMaxBytes},
+     * default 1 MiB).
+     */
     public final int writeQueueMaxBytes;
+    /**
+     * The most bytes queued for one connection; a connection above it is closed at once, as a slow
+     * client ({@code maxQueuedBytes}, default 8 MiB or {@code writeQueueMaxBytes} + 2 ×
+     * {@code maxFrameBytes} if that is more, which is also its minimum).
+     */
+    public final long maxQueuedBytes;
+    /** A connection whose write queue stays full this long is closed ({@code slowClientTimeoutSeconds}, default 30). */
     public final Duration slowClientTimeout;
     public final int maxInFlight;
     public final Duration messageTtl;
@@ -101,11 +152,26 @@ public final class RelayConfig {
             "insurer");
     private static final Pattern ROLE = Pattern.compile("[a-z0-9_-]{1,32}");
 
+    /** The TLS versions the relay can be configured to offer. */
+    public static final Set<String> SUPPORTED_TLS_PROTOCOLS = Set.of("TLSv1.2", "TLSv1.3");
+    /** The default {@link #tlsCipherSuites}. */
+    public static final List<String> DEFAULT_TLS_CIPHER_SUITES = List.of(
+            "TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384", "TLS_CHACHA20_POLY1305_SHA256",
+            "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384",
+            "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256", "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
+            "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384", "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256");
+    private static final Pattern CIPHER_SUITE = Pattern.compile("TLS_[A-Z0-9_]{1,100}");
+
     private RelayConfig(Builder b) {
         host = b.host;
         tlsCertPath = Optional.ofNullable(b.tlsCertPath);
         tlsKeyPath = Optional.ofNullable(b.tlsKeyPath);
         port = b.port >= 0 ? b.port : (tlsCertPath.isPresent() ? 8443 : 8080);
+        tlsProtocols = b.tlsProtocols;
+        tlsCipherSuites = b.tlsCipherSuites;
+        tlsClientCaPath = Optional.ofNullable(b.tlsClientCaPath);
+        tlsRequireClientAuth = b.tlsRequireClientAuth;
+        tlsReload = b.tlsReload;
         dataDir = b.dataDir;
         fsync = b.fsync;
         segmentBytes = b.segmentBytes;
@@ -121,7 +187,10 @@ public final class RelayConfig {
         jwksRefresh = b.jwksRefresh;
         jwksMinRefetch = b.jwksMinRefetch;
         tokenLeeway = b.tokenLeeway;
+        maxTokenLifetime = b.maxTokenLifetime;
         ticketTtl = b.ticketTtl;
+        ticketsPerUser = b.ticketsPerUser;
+        maxTickets = b.maxTickets;
         authTimeout = b.authTimeout;
         maxFrameBytes = b.maxFrameBytes;
         messagesPerSecond = b.messagesPerSecond;
@@ -131,6 +200,7 @@ public final class RelayConfig {
         maxKeyPackagesPerDevice = b.maxKeyPackagesPerDevice;
         claimsPerMinute = b.claimsPerMinute;
         writeQueueMaxBytes = b.writeQueueMaxBytes;
+        maxQueuedBytes = b.maxQueuedBytes;
         slowClientTimeout = b.slowClientTimeout;
         maxInFlight = b.maxInFlight;
         messageTtl = b.messageTtl;
@@ -157,6 +227,11 @@ public final class RelayConfig {
         s.integer("port").ifPresent(b::port);
         s.str("tlsCertPath").ifPresent(v -> b.tlsCertPath(Path.of(v)));
         s.str("tlsKeyPath").ifPresent(v -> b.tlsKeyPath(Path.of(v)));
+        s.list("tlsProtocols").ifPresent(b::tlsProtocols);
+        s.list("tlsCipherSuites").ifPresent(b::tlsCipherSuites);
+        s.str("tlsClientCaPath").ifPresent(v -> b.tlsClientCaPath(Path.of(v)));
+        s.bool("tlsRequireClientAuth").ifPresent(b::tlsRequireClientAuth);
+        s.seconds("tlsReloadSeconds").ifPresent(b::tlsReload);
         s.str("dataDir").ifPresent(v -> b.dataDir(Path.of(v)));
         s.bool("fsync").ifPresent(b::fsync);
         s.integer("segmentBytes").ifPresent(v -> b.segmentBytes(v));
@@ -176,7 +251,10 @@ public final class RelayConfig {
         s.seconds("jwksRefreshSeconds").ifPresent(b::jwksRefresh);
         s.seconds("jwksMinRefetchSeconds").ifPresent(b::jwksMinRefetch);
         s.seconds("tokenLeewaySeconds").ifPresent(b::tokenLeeway);
+        s.seconds("maxTokenLifetimeSeconds").ifPresent(b::maxTokenLifetime);
         s.seconds("ticketTtlSeconds").ifPresent(b::ticketTtl);
+        s.integer("ticketsPerUser").ifPresent(b::ticketsPerUser);
+        s.integer("maxTickets").ifPresent(b::maxTickets);
         s.seconds("authTimeoutSeconds").ifPresent(b::authTimeout);
         s.integer("maxFrameBytes").ifPresent(b::maxFrameBytes);
         s.integer("messagesPerSecond").ifPresent(b::messagesPerSecond);
@@ -186,6 +264,7 @@ public final class RelayConfig {
         s.integer("maxKeyPackagesPerDevice").ifPresent(b::maxKeyPackagesPerDevice);
         s.integer("claimsPerMinute").ifPresent(b::claimsPerMinute);
         s.integer("writeQueueMaxBytes").ifPresent(b::writeQueueMaxBytes);
+        s.integer("maxQueuedBytes").ifPresent(b::maxQueuedBytes);
         s.seconds("slowClientTimeoutSeconds").ifPresent(b::slowClientTimeout);
         s.integer("maxInFlight").ifPresent(b::maxInFlight);
         s.seconds("messageTtlSeconds").ifPresent(b::messageTtl);
@@ -268,6 +347,11 @@ public final class RelayConfig {
         private int port = -1;
         private Path tlsCertPath;
         private Path tlsKeyPath;
+        private List<String> tlsProtocols = List.of("TLSv1.3");
+        private List<String> tlsCipherSuites = DEFAULT_TLS_CIPHER_SUITES;
+        private Path tlsClientCaPath;
+        private boolean tlsRequireClientAuth;
+        private Duration tlsReload = Duration.ofSeconds(60);
         private Path dataDir = Path.of("relay-data");
         private boolean fsync = true;
         private long segmentBytes = 64L << 20;
@@ -283,7 +367,10 @@ public final class RelayConfig {
         private Duration jwksRefresh = Duration.ofMinutes(5);
         private Duration jwksMinRefetch = Duration.ofSeconds(10);
         private Duration tokenLeeway = Duration.ofSeconds(30);
+        private Duration maxTokenLifetime = Duration.ofHours(24);
         private Duration ticketTtl = Duration.ofSeconds(30);
+        private int ticketsPerUser = 5;
+        private int maxTickets = 100_000;
         private Duration authTimeout = Duration.ofSeconds(10);
         private int maxFrameBytes = 1 << 20;
         private int messagesPerSecond = 200;
@@ -293,6 +380,7 @@ public final class RelayConfig {
         private int maxKeyPackagesPerDevice = 200;
         private int claimsPerMinute = 120;
         private int writeQueueMaxBytes = 1 << 20;
+        private long maxQueuedBytes = -1; // default: the larger of 8 MiB and the minimum
         private Duration slowClientTimeout = Duration.ofSeconds(30);
         private int maxInFlight = 1_000;
         private Duration messageTtl = Duration.ofDays(30);
@@ -309,6 +397,28 @@ public final class RelayConfig {
         public Builder port(int v) { port = v; return this; }
         public Builder tlsCertPath(Path v) { tlsCertPath = v; return this; }
         public Builder tlsKeyPath(Path v) { tlsKeyPath = v; return this; }
+        public Builder tlsClientCaPath(Path v) { tlsClientCaPath = v; return this; }
+        public Builder tlsRequireClientAuth(boolean v) { tlsRequireClientAuth = v; return this; }
+        public Builder tlsReload(Duration v) { tlsReload = v; return this; }
+
+        /** The TLS versions to offer: {@code TLSv1.3} and/or {@code TLSv1.2}. */
+        public Builder tlsProtocols(List<String> v) {
+            if (v.isEmpty() || !SUPPORTED_TLS_PROTOCOLS.containsAll(v)) {
+                throw new ConfigException("tlsProtocols: one or both of TLSv1.3 and TLSv1.2, got " + v);
+            }
+            tlsProtocols = List.copyOf(new LinkedHashSet<>(v));
+            return this;
+        }
+
+        /** The cipher suites to offer (JDK names such as {@code TLS_AES_128_GCM_SHA256}). */
+        public Builder tlsCipherSuites(List<String> v) {
+            if (v.isEmpty() || !v.stream().allMatch(c -> CIPHER_SUITE.matcher(c).matches())) {
+                throw new ConfigException("tlsCipherSuites: a non-empty list of cipher suite names, got " + v);
+            }
+            tlsCipherSuites = List.copyOf(new LinkedHashSet<>(v));
+            return this;
+        }
+
         public Builder dataDir(Path v) { dataDir = v; return this; }
         public Builder fsync(boolean v) { fsync = v; return this; }
         public Builder segmentBytes(long v) { segmentBytes = v; return this; }
@@ -324,7 +434,10 @@ public final class RelayConfig {
         public Builder jwksRefresh(Duration v) { jwksRefresh = v; return this; }
         public Builder jwksMinRefetch(Duration v) { jwksMinRefetch = v; return this; }
         public Builder tokenLeeway(Duration v) { tokenLeeway = v; return this; }
+        public Builder maxTokenLifetime(Duration v) { maxTokenLifetime = v; return this; }
         public Builder ticketTtl(Duration v) { ticketTtl = v; return this; }
+        public Builder ticketsPerUser(int v) { ticketsPerUser = v; return this; }
+        public Builder maxTickets(int v) { maxTickets = v; return this; }
         public Builder authTimeout(Duration v) { authTimeout = v; return this; }
         public Builder maxFrameBytes(int v) { maxFrameBytes = v; return this; }
         public Builder messagesPerSecond(int v) { messagesPerSecond = v; return this; }
@@ -334,6 +447,7 @@ public final class RelayConfig {
         public Builder maxKeyPackagesPerDevice(int v) { maxKeyPackagesPerDevice = v; return this; }
         public Builder claimsPerMinute(int v) { claimsPerMinute = v; return this; }
         public Builder writeQueueMaxBytes(int v) { writeQueueMaxBytes = v; return this; }
+        public Builder maxQueuedBytes(long v) { maxQueuedBytes = v; return this; }
         public Builder slowClientTimeout(Duration v) { slowClientTimeout = v; return this; }
         public Builder maxInFlight(int v) { maxInFlight = v; return this; }
         public Builder messageTtl(Duration v) { messageTtl = v; return this; }
@@ -371,6 +485,29 @@ public final class RelayConfig {
             }
             if (postgresPoolSize < 2 || postgresPoolSize > 256) {
                 throw new ConfigException("postgresPoolSize: 2..256");
+            }
+            if (ticketsPerUser < 1 || maxTickets < 1) {
+                throw new ConfigException("ticketsPerUser and maxTickets must be at least 1");
+            }
+            if (tokenLeeway.isNegative() || maxTokenLifetime.compareTo(Duration.ofMinutes(1)) < 0
+                    || maxTokenLifetime.compareTo(Duration.ofDays(366)) > 0) {
+                throw new ConfigException("maxTokenLifetimeSeconds must be between 60 and 31622400, tokenLeewaySeconds >= 0");
+            }
+            long minQueued = (long) writeQueueMaxBytes + 2L * maxFrameBytes;
+            if (maxQueuedBytes < 0) {
+                maxQueuedBytes = Math.max(8L << 20, minQueued);
+            }
+            if (writeQueueMaxBytes < 1024 || maxQueuedBytes < minQueued) {
+                throw new ConfigException("maxQueuedBytes must be at least writeQueueMaxBytes + 2 x maxFrameBytes");
+            }
+            if (tlsClientCaPath != null && tlsCertPath == null) {
+                throw new ConfigException("tlsClientCaPath needs tlsCertPath and tlsKeyPath");
+            }
+            if (tlsRequireClientAuth && tlsClientCaPath == null) {
+                throw new ConfigException("tlsRequireClientAuth needs tlsClientCaPath");
+            }
+            if (tlsReload.compareTo(Duration.ofSeconds(1)) < 0) {
+                throw new ConfigException("tlsReloadSeconds must be at least 1");
             }
             return new RelayConfig(this);
         }

@@ -20,16 +20,21 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Arrays;
+import java.util.Collections;
+import java.util.EnumSet;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
+import java.util.Set;
 
 /**
  * The relay's identity as the MLS external sender of care-team groups (RFC 9420 §12.1.8.1): one
@@ -39,7 +44,9 @@ import java.util.OptionalInt;
  *
  * <p>The keys live in {@code <dataDir>/external-sender/<scheme>.key} (the private key bytes of
  * {@link SignaturePrivateKey}: the EdDSA seed or the ECDSA scalar), in a directory and files only
- * the owner may read. A missing key is generated and written atomically (temporary file, fsync,
+ * the owner may read: loading refuses (an {@link UncheckedIOException} naming the path and its
+ * mode) a directory or key file with any group or other permission bit, so the relay does not
+ * start on keys others could have read or replaced. A missing key is generated and written atomically (temporary file, fsync,
  * atomic rename) when the keys are loaded, which happens once at start, off the event loop. A key
  * file that does not load is an error: regenerating it silently would orphan every group that
  * lists the old key. {@link #close()} zeroes the private keys. Keys never appear in logs or
@@ -112,12 +119,14 @@ public final class ExternalSenderKeys implements AutoCloseable {
         Map<Scheme, SignatureKeyPair> keys = new EnumMap<>(Scheme.class);
         try {
             createPrivateDirectory(dir);
+            requireOwnerOnly(dir);
             for (Scheme s : Scheme.values()) {
                 keys.put(s, loadOrCreate(dir, s));
             }
         } catch (IOException e) {
             keys.values().forEach(k -> k.privateKey().destroy());
-            throw new UncheckedIOException("cannot read or create the relay's external sender keys in " + dir, e);
+            throw new UncheckedIOException("cannot read or create the relay's external sender keys in " + dir + ": "
+                    + e.getMessage(), e);
         }
         return new ExternalSenderKeys(keys);
     }
@@ -134,6 +143,29 @@ public final class ExternalSenderKeys implements AutoCloseable {
         }
     }
 
+    /**
+     * Refuses a directory or key file that the group or others may read, write or enter (any of
+     * the {@code 077} mode bits), as ssh refuses a private key that is too open: whoever can read
+     * the keys can sign external proposals in every care team as the relay.
+     */
+    private static void requireOwnerOnly(Path path) throws IOException {
+        Set<PosixFilePermission> perms;
+        try {
+            perms = Files.getPosixFilePermissions(path, LinkOption.NOFOLLOW_LINKS);
+        } catch (UnsupportedOperationException e) {
+            return; // not a POSIX file system
+        }
+        if (!Collections.disjoint(perms, NOT_OWNER)) {
+            throw new IOException("permissions " + PosixFilePermissions.toString(perms) + " of " + path
+                    + " are too open: the relay's signing keys must be accessible to their owner only (chmod "
+                    + (Files.isDirectory(path, LinkOption.NOFOLLOW_LINKS) ? "700" : "600") + ")");
+        }
+    }
+
+    private static final Set<PosixFilePermission> NOT_OWNER = EnumSet.of(
+            PosixFilePermission.GROUP_READ, PosixFilePermission.GROUP_WRITE, PosixFilePermission.GROUP_EXECUTE,
+            PosixFilePermission.OTHERS_READ, PosixFilePermission.OTHERS_WRITE, PosixFilePermission.OTHERS_EXECUTE);
+
     private static SignatureKeyPair loadOrCreate(Path dir, Scheme scheme) throws IOException {
         CipherSuite suite = BcCipherSuites.of(scheme.representative);
         Path file = dir.resolve(scheme.fileName());
@@ -147,6 +179,7 @@ public final class ExternalSenderKeys implements AutoCloseable {
             }
             generated.privateKey().destroy();
         }
+        requireOwnerOnly(file);
         SignaturePrivateKey key = new SignaturePrivateKey(Files.readAllBytes(file));
         try {
             if (key.length() != scheme.keyLength) {

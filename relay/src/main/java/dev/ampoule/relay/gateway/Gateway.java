@@ -17,6 +17,7 @@ import dev.ampoule.relay.protocol.RelayException;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpConnection;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
@@ -26,6 +27,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -35,12 +37,16 @@ import java.util.logging.Logger;
  * and {@code /ready}; and the registry of open sessions (connections per user, one session per
  * device). Logins and refused logins are audited (refusals at most {@value #REFUSALS_PER_SECOND}
  * per second, with a burst of {@value #REFUSAL_BURST}, so that unauthenticated callers cannot flood
- * the audit log; the next audited refusal counts those left out). Event-loop confined.
+ * the audit log; the next audited refusal counts those left out). HTTP refusals carry a typed
+ * body ({@link #refuse}). The total of bytes queued for all connections is the gauge
+ * {@value #QUEUED_BYTES}. Event-loop confined.
  */
 public final class Gateway {
 
     private static final Logger LOG = Logger.getLogger(Gateway.class.getName());
     static final int REFUSALS_PER_SECOND = 50;
+    /** Gauge: bytes written to the relay's WebSockets whose write has not completed, all connections together. */
+    public static final String QUEUED_BYTES = "relay.ws.queued.bytes";
     static final int REFUSAL_BURST = 500;
 
     private final Vertx vertx;
@@ -56,6 +62,7 @@ public final class Gateway {
     private final Map<String, Integer> perUser = new HashMap<>();
     private final Map<DeviceId, Session> perDevice = new HashMap<>();
     private boolean draining;
+    private final AtomicLong queuedBytes = new AtomicLong();
 
     public Gateway(Vertx vertx, RelayConfig config, DeliveryService ds, TokenVerifier verifier, TicketService tickets,
             RelayMetrics metrics, AuditSink audit) {
@@ -67,6 +74,7 @@ public final class Gateway {
         this.tickets = tickets;
         this.metrics = metrics;
         metrics.gauge(RelayMetrics.CONNECTIONS, sessions::size);
+        metrics.gauge(QUEUED_BYTES, queuedBytes::get);
     }
 
     Vertx vertx() {
@@ -115,6 +123,11 @@ public final class Gateway {
                 .onFailure(e -> LOG.log(Level.WARNING, "a refused login was not audited: " + e.getMessage()));
     }
 
+    /** A session's queued bytes changed by {@code delta}. */
+    void queued(long delta) {
+        queuedBytes.addAndGet(delta);
+    }
+
     public int sessionCount() {
         return sessions.size();
     }
@@ -142,7 +155,7 @@ public final class Gateway {
 
     private void upgrade(RoutingContext ctx) {
         if (draining || !ds.ready()) {
-            ctx.response().setStatusCode(503).end();
+            refuse(ctx, 503, new RelayException(ErrorCode.UNAVAILABLE, "not ready or shutting down", 1_000));
             return;
         }
         String ticket = ctx.request().getParam("ticket");
@@ -155,14 +168,15 @@ public final class Gateway {
             if (principal.isEmpty() || device.isEmpty()) {
                 metrics.rejected(ErrorCode.UNAUTHENTICATED);
                 auditLoginRefused(principal.map(Principal::userId), Optional.empty(), ErrorCode.UNAUTHENTICATED);
-                ctx.response().setStatusCode(401).end();
+                refuse(ctx, 401, new RelayException(ErrorCode.UNAUTHENTICATED, "invalid or expired ticket, or invalid device id"));
                 return;
             }
         }
         Optional<Principal> p = principal;
         Optional<DeviceId> d = device;
+        HttpConnection connection = ctx.request().connection();
         ctx.request().toWebSocket().onSuccess(ws -> {
-            Session s = new Session(this, ws);
+            Session s = new Session(this, ws, connection);
             sessions.add(s);
             s.start(p, d);
         });
@@ -171,25 +185,41 @@ public final class Gateway {
     private void issueTicket(RoutingContext ctx) {
         String auth = ctx.request().getHeader("Authorization");
         if (auth == null || !auth.regionMatches(true, 0, "Bearer ", 0, 7)) {
-            ctx.response().setStatusCode(401).end();
+            metrics.rejected(ErrorCode.UNAUTHENTICATED);
+            refuse(ctx, 401, new RelayException(ErrorCode.UNAUTHENTICATED, "a bearer token is required"));
             return;
         }
         verifier.verify(auth.substring(7).trim()).onComplete(ar -> {
             if (ar.failed()) {
-                ErrorCode code = ar.cause() instanceof RelayException r ? r.code() : ErrorCode.UNAUTHENTICATED;
-                metrics.rejected(code);
-                auditLoginRefused(Optional.empty(), Optional.empty(), code);
-                ctx.response().setStatusCode(401).end();
+                RelayException e = ar.cause() instanceof RelayException r ? r
+                        : new RelayException(ErrorCode.UNAUTHENTICATED, "invalid token");
+                metrics.rejected(e.code());
+                auditLoginRefused(Optional.empty(), Optional.empty(), e.code());
+                refuse(ctx, 401, e);
                 return;
             }
-            try {
-                String t = tickets.issue(ar.result());
-                ctx.json(new JsonObject().put("ticket", t).put("expiresInSeconds", tickets.ttl().toSeconds()));
-            } catch (RelayException e) {
-                metrics.rejected(e.code());
-                ctx.response().setStatusCode(429).end();
+            switch (tickets.issue(ar.result())) {
+                case TicketService.Issue.Granted g -> ctx.json(new JsonObject().put("ticket", g.ticket())
+                        .put("expiresInSeconds", tickets.ttl().toSeconds()));
+                case TicketService.Issue.Refused r -> {
+                    metrics.rejected(ErrorCode.RATE_LIMITED);
+                    metrics.limitExceeded(r.refusal().limit);
+                    refuse(ctx, 429, r.asError());
+                }
             }
         });
+    }
+
+    /**
+     * An HTTP refusal with a typed body, {@code {"code": "<ErrorCode>", "message": "..."}}, and
+     * {@code Retry-After} (whole seconds, rounded up) when the error carries a retry hint.
+     */
+    static void refuse(RoutingContext ctx, int status, RelayException e) {
+        if (e.retryAfterMillis() > 0) {
+            ctx.response().putHeader("Retry-After", Long.toString(Math.max(1, (e.retryAfterMillis() + 999) / 1000)));
+        }
+        ctx.response().setStatusCode(status);
+        ctx.json(new JsonObject().put("code", e.code().name()).put("message", e.detail()));
     }
 
     /** Binds a session to its device: enforces connections per user; an older session of the device is closed. */

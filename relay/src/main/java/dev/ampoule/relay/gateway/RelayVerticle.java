@@ -25,7 +25,6 @@ import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
-import io.vertx.core.net.PemKeyCertOptions;
 import io.vertx.ext.web.Router;
 import java.time.Clock;
 import java.util.List;
@@ -36,13 +35,16 @@ import java.util.logging.Logger;
  * The relay on one node: the audit log (opened and verified first), store recovery, Delivery
  * Service, token verification (the local development key, or an OIDC JWKS), the roster of care
  * teams ({@code <dataDir>/roster}), and the HTTP/WebSocket server with the admin API under
- * {@code /v1/}. Configuration from
+ * {@code /v1/} (over TLS when configured: {@link ServerTls}, its files checked every
+ * {@code tlsReloadSeconds} and new ones served without a restart, {@link #reloadTls}). Configuration from
  * {@code config()} and the environment ({@link RelayConfig}). Stopping it is the graceful
  * shutdown: stop accepting, tell clients to reconnect, let writes flush, close, close the store.
  */
 public final class RelayVerticle extends VerticleBase {
 
     private static final Logger LOG = Logger.getLogger(RelayVerticle.class.getName());
+    /** Counter of certificate reloads, tagged {@code result} = {@code ok} or {@code failed}. */
+    public static final String TLS_RELOADS = "relay.tls.reloads";
 
     private final MeterRegistry registry;
     private final Clock clock;
@@ -53,6 +55,12 @@ public final class RelayVerticle extends VerticleBase {
     private HttpServer server;
     private JwksKeySource jwks;
     private long ticketPurge = -1;
+    private long tlsCheck = -1;
+    /** The TLS settings the server has now (null without TLS). */
+    private ServerTls tls;
+    private boolean tlsReloading;
+    /** A reading that failed to load: not tried again until the files change once more. */
+    private ServerTls tlsRefused;
     private RosterView rosterView = RosterView.EMPTY;
     private AuditSink auditSink = AuditSink.NONE;
     private ExternalSenderKeys externalSenderKeys;
@@ -83,7 +91,7 @@ public final class RelayVerticle extends VerticleBase {
     public Future<?> start() {
         config = RelayConfig.from(config(), System.getenv());
         RelayMetrics metrics = new RelayMetrics(registry);
-        TicketService tickets = new TicketService(config.ticketTtl, 100_000, clock);
+        TicketService tickets = new TicketService(config.ticketTtl, config.maxTickets, config.ticketsPerUser, clock);
         FileAuditLog.Options auditOptions = FileAuditLog.Options.defaults().withFsync(config.fsync).withClock(clock);
         FileRosterStore rosterStore = new FileRosterStore(vertx, config.dataDir.resolve("roster"), config.fsync);
         return Stores.create(vertx, config)
@@ -115,9 +123,15 @@ public final class RelayVerticle extends VerticleBase {
                             return keys;
                         }))
                 .compose(keys -> ds.start().map(v -> keys))
+                .compose(keys -> config.tls()
+                        ? vertx.executeBlocking(() -> ServerTls.read(config), false).map(t -> {
+                            tls = t;
+                            return keys;
+                        })
+                        : Future.succeededFuture(keys))
                 .compose(keys -> {
                     JwtTokenVerifier verifier = new JwtTokenVerifier(vertx, keys, config.issuer, config.audience,
-                            config.tokenLeeway, clock);
+                            config.tokenLeeway, config.maxTokenLifetime, clock);
                     gateway = new Gateway(vertx, config, ds, new OrgRecordingVerifier(verifier, roster), tickets, metrics, audit);
                     ticketPurge = vertx.setPeriodic(10_000, id -> tickets.purge(clock.instant()));
                     int wsLimit = config.maxFrameBytes * 2 + 4096;
@@ -126,10 +140,9 @@ public final class RelayVerticle extends VerticleBase {
                             .setPort(config.port)
                             .setMaxWebSocketFrameSize(wsLimit)
                             .setMaxWebSocketMessageSize(wsLimit);
-                    if (config.tls()) {
-                        options.setSsl(true).setKeyCertOptions(new PemKeyCertOptions()
-                                .setCertPath(config.tlsCertPath.orElseThrow().toString())
-                                .setKeyPath(config.tlsKeyPath.orElseThrow().toString()));
+                    if (tls != null) {
+                        tls.applyTo(options);
+                        tlsCheck = vertx.setPeriodic(config.tlsReload.toMillis(), id -> reloadTls());
                     }
                     Router router = gateway.router();
                     router.route("/v1/*").subRouter(new AdminApi(vertx, roster, verifier, audit).router());
@@ -137,11 +150,50 @@ public final class RelayVerticle extends VerticleBase {
                     return server.listen();
                 })
                 .onFailure(e -> {
+                    if (tlsCheck >= 0) {
+                        vertx.cancelTimer(tlsCheck);
+                    }
                     closeExternalSenderKeys();
                     closeRoster().eventually(() -> closeAudit());
                 })
                 .onSuccess(s -> LOG.info("relay listening on " + (config.tls() ? "https" : "http") + "://" + config.host
                         + ":" + s.actualPort() + " (data in " + config.dataDir.toAbsolutePath() + ")"));
+    }
+
+    /**
+     * Reads the TLS files again and, if their content changed, hands the new certificate, key and
+     * client authorities to the server: new connections get them, open ones keep theirs. Runs every
+     * {@code tlsReloadSeconds}; operations may call it too. Completes with whether the server took
+     * new settings; a file that does not read or load leaves the current ones in place (logged and
+     * counted in {@value #TLS_RELOADS}, and not tried again until it changes).
+     */
+    public Future<Boolean> reloadTls() {
+        if (tls == null || server == null || tlsReloading) {
+            return Future.succeededFuture(false);
+        }
+        tlsReloading = true;
+        return vertx.executeBlocking(() -> ServerTls.read(config), false)
+                .compose(fresh -> {
+                    if (!fresh.changedFrom(tls) || (tlsRefused != null && !fresh.changedFrom(tlsRefused))) {
+                        return Future.succeededFuture(false);
+                    }
+                    return server.updateSSLOptions(fresh.options(), true).map(updated -> {
+                        tls = fresh;
+                        tlsRefused = null;
+                        registry.counter(TLS_RELOADS, "result", "ok").increment();
+                        LOG.info("TLS certificate reloaded");
+                        return true;
+                    }).recover(e -> {
+                        tlsRefused = fresh;
+                        return Future.failedFuture(e);
+                    });
+                })
+                .recover(e -> {
+                    registry.counter(TLS_RELOADS, "result", "failed").increment();
+                    LOG.warning("the TLS files did not load; the current certificate stays: " + e.getClass().getSimpleName());
+                    return Future.succeededFuture(false);
+                })
+                .andThen(ar -> tlsReloading = false);
     }
 
     private Future<KeySource> keySource() {
@@ -205,6 +257,9 @@ public final class RelayVerticle extends VerticleBase {
         }
         if (ticketPurge >= 0) {
             vertx.cancelTimer(ticketPurge);
+        }
+        if (tlsCheck >= 0) {
+            vertx.cancelTimer(tlsCheck);
         }
         if (jwks != null) {
             jwks.stop();

@@ -14,7 +14,10 @@ import dev.ampoule.relay.protocol.RelayException;
 import dev.ampoule.relay.store.GroupMessage;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.ServerWebSocket;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -25,8 +28,10 @@ import java.util.Set;
 /**
  * One device's WebSocket connection: authentication (first frame or ticket), request dispatch to
  * the Delivery Service, and delivery of the device's groups and mailbox in order with
- * backpressure: at most {@code maxInFlight} unacknowledged messages, nothing written while the
- * socket's write queue is full, and a disconnect if it stays full past {@code slowClientTimeout}.
+ * backpressure: at most {@code maxInFlight} unacknowledged messages; while the write queue is full
+ * (at least {@code writeQueueMaxBytes} not yet handed to the socket, replies and deliveries alike)
+ * no delivery is written and no request is read, until it drains to half; a disconnect if it stays
+ * full past {@code slowClientTimeout}, or at once if it ever holds more than {@code maxQueuedBytes}.
  * Event-loop confined.
  */
 final class Session implements DeliveryService.Listener {
@@ -37,11 +42,17 @@ final class Session implements DeliveryService.Listener {
     static final short CLOSE_SUPERSEDED = 4009;
     static final short CLOSE_GOING_AWAY = 1001;
     private static final int READ_BATCH = 64;
+    /** The longest single timer for token expiry; a later expiry re-arms it when it fires. */
+    static final Duration MAX_EXPIRY_TIMER = Duration.ofDays(1);
+    /** How long a closed connection may take to send its close frame before its TCP connection is closed. */
+    static final Duration CLOSE_GRACE = Duration.ofSeconds(10);
     /** Requests of one connection being processed at once; beyond, the socket is not read. */
     static final int MAX_PENDING_REQUESTS = 256;
 
     private final Gateway gateway;
     private final ServerWebSocket ws;
+    /** The connection under the WebSocket: aborted if a close does not complete in time. */
+    private final HttpConnection connection;
     private final TokenBucket rate;
     private Principal principal;
     private DeviceId device;
@@ -57,10 +68,18 @@ final class Session implements DeliveryService.Listener {
     private int pendingRequests;
     private boolean repump;
     private boolean authenticating;
+    /** Bytes written to the socket whose write has not completed yet. */
+    private long queuedBytes;
+    /** The write queue was full: reading and deliveries wait until it drains to half. */
+    private boolean writeBlocked;
+    /** A login is being audited: requests wait. */
+    private boolean binding;
+    private boolean readingPaused;
 
-    Session(Gateway gateway, ServerWebSocket ws) {
+    Session(Gateway gateway, ServerWebSocket ws, HttpConnection connection) {
         this.gateway = gateway;
         this.ws = ws;
+        this.connection = connection;
         this.rate = new TokenBucket(gateway.config().messagesPerSecond, gateway.config().messageBurst, System.nanoTime());
     }
 
@@ -71,10 +90,7 @@ final class Session implements DeliveryService.Listener {
         ws.textMessageHandler(t -> reject(0, new RelayException(ErrorCode.MALFORMED_FRAME, "text messages are not frames")));
         ws.closeHandler(v -> onClosed());
         ws.exceptionHandler(e -> close(CLOSE_GOING_AWAY, "error"));
-        ws.drainHandler(v -> {
-            cancelSlowTimer();
-            pump();
-        });
+        ws.drainHandler(v -> maybeUnblock());
         if (ticketPrincipal.isPresent() && ticketDevice.isPresent()) {
             bind(0, ticketPrincipal.get(), ticketDevice.get(), false);
         } else {
@@ -196,7 +212,8 @@ final class Session implements DeliveryService.Listener {
         }
         principal = p;
         device = id;
-        ws.pause();
+        binding = true;
+        updateReading();
         gateway.auditLogin(id).onComplete(ar -> {
             if (closed) {
                 return;
@@ -206,19 +223,43 @@ final class Session implements DeliveryService.Listener {
                 close(CLOSE_GOING_AWAY, "unavailable");
                 return;
             }
-            long ttl = p.expiresAt().toEpochMilli() - System.currentTimeMillis();
-            expiryTimer = gateway.vertx().setTimer(Math.max(1, ttl), t -> {
-                expiryTimer = -1;
-                reject(0, new RelayException(ErrorCode.TOKEN_EXPIRED, "token expired"));
-                close(CLOSE_TOKEN_EXPIRED, "token expired");
-            });
+            armExpiry(p.expiresAt());
             gateway.ds().attach(id, this);
             if (answer) {
                 send(requestId, new Frame.Ok(0));
             }
-            ws.resume();
+            binding = false;
+            updateReading();
             pump();
         });
+    }
+
+    /** Closes the connection when the token expires (timers of at most {@link #MAX_EXPIRY_TIMER}, re-armed). */
+    private void armExpiry(Instant expiresAt) {
+        expiryTimer = gateway.vertx().setTimer(expiryDelayMillis(expiresAt, Instant.now()), t -> {
+            expiryTimer = -1;
+            if (closed) {
+                return;
+            }
+            if (Instant.now().isBefore(expiresAt)) {
+                armExpiry(expiresAt);
+                return;
+            }
+            reject(0, new RelayException(ErrorCode.TOKEN_EXPIRED, "token expired"));
+            close(CLOSE_TOKEN_EXPIRED, "token expired");
+        });
+    }
+
+    /**
+     * Milliseconds from {@code now} until {@code expiresAt}: at least 1, at most
+     * {@link #MAX_EXPIRY_TIMER}; no overflow for any pair of instants.
+     */
+    static long expiryDelayMillis(Instant expiresAt, Instant now) {
+        if (!now.isBefore(expiresAt)) {
+            return 1;
+        }
+        Duration left = Duration.between(now, expiresAt); // seconds in a long: holds any two Instants
+        return left.compareTo(MAX_EXPIRY_TIMER) >= 0 ? MAX_EXPIRY_TIMER.toMillis() : Math.max(1, left.toMillis());
     }
 
     private void dispatch(long requestId, Frame.ClientFrame frame) {
@@ -273,12 +314,14 @@ final class Session implements DeliveryService.Listener {
 
     private void reply(long requestId, Future<? extends Frame> result) {
         boolean counted = !result.isComplete();
-        if (counted && ++pendingRequests == MAX_PENDING_REQUESTS) {
-            ws.pause(); // bounded: read no more requests until some are answered
+        if (counted) {
+            pendingRequests++; // bounded: read no more requests until some are answered
+            updateReading();
         }
         result.onComplete(ar -> {
-            if (counted && pendingRequests-- == MAX_PENDING_REQUESTS && !closed) {
-                ws.resume();
+            if (counted) {
+                pendingRequests--;
+                updateReading();
             }
             if (ar.succeeded()) {
                 send(requestId, ar.result());
@@ -291,14 +334,62 @@ final class Session implements DeliveryService.Listener {
 
     // ---- outbound ------------------------------------------------------------------------------
 
+    /**
+     * Writes a frame: replies and deliveries alike count against the write queue. A full queue stops
+     * reading and deliveries (and starts the slow-client timer); more than {@code maxQueuedBytes}
+     * closes the connection at once.
+     */
     void send(long requestId, Frame frame) {
         if (closed || ws.isClosed()) {
             return;
         }
-        ws.writeBinaryMessage(Buffer.buffer(FrameCodec.encode(requestId, frame)));
+        byte[] encoded = FrameCodec.encode(requestId, frame);
+        int size = encoded.length;
+        queuedBytes += size;
+        gateway.queued(size);
+        ws.writeBinaryMessage(Buffer.buffer(encoded)).onComplete(ar -> {
+            queuedBytes -= size;
+            gateway.queued(-size);
+            maybeUnblock();
+        });
         gateway.metrics().frameOut(frame.getClass().getSimpleName());
-        if (queueFull()) {
+        if (queuedBytes > gateway.config().maxQueuedBytes) {
+            gateway.metrics().limitExceeded("queued_bytes");
+            gateway.metrics().slowDisconnect();
+            close(CLOSE_LIMIT, "too slow");
+            return;
+        }
+        if (!writeBlocked && queueFull()) {
+            writeBlocked = true;
+            updateReading();
             startSlowTimer();
+        }
+    }
+
+    /** After a write completed or the socket drained: once the queue is at half or less, reading and deliveries go on. */
+    private void maybeUnblock() {
+        if (!writeBlocked || closed || ws.isClosed()
+                || queuedBytes > gateway.config().writeQueueMaxBytes / 2 || ws.writeQueueFull()) {
+            return;
+        }
+        writeBlocked = false;
+        cancelSlowTimer();
+        updateReading();
+        pump();
+    }
+
+    /** Reads requests only while no login is being audited, fewer than the maximum are pending, and writes flow. */
+    private void updateReading() {
+        if (closed) {
+            return;
+        }
+        boolean read = !binding && !writeBlocked && pendingRequests < MAX_PENDING_REQUESTS;
+        if (read && readingPaused) {
+            readingPaused = false;
+            ws.resume();
+        } else if (!read && !readingPaused) {
+            readingPaused = true;
+            ws.pause();
         }
     }
 
@@ -313,7 +404,7 @@ final class Session implements DeliveryService.Listener {
         }
         slowTimer = gateway.vertx().setTimer(gateway.config().slowClientTimeout.toMillis(), id -> {
             slowTimer = -1;
-            if (queueFull()) {
+            if (writeBlocked) {
                 gateway.metrics().slowDisconnect();
                 close(CLOSE_LIMIT, "too slow");
             }
@@ -328,7 +419,7 @@ final class Session implements DeliveryService.Listener {
     }
 
     private boolean queueFull() {
-        return ws.isClosed() || ws.writeQueueFull();
+        return closed || ws.isClosed() || queuedBytes >= gateway.config().writeQueueMaxBytes || ws.writeQueueFull();
     }
 
     /** Unacknowledged messages written to this device. */
@@ -372,6 +463,9 @@ final class Session implements DeliveryService.Listener {
                     break;
                 }
                 for (Mailboxes.Entry e : entries) {
+                    if (queueFull()) {
+                        break; // the rest is read again once the queue drains
+                    }
                     send(0, new Frame.WelcomeDelivery(e.mailboxSeq(), e.groupId(), e.groupSeq(), e.welcome()));
                     mailboxNext = e.mailboxSeq() + 1;
                 }
@@ -421,6 +515,9 @@ final class Session implements DeliveryService.Listener {
             if (m.seq() < expected || m.seq() >= end) {
                 continue;
             }
+            if (queueFull()) {
+                break; // read again from next once the queue drains
+            }
             send(0, new Frame.Deliver(g, m.seq(), m.message()));
             gateway.metrics().delivered(m.timestampMillis(), now);
             next.put(g, m.seq() + 1);
@@ -461,6 +558,10 @@ final class Session implements DeliveryService.Listener {
             return;
         }
         ws.close(code, reason);
+        // the close frame waits behind whatever is queued, and Vert.x only starts its closing timeout
+        // once that frame is written: a client that never reads would keep the connection (and its
+        // queue) forever. After the grace period the TCP connection is closed regardless.
+        gateway.vertx().setTimer(CLOSE_GRACE.toMillis(), t -> ConnectionAbort.abort(connection));
         onClosed();
     }
 

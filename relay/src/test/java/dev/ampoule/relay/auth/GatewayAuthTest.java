@@ -17,6 +17,9 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.json.JsonObject;
+import io.vertx.ext.auth.JWTOptions;
+import io.vertx.ext.auth.jwt.JWTAuth;
+import io.vertx.ext.auth.jwt.JWTAuthOptions;
 import io.vertx.junit5.VertxExtension;
 import io.vertx.junit5.VertxTestContext;
 import java.nio.file.Path;
@@ -96,6 +99,40 @@ class GatewayAuthTest {
             assertEquals(ErrorCode.TOKEN_EXPIRED, assertInstanceOf(Frame.Error.class,
                     firstAnswer(late, new Frame.Authenticate(shortLived, "phone"))).code());
             late.awaitClosed();
+        } finally {
+            relay.stop();
+        }
+        ctx.completeNow();
+    }
+
+    @Test
+    void anAbsurdExpiryIsRefusedAndHoldsNoConnectionSlot(Vertx vertx, VertxTestContext ctx) throws Exception {
+        RelayHarness relay = new RelayHarness(vertx, dir, new JsonObject().put("connectionsPerUser", 1)).start();
+        try {
+            JsonObject devKey = new JsonObject(java.nio.file.Files.readString(dir.resolve(DevKeys.FILE_NAME)));
+            JWTAuth signer = JWTAuth.create(vertx, new JWTAuthOptions().addJwk(devKey));
+            JWTOptions options = new JWTOptions().setAlgorithm("ES256").setIssuer("ampoule-dev")
+                    .setAudience(List.of("ampoule-relay")).setHeader(new JsonObject().put("kid", devKey.getString("kid")));
+            long now = java.time.Instant.now().getEpochSecond();
+            for (JsonObject claims : List.of(new JsonObject().put("exp", 10_000_000_000_000_000L),
+                    new JsonObject().put("exp", now + 3_600).put("nbf", now + 3_000))) {
+                String token = signer.generateToken(claims.put("sub", "alice"), options);
+                TestDevice d = await(TestDevice.open(vertx, relay.port(), "/v1/ws"));
+                assertEquals(ErrorCode.UNAUTHENTICATED, assertInstanceOf(Frame.Error.class,
+                        firstAnswer(d, new Frame.Authenticate(token, "phone"))).code(), claims::encode);
+                assertEquals((short) 4401, d.awaitClosed());
+                HttpClient http = vertx.createHttpClient();
+                try {
+                    assertEquals(401, HttpCalls.call(http, HttpCalls.to(relay.port(), HttpMethod.POST, "/v1/tickets",
+                            token)).status());
+                } finally {
+                    http.close();
+                }
+            }
+            // the refused logins took no connection slot: alice's one connection is still free
+            try (TestDevice ok = relay.connect("alice", "phone")) {
+                ok.error(new Frame.ClaimKeyPackages("nobody", java.util.Optional.empty(), 0), ErrorCode.NO_KEY_PACKAGE);
+            }
         } finally {
             relay.stop();
         }

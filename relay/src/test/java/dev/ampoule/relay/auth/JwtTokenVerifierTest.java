@@ -37,6 +37,23 @@ class JwtTokenVerifierTest {
         return new JwtTokenVerifier(vertx, keys, "ampoule-dev", "ampoule-relay", Duration.ZERO, clock);
     }
 
+    /** A verifier with 30 s of leeway and tokens living at most 24 hours. */
+    private static JwtTokenVerifier strict(Vertx vertx) {
+        return new JwtTokenVerifier(vertx, KEYS.keySource(), "ampoule-dev", "ampoule-relay", Duration.ofSeconds(30),
+                Duration.ofHours(24), Clock.systemUTC());
+    }
+
+    /** A token signed with the test key whose time claims are exactly {@code claims} (no iat added). */
+    private static String signed(Vertx vertx, JsonObject claims) {
+        return JWTAuth.create(vertx, new JWTAuthOptions().addJwk(KEY)).generateToken(claims.copy().put("sub", "alice"),
+                new JWTOptions().setAlgorithm("ES256").setIssuer("ampoule-dev").setAudience(List.of("ampoule-relay"))
+                        .setNoTimestamp(true).setHeader(new JsonObject().put("kid", KEYS.kid())));
+    }
+
+    private static long now() {
+        return Instant.now().getEpochSecond();
+    }
+
     private static ErrorCode codeOf(Future<Principal> f) {
         try {
             RelayHarness.await(f);
@@ -115,6 +132,50 @@ class JwtTokenVerifierTest {
                             .setHeader(new JsonObject().put("kid", KEYS.kid())));
             assertEquals(ErrorCode.UNAUTHENTICATED, codeOf(v.verify(token)), claims::encode);
         }
+        ctx.completeNow();
+    }
+
+    @Test
+    void notBeforeAndIssuedAtInTheFutureAreRefusedBeyondTheLeeway(Vertx vertx, VertxTestContext ctx) {
+        JwtTokenVerifier v = strict(vertx);
+        long exp = now() + 3_600;
+        assertEquals(ErrorCode.UNAUTHENTICATED, codeOf(v.verify(signed(vertx,
+                new JsonObject().put("exp", exp).put("nbf", now() + 600)))), "nbf in 10 minutes");
+        assertEquals(ErrorCode.UNAUTHENTICATED, codeOf(v.verify(signed(vertx,
+                new JsonObject().put("exp", exp).put("iat", now() + 600)))), "iat in 10 minutes");
+        // within the leeway (clocks differ a little), and in the past: accepted
+        assertEquals(null, codeOf(v.verify(signed(vertx,
+                new JsonObject().put("exp", exp).put("nbf", now() + 10).put("iat", now() + 10)))));
+        assertEquals(null, codeOf(v.verify(signed(vertx,
+                new JsonObject().put("exp", exp).put("nbf", now() - 600).put("iat", now() - 600)))));
+        ctx.completeNow();
+    }
+
+    @Test
+    void absurdTimeClaimsAreRefused(Vertx vertx, VertxTestContext ctx) {
+        JwtTokenVerifier v = strict(vertx);
+        long ok = now() + 3_600;
+        List<JsonObject> absurd = List.of(
+                new JsonObject().put("exp", 10_000_000_000_000_000L),       // 1e16 s: overflows milliseconds
+                new JsonObject().put("exp", 1e16),
+                new JsonObject().put("exp", Long.MAX_VALUE),
+                new JsonObject().put("exp", new java.math.BigInteger("123456789012345678901234567890")),
+                new JsonObject().put("exp", now() + 25 * 3_600),            // beyond the maximum lifetime
+                new JsonObject().put("iat", now() - 2 * 3_600).put("exp", now() + 23 * 3_600), // issued to live 25 h
+                new JsonObject().put("exp", ok + 0.5),                      // not an integer
+                new JsonObject().put("exp", -5),
+                new JsonObject().put("exp", "" + ok),
+                new JsonObject().put("exp", ok).put("nbf", -1),
+                new JsonObject().put("exp", ok).put("nbf", 1.5),
+                new JsonObject().put("exp", ok).put("iat", "yesterday"),
+                new JsonObject().put("exp", ok).put("iat", Double.NaN),
+                new JsonObject().put("exp", ok).put("nbf", 1e300));
+        for (JsonObject claims : absurd) {
+            assertEquals(ErrorCode.UNAUTHENTICATED, codeOf(v.verify(signed(vertx, claims))), claims::encode);
+        }
+        // the limits themselves are accepted: 24 hours from now, and integral doubles
+        assertEquals(null, codeOf(v.verify(signed(vertx, new JsonObject().put("exp", now() + 24 * 3_600)))));
+        assertEquals(null, codeOf(v.verify(signed(vertx, new JsonObject().put("exp", (double) ok)))));
         ctx.completeNow();
     }
 

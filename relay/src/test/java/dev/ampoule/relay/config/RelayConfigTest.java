@@ -70,6 +70,55 @@ class RelayConfigTest {
     }
 
     @Test
+    void securityLimitsHaveDefaultsAndAreConfigurable() {
+        RelayConfig d = RelayConfig.from(new JsonObject(), Map.of());
+        assertEquals(Duration.ofHours(24), d.maxTokenLifetime);
+        assertEquals(5, d.ticketsPerUser);
+        assertEquals(100_000, d.maxTickets);
+        assertEquals(8L << 20, d.maxQueuedBytes);
+        assertEquals(List.of("TLSv1.3"), d.tlsProtocols);
+        assertEquals(RelayConfig.DEFAULT_TLS_CIPHER_SUITES, d.tlsCipherSuites);
+        assertTrue(d.tlsClientCaPath.isEmpty());
+        assertFalse(d.tlsRequireClientAuth);
+        assertEquals(Duration.ofSeconds(60), d.tlsReload);
+        RelayConfig env = RelayConfig.from(new JsonObject(), Map.of("AMPOULE_RELAY_MAX_TOKEN_LIFETIME_SECONDS", "3600",
+                "AMPOULE_RELAY_TICKETS_PER_USER", "2", "AMPOULE_RELAY_MAX_TICKETS", "10",
+                "AMPOULE_RELAY_TLS_CERT_PATH", "c.pem", "AMPOULE_RELAY_TLS_KEY_PATH", "k.pem",
+                "AMPOULE_RELAY_TLS_PROTOCOLS", "TLSv1.3,TLSv1.2", "AMPOULE_RELAY_TLS_CLIENT_CA_PATH", "ca.pem",
+                "AMPOULE_RELAY_TLS_REQUIRE_CLIENT_AUTH", "true", "AMPOULE_RELAY_TLS_RELOAD_SECONDS", "5"));
+        assertEquals(Duration.ofHours(1), env.maxTokenLifetime);
+        assertEquals(2, env.ticketsPerUser);
+        assertEquals(10, env.maxTickets);
+        assertEquals(List.of("TLSv1.3", "TLSv1.2"), env.tlsProtocols);
+        assertEquals(Path.of("ca.pem"), env.tlsClientCaPath.orElseThrow());
+        assertTrue(env.tlsRequireClientAuth);
+        assertEquals(Duration.ofSeconds(5), env.tlsReload);
+        // a larger frame limit raises the default hard limit on queued bytes with it
+        assertEquals((1L << 20) + 2L * (8 << 20), RelayConfig.from(new JsonObject().put("maxFrameBytes", 8 << 20),
+                Map.of()).maxQueuedBytes);
+    }
+
+    @Test
+    void unsafeOrInconsistentSecuritySettingsAreRefused() {
+        JsonObject tls = new JsonObject().put("tlsCertPath", "c.pem").put("tlsKeyPath", "k.pem");
+        for (JsonObject bad : List.of(
+                tls.copy().put("tlsProtocols", "TLSv1.1,TLSv1.2"),
+                tls.copy().put("tlsProtocols", "SSLv3"),
+                tls.copy().put("tlsProtocols", ""),
+                tls.copy().put("tlsCipherSuites", "TLS_AES_128_GCM_SHA256,not a suite"),
+                tls.copy().put("tlsRequireClientAuth", true),
+                new JsonObject().put("tlsClientCaPath", "ca.pem"),
+                tls.copy().put("tlsReloadSeconds", 0),
+                new JsonObject().put("ticketsPerUser", 0),
+                new JsonObject().put("maxTickets", 0),
+                new JsonObject().put("maxTokenLifetimeSeconds", 10),
+                new JsonObject().put("maxTokenLifetimeSeconds", 400 * 86_400),
+                new JsonObject().put("maxQueuedBytes", 1_000_000))) {
+            assertThrows(ConfigException.class, () -> RelayConfig.from(bad, Map.of()), bad::encode);
+        }
+    }
+
+    @Test
     void malformedValuesAreRefused() {
         assertThrows(ConfigException.class, () -> RelayConfig.from(new JsonObject().put("port", "eighty"), Map.of()));
         assertThrows(ConfigException.class, () -> RelayConfig.from(new JsonObject().put("fsync", "maybe"), Map.of()));

@@ -11,6 +11,7 @@ import dev.ampoule.mls.extension.ExternalSenders.ExternalSender;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalInt;
@@ -48,6 +49,49 @@ class ExternalSenderKeysTest {
         Files.write(dir.resolve("p256.key"), new byte[] {1, 2, 3});
         assertThrows(UncheckedIOException.class, () -> ExternalSenderKeys.loadOrCreate(dir));
         assertEquals(3, Files.size(dir.resolve("p256.key")));
+    }
+
+    @Test
+    void aDirectoryOthersMayReadOrWriteIsRefused() throws Exception {
+        ExternalSenderKeys.loadOrCreate(dir).close();
+        for (String perms : List.of("rwxr-x---", "rwx---r-x", "rwx-w----", "rwx----w-")) {
+            Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString(perms));
+            UncheckedIOException e = assertThrows(UncheckedIOException.class, () -> ExternalSenderKeys.loadOrCreate(dir),
+                    perms);
+            assertTrue(e.getMessage().contains("too open") && e.getMessage().contains(perms)
+                    && e.getMessage().contains(dir.toString()), e::getMessage);
+        }
+        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
+        ExternalSenderKeys.loadOrCreate(dir).close();
+    }
+
+    @Test
+    void aKeyFileOthersMayReadOrWriteIsRefused() throws Exception {
+        ExternalSenderKeys.loadOrCreate(dir).close();
+        Path key = dir.resolve("ed448.key");
+        byte[] before = Files.readAllBytes(key);
+        for (String perms : List.of("rw-r-----", "rw----r--", "rw--w----", "rw-----w-", "r--r--r--")) {
+            Files.setPosixFilePermissions(key, PosixFilePermissions.fromString(perms));
+            UncheckedIOException e = assertThrows(UncheckedIOException.class, () -> ExternalSenderKeys.loadOrCreate(dir),
+                    perms);
+            assertTrue(e.getMessage().contains("too open") && e.getMessage().contains(key.toString()), e::getMessage);
+        }
+        // the key is neither rewritten nor replaced
+        assertTrue(java.util.Arrays.equals(before, Files.readAllBytes(key)));
+        Files.setPosixFilePermissions(key, PosixFilePermissions.fromString("r--------"));
+        ExternalSenderKeys.loadOrCreate(dir).close();
+    }
+
+    @Test
+    void aNewDirectoryAndItsKeysAreOwnerOnly() throws Exception {
+        Path fresh = dir.resolve("fresh");
+        ExternalSenderKeys.loadOrCreate(fresh).close();
+        assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(fresh)));
+        try (var files = Files.list(fresh)) {
+            for (Path f : files.toList()) {
+                assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(f)), f::toString);
+            }
+        }
     }
 
     @Test

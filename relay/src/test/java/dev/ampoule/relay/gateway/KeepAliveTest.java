@@ -97,7 +97,8 @@ class KeepAliveTest {
 
     @Test
     void onePooledConnectionGetsEveryAnswer(Vertx vertx, VertxTestContext ctx) {
-        RelayHarness relay = new RelayHarness(vertx, dir).start();
+        // every round takes a ticket for the same user: room for all of them
+        RelayHarness relay = new RelayHarness(vertx, dir, new JsonObject().put("ticketsPerUser", ROUNDS + 1)).start();
         String token = org(relay, "dana");
         AtomicInteger connections = new AtomicInteger();
         HttpClient http = vertx.httpClientBuilder().with(new HttpClientOptions().setKeepAlive(true))

@@ -52,13 +52,24 @@ public final class TestDevice implements AutoCloseable {
 
     /** Like {@link #open(Vertx, int, String)}, over TLS trusting any certificate when {@code tls}. */
     public static Future<TestDevice> open(Vertx vertx, int port, String uri, boolean tls) {
-        WebSocketClientOptions options = new WebSocketClientOptions().setMaxFrameSize(8 << 20).setMaxMessageSize(8 << 20);
+        WebSocketClientOptions options = options();
         if (tls) {
             options.setSsl(true).setTrustAll(true).setVerifyHost(false);
         }
+        return open(vertx, options, port, uri);
+    }
+
+    /** Client options with frame limits above the relay's (TLS settings are the caller's). */
+    public static WebSocketClientOptions options() {
+        return new WebSocketClientOptions().setMaxFrameSize(8 << 20).setMaxMessageSize(8 << 20);
+    }
+
+    /** Opens a WebSocket with the given client options (TLS versions, client certificates…). */
+    public static Future<TestDevice> open(Vertx vertx, WebSocketClientOptions options, int port, String uri) {
         WebSocketClient client = vertx.createWebSocketClient(options);
         return client.connect(new WebSocketConnectOptions().setHost("127.0.0.1").setPort(port).setURI(uri))
-                .map(ws -> new TestDevice(client, ws));
+                .map(ws -> new TestDevice(client, ws))
+                .onFailure(e -> client.close());
     }
 
     /** Opens and authenticates with {@code token} as {@code device}. */
