@@ -41,7 +41,9 @@ record CertificateRequest(String user, String device, CipherSuiteId suite, Signa
         if (!DeviceId.validUser(user)) {
             throw bad("user is not a valid user id");
         }
-        String device = string(body, "device", 1024);
+        if (!(body.getValue("device") instanceof String device)) {
+            throw bad("device must be a string");
+        }
         if (!DeviceId.validDevice(device)) {
             throw new ApiError(ApiError.Code.BAD_DEVICE_ID, "a device id is [A-Za-z0-9._-]{1,64}");
         }
