@@ -4,11 +4,13 @@ import dev.ampoule.client.LocalState.DeviceRecord;
 import dev.ampoule.client.LocalState.GroupRecord;
 import dev.ampoule.client.LocalState.StoredKeyPackage;
 import dev.ampoule.client.store.EncryptedStateStore;
+import dev.ampoule.client.identity.IssuerClient;
 import dev.ampoule.client.transport.RelayConnection;
 import dev.ampoule.mls.credential.Credential;
 import dev.ampoule.mls.crypto.CipherSuite;
 import dev.ampoule.mls.crypto.bc.BcCipherSuites;
 import dev.ampoule.mls.error.MlsException;
+import dev.ampoule.mls.error.ValidationException;
 import dev.ampoule.mls.extension.ExternalSenders;
 import dev.ampoule.mls.framing.MlsMessage;
 import dev.ampoule.mls.framing.Sender;
@@ -29,6 +31,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -69,6 +72,7 @@ final class ClientEngine implements RelayConnection.Listener {
 
     private static final Logger LOG = Logger.getLogger(ClientEngine.class.getName());
     private static final int MAX_ORPHANS = 10_000;
+    private static final Duration KEY_PACKAGE_LIFETIME = Duration.ofDays(90);
 
     final ClientSettings settings;
     final ScheduledExecutorService exec;
@@ -78,9 +82,16 @@ final class ClientEngine implements RelayConnection.Listener {
     private final HttpClient http;
     private final boolean ownHttp;
     final EncryptedStateStore store;
+    /** This device's Authentication Service: how it judges every member's credential. */
+    final MemberAuthentication auth;
     final GroupConfig groupConfig;
     final CipherSuite suite;
-    final Credential credential;
+    /** This device's credential now: its device certificate, or a basic credential {@code <user>#<device>}. */
+    Credential credential;
+    /** When the device certificate ends (none with a basic credential): no KeyPackage outlives it. */
+    Optional<Instant> certificateNotAfter = Optional.empty();
+    /** The device certificate's keeper, with an identity issuer. */
+    private final Optional<DeviceCredentials> certificates;
     final RelayConnection conn;
     final GroupOperations ops;
 
@@ -121,9 +132,12 @@ final class ClientEngine implements RelayConnection.Listener {
         this.http = settings.httpClient().orElseGet(() -> HttpClient.newBuilder()
                 .connectTimeout(settings.connectTimeout()).build());
         this.store = new EncryptedStateStore(settings.store(), settings.stateKey());
-        this.groupConfig = groupConfig();
+        this.auth = new MemberAuthentication(settings.trustAnchors(), settings.allowBasicCredentials());
+        this.groupConfig = GroupConfig.builder().authenticationService(auth).build();
         this.suite = BcCipherSuites.of(settings.suite());
         this.credential = new Credential.Basic(settings.self().identity());
+        this.certificates = settings.identityIssuer().map(issuer -> new DeviceCredentials(this,
+                new IssuerClient(http, issuer, settings.operationTimeout())));
         this.conn = new RelayConnection(new RelayConnection.Settings(settings.relay(), settings.self().deviceId(),
                 settings.tokens(), settings.connectTimeout(), settings.backoffMin(), settings.backoffMax(),
                 settings.outboundCapacity(), settings.maxInboundBytes()), http, io, io, this);
@@ -131,13 +145,14 @@ final class ClientEngine implements RelayConnection.Listener {
     }
 
     /**
-     * The group policy of Ampoule: members' basic credentials name a device ({@code <user>#<device>}),
-     * as the relay requires, and the relay may be the group's external sender
-     * ({@link MemberAuthentication}); the rest are group-protocol's defaults (handshake messages as
-     * PublicMessage, so that the relay can validate them).
+     * The group policy of Ampoule in development mode: members' basic credentials name a device
+     * ({@code <user>#<device>}), as the relay requires, and the relay may be the group's external
+     * sender ({@link MemberAuthentication#development()}); the rest are group-protocol's defaults
+     * (handshake messages as PublicMessage, so that the relay can validate them). A client's own
+     * policy also follows its trust anchors ({@link #groupConfig}).
      */
     static GroupConfig groupConfig() {
-        return GroupConfig.builder().authenticationService(new MemberAuthentication()).build();
+        return GroupConfig.builder().authenticationService(MemberAuthentication.development()).build();
     }
 
     private static ThreadFactory daemon(String name) {
@@ -158,7 +173,8 @@ final class ClientEngine implements RelayConnection.Listener {
                 return CompletableFuture.failedFuture(new AmpouleException(AmpouleException.Reason.CLOSED, "closed"));
             }
             if (loaded == null) {
-                loaded = CompletableFuture.runAsync(this::load, exec);
+                loaded = CompletableFuture.runAsync(this::load, exec).thenComposeAsync(v -> certificates
+                        .map(DeviceCredentials::start).orElseGet(() -> CompletableFuture.completedFuture(null)), exec);
             }
             load = loaded;
         }
@@ -178,7 +194,8 @@ final class ClientEngine implements RelayConnection.Listener {
                 }
                 device = d;
             } else {
-                device = new DeviceRecord(settings.self(), suite, suite.generateSignatureKeyPair(), List.of(), 0);
+                device = new DeviceRecord(settings.self(), suite, suite.generateSignatureKeyPair(), List.of(), 0,
+                        Optional.empty());
                 store.save(LocalState.DEVICE, device.encode());
             }
             for (String name : store.names()) {
@@ -218,6 +235,7 @@ final class ClientEngine implements RelayConnection.Listener {
         try {
             exec.execute(() -> {
                 try {
+                    certificates.ifPresent(DeviceCredentials::stop);
                     flush();
                     AmpouleException e = new AmpouleException(AmpouleException.Reason.CLOSED, "closed");
                     groups.values().forEach(s -> s.failAll(e));
@@ -467,13 +485,18 @@ final class ClientEngine implements RelayConnection.Listener {
         Processed p;
         try {
             p = s.group.process(MlsMessage.fromBytes(message.unsafeArray()));
+        } catch (ValidationException e) {
+            // a member this device's Authentication Service refuses: say so, rather than a bare rejection
+            emit(UntrustedMembers.find(s, seq, message, auth).map(ClientEvent.class::cast)
+                    .orElseGet(() -> new ClientEvent.MessageRejected(s.groupId, seq, e.getMessage())));
+            return;
         } catch (MlsException e) {
             emit(new ClientEvent.MessageRejected(s.groupId, seq, e.getMessage()));
             return;
         }
         switch (p) {
             case Processed.ApplicationMessage a -> {
-                Optional<DeviceId> sender = s.deviceAt(a.senderLeaf());
+                Optional<MemberIdentity> sender = s.identityAt(a.senderLeaf(), auth);
                 if (sender.isEmpty()) {
                     emit(new ClientEvent.MessageRejected(s.groupId, seq, "sender names no device"));
                 } else {
@@ -495,7 +518,8 @@ final class ClientEngine implements RelayConnection.Listener {
             default -> Optional.empty();
         };
         boolean own = s.group.pendingCommit().map(p -> p.staged() == c).orElse(false);
-        MembershipChange change = MembershipChange.of(c, s.group.ownLeafIndex());
+        MembershipChange change = MembershipChange.of(c, s.group.ownLeafIndex(),
+                (credential, key) -> auth.identify(credential, key, s.group.suite().id()));
         GroupSession.OwnCommit oc = s.ownCommit;
         try {
             s.group.merge(c);
@@ -585,6 +609,12 @@ final class ClientEngine implements RelayConnection.Listener {
         Group group;
         try {
             group = Group.join(groupConfig, welcome, used.bundle(), Optional.empty());
+        } catch (ValidationException e) {
+            emit(UntrustedMembers.credentialRule(e.rule())
+                    ? new ClientEvent.UntrustedMember(gid, w.groupSeq(), Optional.empty(), false, Optional.empty(),
+                            e.rule().name(), e.rule().description())
+                    : new ClientEvent.Problem("cannot join " + gid + " from its Welcome: " + e.getMessage()));
+            return;
         } catch (MlsException e) {
             emit(new ClientEvent.Problem("cannot join " + gid + " from its Welcome: " + e.getMessage()));
             return;
@@ -594,7 +624,7 @@ final class ClientEngine implements RelayConnection.Listener {
         }
         GroupSession s = new GroupSession(w.groupId(), group, w.groupSeq());
         dirty.add(s);
-        emit(new ClientEvent.GroupJoined(gid, w.groupSeq(), group.epoch(), s.members()));
+        emit(new ClientEvent.GroupJoined(gid, w.groupSeq(), group.epoch(), s.identities(auth)));
         adopt(s);
         maintainKeyPackages();
     }
@@ -768,15 +798,31 @@ final class ClientEngine implements RelayConnection.Listener {
                 }, exec);
     }
 
-    /** A fresh KeyPackage, kept (with its private keys) in the device record. */
+    /**
+     * A fresh KeyPackage, kept (with its private keys) in the device record; with a device
+     * certificate, its lifetime ends with the certificate's (the relay then never hands it out
+     * expired).
+     */
     StoredKeyPackage newKeyPackage(boolean lastResort) {
-        KeyPackageBundle b = KeyPackageBundle.builder(suite, credential, device.keys).lastResort(lastResort).build();
+        Duration lifetime = certificateNotAfter.map(end -> Duration.between(Instant.now(), end))
+                .filter(d -> d.compareTo(KEY_PACKAGE_LIFETIME) < 0).orElse(KEY_PACKAGE_LIFETIME);
+        KeyPackageBundle b = KeyPackageBundle.builder(suite, credential, device.keys).lastResort(lastResort)
+                .lifetime(lifetime.isNegative() ? Duration.ZERO : lifetime).build();
         Bytes message = Bytes.wrap(new MlsMessage.OfKeyPackage(b.keyPackage()).toBytes());
         StoredKeyPackage kp = new StoredKeyPackage(message, b);
         device.keyPackages.add(kp);
         pruneKeyPackages();
         deviceDirty = true;
         return kp;
+    }
+
+    /**
+     * A new device certificate replaced the previous one: the relay gets a last-resort KeyPackage and
+     * a full stock of ordinary ones carrying it (those of the previous certificate expire with it).
+     */
+    void credentialRenewed() {
+        lastResortPublished = false;
+        ops.publish(settings.keyPackageTarget()).whenCompleteAsync((count, e) -> maintainKeyPackages(), exec);
     }
 
     /** Forgets the oldest unused ordinary KeyPackages beyond four times the target (claimed but never used). */
@@ -799,7 +845,8 @@ final class ClientEngine implements RelayConnection.Listener {
 
     GroupSnapshot snapshot(GroupSession s) {
         boolean active = s.active();
-        return new GroupSnapshot(s.groupId, s.group == null ? 0 : s.group.epoch(), s.processedSeq, s.members(), active,
+        return new GroupSnapshot(s.groupId, s.group == null ? 0 : s.group.epoch(), s.processedSeq, s.identities(auth),
+                active,
                 active ? Bytes.wrap(s.group.epochAuthenticator()) : Bytes.EMPTY);
     }
 }
