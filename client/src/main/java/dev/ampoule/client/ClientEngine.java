@@ -20,6 +20,8 @@ import dev.ampoule.mls.group.KeyPackageBundle;
 import dev.ampoule.mls.group.Processed;
 import dev.ampoule.mls.group.StagedCommit;
 import dev.ampoule.mls.message.Welcome;
+import dev.ampoule.mls.tree.LeafNode;
+import dev.ampoule.mls.tree.LeafNodeSource;
 import dev.ampoule.relay.protocol.Bytes;
 import dev.ampoule.relay.protocol.DeviceId;
 import dev.ampoule.relay.protocol.ErrorCode;
@@ -773,14 +775,27 @@ final class ClientEngine implements RelayConnection.Listener {
                 }, exec);
     }
 
+    /**
+     * Publishes the device's last-resort KeyPackage: the newest one that carries the current
+     * credential and is valid for another minute, or a new one (older last-resort KeyPackages are
+     * then forgotten, but for the one before, whose Welcome may still be on its way).
+     */
     private CompletableFuture<Void> publishLastResort() {
         StoredKeyPackage lr = null;
+        long soon = Instant.now().plusSeconds(60).getEpochSecond();
         for (StoredKeyPackage kp : device.keyPackages) {
-            if (kp.bundle().isLastResort()) {
+            LeafNode leaf = kp.bundle().keyPackage().leafNode();
+            if (kp.bundle().isLastResort() && leaf.credential().equals(credential)
+                    && leaf.source() instanceof LeafNodeSource.KeyPackage k && k.lifetime().contains(soon)) {
                 lr = kp;
             }
         }
         if (lr == null) {
+            List<StoredKeyPackage> old = device.keyPackages.stream().filter(k -> k.bundle().isLastResort()).toList();
+            for (StoredKeyPackage k : old.subList(0, Math.max(0, old.size() - 1))) {
+                device.keyPackages.remove(k);
+                k.bundle().destroy();
+            }
             try {
                 lr = newKeyPackage(true);
                 persistDevice();
@@ -821,7 +836,7 @@ final class ClientEngine implements RelayConnection.Listener {
      * a full stock of ordinary ones carrying it (those of the previous certificate expire with it).
      */
     void credentialRenewed() {
-        lastResortPublished = false;
+        lastResortPublished = false; // the current one carries the previous certificate: a new one goes out
         ops.publish(settings.keyPackageTarget()).whenCompleteAsync((count, e) -> maintainKeyPackages(), exec);
     }
 

@@ -131,6 +131,13 @@ public sealed interface ClientEvent {
     /** The connection dropped; the client reconnects by itself in {@code retryInMillis}. */
     record Disconnected(String reason, long retryInMillis) implements ClientEvent {}
 
+    /**
+     * This device has a new device certificate from the identity issuer (at connect, and at each
+     * renewal): its credential in the KeyPackages it publishes from now on and in the groups it
+     * creates. {@code notAfter} is when it ends; the next one is asked for two thirds into its lifetime.
+     */
+    record DeviceCertified(java.time.Instant notBefore, java.time.Instant notAfter) implements ClientEvent {}
+
     /** KeyPackages were published: {@code published} new ones, {@code stored} now held by the relay. */
     record KeyPackagesPublished(int published, long stored) implements ClientEvent {}
 

@@ -122,6 +122,8 @@ final class DeviceCredentials {
             engine.emit(new ClientEvent.Problem("cannot store the device certificate: " + e.getMessage()));
         }
         use(c);
+        engine.emit(new ClientEvent.DeviceCertified(c.notBefore(), c.notAfter()));
+        engine.flushSoon();
         retry = RETRY_MIN;
         schedule(Duration.between(Instant.now(), c.renewAt()));
     }

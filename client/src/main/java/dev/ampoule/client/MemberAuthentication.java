@@ -6,6 +6,7 @@ import dev.ampoule.mls.credential.Credential;
 import dev.ampoule.mls.credential.CredentialContext;
 import dev.ampoule.mls.credential.CredentialRule;
 import dev.ampoule.mls.credential.X509CredentialValidator;
+import dev.ampoule.mls.credential.X509EndEntity;
 import dev.ampoule.mls.crypto.CipherSuiteId;
 import dev.ampoule.mls.crypto.SignaturePublicKey;
 import dev.ampoule.mls.error.ValidationException;
@@ -25,7 +26,9 @@ import java.util.Optional;
  *       ({@code ampoule://<user>/<device>}). A certificate that has expired since is tolerated in a
  *       tree being joined, an Update and a Commit's path — the member's certificate was checked when
  *       it entered, and a leaf keeps its credential until it replaces it — never in a KeyPackage:
- *       a device joins with a valid certificate. Without anchors no certificate is accepted;</li>
+ *       a device joins with a valid certificate. A client without anchors (development mode) takes a
+ *       certificate that certifies the leaf's key and names a device like a basic credential:
+ *       unverified;</li>
  *   <li>a {@code basic} credential ({@code <user>#<device>}) is accepted only when the client allows
  *       basic credentials (development mode, ad hoc groups); its identity is then unverified;</li>
  *   <li>an entry of a group's {@code external_senders} extension (§12.1.8.1) is the relay, which
@@ -81,8 +84,14 @@ final class MemberAuthentication implements AuthenticationService {
                 DEVICES.validate(b, signatureKey, suite, context);
             }
             case Credential.X509 x -> {
-                certificates.orElseThrow(() -> new ValidationException(CredentialRule.UNTRUSTED_CHAIN,
-                        "no trust anchor configured")).validate(x, signatureKey, suite, context);
+                if (certificates.isPresent()) {
+                    certificates.get().validate(x, signatureKey, suite, context);
+                } else if (allowBasic) {
+                    // development mode: a certificate names its device like a basic credential, unverified
+                    X509EndEntity.of(x).checkSignatureKey(signatureKey, suite);
+                } else {
+                    throw new ValidationException(CredentialRule.UNTRUSTED_CHAIN, "no trust anchor configured");
+                }
                 if (DeviceNames.certified(x).isEmpty()) {
                     throw new ValidationException(MemberRule.DEVICE_NAME_MISSING);
                 }

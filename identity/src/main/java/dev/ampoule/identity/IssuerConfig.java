@@ -42,7 +42,10 @@ public final class IssuerConfig {
     public final Duration jwksRefresh;
     public final Duration jwksMinRefetch;
 
-    /** Lifetime of an issued device certificate (never beyond the issuing CA's). */
+    /**
+     * Lifetime of an issued device certificate (never beyond the issuing CA's); default 24 hours,
+     * at least 10 seconds (so short only for tests), at most 90 days.
+     */
     public final Duration certificateTtl;
     /** How long a nonce may be used, once. */
     public final Duration nonceTtl;
@@ -77,7 +80,7 @@ public final class IssuerConfig {
         tokenLeeway = s.seconds("tokenLeewaySeconds", 30, 0, 600);
         jwksRefresh = s.seconds("jwksRefreshSeconds", 3600, 10, 86_400 * 7);
         jwksMinRefetch = s.seconds("jwksMinRefetchSeconds", 60, 0, 86_400);
-        certificateTtl = s.seconds("certificateTtlSeconds", 86_400, 60, 86_400 * 90);
+        certificateTtl = s.seconds("certificateTtlSeconds", 86_400, 10, 86_400 * 90);
         nonceTtl = s.seconds("nonceTtlSeconds", 60, 5, 3600);
         maxNonces = (int) s.integer("maxNonces", 100_000, 1, 10_000_000);
         maxNoncesPerUser = (int) s.integer("maxNoncesPerUser", 8, 1, 1000);

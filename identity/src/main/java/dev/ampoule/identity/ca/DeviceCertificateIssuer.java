@@ -32,7 +32,8 @@ import org.bouncycastle.cert.jcajce.JcaX509ExtensionUtils;
  *
  * <pre>
  * version 3, a random 128-bit serial, signed by the issuing CA (Ed25519)
- * validity       from 5 minutes back to the configured lifetime ahead, never beyond the issuing CA
+ * validity       from 5 minutes back (a tenth of the lifetime, if less) to the configured lifetime ahead,
+ *                never beyond the issuing CA
  * subject        O=&lt;org&gt;, UID=&lt;user&gt;, CN=&lt;device&gt;[, title=&lt;role&gt;]
  * subjectAltName URI ampoule://&lt;user&gt;/&lt;device&gt;              (DeviceId.uri(): the name that counts)
  * key            the device's MLS signature key, as the suite's scheme (SignatureSchemes)
@@ -99,8 +100,9 @@ public final class DeviceCertificateIssuer {
                 .addRDN(BCStyle.CN, device.deviceId());
         role.ifPresent(r -> subject.addRDN(BCStyle.T, r));
         X500Name name = subject.build();
+        Duration backdate = lifetime.dividedBy(10).compareTo(BACKDATE) < 0 ? lifetime.dividedBy(10) : BACKDATE;
         X509v3CertificateBuilder b = new X509v3CertificateBuilder(issuingHolder.getSubject(), Pkix.serial(),
-                Date.from(now.minus(BACKDATE)), Date.from(end), name, key);
+                Date.from(now.minus(backdate)), Date.from(end), name, key);
         try {
             JcaX509ExtensionUtils ext = new JcaX509ExtensionUtils();
             b.addExtension(Extension.basicConstraints, true, new BasicConstraints(false));
