@@ -113,6 +113,8 @@ final class ClientEngine implements RelayConnection.Listener {
 
     private volatile boolean closed;
     private CompletableFuture<Void> loaded;
+    /** The local state loaded and, with an identity issuer, a device certificate in hand. */
+    private CompletableFuture<Void> certified;
     private final CompletableFuture<Void> firstMaintenance = new CompletableFuture<>();
     private boolean maintaining;
     private boolean maintainAgain;
@@ -175,10 +177,14 @@ final class ClientEngine implements RelayConnection.Listener {
                 return CompletableFuture.failedFuture(new AmpouleException(AmpouleException.Reason.CLOSED, "closed"));
             }
             if (loaded == null) {
-                loaded = CompletableFuture.runAsync(this::load, exec).thenComposeAsync(v -> certificates
-                        .map(DeviceCredentials::start).orElseGet(() -> CompletableFuture.completedFuture(null)), exec);
+                loaded = CompletableFuture.runAsync(this::load, exec);
             }
-            load = loaded;
+            if (certified == null || certified.isCompletedExceptionally()) {
+                // a device without a certificate yet (the issuer refused or was unreachable) tries again
+                certified = loaded.thenComposeAsync(v -> certificates.map(DeviceCredentials::start)
+                        .orElseGet(() -> CompletableFuture.completedFuture(null)), exec);
+            }
+            load = certified;
         }
         return load.thenCompose(v -> conn.start()).thenCompose(v -> firstMaintenance);
     }
@@ -837,7 +843,14 @@ final class ClientEngine implements RelayConnection.Listener {
      */
     void credentialRenewed() {
         lastResortPublished = false; // the current one carries the previous certificate: a new one goes out
-        ops.publish(settings.keyPackageTarget()).whenCompleteAsync((count, e) -> maintainKeyPackages(), exec);
+        ops.publish(settings.keyPackageTarget()).whenCompleteAsync((count, e) -> {
+            if (e != null && !closed) {
+                emit(new ClientEvent.Problem("KeyPackages with the new certificate not published: "
+                        + failure(e).getMessage()));
+                flushSoon();
+            }
+            maintainKeyPackages();
+        }, exec);
     }
 
     /** Forgets the oldest unused ordinary KeyPackages beyond four times the target (claimed but never used). */

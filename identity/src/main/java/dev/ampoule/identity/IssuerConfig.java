@@ -82,8 +82,8 @@ public final class IssuerConfig {
         jwksMinRefetch = s.seconds("jwksMinRefetchSeconds", 60, 0, 86_400);
         certificateTtl = s.seconds("certificateTtlSeconds", 86_400, 10, 86_400 * 90);
         nonceTtl = s.seconds("nonceTtlSeconds", 60, 5, 3600);
-        maxNonces = (int) s.integer("maxNonces", 100_000, 1, 10_000_000);
-        maxNoncesPerUser = (int) s.integer("maxNoncesPerUser", 8, 1, 1000);
+        maxNonces = s.integer("maxNonces", 100_000, 1, 10_000_000);
+        maxNoncesPerUser = s.integer("maxNoncesPerUser", 8, 1, 1000);
         roles = s.roles("roles", DEFAULT_ROLES);
     }
 
