@@ -68,6 +68,16 @@ import java.util.function.Supplier;
  * and a removed device {@link ClientEvent.RemovedFromGroup}. Until a removal is committed the relay
  * fences the group: see {@link #send}.
  *
+ * <h2>Identity</h2>
+ * With an identity issuer and the organisation's trust anchors ({@link Builder#identityIssuer},
+ * {@link Builder#trustAnchors}), the device's MLS credential is a certificate of the organisation
+ * for its signature key, obtained at {@link #connect()} and renewed two thirds into its lifetime,
+ * and every member's certificate is validated against the anchors on this device: the relay cannot
+ * make anyone a member under someone else's name. Events carry each member's
+ * {@link MemberIdentity} (device, role, verified); a member whose credential fails is refused and
+ * reported as {@link ClientEvent.UntrustedMember}. Without anchors the client is in development
+ * mode: basic credentials ({@code <user>#<device>}), every member unverified. See IDENTITY.md.
+ *
  * <h2>State</h2>
  * The device's signature key, its unused KeyPackages and every group's state (secrets included)
  * are stored in the {@link StateStore}, each blob encrypted with AES-GCM under the app's key, and
