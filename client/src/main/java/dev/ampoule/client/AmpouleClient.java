@@ -9,7 +9,9 @@ import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.nio.file.Path;
+import java.security.cert.X509Certificate;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Objects;
@@ -65,6 +67,16 @@ import java.util.function.Supplier;
  * {@link ClientEvent.MembersAdded} / {@link ClientEvent.MembersRemoved} with {@code byRelay} set,
  * and a removed device {@link ClientEvent.RemovedFromGroup}. Until a removal is committed the relay
  * fences the group: see {@link #send}.
+ *
+ * <h2>Identity</h2>
+ * With an identity issuer and the organisation's trust anchors ({@link Builder#identityIssuer},
+ * {@link Builder#trustAnchors}), the device's MLS credential is a certificate of the organisation
+ * for its signature key, obtained at {@link #connect()} and renewed two thirds into its lifetime,
+ * and every member's certificate is validated against the anchors on this device: the relay cannot
+ * make anyone a member under someone else's name. Events carry each member's
+ * {@link MemberIdentity} (device, role, verified); a member whose credential fails is refused and
+ * reported as {@link ClientEvent.UntrustedMember}. Without anchors the client is in development
+ * mode: basic credentials ({@code <user>#<device>}), every member unverified. See IDENTITY.md.
  *
  * <h2>State</h2>
  * The device's signature key, its unused KeyPackages and every group's state (secrets included)
@@ -222,6 +234,10 @@ public final class AmpouleClient implements AutoCloseable {
         private Duration autoCommitDelay = Duration.ofSeconds(3);
         private Duration fenceTimeout = Duration.ofMinutes(2);
         private boolean careTeamRules = true;
+        private URI identityIssuer;
+        private Supplier<String> issuerTokens;
+        private final List<X509Certificate> trustAnchors = new ArrayList<>();
+        private Boolean allowBasicCredentials;
 
         private Builder() {
         }
@@ -234,8 +250,9 @@ public final class AmpouleClient implements AutoCloseable {
 
         /**
          * Who this is: the user id (the subject of its tokens) and this device's id
-         * ({@code [A-Za-z0-9._-]{1,64}}). The device's MLS credential is a basic credential with
-         * identity {@code <user>#<device>}.
+         * ({@code [A-Za-z0-9._-]{1,64}}). The device's MLS credential is its device certificate when
+         * an {@link #identityIssuer} is configured, else a basic credential with identity
+         * {@code <user>#<device>}.
          */
         public Builder identity(String userId, String deviceId) {
             this.userId = userId;
@@ -386,16 +403,68 @@ public final class AmpouleClient implements AutoCloseable {
             return this;
         }
 
+        /**
+         * The organisation's identity issuer (its origin, e.g. {@code https://id.example.org}): at
+         * {@link AmpouleClient#connect()} the device obtains a certificate for its signature key —
+         * with a token from the same supplier as the relay's ({@link #tokens}), a fresh nonce and a
+         * proof that it holds the key — and uses it as its MLS {@code x509} credential in its
+         * KeyPackages and the groups it creates; it asks for the next one two thirds into each
+         * certificate's lifetime. Requires {@link #trustAnchors}, which the certificate must chain to.
+         */
+        public Builder identityIssuer(URI issuer) {
+            this.identityIssuer = Objects.requireNonNull(issuer);
+            return this;
+        }
+
+        /** {@link #identityIssuer(URI)} with its own tokens (when the issuer is another audience than the relay). */
+        public Builder identityIssuer(URI issuer, Supplier<String> tokens) {
+            this.issuerTokens = Objects.requireNonNull(tokens);
+            return identityIssuer(issuer);
+        }
+
+        /**
+         * The organisation's trust anchors: the root certificates members' device certificates must
+         * chain to. With anchors, every member's certificate is validated against them (and its
+         * device name read); a member whose credential fails is refused — the change that brings it
+         * is not applied, and the listener hears {@link ClientEvent.UntrustedMember}. Events carry
+         * each member's {@link MemberIdentity}, verified when its certificate validated. Several
+         * calls add up.
+         */
+        public Builder trustAnchors(Collection<X509Certificate> anchors) {
+            anchors.forEach(a -> trustAnchors.add(Objects.requireNonNull(a)));
+            return this;
+        }
+
+        /**
+         * Whether members with a basic credential ({@code <user>#<device>}, nobody vouching for it)
+         * are accepted — shown as unverified. Default: only when no trust anchor is configured
+         * (development mode); set it for ad hoc groups mixing certified and uncertified devices.
+         */
+        public Builder allowBasicCredentials(boolean allow) {
+            this.allowBasicCredentials = allow;
+            return this;
+        }
+
         public AmpouleClient build() {
             Objects.requireNonNull(relay, "relay");
             Objects.requireNonNull(tokens, "tokens");
             Objects.requireNonNull(store, "stateStore");
             DeviceId self = DeviceId.of(userId, deviceId).orElseThrow(
                     () -> new IllegalArgumentException("identity: a valid user and device id are required"));
+            if (identityIssuer != null && trustAnchors.isEmpty()) {
+                throw new IllegalArgumentException("an identity issuer needs the trust anchors its certificates chain to");
+            }
+            boolean allowBasic = allowBasicCredentials != null ? allowBasicCredentials : trustAnchors.isEmpty();
+            if (identityIssuer == null && !allowBasic) {
+                throw new IllegalArgumentException("without an identity issuer this device has a basic credential: "
+                        + "allow basic credentials");
+            }
             return new AmpouleClient(new ClientSettings(relay, tokens, self, suite, store, stateKey, listener,
                     Optional.ofNullable(callbackExecutor), Optional.ofNullable(httpClient), keyPackageTarget,
                     keyPackageLowWater, keyPackageCheckInterval, operationTimeout, connectTimeout, backoffMin,
-                    backoffMax, outboundCapacity, maxInboundBytes, autoCommitDelay, fenceTimeout, careTeamRules));
+                    backoffMax, outboundCapacity, maxInboundBytes, autoCommitDelay, fenceTimeout,
+                    Optional.ofNullable(identityIssuer), issuerTokens != null ? issuerTokens : tokens,
+                    List.copyOf(trustAnchors), allowBasic, careTeamRules));
         }
     }
 }

@@ -37,7 +37,13 @@ public final class AmpouleException extends RuntimeException {
          * {@code fenceTimeout}, because the group was fenced (a roster removal waiting for its
          * Commit) or this device could not catch up with the group's epoch.
          */
-        FENCED
+        FENCED,
+        /**
+         * This device has no valid device certificate: the identity issuer refused to certify it or
+         * could not be reached (the detail says which), or its certificate does not chain to the
+         * configured trust anchors.
+         */
+        IDENTITY
     }
 
     private final Reason reason;

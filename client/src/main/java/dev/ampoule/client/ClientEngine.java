@@ -4,11 +4,13 @@ import dev.ampoule.client.LocalState.DeviceRecord;
 import dev.ampoule.client.LocalState.GroupRecord;
 import dev.ampoule.client.LocalState.StoredKeyPackage;
 import dev.ampoule.client.store.EncryptedStateStore;
+import dev.ampoule.client.identity.IssuerClient;
 import dev.ampoule.client.transport.RelayConnection;
 import dev.ampoule.mls.credential.Credential;
 import dev.ampoule.mls.crypto.CipherSuite;
 import dev.ampoule.mls.crypto.bc.BcCipherSuites;
 import dev.ampoule.mls.error.MlsException;
+import dev.ampoule.mls.error.ValidationException;
 import dev.ampoule.mls.extension.ExternalSenders;
 import dev.ampoule.mls.framing.MlsMessage;
 import dev.ampoule.mls.framing.Sender;
@@ -18,6 +20,8 @@ import dev.ampoule.mls.group.KeyPackageBundle;
 import dev.ampoule.mls.group.Processed;
 import dev.ampoule.mls.group.StagedCommit;
 import dev.ampoule.mls.message.Welcome;
+import dev.ampoule.mls.tree.LeafNode;
+import dev.ampoule.mls.tree.LeafNodeSource;
 import dev.ampoule.relay.protocol.Bytes;
 import dev.ampoule.relay.protocol.DeviceId;
 import dev.ampoule.relay.protocol.ErrorCode;
@@ -29,6 +33,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -69,6 +74,7 @@ final class ClientEngine implements RelayConnection.Listener {
 
     private static final Logger LOG = Logger.getLogger(ClientEngine.class.getName());
     private static final int MAX_ORPHANS = 10_000;
+    private static final Duration KEY_PACKAGE_LIFETIME = Duration.ofDays(90);
 
     final ClientSettings settings;
     final ScheduledExecutorService exec;
@@ -78,9 +84,16 @@ final class ClientEngine implements RelayConnection.Listener {
     private final HttpClient http;
     private final boolean ownHttp;
     final EncryptedStateStore store;
+    /** This device's Authentication Service: how it judges every member's credential. */
+    final MemberAuthentication auth;
     final GroupConfig groupConfig;
     final CipherSuite suite;
-    final Credential credential;
+    /** This device's credential now: its device certificate, or a basic credential {@code <user>#<device>}. */
+    Credential credential;
+    /** When the device certificate ends (none with a basic credential): no KeyPackage outlives it. */
+    Optional<Instant> certificateNotAfter = Optional.empty();
+    /** The device certificate's keeper, with an identity issuer. */
+    private final Optional<DeviceCredentials> certificates;
     final RelayConnection conn;
     final GroupOperations ops;
 
@@ -100,6 +113,8 @@ final class ClientEngine implements RelayConnection.Listener {
 
     private volatile boolean closed;
     private CompletableFuture<Void> loaded;
+    /** The local state loaded and, with an identity issuer, a device certificate in hand. */
+    private CompletableFuture<Void> certified;
     private final CompletableFuture<Void> firstMaintenance = new CompletableFuture<>();
     private boolean maintaining;
     private boolean maintainAgain;
@@ -121,9 +136,12 @@ final class ClientEngine implements RelayConnection.Listener {
         this.http = settings.httpClient().orElseGet(() -> HttpClient.newBuilder()
                 .connectTimeout(settings.connectTimeout()).build());
         this.store = new EncryptedStateStore(settings.store(), settings.stateKey());
-        this.groupConfig = groupConfig();
+        this.auth = new MemberAuthentication(settings.trustAnchors(), settings.allowBasicCredentials());
+        this.groupConfig = GroupConfig.builder().authenticationService(auth).build();
         this.suite = BcCipherSuites.of(settings.suite());
         this.credential = new Credential.Basic(settings.self().identity());
+        this.certificates = settings.identityIssuer().map(issuer -> new DeviceCredentials(this,
+                new IssuerClient(http, issuer, settings.operationTimeout())));
         this.conn = new RelayConnection(new RelayConnection.Settings(settings.relay(), settings.self().deviceId(),
                 settings.tokens(), settings.connectTimeout(), settings.backoffMin(), settings.backoffMax(),
                 settings.outboundCapacity(), settings.maxInboundBytes()), http, io, io, this);
@@ -131,13 +149,14 @@ final class ClientEngine implements RelayConnection.Listener {
     }
 
     /**
-     * The group policy of Ampoule: members' basic credentials name a device ({@code <user>#<device>}),
-     * as the relay requires, and the relay may be the group's external sender
-     * ({@link MemberAuthentication}); the rest are group-protocol's defaults (handshake messages as
-     * PublicMessage, so that the relay can validate them).
+     * The group policy of Ampoule in development mode: members' basic credentials name a device
+     * ({@code <user>#<device>}), as the relay requires, and the relay may be the group's external
+     * sender ({@link MemberAuthentication#development()}); the rest are group-protocol's defaults
+     * (handshake messages as PublicMessage, so that the relay can validate them). A client's own
+     * policy also follows its trust anchors ({@link #groupConfig}).
      */
     static GroupConfig groupConfig() {
-        return GroupConfig.builder().authenticationService(new MemberAuthentication()).build();
+        return GroupConfig.builder().authenticationService(MemberAuthentication.development()).build();
     }
 
     private static ThreadFactory daemon(String name) {
@@ -160,7 +179,12 @@ final class ClientEngine implements RelayConnection.Listener {
             if (loaded == null) {
                 loaded = CompletableFuture.runAsync(this::load, exec);
             }
-            load = loaded;
+            if (certified == null || certified.isCompletedExceptionally()) {
+                // a device without a certificate yet (the issuer refused or was unreachable) tries again
+                certified = loaded.thenComposeAsync(v -> certificates.map(DeviceCredentials::start)
+                        .orElseGet(() -> CompletableFuture.completedFuture(null)), exec);
+            }
+            load = certified;
         }
         return load.thenCompose(v -> conn.start()).thenCompose(v -> firstMaintenance);
     }
@@ -178,7 +202,8 @@ final class ClientEngine implements RelayConnection.Listener {
                 }
                 device = d;
             } else {
-                device = new DeviceRecord(settings.self(), suite, suite.generateSignatureKeyPair(), List.of(), 0);
+                device = new DeviceRecord(settings.self(), suite, suite.generateSignatureKeyPair(), List.of(), 0,
+                        Optional.empty());
                 store.save(LocalState.DEVICE, device.encode());
             }
             for (String name : store.names()) {
@@ -218,6 +243,7 @@ final class ClientEngine implements RelayConnection.Listener {
         try {
             exec.execute(() -> {
                 try {
+                    certificates.ifPresent(DeviceCredentials::stop);
                     flush();
                     AmpouleException e = new AmpouleException(AmpouleException.Reason.CLOSED, "closed");
                     groups.values().forEach(s -> s.failAll(e));
@@ -467,13 +493,18 @@ final class ClientEngine implements RelayConnection.Listener {
         Processed p;
         try {
             p = s.group.process(MlsMessage.fromBytes(message.unsafeArray()));
+        } catch (ValidationException e) {
+            // a member this device's Authentication Service refuses: say so, rather than a bare rejection
+            emit(UntrustedMembers.find(s, seq, message, auth).map(ClientEvent.class::cast)
+                    .orElseGet(() -> new ClientEvent.MessageRejected(s.groupId, seq, e.getMessage())));
+            return;
         } catch (MlsException e) {
             emit(new ClientEvent.MessageRejected(s.groupId, seq, e.getMessage()));
             return;
         }
         switch (p) {
             case Processed.ApplicationMessage a -> {
-                Optional<DeviceId> sender = s.deviceAt(a.senderLeaf());
+                Optional<MemberIdentity> sender = s.identityAt(a.senderLeaf(), auth);
                 if (sender.isEmpty()) {
                     emit(new ClientEvent.MessageRejected(s.groupId, seq, "sender names no device"));
                 } else {
@@ -502,7 +533,8 @@ final class ClientEngine implements RelayConnection.Listener {
                     + broken.get() + "; it is not applied"));
             return;
         }
-        MembershipChange change = MembershipChange.of(c, s.group.ownLeafIndex());
+        MembershipChange change = MembershipChange.of(c, s.group.ownLeafIndex(),
+                (credential, key) -> auth.identify(credential, key, s.group.suite().id()));
         GroupSession.OwnCommit oc = s.ownCommit;
         try {
             s.group.merge(c);
@@ -592,6 +624,12 @@ final class ClientEngine implements RelayConnection.Listener {
         Group group;
         try {
             group = Group.join(groupConfig, welcome, used.bundle(), Optional.empty());
+        } catch (ValidationException e) {
+            emit(UntrustedMembers.credentialRule(e.rule())
+                    ? new ClientEvent.UntrustedMember(gid, w.groupSeq(), Optional.empty(), false, Optional.empty(),
+                            e.rule().name(), e.rule().description())
+                    : new ClientEvent.Problem("cannot join " + gid + " from its Welcome: " + e.getMessage()));
+            return;
         } catch (MlsException e) {
             emit(new ClientEvent.Problem("cannot join " + gid + " from its Welcome: " + e.getMessage()));
             return;
@@ -601,7 +639,7 @@ final class ClientEngine implements RelayConnection.Listener {
         }
         GroupSession s = new GroupSession(w.groupId(), group, w.groupSeq());
         dirty.add(s);
-        emit(new ClientEvent.GroupJoined(gid, w.groupSeq(), group.epoch(), s.members()));
+        emit(new ClientEvent.GroupJoined(gid, w.groupSeq(), group.epoch(), s.identities(auth)));
         adopt(s);
         maintainKeyPackages();
     }
@@ -750,14 +788,27 @@ final class ClientEngine implements RelayConnection.Listener {
                 }, exec);
     }
 
+    /**
+     * Publishes the device's last-resort KeyPackage: the newest one that carries the current
+     * credential and is valid for another minute, or a new one (older last-resort KeyPackages are
+     * then forgotten, but for the one before, whose Welcome may still be on its way).
+     */
     private CompletableFuture<Void> publishLastResort() {
         StoredKeyPackage lr = null;
+        long soon = Instant.now().plusSeconds(60).getEpochSecond();
         for (StoredKeyPackage kp : device.keyPackages) {
-            if (kp.bundle().isLastResort()) {
+            LeafNode leaf = kp.bundle().keyPackage().leafNode();
+            if (kp.bundle().isLastResort() && leaf.credential().equals(credential)
+                    && leaf.source() instanceof LeafNodeSource.KeyPackage k && k.lifetime().contains(soon)) {
                 lr = kp;
             }
         }
         if (lr == null) {
+            List<StoredKeyPackage> old = device.keyPackages.stream().filter(k -> k.bundle().isLastResort()).toList();
+            for (StoredKeyPackage k : old.subList(0, Math.max(0, old.size() - 1))) {
+                device.keyPackages.remove(k);
+                k.bundle().destroy();
+            }
             try {
                 lr = newKeyPackage(true);
                 persistDevice();
@@ -775,15 +826,38 @@ final class ClientEngine implements RelayConnection.Listener {
                 }, exec);
     }
 
-    /** A fresh KeyPackage, kept (with its private keys) in the device record. */
+    /**
+     * A fresh KeyPackage, kept (with its private keys) in the device record; with a device
+     * certificate, its lifetime ends with the certificate's (the relay then never hands it out
+     * expired).
+     */
     StoredKeyPackage newKeyPackage(boolean lastResort) {
-        KeyPackageBundle b = KeyPackageBundle.builder(suite, credential, device.keys).lastResort(lastResort).build();
+        Duration lifetime = certificateNotAfter.map(end -> Duration.between(Instant.now(), end))
+                .filter(d -> d.compareTo(KEY_PACKAGE_LIFETIME) < 0).orElse(KEY_PACKAGE_LIFETIME);
+        KeyPackageBundle b = KeyPackageBundle.builder(suite, credential, device.keys).lastResort(lastResort)
+                .lifetime(lifetime.isNegative() ? Duration.ZERO : lifetime).build();
         Bytes message = Bytes.wrap(new MlsMessage.OfKeyPackage(b.keyPackage()).toBytes());
         StoredKeyPackage kp = new StoredKeyPackage(message, b);
         device.keyPackages.add(kp);
         pruneKeyPackages();
         deviceDirty = true;
         return kp;
+    }
+
+    /**
+     * A new device certificate replaced the previous one: the relay gets a last-resort KeyPackage and
+     * a full stock of ordinary ones carrying it (those of the previous certificate expire with it).
+     */
+    void credentialRenewed() {
+        lastResortPublished = false; // the current one carries the previous certificate: a new one goes out
+        ops.publish(settings.keyPackageTarget()).whenCompleteAsync((count, e) -> {
+            if (e != null && !closed) {
+                emit(new ClientEvent.Problem("KeyPackages with the new certificate not published: "
+                        + failure(e).getMessage()));
+                flushSoon();
+            }
+            maintainKeyPackages();
+        }, exec);
     }
 
     /** Forgets the oldest unused ordinary KeyPackages beyond four times the target (claimed but never used). */
@@ -806,7 +880,8 @@ final class ClientEngine implements RelayConnection.Listener {
 
     GroupSnapshot snapshot(GroupSession s) {
         boolean active = s.active();
-        return new GroupSnapshot(s.groupId, s.group == null ? 0 : s.group.epoch(), s.processedSeq, s.members(), active,
+        return new GroupSnapshot(s.groupId, s.group == null ? 0 : s.group.epoch(), s.processedSeq, s.identities(auth),
+                active,
                 active ? Bytes.wrap(s.group.epochAuthenticator()) : Bytes.EMPTY);
     }
 }

@@ -11,33 +11,55 @@ import java.util.Optional;
  */
 public sealed interface ClientEvent {
 
-    /** A text message from another member's device. */
-    record MessageReceived(GroupId groupId, long seq, DeviceId sender, String text, long epoch) implements ClientEvent {
+    /**
+     * A text message from another member's device. {@code from} is who sent it as this device's
+     * Authentication Service established it: user, device, role, and whether a certificate of the
+     * organisation vouches for it ({@link MemberIdentity#verified()}).
+     */
+    record MessageReceived(GroupId groupId, long seq, MemberIdentity from, String text, long epoch)
+            implements ClientEvent {
+
+        /** The sending device. */
+        public DeviceId sender() {
+            return from.device();
+        }
+
         @Override
         public String toString() {
-            return "MessageReceived[" + groupId + " #" + seq + " from " + sender + ", " + text.length() + " chars]";
+            return "MessageReceived[" + groupId + " #" + seq + " from " + from + ", " + text.length() + " chars]";
         }
     }
 
-    /** This device joined a group (from a Welcome); {@code members} are its devices then. */
-    record GroupJoined(GroupId groupId, long seq, long epoch, List<DeviceId> members) implements ClientEvent {}
+    /** This device joined a group (from a Welcome); {@code identities} are its members then. */
+    record GroupJoined(GroupId groupId, long seq, long epoch, List<MemberIdentity> identities) implements ClientEvent {
+
+        public GroupJoined {
+            identities = List.copyOf(identities);
+        }
+
+        /** The member devices. */
+        public List<DeviceId> members() {
+            return identities.stream().map(MemberIdentity::device).toList();
+        }
+    }
 
     /**
-     * A Commit added devices (this device's own Commits included). {@code by} is the member that
-     * committed; {@code byRelay} is true when the relay proposed the change — a coordinator added
-     * their user to the care team's roster, and a member committed the relay's proposal. A Commit
-     * covering both kinds of change gives one event for each.
+     * A Commit added devices (this device's own Commits included): {@code identities} are the new
+     * members as this device authenticated them. {@code by} is the member that committed;
+     * {@code byRelay} is true when the relay proposed the change — a coordinator added their user to
+     * the care team's roster, and a member committed the relay's proposal. A Commit covering both
+     * kinds of change gives one event for each.
      */
-    record MembersAdded(GroupId groupId, long seq, long epoch, Optional<DeviceId> by, List<DeviceId> added,
+    record MembersAdded(GroupId groupId, long seq, long epoch, Optional<DeviceId> by, List<MemberIdentity> identities,
             boolean byRelay) implements ClientEvent {
 
         public MembersAdded {
-            added = List.copyOf(added);
+            identities = List.copyOf(identities);
         }
 
-        /** Devices added by a member's own proposal. */
-        public MembersAdded(GroupId groupId, long seq, long epoch, Optional<DeviceId> by, List<DeviceId> added) {
-            this(groupId, seq, epoch, by, added, false);
+        /** The devices added. */
+        public List<DeviceId> added() {
+            return identities.stream().map(MemberIdentity::device).toList();
         }
     }
 
@@ -83,6 +105,21 @@ public sealed interface ClientEvent {
     record GroupFenced(GroupId groupId, long epoch, long retryAfterMillis) implements ClientEvent {}
 
     /**
+     * A member refused because its credential failed this device's Authentication Service
+     * (IDENTITY.md): a certificate that does not chain to the organisation's trust anchors (a member
+     * forged by the relay or by another member), names no device or another device than claimed, or
+     * a basic credential where none is allowed. The change that would have brought it — a
+     * proposal, or a Commit, which is then not merged — is dropped, and nothing it sends is shown as
+     * the claimed device's. {@code seq} is the group message that carried it (0 for a KeyPackage the
+     * relay handed out to {@link AmpouleClient#addMembers}, which leaves it out); {@code by} the
+     * member that sent it, or empty with {@code byRelay} when it came from the relay; {@code claimed}
+     * the device the credential names, if any; {@code reason} the rule broken (e.g.
+     * {@code UNTRUSTED_CHAIN}) and {@code description} the rule's statement.
+     */
+    record UntrustedMember(GroupId groupId, long seq, Optional<DeviceId> by, boolean byRelay, Optional<DeviceId> claimed,
+            String reason, String description) implements ClientEvent {}
+
+    /**
      * A delivered message that could not be processed (it failed MLS validation or decryption,
      * for instance a duplicate); it is skipped.
      */
@@ -93,6 +130,13 @@ public sealed interface ClientEvent {
 
     /** The connection dropped; the client reconnects by itself in {@code retryInMillis}. */
     record Disconnected(String reason, long retryInMillis) implements ClientEvent {}
+
+    /**
+     * This device has a new device certificate from the identity issuer (at connect, and at each
+     * renewal): its credential in the KeyPackages it publishes from now on and in the groups it
+     * creates. {@code notAfter} is when it ends; the next one is asked for two thirds into its lifetime.
+     */
+    record DeviceCertified(java.time.Instant notBefore, java.time.Instant notAfter) implements ClientEvent {}
 
     /** KeyPackages were published: {@code published} new ones, {@code stored} now held by the relay. */
     record KeyPackagesPublished(int published, long stored) implements ClientEvent {}

@@ -5,7 +5,9 @@ import dev.ampoule.mls.crypto.CipherSuiteId;
 import dev.ampoule.relay.protocol.DeviceId;
 import java.net.URI;
 import java.net.http.HttpClient;
+import java.security.cert.X509Certificate;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Executor;
 import java.util.function.Supplier;
@@ -15,5 +17,11 @@ record ClientSettings(URI relay, Supplier<String> tokens, DeviceId self, CipherS
         byte[] stateKey, ClientListener listener, Optional<Executor> callbackExecutor, Optional<HttpClient> httpClient,
         int keyPackageTarget, int keyPackageLowWater, Duration keyPackageCheckInterval, Duration operationTimeout,
         Duration connectTimeout, Duration backoffMin, Duration backoffMax, int outboundCapacity, int maxInboundBytes,
-        Duration autoCommitDelay, Duration fenceTimeout, boolean careTeamRules) {
+        Duration autoCommitDelay, Duration fenceTimeout, Optional<URI> identityIssuer, Supplier<String> issuerTokens,
+        List<X509Certificate> trustAnchors, boolean allowBasicCredentials, boolean careTeamRules) {
+
+    /** Whether this device gets its credential from an identity issuer (else: a basic credential). */
+    boolean certified() {
+        return identityIssuer.isPresent();
+    }
 }

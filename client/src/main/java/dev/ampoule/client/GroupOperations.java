@@ -1,6 +1,7 @@
 package dev.ampoule.client;
 
 import dev.ampoule.mls.codec.TlsReader;
+import dev.ampoule.mls.credential.CredentialContext;
 import dev.ampoule.mls.error.DecodeException;
 import dev.ampoule.mls.error.MlsException;
 import dev.ampoule.mls.error.ValidationException;
@@ -321,7 +322,8 @@ final class GroupOperations {
                     continue;
                 }
                 try {
-                    if (MlsMessage.fromBytes(e.keyPackage().unsafeArray()) instanceof MlsMessage.OfKeyPackage kp) {
+                    if (MlsMessage.fromBytes(e.keyPackage().unsafeArray()) instanceof MlsMessage.OfKeyPackage kp
+                            && trusted(s, d.get(), kp.keyPackage())) {
                         out.add(new Claimed(d.get(), kp.keyPackage()));
                     }
                 } catch (MlsException ex) {
@@ -330,6 +332,28 @@ final class GroupOperations {
             }
             return claimAll(s, users, i + 1, out);
         }, engine.exec);
+    }
+
+    /**
+     * Whether a KeyPackage the relay handed out for {@code device} may be added: its credential passes
+     * this device's Authentication Service and names that device. Otherwise it is left out and the
+     * listener hears {@link ClientEvent.UntrustedMember} — the relay's directory served a member
+     * nobody vouches for.
+     */
+    private boolean trusted(GroupSession s, DeviceId device, KeyPackage kp) {
+        try {
+            engine.auth.validate(kp.leafNode().credential(), kp.leafNode().signatureKey(), s.group.suite().id(),
+                    CredentialContext.KEY_PACKAGE);
+            if (!GroupSession.deviceOf(kp.leafNode().credential()).equals(Optional.of(device))) {
+                throw new ValidationException(MemberRule.DEVICE_MISMATCH);
+            }
+            return true;
+        } catch (ValidationException refused) {
+            engine.emit(new ClientEvent.UntrustedMember(s.groupId, 0, Optional.empty(), true, Optional.of(device),
+                    refused.rule().name(), refused.rule().description()));
+            engine.flushSoon();
+            return false;
+        }
     }
 
     private Optional<Plan> planAdds(Group g, List<Claimed> claimed) {

@@ -134,9 +134,9 @@ final class GroupSession {
         }
     }
 
-    /** The device of a member's credential, if it names one. */
+    /** The device of a member's credential, if it names one (a basic identity, or a device certificate's name). */
     static Optional<DeviceId> deviceOf(Credential credential) {
-        return credential instanceof Credential.Basic b ? DeviceId.fromIdentity(b.identity()) : Optional.empty();
+        return DeviceNames.deviceOf(credential);
     }
 
     static List<DeviceId> devices(List<Member> members) {
@@ -150,6 +150,23 @@ final class GroupSession {
     /** The member devices now. */
     List<DeviceId> members() {
         return group == null ? List.of() : devices(group.members());
+    }
+
+    /** The members now, as {@code auth} identifies them. */
+    List<MemberIdentity> identities(MemberAuthentication auth) {
+        List<MemberIdentity> out = new ArrayList<>();
+        if (group != null) {
+            for (Member m : group.members()) {
+                auth.identify(m.credential(), m.signatureKey(), group.suite().id()).ifPresent(out::add);
+            }
+        }
+        return out;
+    }
+
+    /** The member at a leaf of the current epoch, as {@code auth} identifies it. */
+    Optional<MemberIdentity> identityAt(int leaf, MemberAuthentication auth) {
+        return group == null ? Optional.empty() : group.publicGroup().member(leaf)
+                .flatMap(m -> auth.identify(m.credential(), m.signatureKey(), group.suite().id()));
     }
 
     /** The device at a leaf of the current epoch. */

@@ -2,6 +2,7 @@ package dev.ampoule.client;
 
 import dev.ampoule.mls.codec.TlsReader;
 import dev.ampoule.mls.codec.TlsWriter;
+import dev.ampoule.mls.credential.Credential;
 import dev.ampoule.mls.crypto.CipherSuite;
 import dev.ampoule.mls.crypto.HpkeKeyPair;
 import dev.ampoule.mls.crypto.HpkePrivateKey;
@@ -30,12 +31,13 @@ import java.util.Set;
  * encrypts them), in the TLS presentation language:
  * <pre>
  * struct {
- *     uint8 version;                    // 1
+ *     uint8 version;                    // 2 (1: without certificate)
  *     opaque user_id&lt;V&gt;; opaque device_id&lt;V&gt;;
  *     uint16 cipher_suite;
  *     opaque signature_private_key&lt;V&gt;; opaque signature_public_key&lt;V&gt;;
  *     StoredKeyPackage key_packages&lt;V&gt;;
  *     uint64 mailbox_acked;
+ *     optional&lt;Credential&gt; certificate;  // the device certificate (x509), version 2
  * } DeviceRecord;                       // name "device"
  *
  * struct { opaque key_package&lt;V&gt;;       // MLSMessage
@@ -59,6 +61,7 @@ final class LocalState {
     static final String DEVICE = "device";
     static final String GROUP_PREFIX = "group-";
     private static final int VERSION = 1;
+    private static final int DEVICE_VERSION = 2;
 
     private LocalState() {
     }
@@ -71,26 +74,29 @@ final class LocalState {
     record StoredKeyPackage(Bytes message, KeyPackageBundle bundle) {
     }
 
-    /** The device's identity, its unused KeyPackages, and its mailbox position. */
+    /** The device's identity, its unused KeyPackages, its mailbox position and its device certificate. */
     static final class DeviceRecord {
         final DeviceId self;
         final CipherSuite suite;
         final SignatureKeyPair keys;
         final List<StoredKeyPackage> keyPackages;
         long mailboxAcked;
+        /** The latest device certificate, as a credential (none without an identity issuer). */
+        Optional<Credential.X509> certificate;
 
         DeviceRecord(DeviceId self, CipherSuite suite, SignatureKeyPair keys, List<StoredKeyPackage> keyPackages,
-                long mailboxAcked) {
+                long mailboxAcked, Optional<Credential.X509> certificate) {
             this.self = self;
             this.suite = suite;
             this.keys = keys;
             this.keyPackages = new ArrayList<>(keyPackages);
             this.mailboxAcked = mailboxAcked;
+            this.certificate = certificate;
         }
 
         byte[] encode() {
             TlsWriter w = new TlsWriter(4096);
-            w.u8(VERSION);
+            w.u8(DEVICE_VERSION);
             w.opaque(self.userId().getBytes(StandardCharsets.UTF_8));
             w.opaque(self.deviceId().getBytes(StandardCharsets.UTF_8));
             w.u16(suite.id().wire());
@@ -102,6 +108,7 @@ final class LocalState {
                 wr.opaque(kp.bundle().encryptionKeyPair().privateKey().reveal());
             });
             w.u64(mailboxAcked);
+            w.optional(certificate, (wr, c) -> c.encode(wr));
             byte[] out = w.toByteArray();
             w.wipe();
             return out;
@@ -110,7 +117,7 @@ final class LocalState {
         static DeviceRecord decode(byte[] data) {
             TlsReader r = new TlsReader(data);
             int version = r.u8();
-            if (version != VERSION) {
+            if (version != VERSION && version != DEVICE_VERSION) {
                 throw new DecodeException("device state version " + version);
             }
             String user = utf8(r.opaque());
@@ -138,8 +145,14 @@ final class LocalState {
                 }
             });
             long mailbox = r.u64();
+            Optional<Credential.X509> certificate = version == VERSION ? Optional.empty() : r.optional(rd -> {
+                if (!(Credential.decode(rd) instanceof Credential.X509 x)) {
+                    throw new DecodeException("the stored certificate is not an x509 credential");
+                }
+                return x;
+            });
             r.finish();
-            return new DeviceRecord(self, suite, keys, kps, mailbox);
+            return new DeviceRecord(self, suite, keys, kps, mailbox, certificate);
         }
     }
 

@@ -1,5 +1,7 @@
 package dev.ampoule.client;
 
+import dev.ampoule.mls.credential.Credential;
+import dev.ampoule.mls.crypto.SignaturePublicKey;
 import dev.ampoule.mls.framing.Sender;
 import dev.ampoule.mls.group.CommittedProposal;
 import dev.ampoule.mls.group.Member;
@@ -11,31 +13,37 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.function.BiFunction;
 
 /**
- * The devices a Commit adds and removes, split by who proposed each change: a member (its own
- * proposal, or the committer's by value) or the relay (an external sender's proposal, made when a
- * coordinator changed the care team's roster).
+ * The members a Commit adds and the devices it removes, split by who proposed each change: a member
+ * (its own proposal, or the committer's by value) or the relay (an external sender's proposal, made
+ * when a coordinator changed the care team's roster).
  */
-record MembershipChange(List<DeviceId> added, List<DeviceId> addedByRelay, List<DeviceId> removed,
+record MembershipChange(List<MemberIdentity> added, List<MemberIdentity> addedByRelay, List<DeviceId> removed,
         List<DeviceId> removedByRelay, boolean selfRemovedByRelay) {
 
-    /** The change {@code c} makes, seen by the member at {@code ownLeaf} before merging it. */
-    static MembershipChange of(StagedCommit c, int ownLeaf) {
+    /**
+     * The change {@code c} makes, seen by the member at {@code ownLeaf} before merging it; added
+     * members are identified by {@code identify} (from their leaf's credential and signature key).
+     */
+    static MembershipChange of(StagedCommit c, int ownLeaf,
+            BiFunction<Credential, SignaturePublicKey, Optional<MemberIdentity>> identify) {
         Map<Integer, Member> removedMembers = new HashMap<>();
         for (Member m : c.removedMembers()) {
             removedMembers.put(m.leafIndex(), m);
         }
-        List<DeviceId> added = new ArrayList<>();
-        List<DeviceId> addedByRelay = new ArrayList<>();
+        List<MemberIdentity> added = new ArrayList<>();
+        List<MemberIdentity> addedByRelay = new ArrayList<>();
         List<DeviceId> removed = new ArrayList<>();
         List<DeviceId> removedByRelay = new ArrayList<>();
         boolean selfByRelay = false;
         for (CommittedProposal p : c.proposals()) {
             boolean relay = p.sender() instanceof Sender.External;
             switch (p.proposal()) {
-                case AddProposal a -> GroupSession.deviceOf(a.keyPackage().leafNode().credential())
-                        .ifPresent((relay ? addedByRelay : added)::add);
+                case AddProposal a -> identify.apply(a.keyPackage().leafNode().credential(),
+                        a.keyPackage().leafNode().signatureKey()).ifPresent((relay ? addedByRelay : added)::add);
                 case RemoveProposal r -> {
                     Member m = r.removed() <= Integer.MAX_VALUE ? removedMembers.get((int) r.removed()) : null;
                     if (m != null) {

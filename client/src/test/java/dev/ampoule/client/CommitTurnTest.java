@@ -98,13 +98,14 @@ class CommitTurnTest {
         PendingCommit commit = g.get(1).commit(CommitOptions.defaults());
         MlsMessage wire = MlsMessage.fromBytes(commit.commit().toBytes());
         StagedCommit atCoordinator = assertInstanceOf(StagedCommit.class, g.get(0).process(wire));
-        MembershipChange seenByCoordinator = MembershipChange.of(atCoordinator, 0);
+        MembershipChange seenByCoordinator = MembershipChange.of(atCoordinator, 0, this::identify);
         assertTrue(atCoordinator.removesSelf());
         assertTrue(seenByCoordinator.selfRemovedByRelay());
         StagedCommit atPatient = assertInstanceOf(StagedCommit.class, g.get(2).process(wire));
-        MembershipChange seenByPatient = MembershipChange.of(atPatient, 2);
+        MembershipChange seenByPatient = MembershipChange.of(atPatient, 2, this::identify);
         assertEquals(List.of(new DeviceId("coordinator", "desk")), seenByPatient.removedByRelay());
-        assertEquals(List.of(new DeviceId("pharmacist", "counter")), seenByPatient.addedByRelay());
+        assertEquals(List.of(MemberIdentity.unverified(new DeviceId("pharmacist", "counter"))),
+                seenByPatient.addedByRelay());
         assertTrue(seenByPatient.added().isEmpty() && seenByPatient.removed().isEmpty());
         assertFalse(seenByPatient.selfRemovedByRelay());
 
@@ -115,5 +116,11 @@ class CommitTurnTest {
         assertTrue(g.get(2).pendingProposals().isEmpty());
         Group joined = Group.join(CONFIG, welcome(commit), pharmacist, Optional.empty());
         assertEquals(g.get(1).epoch(), joined.epoch());
+    }
+
+    /** Members as a development-mode client identifies them (basic credentials: unverified). */
+    private java.util.Optional<MemberIdentity> identify(dev.ampoule.mls.credential.Credential credential,
+            dev.ampoule.mls.crypto.SignaturePublicKey key) {
+        return MemberAuthentication.development().identify(credential, key, SUITE.id());
     }
 }

@@ -43,16 +43,27 @@ public final class RawMember {
     public final DeviceId id;
     public final RawDevice device;
     private final Credential credential;
-    private final SignatureKeyPair keys = SUITE.generateSignatureKeyPair();
+    private final SignatureKeyPair keys;
+    private final GroupConfig config;
     private final List<KeyPackageBundle> bundles = new ArrayList<>();
     public Group group;
     public long processedSeq;
     private final java.util.Set<Bytes> sent = new java.util.HashSet<>();
 
     public RawMember(RawDevice device, String user, String deviceId) {
+        this(device, new DeviceId(user, deviceId), null, SUITE.generateSignatureKeyPair(), CONFIG);
+    }
+
+    /**
+     * A member with its own credential (e.g. a device certificate) for {@code keys}, judging others
+     * with {@code config}; a basic credential naming the device when {@code credential} is null.
+     */
+    public RawMember(RawDevice device, DeviceId id, Credential credential, SignatureKeyPair keys, GroupConfig config) {
         this.device = device;
-        this.id = new DeviceId(user, deviceId);
-        this.credential = new Credential.Basic(id.identity());
+        this.id = id;
+        this.credential = credential != null ? credential : new Credential.Basic(id.identity());
+        this.keys = keys;
+        this.config = config;
     }
 
     /** Publishes {@code n} KeyPackages. */
@@ -72,7 +83,7 @@ public final class RawMember {
         Welcome welcome = ((MlsMessage.OfWelcome) MlsMessage.fromBytes(w.welcome().toArray())).welcome();
         KeyPackageBundle bundle = bundles.stream().filter(b -> welcome.find(b.ref()).isPresent()).findFirst()
                 .orElseThrow();
-        group = Group.join(CONFIG, welcome, bundle, Optional.empty());
+        group = Group.join(config, welcome, bundle, Optional.empty());
         processedSeq = w.groupSeq();
         device.ok(new Frame.AckMailbox(w.mailboxSeq()));
     }
@@ -112,7 +123,7 @@ public final class RawMember {
 
     /** A copy of its group's current state. */
     public Group copy() {
-        return Group.restore(group.toBytes(), CONFIG);
+        return Group.restore(group.toBytes(), config);
     }
 
     /** A copy of its group advanced by a Commit the relay never saw. */

@@ -92,6 +92,17 @@ public final class RelayFixture implements AutoCloseable {
         return keys.mint(vertx, user, "ampoule-dev", "ampoule-relay", ttl);
     }
 
+    /** A token of {@code user} in organisation {@code org} with {@code roles} (claims {@code org}, {@code roles}). */
+    public String token(String user, String org, List<String> roles) {
+        return keys.mint(vertx, user, java.util.Optional.of(org), roles, "ampoule-dev", "ampoule-relay",
+                Duration.ofHours(1));
+    }
+
+    /** The relay's development signing key file: an identity issuer in development verifies its tokens with it. */
+    public Path devKeyFile() {
+        return dataDir.resolve(DevKeys.FILE_NAME);
+    }
+
     public RelayVerticle verticle() {
         return verticle;
     }

@@ -223,7 +223,7 @@ public final class X509CredentialValidator implements AuthenticationService {
     }
 
     /** The end-entity key must use the suite's scheme and equal the presented key (§5.1.2, §5.3). */
-    private static byte[] checkLeafKey(SubjectPublicKeyInfo info, LeafKeyAlgorithm expected, SignaturePublicKey key) {
+    static byte[] checkLeafKey(SubjectPublicKeyInfo info, LeafKeyAlgorithm expected, SignaturePublicKey key) {
         if (!expected.matches(info.getAlgorithm())) {
             throw new ValidationException(CredentialRule.SIGNATURE_ALGORITHM_MISMATCH, "certificate 0");
         }
@@ -447,7 +447,7 @@ public final class X509CredentialValidator implements AuthenticationService {
     // ---- helpers ----------------------------------------------------------------------------------
 
     /** Strict parse: one DER certificate whose DER re-encoding is the input, byte for byte. */
-    private static X509CertificateHolder parseHolder(byte[] der, int index) {
+    static X509CertificateHolder parseHolder(byte[] der, int index) {
         org.bouncycastle.asn1.x509.Certificate structure;
         boolean canonical;
         try {
@@ -467,7 +467,7 @@ public final class X509CredentialValidator implements AuthenticationService {
      * key, extensions); they are all read here once so that a malformed value is reported as
      * {@code MALFORMED_CERTIFICATE} rather than escaping later as a runtime exception.
      */
-    private static X509Certificate toJca(X509CertificateHolder holder, int index) {
+    static X509Certificate toJca(X509CertificateHolder holder, int index) {
         try {
             X509Certificate cert = CONVERTER.getCertificate(holder);
             cert.getNotBefore();

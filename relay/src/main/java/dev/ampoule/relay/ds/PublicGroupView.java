@@ -5,6 +5,8 @@ import dev.ampoule.mls.credential.AuthenticationService;
 import dev.ampoule.mls.credential.BasicCredentialValidator;
 import dev.ampoule.mls.credential.Credential;
 import dev.ampoule.mls.credential.CredentialContext;
+import dev.ampoule.mls.credential.CredentialRule;
+import dev.ampoule.mls.credential.X509EndEntity;
 import dev.ampoule.mls.crypto.CipherSuite;
 import dev.ampoule.mls.crypto.CipherSuiteId;
 import dev.ampoule.mls.crypto.SignaturePublicKey;
@@ -40,6 +42,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * {@link GroupView} over group-protocol's {@link PublicGroup}: signatures, proposal rules, commit
@@ -50,9 +53,13 @@ public final class PublicGroupView implements GroupView {
 
     /**
      * The relay's Authentication Service: leaves (KeyPackages, Updates, commit paths, tree members)
-     * must carry a basic credential naming a device ({@code <user>#<device>}, see {@link DeviceId});
-     * an {@code external_senders} entry must carry the relay's own identity
-     * ({@link ExternalSenderKeys#IDENTITY}), which names no device.
+     * must carry a credential naming a device ({@link #deviceOf}): a basic credential
+     * {@code <user>#<device>} (see {@link DeviceId}), or an X.509 credential whose end-entity
+     * certificate certifies the leaf's signature key and names the device with its subjectAltName URI
+     * {@code ampoule://<user>/<device>}. The relay holds no trust anchor and does not validate
+     * certificate chains: members do (IDENTITY.md). An {@code external_senders} entry must carry the
+     * relay's own identity ({@link ExternalSenderKeys#IDENTITY}), which names no device. A member's
+     * new credential may replace its current one when both name the same device.
      */
     public static final AuthenticationService AUTHENTICATION_SERVICE = new AuthenticationService() {
         private final BasicCredentialValidator devices =
@@ -62,13 +69,25 @@ public final class PublicGroupView implements GroupView {
         @Override
         public void validate(Credential credential, SignaturePublicKey signatureKey, CipherSuiteId suite,
                 CredentialContext context) {
-            (context == CredentialContext.EXTERNAL_SENDER ? relay : devices).validate(credential, signatureKey, suite,
-                    context);
+            if (context == CredentialContext.EXTERNAL_SENDER) {
+                relay.validate(credential, signatureKey, suite, context);
+                return;
+            }
+            switch (credential) {
+                case Credential.Basic b -> devices.validate(b, signatureKey, suite, context);
+                case Credential.X509 x -> {
+                    X509EndEntity.of(x).checkSignatureKey(signatureKey, suite);
+                    if (deviceOf(x).isEmpty()) {
+                        throw new ValidationException(CredentialRule.UNKNOWN_IDENTITY, "no device name");
+                    }
+                }
+            }
         }
 
         @Override
         public boolean allowsReplacement(Credential current, Credential successor) {
-            return devices.allowsReplacement(current, successor);
+            Optional<DeviceId> device = deviceOf(current);
+            return device.isPresent() && device.equals(deviceOf(successor));
         }
     };
 
@@ -105,8 +124,40 @@ public final class PublicGroupView implements GroupView {
         return Set.copyOf(out);
     }
 
+    /**
+     * The device a member's credential names: a basic credential's identity {@code <user>#<device>};
+     * for an X.509 credential, the one subjectAltName URI {@code ampoule://<user>/<device>} of its
+     * end-entity certificate (none when the certificate does not parse or has no such URI, or
+     * several). Names read from certificates are remembered (at most {@value #NAMES_CACHED} chains).
+     */
     static Optional<DeviceId> deviceOf(Credential credential) {
-        return credential instanceof Credential.Basic b ? DeviceId.fromIdentity(b.identity()) : Optional.empty();
+        return switch (credential) {
+            case Credential.Basic b -> DeviceId.fromIdentity(b.identity());
+            case Credential.X509 x -> {
+                Optional<DeviceId> known = CERTIFIED_NAMES.get(x);
+                if (known == null) {
+                    known = certifiedName(x);
+                    if (CERTIFIED_NAMES.size() >= NAMES_CACHED) {
+                        CERTIFIED_NAMES.clear();
+                    }
+                    CERTIFIED_NAMES.put(x, known);
+                }
+                yield known;
+            }
+        };
+    }
+
+    private static final int NAMES_CACHED = 65_536;
+    private static final ConcurrentHashMap<Credential.X509, Optional<DeviceId>> CERTIFIED_NAMES = new ConcurrentHashMap<>();
+
+    private static Optional<DeviceId> certifiedName(Credential.X509 credential) {
+        try {
+            List<String> names = X509EndEntity.of(credential).subjectAltNameUris().stream()
+                    .filter(u -> u.startsWith(DeviceId.URI_PREFIX)).toList();
+            return names.size() == 1 ? DeviceId.fromUri(names.getFirst()) : Optional.empty();
+        } catch (ValidationException malformed) {
+            return Optional.empty();
+        }
     }
 
     static Bytes encodeTree(RatchetTree tree) {
