@@ -3,6 +3,7 @@ package dev.ampoule.relay;
 import dev.ampoule.relay.audit.AuditVerifier;
 import dev.ampoule.relay.audit.FileAuditLog;
 import dev.ampoule.relay.auth.DevKeys;
+import dev.ampoule.relay.cluster.ClusterMembership;
 import dev.ampoule.relay.config.ConfigException;
 import dev.ampoule.relay.config.RelayConfig;
 import dev.ampoule.relay.gateway.RelayVerticle;
@@ -95,22 +96,32 @@ public final class Main {
     }
 
     private static void run(JsonObject flags) throws InterruptedException {
-        RelayConfig.from(flags, System.getenv()); // fail early on a bad setting
-        Vertx vertx = Vertx.vertx();
+        RelayConfig config = RelayConfig.from(flags, System.getenv()); // fail early on a bad setting
+        Vertx vertx;
+        try {
+            vertx = config.clusterEnabled
+                    ? ClusterMembership.join(config).toCompletionStage().toCompletableFuture().get(120, TimeUnit.SECONDS)
+                    : Vertx.vertx();
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            System.err.println("relay failed to join its cluster: " + e.getCause());
+            System.exit(1);
+            return;
+        }
         vertx.deployVerticle(new RelayVerticle(), new DeploymentOptions().setConfig(flags))
                 .onFailure(e -> {
                     System.err.println("relay failed to start: " + e);
                     vertx.close().onComplete(ar -> System.exit(1));
                 })
                 .onSuccess(id -> Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-                    // graceful: Reconnect to every device, flush, close the store; then Vert.x
+                    // graceful: Reconnect to every device, flush, close the store; then Vert.x (which
+                    // leaves the cluster)
                     try {
                         vertx.undeploy(id).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
                     } catch (Exception e) {
                         System.err.println("relay: shutdown was not clean: " + e);
                     }
                     try {
-                        vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+                        vertx.close().toCompletionStage().toCompletableFuture().get(20, TimeUnit.SECONDS);
                     } catch (Exception e) {
                         Thread.currentThread().interrupt();
                     }

@@ -86,6 +86,41 @@ public final class RelayConfig {
     /** {@code postgresPoolSize}: connections to PostgreSQL (default 4). */
     public final int postgresPoolSize;
 
+    /**
+     * {@code clusterEnabled}: this relay is one node of a cluster (default false). The nodes join a
+     * Vert.x clustered event bus over Hazelcast and share one PostgreSQL ({@code store=postgresql} is
+     * required); any node serves any device.
+     */
+    public final boolean clusterEnabled;
+    /**
+     * {@code clusterHost}: the address this node binds Hazelcast and the event bus to and that the
+     * other nodes reach it at (default {@code 127.0.0.1}; in Kubernetes the pod IP).
+     */
+    public final String clusterHost;
+    /** {@code clusterPort}: Hazelcast's membership port (default 5701). */
+    public final int clusterPort;
+    /** {@code clusterBusPort}: the event bus's TCP port between nodes (default 5711; 0: any free port). */
+    public final int clusterBusPort;
+    /**
+     * {@code clusterMembers}: the other nodes to join ({@code host:port} of their Hazelcast port,
+     * comma-separated or a JSON array) — discovery by a fixed member list (loopback, VMs).
+     */
+    public final List<String> clusterMembers;
+    /**
+     * {@code clusterKubernetesService}: the DNS name of a headless Kubernetes Service whose
+     * addresses are the nodes ({@code ampoule-relay-hazelcast.ns.svc.cluster.local}) — discovery by
+     * DNS lookup, instead of {@link #clusterMembers}.
+     */
+    public final Optional<String> clusterKubernetesService;
+    /** {@code clusterName}: nodes join only a cluster of this name (default {@code ampoule}). */
+    public final String clusterName;
+    /**
+     * {@code gatewayInstances}: WebSocket gateway verticles per node, each on its own event loop
+     * (default: the number of cores with {@code store=postgresql}; always 1 with the file store,
+     * whose log has one writer).
+     */
+    public final int gatewayInstances;
+
     /** Expected {@code iss} and {@code aud} of tokens. */
     public final String issuer;
     public final String audience;
@@ -161,6 +196,9 @@ public final class RelayConfig {
             "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256", "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
             "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384", "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256");
     private static final Pattern CIPHER_SUITE = Pattern.compile("TLS_[A-Z0-9_]{1,100}");
+    private static final Pattern CLUSTER_MEMBER = Pattern.compile("[A-Za-z0-9.\\-]{1,253}(:[0-9]{1,5})?");
+    private static final Pattern DNS_NAME = Pattern.compile("[A-Za-z0-9.\\-]{1,253}");
+    private static final Pattern CLUSTER_NAME = Pattern.compile("[A-Za-z0-9._-]{1,64}");
 
     private RelayConfig(Builder b) {
         host = b.host;
@@ -181,6 +219,15 @@ public final class RelayConfig {
         postgresPasswordFile = Optional.ofNullable(b.postgresPasswordFile);
         postgresPassword = Optional.ofNullable(b.postgresPassword);
         postgresPoolSize = b.postgresPoolSize;
+        clusterEnabled = b.clusterEnabled;
+        clusterHost = b.clusterHost;
+        clusterPort = b.clusterPort;
+        clusterBusPort = b.clusterBusPort;
+        clusterMembers = b.clusterMembers;
+        clusterKubernetesService = Optional.ofNullable(b.clusterKubernetesService);
+        clusterName = b.clusterName;
+        gatewayInstances = b.store == StoreKind.FILE ? 1
+                : b.gatewayInstances > 0 ? b.gatewayInstances : Runtime.getRuntime().availableProcessors();
         issuer = b.issuer;
         audience = b.audience;
         jwksUrl = Optional.ofNullable(b.jwksUrl);
@@ -245,6 +292,14 @@ public final class RelayConfig {
         s.str("postgresPasswordFile").ifPresent(v -> b.postgresPasswordFile(Path.of(v)));
         s.str("postgresPassword").ifPresent(b::postgresPassword);
         s.integer("postgresPoolSize").ifPresent(b::postgresPoolSize);
+        s.bool("clusterEnabled").ifPresent(b::clusterEnabled);
+        s.str("clusterHost").ifPresent(b::clusterHost);
+        s.integer("clusterPort").ifPresent(b::clusterPort);
+        s.integer("clusterBusPort").ifPresent(b::clusterBusPort);
+        s.list("clusterMembers").ifPresent(b::clusterMembers);
+        s.str("clusterKubernetesService").ifPresent(b::clusterKubernetesService);
+        s.str("clusterName").ifPresent(b::clusterName);
+        s.integer("gatewayInstances").ifPresent(b::gatewayInstances);
         s.str("issuer").ifPresent(b::issuer);
         s.str("audience").ifPresent(b::audience);
         s.str("jwksUrl").ifPresent(b::jwksUrl);
@@ -361,6 +416,14 @@ public final class RelayConfig {
         private Path postgresPasswordFile;
         private String postgresPassword;
         private int postgresPoolSize = 4;
+        private boolean clusterEnabled;
+        private String clusterHost = "127.0.0.1";
+        private int clusterPort = 5701;
+        private int clusterBusPort = 5711;
+        private List<String> clusterMembers = List.of();
+        private String clusterKubernetesService;
+        private String clusterName = "ampoule";
+        private int gatewayInstances;
         private String issuer = "ampoule-dev";
         private String audience = "ampoule-relay";
         private String jwksUrl;
@@ -428,6 +491,24 @@ public final class RelayConfig {
         public Builder postgresPasswordFile(Path v) { postgresPasswordFile = v; return this; }
         public Builder postgresPassword(String v) { postgresPassword = v; return this; }
         public Builder postgresPoolSize(int v) { postgresPoolSize = v; return this; }
+        public Builder clusterEnabled(boolean v) { clusterEnabled = v; return this; }
+        public Builder clusterHost(String v) { clusterHost = v.trim(); return this; }
+        public Builder clusterPort(int v) { clusterPort = v; return this; }
+        public Builder clusterBusPort(int v) { clusterBusPort = v; return this; }
+        public Builder clusterKubernetesService(String v) { clusterKubernetesService = v.trim(); return this; }
+        public Builder clusterName(String v) { clusterName = v.trim(); return this; }
+        public Builder gatewayInstances(int v) { gatewayInstances = v; return this; }
+
+        /** The other nodes' Hazelcast addresses, {@code host} or {@code host:port}. */
+        public Builder clusterMembers(List<String> v) {
+            for (String m : v) {
+                if (!CLUSTER_MEMBER.matcher(m).matches()) {
+                    throw new ConfigException("clusterMembers: host or host:port, got " + m);
+                }
+            }
+            clusterMembers = List.copyOf(v);
+            return this;
+        }
         public Builder issuer(String v) { issuer = v; return this; }
         public Builder audience(String v) { audience = v; return this; }
         public Builder jwksUrl(String v) { jwksUrl = v; return this; }
@@ -485,6 +566,25 @@ public final class RelayConfig {
             }
             if (postgresPoolSize < 2 || postgresPoolSize > 256) {
                 throw new ConfigException("postgresPoolSize: 2..256");
+            }
+            if (clusterEnabled && store != StoreKind.POSTGRESQL) {
+                throw new ConfigException("clusterEnabled needs store=postgresql: the nodes share one database");
+            }
+            if (clusterEnabled && clusterKubernetesService != null && !clusterMembers.isEmpty()) {
+                throw new ConfigException("clusterMembers or clusterKubernetesService, not both");
+            }
+            if (clusterPort < 1 || clusterPort > 65535 || clusterBusPort < 0 || clusterBusPort > 65535
+                    || clusterHost.isEmpty()) {
+                throw new ConfigException("clusterHost must be set; clusterPort 1..65535, clusterBusPort 0..65535");
+            }
+            if (clusterKubernetesService != null && !DNS_NAME.matcher(clusterKubernetesService).matches()) {
+                throw new ConfigException("clusterKubernetesService: a DNS name");
+            }
+            if (!CLUSTER_NAME.matcher(clusterName).matches()) {
+                throw new ConfigException("clusterName: 1..64 letters, digits, '.', '_' or '-'");
+            }
+            if (gatewayInstances < 0 || gatewayInstances > 256) {
+                throw new ConfigException("gatewayInstances: 1..256 (0: one per core)");
             }
             if (ticketsPerUser < 1 || maxTickets < 1) {
                 throw new ConfigException("ticketsPerUser and maxTickets must be at least 1");

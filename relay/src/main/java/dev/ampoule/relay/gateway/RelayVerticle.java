@@ -8,6 +8,7 @@ import dev.ampoule.relay.auth.JwksKeySource;
 import dev.ampoule.relay.auth.JwtTokenVerifier;
 import dev.ampoule.relay.auth.KeySource;
 import dev.ampoule.relay.auth.TicketService;
+import dev.ampoule.relay.cluster.NodeBus;
 import dev.ampoule.relay.config.RelayConfig;
 import dev.ampoule.relay.audit.AuditSink;
 import dev.ampoule.relay.ds.DeliveryService;
@@ -65,6 +66,9 @@ public final class RelayVerticle extends VerticleBase {
     private AuditSink auditSink = AuditSink.NONE;
     private ExternalSenderKeys externalSenderKeys;
     private Roster roster;
+    /** The node's event bus, shared by its instances (null: this verticle starts its own). */
+    private NodeBus nodeBus;
+    private boolean ownsNodeBus;
 
     public RelayVerticle() {
         this(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT), Clock.systemUTC());
@@ -81,6 +85,12 @@ public final class RelayVerticle extends VerticleBase {
         return this;
     }
 
+    /** The node's bus, when several instances share it (before deployment). */
+    public RelayVerticle nodeBus(NodeBus bus) {
+        this.nodeBus = bus;
+        return this;
+    }
+
     /** Where the Delivery Service writes audit events instead of the relay's audit log (before deployment; tests). */
     public RelayVerticle auditSink(AuditSink audit) {
         this.auditSink = audit;
@@ -94,7 +104,12 @@ public final class RelayVerticle extends VerticleBase {
         TicketService tickets = new TicketService(config.ticketTtl, config.maxTickets, config.ticketsPerUser, clock);
         FileAuditLog.Options auditOptions = FileAuditLog.Options.defaults().withFsync(config.fsync).withClock(clock);
         FileRosterStore rosterStore = new FileRosterStore(vertx, config.dataDir.resolve("roster"), config.fsync);
-        return Stores.create(vertx, config)
+        Future<NodeBus> bus = nodeBus != null ? Future.succeededFuture(nodeBus)
+                : NodeBus.start(vertx, registry).andThen(ar -> ownsNodeBus = ar.succeeded());
+        return bus.compose(b -> {
+                    nodeBus = b;
+                    return Stores.create(vertx, config);
+                })
                 .compose(store -> {
                     ds = new DeliveryService(vertx, store, config, metrics, clock);
                     ds.enforcement().setAdHocGroups(config.adHocGroups);
@@ -157,7 +172,9 @@ public final class RelayVerticle extends VerticleBase {
                     closeRoster().eventually(() -> closeAudit());
                 })
                 .onSuccess(s -> LOG.info("relay listening on " + (config.tls() ? "https" : "http") + "://" + config.host
-                        + ":" + s.actualPort() + " (data in " + config.dataDir.toAbsolutePath() + ")"));
+                        + ":" + s.actualPort() + " (data in " + config.dataDir.toAbsolutePath() + ")"
+                        + (vertx.isClustered() ? "; cluster node " + nodeBus.nodeId() + ", " + nodeBus.members()
+                                + " nodes" : "")));
     }
 
     /**
@@ -274,6 +291,7 @@ public final class RelayVerticle extends VerticleBase {
                 .andThen(ar -> closeExternalSenderKeys())
                 .compose(v -> closeRoster())
                 .eventually(() -> closeAudit())
+                .eventually(() -> ownsNodeBus ? nodeBus.close() : Future.succeededFuture())
                 .onSuccess(v -> LOG.info("relay stopped"));
     }
 

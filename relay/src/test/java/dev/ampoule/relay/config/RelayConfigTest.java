@@ -124,4 +124,31 @@ class RelayConfigTest {
         assertThrows(ConfigException.class, () -> RelayConfig.from(new JsonObject().put("fsync", "maybe"), Map.of()));
         assertThrows(ConfigException.class, () -> RelayConfig.from(new JsonObject().put("maxFrameBytes", 10), Map.of()));
     }
+
+    @Test
+    void clusterSettings() {
+        RelayConfig d = RelayConfig.from(new JsonObject(), Map.of());
+        assertFalse(d.clusterEnabled);
+        assertEquals(5701, d.clusterPort);
+        assertEquals(1, d.gatewayInstances, "the file store has one writer");
+        RelayConfig c = RelayConfig.from(new JsonObject().put("store", "postgresql")
+                .put("postgresUrl", "postgresql://db:5432/a"), Map.of("AMPOULE_RELAY_CLUSTER_ENABLED", "true",
+                "AMPOULE_RELAY_CLUSTER_HOST", "10.0.0.7", "AMPOULE_RELAY_CLUSTER_MEMBERS", "10.0.0.8,10.0.0.9:5702",
+                "AMPOULE_RELAY_GATEWAY_INSTANCES", "3"));
+        assertTrue(c.clusterEnabled);
+        assertEquals("10.0.0.7", c.clusterHost);
+        assertEquals(List.of("10.0.0.8", "10.0.0.9:5702"), c.clusterMembers);
+        assertEquals(3, c.gatewayInstances);
+        RelayConfig k8s = RelayConfig.from(new JsonObject().put("store", "postgresql")
+                .put("postgresUrl", "postgresql://db:5432/a").put("clusterEnabled", true)
+                .put("clusterKubernetesService", "ampoule-relay-hz.ampoule.svc.cluster.local"), Map.of());
+        assertEquals("ampoule-relay-hz.ampoule.svc.cluster.local", k8s.clusterKubernetesService.orElseThrow());
+        assertThrows(ConfigException.class, () -> RelayConfig.from(new JsonObject().put("clusterEnabled", true),
+                Map.of()), "a cluster shares one PostgreSQL");
+        assertThrows(ConfigException.class, () -> RelayConfig.from(new JsonObject().put("clusterMembers", "a b"),
+                Map.of()));
+        assertThrows(ConfigException.class, () -> RelayConfig.from(new JsonObject().put("store", "postgresql")
+                .put("postgresUrl", "postgresql://db/a").put("clusterEnabled", true).put("clusterMembers", "x")
+                .put("clusterKubernetesService", "svc"), Map.of()), "one discovery at a time");
+    }
 }

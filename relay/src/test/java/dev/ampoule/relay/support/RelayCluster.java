@@ -1,0 +1,234 @@
+package dev.ampoule.relay.support;
+
+import dev.ampoule.relay.auth.DevKeys;
+import dev.ampoule.relay.ds.ExternalSenderKeys;
+import io.vertx.core.Vertx;
+import io.vertx.pgclient.PgConnectOptions;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+
+/**
+ * A relay cluster for tests: {@code n} relay nodes, each a separate JVM ({@link RelayProcess}) on
+ * loopback, joined over Hazelcast (a fixed member list of their loopback ports, a cluster name of
+ * its own so that concurrent test runs never merge) and sharing one real PostgreSQL database (a
+ * fresh one on {@link TestPostgres}, or the one given). The nodes share the development signing key
+ * and the relay's external-sender keys, as a deployment mounts the same secrets into every pod.
+ * Every wait is bounded.
+ */
+public final class RelayCluster implements AutoCloseable {
+
+    private static final AtomicInteger CLUSTERS = new AtomicInteger();
+    /** Small heaps and the serial collector: several nodes share a loaded 2-core machine with the tests. */
+    public static final List<String> TEST_JVM = List.of("-Xmx320m", "-XX:+UseSerialGC", "-Xss512k",
+            "-XX:TieredStopAtLevel=1", "-Djava.net.preferIPv4Stack=true");
+
+    public final Path dir;
+    public final PgConnectOptions database;
+    private final List<RelayProcess> nodes = new ArrayList<>();
+    private final DevKeys keys;
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+    private RelayCluster(Path dir, PgConnectOptions database, DevKeys keys) {
+        this.dir = dir;
+        this.database = database;
+        this.keys = keys;
+    }
+
+    /** Starts {@code n} nodes on a fresh database; {@code flags} (kebab-case names) are added to every node's. */
+    public static RelayCluster start(Path dir, int n, Map<String, String> flags) {
+        return start(dir, n, TestPostgres.freshDatabase(), flags, TEST_JVM);
+    }
+
+    /** Starts {@code n} nodes on {@code database} (e.g. through a {@link TcpProxy}). */
+    public static RelayCluster start(Path dir, int n, PgConnectOptions database, Map<String, String> flags,
+            List<String> jvmOptions) {
+        Path shared = dir.resolve("secrets");
+        DevKeys keys = DevKeys.loadOrCreate(shared);
+        ExternalSenderKeys.loadOrCreate(shared.resolve(ExternalSenderKeys.DIR_NAME)).close();
+        RelayCluster cluster = new RelayCluster(dir, database, keys);
+        String name = "ampoule-test-" + ProcessHandle.current().pid() + "-" + CLUSTERS.incrementAndGet();
+        List<Integer> hazelcast = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            hazelcast.add(freePort());
+        }
+        String members = hazelcast.stream().map(p -> "127.0.0.1:" + p).collect(Collectors.joining(","));
+        for (int i = 0; i < n; i++) {
+            Path data = dir.resolve("node" + i).resolve("data");
+            copySecrets(shared, data);
+            Map<String, String> f = new LinkedHashMap<>();
+            f.put("store", "postgresql");
+            f.put("postgres-url", TestPostgres.uri(database));
+            f.put("postgres-user", database.getUser());
+            f.put("cluster-enabled", "true");
+            f.put("cluster-name", name);
+            f.put("cluster-host", "127.0.0.1");
+            f.put("cluster-port", Integer.toString(hazelcast.get(i)));
+            f.put("cluster-bus-port", Integer.toString(freePort()));
+            f.put("cluster-members", members);
+            f.put("shutdown-grace-seconds", "1");
+            f.putAll(flags);
+            Map<String, String> env = new HashMap<>();
+            Optional.ofNullable(database.getPassword()).filter(p -> !p.isEmpty())
+                    .ifPresent(p -> env.put("AMPOULE_RELAY_POSTGRES_PASSWORD", p));
+            cluster.nodes.add(new RelayProcess("node" + i, freePort(), data, f, env, jvmOptions));
+        }
+        try {
+            // the first node creates the schema; the others join it
+            cluster.nodes.get(0).start();
+            cluster.nodes.subList(1, n).forEach(RelayProcess::launch);
+            cluster.nodes.subList(1, n).forEach(RelayProcess::awaitListening);
+            cluster.awaitMembers(n, Duration.ofSeconds(60));
+        } catch (RuntimeException | AssertionError e) {
+            cluster.close();
+            throw e;
+        }
+        return cluster;
+    }
+
+    private static void copySecrets(Path shared, Path data) {
+        try {
+            Files.createDirectories(data);
+            Files.copy(shared.resolve(DevKeys.FILE_NAME), data.resolve(DevKeys.FILE_NAME),
+                    StandardCopyOption.COPY_ATTRIBUTES, StandardCopyOption.REPLACE_EXISTING);
+            Path from = shared.resolve(ExternalSenderKeys.DIR_NAME);
+            Path to = data.resolve(ExternalSenderKeys.DIR_NAME);
+            Files.createDirectories(to);
+            Files.setPosixFilePermissions(to, Files.getPosixFilePermissions(from));
+            try (var files = Files.list(from)) {
+                for (Path f : files.toList()) {
+                    Files.copy(f, to.resolve(f.getFileName()), StandardCopyOption.COPY_ATTRIBUTES,
+                            StandardCopyOption.REPLACE_EXISTING);
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public static int freePort() {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public RelayProcess node(int i) {
+        return nodes.get(i);
+    }
+
+    public List<RelayProcess> nodes() {
+        return List.copyOf(nodes);
+    }
+
+    public int size() {
+        return nodes.size();
+    }
+
+    public String token(Vertx vertx, String user) {
+        return keys.mint(vertx, user, "ampoule-dev", "ampoule-relay", Duration.ofHours(1));
+    }
+
+    public String token(Vertx vertx, String user, String org, List<String> roles) {
+        return keys.mint(vertx, user, Optional.of(org), roles, "ampoule-dev", "ampoule-relay", Duration.ofHours(1));
+    }
+
+    public DevKeys keys() {
+        return keys;
+    }
+
+    /** Waits until every running node sees {@code n} members. */
+    public void awaitMembers(int n, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        for (RelayProcess node : nodes) {
+            if (!node.running()) {
+                continue;
+            }
+            while (metric(node, "relay_cluster_members").orElse(-1.0) != n) {
+                if (System.nanoTime() > deadline) {
+                    throw new AssertionError(node + " does not see " + n + " cluster members; its output ends:\n"
+                            + node.tail(30));
+                }
+                pause(200);
+            }
+        }
+    }
+
+    /** A metric of a node's {@code /metrics} (the sum of its series), if the node answers and has it. */
+    public Optional<Double> metric(RelayProcess node, String name) {
+        return scrape(node).map(text -> {
+            Matcher m = Pattern.compile("(?m)^" + Pattern.quote(name) + "(\\{[^}]*\\})? ([-0-9.eE+NaInf]+)$")
+                    .matcher(text);
+            double sum = 0;
+            boolean found = false;
+            while (m.find()) {
+                sum += Double.parseDouble(m.group(2));
+                found = true;
+            }
+            return found ? sum : null;
+        });
+    }
+
+    /** A node's {@code /metrics} text, if it answers. */
+    public Optional<String> scrape(RelayProcess node) {
+        return get(node, "/metrics").filter(r -> r.statusCode() == 200).map(HttpResponse::body);
+    }
+
+    /** A GET on a node (empty if it does not answer). */
+    public Optional<HttpResponse<String>> get(RelayProcess node, String path) {
+        try {
+            return Optional.of(http.send(HttpRequest.newBuilder(URI.create(node.http() + path))
+                    .timeout(Duration.ofSeconds(10)).GET().build(), HttpResponse.BodyHandlers.ofString()));
+        } catch (IOException e) {
+            return Optional.empty();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return Optional.empty();
+        }
+    }
+
+    private static void pause(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
+    }
+
+    /** Kills every node and keeps their output under {@code target/cluster-logs/} (diagnostics of a failed run). */
+    @Override
+    public void close() {
+        nodes.forEach(RelayProcess::kill);
+        Path logs = Path.of("target", "cluster-logs", dir.getFileName().toString());
+        try {
+            Files.createDirectories(logs);
+            for (RelayProcess node : nodes) {
+                if (Files.exists(node.logFile)) {
+                    Files.copy(node.logFile, logs.resolve(node.name + ".log"), StandardCopyOption.REPLACE_EXISTING);
+                }
+            }
+        } catch (IOException e) {
+            // diagnostics only
+        }
+    }
+}
