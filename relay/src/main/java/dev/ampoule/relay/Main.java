@@ -2,6 +2,11 @@ package dev.ampoule.relay;
 
 import dev.ampoule.relay.audit.AuditVerifier;
 import dev.ampoule.relay.audit.FileAuditLog;
+import dev.ampoule.relay.audit.PgAuditExport;
+import dev.ampoule.relay.store.PgSchema;
+import dev.ampoule.relay.store.Stores;
+import io.vertx.pgclient.PgConnectOptions;
+import java.nio.file.Files;
 import dev.ampoule.relay.auth.DevKeys;
 import dev.ampoule.relay.cluster.ClusterMembership;
 import dev.ampoule.relay.config.ConfigException;
@@ -26,7 +31,8 @@ import java.util.concurrent.TimeUnit;
  * relay [run] [--host H] [--port P] [--data-dir DIR] [--jwks-url URL]   start the relay (Ctrl-C: graceful shutdown)
  * relay mint-token --user USER [--org ORG] [--role ROLE]... [--ttl SECONDS] [--data-dir DIR]
  *                                                                       print a development token
- * relay audit-verify [--data-dir DIR | --file PATH]                      verify the audit log's hash chain
+ * relay audit-verify [--data-dir DIR | --file PATH | --store postgresql --postgres-url URL ...]
+ *                                                                       verify the audit log's hash chain
  * </pre>
  * Every setting can also come from the environment ({@code AMPOULE_RELAY_PORT}, … see
  * {@link RelayConfig}); command-line flags win.
@@ -64,7 +70,7 @@ public final class Main {
                   relay [run] [--host H] [--port P] [--data-dir DIR] [--jwks-url URL] [--issuer I] [--audience A]
                   relay mint-token --user USER [--org ORG] [--role ROLE]... [--ttl SECONDS] [--data-dir DIR]
                     (--role repeats; --role org_admin makes the user an administrator of ORG)
-                  relay audit-verify [--data-dir DIR | --file PATH]
+                  relay audit-verify [--data-dir DIR | --file PATH | --store postgresql --postgres-url URL]
                 settings may also come from the environment: AMPOULE_RELAY_PORT, AMPOULE_RELAY_DATA_DIR, ...""");
     }
 
@@ -181,13 +187,45 @@ public final class Main {
      * returns 0, or {@code audit chain BROKEN at entry S (line L): reason} and returns 1; 2 when
      * there is no log to verify or it cannot be read.
      */
+    /** The audit chain kept in PostgreSQL: copied (one consistent state) to a private temp file, then verified. */
+    private static int auditVerifyPostgres(RelayConfig config) {
+        Path tmp = null;
+        try {
+            PgConnectOptions db = Stores.postgres(config);
+            tmp = Files.createTempDirectory("ampoule-audit-");
+            Path log = tmp.resolve(FileAuditLog.LOG_FILE);
+            PgAuditExport.export(PgSchema.jdbcUrl(db), db.getUser(), db.getPassword(), log);
+            AuditVerifier.Result result = AuditVerifier.verify(log);
+            System.out.println(result.describe());
+            return result.ok() ? 0 : 1;
+        } catch (IOException | java.sql.SQLException e) {
+            System.err.println("relay: cannot read the audit log from PostgreSQL: " + e.getMessage());
+            return 2;
+        } finally {
+            if (tmp != null) {
+                try (var files = Files.list(tmp)) {
+                    for (Path f : files.toList()) {
+                        Files.deleteIfExists(f);
+                    }
+                    Files.deleteIfExists(tmp);
+                } catch (IOException e) {
+                    System.err.println("relay: could not remove " + tmp);
+                }
+            }
+        }
+    }
+
     static int auditVerify(JsonObject flags) {
         String file = flags.getString("file");
         flags.remove("file");
         if (file != null && flags.containsKey("dataDir")) {
             throw new ConfigException("audit-verify takes --data-dir DIR or --file PATH, not both");
         }
-        Path log = file != null ? Path.of(file) : FileAuditLog.logFile(RelayConfig.from(flags, System.getenv()).dataDir);
+        RelayConfig config = RelayConfig.from(flags, System.getenv());
+        if (file == null && config.store == RelayConfig.StoreKind.POSTGRESQL) {
+            return auditVerifyPostgres(config);
+        }
+        Path log = file != null ? Path.of(file) : FileAuditLog.logFile(config.dataDir);
         try {
             AuditVerifier.Result result = AuditVerifier.verify(log);
             System.out.println(result.describe());

@@ -99,4 +99,33 @@ class MainAuditVerifyTest {
         assertEquals(2, both.exit());
         ctx.completeNow();
     }
+
+    @Test
+    void verifiesTheChainKeptInPostgresql(Vertx vertx) throws Exception {
+        io.vertx.pgclient.PgConnectOptions db = dev.ampoule.relay.support.TestPostgres.freshDatabase();
+        await(dev.ampoule.relay.store.PgSchema.migrate(vertx, db));
+        io.vertx.sqlclient.Pool pool = io.vertx.pgclient.PgBuilder.pool().connectingTo(db).using(vertx).build();
+        dev.ampoule.relay.support.OnContext on = new dev.ampoule.relay.support.OnContext(vertx);
+        dev.ampoule.relay.audit.PgAuditLog log = on.run(() -> dev.ampoule.relay.audit.PgAuditLog.open(pool,
+                java.time.Clock.systemUTC()));
+        for (int i = 1; i <= 3; i++) {
+            String user = "user-" + i;
+            on.run(() -> log.record(AuditEvent.of(AuditType.MEMBER_ADDED, "coordinator", "t-1", user,
+                    Map.of("role", "patient"))));
+        }
+        on.run(log::close);
+        String url = dev.ampoule.relay.support.TestPostgres.uri(db);
+        String[] args = {"--store", "postgresql", "--postgres-url", url, "--postgres-user", db.getUser(),
+                "--postgres-password", db.getPassword() == null ? "" : db.getPassword()};
+        Run ok = audit(args);
+        assertEquals(0, ok.exit(), ok.err());
+        assertEquals("audit chain OK: 3 entries", ok.out());
+
+        // an entry edited in the database breaks the chain
+        await(pool.query("UPDATE audit_log SET line = replace(line, 'user-2', 'user-9') WHERE seq = 2").execute());
+        Run broken = audit(args);
+        assertEquals(1, broken.exit());
+        assertTrue(broken.out().startsWith("audit chain BROKEN at entry 2"), broken.out());
+        await(pool.close());
+    }
 }

@@ -8,7 +8,13 @@ import dev.ampoule.relay.auth.JwksKeySource;
 import dev.ampoule.relay.auth.JwtTokenVerifier;
 import dev.ampoule.relay.auth.KeySource;
 import dev.ampoule.relay.auth.TicketService;
+import dev.ampoule.relay.audit.PgAuditLog;
 import dev.ampoule.relay.cluster.NodeBus;
+import dev.ampoule.relay.cluster.NodeEvent;
+import dev.ampoule.relay.roster.PgRosterStore;
+import dev.ampoule.relay.roster.RosterStore;
+import dev.ampoule.relay.store.PgDatabase;
+import io.vertx.sqlclient.Pool;
 import dev.ampoule.relay.config.RelayConfig;
 import dev.ampoule.relay.audit.AuditSink;
 import dev.ampoule.relay.ds.DeliveryService;
@@ -51,7 +57,11 @@ public final class RelayVerticle extends VerticleBase {
     private final Clock clock;
     private RelayConfig config;
     private DeliveryService ds;
-    private FileAuditLog audit;
+    private AuditLog audit;
+    /** The records' database with store=postgresql: audit log and roster (null with the file store). */
+    private Pool records;
+    private NodeBus.Port port;
+    private long rosterRefresh = -1;
     private Gateway gateway;
     private HttpServer server;
     private JwksKeySource jwks;
@@ -103,7 +113,7 @@ public final class RelayVerticle extends VerticleBase {
         RelayMetrics metrics = new RelayMetrics(registry);
         TicketService tickets = new TicketService(config.ticketTtl, config.maxTickets, config.ticketsPerUser, clock);
         FileAuditLog.Options auditOptions = FileAuditLog.Options.defaults().withFsync(config.fsync).withClock(clock);
-        FileRosterStore rosterStore = new FileRosterStore(vertx, config.dataDir.resolve("roster"), config.fsync);
+        java.util.concurrent.atomic.AtomicReference<RosterStore> rosterStore = new java.util.concurrent.atomic.AtomicReference<>();
         Future<NodeBus> bus = nodeBus != null ? Future.succeededFuture(nodeBus)
                 : NodeBus.start(vertx, registry).andThen(ar -> ownsNodeBus = ar.succeeded());
         return bus.compose(b -> {
@@ -113,15 +123,29 @@ public final class RelayVerticle extends VerticleBase {
                 .compose(store -> {
                     ds = new DeliveryService(vertx, store, config, metrics, clock);
                     ds.enforcement().setAdHocGroups(config.adHocGroups);
-                    return FileAuditLog.open(vertx, config.dataDir, auditOptions);
+                    port = nodeBus.subscribe(context, this::nodeEvents);
+                    if (config.store == RelayConfig.StoreKind.FILE) {
+                        rosterStore.set(new FileRosterStore(vertx, config.dataDir.resolve("roster"), config.fsync));
+                        return FileAuditLog.open(vertx, config.dataDir, auditOptions).map(l -> (AuditLog) l);
+                    }
+                    // a cluster's roster and audit chain are shared in the database
+                    return PgDatabase.open(vertx, config, 2).compose(pool -> {
+                        records = pool;
+                        rosterStore.set(new PgRosterStore(pool, () -> port.tell(new NodeEvent.RosterChanged(0))));
+                        return PgAuditLog.open(pool, clock).map(l -> (AuditLog) l);
+                    });
                 })
                 .compose(log -> {
                     audit = log;
                     ds.setAuditSink(auditSink == AuditSink.NONE ? log : auditSink);
-                    return Roster.open(rosterStore, config.roles, audit, clock);
+                    return Roster.open(rosterStore.get(), config.roles, audit, clock);
                 })
                 .compose(r -> {
                     roster = r;
+                    if (records != null) {
+                        // events make other relays' changes visible at once; the timer is the safety net
+                        rosterRefresh = vertx.setPeriodic(ROSTER_REFRESH_MILLIS, id -> r.refresh());
+                    }
                     if (rosterView == null || rosterView == RosterView.EMPTY) {
                         // the Delivery Service follows the roster: its view, and its changes
                         ds.setRosterView(r);
@@ -175,6 +199,18 @@ public final class RelayVerticle extends VerticleBase {
                         + ":" + s.actualPort() + " (data in " + config.dataDir.toAbsolutePath() + ")"
                         + (vertx.isClustered() ? "; cluster node " + nodeBus.nodeId() + ", " + nodeBus.members()
                                 + " nodes" : "")));
+    }
+
+    /** How often a relay on PostgreSQL reads roster changes even without being told (events may be lost). */
+    static final long ROSTER_REFRESH_MILLIS = 5_000;
+
+    /** What the node's other instances and the other nodes tell this one. */
+    private void nodeEvents(java.util.List<NodeEvent> events) {
+        for (NodeEvent e : events) {
+            if (e instanceof NodeEvent.RosterChanged && roster != null) {
+                roster.refresh().onFailure(x -> LOG.warning("reading roster changes failed: " + x.getMessage()));
+            }
+        }
     }
 
     /**
@@ -296,7 +332,14 @@ public final class RelayVerticle extends VerticleBase {
     }
 
     private Future<Void> closeAudit() {
-        return audit == null ? Future.succeededFuture() : audit.close();
+        if (rosterRefresh >= 0) {
+            vertx.cancelTimer(rosterRefresh);
+        }
+        if (port != null) {
+            port.close();
+        }
+        return (audit == null ? Future.<Void>succeededFuture() : audit.close())
+                .eventually(() -> records == null ? Future.succeededFuture() : records.close());
     }
 
     private Future<Void> closeRoster() {

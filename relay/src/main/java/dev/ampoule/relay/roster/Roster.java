@@ -394,7 +394,7 @@ public final class Roster implements RosterView, Organisations {
                         "the user is on a team of another organisation");
             }
             return persist(List.of(new RosterRecord.UserErased(userId)))
-                    .compose(v -> store.rewrite(snapshot())
+                    .compose(v -> compactLatest(ATTEMPTS)
                             .recover(e -> Future.failedFuture(new RosterException(RosterException.Kind.INCOMPLETE,
                                     "user erased from the roster, but the roster store was not compacted", e))))
                     .compose(v -> {
@@ -414,6 +414,12 @@ public final class Roster implements RosterView, Organisations {
         });
     }
 
+    /** Replaces the store's history by the current roster, reading others' changes first when they interfere. */
+    private Future<Void> compactLatest(int left) {
+        return store.rewrite(snapshot()).recover(e -> e instanceof RosterStore.ConcurrentChange && left > 1
+                ? catchUp().compose(v -> compactLatest(left - 1)) : Future.failedFuture(e));
+    }
+
     /** Waits for the changes under way, then closes the store. */
     public Future<Void> close() {
         Future<Void> done = tail.transform(ar -> store.close());
@@ -427,22 +433,78 @@ public final class Roster implements RosterView, Organisations {
     private record Step(AuditEvent event, Supplier<Future<Void>> call) {
     }
 
+    /**
+     * Runs a change after the ones under way, on the latest roster: what other relays recorded is
+     * read first; if another relay writes between that read and this change's write, the change is
+     * checked and tried again on the new roster (at most {@value #ATTEMPTS} times).
+     */
     private <T> Future<T> serially(Supplier<Future<T>> change) {
-        Future<T> result = tail.transform(ar -> {
+        Future<T> result = tail.transform(ar -> attempt(change, ATTEMPTS));
+        tail = result.transform(ar -> Future.succeededFuture());
+        return result;
+    }
+
+    private static final int ATTEMPTS = 8;
+
+    private <T> Future<T> attempt(Supplier<Future<T>> change, int left) {
+        return catchUp().compose(v -> {
             try {
                 return change.get();
             } catch (RosterException e) {
                 return Future.failedFuture(e);
             }
+        }).recover(e -> {
+            if (e instanceof RosterStore.ConcurrentChange && left > 1) {
+                return attempt(change, left - 1);
+            }
+            if (e instanceof RosterStore.ConcurrentChange) {
+                return Future.failedFuture(new RosterException(RosterException.Kind.STORE,
+                        "the roster kept changing; try again", e));
+            }
+            return Future.failedFuture(e);
         });
-        tail = result.transform(ar -> Future.succeededFuture());
-        return result;
+    }
+
+    /**
+     * Reads what other relays recorded since this one last read (a cluster's shared roster; nothing
+     * with the embedded store), after the changes under way. Completes once applied.
+     */
+    public Future<Void> refresh() {
+        return serially(() -> Future.succeededFuture());
+    }
+
+    private Future<Void> catchUp() {
+        return store.changes().compose(changes -> {
+            try {
+                for (RosterStore.Change c : changes) {
+                    if (c.snapshot()) {
+                        clear();
+                    }
+                    c.records().forEach(this::apply);
+                }
+            } catch (RosterException e) {
+                return Future.failedFuture(e);
+            }
+            return Future.succeededFuture();
+        });
+    }
+
+    private void clear() {
+        teams.clear();
+        members.clear();
+        teamsOfUser.clear();
+        teamsOfOrg.clear();
+        orgOfUser.clear();
+        orgOfErased.clear();
     }
 
     /** Writes the batch durably, then applies it in memory. */
     private Future<Void> persist(List<RosterRecord> batch) {
         return store.append(batch)
                 .recover(e -> {
+                    if (e instanceof RosterStore.ConcurrentChange) {
+                        return Future.failedFuture(e); // nothing written: checked and tried again
+                    }
                     LOG.log(Level.WARNING, "roster store write failed", e);
                     return Future.failedFuture(new RosterException(RosterException.Kind.STORE,
                             "the roster could not be saved", e));

@@ -34,7 +34,7 @@ public final class PgSchema {
     }
 
     /** The JDBC URL of the same database (host, port, database; credentials are passed apart). */
-    static String jdbcUrl(PgConnectOptions options) {
+    public static String jdbcUrl(PgConnectOptions options) {
         return "jdbc:postgresql://" + options.getHost() + ":" + options.getPort() + "/" + options.getDatabase();
     }
 }
