@@ -58,17 +58,70 @@ public final class RelayCluster implements AutoCloseable {
         return start(dir, n, TestPostgres.freshDatabase(), flags, TEST_JVM);
     }
 
+    /** The ports of node {@code i}: HTTP/WebSocket, Hazelcast, event bus. */
+    public interface Ports {
+        int http(int i);
+
+        int hazelcast(int i);
+
+        int bus(int i);
+
+        /** Free ports picked at random (tests). */
+        Ports FREE = new Ports() {
+            @Override
+            public int http(int i) {
+                return freePort();
+            }
+
+            @Override
+            public int hazelcast(int i) {
+                return freePort();
+            }
+
+            @Override
+            public int bus(int i) {
+                return freePort();
+            }
+        };
+
+        /** {@code base + i}, {@code 5701 + i}, {@code 5711 + i} (a local cluster to try). */
+        static Ports from(int base) {
+            return new Ports() {
+                @Override
+                public int http(int i) {
+                    return base + i;
+                }
+
+                @Override
+                public int hazelcast(int i) {
+                    return 5701 + i;
+                }
+
+                @Override
+                public int bus(int i) {
+                    return 5711 + i;
+                }
+            };
+        }
+    }
+
     /** Starts {@code n} nodes on {@code database} (e.g. through a {@link TcpProxy}). */
     public static RelayCluster start(Path dir, int n, PgConnectOptions database, Map<String, String> flags,
             List<String> jvmOptions) {
+        return start(dir, n, database, flags, jvmOptions, Ports.FREE,
+                "ampoule-test-" + ProcessHandle.current().pid() + "-" + CLUSTERS.incrementAndGet());
+    }
+
+    /** Starts {@code n} nodes named {@code name} on {@code database}, on {@code ports}. */
+    public static RelayCluster start(Path dir, int n, PgConnectOptions database, Map<String, String> flags,
+            List<String> jvmOptions, Ports ports, String name) {
         Path shared = dir.resolve("secrets");
         DevKeys keys = DevKeys.loadOrCreate(shared);
         ExternalSenderKeys.loadOrCreate(shared.resolve(ExternalSenderKeys.DIR_NAME)).close();
         RelayCluster cluster = new RelayCluster(dir, database, keys);
-        String name = "ampoule-test-" + ProcessHandle.current().pid() + "-" + CLUSTERS.incrementAndGet();
         List<Integer> hazelcast = new ArrayList<>();
         for (int i = 0; i < n; i++) {
-            hazelcast.add(freePort());
+            hazelcast.add(ports.hazelcast(i));
         }
         String members = hazelcast.stream().map(p -> "127.0.0.1:" + p).collect(Collectors.joining(","));
         for (int i = 0; i < n; i++) {
@@ -82,14 +135,14 @@ public final class RelayCluster implements AutoCloseable {
             f.put("cluster-name", name);
             f.put("cluster-host", "127.0.0.1");
             f.put("cluster-port", Integer.toString(hazelcast.get(i)));
-            f.put("cluster-bus-port", Integer.toString(freePort()));
+            f.put("cluster-bus-port", Integer.toString(ports.bus(i)));
             f.put("cluster-members", members);
             f.put("shutdown-grace-seconds", "1");
             f.putAll(flags);
             Map<String, String> env = new HashMap<>();
             Optional.ofNullable(database.getPassword()).filter(p -> !p.isEmpty())
                     .ifPresent(p -> env.put("AMPOULE_RELAY_POSTGRES_PASSWORD", p));
-            cluster.nodes.add(new RelayProcess("node" + i, freePort(), data, f, env, jvmOptions));
+            cluster.nodes.add(new RelayProcess("node" + i, ports.http(i), data, f, env, jvmOptions));
         }
         try {
             // the first node creates the schema; the others join it
