@@ -2,17 +2,21 @@ package dev.ampoule.relay.support;
 
 import static dev.ampoule.relay.support.RelayHarness.await;
 
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.net.NetClient;
 import io.vertx.core.net.NetServer;
 import io.vertx.core.net.NetSocket;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * A TCP forwarder on a loopback port, for fault tests: {@link #cut()} drops every connection and
  * refuses new ones (the server behind it becomes unreachable, as in a network partition or a
- * database restart), {@link #restore()} lets connections through again.
+ * database restart), {@link #restore()} lets connections through again. With several backends
+ * ({@link #failover}) it stands for a load balancer in front of a cluster: each new connection goes
+ * to the first backend, in order, that accepts it — a client whose node died reconnects to the next.
  */
 public final class TcpProxy implements AutoCloseable {
 
@@ -28,6 +32,11 @@ public final class TcpProxy implements AutoCloseable {
 
     /** Forwards 127.0.0.1:{@link #port()} to {@code host:port}. */
     public static TcpProxy start(Vertx vertx, String host, int port) {
+        return failover(vertx, host, List.of(port));
+    }
+
+    /** Forwards each connection to the first of {@code ports} on {@code host} that accepts it. */
+    public static TcpProxy failover(Vertx vertx, String host, List<Integer> ports) {
         NetClient client = vertx.createNetClient();
         NetServer server = vertx.createNetServer();
         TcpProxy proxy = new TcpProxy(server, client);
@@ -37,7 +46,7 @@ public final class TcpProxy implements AutoCloseable {
                 return;
             }
             in.pause();
-            client.connect(port, host).onComplete(ar -> {
+            connectFirst(client, host, ports, 0).onComplete(ar -> {
                 if (ar.failed() || proxy.cut) {
                     in.close();
                     if (ar.succeeded()) {
@@ -63,6 +72,11 @@ public final class TcpProxy implements AutoCloseable {
         });
         await(server.listen(0, "127.0.0.1"));
         return proxy;
+    }
+
+    private static Future<NetSocket> connectFirst(NetClient client, String host, List<Integer> ports, int i) {
+        return client.connect(ports.get(i), host)
+                .recover(e -> i + 1 < ports.size() ? connectFirst(client, host, ports, i + 1) : Future.failedFuture(e));
     }
 
     public int port() {
