@@ -4,6 +4,7 @@ import dev.ampoule.relay.protocol.ErrorCode;
 import dev.ampoule.relay.protocol.RelayException;
 import java.security.SecureRandom;
 import java.time.Clock;
+import io.vertx.core.Future;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
@@ -20,7 +21,7 @@ import java.util.Optional;
  * ticket lifetime as its retry hint ({@link Refusal} tells which limit).
  * Event-loop confined.
  */
-public final class TicketService {
+public final class TicketService implements Tickets {
 
     /** Which limit refused a ticket (a metric tag and the refusal's message). */
     public enum Refusal {
@@ -79,8 +80,19 @@ public final class TicketService {
         this.clock = clock;
     }
 
+    @Override
     public Duration ttl() {
         return ttl;
+    }
+
+    @Override
+    public Future<Issue> grant(Principal principal) {
+        return Future.succeededFuture(issue(principal));
+    }
+
+    @Override
+    public Future<Optional<Principal>> take(String ticket) {
+        return Future.succeededFuture(redeem(ticket));
     }
 
     /**
@@ -91,7 +103,7 @@ public final class TicketService {
         Instant now = clock.instant();
         String user = principal.userId();
         if (tickets.size() >= capacity || count(user) >= perUser) {
-            purge(now);
+            purgeNow(now);
             if (count(user) >= perUser) {
                 return new Issue.Refused(Refusal.PER_USER, ttl.toMillis());
             }
@@ -133,7 +145,14 @@ public final class TicketService {
         return count(userId);
     }
 
-    public void purge(Instant now) {
+    @Override
+    public Future<Void> purge(Instant now) {
+        purgeNow(now);
+        return Future.succeededFuture();
+    }
+
+    /** Forgets expired tickets (at once: the state is in memory). */
+    public void purgeNow(Instant now) {
         for (Iterator<Entry> it = tickets.values().iterator(); it.hasNext();) {
             Entry e = it.next();
             if (!now.isBefore(e.expiresAt())) {

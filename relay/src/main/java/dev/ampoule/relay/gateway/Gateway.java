@@ -5,6 +5,7 @@ import dev.ampoule.relay.audit.AuditSink;
 import dev.ampoule.relay.audit.AuditType;
 import dev.ampoule.relay.auth.Principal;
 import dev.ampoule.relay.auth.TicketService;
+import dev.ampoule.relay.auth.Tickets;
 import dev.ampoule.relay.auth.TokenVerifier;
 import dev.ampoule.relay.config.RelayConfig;
 import dev.ampoule.relay.ds.DeliveryService;
@@ -53,7 +54,7 @@ public final class Gateway {
     private final RelayConfig config;
     private final DeliveryService ds;
     private final TokenVerifier verifier;
-    private final TicketService tickets;
+    private final Tickets tickets;
     private final RelayMetrics metrics;
     private final AuditSink audit;
     private final TokenBucket refusalAudits = new TokenBucket(REFUSALS_PER_SECOND, REFUSAL_BURST, System.nanoTime());
@@ -64,7 +65,7 @@ public final class Gateway {
     private boolean draining;
     private final AtomicLong queuedBytes = new AtomicLong();
 
-    public Gateway(Vertx vertx, RelayConfig config, DeliveryService ds, TokenVerifier verifier, TicketService tickets,
+    public Gateway(Vertx vertx, RelayConfig config, DeliveryService ds, TokenVerifier verifier, Tickets tickets,
             RelayMetrics metrics, AuditSink audit) {
         this.vertx = vertx;
         this.audit = audit;
@@ -159,21 +160,29 @@ public final class Gateway {
             return;
         }
         String ticket = ctx.request().getParam("ticket");
-        Optional<Principal> principal = Optional.empty();
-        Optional<DeviceId> device = Optional.empty();
-        if (ticket != null) {
-            principal = tickets.redeem(ticket);
+        if (ticket == null) {
+            accept(ctx, Optional.empty(), Optional.empty());
+            return;
+        }
+        // the ticket may have been issued by another node: redeeming it may take a database round trip
+        ctx.request().pause();
+        tickets.take(ticket).onComplete(ar -> {
+            Optional<Principal> principal = ar.succeeded() ? ar.result() : Optional.empty();
             String deviceId = ctx.request().getParam("device");
-            device = principal.flatMap(p -> DeviceId.of(p.userId(), deviceId));
-            if (principal.isEmpty() || device.isEmpty()) {
+            Optional<DeviceId> device = principal.flatMap(p -> DeviceId.of(p.userId(), deviceId));
+            if (ar.failed()) {
+                refuse(ctx, 503, new RelayException(ErrorCode.UNAVAILABLE, "tickets cannot be checked now", 1_000));
+            } else if (principal.isEmpty() || device.isEmpty()) {
                 metrics.rejected(ErrorCode.UNAUTHENTICATED);
                 auditLoginRefused(principal.map(Principal::userId), Optional.empty(), ErrorCode.UNAUTHENTICATED);
                 refuse(ctx, 401, new RelayException(ErrorCode.UNAUTHENTICATED, "invalid or expired ticket, or invalid device id"));
-                return;
+            } else {
+                accept(ctx, principal, device);
             }
-        }
-        Optional<Principal> p = principal;
-        Optional<DeviceId> d = device;
+        });
+    }
+
+    private void accept(RoutingContext ctx, Optional<Principal> p, Optional<DeviceId> d) {
         HttpConnection connection = ctx.request().connection();
         ctx.request().toWebSocket().onSuccess(ws -> {
             Session s = new Session(this, ws, connection);
@@ -198,15 +207,21 @@ public final class Gateway {
                 refuse(ctx, 401, e);
                 return;
             }
-            switch (tickets.issue(ar.result())) {
-                case TicketService.Issue.Granted g -> ctx.json(new JsonObject().put("ticket", g.ticket())
-                        .put("expiresInSeconds", tickets.ttl().toSeconds()));
-                case TicketService.Issue.Refused r -> {
-                    metrics.rejected(ErrorCode.RATE_LIMITED);
-                    metrics.limitExceeded(r.refusal().limit);
-                    refuse(ctx, 429, r.asError());
+            tickets.grant(ar.result()).onComplete(issued -> {
+                if (issued.failed()) {
+                    refuse(ctx, 503, new RelayException(ErrorCode.UNAVAILABLE, "tickets cannot be issued now", 1_000));
+                    return;
                 }
-            }
+                switch (issued.result()) {
+                    case TicketService.Issue.Granted g -> ctx.json(new JsonObject().put("ticket", g.ticket())
+                            .put("expiresInSeconds", tickets.ttl().toSeconds()));
+                    case TicketService.Issue.Refused r -> {
+                        metrics.rejected(ErrorCode.RATE_LIMITED);
+                        metrics.limitExceeded(r.refusal().limit);
+                        refuse(ctx, 429, r.asError());
+                    }
+                }
+            });
         });
     }
 

@@ -7,7 +7,9 @@ import dev.ampoule.relay.auth.DevKeys;
 import dev.ampoule.relay.auth.JwksKeySource;
 import dev.ampoule.relay.auth.JwtTokenVerifier;
 import dev.ampoule.relay.auth.KeySource;
+import dev.ampoule.relay.auth.PgTickets;
 import dev.ampoule.relay.auth.TicketService;
+import dev.ampoule.relay.auth.Tickets;
 import dev.ampoule.relay.audit.PgAuditLog;
 import dev.ampoule.relay.cluster.NodeBus;
 import dev.ampoule.relay.cluster.NodeEvent;
@@ -111,7 +113,8 @@ public final class RelayVerticle extends VerticleBase {
     public Future<?> start() {
         config = RelayConfig.from(config(), System.getenv());
         RelayMetrics metrics = new RelayMetrics(registry);
-        TicketService tickets = new TicketService(config.ticketTtl, config.maxTickets, config.ticketsPerUser, clock);
+        java.util.concurrent.atomic.AtomicReference<Tickets> tickets = new java.util.concurrent.atomic.AtomicReference<>(
+                new TicketService(config.ticketTtl, config.maxTickets, config.ticketsPerUser, clock));
         FileAuditLog.Options auditOptions = FileAuditLog.Options.defaults().withFsync(config.fsync).withClock(clock);
         java.util.concurrent.atomic.AtomicReference<RosterStore> rosterStore = new java.util.concurrent.atomic.AtomicReference<>();
         Future<NodeBus> bus = nodeBus != null ? Future.succeededFuture(nodeBus)
@@ -131,6 +134,7 @@ public final class RelayVerticle extends VerticleBase {
                     // a cluster's roster and audit chain are shared in the database
                     return PgDatabase.open(vertx, config, 2).compose(pool -> {
                         records = pool;
+                        tickets.set(new PgTickets(pool, config.ticketTtl, config.maxTickets, config.ticketsPerUser, clock));
                         rosterStore.set(new PgRosterStore(pool, () -> port.tell(new NodeEvent.RosterChanged(0))));
                         return PgAuditLog.open(pool, clock).map(l -> (AuditLog) l);
                     });
@@ -171,8 +175,8 @@ public final class RelayVerticle extends VerticleBase {
                 .compose(keys -> {
                     JwtTokenVerifier verifier = new JwtTokenVerifier(vertx, keys, config.issuer, config.audience,
                             config.tokenLeeway, config.maxTokenLifetime, clock);
-                    gateway = new Gateway(vertx, config, ds, new OrgRecordingVerifier(verifier, roster), tickets, metrics, audit);
-                    ticketPurge = vertx.setPeriodic(10_000, id -> tickets.purge(clock.instant()));
+                    gateway = new Gateway(vertx, config, ds, new OrgRecordingVerifier(verifier, roster), tickets.get(), metrics, audit);
+                    ticketPurge = vertx.setPeriodic(10_000, id -> tickets.get().purge(clock.instant()));
                     int wsLimit = config.maxFrameBytes * 2 + 4096;
                     HttpServerOptions options = new HttpServerOptions()
                             .setHost(config.host)
