@@ -21,7 +21,7 @@ public final class Party implements AutoCloseable {
     private final java.util.function.Function<String, String> tokens;
     private final java.net.URI uri;
 
-    public Party(RelayFixture relay, Path root, String user, String device) {
+    public Party(Relays relay, Path root, String user, String device) {
         this(relay.uri(), relay::token, root, user, device);
     }
 

@@ -25,7 +25,7 @@ import java.util.concurrent.TimeUnit;
  * restarted relay is found again by reconnecting clients), with its data in a temp directory, and
  * the care teams of {@link #roster} (none unless a test creates some: every group is then ad hoc).
  */
-public final class RelayFixture implements AutoCloseable {
+public final class RelayFixture implements Relays {
 
     public final Vertx vertx;
     public final Path dataDir;
@@ -61,6 +61,7 @@ public final class RelayFixture implements AutoCloseable {
         }
     }
 
+    @Override
     public RelayFixture start() {
         registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         verticle = new RelayVerticle(registry, Clock.systemUTC());
@@ -69,6 +70,7 @@ public final class RelayFixture implements AutoCloseable {
         return this;
     }
 
+    @Override
     public void stop() {
         if (deploymentId != null) {
             await(vertx.undeploy(deploymentId));
@@ -80,10 +82,12 @@ public final class RelayFixture implements AutoCloseable {
         return deploymentId != null;
     }
 
+    @Override
     public URI uri() {
         return URI.create("ws://127.0.0.1:" + port + "/v1/ws");
     }
 
+    @Override
     public String token(String user) {
         return token(user, Duration.ofHours(1));
     }
@@ -93,6 +97,7 @@ public final class RelayFixture implements AutoCloseable {
     }
 
     /** A token of {@code user} in organisation {@code org} with {@code roles} (claims {@code org}, {@code roles}). */
+    @Override
     public String token(String user, String org, List<String> roles) {
         return keys.mint(vertx, user, java.util.Optional.of(org), roles, "ampoule-dev", "ampoule-relay",
                 Duration.ofHours(1));
@@ -111,6 +116,7 @@ public final class RelayFixture implements AutoCloseable {
      * Creates a care team on the relay's roster (as the admin API does), with {@code coordinator}
      * as its first coordinator; its id.
      */
+    @Override
     public String createTeam(String coordinator) {
         return await(verticle.onContext(ds -> verticle.roster().createTeam(coordinator, "org-1", "care team",
                 java.util.Optional.empty(), java.util.Optional.of(coordinator)))).id();
@@ -120,6 +126,7 @@ public final class RelayFixture implements AutoCloseable {
      * Puts a user on a care team's roster, as the admin API does: if the team's group exists, the
      * relay claims a KeyPackage per device of the user and proposes adding them.
      */
+    @Override
     public void addToRoster(String teamId, String userId, String role) {
         await(verticle.onContext(ds -> verticle.roster().putMember("test-admin", teamId, userId, role)));
     }
@@ -128,11 +135,13 @@ public final class RelayFixture implements AutoCloseable {
      * Takes a user off a care team's roster, as the admin API does: the relay cuts the user's
      * devices off, proposes removing each of them and fences the group.
      */
+    @Override
     public void removeFromRoster(String teamId, String userId) {
         await(verticle.onContext(ds -> verticle.roster().removeMember("test-admin", teamId, userId)));
     }
 
     /** Every message of a group the relay keeps, from {@code fromSeq}: what a compromised relay would hand out. */
+    @Override
     public List<GroupMessage> stored(Bytes groupId, long fromSeq) {
         return await(verticle.onContext(ds -> ds.stored(groupId, fromSeq, 10_000)));
     }
@@ -141,14 +150,21 @@ public final class RelayFixture implements AutoCloseable {
      * A counter of the relay's metrics since its last start (0 when never incremented), e.g.
      * {@code counter(RelayMetrics.REJECTIONS, RelayMetrics.TAG_CODE, "GROUP_FENCED")}.
      */
+    @Override
     public double counter(String name, String tag, String value) {
         io.micrometer.core.instrument.Counter c = registry.find(name).tag(tag, value).counter();
         return c == null ? 0 : c.count();
     }
 
     /** Whether the relay fences a group now (a roster removal waits for its Commit). */
+    @Override
     public boolean fenced(Bytes groupId) {
         return await(verticle.onContext(ds -> Future.succeededFuture(ds.enforcement().fenced(groupId))));
+    }
+
+    @Override
+    public void compact() {
+        await(verticle.compact());
     }
 
     @Override

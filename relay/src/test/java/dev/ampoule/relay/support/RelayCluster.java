@@ -228,17 +228,45 @@ public final class RelayCluster implements AutoCloseable {
 
     /** A metric of a node's {@code /metrics} (the sum of its series), if the node answers and has it. */
     public Optional<Double> metric(RelayProcess node, String name) {
+        return metric(node, name, "");
+    }
+
+    /**
+     * The sum of a node's series of {@code name} whose labels contain {@code label} (e.g.
+     * {@code code="GROUP_FENCED"}; empty: every series), if the node answers and has one.
+     */
+    public Optional<Double> metric(RelayProcess node, String name, String label) {
         return scrape(node).map(text -> {
             Matcher m = Pattern.compile("(?m)^" + Pattern.quote(name) + "(\\{[^}]*\\})? ([-0-9.eE+NaInf]+)$")
                     .matcher(text);
             double sum = 0;
             boolean found = false;
             while (m.find()) {
-                sum += Double.parseDouble(m.group(2));
-                found = true;
+                if (label.isEmpty() || (m.group(1) != null && m.group(1).contains(label))) {
+                    sum += Double.parseDouble(m.group(2));
+                    found = true;
+                }
             }
             return found ? sum : null;
         });
+    }
+
+    /** Stops every node with SIGTERM (they drain) and waits for them. */
+    public void stopAll() {
+        nodes.forEach(RelayProcess::terminate);
+        for (RelayProcess node : nodes) {
+            if (!node.awaitExit(Duration.ofSeconds(60))) {
+                node.kill();
+            }
+        }
+    }
+
+    /** Starts every node that is not running again (same ports, data and database) and waits for the cluster. */
+    public void startAll() {
+        List<RelayProcess> down = nodes.stream().filter(n -> !n.running()).toList();
+        down.forEach(RelayProcess::launch);
+        down.forEach(RelayProcess::awaitListening);
+        awaitMembers(nodes.size(), Duration.ofSeconds(60));
     }
 
     /** A node's {@code /metrics} text, if it answers. */
