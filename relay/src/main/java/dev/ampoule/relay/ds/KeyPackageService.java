@@ -31,14 +31,17 @@ import java.util.logging.Logger;
  * The Delivery Service's KeyPackage duty (RFC 9750 §5.1 duty 1): validating and storing what a
  * device publishes, handing packages out to claimers (rate-limited) and to the relay's own Add
  * proposals (not limited), each ordinary package once and only within its lifetime. The
- * {@link KeyPackageDirectory} holds the state; every change is made durable through the Delivery
- * Service's store. Event-loop confined, like the Delivery Service.
+ * {@link KeyPackageDirectory} holds the state; every change is made durable through the
+ * {@link Journal}; roster enforcement hears of publications and claims. Event-loop confined, like
+ * the Delivery Service.
  */
 final class KeyPackageService {
 
     private static final Logger LOG = Logger.getLogger(KeyPackageService.class.getName());
 
-    private final DeliveryService ds;
+    private final Journal journal;
+    private final Validation validation;
+    private final RosterEnforcement enforcement;
     private final RelayConfig config;
     private final RelayMetrics metrics;
     private final Clock clock;
@@ -46,8 +49,11 @@ final class KeyPackageService {
     private final SignatureKeyRegistry signatureKeys = new SignatureKeyRegistry();
     private final Map<String, TokenBucket> claimLimits = new HashMap<>();
 
-    KeyPackageService(DeliveryService ds, RelayConfig config, RelayMetrics metrics, Clock clock) {
-        this.ds = ds;
+    KeyPackageService(Journal journal, Validation validation, RosterEnforcement enforcement, RelayConfig config,
+            RelayMetrics metrics, Clock clock) {
+        this.journal = journal;
+        this.validation = validation;
+        this.enforcement = enforcement;
         this.config = config;
         this.metrics = metrics;
         this.clock = clock;
@@ -97,7 +103,7 @@ final class KeyPackageService {
         List<Future<Void>> writes = new ArrayList<>();
         for (Bytes ref : directory.refs(device)) {
             directory.take(device, ref);
-            writes.add(ds.append(new StoreRecord.KeyPackageTaken(device, ref)));
+            writes.add(journal.append(new StoreRecord.KeyPackageTaken(device, ref)));
         }
         return Future.all(writes).mapEmpty();
     }
@@ -115,7 +121,7 @@ final class KeyPackageService {
             return Future.failedFuture(new RelayException(ErrorCode.LIMIT_EXCEEDED,
                     "at most " + config.maxKeyPackagesPerDevice + " KeyPackages per device"));
         }
-        return ds.validate(() -> {
+        return validation.offLoop(() -> {
             List<Validated> out = new ArrayList<>();
             for (Bytes b : list) {
                 KeyPackage kp = keyPackageOf(b);
@@ -139,18 +145,18 @@ final class KeyPackageService {
                 if (signatureKeys.isNew(device, key)) {
                     // registered over this device's own connection: the KeyPackage's signature proves possession
                     signatureKeys.register(device, key);
-                    writes.add(ds.append(new StoreRecord.SignatureKeyRegistered(device, key)));
+                    writes.add(journal.append(new StoreRecord.SignatureKeyRegistered(device, key)));
                 }
                 if (directory.holds(device, s.ref())) {
                     continue;
                 }
                 directory.add(device, s);
-                writes.add(ds.append(new StoreRecord.KeyPackageAdded(device, s.ref(), s.cipherSuite(), s.keyPackage(),
+                writes.add(journal.append(new StoreRecord.KeyPackageAdded(device, s.ref(), s.cipherSuite(), s.keyPackage(),
                         s.lastResort())));
             }
             return Future.all(writes).map(v -> {
                 if (!writes.isEmpty()) {
-                    ds.enforcement().keyPackagesPublished(device);
+                    enforcement.keyPackagesPublished(device);
                 }
                 return (long) directory.ordinaryCount(device);
             });
@@ -182,7 +188,7 @@ final class KeyPackageService {
         for (KeyPackageDirectory.Claim c : claims) {
             out.add(new Frame.KeyPackageEntry(c.device().userId(), c.device().deviceId(), c.keyPackage().keyPackage()));
         }
-        ds.enforcement().keyPackagesClaimed(claimer, frame.userId(), out.size());
+        enforcement.keyPackagesClaimed(claimer, frame.userId(), out.size());
         return take(claims).map(v -> out);
     }
 
@@ -203,7 +209,7 @@ final class KeyPackageService {
         for (KeyPackageDirectory.Claim c : claims) {
             if (c.consumes()) {
                 directory.take(c.device(), c.keyPackage().ref());
-                writes.add(ds.append(new StoreRecord.KeyPackageTaken(c.device(), c.keyPackage().ref())));
+                writes.add(journal.append(new StoreRecord.KeyPackageTaken(c.device(), c.keyPackage().ref())));
             }
         }
         return Future.all(writes).mapEmpty();

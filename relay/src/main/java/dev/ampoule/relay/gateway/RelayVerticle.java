@@ -10,6 +10,7 @@ import dev.ampoule.relay.auth.KeySource;
 import dev.ampoule.relay.auth.TicketService;
 import dev.ampoule.relay.config.RelayConfig;
 import dev.ampoule.relay.audit.AuditSink;
+import dev.ampoule.relay.ds.CareTeamSetup;
 import dev.ampoule.relay.ds.DeliveryService;
 import dev.ampoule.relay.ds.ExternalSenderKeys;
 import dev.ampoule.relay.metrics.RelayMetrics;
@@ -94,32 +95,25 @@ public final class RelayVerticle extends VerticleBase {
         TicketService tickets = new TicketService(config.ticketTtl, config.maxTickets, config.ticketsPerUser, clock);
         FileAuditLog.Options auditOptions = FileAuditLog.Options.defaults().withFsync(config.fsync).withClock(clock);
         FileRosterStore rosterStore = new FileRosterStore(vertx, config.dataDir.resolve("roster"), config.fsync);
-        return Stores.create(vertx, config)
-                .compose(store -> {
-                    ds = new DeliveryService(vertx, store, config, metrics, clock);
-                    ds.enforcement().setAdHocGroups(config.adHocGroups);
-                    return FileAuditLog.open(vertx, config.dataDir, auditOptions);
-                })
+        return FileAuditLog.open(vertx, config.dataDir, auditOptions)
                 .compose(log -> {
                     audit = log;
-                    ds.setAuditSink(auditSink == AuditSink.NONE ? log : auditSink);
                     return Roster.open(rosterStore, config.roles, audit, clock);
                 })
                 .compose(r -> {
                     roster = r;
-                    if (rosterView == null || rosterView == RosterView.EMPTY) {
-                        // the Delivery Service follows the roster: its view, and its changes
-                        ds.setRosterView(r);
-                        r.listener(ds.enforcement());
-                    } else {
-                        ds.setRosterView(rosterView); // a roster given before deployment (tests)
-                    }
                     return keySource();
                 })
                 .compose(keys -> ExternalSenderKeys.load(vertx, config.dataDir.resolve(ExternalSenderKeys.DIR_NAME))
-                        .map(senderKeys -> {
+                        .compose(senderKeys -> {
                             externalSenderKeys = senderKeys;
-                            ds.enforcement().setExternalSenderKeys(senderKeys);
+                            return Stores.create(vertx, config);
+                        })
+                        .map(store -> {
+                            ds = new DeliveryService(vertx, store, config, metrics, clock, careTeams());
+                            if (rosterView == null || rosterView == RosterView.EMPTY) {
+                                roster.listener(ds.enforcement()); // the Delivery Service follows the roster's changes
+                            }
                             return keys;
                         }))
                 .compose(keys -> ds.start().map(v -> keys))
@@ -194,6 +188,16 @@ public final class RelayVerticle extends VerticleBase {
                     return Future.succeededFuture(false);
                 })
                 .andThen(ar -> tlsReloading = false);
+    }
+
+    /** The care-team rules the Delivery Service enforces: the relay's roster (or one given before deployment), audit log and keys. */
+    private CareTeamSetup careTeams() {
+        boolean ownRoster = rosterView == null || rosterView == RosterView.EMPTY;
+        return CareTeamSetup.adHoc()
+                .withRoster(ownRoster ? roster : rosterView)
+                .withAudit(auditSink == AuditSink.NONE ? audit : auditSink)
+                .withKeys(externalSenderKeys)
+                .withAdHocGroups(config.adHocGroups);
     }
 
     private Future<KeySource> keySource() {
