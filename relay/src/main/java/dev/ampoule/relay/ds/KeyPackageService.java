@@ -48,6 +48,8 @@ final class KeyPackageService {
     private final KeyPackageDirectory directory = new KeyPackageDirectory();
     private final SignatureKeyRegistry signatureKeys = new SignatureKeyRegistry();
     private final Map<String, TokenBucket> claimLimits = new HashMap<>();
+    /** Per device, ordinary KeyPackages being validated: counted against the cap until stored or refused. */
+    private final Map<DeviceId, Integer> reserved = new HashMap<>();
 
     KeyPackageService(Journal journal, Validation validation, RosterEnforcement enforcement, RelayConfig config,
             RelayMetrics metrics, Clock clock) {
@@ -116,11 +118,22 @@ final class KeyPackageService {
         if (frame.lastResort() && list.size() != 1) {
             return Future.failedFuture(new RelayException(ErrorCode.INVALID_MESSAGE, "last_resort needs exactly one KeyPackage"));
         }
-        if (!frame.lastResort() && directory.ordinaryCount(device) + list.size() > config.maxKeyPackagesPerDevice) {
+        int ordinary = frame.lastResort() ? 0 : list.size();
+        int inFlight = reserved.getOrDefault(device, 0);
+        if (ordinary > 0 && directory.ordinaryCount(device) + inFlight + ordinary > config.maxKeyPackagesPerDevice) {
             metrics.limitExceeded("key_packages");
             return Future.failedFuture(new RelayException(ErrorCode.LIMIT_EXCEEDED,
                     "at most " + config.maxKeyPackagesPerDevice + " KeyPackages per device"));
         }
+        // counted before the asynchronous validation, so that pipelined publications cannot pass the
+        // check together; released once they are stored (then the directory counts them) or refused
+        reserved.merge(device, ordinary, Integer::sum);
+        return validateAndStore(device, frame).andThen(ar -> reserved.computeIfPresent(device,
+                (d, n) -> n - ordinary <= 0 ? null : n - ordinary));
+    }
+
+    private Future<Long> validateAndStore(DeviceId device, Frame.PublishKeyPackages frame) {
+        List<Bytes> list = frame.keyPackages();
         return validation.offLoop(() -> {
             List<Validated> out = new ArrayList<>();
             for (Bytes b : list) {
