@@ -94,7 +94,7 @@ public final class DeliveryService {
         this.validation = new Validation(vertx);
         this.listeners = new Listeners(vertx);
         this.sequencing = new Sequencing(journal, listeners, metrics);
-        this.enforcement = new RosterEnforcement(new Port(), careTeams);
+        this.enforcement = new RosterEnforcement(new Port(), careTeams, config, metrics);
         this.keyPackages = new KeyPackageService(journal, validation, enforcement, config, metrics, clock);
         this.state = new StateProjection(mailboxes, access, keyPackages);
         this.retention = new Retention(state, access, mailboxes, store, journal, listeners, enforcement, config, clock);
@@ -327,8 +327,13 @@ public final class DeliveryService {
         }
 
         @Override
-        public Future<List<KeyPackageDirectory.Claim>> claimForRelay(String userId, int cipherSuite, Set<DeviceId> skip) {
+        public KeyPackageService.RelayClaims claimForRelay(String userId, int cipherSuite, Set<DeviceId> skip) {
             return keyPackages.claimForRelay(userId, cipherSuite, skip);
+        }
+
+        @Override
+        public void later(long delayMillis, Runnable action) {
+            vertx.setTimer(Math.max(1, delayMillis), id -> action.run());
         }
 
         @Override

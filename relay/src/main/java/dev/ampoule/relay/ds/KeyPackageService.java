@@ -48,6 +48,8 @@ final class KeyPackageService {
     private final KeyPackageDirectory directory = new KeyPackageDirectory();
     private final SignatureKeyRegistry signatureKeys = new SignatureKeyRegistry();
     private final Map<String, TokenBucket> claimLimits = new HashMap<>();
+    /** Per user whose KeyPackages others claim. */
+    private final Map<String, TokenBucket> targetLimits = new HashMap<>();
     /** Per device, ordinary KeyPackages being validated: counted against the cap until stored or refused. */
     private final Map<DeviceId, Integer> reserved = new HashMap<>();
 
@@ -90,6 +92,7 @@ final class KeyPackageService {
     void removeUser(String userId) {
         directory.removeUser(userId);
         signatureKeys.removeUser(userId);
+        targetLimits.remove(userId);
     }
 
     /** Whether the device registered this signature key (published a KeyPackage with it). */
@@ -126,14 +129,8 @@ final class KeyPackageService {
                     "at most " + config.maxKeyPackagesPerDevice + " KeyPackages per device"));
         }
         // counted before the asynchronous validation, so that pipelined publications cannot pass the
-        // check together; released once they are stored (then the directory counts them) or refused
+        // check together; released when it ends, in the same turn as the directory starts counting them
         reserved.merge(device, ordinary, Integer::sum);
-        return validateAndStore(device, frame).andThen(ar -> reserved.computeIfPresent(device,
-                (d, n) -> n - ordinary <= 0 ? null : n - ordinary));
-    }
-
-    private Future<Long> validateAndStore(DeviceId device, Frame.PublishKeyPackages frame) {
-        List<Bytes> list = frame.keyPackages();
         return validation.offLoop(() -> {
             List<Validated> out = new ArrayList<>();
             for (Bytes b : list) {
@@ -150,7 +147,8 @@ final class KeyPackageService {
                         Bytes.wrap(kp.leafNode().signatureKey().bytes())));
             }
             return out;
-        }).compose(stored -> {
+        }).andThen(ar -> reserved.computeIfPresent(device, (d, n) -> n - ordinary <= 0 ? null : n - ordinary))
+                .compose(stored -> {
             List<Future<Void>> writes = new ArrayList<>();
             for (Validated v : stored) {
                 KeyPackageDirectory.Stored s = v.stored();
@@ -197,6 +195,16 @@ final class KeyPackageService {
         if (claims.isEmpty()) {
             return Future.failedFuture(new RelayException(ErrorCode.NO_KEY_PACKAGE, "no KeyPackage to hand out"));
         }
+        if (!claimer.userId().equals(frame.userId())) {
+            // others may not drain one user's KeyPackages (kept only for users that hold some)
+            TokenBucket target = targetLimits.computeIfAbsent(frame.userId(), u -> new TokenBucket(
+                    config.claimsPerTargetPerMinute / 60.0, config.claimsPerTargetPerMinute, now));
+            if (!target.tryTake(now)) {
+                metrics.limitExceeded("claims_per_target");
+                return Future.failedFuture(new RelayException(ErrorCode.RATE_LIMITED,
+                        "too many claims of this user's KeyPackages", target.millisUntilNext(now)));
+            }
+        }
         List<Frame.KeyPackageEntry> out = new ArrayList<>();
         for (KeyPackageDirectory.Claim c : claims) {
             out.add(new Frame.KeyPackageEntry(c.device().userId(), c.device().deviceId(), c.keyPackage().keyPackage()));
@@ -207,13 +215,18 @@ final class KeyPackageService {
 
     /**
      * Claims one KeyPackage of the suite for each device of the user except {@code skip}, for the
-     * relay's own Add proposals (not rate limited).
+     * relay's own Add proposals (limited per team by its caller): the claims at once, their
+     * hand-out durable when {@link RelayClaims#durable} completes.
      */
-    Future<List<KeyPackageDirectory.Claim>> claimForRelay(String userId, int cipherSuite, Set<DeviceId> skip) {
+    RelayClaims claimForRelay(String userId, int cipherSuite, Set<DeviceId> skip) {
         List<KeyPackageDirectory.Claim> claims = new ArrayList<>(directory.choose(userId, Optional.empty(), cipherSuite,
                 clock.instant().getEpochSecond()));
         claims.removeIf(c -> skip.contains(c.device()));
-        return take(claims).map(v -> claims);
+        return new RelayClaims(List.copyOf(claims), take(claims));
+    }
+
+    /** KeyPackages claimed for the relay's proposals, and when their hand-out is durable. */
+    record RelayClaims(List<KeyPackageDirectory.Claim> claims, Future<Void> durable) {
     }
 
     /** Marks the ordinary packages among the claims as handed out, durably (last-resort ones stay). */

@@ -18,6 +18,8 @@ import dev.ampoule.mls.tree.RatchetTree;
 import dev.ampoule.relay.audit.AuditEvent;
 import dev.ampoule.relay.audit.AuditSink;
 import dev.ampoule.relay.audit.AuditType;
+import dev.ampoule.relay.config.RelayConfig;
+import dev.ampoule.relay.metrics.RelayMetrics;
 import dev.ampoule.relay.protocol.Bytes;
 import dev.ampoule.relay.protocol.DeviceId;
 import dev.ampoule.relay.protocol.RelayException;
@@ -25,6 +27,7 @@ import dev.ampoule.relay.roster.Team;
 import dev.ampoule.relay.store.GroupMessage;
 import io.vertx.core.Future;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -67,12 +70,19 @@ final class RelayProposals {
     private final CareTeams teams;
     private final Optional<ExternalSenderKeys> keys;
     private final AuditSink audit;
+    private final RelayConfig config;
+    private final RelayMetrics metrics;
+    /** Per team: the relay's own claims (roster put/remove cycles must not drain KeyPackages without bound). */
+    private final Map<String, TokenBucket> claimBudgets = new HashMap<>();
 
-    RelayProposals(RosterEnforcement.Port port, CareTeams teams, Optional<ExternalSenderKeys> keys, AuditSink audit) {
+    RelayProposals(RosterEnforcement.Port port, CareTeams teams, Optional<ExternalSenderKeys> keys, AuditSink audit,
+            RelayConfig config, RelayMetrics metrics) {
         this.port = port;
         this.teams = teams;
         this.keys = keys;
         this.audit = audit;
+        this.config = config;
+        this.metrics = metrics;
     }
 
     /**
@@ -154,13 +164,10 @@ final class RelayProposals {
             }
         }
         candidates.removeIf(u -> !teams.rostered(teamId, u) || t.removals.contains(u));
-        List<Future<List<KeyPackageDirectory.Claim>>> claims = new ArrayList<>();
-        for (String user : candidates) {
-            claims.add(port.claimForRelay(user, suite, skip));
-        }
-        return Future.all(claims).compose(done -> {
-            for (int i = 0; i < claims.size(); i++) {
-                List<KeyPackageDirectory.Claim> list = claims.get(i).result();
+        List<KeyPackageService.RelayClaims> claims = claimWithinBudget(g, t, teamId, candidates, suite, skip);
+        return Future.all(claims.stream().map(KeyPackageService.RelayClaims::durable).toList()).compose(done -> {
+            for (KeyPackageService.RelayClaims claimed : claims) {
+                List<KeyPackageDirectory.Claim> list = claimed.claims();
                 for (KeyPackageDirectory.Claim c : list) {
                     keyPackageOf(c).ifPresent(kp -> actions.add(new Action.AddDevice(c.device(), kp)));
                 }
@@ -174,6 +181,40 @@ final class RelayProposals {
             }
             return send(g, t, view, teamId, suite, sender.getAsInt(), epoch, actions);
         });
+    }
+
+    /**
+     * Claims KeyPackages for the candidates while the team's budget lasts (each claimed package
+     * takes a token); the others stay hinted and are tried again once the budget refills.
+     */
+    private List<KeyPackageService.RelayClaims> claimWithinBudget(GroupState g, RosterTrack t, String teamId,
+            Set<String> candidates, int suite, Set<DeviceId> skip) {
+        long now = System.nanoTime();
+        TokenBucket budget = claimBudgets.computeIfAbsent(teamId, id -> new TokenBucket(
+                config.relayClaimsPerTeamPerMinute / 60.0, config.relayClaimsPerTeamPerMinute, now));
+        List<KeyPackageService.RelayClaims> claims = new ArrayList<>();
+        boolean deferred = false;
+        for (String user : candidates) {
+            if (budget.millisUntilNext(now) > 0) {
+                t.addHints.add(user);
+                deferred = true;
+                continue;
+            }
+            KeyPackageService.RelayClaims claimed = port.claimForRelay(user, suite, skip);
+            claimed.claims().forEach(c -> budget.tryTake(now));
+            claims.add(claimed);
+        }
+        if (deferred) {
+            metrics.limitExceeded("relay_claims");
+            if (!t.retryScheduled) {
+                t.retryScheduled = true;
+                port.later(budget.millisUntilNext(now), () -> {
+                    t.retryScheduled = false;
+                    sync(g, t);
+                });
+            }
+        }
+        return claims;
     }
 
     private static Optional<KeyPackage> keyPackageOf(KeyPackageDirectory.Claim c) {

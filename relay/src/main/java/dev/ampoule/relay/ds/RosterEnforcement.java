@@ -8,6 +8,8 @@ import dev.ampoule.mls.message.RemoveProposal;
 import dev.ampoule.relay.audit.AuditEvent;
 import dev.ampoule.relay.audit.AuditSink;
 import dev.ampoule.relay.audit.AuditType;
+import dev.ampoule.relay.config.RelayConfig;
+import dev.ampoule.relay.metrics.RelayMetrics;
 import dev.ampoule.relay.protocol.Bytes;
 import dev.ampoule.relay.protocol.DeviceId;
 import dev.ampoule.relay.protocol.ErrorCode;
@@ -42,8 +44,8 @@ import java.util.logging.Logger;
  *       external Remove proposal per leaf of the user, and the group is <em>fenced</em>
  *       (application messages get {@code GROUP_FENCED}) until a commit removes every such leaf.
  *       A commit that leaves one of them is refused ({@link RosterRule#REMOVAL_OMITTED}).</li>
- *   <li>Addition to the roster: the relay claims one KeyPackage per device of the user (not rate
- *       limited) and sends external Add proposals; a device that publishes KeyPackages later while
+ *   <li>Addition to the roster: the relay claims one KeyPackage per device of the user (within the
+ *       team's budget of {@code relayClaimsPerTeamPerMinute}; the rest when it refills) and sends external Add proposals; a device that publishes KeyPackages later while
  *       its user is rostered and not in the group is proposed then. Proposals a commit left out are
  *       proposed again in the next epoch with the same KeyPackage.</li>
  *   <li>Who may change the group — creation, every proposal and Commit — is decided by the
@@ -110,7 +112,10 @@ public final class RosterEnforcement implements RosterListener {
         Future<Void> withdrawKeyPackages(DeviceId device);
 
         /** One KeyPackage of the suite for each device of the user except {@code skip}, for the relay's Adds. */
-        Future<List<KeyPackageDirectory.Claim>> claimForRelay(String userId, int cipherSuite, Set<DeviceId> skip);
+        KeyPackageService.RelayClaims claimForRelay(String userId, int cipherSuite, Set<DeviceId> skip);
+
+        /** Runs {@code action} on the event loop after {@code delayMillis}. */
+        void later(long delayMillis, Runnable action);
 
         /** Stops delivering the group to the devices at once; completes once durable. */
         Future<Void> cutOff(Bytes groupId, Set<DeviceId> devices);
@@ -119,14 +124,14 @@ public final class RosterEnforcement implements RosterListener {
         Future<Void> eraseUser(String userId);
     }
 
-    RosterEnforcement(Port port, CareTeamSetup setup) {
+    RosterEnforcement(Port port, CareTeamSetup setup, RelayConfig config, RelayMetrics metrics) {
         this.port = port;
         this.policy = setup.policy();
         this.teams = new CareTeams(setup.roster());
         this.audit = setup.audit();
         this.keys = setup.keys();
         this.adHocGroups = setup.adHocGroups();
-        this.proposals = new RelayProposals(port, teams, keys, audit);
+        this.proposals = new RelayProposals(port, teams, keys, audit, config, metrics);
     }
 
     /** Whether the group is fenced by a pending roster removal. */

@@ -27,6 +27,8 @@ final class RosterTrack {
     /** A synchronisation is queued in the group's sequencer and has not started. */
     boolean queued;
     Future<Void> pending = Future.succeededFuture();
+    /** A synchronisation is scheduled for when the team's claim budget refills. */
+    boolean retryScheduled;
 
     /** The group is fenced while a removal is pending. */
     void fence(GroupState g) {

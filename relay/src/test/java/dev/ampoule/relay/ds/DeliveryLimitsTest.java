@@ -5,9 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.ampoule.relay.audit.AuditType;
 import dev.ampoule.relay.protocol.ErrorCode;
 import dev.ampoule.relay.protocol.Frame;
+import dev.ampoule.relay.support.FakeRoster;
 import dev.ampoule.relay.support.MlsMember;
+import dev.ampoule.relay.support.RecordingAudit;
 import dev.ampoule.relay.support.RelayHarness;
 import dev.ampoule.relay.support.TestDevice;
 import io.vertx.core.Future;
@@ -18,6 +21,7 @@ import io.vertx.junit5.VertxTestContext;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -66,6 +70,69 @@ class DeliveryLimitsTest {
                     List.of(dev.ampoule.relay.protocol.Bytes.ofHex("00")), false), ErrorCode.INVALID_MESSAGE).code());
             assertEquals(5, a.ok(new Frame.PublishKeyPackages(alice.keyPackages(1, false), false)));
             assertTrue(relay.registry.scrape().contains("relay_limits_exceeded_total{limit=\"key_packages\"}"));
+        } finally {
+            relay.stop();
+        }
+        ctx.completeNow();
+    }
+
+    @Test
+    void othersCannotDrainOneUsersKeyPackages(Vertx vertx, VertxTestContext ctx) {
+        RelayHarness relay = new RelayHarness(vertx, dir, new JsonObject().put("claimsPerTargetPerMinute", 3)
+                .put("claimsPerMinute", 1000)).start();
+        MlsMember alice = new MlsMember("alice", "phone");
+        try (TestDevice a = relay.connect("alice", "phone"); TestDevice b = relay.connect("bob", "phone");
+                TestDevice c = relay.connect("carol", "phone")) {
+            a.ok(new Frame.PublishKeyPackages(alice.keyPackages(10, false), false));
+            Frame.ClaimKeyPackages claimAlice = new Frame.ClaimKeyPackages("alice", Optional.empty(), 1);
+            for (int i = 0; i < 3; i++) {
+                assertInstanceOf(Frame.KeyPackages.class, b.call(claimAlice));
+            }
+            Frame.Error limited = b.error(claimAlice, ErrorCode.RATE_LIMITED);
+            assertTrue(limited.retryAfterMillis() > 0, "a retry hint");
+            // the limit is the target's, whoever claims
+            c.error(claimAlice, ErrorCode.RATE_LIMITED);
+            // the user's own devices are not limited by it
+            assertInstanceOf(Frame.KeyPackages.class, a.call(claimAlice));
+            assertTrue(relay.registry.scrape().contains("relay_limits_exceeded_total{limit=\"claims_per_target\"} 2.0"));
+        } finally {
+            relay.stop();
+        }
+        ctx.completeNow();
+    }
+
+    @Test
+    void theRelaysOwnClaimsForATeamAreLimitedAndCatchUpLater(Vertx vertx, VertxTestContext ctx) throws Exception {
+        FakeRoster roster = new FakeRoster();
+        RelayHarness relay = new RelayHarness(vertx, dir, new JsonObject().put("relayClaimsPerTeamPerMinute", 3));
+        RecordingAudit audit = new RecordingAudit();
+        relay.roster = roster;
+        relay.audit = audit;
+        relay.start();
+        MlsMember dave1 = new MlsMember("dave", "phone");
+        MlsMember dave2 = new MlsMember("dave", "pad");
+        MlsMember erin = new MlsMember("erin", "phone");
+        try (CareTeamFixture team = CareTeamFixture.form(relay, roster, "t-claims", "alice#phone", "bob#laptop");
+                TestDevice d1 = relay.connect("dave", "phone"); TestDevice d2 = relay.connect("dave", "pad");
+                TestDevice e = relay.connect("erin", "phone")) {
+            d1.ok(new Frame.PublishKeyPackages(dave1.keyPackages(1, false), false));
+            d2.ok(new Frame.PublishKeyPackages(dave2.keyPackages(1, false), false));
+            e.ok(new Frame.PublishKeyPackages(erin.keyPackages(1, false), false));
+            // forming the team claimed bob's package: two of three left, both for dave's devices
+            team.addToRoster("dave", "pharmacist");
+            team.receiveProposals(0, 2);
+            team.addToRoster("erin", "patient");
+            RosterEnforcementTest.assertNoDeliver(team.device(0), 500);
+            assertTrue(relay.registry.scrape().contains("relay_limits_exceeded_total{limit=\"relay_claims\"}"));
+            // once the budget refills (one claim per 20 s) erin is proposed without another roster change
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (audit.of(AuditType.PROPOSAL_SENT).stream().noneMatch(ev -> ev.user().equals(Optional.of("erin")))) {
+                assertTrue(System.nanoTime() < deadline, "erin proposed once the budget refilled");
+                Thread.sleep(200);
+            }
+            team.receiveProposals(0, 1);
+            long added = team.commit(0, dev.ampoule.mls.group.CommitOptions.builder());
+            assertEquals(5, team.member(0).group.members().size(), "erin and dave's devices added at " + added);
         } finally {
             relay.stop();
         }
