@@ -327,8 +327,9 @@ public final class DeliveryService {
         }
 
         @Override
-        public KeyPackageService.RelayClaims claimForRelay(String userId, int cipherSuite, Set<DeviceId> skip) {
-            return keyPackages.claimForRelay(userId, cipherSuite, skip);
+        public KeyPackageService.RelayClaims claimForRelay(String userId, int cipherSuite, Set<DeviceId> skip,
+                int max) {
+            return keyPackages.claimForRelay(userId, cipherSuite, skip, max);
         }
 
         @Override

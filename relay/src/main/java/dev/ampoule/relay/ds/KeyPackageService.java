@@ -20,6 +20,7 @@ import io.vertx.core.Future;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -52,6 +53,8 @@ final class KeyPackageService {
     private final Map<String, TokenBucket> targetLimits = new HashMap<>();
     /** Per device, ordinary KeyPackages being validated: counted against the cap until stored or refused. */
     private final Map<DeviceId, Integer> reserved = new HashMap<>();
+    /** New devices whose first publication is being validated: counted against their user's device limit. */
+    private final Set<DeviceId> registering = new HashSet<>();
 
     KeyPackageService(Journal journal, Validation validation, RosterEnforcement enforcement, RelayConfig config,
             RelayMetrics metrics, Clock clock) {
@@ -128,6 +131,17 @@ final class KeyPackageService {
             return Future.failedFuture(new RelayException(ErrorCode.LIMIT_EXCEEDED,
                     "at most " + config.maxKeyPackagesPerDevice + " KeyPackages per device"));
         }
+        if (!signatureKeys.knows(device) && !registering.contains(device)) {
+            long others = registering.stream().filter(d -> d.userId().equals(device.userId())).count();
+            if (signatureKeys.devices(device.userId()) + others >= config.maxDevicesPerUser) {
+                metrics.limitExceeded("devices_per_user");
+                return Future.failedFuture(new RelayException(ErrorCode.LIMIT_EXCEEDED,
+                        "at most " + config.maxDevicesPerUser + " devices per user"));
+            }
+        }
+        // a new device counts against its user's limit from now on (validation is asynchronous);
+        // once validated, the registry counts it
+        boolean newDevice = !signatureKeys.knows(device) && registering.add(device);
         // counted before the asynchronous validation, so that pipelined publications cannot pass the
         // check together; released when it ends, in the same turn as the directory starts counting them
         reserved.merge(device, ordinary, Integer::sum);
@@ -147,7 +161,12 @@ final class KeyPackageService {
                         Bytes.wrap(kp.leafNode().signatureKey().bytes())));
             }
             return out;
-        }).andThen(ar -> reserved.computeIfPresent(device, (d, n) -> n - ordinary <= 0 ? null : n - ordinary))
+        }).andThen(ar -> {
+            reserved.computeIfPresent(device, (d, n) -> n - ordinary <= 0 ? null : n - ordinary);
+            if (newDevice) {
+                registering.remove(device);
+            }
+        })
                 .compose(stored -> {
             List<Future<Void>> writes = new ArrayList<>();
             for (Validated v : stored) {
@@ -214,14 +233,18 @@ final class KeyPackageService {
     }
 
     /**
-     * Claims one KeyPackage of the suite for each device of the user except {@code skip}, for the
+     * Claims one KeyPackage of the suite for each device of the user except {@code skip} (at most
+     * {@code max}), for the
      * relay's own Add proposals (limited per team by its caller): the claims at once, their
      * hand-out durable when {@link RelayClaims#durable} completes.
      */
-    RelayClaims claimForRelay(String userId, int cipherSuite, Set<DeviceId> skip) {
+    RelayClaims claimForRelay(String userId, int cipherSuite, Set<DeviceId> skip, int max) {
         List<KeyPackageDirectory.Claim> claims = new ArrayList<>(directory.choose(userId, Optional.empty(), cipherSuite,
                 clock.instant().getEpochSecond()));
         claims.removeIf(c -> skip.contains(c.device()));
+        if (claims.size() > max) {
+            claims = new ArrayList<>(claims.subList(0, Math.max(0, max)));
+        }
         return new RelayClaims(List.copyOf(claims), take(claims));
     }
 

@@ -164,7 +164,15 @@ final class RelayProposals {
             }
         }
         candidates.removeIf(u -> !teams.rostered(teamId, u) || t.removals.contains(u));
-        List<KeyPackageService.RelayClaims> claims = claimWithinBudget(g, t, teamId, candidates, suite, skip);
+        // the group never grows past maxGroupSize through the relay's Adds: the ones that do not fit
+        // wait (removals are never held back, so a fence always lifts with the next commit)
+        int[] room = {config.maxGroupSize - view.memberCount() - t.adds.size()};
+        boolean full = actions.removeIf(a -> a instanceof Action.AddDevice && room[0]-- <= 0);
+        room[0] = Math.max(0, room[0]);
+        List<KeyPackageService.RelayClaims> claims = claimWithinBudget(g, t, teamId, candidates, suite, skip, room);
+        if (full || room[0] < 0) {
+            metrics.limitExceeded("group_size");
+        }
         return Future.all(claims.stream().map(KeyPackageService.RelayClaims::durable).toList()).compose(done -> {
             for (KeyPackageService.RelayClaims claimed : claims) {
                 List<KeyPackageDirectory.Claim> list = claimed.claims();
@@ -188,19 +196,25 @@ final class RelayProposals {
      * takes a token); the others stay hinted and are tried again once the budget refills.
      */
     private List<KeyPackageService.RelayClaims> claimWithinBudget(GroupState g, RosterTrack t, String teamId,
-            Set<String> candidates, int suite, Set<DeviceId> skip) {
+            Set<String> candidates, int suite, Set<DeviceId> skip, int[] room) {
         long now = System.nanoTime();
         TokenBucket budget = claimBudgets.computeIfAbsent(teamId, id -> new TokenBucket(
                 config.relayClaimsPerTeamPerMinute / 60.0, config.relayClaimsPerTeamPerMinute, now));
         List<KeyPackageService.RelayClaims> claims = new ArrayList<>();
         boolean deferred = false;
         for (String user : candidates) {
+            if (room[0] <= 0) {
+                t.addHints.add(user); // tried again after a commit (which may make room)
+                room[0] = -1;
+                continue;
+            }
             if (budget.millisUntilNext(now) > 0) {
                 t.addHints.add(user);
                 deferred = true;
                 continue;
             }
-            KeyPackageService.RelayClaims claimed = port.claimForRelay(user, suite, skip);
+            KeyPackageService.RelayClaims claimed = port.claimForRelay(user, suite, skip, room[0]);
+            room[0] -= claimed.claims().size();
             claimed.claims().forEach(c -> budget.tryTake(now));
             claims.add(claimed);
         }

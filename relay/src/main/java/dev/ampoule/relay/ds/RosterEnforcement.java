@@ -112,7 +112,7 @@ public final class RosterEnforcement implements RosterListener {
         Future<Void> withdrawKeyPackages(DeviceId device);
 
         /** One KeyPackage of the suite for each device of the user except {@code skip}, for the relay's Adds. */
-        KeyPackageService.RelayClaims claimForRelay(String userId, int cipherSuite, Set<DeviceId> skip);
+        KeyPackageService.RelayClaims claimForRelay(String userId, int cipherSuite, Set<DeviceId> skip, int max);
 
         /** Runs {@code action} on the event loop after {@code delayMillis}. */
         void later(long delayMillis, Runnable action);

@@ -138,4 +138,54 @@ class DeliveryLimitsTest {
         }
         ctx.completeNow();
     }
+
+    @Test
+    void aUserRegistersAtMostMaxDevicesPerUser(Vertx vertx, VertxTestContext ctx) {
+        RelayHarness relay = new RelayHarness(vertx, dir, new JsonObject().put("maxDevicesPerUser", 2)).start();
+        try (TestDevice phone = relay.connect("alice", "phone"); TestDevice pad = relay.connect("alice", "pad");
+                TestDevice laptop = relay.connect("alice", "laptop"); TestDevice bob = relay.connect("bob", "laptop")) {
+            phone.ok(new Frame.PublishKeyPackages(new MlsMember("alice", "phone").keyPackages(1, false), false));
+            pad.ok(new Frame.PublishKeyPackages(new MlsMember("alice", "pad").keyPackages(1, false), false));
+            laptop.error(new Frame.PublishKeyPackages(new MlsMember("alice", "laptop").keyPackages(1, false), false),
+                    ErrorCode.LIMIT_EXCEEDED);
+            // registered devices go on publishing; other users have their own limit
+            phone.ok(new Frame.PublishKeyPackages(new MlsMember("alice", "phone").keyPackages(1, false), false));
+            bob.ok(new Frame.PublishKeyPackages(new MlsMember("bob", "laptop").keyPackages(1, false), false));
+            assertTrue(relay.registry.scrape().contains("relay_limits_exceeded_total{limit=\"devices_per_user\"} 1.0"));
+        } finally {
+            relay.stop();
+        }
+        ctx.completeNow();
+    }
+
+    @Test
+    void theRelaysAddsNeverPushAGroupOverItsSize(Vertx vertx, VertxTestContext ctx) {
+        FakeRoster roster = new FakeRoster();
+        RelayHarness relay = new RelayHarness(vertx, dir, new JsonObject().put("maxGroupSize", 3));
+        relay.roster = roster;
+        relay.start();
+        MlsMember dave1 = new MlsMember("dave", "phone");
+        MlsMember dave2 = new MlsMember("dave", "pad");
+        try (CareTeamFixture team = CareTeamFixture.form(relay, roster, "t-size", "alice#phone", "bob#laptop");
+                TestDevice d1 = relay.connect("dave", "phone"); TestDevice d2 = relay.connect("dave", "pad")) {
+            d1.ok(new Frame.PublishKeyPackages(dave1.keyPackages(1, false), false));
+            d2.ok(new Frame.PublishKeyPackages(dave2.keyPackages(1, false), false));
+            team.addToRoster("dave", "pharmacist");
+            // room for one more member: one Add, and the commit covering it is accepted
+            team.receiveProposals(0, 1);
+            RosterEnforcementTest.assertNoDeliver(team.device(0), 500);
+            team.commit(0, dev.ampoule.mls.group.CommitOptions.builder());
+            assertEquals(3, team.member(0).group.members().size());
+            assertTrue(relay.registry.scrape().contains("relay_limits_exceeded_total{limit=\"group_size\"}"));
+            // a roster removal still fences and lifts: removals are never held back
+            team.removeFromRoster("bob");
+            assertTrue(team.fenced());
+            team.receiveProposals(0, 1);
+            team.commit(0, dev.ampoule.mls.group.CommitOptions.builder());
+            assertTrue(!team.fenced(), "the fence lifted");
+        } finally {
+            relay.stop();
+        }
+        ctx.completeNow();
+    }
 }
