@@ -149,6 +149,12 @@ public final class RelayConfig {
     public final int maxGroupSize;
     public final int maxKeyPackagesPerDevice;
     public final int claimsPerMinute;
+    /** KeyPackage claims of one user's packages by other users, per minute (draining protection). */
+    public final int claimsPerTargetPerMinute;
+    /** The relay's own KeyPackage claims for one care team's group, per minute (roster put/remove cycles). */
+    public final int relayClaimsPerTeamPerMinute;
+    /** Device ids one user may register (publish KeyPackages from). */
+    public final int maxDevicesPerUser;
     /**
      * When a connection's write queue holds this many bytes it counts as full: the relay stops
      * reading its requests and writing its deliveries until it drains ({@code writeQueueMaxBytes},
@@ -246,6 +252,9 @@ public final class RelayConfig {
         maxGroupSize = b.maxGroupSize;
         maxKeyPackagesPerDevice = b.maxKeyPackagesPerDevice;
         claimsPerMinute = b.claimsPerMinute;
+        claimsPerTargetPerMinute = b.claimsPerTargetPerMinute;
+        relayClaimsPerTeamPerMinute = b.relayClaimsPerTeamPerMinute;
+        maxDevicesPerUser = b.maxDevicesPerUser;
         writeQueueMaxBytes = b.writeQueueMaxBytes;
         maxQueuedBytes = b.maxQueuedBytes;
         slowClientTimeout = b.slowClientTimeout;
@@ -318,6 +327,9 @@ public final class RelayConfig {
         s.integer("maxGroupSize").ifPresent(b::maxGroupSize);
         s.integer("maxKeyPackagesPerDevice").ifPresent(b::maxKeyPackagesPerDevice);
         s.integer("claimsPerMinute").ifPresent(b::claimsPerMinute);
+        s.integer("claimsPerTargetPerMinute").ifPresent(b::claimsPerTargetPerMinute);
+        s.integer("relayClaimsPerTeamPerMinute").ifPresent(b::relayClaimsPerTeamPerMinute);
+        s.integer("maxDevicesPerUser").ifPresent(b::maxDevicesPerUser);
         s.integer("writeQueueMaxBytes").ifPresent(b::writeQueueMaxBytes);
         s.integer("maxQueuedBytes").ifPresent(b::maxQueuedBytes);
         s.seconds("slowClientTimeoutSeconds").ifPresent(b::slowClientTimeout);
@@ -442,6 +454,9 @@ public final class RelayConfig {
         private int maxGroupSize = 2_000;
         private int maxKeyPackagesPerDevice = 200;
         private int claimsPerMinute = 120;
+        private int claimsPerTargetPerMinute = 20;
+        private int relayClaimsPerTeamPerMinute = 120;
+        private int maxDevicesPerUser = 10;
         private int writeQueueMaxBytes = 1 << 20;
         private long maxQueuedBytes = -1; // default: the larger of 8 MiB and the minimum
         private Duration slowClientTimeout = Duration.ofSeconds(30);
@@ -527,6 +542,9 @@ public final class RelayConfig {
         public Builder maxGroupSize(int v) { maxGroupSize = v; return this; }
         public Builder maxKeyPackagesPerDevice(int v) { maxKeyPackagesPerDevice = v; return this; }
         public Builder claimsPerMinute(int v) { claimsPerMinute = v; return this; }
+        public Builder claimsPerTargetPerMinute(int v) { claimsPerTargetPerMinute = v; return this; }
+        public Builder relayClaimsPerTeamPerMinute(int v) { relayClaimsPerTeamPerMinute = v; return this; }
+        public Builder maxDevicesPerUser(int v) { maxDevicesPerUser = v; return this; }
         public Builder writeQueueMaxBytes(int v) { writeQueueMaxBytes = v; return this; }
         public Builder maxQueuedBytes(long v) { maxQueuedBytes = v; return this; }
         public Builder slowClientTimeout(Duration v) { slowClientTimeout = v; return this; }
@@ -558,7 +576,8 @@ public final class RelayConfig {
                 throw new ConfigException("tlsCertPath and tlsKeyPath go together");
             }
             if (maxFrameBytes < 1024 || messagesPerSecond < 1 || messageBurst < 1 || connectionsPerUser < 1
-                    || maxGroupSize < 1 || maxInFlight < 1 || claimsPerMinute < 1 || segmentBytes < 4096) {
+                    || maxGroupSize < 1 || maxInFlight < 1 || claimsPerMinute < 1 || segmentBytes < 4096
+                    || claimsPerTargetPerMinute < 1 || relayClaimsPerTeamPerMinute < 1 || maxDevicesPerUser < 1) {
                 throw new ConfigException("a limit is out of range");
             }
             if (store == StoreKind.POSTGRESQL && (postgresUrl == null || postgresUrl.isBlank())) {

@@ -19,6 +19,7 @@ import dev.ampoule.relay.store.PgDatabase;
 import io.vertx.sqlclient.Pool;
 import dev.ampoule.relay.config.RelayConfig;
 import dev.ampoule.relay.audit.AuditSink;
+import dev.ampoule.relay.ds.CareTeamSetup;
 import dev.ampoule.relay.ds.DeliveryService;
 import dev.ampoule.relay.ds.ExternalSenderKeys;
 import dev.ampoule.relay.metrics.RelayMetrics;
@@ -121,17 +122,12 @@ public final class RelayVerticle extends VerticleBase {
                 : NodeBus.start(vertx, registry).andThen(ar -> ownsNodeBus = ar.succeeded());
         return bus.compose(b -> {
                     nodeBus = b;
-                    return Stores.create(vertx, config);
-                })
-                .compose(store -> {
-                    ds = new DeliveryService(vertx, store, config, metrics, clock);
-                    ds.enforcement().setAdHocGroups(config.adHocGroups);
                     port = nodeBus.subscribe(context, this::nodeEvents);
                     if (config.store == RelayConfig.StoreKind.FILE) {
                         rosterStore.set(new FileRosterStore(vertx, config.dataDir.resolve("roster"), config.fsync));
                         return FileAuditLog.open(vertx, config.dataDir, auditOptions).map(l -> (AuditLog) l);
                     }
-                    // a cluster's roster and audit chain are shared in the database
+                    // a cluster's roster, audit chain and tickets are shared in the database
                     return PgDatabase.open(vertx, config, 2).compose(pool -> {
                         records = pool;
                         tickets.set(new PgTickets(pool, config.ticketTtl, config.maxTickets, config.ticketsPerUser, clock));
@@ -141,7 +137,6 @@ public final class RelayVerticle extends VerticleBase {
                 })
                 .compose(log -> {
                     audit = log;
-                    ds.setAuditSink(auditSink == AuditSink.NONE ? log : auditSink);
                     return Roster.open(rosterStore.get(), config.roles, audit, clock);
                 })
                 .compose(r -> {
@@ -150,19 +145,18 @@ public final class RelayVerticle extends VerticleBase {
                         // events make other relays' changes visible at once; the timer is the safety net
                         rosterRefresh = vertx.setPeriodic(ROSTER_REFRESH_MILLIS, id -> r.refresh());
                     }
-                    if (rosterView == null || rosterView == RosterView.EMPTY) {
-                        // the Delivery Service follows the roster: its view, and its changes
-                        ds.setRosterView(r);
-                        r.listener(ds.enforcement());
-                    } else {
-                        ds.setRosterView(rosterView); // a roster given before deployment (tests)
-                    }
                     return keySource();
                 })
                 .compose(keys -> ExternalSenderKeys.load(vertx, config.dataDir.resolve(ExternalSenderKeys.DIR_NAME))
-                        .map(senderKeys -> {
+                        .compose(senderKeys -> {
                             externalSenderKeys = senderKeys;
-                            ds.enforcement().setExternalSenderKeys(senderKeys);
+                            return Stores.create(vertx, config);
+                        })
+                        .map(store -> {
+                            ds = new DeliveryService(vertx, store, config, metrics, clock, careTeams());
+                            if (rosterView == null || rosterView == RosterView.EMPTY) {
+                                roster.listener(ds.enforcement()); // the Delivery Service follows the roster's changes
+                            }
                             return keys;
                         }))
                 .compose(keys -> ds.start().map(v -> keys))
@@ -251,6 +245,16 @@ public final class RelayVerticle extends VerticleBase {
                     return Future.succeededFuture(false);
                 })
                 .andThen(ar -> tlsReloading = false);
+    }
+
+    /** The care-team rules the Delivery Service enforces: the relay's roster (or one given before deployment), audit log and keys. */
+    private CareTeamSetup careTeams() {
+        boolean ownRoster = rosterView == null || rosterView == RosterView.EMPTY;
+        return CareTeamSetup.adHoc()
+                .withRoster(ownRoster ? roster : rosterView)
+                .withAudit(auditSink == AuditSink.NONE ? audit : auditSink)
+                .withKeys(externalSenderKeys)
+                .withAdHocGroups(config.adHocGroups);
     }
 
     private Future<KeySource> keySource() {
