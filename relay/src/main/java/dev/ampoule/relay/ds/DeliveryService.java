@@ -90,7 +90,7 @@ public final class DeliveryService {
         this.metrics = metrics;
         Mailboxes mailboxes = new Mailboxes();
         DeliveryAccess access = new DeliveryAccess(mailboxes);
-        Journal journal = new Journal(store, metrics);
+        Journal journal = Journal.of(store, metrics);
         this.validation = new Validation(vertx);
         this.listeners = new Listeners(vertx);
         this.sequencing = new Sequencing(journal, listeners, metrics);

@@ -43,17 +43,33 @@ final class Erasure {
         }
         long until = g.sequencer.durableEnd() - 1;
         long now = clock.millis();
-        List<Future<Void>> writes = new ArrayList<>();
+        Set<DeviceId> cut = new HashSet<>();
         for (DeviceId d : devices) {
             GroupState.Access a = g.access.get(d);
             if (a == null || a.cutOff()) {
                 continue;
             }
+            // at once: nothing accepted from now on reaches them, even before the cut is durable
             a.departures.addLast(new GroupState.Departure(until, now, 0));
-            writes.add(journal.append(new StoreRecord.Departed(g.id, d, until, 0, now)));
+            cut.add(d);
             listeners.device(d, l -> l.accessChanged(g.id));
         }
-        return Future.all(writes).mapEmpty();
+        if (cut.isEmpty()) {
+            return Future.succeededFuture();
+        }
+        return journal.cutOff(g, cut, until, now).map(stored -> {
+            if (stored != until) {
+                // a cluster: other nodes' messages were durable before the cut, and are owed
+                for (DeviceId d : cut) {
+                    GroupState.Access a = g.access.get(d);
+                    if (a != null && a.cutOff() && a.departures.peekLast().untilSeq() == until) {
+                        a.departures.pollLast();
+                        a.departures.addLast(new GroupState.Departure(stored, now, 0));
+                    }
+                }
+            }
+            return null;
+        });
     }
 
     /**

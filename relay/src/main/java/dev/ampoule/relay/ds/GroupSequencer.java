@@ -92,6 +92,7 @@ final class GroupSequencer {
     /** The message with {@code seq} is durable. */
     void durable(long seq) {
         durableNext = Math.max(durableNext, seq + 1);
+        nextSeq = Math.max(nextSeq, durableNext); // a cluster's database numbered it
     }
 
     // ---- recovery (StateProjection) ------------------------------------------------------------

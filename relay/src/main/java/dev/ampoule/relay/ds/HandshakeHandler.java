@@ -127,7 +127,7 @@ final class HandshakeHandler {
             }
             StoreRecord.GroupCreated rec = new StoreRecord.GroupCreated(id, device, view.epoch(), frame.groupInfo(),
                     view.ratchetTree(), clock.millis());
-            return journal.append(rec).map(v -> {
+            return journal.created(rec, view.devices()).map(v -> {
                 GroupState g = state.created(rec, view.devices());
                 g.view = view;
                 g.devices.forEach(d -> {
@@ -197,8 +197,13 @@ final class HandshakeHandler {
     private Future<Long> storeProposal(GroupState g, Bytes proposal, Bytes hash, long epoch, boolean withDigest) {
         GroupMessage m = new GroupMessage(g.id, g.sequencer.assign(hash), epoch, MessageKind.PROPOSAL, clock.millis(),
                 proposal);
-        g.pendingProposals.add(m);
-        return sequencing.store(g, m, withDigest ? new StoreRecord.MessageAccepted(m, hash) : new StoreRecord.MessageAccepted(m));
+        return sequencing.store(g, m, withDigest ? new StoreRecord.MessageAccepted(m, hash) : new StoreRecord.MessageAccepted(m))
+                .map(seq -> {
+                    // pending once durable, with the number it was stored under
+                    g.pendingProposals.add(new GroupMessage(m.groupId(), seq, m.epoch(), m.kind(), m.timestampMillis(),
+                            m.message()));
+                    return seq;
+                });
     }
 
     private record ProposalBundle(PublicMessage message, GroupView.ProposalFacts facts) {
@@ -299,13 +304,13 @@ final class HandshakeHandler {
         StoreRecord.CommitAccepted rec = new StoreRecord.CommitAccepted(m, frame.groupInfo(), staged.ratchetTreeAfter(),
                 frame.welcome().orElse(Bytes.EMPTY), joined, List.copyOf(staged.removed()));
         metrics.accepted("commit");
-        return journal.append(rec).map(v -> {
+        return journal.commit(g, rec, staged.devicesAfter()).map(stored -> {
             g.view.merge(staged);
-            state.committed(g, rec, staged.devicesAfter());
-            g.sequencer.durable(seq);
-            joined.forEach(j -> access.receive(j.device(), g.id));
+            state.committed(g, stored, staged.devicesAfter());
+            g.sequencer.durable(stored.commit().seq());
+            stored.joined().forEach(j -> access.receive(j.device(), g.id));
             retention.dirty(g.id);
-            return seq;
+            return stored;
         }).andThen(ar -> {
             if (ar.succeeded()) {
                 listeners.later(() -> {
@@ -319,6 +324,6 @@ final class HandshakeHandler {
                     }
                 });
             }
-        });
+        }).map(stored -> stored.commit().seq());
     }
 }

@@ -1,28 +1,49 @@
 package dev.ampoule.relay.ds;
 
 import dev.ampoule.relay.metrics.RelayMetrics;
+import dev.ampoule.relay.protocol.DeviceId;
 import dev.ampoule.relay.store.Store;
 import dev.ampoule.relay.store.StoreRecord;
 import io.vertx.core.Future;
-import java.time.Duration;
+import java.util.Set;
 
 /**
- * Where the Delivery Service's duties make their changes durable: appends to the {@link Store},
- * timed in the store latency metric. Event-loop confined.
+ * Where the Delivery Service's duties make their changes durable. Each future completes once the
+ * change is durable; what was made durable is what the caller applies to its state afterwards.
+ * <ul>
+ *   <li>{@link StoreJournal}: one relay, appends to its {@link Store}; the numbers the caller
+ *       assigned are kept.</li>
+ *   <li>{@link ClusterJournal}: a cluster, the shared database; the database numbers each group's
+ *       messages and mailboxes, and refuses a write made on a stale view of the group
+ *       ({@code StoreException} with reason {@code STALE} or {@code EPOCH_TAKEN}: read it again).</li>
+ * </ul>
+ * Event-loop confined.
  */
-final class Journal {
+interface Journal {
 
-    private final Store store;
-    private final RelayMetrics metrics;
-
-    Journal(Store store, RelayMetrics metrics) {
-        this.store = store;
-        this.metrics = metrics;
+    /** The store-backed journal of one relay. */
+    static Journal of(Store store, RelayMetrics metrics) {
+        return new StoreJournal(store, metrics);
     }
 
-    /** Appends a record; completes once it is durable. */
-    Future<Void> append(StoreRecord record) {
-        long t0 = System.nanoTime();
-        return store.append(record).andThen(ar -> metrics.storeLatency("append", Duration.ofNanos(System.nanoTime() - t0)));
-    }
+    /** A change of a device's or user's state (cursor, mailbox, KeyPackages, signature keys, erasure). */
+    Future<Void> append(StoreRecord record);
+
+    /** A group's new application message or proposal; completes with its sequence number as stored. */
+    Future<Long> message(GroupState g, StoreRecord.MessageAccepted record);
+
+    /** A new group and its first devices; {@code GROUP_EXISTS} when the id is taken. */
+    Future<Void> created(StoreRecord.GroupCreated record, Set<DeviceId> devices);
+
+    /**
+     * An accepted Commit taking the group to {@code devicesAfter}; completes with the record as
+     * stored (its sequence number and the joiners' mailbox slots).
+     */
+    Future<StoreRecord.CommitAccepted> commit(GroupState g, StoreRecord.CommitAccepted record, Set<DeviceId> devicesAfter);
+
+    /**
+     * Devices cut off the group after {@code until} (the last durable message as the caller sees
+     * it); completes with the last message they receive as stored.
+     */
+    Future<Long> cutOff(GroupState g, Set<DeviceId> devices, long until, long now);
 }

@@ -33,11 +33,11 @@ final class Sequencing {
 
     /** Completes with the message's sequence number once its record is durable, then wakes the receivers. */
     Future<Long> store(GroupState g, GroupMessage m, StoreRecord record) {
-        return journal.append(record).map(v -> {
-            g.sequencer.durable(m.seq());
+        return journal.message(g, (StoreRecord.MessageAccepted) record).map(seq -> {
+            g.sequencer.durable(seq);
             // receivers are woken after the sender's Ok is written (same event-loop turn order)
             listeners.groupAdvancedLater(g);
-            return m.seq();
+            return seq;
         });
     }
 }
