@@ -9,6 +9,10 @@ import io.vertx.pgclient.PgConnectOptions;
 import java.nio.file.Files;
 import dev.ampoule.relay.auth.DevKeys;
 import dev.ampoule.relay.cluster.ClusterMembership;
+import dev.ampoule.relay.cluster.NodeBus;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.time.Clock;
 import dev.ampoule.relay.config.ConfigException;
 import dev.ampoule.relay.config.RelayConfig;
 import dev.ampoule.relay.gateway.RelayVerticle;
@@ -113,7 +117,13 @@ public final class Main {
             System.exit(1);
             return;
         }
-        vertx.deployVerticle(new RelayVerticle(), new DeploymentOptions().setConfig(flags))
+        // one registry and one node bus for the node; several gateway instances, each on its own
+        // event loop, when the store allows it (a cluster's shared database orders the groups)
+        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        NodeBus.start(vertx, registry)
+                .compose(bus -> vertx.deployVerticle(() -> new RelayVerticle(registry, Clock.systemUTC()).nodeBus(bus),
+                        new DeploymentOptions().setConfig(flags).setInstances(config.clusterEnabled
+                                ? config.gatewayInstances : 1)))
                 .onFailure(e -> {
                     System.err.println("relay failed to start: " + e);
                     vertx.close().onComplete(ar -> System.exit(1));
@@ -132,7 +142,10 @@ public final class Main {
                         Thread.currentThread().interrupt();
                     }
                     System.err.println("relay stopped");
-                })));
+                })))
+                // after the hook: a SIGTERM from now on drains
+                .onSuccess(id -> System.err.println("relay ready (" + (config.clusterEnabled ? config.gatewayInstances : 1)
+                        + " gateway instance(s))"));
     }
 
     private static void mintToken(List<String> args) {

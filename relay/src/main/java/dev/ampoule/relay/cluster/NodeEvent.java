@@ -84,6 +84,16 @@ public sealed interface NodeEvent {
         }
     }
 
+    /** A user was erased: what is cached of their devices, KeyPackages and keys goes. */
+    record UserErased(String userId) implements NodeEvent {
+        public static final int TAG = 7;
+
+        @Override
+        public int tag() {
+            return TAG;
+        }
+    }
+
     /** A batch of events from {@code origin}. */
     record Batch(String origin, List<NodeEvent> events) {
         public Batch {
@@ -118,6 +128,7 @@ public sealed interface NodeEvent {
                 case MailboxAdvanced m -> putDevice(b, m.device());
                 case RosterChanged r -> b.appendLong(r.version());
                 case DeviceKeysChanged k -> putDevice(b, k.device());
+                case UserErased u -> putString(b, u.userId());
             }
         }
         return b;
@@ -148,6 +159,7 @@ public sealed interface NodeEvent {
                 case MailboxAdvanced.TAG -> new MailboxAdvanced(r.device());
                 case RosterChanged.TAG -> new RosterChanged(r.i64());
                 case DeviceKeysChanged.TAG -> new DeviceKeysChanged(r.device());
+                case UserErased.TAG -> new UserErased(r.string());
                 default -> throw new IllegalArgumentException("unknown node event tag " + tag);
             });
         }

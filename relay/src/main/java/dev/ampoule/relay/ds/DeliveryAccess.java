@@ -30,6 +30,17 @@ final class DeliveryAccess {
         receiving.computeIfAbsent(device, d -> new LinkedHashSet<>()).add(groupId);
     }
 
+    /** The device no longer receives the group as this relay knew it (a cluster reads the group again). */
+    void unreceive(DeviceId device, Bytes groupId) {
+        Set<Bytes> s = receiving.get(device);
+        if (s != null) {
+            s.remove(groupId);
+            if (s.isEmpty()) {
+                receiving.remove(device);
+            }
+        }
+    }
+
     /** The groups the device receives. */
     Set<Bytes> receivingGroups(DeviceId device) {
         Set<Bytes> s = receiving.get(device);

@@ -1,12 +1,20 @@
 package dev.ampoule.relay.ds;
 
 import dev.ampoule.mls.crypto.SignaturePublicKey;
+import dev.ampoule.relay.cluster.NodeEvent;
 import dev.ampoule.relay.config.RelayConfig;
+import dev.ampoule.relay.roster.Team;
+import dev.ampoule.relay.roster.TeamMember;
+import dev.ampoule.relay.store.PgDevices;
+import dev.ampoule.relay.store.PgGroups;
+import java.util.function.Consumer;
+import java.util.logging.Logger;
 import dev.ampoule.relay.mailbox.Mailboxes;
 import dev.ampoule.relay.metrics.RelayMetrics;
 import dev.ampoule.relay.protocol.Bytes;
 import dev.ampoule.relay.protocol.DeviceId;
 import dev.ampoule.relay.protocol.Frame;
+import dev.ampoule.relay.protocol.RelayException;
 import dev.ampoule.relay.store.GroupMessage;
 import dev.ampoule.relay.store.Store;
 import io.vertx.core.Future;
@@ -46,6 +54,8 @@ import java.util.function.Supplier;
  */
 public final class DeliveryService {
 
+    private static final Logger LOG = Logger.getLogger(DeliveryService.class.getName());
+
     /** A connected device, told when it has something new to receive. */
     public interface Listener {
         /** A group it receives has new durable messages. */
@@ -75,6 +85,16 @@ public final class DeliveryService {
     private final Validation validation;
     private final List<Long> timers = new ArrayList<>();
     private boolean ready;
+    /** A cluster's relay: the cache of the shared database (empty: a single relay, all state here). */
+    private final Optional<ClusterState> cluster;
+    private final CareTeamSetup careTeams;
+
+    /**
+     * What a cluster's relay shares with the others: the groups and devices in PostgreSQL, and where
+     * it tells the other relay instances what it made durable.
+     */
+    public record Cluster(PgGroups groups, PgDevices devices, Consumer<NodeEvent> tell) {
+    }
 
     /** Without care teams: every group is ad hoc. */
     public DeliveryService(Vertx vertx, Store store, RelayConfig config, RelayMetrics metrics, Clock clock) {
@@ -84,13 +104,24 @@ public final class DeliveryService {
     /** With the care-team rules it enforces (PROTOCOL.md "Care-team groups"). */
     public DeliveryService(Vertx vertx, Store store, RelayConfig config, RelayMetrics metrics, Clock clock,
             CareTeamSetup careTeams) {
+        this(vertx, store, config, metrics, clock, careTeams, Optional.empty());
+    }
+
+    /**
+     * A relay of a cluster ({@code cluster} present): its state is a cache of the shared database,
+     * read as needed; its writes go to the database, which orders each group.
+     */
+    public DeliveryService(Vertx vertx, Store store, RelayConfig config, RelayMetrics metrics, Clock clock,
+            CareTeamSetup careTeams, Optional<Cluster> cluster) {
         this.vertx = vertx;
+        this.careTeams = careTeams;
         this.store = store;
         this.config = config;
         this.metrics = metrics;
         Mailboxes mailboxes = new Mailboxes();
         DeliveryAccess access = new DeliveryAccess(mailboxes);
-        Journal journal = Journal.of(store, metrics);
+        Journal journal = cluster.<Journal>map(c -> new ClusterJournal(c.groups(), c.devices(), c.tell(), metrics))
+                .orElseGet(() -> Journal.of(store, metrics));
         this.validation = new Validation(vertx);
         this.listeners = new Listeners(vertx);
         this.sequencing = new Sequencing(journal, listeners, metrics);
@@ -103,6 +134,8 @@ public final class DeliveryService {
                 enforcement, retention, config, metrics, clock);
         this.applications = new ApplicationMessages(state, sequencing, enforcement, metrics, clock);
         this.queries = new DeliveryQueries(state, access, mailboxes, store, metrics);
+        this.cluster = cluster.map(c -> new ClusterState(c.groups(), c.devices(), state, mailboxes, keyPackages,
+                enforcement, listeners));
     }
 
     /** The relay as external sender of care-team groups: its roster listener, fences and pending removals. */
@@ -123,6 +156,8 @@ public final class DeliveryService {
             metrics.gauge(RelayMetrics.GROUPS, state::count);
             metrics.gauge(RelayMetrics.STORE_DISK_BYTES, store::diskBytes);
             enforcement.recovered();
+            cluster.ifPresent(c -> timers.add(vertx.setPeriodic(CLUSTER_CHECK_MILLIS, id -> c.check()
+                    .onFailure(e -> LOG.fine("checking the cached groups failed: " + e.getMessage())))));
             ready = true;
             return null;
         });
@@ -142,8 +177,78 @@ public final class DeliveryService {
 
     // ---- connected devices ---------------------------------------------------------------------
 
-    public void attach(DeviceId device, Listener listener) {
+    /**
+     * A device connected: it is told what changes from now on. Completes once what it has is at hand
+     * (a cluster's relay reads it from the database: its cursors, mailbox and groups).
+     */
+    public Future<Void> attach(DeviceId device, Listener listener) {
         listeners.attach(device, listener);
+        return cluster.map(c -> c.device(device).recover(e -> Future.failedFuture(ClusterState.unavailable(e))))
+                .orElseGet(Future::succeededFuture);
+    }
+
+    /** What other relay instances made durable (a cluster). */
+    public void clusterEvents(List<NodeEvent> events) {
+        cluster.ifPresent(c -> c.events(events));
+    }
+
+    /** How often a cluster's relay checks the cached groups against the database (lost events). */
+    static final long CLUSTER_CHECK_MILLIS = 2_000;
+
+    /** Runs an operation of a group: in a cluster on its cached state read as needed, again on a stale write. */
+    private <T> Future<T> onGroup(Bytes groupId, Supplier<Future<T>> op) {
+        if (cluster.isEmpty()) {
+            return op.get();
+        }
+        return cluster.get().onGroup(groupId, op).recover(e -> Future.failedFuture(ClusterState.unavailable(e)));
+    }
+
+    /** A cluster: the KeyPackages and keys of the users who may have leaves in the group, read again. */
+    private Future<Void> keysFor(Bytes groupId, DeviceId sender) {
+        if (cluster.isEmpty()) {
+            return Future.succeededFuture();
+        }
+        Set<String> users = new java.util.HashSet<>();
+        users.add(sender.userId());
+        state.find(groupId).ifPresent(g -> g.access.keySet().forEach(d -> users.add(d.userId())));
+        CareTeams.teamIdOf(groupId).ifPresent(team -> careTeams.roster().members(team)
+                .forEach(m -> users.add(m.userId())));
+        return cluster.get().users(users).recover(e -> Future.failedFuture(ClusterState.unavailable(e)));
+    }
+
+    /**
+     * The roster's changes, acted on by roster enforcement: in a cluster on the team's group read as
+     * needed (and again after a stale write).
+     */
+    public dev.ampoule.relay.roster.RosterListener rosterListener() {
+        if (cluster.isEmpty()) {
+            return enforcement;
+        }
+        ClusterState c = cluster.get();
+        return new dev.ampoule.relay.roster.RosterListener() {
+            @Override
+            public Future<Void> memberAdded(Team team, TeamMember member, boolean newMember) {
+                Bytes id = RosterEnforcement.groupIdOf(team.id());
+                return c.users(List.of(member.userId())).compose(v -> c.onGroup(id,
+                        () -> enforcement.memberAdded(team, member, newMember)));
+            }
+
+            @Override
+            public Future<Void> memberRemoved(Team team, String userId) {
+                Bytes id = RosterEnforcement.groupIdOf(team.id());
+                return c.onGroup(id, () -> enforcement.memberRemoved(team, userId));
+            }
+
+            @Override
+            public Future<Void> teamArchived(Team team) {
+                return c.onGroup(RosterEnforcement.groupIdOf(team.id()), () -> enforcement.teamArchived(team));
+            }
+
+            @Override
+            public Future<Void> userErased(String userId) {
+                return c.groupsOfUser(userId).compose(v -> enforcement.userErased(userId));
+            }
+        };
     }
 
     public void detach(DeviceId device, Listener listener) {
@@ -154,39 +259,66 @@ public final class DeliveryService {
 
     /** Validates and stores a device's KeyPackages; completes with how many ordinary ones it holds. */
     public Future<Long> publishKeyPackages(DeviceId device, Frame.PublishKeyPackages frame) {
-        return keyPackages.publish(device, frame);
+        if (cluster.isEmpty()) {
+            return keyPackages.publish(device, frame);
+        }
+        // the team groups that may take the device are read first: the relay proposes it there
+        List<Bytes> teams = careTeams.roster().teamsOf(device.userId()).stream().map(RosterEnforcement::groupIdOf).toList();
+        return cluster.get().groups(teams).compose(v -> cluster.get().users(List.of(device.userId())))
+                .compose(v -> keyPackages.publish(device, frame))
+                .recover(e -> Future.failedFuture(ClusterState.unavailable(e)));
     }
 
     /** Hands out one KeyPackage per device of the user (or the named device). */
     public Future<List<Frame.KeyPackageEntry>> claimKeyPackages(DeviceId claimer, Frame.ClaimKeyPackages frame) {
-        return keyPackages.claim(claimer, frame);
+        if (cluster.isEmpty()) {
+            return keyPackages.claim(claimer, frame);
+        }
+        return claimFresh(claimer, frame, ClusterState.ATTEMPTS);
+    }
+
+    /** A cluster: a claim on the user's KeyPackages as the database holds them; again if another relay took one first. */
+    private Future<List<Frame.KeyPackageEntry>> claimFresh(DeviceId claimer, Frame.ClaimKeyPackages frame, int left) {
+        return cluster.get().users(List.of(frame.userId())).compose(v -> keyPackages.claim(claimer, frame))
+                .recover(e -> e instanceof dev.ampoule.relay.store.StoreException s && s.conflict() && left > 1
+                        ? claimFresh(claimer, frame, left - 1)
+                        : Future.failedFuture(ClusterState.unavailable(e)));
     }
 
     // ---- groups and messages -------------------------------------------------------------------
 
     /** Registers a group from its GroupInfo and tree; the sender must be one of its devices. */
     public Future<Long> createGroup(DeviceId device, Frame.CreateGroup frame) {
-        return handshakes.createGroup(device, frame);
+        return keysFor(frame.groupId(), device).compose(v -> handshakes.createGroup(device, frame))
+                .recover(e -> Future.failedFuture(cluster.isPresent() ? ClusterState.unavailable(e) : e));
     }
 
     /** Validates a proposal with the group's view, then sequences and stores it. */
     public Future<Long> sendProposal(DeviceId device, Frame.SendProposal frame) {
-        return handshakes.sendProposal(device, frame);
+        return onGroup(frame.groupId(), () -> keysFor(frame.groupId(), device)
+                .compose(v -> handshakes.sendProposal(device, frame)));
     }
 
     /** Validates a commit bundle; the first of its epoch is stored, advances the group and releases its Welcome. */
     public Future<Long> sendCommit(DeviceId device, Frame.SendCommit frame) {
-        return handshakes.sendCommit(device, frame);
+        return onGroup(frame.groupId(), () -> keysFor(frame.groupId(), device)
+                .compose(v -> handshakes.sendCommit(device, frame)));
     }
 
     /** Validates, sequences and stores an application message (PrivateMessage). */
     public Future<Long> sendApplication(DeviceId device, Frame.SendApplication frame) {
-        return applications.send(device, frame);
+        return onGroup(frame.groupId(), () -> applications.send(device, frame));
     }
 
     /** The latest GroupInfo and tree: for members and for other devices of a member's user. */
-    public Frame.GroupInfoResult fetchGroupInfo(DeviceId device, Bytes groupId) {
-        return queries.fetchGroupInfo(device, groupId);
+    public Future<Frame.GroupInfoResult> fetchGroupInfo(DeviceId device, Bytes groupId) {
+        return onGroup(groupId, () -> {
+            try {
+                return Future.succeededFuture(queries.fetchGroupInfo(device, groupId));
+            } catch (RelayException e) {
+                return Future.failedFuture(e);
+            }
+        });
     }
 
     /** The relay's ExternalSender for a cipher suite; {@code INVALID_MESSAGE} when it has none. */
@@ -252,7 +384,7 @@ public final class DeliveryService {
 
     /** A device processed a group's messages up to {@code seq}. */
     public Future<Long> ackGroup(DeviceId device, Bytes groupId, long seq) {
-        return retention.ackGroup(device, groupId, seq);
+        return onGroup(groupId, () -> retention.ackGroup(device, groupId, seq));
     }
 
     /** A device processed its mailbox up to {@code seq}. */

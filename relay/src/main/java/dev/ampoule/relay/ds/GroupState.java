@@ -70,6 +70,11 @@ final class GroupState {
     GroupView view;
     /** Set by roster enforcement while a removal is pending: application messages are refused. */
     boolean fenced;
+    /**
+     * A cluster: the version of the group in the shared database this state was read at (writes
+     * naming an older version are refused there). Unused by a single relay.
+     */
+    long version;
 
     GroupState(Bytes id, DeviceId creator) {
         this.id = id;

@@ -127,8 +127,9 @@ final class HandshakeHandler {
             }
             StoreRecord.GroupCreated rec = new StoreRecord.GroupCreated(id, device, view.epoch(), frame.groupInfo(),
                     view.ratchetTree(), clock.millis());
-            return journal.created(rec, view.devices()).map(v -> {
+            return journal.created(rec, view.devices()).map(version -> {
                 GroupState g = state.created(rec, view.devices());
+                g.version = version;
                 g.view = view;
                 g.devices.forEach(d -> {
                     access.receive(d, id);

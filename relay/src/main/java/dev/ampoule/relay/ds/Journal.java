@@ -32,8 +32,8 @@ interface Journal {
     /** A group's new application message or proposal; completes with its sequence number as stored. */
     Future<Long> message(GroupState g, StoreRecord.MessageAccepted record);
 
-    /** A new group and its first devices; {@code GROUP_EXISTS} when the id is taken. */
-    Future<Void> created(StoreRecord.GroupCreated record, Set<DeviceId> devices);
+    /** A new group and its first devices; completes with its version ({@code GROUP_EXISTS} when the id is taken). */
+    Future<Long> created(StoreRecord.GroupCreated record, Set<DeviceId> devices);
 
     /**
      * An accepted Commit taking the group to {@code devicesAfter}; completes with the record as

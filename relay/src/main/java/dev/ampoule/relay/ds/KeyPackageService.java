@@ -91,6 +91,17 @@ final class KeyPackageService {
         return out;
     }
 
+    /**
+     * A cluster: the user's KeyPackages and registered keys as the shared database holds them now,
+     * replacing what this relay had of them (other relays publish, claim and withdraw too).
+     */
+    void reloadUser(String userId, List<StoreRecord.KeyPackageAdded> packages, List<StoreRecord.SignatureKeyRegistered> keys) {
+        directory.removeUser(userId);
+        signatureKeys.removeUser(userId);
+        packages.forEach(this::replay);
+        keys.forEach(this::replay);
+    }
+
     /** Forgets every KeyPackage and registered signature key of the user (erasure; the caller makes it durable). */
     void removeUser(String userId) {
         directory.removeUser(userId);

@@ -33,6 +33,11 @@ final class Listeners {
         }
     }
 
+    /** Whether the device is connected to this relay. */
+    boolean attached(DeviceId device) {
+        return byDevice.containsKey(device);
+    }
+
     /** Every device receiving the group: it has new durable messages. */
     void groupAdvanced(GroupState g) {
         for (DeviceId d : List.copyOf(g.access.keySet())) {

@@ -411,6 +411,21 @@ public final class RosterEnforcement implements RosterListener {
         }
     }
 
+    /**
+     * A cluster: a group read from the shared database (again). Its fence and the relay's pending
+     * proposals are derived from its proposals and the database's fences — without acting: the
+     * relay that handled the roster change or the Commit acts.
+     */
+    void loaded(GroupState g, Set<String> fencedUsers) {
+        RosterTrack t = new RosterTrack();
+        t.epoch = g.epoch;
+        proposals.derivePending(g, t);
+        t.removals.addAll(fencedUsers);
+        t.removals.retainAll(RosterTrack.usersOf(g.devices));
+        tracks.put(g.id, t);
+        t.fence(g);
+    }
+
     // ---- RosterListener ------------------------------------------------------------------------
 
     @Override

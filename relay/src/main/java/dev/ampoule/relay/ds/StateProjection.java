@@ -151,6 +151,27 @@ final class StateProjection {
         });
     }
 
+    /**
+     * A cluster: the group as the shared database holds it now ({@code records}: its state, who
+     * receives it with their cursors and departures, its epoch's proposals), replacing what this
+     * relay had of it. Returns the new state (its version is the caller's to set).
+     */
+    GroupState replace(Bytes groupId, List<StoreRecord> records) {
+        GroupState old = groups.remove(groupId);
+        if (old != null) {
+            old.access.keySet().forEach(d -> access.unreceive(d, groupId));
+        }
+        records.forEach(this::apply);
+        GroupState g = groups.get(groupId);
+        if (g == null) {
+            throw new IllegalArgumentException("the records hold no state of the group");
+        }
+        g.sequencer.recoveryDone();
+        g.devices.forEach(d -> g.access.computeIfAbsent(d, x -> new GroupState.Access(0)));
+        g.access.keySet().forEach(d -> access.receive(d, g.id));
+        return g;
+    }
+
     /** Every record the current state needs (a store checkpoint: {@link #apply} on them rebuilds this state). */
     List<StoreRecord> snapshot() {
         List<StoreRecord> out = new ArrayList<>(keyPackages.liveRecords());

@@ -37,8 +37,8 @@ final class StoreJournal implements Journal {
     }
 
     @Override
-    public Future<Void> created(StoreRecord.GroupCreated record, Set<DeviceId> devices) {
-        return append(record);
+    public Future<Long> created(StoreRecord.GroupCreated record, Set<DeviceId> devices) {
+        return append(record).map(0L);
     }
 
     @Override

@@ -33,6 +33,7 @@ final class Validation {
             case ValidationException v -> new RelayException(ErrorCode.INVALID_MESSAGE,
                     v.rule().name() + " (" + v.rule().section() + ")");
             case DecodeException d -> new RelayException(ErrorCode.INVALID_MESSAGE, "malformed MLS message");
+            case dev.ampoule.relay.store.StoreException s -> (RelayException) ClusterState.unavailable(s);
             default -> {
                 LOG.log(Level.WARNING, "internal failure", e);
                 yield new RelayException(ErrorCode.INTERNAL, "internal error");

@@ -15,7 +15,12 @@ import dev.ampoule.relay.cluster.NodeBus;
 import dev.ampoule.relay.cluster.NodeEvent;
 import dev.ampoule.relay.roster.PgRosterStore;
 import dev.ampoule.relay.roster.RosterStore;
+import dev.ampoule.relay.store.PgClusterStore;
 import dev.ampoule.relay.store.PgDatabase;
+import dev.ampoule.relay.store.PgDevices;
+import dev.ampoule.relay.store.PgGroups;
+import dev.ampoule.relay.store.Store;
+import java.util.Optional;
 import io.vertx.sqlclient.Pool;
 import dev.ampoule.relay.config.RelayConfig;
 import dev.ampoule.relay.audit.AuditSink;
@@ -81,6 +86,7 @@ public final class RelayVerticle extends VerticleBase {
     private Roster roster;
     /** The node's event bus, shared by its instances (null: this verticle starts its own). */
     private NodeBus nodeBus;
+    private RelayMetrics metrics;
     private boolean ownsNodeBus;
 
     public RelayVerticle() {
@@ -114,6 +120,7 @@ public final class RelayVerticle extends VerticleBase {
     public Future<?> start() {
         config = RelayConfig.from(config(), System.getenv());
         RelayMetrics metrics = new RelayMetrics(registry);
+        this.metrics = metrics;
         java.util.concurrent.atomic.AtomicReference<Tickets> tickets = new java.util.concurrent.atomic.AtomicReference<>(
                 new TicketService(config.ticketTtl, config.maxTickets, config.ticketsPerUser, clock));
         FileAuditLog.Options auditOptions = FileAuditLog.Options.defaults().withFsync(config.fsync).withClock(clock);
@@ -128,7 +135,8 @@ public final class RelayVerticle extends VerticleBase {
                         return FileAuditLog.open(vertx, config.dataDir, auditOptions).map(l -> (AuditLog) l);
                     }
                     // a cluster's roster, audit chain and tickets are shared in the database
-                    return PgDatabase.open(vertx, config, 2).compose(pool -> {
+                    int poolSize = config.clusterEnabled ? config.postgresPoolSize : 2;
+                    return PgDatabase.open(vertx, config, poolSize).compose(pool -> {
                         records = pool;
                         tickets.set(new PgTickets(pool, config.ticketTtl, config.maxTickets, config.ticketsPerUser, clock));
                         rosterStore.set(new PgRosterStore(pool, () -> port.tell(new NodeEvent.RosterChanged(0))));
@@ -150,12 +158,20 @@ public final class RelayVerticle extends VerticleBase {
                 .compose(keys -> ExternalSenderKeys.load(vertx, config.dataDir.resolve(ExternalSenderKeys.DIR_NAME))
                         .compose(senderKeys -> {
                             externalSenderKeys = senderKeys;
+                            if (config.clusterEnabled) {
+                                // a cluster's relay: the groups and devices are shared in the database
+                                PgGroups groups = new PgGroups(records);
+                                return Future.succeededFuture((Store) new PgClusterStore(groups));
+                            }
                             return Stores.create(vertx, config);
                         })
                         .map(store -> {
-                            ds = new DeliveryService(vertx, store, config, metrics, clock, careTeams());
+                            Optional<DeliveryService.Cluster> shared = store instanceof PgClusterStore c
+                                    ? Optional.of(new DeliveryService.Cluster(c.groups(), new PgDevices(records), port::tell))
+                                    : Optional.empty();
+                            ds = new DeliveryService(vertx, store, config, metrics, clock, careTeams(), shared);
                             if (rosterView == null || rosterView == RosterView.EMPTY) {
-                                roster.listener(ds.enforcement()); // the Delivery Service follows the roster's changes
+                                roster.listener(ds.rosterListener()); // the Delivery Service follows the roster's changes
                             }
                             return keys;
                         }))
@@ -204,10 +220,11 @@ public final class RelayVerticle extends VerticleBase {
 
     /** What the node's other instances and the other nodes tell this one. */
     private void nodeEvents(java.util.List<NodeEvent> events) {
-        for (NodeEvent e : events) {
-            if (e instanceof NodeEvent.RosterChanged && roster != null) {
-                roster.refresh().onFailure(x -> LOG.warning("reading roster changes failed: " + x.getMessage()));
-            }
+        if (events.stream().anyMatch(e -> e instanceof NodeEvent.RosterChanged) && roster != null) {
+            roster.refresh().onFailure(x -> LOG.warning("reading roster changes failed: " + x.getMessage()));
+        }
+        if (ds != null) {
+            ds.clusterEvents(events);
         }
     }
 
@@ -314,7 +331,12 @@ public final class RelayVerticle extends VerticleBase {
         if (gateway == null) {
             return (ds == null ? Future.<Void>succeededFuture() : ds.stop()).andThen(ar -> closeExternalSenderKeys())
                     .compose(v -> closeRoster())
-                    .eventually(() -> closeAudit());
+                    .eventually(() -> closeAudit())
+                    .andThen(ar -> {
+                        if (metrics != null) {
+                            metrics.close();
+                        }
+                    });
         }
         if (ticketPurge >= 0) {
             vertx.cancelTimer(ticketPurge);
@@ -336,6 +358,7 @@ public final class RelayVerticle extends VerticleBase {
                 .compose(v -> closeRoster())
                 .eventually(() -> closeAudit())
                 .eventually(() -> ownsNodeBus ? nodeBus.close() : Future.succeededFuture())
+                .andThen(ar -> metrics.close())
                 .onSuccess(v -> LOG.info("relay stopped"));
     }
 

@@ -224,13 +224,24 @@ final class Session implements DeliveryService.Listener {
                 return;
             }
             armExpiry(p.expiresAt());
-            gateway.ds().attach(id, this);
-            if (answer) {
-                send(requestId, new Frame.Ok(0));
-            }
-            binding = false;
-            updateReading();
-            pump();
+            gateway.ds().attach(id, this).onComplete(attached -> {
+                if (closed) {
+                    return;
+                }
+                if (attached.failed()) {
+                    // a cluster's relay could not read the device's state from the database
+                    reject(requestId, attached.cause() instanceof RelayException r ? r
+                            : new RelayException(ErrorCode.UNAVAILABLE, "the relay cannot serve this device now", 1_000));
+                    close(CLOSE_GOING_AWAY, "unavailable");
+                    return;
+                }
+                if (answer) {
+                    send(requestId, new Frame.Ok(0));
+                }
+                binding = false;
+                updateReading();
+                pump();
+            });
         });
     }
 
@@ -302,13 +313,7 @@ final class Session implements DeliveryService.Listener {
                     reject(requestId, e);
                 }
             }
-            case Frame.FetchGroupInfo f -> {
-                try {
-                    send(requestId, ds.fetchGroupInfo(device, f.groupId()));
-                } catch (RelayException e) {
-                    reject(requestId, e);
-                }
-            }
+            case Frame.FetchGroupInfo f -> reply(requestId, ds.fetchGroupInfo(device, f.groupId()));
         }
     }
 

@@ -5,7 +5,12 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.List;
+import java.util.WeakHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -65,13 +70,52 @@ public final class RelayMetrics {
         return registry;
     }
 
-    /** Registers a gauge of open connections, groups, or disk bytes. */
+    /**
+     * Gauge values of every relay instance that shares a registry (one registry per node; several
+     * gateway instances each add their part): per registry and name, the suppliers summed.
+     */
+    private static final Map<MeterRegistry, Map<String, List<Supplier<Number>>>> SHARED = new WeakHashMap<>();
+    private final List<Map.Entry<String, Supplier<Number>>> mine = new ArrayList<>();
+
+    /**
+     * Adds this instance's part of a gauge (open connections, groups, disk bytes): the gauge is the
+     * sum over the instances of the node, until each {@link #close}s.
+     */
     public void gauge(String name, Supplier<Number> value) {
-        io.micrometer.core.instrument.Gauge old = registry.find(name).gauge();
-        if (old != null) {
-            registry.remove(old);
+        List<Supplier<Number>> parts;
+        synchronized (SHARED) {
+            Map<String, List<Supplier<Number>>> byName = SHARED.computeIfAbsent(registry, r -> new HashMap<>());
+            parts = byName.get(name);
+            if (parts == null) {
+                List<Supplier<Number>> list = new CopyOnWriteArrayList<>();
+                parts = list;
+                byName.put(name, list);
+                io.micrometer.core.instrument.Gauge old = registry.find(name).gauge();
+                if (old != null) {
+                    registry.remove(old);
+                }
+                io.micrometer.core.instrument.Gauge.builder(name,
+                        () -> list.stream().mapToDouble(x -> x.get().doubleValue()).sum()).register(registry);
+            }
         }
-        io.micrometer.core.instrument.Gauge.builder(name, value).register(registry);
+        parts.add(value);
+        mine.add(Map.entry(name, value));
+    }
+
+    /** Takes this instance's parts out of the gauges (it stopped). */
+    public void close() {
+        synchronized (SHARED) {
+            Map<String, List<Supplier<Number>>> byName = SHARED.get(registry);
+            if (byName != null) {
+                mine.forEach(e -> {
+                    List<Supplier<Number>> parts = byName.get(e.getKey());
+                    if (parts != null) {
+                        parts.remove(e.getValue());
+                    }
+                });
+            }
+        }
+        mine.clear();
     }
 
     public void frameIn(String type) {

@@ -160,6 +160,11 @@ public final class Roster implements RosterView, Organisations {
         return team(teamId).map(Team::orgId);
     }
 
+    @Override
+    public List<String> teamsOf(String userId) {
+        return List.copyOf(teamsOfUser.getOrDefault(userId, Set.of()));
+    }
+
     /** Where {@code userId} is on a roster, oldest team first. */
     public List<TeamMember> memberships(String userId) {
         List<TeamMember> out = new ArrayList<>();

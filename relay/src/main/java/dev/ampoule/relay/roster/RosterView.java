@@ -23,6 +23,11 @@ public interface RosterView {
         return List.of();
     }
 
+    /** The teams whose roster has the user (a cluster's relay reads their groups before acting on the user). */
+    default List<String> teamsOf(String userId) {
+        return List.of();
+    }
+
     /** A roster with no teams (every group is ad hoc). */
     RosterView EMPTY = new RosterView() {
         @Override

@@ -194,6 +194,42 @@ public final class PgDevices {
                 });
     }
 
+    /** The KeyPackages and registered signature keys of these users' devices, oldest first. */
+    public record UserKeys(List<StoreRecord.KeyPackageAdded> packages, List<StoreRecord.SignatureKeyRegistered> keys) {
+    }
+
+    /** {@link UserKeys} of each of {@code users} (empty lists for a user with none). */
+    public Future<java.util.Map<String, UserKeys>> keysOf(java.util.Collection<String> users) {
+        String[] ids = users.toArray(String[]::new);
+        java.util.Map<String, UserKeys> out = new java.util.HashMap<>();
+        users.forEach(u -> out.put(u, new UserKeys(new ArrayList<>(), new ArrayList<>())));
+        Tuple t = Tuple.tuple().addArrayOfString(ids);
+        return pool.preparedQuery("SELECT user_id, device_id, ref, suite, key_package, last_resort FROM ds_key_packages "
+                        + "WHERE user_id = ANY($1) ORDER BY added").execute(t)
+                .compose(rows -> {
+                    rows.forEach(r -> out.get(r.getString(0)).packages().add(new StoreRecord.KeyPackageAdded(
+                            device(r.getString(0), r.getString(1)), bytes(r.getBuffer(2)), r.getInteger(3),
+                            bytes(r.getBuffer(4)), r.getBoolean(5))));
+                    return pool.preparedQuery("SELECT user_id, device_id, key FROM ds_signature_keys "
+                            + "WHERE user_id = ANY($1) ORDER BY added").execute(t);
+                })
+                .map(rows -> {
+                    rows.forEach(r -> out.get(r.getString(0)).keys().add(new StoreRecord.SignatureKeyRegistered(
+                            device(r.getString(0), r.getString(1)), bytes(r.getBuffer(2)))));
+                    return out;
+                });
+    }
+
+    /** The groups the user's devices receive (an erasure reads them all). */
+    public Future<Set<Bytes>> groupsOf(String userId) {
+        return pool.preparedQuery("SELECT DISTINCT group_id FROM ds_access WHERE user_id = $1").execute(Tuple.of(userId))
+                .map(rows -> {
+                    Set<Bytes> out = new LinkedHashSet<>();
+                    rows.forEach(r -> out.add(bytes(r.getBuffer(0))));
+                    return out;
+                });
+    }
+
     /**
      * Erases what the devices of the user have here (GDPR art. 17): cursors, mailboxes, KeyPackages,
      * signature keys. Their place in groups' delivery is the groups' business.

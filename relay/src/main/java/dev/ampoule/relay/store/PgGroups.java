@@ -164,6 +164,21 @@ public final class PgGroups {
                 });
     }
 
+    /** Where a group is: its next sequence number and its version. */
+    public record Head(long nextSeq, long version) {
+    }
+
+    /** The {@link Head} of each of these groups that exists. */
+    public Future<java.util.Map<Bytes, Head>> heads(Collection<Bytes> groupIds) {
+        return pool.preparedQuery("SELECT group_id, next_seq, version FROM ds_groups WHERE group_id = ANY($1)")
+                .execute(Tuple.tuple().addArrayOfBuffer(groupIds.stream().map(PgGroups::buf).toArray(Buffer[]::new)))
+                .map(rows -> {
+                    java.util.Map<Bytes, Head> out = new java.util.HashMap<>();
+                    rows.forEach(r -> out.put(bytes(r.getBuffer(0)), new Head(r.getLong(1), r.getLong(2))));
+                    return out;
+                });
+    }
+
     /** The first retained sequence number of the group (its next one when none is retained; 1 if unknown). */
     public Future<Long> firstRetained(Bytes groupId) {
         return pool.preparedQuery("SELECT coalesce((SELECT min(seq) FROM ds_messages WHERE group_id = $1), "

@@ -99,7 +99,7 @@ public final class RelayProcess implements AutoCloseable {
             while ((line = r.readLine()) != null) {
                 out.println(line);
                 out.flush();
-                if (line.contains("relay listening")) {
+                if (line.contains("relay ready")) {
                     up.countDown();
                 }
                 if (line.contains("relay stopped")) {

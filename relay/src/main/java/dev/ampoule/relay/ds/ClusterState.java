@@ -1,0 +1,252 @@
+package dev.ampoule.relay.ds;
+
+import dev.ampoule.relay.cluster.NodeEvent;
+import dev.ampoule.relay.mailbox.Mailboxes;
+import dev.ampoule.relay.protocol.Bytes;
+import dev.ampoule.relay.protocol.DeviceId;
+import dev.ampoule.relay.protocol.ErrorCode;
+import dev.ampoule.relay.protocol.RelayException;
+import dev.ampoule.relay.store.PgDevices;
+import dev.ampoule.relay.store.PgGroups;
+import dev.ampoule.relay.store.StoreException;
+import dev.ampoule.relay.store.StoreRecord;
+import io.vertx.core.Future;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Supplier;
+import java.util.logging.Logger;
+
+/**
+ * A cluster's relay keeps a cache of the shared database, not the state itself: a group is read
+ * when first needed and read again when the database is ahead — a write refused as stale, an event
+ * from another relay ({@link NodeEvent}), or the periodic check of the cached groups' heads; a
+ * device is read when it connects (its cursors, its mailbox, the groups it receives); a user's
+ * KeyPackages and registered keys when a claim or a check needs them. The cached state is what the
+ * Delivery Service's duties work on, unchanged; the invariants come from the database
+ * ({@link ClusterJournal}), never from this cache being fresh. Event-loop confined.
+ */
+final class ClusterState {
+
+    private static final Logger LOG = Logger.getLogger(ClusterState.class.getName());
+    /** How often an operation is tried again on a group read anew before the client is told to retry. */
+    static final int ATTEMPTS = 4;
+
+    private final PgGroups groups;
+    private final PgDevices devices;
+    private final StateProjection state;
+    private final Mailboxes mailboxes;
+    private final KeyPackageService keyPackages;
+    private final RosterEnforcement enforcement;
+    private final Listeners listeners;
+    private final Map<Bytes, Future<Optional<GroupState>>> loading = new HashMap<>();
+    private final Set<DeviceId> devicesRead = new HashSet<>();
+    private final Set<String> usersRead = new HashSet<>();
+
+    ClusterState(PgGroups groups, PgDevices devices, StateProjection state, Mailboxes mailboxes,
+            KeyPackageService keyPackages, RosterEnforcement enforcement, Listeners listeners) {
+        this.groups = groups;
+        this.devices = devices;
+        this.state = state;
+        this.mailboxes = mailboxes;
+        this.keyPackages = keyPackages;
+        this.enforcement = enforcement;
+        this.listeners = listeners;
+    }
+
+    // ---- groups --------------------------------------------------------------------------------
+
+    /** The group, read from the database if this relay has not read it yet (empty: no such group). */
+    Future<Optional<GroupState>> group(Bytes groupId) {
+        Optional<GroupState> cached = state.find(groupId);
+        return cached.isPresent() ? Future.succeededFuture(cached) : read(groupId);
+    }
+
+    /** Reads the group again (one read at a time per group; callers meanwhile share it). */
+    Future<Optional<GroupState>> read(Bytes groupId) {
+        Future<Optional<GroupState>> pending = loading.get(groupId);
+        if (pending != null) {
+            return pending;
+        }
+        Future<Optional<GroupState>> f = groups.load(groupId).map(snapshot -> snapshot.map(this::install))
+                .andThen(ar -> loading.remove(groupId));
+        if (!f.isComplete()) {
+            loading.put(groupId, f);
+        }
+        return f;
+    }
+
+    private GroupState install(PgGroups.Snapshot s) {
+        Bytes id = ((StoreRecord.GroupState) s.records().get(0)).groupId();
+        Set<DeviceId> before = state.find(id).map(g -> Set.copyOf(g.access.keySet())).orElse(Set.of());
+        GroupState g = state.replace(id, s.records());
+        g.version = s.version();
+        enforcement.loaded(g, s.fencedUsers());
+        Set<DeviceId> changed = new HashSet<>(before);
+        changed.addAll(g.access.keySet());
+        listeners.later(() -> {
+            changed.forEach(d -> listeners.device(d, l -> l.accessChanged(id)));
+            listeners.groupAdvanced(g);
+        });
+        return g;
+    }
+
+    /**
+     * Runs an operation of a group on its cached state, reading the group first if needed, and again
+     * (then running the operation again) each time the database refuses the write as made on a
+     * stale state; a database that cannot be reached is {@code UNAVAILABLE}.
+     */
+    <T> Future<T> onGroup(Bytes groupId, Supplier<Future<T>> op) {
+        return group(groupId).compose(g -> attempt(groupId, op, ATTEMPTS));
+    }
+
+    private <T> Future<T> attempt(Bytes groupId, Supplier<Future<T>> op, int left) {
+        return op.get().recover(e -> {
+            if (stale(e) && left > 1) {
+                return read(groupId).compose(g -> attempt(groupId, op, left - 1));
+            }
+            return Future.failedFuture(e);
+        });
+    }
+
+    static boolean stale(Throwable e) {
+        return e instanceof StoreException s
+                && (s.reason() == StoreException.Reason.STALE || s.reason() == StoreException.Reason.EPOCH_TAKEN);
+    }
+
+    /** The team groups among {@code ids}, read if needed (roster changes act on them). */
+    Future<Void> groups(Collection<Bytes> ids) {
+        return Future.all(ids.stream().map(this::group).toList()).mapEmpty();
+    }
+
+    // ---- devices -------------------------------------------------------------------------------
+
+    /** Reads what a connecting device has (cursors, mailbox) and the groups it receives. */
+    Future<Void> device(DeviceId d) {
+        return devices.load(d).compose(snapshot -> {
+            apply(snapshot);
+            devicesRead.add(d);
+            return Future.all(snapshot.groups().stream().map(this::group).toList()).<Void>mapEmpty();
+        });
+    }
+
+    private void apply(PgDevices.Snapshot snapshot) {
+        for (StoreRecord r : snapshot.records()) {
+            switch (r) {
+                case StoreRecord.CursorMoved c -> mailboxes.advance(c.device(), c.groupId(), c.seq());
+                case StoreRecord.MailboxAcked a -> mailboxes.ack(a.device(), a.seq());
+                case StoreRecord.MailboxEntry m -> mailboxes.put(m.device(), new Mailboxes.Entry(m.mailboxSeq(),
+                        m.groupId(), m.groupSeq(), m.welcome(), m.timestampMillis()));
+                default -> { }
+            }
+        }
+    }
+
+    /** Reads the KeyPackages and registered keys of these users again. */
+    Future<Void> users(Collection<String> userIds) {
+        if (userIds.isEmpty()) {
+            return Future.succeededFuture();
+        }
+        return devices.keysOf(Set.copyOf(userIds)).map(keys -> {
+            keys.forEach((user, k) -> keyPackages.reloadUser(user, k.packages(), k.keys()));
+            usersRead.addAll(keys.keySet());
+            return null;
+        });
+    }
+
+    /** The groups a user's devices receive, read (an erasure goes through all of them). */
+    Future<Void> groupsOfUser(String userId) {
+        return devices.groupsOf(userId).compose(this::groups);
+    }
+
+    // ---- what other relays tell ----------------------------------------------------------------
+
+    /** Applies what other relay instances made durable (events may be late or lost: nothing depends on them). */
+    void events(List<NodeEvent> events) {
+        Set<Bytes> reread = new HashSet<>();
+        Set<DeviceId> mailboxes = new HashSet<>();
+        Set<String> users = new HashSet<>();
+        for (NodeEvent e : events) {
+            switch (e) {
+                case NodeEvent.GroupAdvanced a -> state.find(a.groupId()).ifPresent(g -> {
+                    if (a.endSeq() > g.sequencer.durableEnd()) {
+                        g.sequencer.durable(a.endSeq() - 1);
+                        listeners.groupAdvanced(g);
+                    }
+                });
+                case NodeEvent.GroupChanged c -> state.find(c.groupId()).ifPresent(g -> {
+                    if (c.epoch() > g.version) {
+                        reread.add(g.id);
+                    }
+                });
+                case NodeEvent.AccessChanged a -> {
+                    if (listeners.attached(a.device()) && state.find(a.groupId()).isEmpty()) {
+                        reread.add(a.groupId()); // a group a connected device now receives
+                    }
+                }
+                case NodeEvent.MailboxAdvanced m -> {
+                    if (listeners.attached(m.device())) {
+                        mailboxes.add(m.device());
+                    }
+                }
+                case NodeEvent.DeviceKeysChanged k -> {
+                    if (usersRead.contains(k.device().userId())) {
+                        users.add(k.device().userId());
+                    }
+                }
+                case NodeEvent.UserErased u -> {
+                    if (usersRead.remove(u.userId())) {
+                        keyPackages.removeUser(u.userId());
+                    }
+                }
+                case NodeEvent.RosterChanged r -> { }
+            }
+        }
+        reread.forEach(id -> read(id).onFailure(x -> LOG.warning("reading a group again failed: " + x.getMessage())));
+        for (DeviceId d : mailboxes) {
+            devices.load(d).onSuccess(s -> {
+                apply(s);
+                listeners.device(d, DeliveryService.Listener::mailboxAdvanced);
+            });
+        }
+        users(users).onFailure(x -> LOG.warning("reading KeyPackages again failed: " + x.getMessage()));
+    }
+
+    /**
+     * The safety net under lost events: the heads of every cached group, read in one query; a group
+     * whose version moved is read again, one whose messages advanced wakes its devices.
+     */
+    Future<Void> check() {
+        List<Bytes> ids = state.groups().stream().map(g -> g.id).toList();
+        if (ids.isEmpty()) {
+            return Future.succeededFuture();
+        }
+        return groups.heads(ids).map(heads -> {
+            heads.forEach((id, head) -> state.find(id).ifPresent(g -> {
+                if (head.version() > g.version) {
+                    read(id);
+                } else if (head.nextSeq() > g.sequencer.durableEnd()) {
+                    g.sequencer.durable(head.nextSeq() - 1);
+                    listeners.groupAdvanced(g);
+                }
+            }));
+            return null;
+        });
+    }
+
+    /** A failure as the client is told it: the database unreachable or the group too busy is {@code UNAVAILABLE}. */
+    static Throwable unavailable(Throwable e) {
+        if (e instanceof StoreException s) {
+            return switch (s.reason()) {
+                case REPLAY -> new RelayException(ErrorCode.REPLAY, "already accepted");
+                case EXISTS -> new RelayException(ErrorCode.GROUP_EXISTS, "group id in use");
+                default -> new RelayException(ErrorCode.UNAVAILABLE, "the relay's database is unavailable; retry", 1_000);
+            };
+        }
+        return e;
+    }
+}

@@ -1,0 +1,97 @@
+package dev.ampoule.relay.store;
+
+import dev.ampoule.relay.protocol.Bytes;
+import io.vertx.core.Future;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+import java.util.logging.Logger;
+
+/**
+ * The {@link Store} side of a cluster's relay: reading messages and retention, over the groups a
+ * cluster shares in PostgreSQL ({@link PgGroups}). Nothing is replayed at start — a cluster's relay
+ * reads groups and devices when it needs them — and nothing is appended through it: the Delivery
+ * Service's cluster journal writes. Retention deletes in the database (every node may: deleting what
+ * every recipient acknowledged, or what outlived the TTL, is the same whoever does it); there is no
+ * log to compact.
+ *
+ * <p>Confined to the context that created it.
+ */
+public final class PgClusterStore implements Store {
+
+    private static final Logger LOG = Logger.getLogger(PgClusterStore.class.getName());
+
+    private final PgGroups groups;
+    /** The first retained sequence number of groups, as far as this relay knows (a lower one is safe). */
+    private final Map<Bytes, Long> firstRetained = new HashMap<>();
+
+    public PgClusterStore(PgGroups groups) {
+        this.groups = groups;
+    }
+
+    public PgGroups groups() {
+        return groups;
+    }
+
+    @Override
+    public Future<Void> open(Consumer<StoreRecord> replay) {
+        return Future.succeededFuture();
+    }
+
+    @Override
+    public Future<Void> append(StoreRecord record) {
+        return Future.failedFuture(new StoreException("a cluster's relay writes through its journal", null));
+    }
+
+    @Override
+    public Future<List<GroupMessage>> read(Bytes groupId, long fromSeq, int max) {
+        return groups.read(groupId, fromSeq, max);
+    }
+
+    @Override
+    public long firstRetained(Bytes groupId) {
+        return firstRetained.getOrDefault(groupId, 1L);
+    }
+
+    @Override
+    public void dropBefore(Bytes groupId, long seq) {
+        if (seq <= firstRetained(groupId)) {
+            return;
+        }
+        firstRetained.put(groupId, seq);
+        groups.dropBefore(groupId, seq).onFailure(e -> LOG.warning("dropping acknowledged messages failed: "
+                + e.getMessage()));
+    }
+
+    @Override
+    public int expireBefore(long cutoffMillis) {
+        groups.expireBefore(Optional.empty(), cutoffMillis).onFailure(e -> LOG.warning("expiring messages failed: "
+                + e.getMessage()));
+        return 0;
+    }
+
+    @Override
+    public int expireBefore(Bytes groupId, long cutoffMillis) {
+        groups.expireBefore(Optional.of(groupId), cutoffMillis).onFailure(e -> LOG.warning(
+                "expiring a team's messages failed: " + e.getMessage()));
+        return 0;
+    }
+
+    @Override
+    public Future<Boolean> compact(Supplier<List<StoreRecord>> liveState) {
+        return Future.succeededFuture(false);
+    }
+
+    @Override
+    public long diskBytes() {
+        return 0;
+    }
+
+    @Override
+    public Future<Void> close() {
+        return Future.succeededFuture();
+    }
+}

@@ -1,0 +1,144 @@
+package dev.ampoule.relay.cluster;
+
+import static dev.ampoule.relay.support.RelayHarness.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.ampoule.mls.group.CommitOptions;
+import dev.ampoule.relay.protocol.Bytes;
+import dev.ampoule.relay.protocol.ErrorCode;
+import dev.ampoule.relay.protocol.Frame;
+import dev.ampoule.relay.support.MlsMember;
+import dev.ampoule.relay.support.RelayCluster;
+import dev.ampoule.relay.support.Team;
+import dev.ampoule.relay.support.TestDevice;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.junit5.VertxExtension;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Three relay JVMs on one PostgreSQL form one Delivery Service: a team whose members are
+ * connected to different nodes forms its group, and every member receives every other member's
+ * messages in the one order the database gave them; two Commits of one epoch sent at once to two
+ * nodes — exactly one is accepted, the other is {@code COMMIT_CONFLICT}.
+ */
+@ExtendWith(VertxExtension.class)
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@Timeout(value = 300, unit = TimeUnit.SECONDS)
+class ClusterDeliveryTest {
+
+    @TempDir
+    static Path dir;
+    private Vertx vertx;
+    private RelayCluster cluster;
+
+    @BeforeAll
+    void startCluster() {
+        vertx = Vertx.vertx();
+        cluster = RelayCluster.start(dir, 3, Map.of("gateway-instances", "2"));
+    }
+
+    @AfterAll
+    void stopCluster() {
+        if (cluster != null) {
+            cluster.close();
+        }
+        await(vertx.close());
+    }
+
+    /** Connects user#device to node {@code node}. */
+    private TestDevice on(int node, String user, String device) {
+        return await(TestDevice.connect(vertx, cluster.node(node).port, cluster.token(vertx, user), device));
+    }
+
+    private Team team(Bytes groupId, String... members) {
+        int[] next = {0};
+        return Team.form((user, device) -> on(next[0]++ % 3, user, device), groupId, members);
+    }
+
+    @Test
+    void membersOnDifferentNodesReceiveEveryMessageInOneOrder() {
+        try (Team t = team(Bytes.ofHex("c1a5"), "alice#phone", "bob#laptop", "carol#tablet")) {
+            int per = 20;
+            List<Future<Frame>> sent = new ArrayList<>();
+            for (int i = 0; i < per; i++) {
+                for (int m = 0; m < 3; m++) {
+                    sent.add(t.device(m).request(t.member(m).message(t.member(m).id + " " + i)));
+                }
+            }
+            List<Long> seqs = new ArrayList<>();
+            java.util.Map<Long, Integer> senderOf = new java.util.HashMap<>();
+            for (int i = 0; i < sent.size(); i++) {
+                long seq = ((Frame.Ok) await(sent.get(i))).seq();
+                seqs.add(seq);
+                senderOf.put(seq, i % 3);
+            }
+            assertEquals(3L * per, seqs.stream().distinct().count(), "every message has its own number");
+            for (int r = 0; r < 3; r++) {
+                List<Long> received = new ArrayList<>();
+                List<String> texts = new ArrayList<>();
+                while (received.size() < 3 * per) {
+                    Frame.Deliver d = t.device(r).next(Frame.Deliver.class);
+                    received.add(d.seq());
+                    if (senderOf.get(d.seq()) != r) {
+                        t.member(r).receive(d).ifPresent(texts::add); // its own come back too: not decrypted
+                    }
+                    t.device(r).ok(new Frame.AckGroup(t.groupId, d.seq()));
+                }
+                assertEquals(received.stream().sorted().toList(), received, "member " + r + " gets them in order");
+                for (int m = 0; m < 3; m++) {
+                    if (m == r) {
+                        continue;
+                    }
+                    String from = t.member(m).id + " ";
+                    List<String> own = texts.stream().filter(x -> x.startsWith(from)).toList();
+                    assertEquals(per, own.size(), "every message of member " + m + " on node " + m);
+                    for (int i = 0; i < per; i++) {
+                        assertEquals(from + i, own.get(i), "in the order they were sent");
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void twoCommitsOfOneEpochOnTwoNodesExactlyOneIsAccepted() {
+        try (Team t = team(Bytes.ofHex("c0c0"), "dana#phone", "eric#laptop", "fay#tablet")) {
+            MlsMember eric = t.member(1);
+            MlsMember fay = t.member(2);
+            long epoch = eric.group.epoch();
+            Frame.SendCommit byEric = eric.commit(CommitOptions.builder().forcePath(true));
+            Frame.SendCommit byFay = fay.commit(CommitOptions.builder().forcePath(true));
+            Future<Frame> a = t.device(1).request(byEric);
+            Future<Frame> b = t.device(2).request(byFay);
+            Frame ra = await(a);
+            Frame rb = await(b);
+            List<Frame> answers = List.of(ra, rb);
+            assertEquals(1, answers.stream().filter(f -> f instanceof Frame.Ok).count(), "one accepted: " + answers);
+            Frame.Error refused = (Frame.Error) answers.stream().filter(f -> f instanceof Frame.Error).findFirst()
+                    .orElseThrow();
+            assertEquals(ErrorCode.COMMIT_CONFLICT, refused.code(), refused.toString());
+            // the winner's commit made the group's state current, on every node
+            long winner = ((Frame.Ok) answers.stream().filter(f -> f instanceof Frame.Ok).findFirst().orElseThrow()).seq();
+            for (int node = 0; node < 3; node++) {
+                Frame.GroupInfoResult info = (Frame.GroupInfoResult) t.device(node).call(
+                        new Frame.FetchGroupInfo(t.groupId));
+                assertEquals(winner, info.seq(), "node " + node);
+            }
+            assertTrue(winner > 0 && epoch >= 1);
+        }
+    }
+}
