@@ -38,16 +38,22 @@ public final class ClusterFixture implements Relays {
     private final Vertx vertx;
     private final Path dir;
     private final Map<String, String> flags;
-    private final PgConnectOptions db = TestPostgres.freshDatabase();
+    private final PgConnectOptions db;
     private final List<TcpProxy> proxies = new ArrayList<>();
     private final AtomicInteger next = new AtomicInteger();
     private RelayCluster cluster;
     private Pool pool;
 
     public ClusterFixture(Vertx vertx, Path dir, Map<String, String> flags) {
+        this(vertx, dir, flags, TestPostgres.freshDatabase());
+    }
+
+    /** A cluster on the database {@code db} (a server the test stops and starts). */
+    public ClusterFixture(Vertx vertx, Path dir, Map<String, String> flags, PgConnectOptions db) {
         this.vertx = vertx;
         this.dir = dir;
         this.flags = Map.copyOf(flags);
+        this.db = db;
     }
 
     /** The fixture of a deployment: a single relay in the test's Vert.x, or a cluster. */

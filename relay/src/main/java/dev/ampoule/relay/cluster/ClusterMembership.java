@@ -38,6 +38,10 @@ public final class ClusterMembership {
         config.setProperty("hazelcast.logging.type", "jdk");
         config.setProperty("hazelcast.heartbeat.interval.seconds", "1");
         config.setProperty("hazelcast.max.no.heartbeat.seconds", Integer.toString(MAX_NO_HEARTBEAT_SECONDS));
+        // join quickly (a node waits for others to answer before it forms a cluster of its own; a
+        // split formed meanwhile is merged a few seconds later — nothing rests on membership)
+        config.setProperty("hazelcast.wait.seconds.before.join", "1");
+        config.setProperty("hazelcast.max.wait.seconds.before.join", "3");
         config.setProperty("hazelcast.merge.first.run.delay.seconds", "5");
         config.setProperty("hazelcast.merge.next.run.delay.seconds", "5");
         NetworkConfig network = config.getNetworkConfig();

@@ -46,6 +46,8 @@ final class ClusterState {
     private final Map<Bytes, Future<Optional<GroupState>>> loading = new HashMap<>();
     private final Set<DeviceId> devicesRead = new HashSet<>();
     private final Set<String> usersRead = new HashSet<>();
+    /** Whether the database answered the last check (readiness). */
+    private volatile boolean databaseUp = true;
 
     ClusterState(PgGroups groups, PgDevices devices, StateProjection state, Mailboxes mailboxes,
             KeyPackageService keyPackages, RosterEnforcement enforcement, Listeners listeners) {
@@ -223,9 +225,9 @@ final class ClusterState {
     Future<Void> check() {
         List<Bytes> ids = state.groups().stream().map(g -> g.id).toList();
         if (ids.isEmpty()) {
-            return Future.succeededFuture();
+            return groups.ping().andThen(ar -> databaseUp(ar.succeeded(), ar.cause()));
         }
-        return groups.heads(ids).map(heads -> {
+        return groups.heads(ids).andThen(ar -> databaseUp(ar.succeeded(), ar.cause())).map(heads -> {
             heads.forEach((id, head) -> state.find(id).ifPresent(g -> {
                 if (head.version() > g.version) {
                     read(id);
@@ -238,11 +240,23 @@ final class ClusterState {
         });
     }
 
+    private void databaseUp(boolean up, Throwable cause) {
+        if (up != databaseUp) {
+            LOG.warning(up ? "the database answers again" : "the database does not answer: " + cause);
+        }
+        databaseUp = up;
+    }
+
+    /** Whether the shared database answered the last check: the relay is ready only while it does. */
+    boolean databaseUp() {
+        return databaseUp;
+    }
+
     /** A failure as the client is told it: the database unreachable or the group too busy is {@code UNAVAILABLE}. */
     static Throwable unavailable(Throwable e) {
         if (e instanceof StoreException s) {
             return switch (s.reason()) {
-                case REPLAY -> new RelayException(ErrorCode.REPLAY, "already accepted");
+                case REPLAY -> new RelayException(ErrorCode.REPLAY, s.getMessage());
                 case EXISTS -> new RelayException(ErrorCode.GROUP_EXISTS, "group id in use");
                 default -> new RelayException(ErrorCode.UNAVAILABLE, "the relay's database is unavailable; retry", 1_000);
             };

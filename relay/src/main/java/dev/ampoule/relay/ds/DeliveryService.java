@@ -163,8 +163,9 @@ public final class DeliveryService {
         });
     }
 
+    /** Recovered and, in a cluster, the shared database answering. */
     public boolean ready() {
-        return ready;
+        return ready && cluster.map(ClusterState::databaseUp).orElse(true);
     }
 
     /** Stops the timers and closes the store (appends already made are durable). */
@@ -193,7 +194,7 @@ public final class DeliveryService {
     }
 
     /** How often a cluster's relay checks the cached groups against the database (lost events). */
-    static final long CLUSTER_CHECK_MILLIS = 2_000;
+    static final long CLUSTER_CHECK_MILLIS = 1_000;
 
     /** Runs an operation of a group: in a cluster on its cached state read as needed, again on a stale write. */
     private <T> Future<T> onGroup(Bytes groupId, Supplier<Future<T>> op) {

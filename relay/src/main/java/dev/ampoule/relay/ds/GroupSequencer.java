@@ -89,6 +89,14 @@ final class GroupSequencer {
         return seq;
     }
 
+    /**
+     * The message with this digest was not made durable after all (the store failed): a client
+     * sending it again is not told it was accepted.
+     */
+    void notAccepted(Bytes digest) {
+        recent.remove(digest);
+    }
+
     /** The message with {@code seq} is durable. */
     void durable(long seq) {
         durableNext = Math.max(durableNext, seq + 1);

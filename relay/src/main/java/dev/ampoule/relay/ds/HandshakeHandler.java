@@ -305,7 +305,7 @@ final class HandshakeHandler {
         StoreRecord.CommitAccepted rec = new StoreRecord.CommitAccepted(m, frame.groupInfo(), staged.ratchetTreeAfter(),
                 frame.welcome().orElse(Bytes.EMPTY), joined, List.copyOf(staged.removed()));
         metrics.accepted("commit");
-        return journal.commit(g, rec, staged.devicesAfter()).map(stored -> {
+        return journal.commit(g, rec, staged.devicesAfter()).onFailure(e -> g.sequencer.notAccepted(hash)).map(stored -> {
             g.view.merge(staged);
             state.committed(g, stored, staged.devicesAfter());
             g.sequencer.durable(stored.commit().seq());

@@ -33,7 +33,9 @@ final class Sequencing {
 
     /** Completes with the message's sequence number once its record is durable, then wakes the receivers. */
     Future<Long> store(GroupState g, GroupMessage m, StoreRecord record) {
-        return journal.message(g, (StoreRecord.MessageAccepted) record).map(seq -> {
+        StoreRecord.MessageAccepted accepted = (StoreRecord.MessageAccepted) record;
+        return journal.message(g, accepted).onFailure(e -> g.sequencer.notAccepted(
+                accepted.digest().isEmpty() ? GroupSequencer.digest(m.message()) : accepted.digest())).map(seq -> {
             g.sequencer.durable(seq);
             // receivers are woken after the sender's Ok is written (same event-loop turn order)
             listeners.groupAdvancedLater(g);

@@ -164,6 +164,11 @@ public final class PgGroups {
                 });
     }
 
+    /** Whether the database answers. */
+    public Future<Void> ping() {
+        return pool.query("SELECT 1").execute().mapEmpty();
+    }
+
     /** Where a group is: its next sequence number and its version. */
     public record Head(long nextSeq, long version) {
     }

@@ -47,7 +47,10 @@ public final class RelayCluster implements AutoCloseable {
     private final DevKeys keys;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
-    private RelayCluster(Path dir, PgConnectOptions database, DevKeys keys) {
+    private final String name;
+
+    private RelayCluster(Path dir, PgConnectOptions database, DevKeys keys, String name) {
+        this.name = name;
         this.dir = dir;
         this.database = database;
         this.keys = keys;
@@ -118,7 +121,7 @@ public final class RelayCluster implements AutoCloseable {
         Path shared = dir.resolve("secrets");
         DevKeys keys = DevKeys.loadOrCreate(shared);
         ExternalSenderKeys.loadOrCreate(shared.resolve(ExternalSenderKeys.DIR_NAME)).close();
-        RelayCluster cluster = new RelayCluster(dir, database, keys);
+        RelayCluster cluster = new RelayCluster(dir, database, keys, name);
         List<Integer> hazelcast = new ArrayList<>();
         for (int i = 0; i < n; i++) {
             hazelcast.add(ports.hazelcast(i));
@@ -145,10 +148,9 @@ public final class RelayCluster implements AutoCloseable {
             cluster.nodes.add(new RelayProcess("node" + i, ports.http(i), data, f, env, jvmOptions));
         }
         try {
-            // the first node creates the schema; the others join it
-            cluster.nodes.get(0).start();
-            cluster.nodes.subList(1, n).forEach(RelayProcess::launch);
-            cluster.nodes.subList(1, n).forEach(RelayProcess::awaitListening);
+            // all at once: Flyway's lock lets one node migrate the schema while the others wait
+            cluster.nodes.forEach(RelayProcess::launch);
+            cluster.nodes.forEach(RelayProcess::awaitListening);
             cluster.awaitMembers(n, Duration.ofSeconds(60));
         } catch (RuntimeException | AssertionError e) {
             cluster.close();
@@ -300,7 +302,7 @@ public final class RelayCluster implements AutoCloseable {
     @Override
     public void close() {
         nodes.forEach(RelayProcess::kill);
-        Path logs = Path.of("target", "cluster-logs", dir.getFileName().toString());
+        Path logs = Path.of("target", "cluster-logs", name);
         try {
             Files.createDirectories(logs);
             for (RelayProcess node : nodes) {
