@@ -195,10 +195,20 @@ final class HandshakeHandler {
     }
 
     private Future<Long> storeProposal(GroupState g, Bytes proposal, Bytes hash, long epoch, boolean withDigest) {
-        GroupMessage m = new GroupMessage(g.id, g.sequencer.assign(hash), epoch, MessageKind.PROPOSAL, clock.millis(),
-                proposal);
+        long seq;
+        try {
+            seq = g.sequencer.assign(hash);
+        } catch (RelayException e) {
+            g.view = null; // it processed the proposal: rebuilt from the stored ones when next needed
+            return Future.failedFuture(e);
+        }
+        GroupMessage m = new GroupMessage(g.id, seq, epoch, MessageKind.PROPOSAL, clock.millis(), proposal);
         g.pendingProposals.add(m);
-        return sequencing.store(g, m, withDigest ? new StoreRecord.MessageAccepted(m, hash) : new StoreRecord.MessageAccepted(m));
+        StoreRecord rec = withDigest ? new StoreRecord.MessageAccepted(m, hash) : new StoreRecord.MessageAccepted(m);
+        return sequencing.store(g, m, hash, rec, () -> {
+            g.pendingProposals.remove(m);
+            g.view = null; // it processed the proposal: rebuilt from the stored ones when next needed
+        });
     }
 
     private record ProposalBundle(PublicMessage message, GroupView.ProposalFacts facts) {
@@ -284,8 +294,14 @@ final class HandshakeHandler {
 
     private Future<Long> acceptCommit(GroupState g, Frame.SendCommit frame, Bytes hash, StagedBundle bundle) {
         GroupView.Staged staged = bundle.staged();
-        long seq = g.sequencer.assign(hash);
+        long seq;
+        try {
+            seq = g.sequencer.assign(hash);
+        } catch (RelayException e) {
+            return Future.failedFuture(e);
+        }
         long now = clock.millis();
+        long epochBefore = g.epoch;
         g.epoch = staged.newEpoch();
         boolean hasWelcome = bundle.welcome().isPresent();
         List<StoreRecord.Joined> joined = new ArrayList<>();
@@ -299,7 +315,12 @@ final class HandshakeHandler {
         StoreRecord.CommitAccepted rec = new StoreRecord.CommitAccepted(m, frame.groupInfo(), staged.ratchetTreeAfter(),
                 frame.welcome().orElse(Bytes.EMPTY), joined, List.copyOf(staged.removed()));
         metrics.accepted("commit");
-        return journal.append(rec).map(v -> {
+        return journal.append(rec).recover(e -> {
+            // nothing of the commit is visible: the group stays in its epoch, the number is taken back
+            g.sequencer.failed(seq, hash);
+            g.epoch = epochBefore;
+            return Future.failedFuture(e);
+        }).map(v -> {
             g.view.merge(staged);
             state.committed(g, rec, staged.devicesAfter());
             g.sequencer.durable(seq);

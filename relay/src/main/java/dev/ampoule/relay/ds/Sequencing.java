@@ -1,6 +1,7 @@
 package dev.ampoule.relay.ds;
 
 import dev.ampoule.relay.metrics.RelayMetrics;
+import dev.ampoule.relay.protocol.Bytes;
 import dev.ampoule.relay.store.GroupMessage;
 import dev.ampoule.relay.store.StoreRecord;
 import io.vertx.core.Future;
@@ -31,13 +32,23 @@ final class Sequencing {
         return g.sequencer.inOrder(op);
     }
 
-    /** Completes with the message's sequence number once its record is durable, then wakes the receivers. */
-    Future<Long> store(GroupState g, GroupMessage m, StoreRecord record) {
-        return journal.append(record).map(v -> {
+    /**
+     * Completes with the message's sequence number once its record is durable, then wakes the
+     * receivers. If the append fails, the group's sequencer takes the number back, {@code undo}
+     * reverts what the caller changed for it, and the caller gets the failure: state changes only
+     * after a durable append.
+     */
+    Future<Long> store(GroupState g, GroupMessage m, Bytes digest, StoreRecord record, Runnable undo) {
+        return journal.append(record).transform(ar -> {
+            if (ar.failed()) {
+                g.sequencer.failed(m.seq(), digest);
+                undo.run();
+                return Future.failedFuture(ar.cause());
+            }
             g.sequencer.durable(m.seq());
             // receivers are woken after the sender's Ok is written (same event-loop turn order)
             listeners.groupAdvancedLater(g);
-            return m.seq();
+            return Future.succeededFuture(m.seq());
         });
     }
 }

@@ -18,6 +18,7 @@ import dev.ampoule.relay.roster.FileRosterStore;
 import dev.ampoule.relay.roster.OrgRecordingVerifier;
 import dev.ampoule.relay.roster.Roster;
 import dev.ampoule.relay.roster.RosterView;
+import dev.ampoule.relay.store.Store;
 import dev.ampoule.relay.store.Stores;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -30,6 +31,7 @@ import io.vertx.ext.web.Router;
 import java.time.Clock;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
 import java.util.logging.Logger;
 
 /**
@@ -65,6 +67,7 @@ public final class RelayVerticle extends VerticleBase {
     private RosterView rosterView = RosterView.EMPTY;
     private AuditSink auditSink = AuditSink.NONE;
     private ExternalSenderKeys externalSenderKeys;
+    private UnaryOperator<Store> storeLayer = UnaryOperator.identity();
     private Roster roster;
 
     public RelayVerticle() {
@@ -79,6 +82,12 @@ public final class RelayVerticle extends VerticleBase {
     /** A roster the Delivery Service enforces instead of the relay's own (before deployment; tests). */
     public RelayVerticle rosterView(RosterView roster) {
         this.rosterView = roster;
+        return this;
+    }
+
+    /** Wraps the configured store (before deployment; fault injection in tests). */
+    public RelayVerticle storeLayer(UnaryOperator<Store> layer) {
+        this.storeLayer = layer;
         return this;
     }
 
@@ -107,7 +116,7 @@ public final class RelayVerticle extends VerticleBase {
                 .compose(keys -> ExternalSenderKeys.load(vertx, config.dataDir.resolve(ExternalSenderKeys.DIR_NAME))
                         .compose(senderKeys -> {
                             externalSenderKeys = senderKeys;
-                            return Stores.create(vertx, config);
+                            return Stores.create(vertx, config).map(storeLayer);
                         })
                         .map(store -> {
                             ds = new DeliveryService(vertx, store, config, metrics, clock, careTeams());

@@ -36,8 +36,9 @@ import java.util.logging.Logger;
  * file store, and reaches the database at the next {@link #compact}: one transaction replaces the
  * checkpoint with the live state, deletes every earlier non-message record and the messages no
  * longer retained. Recent messages are cached in memory (bounded); older ones are read back from
- * the database. A failed batch fails its appends only: the next batch tries again, so the store
- * recovers by itself when the database is reachable again.
+ * the database. A failed batch fails its appends and those queued behind it (no holes, see
+ * {@link Store#append}); the next append tries again, so the store recovers by itself when the
+ * database is reachable again.
  *
  * <p>The index, the cache and the queue are confined to the context that called {@link #open}.
  */
@@ -191,6 +192,10 @@ public final class PgStore implements Store {
                     LOG.log(Level.WARNING, "a store write of " + batch.size() + " records failed: " + e.getMessage());
                 }
                 batch.forEach(p -> p.promise().fail(e));
+                // no holes (Store.append): what was submitted after the failed batch fails with it
+                while (!queue.isEmpty()) {
+                    queue.pollFirst().promise().fail(e);
+                }
             }
             writeNext();
         });
