@@ -73,6 +73,8 @@ public final class DeliveryService {
     private final Erasure erasure;
     private final Sequencing sequencing;
     private final Validation validation;
+    /** How often a store that failed is probed. */
+    private static final long PROBE_MILLIS = 500;
     private final List<Long> timers = new ArrayList<>();
     private boolean ready;
 
@@ -120,6 +122,12 @@ public final class DeliveryService {
             timers.add(vertx.setPeriodic(Math.max(100, config.retentionSweep.toMillis()), id -> retention.sweep()));
             timers.add(vertx.setPeriodic(Math.max(1_000, config.expirySweep.toMillis()),
                     id -> retention.expireAndCompact()));
+            // a store that failed is probed until it writes again (readiness recovers with no traffic)
+            timers.add(vertx.setPeriodic(PROBE_MILLIS, id -> {
+                if (!store.available()) {
+                    store.probe();
+                }
+            }));
             metrics.gauge(RelayMetrics.GROUPS, state::count);
             metrics.gauge(RelayMetrics.STORE_DISK_BYTES, store::diskBytes);
             enforcement.recovered();
@@ -130,6 +138,11 @@ public final class DeliveryService {
 
     public boolean ready() {
         return ready;
+    }
+
+    /** Whether the store takes writes (false while it fails: writes are answered {@code UNAVAILABLE}). */
+    public boolean storeAvailable() {
+        return store.available();
     }
 
     /** Stops the timers and closes the store (appends already made are durable). */

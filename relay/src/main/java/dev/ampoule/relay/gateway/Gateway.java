@@ -139,7 +139,7 @@ public final class Gateway {
         router.post("/v1/tickets").handler(this::issueTicket);
         router.get("/health").handler(ctx -> ctx.json(new JsonObject().put("status", "UP")));
         router.get("/ready").handler(ctx -> {
-            boolean ready = ds.ready() && !draining;
+            boolean ready = ds.ready() && ds.storeAvailable() && !draining; // a store that cannot write: not ready
             ctx.response().setStatusCode(ready ? 200 : 503);
             ctx.json(new JsonObject().put("status", ready ? "READY" : "NOT_READY"));
         });

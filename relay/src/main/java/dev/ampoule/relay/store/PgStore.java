@@ -71,6 +71,8 @@ public final class PgStore implements Store {
     private Promise<Boolean> compactionPromise;
     private boolean closed;
     private Promise<Void> drained;
+    /** The last write failed (not a conflict): unavailable until a write or a probe succeeds. */
+    private boolean failing;
 
     /**
      * @param options     the database (host, port, database, user, password)
@@ -183,6 +185,7 @@ public final class PgStore implements Store {
         long written = bytes;
         pool.withTransaction(conn -> conn.preparedQuery(INSERT).executeBatch(rows)).onComplete(ar -> {
             writing = false;
+            failing = ar.failed() && !(failure(ar.cause()).conflict());
             if (ar.succeeded()) {
                 diskBytes.addAndGet(written);
                 batch.forEach(p -> p.promise().complete());
@@ -223,6 +226,22 @@ public final class PgStore implements Store {
     private void index(GroupMessage m, boolean cache) {
         // PostgreSQL finds a message by (group, seq): the entry's file location is not used
         messages.add(m, 0, 0, 0, cache);
+    }
+
+    // ---- availability --------------------------------------------------------------------------
+
+    @Override
+    public boolean available() {
+        return !failing && !closed && pool != null;
+    }
+
+    /** After a failed write: one query; when the database answers, the store is available again. */
+    @Override
+    public Future<Void> probe() {
+        if (!failing || closed || pool == null) {
+            return Future.succeededFuture();
+        }
+        return pool.query("SELECT 1").execute().<Void>mapEmpty().onSuccess(v -> failing = false);
     }
 
     // ---- reads and retention -------------------------------------------------------------------

@@ -44,6 +44,15 @@ public interface Store {
     }
 
     /**
+     * After a failure: checks whether the store can write again (without appending a record) and,
+     * if it can, makes {@link #available()} true. The Delivery Service calls it periodically while
+     * the store is unavailable, so the store recovers with no traffic.
+     */
+    default Future<Void> probe() {
+        return Future.succeededFuture();
+    }
+
+    /**
      * Up to {@code max} retained messages of a group with sequence numbers {@code >= fromSeq}, in
      * order, starting at the first retained one at or after {@code fromSeq}.
      */
