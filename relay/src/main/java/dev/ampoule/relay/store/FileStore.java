@@ -53,7 +53,8 @@ public final class FileStore implements Store {
     private record Append(byte[] payload, Promise<Location> promise) implements Command {
     }
 
-    private record Checkpoint(List<byte[]> live, List<GroupIndex.Entry> retained, Promise<List<Location>> promise)
+    /** The live state's records are encoded on the writer thread: only the snapshot is taken on the event loop. */
+    private record Checkpoint(List<StoreRecord> live, List<GroupIndex.Entry> retained, Promise<List<Location>> promise)
             implements Command {
     }
 
@@ -453,8 +454,8 @@ public final class FileStore implements Store {
         checkpointing = true;
         try {
             write(BEGIN);
-            for (byte[] live : cp.live()) {
-                write(live);
+            for (StoreRecord live : cp.live()) {
+                write(RecordCodec.encode(live));
             }
             for (GroupIndex.Entry e : cp.retained()) {
                 FramedLog src = readers.get(e.segment);
@@ -624,10 +625,7 @@ public final class FileStore implements Store {
         Promise<Boolean> done = compactionPromise;
         pendingCompaction = null;
         compactionPromise = null;
-        List<byte[]> live = new ArrayList<>();
-        for (StoreRecord r : supplier.get()) {
-            live.add(RecordCodec.encode(r));
-        }
+        List<StoreRecord> live = List.copyOf(supplier.get());
         List<GroupIndex.Entry> retained = new ArrayList<>();
         List<GroupIndex> owners = new ArrayList<>();
         for (GroupIndex gi : messages.all()) {

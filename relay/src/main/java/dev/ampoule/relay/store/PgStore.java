@@ -328,17 +328,21 @@ public final class PgStore implements Store {
         Promise<Boolean> done = compactionPromise;
         pendingCompaction = null;
         compactionPromise = null;
-        List<Tuple> live = new ArrayList<>();
-        for (StoreRecord r : supplier.get()) {
-            live.add(Tuple.of((long) live.size() + 1, Buffer.buffer(RecordCodec.encode(r))));
-        }
+        List<StoreRecord> snapshot = List.copyOf(supplier.get());
         List<Buffer> ids = new ArrayList<>();
         List<Long> firsts = new ArrayList<>();
         messages.groups().forEach((id, gi) -> {
             ids.add(Buffer.buffer(id.unsafeArray()));
             firsts.add(gi.firstSeq());
         });
-        pool.withTransaction(conn -> checkpoint(conn, live, ids, firsts))
+        List<Tuple> live = new ArrayList<>(snapshot.size());
+        // the records are encoded on a worker thread: only the snapshot is taken on the event loop
+        vertx.executeBlocking(() -> {
+            for (StoreRecord r : snapshot) {
+                live.add(Tuple.of((long) live.size() + 1, Buffer.buffer(RecordCodec.encode(r))));
+            }
+            return live;
+        }, false).compose(rows -> pool.withTransaction(conn -> checkpoint(conn, rows, ids, firsts)))
                 .compose(v -> measure())
                 .onComplete(ar -> {
                     release();
