@@ -79,6 +79,8 @@ public final class FileStore implements Store {
     private final MessageIndex messages;
     private int inFlight;
     private List<Runnable> held;
+    /** Appends waiting for room in the writer's queue, in order (event loop). */
+    private final java.util.ArrayDeque<Append> overflow = new java.util.ArrayDeque<>();
     private boolean closed;
     private volatile Throwable failure;
 
@@ -235,10 +237,7 @@ public final class FileStore implements Store {
         Promise<Location> promise = Promise.promise();
         boolean[] submitted = {false};
         Runnable submit = () -> {
-            if (!queue.offer(new Append(payload, promise))) {
-                promise.fail(new StoreException("store write queue is full", null));
-                return;
-            }
+            enqueue(new Append(payload, promise));
             submitted[0] = true;
             inFlight++;
         };
@@ -261,6 +260,24 @@ public final class FileStore implements Store {
             maybeCheckpoint();
             return Future.<Void>failedFuture(e);
         });
+    }
+
+    /**
+     * Hands an append to the writer. One the full queue cannot take waits, in order, until the
+     * writer has taken a batch: refusing it would leave a hole in the sequence of durable appends
+     * (see {@link Store#append}). Callers bound what they have in flight.
+     */
+    private void enqueue(Append a) {
+        if (!overflow.isEmpty() || !queue.offer(a)) {
+            overflow.addLast(a);
+        }
+    }
+
+    /** After the writer took a batch: the appends waiting for room follow, in order. */
+    private void drainOverflow() {
+        while (!overflow.isEmpty() && queue.offer(overflow.peekFirst())) {
+            overflow.pollFirst();
+        }
     }
 
     private void index(GroupMessage m, Location loc, boolean cache) {
@@ -309,7 +326,10 @@ public final class FileStore implements Store {
                     }
                 }
                 sync();
-                context.runOnContext(v -> completions.forEach(Runnable::run));
+                context.runOnContext(v -> {
+                    completions.forEach(Runnable::run);
+                    drainOverflow();
+                });
                 if (stop) {
                     closeChannels();
                     return;
@@ -348,14 +368,20 @@ public final class FileStore implements Store {
         queue.drainTo(failed);
         boolean[] stop = {false};
         StoreException refused = new StoreException("the store could not write", e);
-        context.runOnContext(v -> failed.forEach(c -> {
-            switch (c) {
-                case Append a -> a.promise().tryFail(refused);
-                case Checkpoint cp -> cp.promise().tryFail(refused);
-                case Stop s -> s.promise().tryComplete();
-                case Probe p -> p.promise().tryFail(refused);
+        context.runOnContext(v -> {
+            failed.forEach(c -> {
+                switch (c) {
+                    case Append a -> a.promise().tryFail(refused);
+                    case Checkpoint cp -> cp.promise().tryFail(refused);
+                    case Stop s -> s.promise().tryComplete();
+                    case Probe p -> p.promise().tryFail(refused);
+                }
+            });
+            // no holes: what waited for room fails with them
+            while (!overflow.isEmpty()) {
+                overflow.pollFirst().promise().tryFail(refused);
             }
-        }));
+        });
         for (Command c : failed) {
             stop[0] |= c instanceof Stop;
         }
