@@ -99,11 +99,13 @@ public final class DeliveryService {
         this.enforcement = new RosterEnforcement(new Port(), careTeams, config, metrics);
         this.keyPackages = new KeyPackageService(journal, validation, enforcement, config, metrics, clock);
         this.state = new StateProjection(mailboxes, access, keyPackages);
-        this.retention = new Retention(state, access, mailboxes, store, journal, listeners, enforcement, config, clock);
-        this.erasure = new Erasure(state, journal, listeners, retention, clock);
+        // message stamps and retention never follow a wall clock that jumps (KeyPackage lifetimes do)
+        Clock steady = SteadyClock.of(clock);
+        this.retention = new Retention(state, access, mailboxes, store, journal, listeners, enforcement, config, steady);
+        this.erasure = new Erasure(state, journal, listeners, retention, steady);
         this.handshakes = new HandshakeHandler(state, mailboxes, access, journal, sequencing, validation, listeners,
-                enforcement, retention, config, metrics, clock);
-        this.applications = new ApplicationMessages(state, sequencing, enforcement, metrics, clock);
+                enforcement, retention, config, metrics, steady);
+        this.applications = new ApplicationMessages(state, sequencing, enforcement, metrics, steady);
         this.queries = new DeliveryQueries(state, access, mailboxes, store, metrics);
     }
 
@@ -282,6 +284,11 @@ public final class DeliveryService {
     public Future<Boolean> compactNow() {
         retention.sweep();
         return retention.compact();
+    }
+
+    /** Runs the expiry sweep now: TTLs, teams' retention, expired departures (tests of this package). */
+    void expireNow() {
+        retention.expireAndCompact();
     }
 
     /** A group's state (tests of this package). */

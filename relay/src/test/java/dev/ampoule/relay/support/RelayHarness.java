@@ -25,6 +25,8 @@ public final class RelayHarness {
     /** The roster and the audit sink the relay gets at each start (tests of care-team groups set them). */
     public RosterView roster = RosterView.EMPTY;
     public AuditSink audit = AuditSink.NONE;
+    /** The relay's wall clock (tests set it back and forth). */
+    public Clock clock = Clock.systemUTC();
     /** Wraps the relay's store at each start (fault injection). */
     public java.util.function.UnaryOperator<dev.ampoule.relay.store.Store> storeLayer =
             java.util.function.UnaryOperator.identity();
@@ -52,7 +54,7 @@ public final class RelayHarness {
     }
 
     public RelayHarness start() {
-        verticle = new RelayVerticle(registry, Clock.systemUTC()).rosterView(roster).auditSink(audit)
+        verticle = new RelayVerticle(registry, clock).rosterView(roster).auditSink(audit)
                 .storeLayer(storeLayer);
         deploymentId = await(vertx.deployVerticle(verticle, new DeploymentOptions().setConfig(config)));
         if (!config.containsKey("jwksUrl")) {
