@@ -42,7 +42,7 @@ public final class RelayHarness {
 
     public static <T> T await(Future<T> f) {
         try {
-            return f.toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+            return f.toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
         } catch (Exception e) {
             throw new AssertionError("future failed or timed out", e);
         }
@@ -64,6 +64,10 @@ public final class RelayHarness {
         }
     }
 
+    public boolean running() {
+        return deploymentId != null;
+    }
+
     public RelayHarness restart() {
         stop();
         return start();
@@ -83,6 +87,17 @@ public final class RelayHarness {
 
     public String token(String user, Duration ttl) {
         return keys.mint(vertx, user, "ampoule-dev", "ampoule-relay", ttl);
+    }
+
+    /** A token of {@code user} in organisation {@code org} with {@code roles} (claims {@code org}, {@code roles}). */
+    public String token(String user, String org, java.util.List<String> roles) {
+        return keys.mint(vertx, user, java.util.Optional.of(org), roles, "ampoule-dev", "ampoule-relay",
+                Duration.ofHours(1));
+    }
+
+    /** The development signing key file (an identity issuer in development verifies tokens with it). */
+    public Path devKeyFile() {
+        return dataDir.resolve(DevKeys.FILE_NAME);
     }
 
     public TestDevice connect(String user, String device) {
