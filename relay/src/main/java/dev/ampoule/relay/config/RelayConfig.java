@@ -147,6 +147,13 @@ public final class RelayConfig {
      */
     public final boolean adHocGroups;
 
+    /**
+     * A device's acknowledgements of one group within this window become one {@code delivered}
+     * audit entry, written when the window ends or the relay shuts down
+     * ({@code auditDeliveryWindowSeconds}, default 30; 0 writes one entry per acknowledgement).
+     */
+    public final Duration auditDeliveryWindow;
+
     /** The default {@link #roles}. */
     public static final List<String> DEFAULT_ROLES = List.of("coordinator", "practitioner", "patient", "pharmacist",
             "insurer");
@@ -209,6 +216,7 @@ public final class RelayConfig {
         shutdownGrace = b.shutdownGrace;
         roles = b.roles;
         adHocGroups = b.adHocGroups;
+        auditDeliveryWindow = b.auditDeliveryWindow;
     }
 
     public boolean tls() {
@@ -273,6 +281,7 @@ public final class RelayConfig {
         s.seconds("shutdownGraceSeconds").ifPresent(b::shutdownGrace);
         s.list("roles").ifPresent(b::roles);
         s.bool("adHocGroups").ifPresent(b::adHocGroups);
+        s.seconds("auditDeliveryWindowSeconds").ifPresent(b::auditDeliveryWindow);
         return b.build();
     }
 
@@ -389,6 +398,7 @@ public final class RelayConfig {
         private Duration shutdownGrace = Duration.ofSeconds(5);
         private Set<String> roles = Collections.unmodifiableSet(new LinkedHashSet<>(DEFAULT_ROLES));
         private boolean adHocGroups = true;
+        private Duration auditDeliveryWindow = Duration.ofSeconds(30);
 
         private Builder() {
         }
@@ -455,6 +465,7 @@ public final class RelayConfig {
         public Builder retentionSweep(Duration v) { retentionSweep = v; return this; }
         public Builder shutdownGrace(Duration v) { shutdownGrace = v; return this; }
         public Builder adHocGroups(boolean v) { adHocGroups = v; return this; }
+        public Builder auditDeliveryWindow(Duration v) { auditDeliveryWindow = v; return this; }
 
         /** The roster roles; each {@code [a-z0-9_-]{1,32}}, {@code coordinator} among them. */
         public Builder roles(List<String> v) {
@@ -508,6 +519,9 @@ public final class RelayConfig {
             }
             if (tlsReload.compareTo(Duration.ofSeconds(1)) < 0) {
                 throw new ConfigException("tlsReloadSeconds must be at least 1");
+            }
+            if (auditDeliveryWindow.isNegative() || auditDeliveryWindow.compareTo(Duration.ofHours(1)) > 0) {
+                throw new ConfigException("auditDeliveryWindowSeconds: 0..3600");
             }
             return new RelayConfig(this);
         }

@@ -2,6 +2,7 @@ package dev.ampoule.relay.gateway;
 
 import dev.ampoule.relay.admin.AdminApi;
 import dev.ampoule.relay.audit.AuditLog;
+import dev.ampoule.relay.audit.CoalescingAuditSink;
 import dev.ampoule.relay.audit.FileAuditLog;
 import dev.ampoule.relay.auth.DevKeys;
 import dev.ampoule.relay.auth.JwksKeySource;
@@ -51,6 +52,8 @@ public final class RelayVerticle extends VerticleBase {
     private RelayConfig config;
     private DeliveryService ds;
     private FileAuditLog audit;
+    /** What the Delivery Service audits through: acknowledgements gathered per window. */
+    private CoalescingAuditSink deliveries;
     private Gateway gateway;
     private HttpServer server;
     private JwksKeySource jwks;
@@ -102,7 +105,9 @@ public final class RelayVerticle extends VerticleBase {
                 })
                 .compose(log -> {
                     audit = log;
-                    ds.setAuditSink(auditSink == AuditSink.NONE ? log : auditSink);
+                    deliveries = new CoalescingAuditSink(vertx, auditSink == AuditSink.NONE ? log : auditSink,
+                            config.auditDeliveryWindow, clock);
+                    ds.setAuditSink(deliveries);
                     return Roster.open(rosterStore, config.roles, audit, clock);
                 })
                 .compose(r -> {
@@ -277,8 +282,10 @@ public final class RelayVerticle extends VerticleBase {
                 .onSuccess(v -> LOG.info("relay stopped"));
     }
 
+    /** Writes the delivery entries the window holds, then closes the audit log. */
     private Future<Void> closeAudit() {
-        return audit == null ? Future.succeededFuture() : audit.close();
+        Future<Void> flushed = deliveries == null ? Future.succeededFuture() : deliveries.close();
+        return flushed.transform(ar -> audit == null ? Future.succeededFuture() : audit.close());
     }
 
     private Future<Void> closeRoster() {
