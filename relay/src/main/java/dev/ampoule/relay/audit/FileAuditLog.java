@@ -10,11 +10,15 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
@@ -22,12 +26,19 @@ import java.util.Optional;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.ReadWriteLock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * The relay's audit log: an append-only file of JSON lines, {@code <dataDir>/audit/audit.log},
- * each entry chained to the one before by its hash, plus a head file {@code audit.head}.
+ * The relay's audit log: append-only files of JSON lines under {@code <dataDir>/audit/}, each
+ * entry chained to the one before by its hash, plus a head file {@code audit.head}. Entries are
+ * appended to {@code audit.log}; it is rotated ({@link AuditFiles}) before a write would take it
+ * past {@link Options#maxFileBytes} or once its first entry is older than {@link
+ * Options#maxFileAge}: renamed {@code audit-<its first seq, 20 digits>.log}, never written again,
+ * and a new {@code audit.log} goes on with the chain — its first entry's {@code prev} is the hash
+ * of the last entry of the rotated file.
  *
  * <h2>Line format</h2>
  * One entry per line, UTF-8, ending with {@code \n}, compact JSON (no spaces) with exactly these
@@ -37,7 +48,7 @@ import java.util.logging.Logger;
  *  "user":"pharmacist-lin","details":{"role":"pharmacist"},"prev":"000…000","hash":"3b5e…"}
  * </pre>
  * <ul>
- * <li>{@code seq}: 1 for the first entry, then +1 per entry, no gaps.
+ * <li>{@code seq}: 1 for the first entry, then +1 per entry, no gaps (across files too).
  * <li>{@code time}: when the event was recorded, UTC, millisecond precision, always the form
  *     {@code yyyy-MM-ddTHH:mm:ss.SSSZ}; never earlier than the previous entry's.
  * <li>{@code type}: the {@link AuditType#wireName()}.
@@ -68,14 +79,18 @@ import java.util.logging.Logger;
  * refused.
  *
  * <h2>Opening</h2>
- * An incomplete last line (no newline: a crash mid-write, never acknowledged) is cut off; then
- * the whole chain is verified against the head file while an in-memory index is built (offsets,
- * times, and per team/user positions). A log that does not verify is not appended to: {@link
- * #open} fails with the verifier's finding. Preserve the directory for investigation; moving it
- * aside starts a new chain.
+ * An incomplete last line of {@code audit.log} (no newline: a crash mid-write, never acknowledged)
+ * is cut off; then the whole chain — every rotated file, then {@code audit.log} — is verified
+ * against the head file while an in-memory index is built (file, offset, time, and per team/user
+ * positions). Rotated files the operators removed (the oldest, after archiving them) are
+ * accepted: the chain then starts at the first remaining entry, from its recorded predecessor
+ * ({@link AuditVerifier#verifyDirectory} with {@code allowPruned}). A log that does not verify is
+ * not appended to: {@link #open} fails with the verifier's finding. Preserve the directory for
+ * investigation; moving it aside starts a new chain.
  *
  * <h2>Queries</h2>
- * {@link #query} selects from the index and reads the matching lines on a worker thread.
+ * {@link #query} selects from the index and reads the matching lines on a worker thread; the
+ * entries of a rotated file removed while the relay runs are no longer returned.
  */
 public final class FileAuditLog implements AuditLog {
 
@@ -83,37 +98,58 @@ public final class FileAuditLog implements AuditLog {
 
     /** The log's directory under the relay's data directory. */
     public static final String DIRECTORY = "audit";
-    public static final String LOG_FILE = "audit.log";
-    public static final String HEAD_FILE = "audit.head";
+    public static final String LOG_FILE = AuditFiles.ACTIVE;
+    public static final String HEAD_FILE = AuditFiles.HEAD;
 
     /**
      * @param fsync fsync each batch and the head before acknowledging (only throughput tests turn it off)
      * @param maxPending entries waiting for the writer beyond which {@link #record} fails
      * @param maxBatch entries written together at most
      * @param clock the time of entries
+     * @param maxFileBytes the active file is rotated before a write would take it past this size (a
+     *        batch larger by itself still goes whole into a fresh file); 0: no size limit
+     * @param maxFileAge the active file is rotated before a write once its first entry is this old;
+     *        zero: no age limit
      */
-    public record Options(boolean fsync, int maxPending, int maxBatch, Clock clock) {
+    public record Options(boolean fsync, int maxPending, int maxBatch, Clock clock, long maxFileBytes,
+            Duration maxFileAge) {
+
+        /** {@link #maxFileBytes} by default: 64 MiB. */
+        public static final long DEFAULT_MAX_FILE_BYTES = 64L << 20;
+        /** {@link #maxFileAge} by default: a day. */
+        public static final Duration DEFAULT_MAX_FILE_AGE = Duration.ofHours(24);
 
         public Options {
             if (maxPending < 1 || maxBatch < 1) {
                 throw new IllegalArgumentException("maxPending and maxBatch must be positive");
             }
+            if (maxFileBytes < 0 || maxFileAge.isNegative()) {
+                throw new IllegalArgumentException("maxFileBytes and maxFileAge must not be negative");
+            }
         }
 
         public static Options defaults() {
-            return new Options(true, 65_536, 1_024, Clock.systemUTC());
+            return new Options(true, 65_536, 1_024, Clock.systemUTC(), DEFAULT_MAX_FILE_BYTES, DEFAULT_MAX_FILE_AGE);
         }
 
         public Options withFsync(boolean value) {
-            return new Options(value, maxPending, maxBatch, clock);
+            return new Options(value, maxPending, maxBatch, clock, maxFileBytes, maxFileAge);
         }
 
         public Options withMaxPending(int value) {
-            return new Options(fsync, value, maxBatch, clock);
+            return new Options(fsync, value, maxBatch, clock, maxFileBytes, maxFileAge);
         }
 
         public Options withClock(Clock value) {
-            return new Options(fsync, maxPending, maxBatch, value);
+            return new Options(fsync, maxPending, maxBatch, value, maxFileBytes, maxFileAge);
+        }
+
+        public Options withMaxFileBytes(long value) {
+            return new Options(fsync, maxPending, maxBatch, clock, value, maxFileAge);
+        }
+
+        public Options withMaxFileAge(Duration value) {
+            return new Options(fsync, maxPending, maxBatch, clock, maxFileBytes, value);
         }
     }
 
@@ -128,35 +164,45 @@ public final class FileAuditLog implements AuditLog {
 
     private final Vertx vertx;
     private final Path dir;
-    private final Path logPath;
+    private final Path activePath;
     private final Path headPath;
     private final Options options;
     private final BlockingQueue<Command> queue = new LinkedBlockingQueue<>();
     private final AtomicInteger pending = new AtomicInteger();
     private final AuditIndex index = new AuditIndex();
+    /** Queries read files under the read lock; a rotation renames the active file under the write lock. */
+    private final ReadWriteLock files = new ReentrantReadWriteLock();
     private volatile boolean closed;
     private volatile Throwable failure;
     private Future<Void> closing;
-    private FileChannel reader;
 
     // writer-thread state (set by recovery before the thread starts)
     private FileChannel out;
     private long lastSeq;
     private String lastHash = AuditLines.GENESIS;
     private long lastMillis = Long.MIN_VALUE;
+    /** The active file's length: where the next line goes. */
     private long endOffset;
+    /** The active file's first entry and its time (0 and -1 while it is empty). */
+    private long activeFirstSeq;
+    private long activeFirstMillis = -1;
 
     private FileAuditLog(Vertx vertx, Path dir, Options options) {
         this.vertx = vertx;
         this.dir = dir;
-        this.logPath = dir.resolve(LOG_FILE);
+        this.activePath = dir.resolve(LOG_FILE);
         this.headPath = dir.resolve(HEAD_FILE);
         this.options = options;
     }
 
-    /** {@code <dataDir>/audit/audit.log}. */
+    /** {@code <dataDir>/audit/audit.log}: the active file. */
     public static Path logFile(Path dataDir) {
-        return dataDir.resolve(DIRECTORY).resolve(LOG_FILE);
+        return directory(dataDir).resolve(LOG_FILE);
+    }
+
+    /** {@code <dataDir>/audit}: the active file, the rotated ones and the head. */
+    public static Path directory(Path dataDir) {
+        return dataDir.resolve(DIRECTORY);
     }
 
     /**
@@ -165,12 +211,12 @@ public final class FileAuditLog implements AuditLog {
      * does not verify.
      */
     public static Future<FileAuditLog> open(Vertx vertx, Path dataDir, Options options) {
-        FileAuditLog log = new FileAuditLog(vertx, dataDir.resolve(DIRECTORY), options);
+        FileAuditLog log = new FileAuditLog(vertx, directory(dataDir), options);
         return vertx.executeBlocking(() -> {
             try {
                 log.recover();
             } catch (IOException | RuntimeException e) {
-                log.closeChannels();
+                log.closeChannel();
                 throw e;
             }
             return log;
@@ -187,21 +233,26 @@ public final class FileAuditLog implements AuditLog {
         } catch (AuditLines.MalformedEntry e) {
             throw new AuditLogException("the audit log in " + dir + " cannot be opened: " + e.getMessage());
         }
-        boolean existed = Files.exists(logPath);
-        if (!existed && head.isPresent() && head.get().seq() > 0) {
+        boolean existed = Files.exists(activePath);
+        if (!existed && head.isPresent() && head.get().seq() > 0 && AuditFiles.list(dir).isEmpty()) {
             throw new AuditLogException("the audit log in " + dir + " cannot be opened: " + LOG_FILE
                     + " is missing but " + HEAD_FILE + " records " + head.get().seq() + " entries");
         }
-        out = FileChannel.open(logPath, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+        // missing beside rotated files: a crash came between a rotation's rename and the new file
+        out = FileChannel.open(activePath, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
         if (!existed && options.fsync()) {
             AuditHead.syncDirectory(dir);
         }
         cutTornTail();
-        AuditVerifier.Result r = AuditVerifier.scan(logPath, head, (e, offset) -> {
-            index.add(e, offset);
+        AuditVerifier.Result r = AuditVerifier.scan(AuditFiles.list(dir), head, true, (e, file, offset, length) -> {
+            index.add(e, file, offset, length);
             lastSeq = e.seq();
             lastHash = e.hash();
             lastMillis = e.time().toEpochMilli();
+            if (file.equals(activePath) && activeFirstSeq == 0) {
+                activeFirstSeq = e.seq();
+                activeFirstMillis = lastMillis;
+            }
         });
         if (!r.ok()) {
             throw new AuditLogException("the audit log in " + dir + " failed verification, so the relay will not append"
@@ -209,13 +260,10 @@ public final class FileAuditLog implements AuditLog {
                     + " new chain");
         }
         endOffset = out.size();
-        index.end(endOffset);
-        out.position(endOffset);
         if (head.isEmpty() || head.get().seq() != lastSeq) {
             new AuditHead(lastSeq, lastHash).write(headPath, options.fsync());
         }
-        reader = FileChannel.open(logPath, StandardOpenOption.READ);
-        LOG.info("audit log opened: " + lastSeq + " entries, chain verified");
+        LOG.info("audit log opened: " + r.describe());
     }
 
     /** Cuts bytes after the last newline (a line whose write a crash interrupted). */
@@ -278,6 +326,11 @@ public final class FileAuditLog implements AuditLog {
         return promise.future();
     }
 
+    @Override
+    public boolean ok() {
+        return !closed && failure == null;
+    }
+
     private void writeLoop() {
         List<Command> batch = new ArrayList<>();
         while (true) {
@@ -303,7 +356,7 @@ public final class FileAuditLog implements AuditLog {
                 stop = failAll(batch, refused);
             }
             if (stop != null) {
-                closeChannels();
+                closeChannel();
                 List<Command> rest = new ArrayList<>();
                 queue.drainTo(rest);
                 failAll(rest, new AuditLogException("the audit log is closed"));
@@ -318,10 +371,12 @@ public final class FileAuditLog implements AuditLog {
     private Stop writeBatch(List<Command> batch) throws IOException {
         Stop stop = null;
         List<AuditEntry> written = new ArrayList<>(batch.size());
-        List<Long> offsets = new ArrayList<>(batch.size());
+        List<byte[]> lines = new ArrayList<>(batch.size());
         Map<Context, List<Runnable>> completions = new IdentityHashMap<>();
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        long pos = endOffset;
+        long seq = lastSeq;
+        String hash = lastHash;
+        long millis = lastMillis;
         int appends = 0;
         for (Command c : batch) {
             switch (c) {
@@ -333,8 +388,8 @@ public final class FileAuditLog implements AuditLog {
                                 .add(() -> a.promise().fail(new AuditLogException("the audit log is closed")));
                         continue;
                     }
-                    long millis = Math.max(a.millis(), lastMillis);
-                    AuditEntry e = AuditLines.encode(lastSeq + 1, Instant.ofEpochMilli(millis), a.event(), lastHash);
+                    long time = Math.max(a.millis(), millis);
+                    AuditEntry e = AuditLines.encode(seq + 1, Instant.ofEpochMilli(time), a.event(), hash);
                     byte[] line = (e.jsonLine() + "\n").getBytes(StandardCharsets.UTF_8);
                     if (line.length > AuditLines.MAX_LINE_BYTES) {
                         completions.computeIfAbsent(a.context(), k -> new ArrayList<>())
@@ -343,31 +398,79 @@ public final class FileAuditLog implements AuditLog {
                         continue;
                     }
                     bytes.writeBytes(line);
-                    offsets.add(pos);
-                    pos += line.length;
+                    lines.add(line);
                     written.add(e);
-                    lastSeq = e.seq();
-                    lastHash = e.hash();
-                    lastMillis = millis;
+                    seq = e.seq();
+                    hash = e.hash();
+                    millis = time;
                     completions.computeIfAbsent(a.context(), k -> new ArrayList<>()).add(() -> a.promise().complete());
                 }
             }
         }
         if (!written.isEmpty()) {
+            rotateIfDue(bytes.size(), written.getFirst().time().toEpochMilli());
             ByteBuffer buf = ByteBuffer.wrap(bytes.toByteArray());
+            long pos = endOffset;
             while (buf.hasRemaining()) {
-                out.write(buf);
+                pos += out.write(buf, pos);
             }
             if (options.fsync()) {
                 out.force(false);
             }
-            new AuditHead(lastSeq, lastHash).write(headPath, options.fsync());
+            new AuditHead(seq, hash).write(headPath, options.fsync());
+            long offset = endOffset;
+            for (int i = 0; i < written.size(); i++) {
+                index.add(written.get(i), activePath, offset, lines.get(i).length - 1);
+                offset += lines.get(i).length;
+            }
+            if (activeFirstSeq == 0) {
+                activeFirstSeq = written.getFirst().seq();
+                activeFirstMillis = written.getFirst().time().toEpochMilli();
+            }
             endOffset = pos;
-            index.addAll(written, offsets, pos);
+            lastSeq = seq;
+            lastHash = hash;
+            lastMillis = millis;
         }
         pending.addAndGet(-appends);
         completions.forEach((ctx, list) -> ctx.runOnContext(v -> list.forEach(Runnable::run)));
         return stop;
+    }
+
+    /**
+     * Rotates the active file if it holds entries and writing {@code incoming} more bytes would take
+     * it past the size limit, or its first entry is older than the age limit at {@code nowMillis}:
+     * renames it to its rotated name and starts a new, empty active file (both renames durable).
+     */
+    private void rotateIfDue(long incoming, long nowMillis) throws IOException {
+        if (activeFirstSeq == 0) {
+            return;
+        }
+        boolean bySize = options.maxFileBytes() > 0 && endOffset + incoming > options.maxFileBytes();
+        boolean byAge = !options.maxFileAge().isZero()
+                && nowMillis - activeFirstMillis >= options.maxFileAge().toMillis();
+        if (!bySize && !byAge) {
+            return;
+        }
+        Path rotated = dir.resolve(AuditFiles.rotatedName(activeFirstSeq));
+        files.writeLock().lock();
+        try {
+            Files.move(activePath, rotated, StandardCopyOption.ATOMIC_MOVE);
+            index.rotated(rotated);
+            FileChannel old = out;
+            out = FileChannel.open(activePath, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ,
+                    StandardOpenOption.WRITE);
+            old.close();
+            if (options.fsync()) {
+                AuditHead.syncDirectory(dir);
+            }
+        } finally {
+            files.writeLock().unlock();
+        }
+        endOffset = 0;
+        activeFirstSeq = 0;
+        activeFirstMillis = -1;
+        LOG.info("audit log rotated: " + rotated.getFileName() + " (by " + (bySize ? "size" : "age") + ")");
     }
 
     /** Fails every append in {@code commands}; returns the Stop among them, if any. */
@@ -392,49 +495,81 @@ public final class FileAuditLog implements AuditLog {
         if (closed) {
             return Future.failedFuture(new AuditLogException("the audit log is closed"));
         }
-        return vertx.executeBlocking(() -> read(index.select(query)), false);
+        return vertx.executeBlocking(() -> {
+            files.readLock().lock();
+            try {
+                return read(index.select(query));
+            } finally {
+                files.readLock().unlock();
+            }
+        }, false);
     }
 
-    /** The number of durable entries (= the last entry's seq). */
+    /** The last durable entry's seq. */
     public long size() {
         return index.size();
     }
 
+    /** Reads the slots' lines, one read per run of consecutive entries of a file. */
     private List<AuditEntry> read(List<AuditIndex.Slot> slots) throws IOException {
         List<AuditEntry> entries = new ArrayList<>(slots.size());
-        int i = 0;
-        while (i < slots.size()) {
-            // one read for each run of consecutive entries
-            int j = i;
-            while (j + 1 < slots.size() && slots.get(j + 1).seq() == slots.get(j).seq() + 1) {
-                j++;
+        Map<Path, FileChannel> open = new HashMap<>();
+        try {
+            int i = 0;
+            while (i < slots.size()) {
+                int j = i;
+                while (j + 1 < slots.size() && slots.get(j + 1).seq() == slots.get(j).seq() + 1
+                        && slots.get(j + 1).file().equals(slots.get(i).file())
+                        && slots.get(j + 1).offset() - slots.get(i).offset() < (1 << 24)) {
+                    j++;
+                }
+                AuditIndex.Slot first = slots.get(i);
+                AuditIndex.Slot last = slots.get(j);
+                FileChannel ch = channel(open, first.file());
+                if (ch != null) {
+                    readRun(ch, slots.subList(i, j + 1), first, last, entries);
+                }
+                i = j + 1;
             }
-            AuditIndex.Slot first = slots.get(i);
-            AuditIndex.Slot last = slots.get(j);
-            long length = last.offset() + last.length() - first.offset();
-            if (length > Integer.MAX_VALUE - 8) {
-                j = i;
-                length = first.length();
-            }
-            ByteBuffer buf = ByteBuffer.allocate((int) length);
-            while (buf.hasRemaining()) {
-                if (reader.read(buf, first.offset() + buf.position()) < 0) {
-                    throw new IOException("the audit log is shorter than its index");
+        } finally {
+            for (FileChannel ch : open.values()) {
+                if (ch != null) {
+                    ch.close();
                 }
             }
-            byte[] bytes = buf.array();
-            for (int k = i; k <= j; k++) {
-                AuditIndex.Slot s = slots.get(k);
-                String line = new String(bytes, (int) (s.offset() - first.offset()), s.length(), StandardCharsets.UTF_8);
-                try {
-                    entries.add(AuditLines.parse(line));
-                } catch (AuditLines.MalformedEntry e) {
-                    throw new AuditLogException("audit entry " + s.seq() + " no longer parses: " + e.getMessage());
-                }
-            }
-            i = j + 1;
         }
         return entries;
+    }
+
+    /** The channel to read {@code file} with, null if the file was removed (pruned). */
+    private static FileChannel channel(Map<Path, FileChannel> open, Path file) throws IOException {
+        if (!open.containsKey(file)) {
+            try {
+                open.put(file, FileChannel.open(file, StandardOpenOption.READ));
+            } catch (NoSuchFileException e) {
+                open.put(file, null);
+            }
+        }
+        return open.get(file);
+    }
+
+    private static void readRun(FileChannel ch, List<AuditIndex.Slot> run, AuditIndex.Slot first,
+            AuditIndex.Slot last, List<AuditEntry> entries) throws IOException {
+        ByteBuffer buf = ByteBuffer.allocate((int) (last.offset() + last.length() - first.offset()));
+        while (buf.hasRemaining()) {
+            if (ch.read(buf, first.offset() + buf.position()) < 0) {
+                throw new IOException("the audit log is shorter than its index");
+            }
+        }
+        byte[] bytes = buf.array();
+        for (AuditIndex.Slot s : run) {
+            String line = new String(bytes, (int) (s.offset() - first.offset()), s.length(), StandardCharsets.UTF_8);
+            try {
+                entries.add(AuditLines.parse(line));
+            } catch (AuditLines.MalformedEntry e) {
+                throw new AuditLogException("audit entry " + s.seq() + " no longer parses: " + e.getMessage());
+            }
+        }
     }
 
     // ---- closing -------------------------------------------------------------------------------
@@ -451,14 +586,12 @@ public final class FileAuditLog implements AuditLog {
         return closing;
     }
 
-    private void closeChannels() {
-        for (FileChannel ch : new FileChannel[] {out, reader}) {
-            if (ch != null) {
-                try {
-                    ch.close();
-                } catch (IOException e) {
-                    LOG.log(Level.FINE, "closing the audit log", e);
-                }
+    private void closeChannel() {
+        if (out != null) {
+            try {
+                out.close();
+            } catch (IOException e) {
+                LOG.log(Level.FINE, "closing the audit log", e);
             }
         }
     }

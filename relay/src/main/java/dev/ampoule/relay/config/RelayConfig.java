@@ -153,6 +153,16 @@ public final class RelayConfig {
      * ({@code auditDeliveryWindowSeconds}, default 30; 0 writes one entry per acknowledgement).
      */
     public final Duration auditDeliveryWindow;
+    /**
+     * The active audit file is rotated before a write would take it past this size
+     * ({@code auditFileMaxBytes}, default 64 MiB; at least 4096).
+     */
+    public final long auditFileMaxBytes;
+    /**
+     * The active audit file is rotated once its first entry is this old ({@code auditFileMaxAgeHours},
+     * default 24; 0: no age limit).
+     */
+    public final Duration auditFileMaxAge;
 
     /** The default {@link #roles}. */
     public static final List<String> DEFAULT_ROLES = List.of("coordinator", "practitioner", "patient", "pharmacist",
@@ -217,6 +227,8 @@ public final class RelayConfig {
         roles = b.roles;
         adHocGroups = b.adHocGroups;
         auditDeliveryWindow = b.auditDeliveryWindow;
+        auditFileMaxBytes = b.auditFileMaxBytes;
+        auditFileMaxAge = b.auditFileMaxAge;
     }
 
     public boolean tls() {
@@ -282,6 +294,8 @@ public final class RelayConfig {
         s.list("roles").ifPresent(b::roles);
         s.bool("adHocGroups").ifPresent(b::adHocGroups);
         s.seconds("auditDeliveryWindowSeconds").ifPresent(b::auditDeliveryWindow);
+        s.integer("auditFileMaxBytes").ifPresent(v -> b.auditFileMaxBytes(v));
+        s.integer("auditFileMaxAgeHours").ifPresent(v -> b.auditFileMaxAge(Duration.ofHours(v)));
         return b.build();
     }
 
@@ -399,6 +413,8 @@ public final class RelayConfig {
         private Set<String> roles = Collections.unmodifiableSet(new LinkedHashSet<>(DEFAULT_ROLES));
         private boolean adHocGroups = true;
         private Duration auditDeliveryWindow = Duration.ofSeconds(30);
+        private long auditFileMaxBytes = 64L << 20;
+        private Duration auditFileMaxAge = Duration.ofHours(24);
 
         private Builder() {
         }
@@ -466,6 +482,8 @@ public final class RelayConfig {
         public Builder shutdownGrace(Duration v) { shutdownGrace = v; return this; }
         public Builder adHocGroups(boolean v) { adHocGroups = v; return this; }
         public Builder auditDeliveryWindow(Duration v) { auditDeliveryWindow = v; return this; }
+        public Builder auditFileMaxBytes(long v) { auditFileMaxBytes = v; return this; }
+        public Builder auditFileMaxAge(Duration v) { auditFileMaxAge = v; return this; }
 
         /** The roster roles; each {@code [a-z0-9_-]{1,32}}, {@code coordinator} among them. */
         public Builder roles(List<String> v) {
@@ -522,6 +540,9 @@ public final class RelayConfig {
             }
             if (auditDeliveryWindow.isNegative() || auditDeliveryWindow.compareTo(Duration.ofHours(1)) > 0) {
                 throw new ConfigException("auditDeliveryWindowSeconds: 0..3600");
+            }
+            if (auditFileMaxBytes < 4096 || auditFileMaxAge.isNegative()) {
+                throw new ConfigException("auditFileMaxBytes must be at least 4096, auditFileMaxAgeHours at least 0");
             }
             return new RelayConfig(this);
         }

@@ -43,6 +43,23 @@ class RelayConfigTest {
     }
 
     @Test
+    void auditVolumeAndRotation() {
+        RelayConfig d = RelayConfig.from(new JsonObject(), Map.of());
+        assertEquals(Duration.ofSeconds(30), d.auditDeliveryWindow);
+        assertEquals(64L << 20, d.auditFileMaxBytes);
+        assertEquals(Duration.ofHours(24), d.auditFileMaxAge);
+        RelayConfig env = RelayConfig.from(new JsonObject(), Map.of("AMPOULE_RELAY_AUDIT_DELIVERY_WINDOW_SECONDS", "0",
+                "AMPOULE_RELAY_AUDIT_FILE_MAX_BYTES", "1048576", "AMPOULE_RELAY_AUDIT_FILE_MAX_AGE_HOURS", "0"));
+        assertEquals(Duration.ZERO, env.auditDeliveryWindow);
+        assertEquals(1 << 20, env.auditFileMaxBytes);
+        assertEquals(Duration.ZERO, env.auditFileMaxAge);
+        assertThrows(ConfigException.class, () -> RelayConfig.from(new JsonObject().put("auditFileMaxBytes", 100),
+                Map.of()));
+        assertThrows(ConfigException.class, () -> RelayConfig.from(new JsonObject().put("auditDeliveryWindowSeconds",
+                -1), Map.of()));
+    }
+
+    @Test
     void tlsDefaultsToPort8443AndNeedsBothFiles() {
         RelayConfig tls = RelayConfig.from(new JsonObject().put("tlsCertPath", "c.pem").put("tlsKeyPath", "k.pem"), Map.of());
         assertTrue(tls.tls());
