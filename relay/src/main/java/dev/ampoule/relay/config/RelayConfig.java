@@ -163,6 +163,21 @@ public final class RelayConfig {
      * default 24; 0: no age limit).
      */
     public final Duration auditFileMaxAge;
+    /** Care teams one organisation may have, archived ones included ({@code maxTeamsPerOrg}, default 100,000). */
+    public final int maxTeamsPerOrg;
+    /**
+     * Care teams one user may create for themselves through the admin API, becoming their first
+     * coordinator ({@code maxTeamsCreatedPerUser}, default 1,000; teams an org admin creates count
+     * against the organisation only).
+     */
+    public final int maxTeamsCreatedPerUser;
+    /**
+     * Users on one care team's roster ({@code maxMembersPerTeam}, default 500: with a few devices each,
+     * within {@link #maxGroupSize}).
+     */
+    public final int maxMembersPerTeam;
+    /** Admin API writes (POST, PUT, DELETE) per user and minute ({@code adminWritesPerMinute}, default 120). */
+    public final int adminWritesPerMinute;
 
     /** The default {@link #roles}. */
     public static final List<String> DEFAULT_ROLES = List.of("coordinator", "practitioner", "patient", "pharmacist",
@@ -229,6 +244,10 @@ public final class RelayConfig {
         auditDeliveryWindow = b.auditDeliveryWindow;
         auditFileMaxBytes = b.auditFileMaxBytes;
         auditFileMaxAge = b.auditFileMaxAge;
+        maxTeamsPerOrg = b.maxTeamsPerOrg;
+        maxTeamsCreatedPerUser = b.maxTeamsCreatedPerUser;
+        maxMembersPerTeam = b.maxMembersPerTeam;
+        adminWritesPerMinute = b.adminWritesPerMinute;
     }
 
     public boolean tls() {
@@ -296,6 +315,10 @@ public final class RelayConfig {
         s.seconds("auditDeliveryWindowSeconds").ifPresent(b::auditDeliveryWindow);
         s.integer("auditFileMaxBytes").ifPresent(v -> b.auditFileMaxBytes(v));
         s.integer("auditFileMaxAgeHours").ifPresent(v -> b.auditFileMaxAge(Duration.ofHours(v)));
+        s.integer("maxTeamsPerOrg").ifPresent(b::maxTeamsPerOrg);
+        s.integer("maxTeamsCreatedPerUser").ifPresent(b::maxTeamsCreatedPerUser);
+        s.integer("maxMembersPerTeam").ifPresent(b::maxMembersPerTeam);
+        s.integer("adminWritesPerMinute").ifPresent(b::adminWritesPerMinute);
         return b.build();
     }
 
@@ -415,6 +438,10 @@ public final class RelayConfig {
         private Duration auditDeliveryWindow = Duration.ofSeconds(30);
         private long auditFileMaxBytes = 64L << 20;
         private Duration auditFileMaxAge = Duration.ofHours(24);
+        private int maxTeamsPerOrg = 100_000;
+        private int maxTeamsCreatedPerUser = 1_000;
+        private int maxMembersPerTeam = 500;
+        private int adminWritesPerMinute = 120;
 
         private Builder() {
         }
@@ -484,6 +511,10 @@ public final class RelayConfig {
         public Builder auditDeliveryWindow(Duration v) { auditDeliveryWindow = v; return this; }
         public Builder auditFileMaxBytes(long v) { auditFileMaxBytes = v; return this; }
         public Builder auditFileMaxAge(Duration v) { auditFileMaxAge = v; return this; }
+        public Builder maxTeamsPerOrg(int v) { maxTeamsPerOrg = v; return this; }
+        public Builder maxTeamsCreatedPerUser(int v) { maxTeamsCreatedPerUser = v; return this; }
+        public Builder maxMembersPerTeam(int v) { maxMembersPerTeam = v; return this; }
+        public Builder adminWritesPerMinute(int v) { adminWritesPerMinute = v; return this; }
 
         /** The roster roles; each {@code [a-z0-9_-]{1,32}}, {@code coordinator} among them. */
         public Builder roles(List<String> v) {
@@ -540,6 +571,10 @@ public final class RelayConfig {
             }
             if (auditDeliveryWindow.isNegative() || auditDeliveryWindow.compareTo(Duration.ofHours(1)) > 0) {
                 throw new ConfigException("auditDeliveryWindowSeconds: 0..3600");
+            }
+            if (maxTeamsPerOrg < 1 || maxTeamsCreatedPerUser < 1 || maxMembersPerTeam < 1 || adminWritesPerMinute < 1) {
+                throw new ConfigException("maxTeamsPerOrg, maxTeamsCreatedPerUser, maxMembersPerTeam and"
+                        + " adminWritesPerMinute must be at least 1");
             }
             if (auditFileMaxBytes < 4096 || auditFileMaxAge.isNegative()) {
                 throw new ConfigException("auditFileMaxBytes must be at least 4096, auditFileMaxAgeHours at least 0");

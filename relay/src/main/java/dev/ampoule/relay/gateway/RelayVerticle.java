@@ -17,6 +17,7 @@ import dev.ampoule.relay.metrics.RelayMetrics;
 import dev.ampoule.relay.roster.FileRosterStore;
 import dev.ampoule.relay.roster.OrgRecordingVerifier;
 import dev.ampoule.relay.roster.Roster;
+import dev.ampoule.relay.roster.RosterQuotas;
 import dev.ampoule.relay.roster.RosterView;
 import dev.ampoule.relay.store.Stores;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -109,7 +110,8 @@ public final class RelayVerticle extends VerticleBase {
                     deliveries = new CoalescingAuditSink(vertx, auditSink == AuditSink.NONE ? log : auditSink,
                             config.auditDeliveryWindow, clock);
                     ds.setAuditSink(deliveries);
-                    return Roster.open(rosterStore, config.roles, audit, clock);
+                    return Roster.open(rosterStore, config.roles, new RosterQuotas(config.maxTeamsPerOrg,
+                            config.maxTeamsCreatedPerUser, config.maxMembersPerTeam), audit, clock);
                 })
                 .compose(r -> {
                     roster = r;
@@ -151,7 +153,8 @@ public final class RelayVerticle extends VerticleBase {
                         tlsCheck = vertx.setPeriodic(config.tlsReload.toMillis(), id -> reloadTls());
                     }
                     Router router = gateway.router();
-                    router.route("/v1/*").subRouter(new AdminApi(vertx, roster, verifier, audit).router());
+                    router.route("/v1/*").subRouter(new AdminApi(vertx, roster, verifier, audit,
+                            config.adminWritesPerMinute, metrics).router());
                     server = vertx.createHttpServer(options).requestHandler(router);
                     return server.listen();
                 })

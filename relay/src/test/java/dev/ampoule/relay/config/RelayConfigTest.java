@@ -60,6 +60,24 @@ class RelayConfigTest {
     }
 
     @Test
+    void adminQuotasAndRate() {
+        RelayConfig d = RelayConfig.from(new JsonObject(), Map.of());
+        assertEquals(100_000, d.maxTeamsPerOrg);
+        assertEquals(1_000, d.maxTeamsCreatedPerUser);
+        assertEquals(500, d.maxMembersPerTeam);
+        assertEquals(120, d.adminWritesPerMinute);
+        RelayConfig env = RelayConfig.from(new JsonObject(), Map.of("AMPOULE_RELAY_MAX_TEAMS_PER_ORG", "7",
+                "AMPOULE_RELAY_MAX_TEAMS_CREATED_PER_USER", "2", "AMPOULE_RELAY_MAX_MEMBERS_PER_TEAM", "9",
+                "AMPOULE_RELAY_ADMIN_WRITES_PER_MINUTE", "30"));
+        assertEquals(7, env.maxTeamsPerOrg);
+        assertEquals(2, env.maxTeamsCreatedPerUser);
+        assertEquals(9, env.maxMembersPerTeam);
+        assertEquals(30, env.adminWritesPerMinute);
+        assertThrows(ConfigException.class, () -> RelayConfig.from(new JsonObject().put("maxMembersPerTeam", 0),
+                Map.of()));
+    }
+
+    @Test
     void tlsDefaultsToPort8443AndNeedsBothFiles() {
         RelayConfig tls = RelayConfig.from(new JsonObject().put("tlsCertPath", "c.pem").put("tlsKeyPath", "k.pem"), Map.of());
         assertTrue(tls.tls());
