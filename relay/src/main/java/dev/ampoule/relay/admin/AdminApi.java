@@ -74,6 +74,11 @@ import java.util.logging.Logger;
  * beyond answer {@code 429 RATE_LIMITED} with {@code Retry-After}. Both change nothing and count in
  * {@link RelayMetrics#LIMITS} ({@code limit} = the quota's name, or {@value #WRITES_LIMIT}).
  *
+ * <p>While the audit log cannot write ({@link AuditLog#ok()} false: a full disk, I/O errors), calls
+ * are not done: {@code 503 AUDIT_UNAVAILABLE} with {@code Retry-After}. A call whose own
+ * {@code admin_call} entry cannot be written is answered so too, whatever it found (a read does not
+ * disclose, a change that became durable as the log failed is counted in the log's outage entry).
+ *
  * <p>Every call but the contract's download is audited ({@code admin_call}: method, route template,
  * status, and the ids in the path; never bodies, team names or tokens) before it is answered; roster changes are audited by
  * the {@link Roster}. Event-loop confined, like the roster.
@@ -88,6 +93,8 @@ public final class AdminApi {
     public static final int DEFAULT_AUDIT_LIMIT = 100;
     /** Admin writes per user and minute by default ({@code adminWritesPerMinute}). */
     public static final int DEFAULT_WRITES_PER_MINUTE = 120;
+    /** The {@code Retry-After} of a call refused because the audit log cannot write. */
+    static final long AUDIT_RETRY_MILLIS = 5_000;
     /** The {@code limit} tag of writes refused for their rate. */
     public static final String WRITES_LIMIT = "admin_writes_per_user";
 
@@ -170,7 +177,9 @@ public final class AdminApi {
 
     private void handle(RoutingContext ctx, HttpMethod method, String template, Action action) {
         Future<Principal> caller = authenticate(ctx);
-        caller.compose(p -> method == HttpMethod.GET ? Future.succeededFuture(p) : rateLimited(p))
+        caller.compose(p -> audit.ok() ? Future.succeededFuture(p)
+                        : Future.failedFuture(ApiError.auditUnavailable(AUDIT_RETRY_MILLIS)))
+                .compose(p -> method == HttpMethod.GET ? Future.succeededFuture(p) : rateLimited(p))
                 .compose(this::tenant).compose(p -> {
             try {
                 return action.run(ctx, p);
@@ -206,7 +215,12 @@ public final class AdminApi {
         }
         audited.onComplete(ar -> {
             if (ar.failed()) {
-                LOG.log(Level.WARNING, "admin call " + method + " " + template + " could not be audited", ar.cause());
+                // never answered unaudited
+                LOG.warning("admin call " + method + " " + template + " could not be audited ("
+                        + ar.cause().getMessage() + "): answered 503");
+                ApiError e = ApiError.auditUnavailable(AUDIT_RETRY_MILLIS);
+                send(ctx, new Reply.Json(e.status(), e.toJson(), e.headers()));
+                return;
             }
             send(ctx, reply);
         });

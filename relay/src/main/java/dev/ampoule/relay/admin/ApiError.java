@@ -16,6 +16,7 @@ final class ApiError extends RuntimeException {
     static final String INTERNAL = "INTERNAL";
     static final String QUOTA_EXCEEDED = "QUOTA_EXCEEDED";
     static final String RATE_LIMITED = "RATE_LIMITED";
+    static final String AUDIT_UNAVAILABLE = "AUDIT_UNAVAILABLE";
 
     private final int status;
     private final String code;
@@ -65,6 +66,12 @@ final class ApiError extends RuntimeException {
     /** Too many writes: {@code 429 RATE_LIMITED} with {@code Retry-After} (whole seconds, at least 1). */
     static ApiError rateLimited(String message, long retryAfterMillis) {
         return new ApiError(429, RATE_LIMITED, message, Math.max(1, (retryAfterMillis + 999) / 1000));
+    }
+
+    /** The audit log cannot write, so the call is not done: {@code 503 AUDIT_UNAVAILABLE} with {@code Retry-After}. */
+    static ApiError auditUnavailable(long retryAfterMillis) {
+        return new ApiError(503, AUDIT_UNAVAILABLE, "the relay cannot audit this call now; retry later",
+                Math.max(1, (retryAfterMillis + 999) / 1000));
     }
 
     /** The headers the answer carries besides its JSON body. */

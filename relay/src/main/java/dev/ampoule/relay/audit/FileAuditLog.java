@@ -4,7 +4,6 @@ import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -12,7 +11,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.time.Clock;
 import java.time.Duration;
@@ -25,7 +23,9 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReadWriteLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.logging.Level;
@@ -78,6 +78,19 @@ import java.util.logging.Logger;
  * durable. Events carrying something that looks like a bearer token, or oversized values, are
  * refused.
  *
+ * <h2>Faults</h2>
+ * Writes go through an {@link AuditDisk}. When a batch cannot be written durably (no space left,
+ * an I/O error on write or fsync, a rotation that fails), its futures fail and the log turns
+ * unavailable: {@link #ok()} is false and {@link #record} fails at once, so that the relay refuses
+ * what must be audited instead of doing it unaudited (and reports itself not ready). Every
+ * {@link Options#retryInterval} the writer tries to put the files back in order — cut the bytes
+ * written after the last durable entry, re-create a missing active file, rewrite the head — and to
+ * append an {@link AuditType#AUDIT_OUTAGE} entry ({@code since}, {@code notRecorded}: the events
+ * refused meanwhile, {@code cause}); once that entry is durable the log is available again. So the
+ * chain never holds a half-written line nor an entry whose future failed, and it records its own
+ * gap. An entry that became durable but whose head could not be replaced stands (its future
+ * succeeds); the log is unavailable until the head is written again.
+ *
  * <h2>Opening</h2>
  * An incomplete last line of {@code audit.log} (no newline: a crash mid-write, never acknowledged)
  * is cut off; then the whole chain — every rotated file, then {@code audit.log} — is verified
@@ -110,9 +123,11 @@ public final class FileAuditLog implements AuditLog {
      *        batch larger by itself still goes whole into a fresh file); 0: no size limit
      * @param maxFileAge the active file is rotated before a write once its first entry is this old;
      *        zero: no age limit
+     * @param disk the file operations writes go through ({@link AuditDisk#REAL}; tests inject faults)
+     * @param retryInterval while the log cannot write, how often it tries again
      */
     public record Options(boolean fsync, int maxPending, int maxBatch, Clock clock, long maxFileBytes,
-            Duration maxFileAge) {
+            Duration maxFileAge, AuditDisk disk, Duration retryInterval) {
 
         /** {@link #maxFileBytes} by default: 64 MiB. */
         public static final long DEFAULT_MAX_FILE_BYTES = 64L << 20;
@@ -126,30 +141,42 @@ public final class FileAuditLog implements AuditLog {
             if (maxFileBytes < 0 || maxFileAge.isNegative()) {
                 throw new IllegalArgumentException("maxFileBytes and maxFileAge must not be negative");
             }
+            if (retryInterval.toMillis() < 1) {
+                throw new IllegalArgumentException("retryInterval must be at least a millisecond");
+            }
         }
 
         public static Options defaults() {
-            return new Options(true, 65_536, 1_024, Clock.systemUTC(), DEFAULT_MAX_FILE_BYTES, DEFAULT_MAX_FILE_AGE);
+            return new Options(true, 65_536, 1_024, Clock.systemUTC(), DEFAULT_MAX_FILE_BYTES, DEFAULT_MAX_FILE_AGE,
+                    AuditDisk.REAL, Duration.ofSeconds(1));
         }
 
         public Options withFsync(boolean value) {
-            return new Options(value, maxPending, maxBatch, clock, maxFileBytes, maxFileAge);
+            return new Options(value, maxPending, maxBatch, clock, maxFileBytes, maxFileAge, disk, retryInterval);
         }
 
         public Options withMaxPending(int value) {
-            return new Options(fsync, value, maxBatch, clock, maxFileBytes, maxFileAge);
+            return new Options(fsync, value, maxBatch, clock, maxFileBytes, maxFileAge, disk, retryInterval);
         }
 
         public Options withClock(Clock value) {
-            return new Options(fsync, maxPending, maxBatch, value, maxFileBytes, maxFileAge);
+            return new Options(fsync, maxPending, maxBatch, value, maxFileBytes, maxFileAge, disk, retryInterval);
         }
 
         public Options withMaxFileBytes(long value) {
-            return new Options(fsync, maxPending, maxBatch, clock, value, maxFileAge);
+            return new Options(fsync, maxPending, maxBatch, clock, value, maxFileAge, disk, retryInterval);
         }
 
         public Options withMaxFileAge(Duration value) {
-            return new Options(fsync, maxPending, maxBatch, clock, maxFileBytes, value);
+            return new Options(fsync, maxPending, maxBatch, clock, maxFileBytes, value, disk, retryInterval);
+        }
+
+        public Options withDisk(AuditDisk value) {
+            return new Options(fsync, maxPending, maxBatch, clock, maxFileBytes, maxFileAge, value, retryInterval);
+        }
+
+        public Options withRetryInterval(Duration value) {
+            return new Options(fsync, maxPending, maxBatch, clock, maxFileBytes, maxFileAge, disk, value);
         }
     }
 
@@ -173,7 +200,10 @@ public final class FileAuditLog implements AuditLog {
     /** Queries read files under the read lock; a rotation renames the active file under the write lock. */
     private final ReadWriteLock files = new ReentrantReadWriteLock();
     private volatile boolean closed;
-    private volatile Throwable failure;
+    /** False while the log cannot write (see {@link #ok()}). */
+    private volatile boolean healthy = true;
+    /** Events refused or lost while the log could not write, for the outage entry. */
+    private final AtomicLong notRecorded = new AtomicLong();
     private Future<Void> closing;
 
     // writer-thread state (set by recovery before the thread starts)
@@ -186,6 +216,12 @@ public final class FileAuditLog implements AuditLog {
     /** The active file's first entry and its time (0 and -1 while it is empty). */
     private long activeFirstSeq;
     private long activeFirstMillis = -1;
+    /** The active file may hold bytes past {@link #endOffset}, or is missing ({@code out} null). */
+    private boolean dirty;
+    /** The head names an earlier entry than the last durable one. */
+    private boolean headStale;
+    private long downSinceMillis;
+    private String downCause = "";
 
     private FileAuditLog(Vertx vertx, Path dir, Options options) {
         this.vertx = vertx;
@@ -239,9 +275,10 @@ public final class FileAuditLog implements AuditLog {
                     + " is missing but " + HEAD_FILE + " records " + head.get().seq() + " entries");
         }
         // missing beside rotated files: a crash came between a rotation's rename and the new file
-        out = FileChannel.open(activePath, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+        out = options.disk().open(activePath, StandardOpenOption.CREATE, StandardOpenOption.READ,
+                StandardOpenOption.WRITE);
         if (!existed && options.fsync()) {
-            AuditHead.syncDirectory(dir);
+            options.disk().syncDirectory(dir);
         }
         cutTornTail();
         AuditVerifier.Result r = AuditVerifier.scan(AuditFiles.list(dir), head, true, (e, file, offset, length) -> {
@@ -261,7 +298,7 @@ public final class FileAuditLog implements AuditLog {
         }
         endOffset = out.size();
         if (head.isEmpty() || head.get().seq() != lastSeq) {
-            new AuditHead(lastSeq, lastHash).write(headPath, options.fsync());
+            new AuditHead(lastSeq, lastHash).write(options.disk(), headPath, options.fsync());
         }
         LOG.info("audit log opened: " + r.describe());
     }
@@ -313,8 +350,9 @@ public final class FileAuditLog implements AuditLog {
         if (closed) {
             return Future.failedFuture(new AuditLogException("the audit log is closed"));
         }
-        if (failure != null) {
-            return Future.failedFuture(new AuditLogException("the audit log failed and refuses appends", failure));
+        if (!healthy) {
+            notRecorded.incrementAndGet();
+            return Future.failedFuture(unavailable());
         }
         if (pending.incrementAndGet() > options.maxPending()) {
             pending.decrementAndGet();
@@ -326,40 +364,45 @@ public final class FileAuditLog implements AuditLog {
         return promise.future();
     }
 
+    /**
+     * Whether the log can write: false from a failed write (or head replacement) until the writer
+     * has repaired the files and written the {@link AuditType#AUDIT_OUTAGE} entry, and once closed.
+     */
     @Override
     public boolean ok() {
-        return !closed && failure == null;
+        return healthy && !closed;
+    }
+
+    private static AuditLogException unavailable() {
+        return new AuditLogException("the audit log cannot write now (disk full or I/O errors); retry later");
     }
 
     private void writeLoop() {
         List<Command> batch = new ArrayList<>();
         while (true) {
-            batch.clear();
+            Command first;
             try {
-                batch.add(queue.take());
+                first = healthy ? queue.take() : queue.poll(options.retryInterval().toMillis(), TimeUnit.MILLISECONDS);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return;
             }
+            if (first == null) {
+                tryRecover();
+                continue;
+            }
+            batch.clear();
+            batch.add(first);
             queue.drainTo(batch, options.maxBatch() - 1);
-            Stop stop = null;
-            if (failure == null) {
-                try {
-                    stop = writeBatch(batch);
-                } catch (IOException | RuntimeException e) {
-                    LOG.log(Level.SEVERE, "audit log write failed; the audit log refuses further appends", e);
-                    failure = e;
-                }
+            if (!healthy) {
+                tryRecover();
             }
-            if (failure != null) {
-                AuditLogException refused = new AuditLogException("the audit log failed and refuses appends", failure);
-                stop = failAll(batch, refused);
-            }
+            Stop stop = healthy ? writeBatch(batch) : failAll(batch, unavailable(), true);
             if (stop != null) {
                 closeChannel();
                 List<Command> rest = new ArrayList<>();
                 queue.drainTo(rest);
-                failAll(rest, new AuditLogException("the audit log is closed"));
+                failAll(rest, new AuditLogException("the audit log is closed"), false);
                 Promise<Void> done = stop.promise();
                 stop.context().runOnContext(v -> done.complete());
                 return;
@@ -367,13 +410,16 @@ public final class FileAuditLog implements AuditLog {
         }
     }
 
-    /** Appends a batch durably, updates the head and the index, completes the futures; the Stop, if any. */
-    private Stop writeBatch(List<Command> batch) throws IOException {
+    /**
+     * Appends a batch: the futures of its entries complete once they are durable, or fail (and the
+     * log turns unavailable) if they could not be written. Returns the Stop among them, if any.
+     */
+    private Stop writeBatch(List<Command> batch) {
         Stop stop = null;
-        List<AuditEntry> written = new ArrayList<>(batch.size());
+        List<Append> accepted = new ArrayList<>(batch.size());
+        List<AuditEntry> entries = new ArrayList<>(batch.size());
         List<byte[]> lines = new ArrayList<>(batch.size());
-        Map<Context, List<Runnable>> completions = new IdentityHashMap<>();
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        Map<Context, List<Runnable>> refusals = new IdentityHashMap<>();
         long seq = lastSeq;
         String hash = lastHash;
         long millis = lastMillis;
@@ -384,32 +430,66 @@ public final class FileAuditLog implements AuditLog {
                 case Append a -> {
                     appends++;
                     if (stop != null) {
-                        completions.computeIfAbsent(a.context(), k -> new ArrayList<>())
-                                .add(() -> a.promise().fail(new AuditLogException("the audit log is closed")));
+                        later(refusals, a.context(), () -> a.promise().fail(new AuditLogException("the audit log is closed")));
                         continue;
                     }
                     long time = Math.max(a.millis(), millis);
                     AuditEntry e = AuditLines.encode(seq + 1, Instant.ofEpochMilli(time), a.event(), hash);
                     byte[] line = (e.jsonLine() + "\n").getBytes(StandardCharsets.UTF_8);
                     if (line.length > AuditLines.MAX_LINE_BYTES) {
-                        completions.computeIfAbsent(a.context(), k -> new ArrayList<>())
-                                .add(() -> a.promise().fail(new AuditLogException("audit event refused: its line would be"
-                                        + " longer than " + AuditLines.MAX_LINE_BYTES + " bytes")));
+                        later(refusals, a.context(), () -> a.promise().fail(new AuditLogException("audit event refused:"
+                                + " its line would be longer than " + AuditLines.MAX_LINE_BYTES + " bytes")));
                         continue;
                     }
-                    bytes.writeBytes(line);
+                    accepted.add(a);
+                    entries.add(e);
                     lines.add(line);
-                    written.add(e);
                     seq = e.seq();
                     hash = e.hash();
                     millis = time;
-                    completions.computeIfAbsent(a.context(), k -> new ArrayList<>()).add(() -> a.promise().complete());
                 }
             }
         }
-        if (!written.isEmpty()) {
-            rotateIfDue(bytes.size(), written.getFirst().time().toEpochMilli());
-            ByteBuffer buf = ByteBuffer.wrap(bytes.toByteArray());
+        Map<Context, List<Runnable>> outcomes = refusals;
+        if (!entries.isEmpty()) {
+            Throwable failed = null;
+            try {
+                append(entries, lines);
+            } catch (IOException | RuntimeException e) {
+                failed = e;
+                notRecorded.addAndGet(accepted.size());
+            }
+            AuditLogException cause = failed == null ? null : unavailable();
+            for (Append a : accepted) {
+                later(outcomes, a.context(), cause == null ? () -> a.promise().complete() : () -> a.promise().fail(cause));
+            }
+        }
+        pending.addAndGet(-appends);
+        outcomes.forEach((ctx, list) -> ctx.runOnContext(v -> list.forEach(Runnable::run)));
+        return stop;
+    }
+
+    private static void later(Map<Context, List<Runnable>> byContext, Context context, Runnable r) {
+        byContext.computeIfAbsent(context, k -> new ArrayList<>()).add(r);
+    }
+
+    /**
+     * Writes encoded entries (the next ones of the chain) durably at the end of the active file,
+     * rotating it first when due, then moves the chain's state and the index on and replaces the
+     * head. Throws if the entries did not become durable: the log is then unavailable and the
+     * bytes written past the last durable entry are cut when it recovers. A head that cannot be
+     * replaced leaves the entries durable (no throw) but the log unavailable until it is.
+     */
+    private void append(List<AuditEntry> entries, List<byte[]> lines) throws IOException {
+        try {
+            if (dirty) {
+                repair();
+            }
+            int total = lines.stream().mapToInt(l -> l.length).sum();
+            rotateIfDue(total, entries.getFirst().time().toEpochMilli());
+            ByteBuffer buf = ByteBuffer.allocate(total);
+            lines.forEach(buf::put);
+            buf.flip();
             long pos = endOffset;
             while (buf.hasRemaining()) {
                 pos += out.write(buf, pos);
@@ -417,24 +497,91 @@ public final class FileAuditLog implements AuditLog {
             if (options.fsync()) {
                 out.force(false);
             }
-            new AuditHead(seq, hash).write(headPath, options.fsync());
-            long offset = endOffset;
-            for (int i = 0; i < written.size(); i++) {
-                index.add(written.get(i), activePath, offset, lines.get(i).length - 1);
-                offset += lines.get(i).length;
-            }
-            if (activeFirstSeq == 0) {
-                activeFirstSeq = written.getFirst().seq();
-                activeFirstMillis = written.getFirst().time().toEpochMilli();
-            }
-            endOffset = pos;
-            lastSeq = seq;
-            lastHash = hash;
-            lastMillis = millis;
+        } catch (IOException | RuntimeException e) {
+            dirty = true;
+            down(e);
+            throw e;
         }
-        pending.addAndGet(-appends);
-        completions.forEach((ctx, list) -> ctx.runOnContext(v -> list.forEach(Runnable::run)));
-        return stop;
+        long offset = endOffset;
+        for (int i = 0; i < entries.size(); i++) {
+            index.add(entries.get(i), activePath, offset, lines.get(i).length - 1);
+            offset += lines.get(i).length;
+        }
+        if (activeFirstSeq == 0) {
+            activeFirstSeq = entries.getFirst().seq();
+            activeFirstMillis = entries.getFirst().time().toEpochMilli();
+        }
+        AuditEntry last = entries.getLast();
+        endOffset = offset;
+        lastSeq = last.seq();
+        lastHash = last.hash();
+        lastMillis = last.time().toEpochMilli();
+        try {
+            new AuditHead(lastSeq, lastHash).write(options.disk(), headPath, options.fsync());
+        } catch (IOException | RuntimeException e) {
+            headStale = true;
+            down(e);
+        }
+    }
+
+    /** The log cannot write: refuses appends from now until {@link #tryRecover} succeeds. */
+    private void down(Throwable e) {
+        if (healthy) {
+            downSinceMillis = options.clock().millis();
+            downCause = e.getClass().getSimpleName();
+            healthy = false;
+            LOG.log(Level.SEVERE, "the audit log cannot write (" + e.getMessage() + "): operations that must be audited"
+                    + " are refused until it can; it tries again every " + options.retryInterval().toMillis() + " ms");
+        }
+    }
+
+    /**
+     * Puts the files back in order — the active file exists and ends at the last durable entry, the
+     * head names it — and writes the {@link AuditType#AUDIT_OUTAGE} entry; if all that works, the
+     * log is available again.
+     */
+    private void tryRecover() {
+        long refused = notRecorded.get();
+        try {
+            repair();
+            if (headStale) {
+                new AuditHead(lastSeq, lastHash).write(options.disk(), headPath, options.fsync());
+                headStale = false;
+            }
+            AuditEvent outage = AuditEvent.of(AuditType.AUDIT_OUTAGE, AuditEvent.RELAY_ACTOR, null, null, Map.of(
+                    "since", AuditLines.formatTime(Instant.ofEpochMilli(downSinceMillis)),
+                    "notRecorded", Long.toString(refused), "cause", downCause));
+            long time = Math.max(options.clock().millis(), lastMillis);
+            AuditEntry e = AuditLines.encode(lastSeq + 1, Instant.ofEpochMilli(time), outage, lastHash);
+            append(List.of(e), List.of((e.jsonLine() + "\n").getBytes(StandardCharsets.UTF_8)));
+            if (headStale) {
+                return; // the entry is durable, the head is not: still not ok
+            }
+        } catch (IOException | RuntimeException e) {
+            dirty = true;
+            return;
+        }
+        long late = notRecorded.addAndGet(-refused);
+        notRecorded.set(0);
+        healthy = true;
+        LOG.info("the audit log can write again; " + refused + " events were not recorded during the outage"
+                + (late > 0 ? " (and " + late + " more while it recovered)" : ""));
+    }
+
+    /** Re-creates a missing active file and cuts what follows the last durable entry. */
+    private void repair() throws IOException {
+        if (out == null) {
+            out = options.disk().open(activePath, StandardOpenOption.CREATE, StandardOpenOption.READ,
+                    StandardOpenOption.WRITE);
+            if (options.fsync()) {
+                options.disk().syncDirectory(dir);
+            }
+        }
+        if (out.size() != endOffset) {
+            out.truncate(endOffset);
+        }
+        out.force(true);
+        dirty = false;
     }
 
     /**
@@ -455,38 +602,47 @@ public final class FileAuditLog implements AuditLog {
         Path rotated = dir.resolve(AuditFiles.rotatedName(activeFirstSeq));
         files.writeLock().lock();
         try {
-            Files.move(activePath, rotated, StandardCopyOption.ATOMIC_MOVE);
+            options.disk().move(activePath, rotated);
             index.rotated(rotated);
             FileChannel old = out;
-            out = FileChannel.open(activePath, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ,
-                    StandardOpenOption.WRITE);
+            // from here the rotation has happened: a new active file that fails to open is made by repair()
+            out = null;
+            endOffset = 0;
+            activeFirstSeq = 0;
+            activeFirstMillis = -1;
             old.close();
+            out = options.disk().open(activePath, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ,
+                    StandardOpenOption.WRITE);
             if (options.fsync()) {
-                AuditHead.syncDirectory(dir);
+                options.disk().syncDirectory(dir);
             }
         } finally {
             files.writeLock().unlock();
         }
-        endOffset = 0;
-        activeFirstSeq = 0;
-        activeFirstMillis = -1;
         LOG.info("audit log rotated: " + rotated.getFileName() + " (by " + (bySize ? "size" : "age") + ")");
     }
 
-    /** Fails every append in {@code commands}; returns the Stop among them, if any. */
-    private Stop failAll(List<Command> commands, AuditLogException e) {
+    /**
+     * Fails every append in {@code commands} with {@code e} (counting them as not recorded when the
+     * log is unavailable); returns the Stop among them, if any.
+     */
+    private Stop failAll(List<Command> commands, AuditLogException e, boolean notWritten) {
         Stop stop = null;
         for (Command c : commands) {
             switch (c) {
                 case Stop s -> stop = s;
                 case Append a -> {
                     pending.decrementAndGet();
+                    if (notWritten) {
+                        notRecorded.incrementAndGet();
+                    }
                     a.context().runOnContext(v -> a.promise().tryFail(e));
                 }
             }
         }
         return stop;
     }
+
 
     // ---- queries -------------------------------------------------------------------------------
 

@@ -34,7 +34,8 @@ import java.util.logging.Logger;
 /**
  * The HTTP side of the relay: the WebSocket endpoint ({@code /v1/ws}, first-frame token or
  * {@code ?ticket=&device=}), tickets ({@code POST /v1/tickets}), {@code /metrics}, {@code /health}
- * and {@code /ready}; and the registry of open sessions (connections per user, one session per
+ * and {@code /ready} (ready: the Delivery Service is, the relay is not shutting down, and the audit
+ * log can write); and the registry of open sessions (connections per user, one session per
  * device). Logins and refused logins are audited (refusals at most {@value #REFUSALS_PER_SECOND}
  * per second, with a burst of {@value #REFUSAL_BURST}, so that unauthenticated callers cannot flood
  * the audit log; the next audited refusal counts those left out). HTTP refusals carry a typed
@@ -123,6 +124,11 @@ public final class Gateway {
                 .onFailure(e -> LOG.log(Level.WARNING, "a refused login was not audited: " + e.getMessage()));
     }
 
+    /** Whether the audit log can write: requests that must be audited are refused while it cannot. */
+    boolean auditOk() {
+        return audit.ok();
+    }
+
     /** A session's queued bytes changed by {@code delta}. */
     void queued(long delta) {
         queuedBytes.addAndGet(delta);
@@ -139,7 +145,7 @@ public final class Gateway {
         router.post("/v1/tickets").handler(this::issueTicket);
         router.get("/health").handler(ctx -> ctx.json(new JsonObject().put("status", "UP")));
         router.get("/ready").handler(ctx -> {
-            boolean ready = ds.ready() && !draining;
+            boolean ready = ds.ready() && !draining && audit.ok();
             ctx.response().setStatusCode(ready ? 200 : 503);
             ctx.json(new JsonObject().put("status", ready ? "READY" : "NOT_READY"));
         });

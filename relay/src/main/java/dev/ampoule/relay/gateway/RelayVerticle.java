@@ -1,6 +1,7 @@
 package dev.ampoule.relay.gateway;
 
 import dev.ampoule.relay.admin.AdminApi;
+import dev.ampoule.relay.audit.AuditDisk;
 import dev.ampoule.relay.audit.AuditLog;
 import dev.ampoule.relay.audit.CoalescingAuditSink;
 import dev.ampoule.relay.audit.FileAuditLog;
@@ -67,6 +68,7 @@ public final class RelayVerticle extends VerticleBase {
     private ServerTls tlsRefused;
     private RosterView rosterView = RosterView.EMPTY;
     private AuditSink auditSink = AuditSink.NONE;
+    private AuditDisk auditDisk = AuditDisk.REAL;
     private ExternalSenderKeys externalSenderKeys;
     private Roster roster;
 
@@ -91,13 +93,19 @@ public final class RelayVerticle extends VerticleBase {
         return this;
     }
 
+    /** The file layer the audit log writes through (before deployment; fault tests). */
+    public RelayVerticle auditDisk(AuditDisk disk) {
+        this.auditDisk = disk;
+        return this;
+    }
+
     @Override
     public Future<?> start() {
         config = RelayConfig.from(config(), System.getenv());
         RelayMetrics metrics = new RelayMetrics(registry);
         TicketService tickets = new TicketService(config.ticketTtl, config.maxTickets, config.ticketsPerUser, clock);
         FileAuditLog.Options auditOptions = FileAuditLog.Options.defaults().withFsync(config.fsync).withClock(clock)
-                .withMaxFileBytes(config.auditFileMaxBytes).withMaxFileAge(config.auditFileMaxAge);
+                .withMaxFileBytes(config.auditFileMaxBytes).withMaxFileAge(config.auditFileMaxAge).withDisk(auditDisk);
         FileRosterStore rosterStore = new FileRosterStore(vertx, config.dataDir.resolve("roster"), config.fsync);
         return Stores.create(vertx, config)
                 .compose(store -> {

@@ -1,5 +1,6 @@
 package dev.ampoule.relay.support;
 
+import dev.ampoule.relay.audit.AuditDisk;
 import dev.ampoule.relay.audit.AuditSink;
 import dev.ampoule.relay.auth.DevKeys;
 import dev.ampoule.relay.gateway.RelayVerticle;
@@ -25,6 +26,8 @@ public final class RelayHarness {
     /** The roster and the audit sink the relay gets at each start (tests of care-team groups set them). */
     public RosterView roster = RosterView.EMPTY;
     public AuditSink audit = AuditSink.NONE;
+    /** The file layer of the relay's audit log (fault tests set a {@link FaultyDisk}). */
+    public AuditDisk auditDisk = AuditDisk.REAL;
     private RelayVerticle verticle;
     private String deploymentId;
     private DevKeys keys;
@@ -49,7 +52,8 @@ public final class RelayHarness {
     }
 
     public RelayHarness start() {
-        verticle = new RelayVerticle(registry, Clock.systemUTC()).rosterView(roster).auditSink(audit);
+        verticle = new RelayVerticle(registry, Clock.systemUTC()).rosterView(roster).auditSink(audit)
+                .auditDisk(auditDisk);
         deploymentId = await(vertx.deployVerticle(verticle, new DeploymentOptions().setConfig(config)));
         if (!config.containsKey("jwksUrl")) {
             keys = DevKeys.loadOrCreate(dataDir);
