@@ -163,7 +163,7 @@ public final class RelayVerticle extends VerticleBase {
                     Router router = gateway.router();
                     router.route("/v1/*").subRouter(new AdminApi(vertx, roster, verifier, audit,
                             config.adminWritesPerMinute, metrics).router());
-                    server = vertx.createHttpServer(options).requestHandler(router);
+                    server = vertx.createHttpServer(options).requestHandler(gateway.requestHandler(router));
                     return server.listen();
                 })
                 .onFailure(e -> {

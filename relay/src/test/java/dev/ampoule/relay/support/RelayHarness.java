@@ -28,6 +28,8 @@ public final class RelayHarness {
     public AuditSink audit = AuditSink.NONE;
     /** The file layer of the relay's audit log (fault tests set a {@link FaultyDisk}). */
     public AuditDisk auditDisk = AuditDisk.REAL;
+    /** Every token {@link #token} minted (tests that check no token leaks). */
+    public final java.util.List<String> minted = new java.util.concurrent.CopyOnWriteArrayList<>();
     private RelayVerticle verticle;
     private String deploymentId;
     private DevKeys keys;
@@ -86,7 +88,9 @@ public final class RelayHarness {
     }
 
     public String token(String user, Duration ttl) {
-        return keys.mint(vertx, user, "ampoule-dev", "ampoule-relay", ttl);
+        String token = keys.mint(vertx, user, "ampoule-dev", "ampoule-relay", ttl);
+        minted.add(token);
+        return token;
     }
 
     public TestDevice connect(String user, String device) {
