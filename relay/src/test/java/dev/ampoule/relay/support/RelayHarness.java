@@ -1,5 +1,6 @@
 package dev.ampoule.relay.support;
 
+import dev.ampoule.relay.audit.AuditDisk;
 import dev.ampoule.relay.audit.AuditSink;
 import dev.ampoule.relay.auth.DevKeys;
 import dev.ampoule.relay.gateway.RelayVerticle;
@@ -25,6 +26,10 @@ public final class RelayHarness {
     /** The roster and the audit sink the relay gets at each start (tests of care-team groups set them). */
     public RosterView roster = RosterView.EMPTY;
     public AuditSink audit = AuditSink.NONE;
+    /** The file layer of the relay's audit log (fault tests set a {@link FaultyDisk}). */
+    public AuditDisk auditDisk = AuditDisk.REAL;
+    /** Every token {@link #token} minted (tests that check no token leaks). */
+    public final java.util.List<String> minted = new java.util.concurrent.CopyOnWriteArrayList<>();
     private RelayVerticle verticle;
     private String deploymentId;
     private DevKeys keys;
@@ -49,7 +54,8 @@ public final class RelayHarness {
     }
 
     public RelayHarness start() {
-        verticle = new RelayVerticle(registry, Clock.systemUTC()).rosterView(roster).auditSink(audit);
+        verticle = new RelayVerticle(registry, Clock.systemUTC()).rosterView(roster).auditSink(audit)
+                .auditDisk(auditDisk);
         deploymentId = await(vertx.deployVerticle(verticle, new DeploymentOptions().setConfig(config)));
         if (!config.containsKey("jwksUrl")) {
             keys = DevKeys.loadOrCreate(dataDir);
@@ -86,7 +92,9 @@ public final class RelayHarness {
     }
 
     public String token(String user, Duration ttl) {
-        return keys.mint(vertx, user, "ampoule-dev", "ampoule-relay", ttl);
+        String token = keys.mint(vertx, user, "ampoule-dev", "ampoule-relay", ttl);
+        minted.add(token);
+        return token;
     }
 
     /** A token of {@code user} in organisation {@code org} with {@code roles} (claims {@code org}, {@code roles}). */
