@@ -1,7 +1,9 @@
 package dev.ampoule.relay.gateway;
 
 import dev.ampoule.relay.admin.AdminApi;
+import dev.ampoule.relay.audit.AuditDisk;
 import dev.ampoule.relay.audit.AuditLog;
+import dev.ampoule.relay.audit.CoalescingAuditSink;
 import dev.ampoule.relay.audit.FileAuditLog;
 import dev.ampoule.relay.auth.DevKeys;
 import dev.ampoule.relay.auth.JwksKeySource;
@@ -17,6 +19,7 @@ import dev.ampoule.relay.metrics.RelayMetrics;
 import dev.ampoule.relay.roster.FileRosterStore;
 import dev.ampoule.relay.roster.OrgRecordingVerifier;
 import dev.ampoule.relay.roster.Roster;
+import dev.ampoule.relay.roster.RosterQuotas;
 import dev.ampoule.relay.roster.RosterView;
 import dev.ampoule.relay.store.Store;
 import dev.ampoule.relay.store.Stores;
@@ -54,6 +57,8 @@ public final class RelayVerticle extends VerticleBase {
     private RelayConfig config;
     private DeliveryService ds;
     private FileAuditLog audit;
+    /** What the Delivery Service audits through: acknowledgements gathered per window. */
+    private CoalescingAuditSink deliveries;
     private Gateway gateway;
     private HttpServer server;
     private JwksKeySource jwks;
@@ -66,6 +71,7 @@ public final class RelayVerticle extends VerticleBase {
     private ServerTls tlsRefused;
     private RosterView rosterView = RosterView.EMPTY;
     private AuditSink auditSink = AuditSink.NONE;
+    private AuditDisk auditDisk = AuditDisk.REAL;
     private ExternalSenderKeys externalSenderKeys;
     private UnaryOperator<Store> storeLayer = UnaryOperator.identity();
     private Roster roster;
@@ -97,17 +103,27 @@ public final class RelayVerticle extends VerticleBase {
         return this;
     }
 
+    /** The file layer the audit log writes through (before deployment; fault tests). */
+    public RelayVerticle auditDisk(AuditDisk disk) {
+        this.auditDisk = disk;
+        return this;
+    }
+
     @Override
     public Future<?> start() {
         config = RelayConfig.from(config(), System.getenv());
         RelayMetrics metrics = new RelayMetrics(registry);
         TicketService tickets = new TicketService(config.ticketTtl, config.maxTickets, config.ticketsPerUser, clock);
-        FileAuditLog.Options auditOptions = FileAuditLog.Options.defaults().withFsync(config.fsync).withClock(clock);
+        FileAuditLog.Options auditOptions = FileAuditLog.Options.defaults().withFsync(config.fsync).withClock(clock)
+                .withMaxFileBytes(config.auditFileMaxBytes).withMaxFileAge(config.auditFileMaxAge).withDisk(auditDisk);
         FileRosterStore rosterStore = new FileRosterStore(vertx, config.dataDir.resolve("roster"), config.fsync);
         return FileAuditLog.open(vertx, config.dataDir, auditOptions)
                 .compose(log -> {
                     audit = log;
-                    return Roster.open(rosterStore, config.roles, audit, clock);
+                    deliveries = new CoalescingAuditSink(vertx, auditSink == AuditSink.NONE ? log : auditSink,
+                            config.auditDeliveryWindow, clock);
+                    return Roster.open(rosterStore, config.roles, new RosterQuotas(config.maxTeamsPerOrg,
+                            config.maxTeamsCreatedPerUser, config.maxMembersPerTeam), audit, clock);
                 })
                 .compose(r -> {
                     roster = r;
@@ -148,8 +164,9 @@ public final class RelayVerticle extends VerticleBase {
                         tlsCheck = vertx.setPeriodic(config.tlsReload.toMillis(), id -> reloadTls());
                     }
                     Router router = gateway.router();
-                    router.route("/v1/*").subRouter(new AdminApi(vertx, roster, verifier, audit).router());
-                    server = vertx.createHttpServer(options).requestHandler(router);
+                    router.route("/v1/*").subRouter(new AdminApi(vertx, roster, verifier, audit,
+                            config.adminWritesPerMinute, metrics).router());
+                    server = vertx.createHttpServer(options).requestHandler(gateway.requestHandler(router));
                     return server.listen();
                 })
                 .onFailure(e -> {
@@ -204,7 +221,7 @@ public final class RelayVerticle extends VerticleBase {
         boolean ownRoster = rosterView == null || rosterView == RosterView.EMPTY;
         return CareTeamSetup.adHoc()
                 .withRoster(ownRoster ? roster : rosterView)
-                .withAudit(auditSink == AuditSink.NONE ? audit : auditSink)
+                .withAudit(deliveries) // the relay's audit log (or one given before deployment), deliveries coalesced
                 .withKeys(externalSenderKeys)
                 .withAdHocGroups(config.adHocGroups);
     }
@@ -290,8 +307,10 @@ public final class RelayVerticle extends VerticleBase {
                 .onSuccess(v -> LOG.info("relay stopped"));
     }
 
+    /** Writes the delivery entries the window holds, then closes the audit log. */
     private Future<Void> closeAudit() {
-        return audit == null ? Future.succeededFuture() : audit.close();
+        Future<Void> flushed = deliveries == null ? Future.succeededFuture() : deliveries.close();
+        return flushed.transform(ar -> audit == null ? Future.succeededFuture() : audit.close());
     }
 
     private Future<Void> closeRoster() {

@@ -12,18 +12,18 @@ import java.nio.channels.WritableByteChannel;
  * A real file channel that fails on request, as a full disk or a failing device would: a write
  * that stops after some bytes, an fsync or a truncation that fails.
  */
-final class FaultyChannel extends FileChannel {
+public final class FaultyChannel extends FileChannel {
 
     private final FileChannel real;
     /** When set, the disk's faults apply instead of this channel's own. */
     private final FaultyDisk disk;
     /** Bytes positional writes may still write before they fail; negative: no limit. */
-    int writableBytes = -1;
+    public volatile int writableBytes = -1;
     /** How many of the next fsyncs fail. */
-    int forceFailures;
-    boolean failTruncate;
+    public volatile int forceFailures;
+    public volatile boolean failTruncate;
 
-    FaultyChannel(FileChannel real) {
+    public FaultyChannel(FileChannel real) {
         this(real, null);
     }
 

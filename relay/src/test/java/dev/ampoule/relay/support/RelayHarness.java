@@ -1,5 +1,6 @@
 package dev.ampoule.relay.support;
 
+import dev.ampoule.relay.audit.AuditDisk;
 import dev.ampoule.relay.audit.AuditSink;
 import dev.ampoule.relay.auth.DevKeys;
 import dev.ampoule.relay.gateway.RelayVerticle;
@@ -30,6 +31,10 @@ public final class RelayHarness {
     /** Wraps the relay's store at each start (fault injection). */
     public java.util.function.UnaryOperator<dev.ampoule.relay.store.Store> storeLayer =
             java.util.function.UnaryOperator.identity();
+    /** The file layer of the relay's audit log (fault tests set a {@link FaultyDisk}). */
+    public AuditDisk auditDisk = AuditDisk.REAL;
+    /** Every token {@link #token} minted (tests that check no token leaks). */
+    public final java.util.List<String> minted = new java.util.concurrent.CopyOnWriteArrayList<>();
     private RelayVerticle verticle;
     private String deploymentId;
     private DevKeys keys;
@@ -47,7 +52,7 @@ public final class RelayHarness {
 
     public static <T> T await(Future<T> f) {
         try {
-            return f.toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+            return f.toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
         } catch (Exception e) {
             throw new AssertionError("future failed or timed out", e);
         }
@@ -55,7 +60,7 @@ public final class RelayHarness {
 
     public RelayHarness start() {
         verticle = new RelayVerticle(registry, clock).rosterView(roster).auditSink(audit)
-                .storeLayer(storeLayer);
+                .storeLayer(storeLayer).auditDisk(auditDisk);
         deploymentId = await(vertx.deployVerticle(verticle, new DeploymentOptions().setConfig(config)));
         if (!config.containsKey("jwksUrl")) {
             keys = DevKeys.loadOrCreate(dataDir);
@@ -68,6 +73,10 @@ public final class RelayHarness {
             await(vertx.undeploy(deploymentId));
             deploymentId = null;
         }
+    }
+
+    public boolean running() {
+        return deploymentId != null;
     }
 
     public RelayHarness restart() {
@@ -88,7 +97,20 @@ public final class RelayHarness {
     }
 
     public String token(String user, Duration ttl) {
-        return keys.mint(vertx, user, "ampoule-dev", "ampoule-relay", ttl);
+        String token = keys.mint(vertx, user, "ampoule-dev", "ampoule-relay", ttl);
+        minted.add(token);
+        return token;
+    }
+
+    /** A token of {@code user} in organisation {@code org} with {@code roles} (claims {@code org}, {@code roles}). */
+    public String token(String user, String org, java.util.List<String> roles) {
+        return keys.mint(vertx, user, java.util.Optional.of(org), roles, "ampoule-dev", "ampoule-relay",
+                Duration.ofHours(1));
+    }
+
+    /** The development signing key file (an identity issuer in development verifies tokens with it). */
+    public Path devKeyFile() {
+        return dataDir.resolve(DevKeys.FILE_NAME);
     }
 
     public TestDevice connect(String user, String device) {
