@@ -35,8 +35,8 @@ import java.util.concurrent.TimeUnit;
  * relay [run] [--host H] [--port P] [--data-dir DIR] [--jwks-url URL]   start the relay (Ctrl-C: graceful shutdown)
  * relay mint-token --user USER [--org ORG] [--role ROLE]... [--ttl SECONDS] [--data-dir DIR]
  *                                                                       print a development token
- * relay audit-verify [--data-dir DIR | --file PATH | --store postgresql --postgres-url URL ...]
- *                                                                       verify the audit log's hash chain
+ * relay audit-verify [--data-dir DIR | --file PATH] [--allow-pruned]     verify the audit log's hash chain
+ * relay audit-verify --store postgresql --postgres-url URL ...          verify a cluster's audit chain
  * </pre>
  * Every setting can also come from the environment ({@code AMPOULE_RELAY_PORT}, … see
  * {@link RelayConfig}); command-line flags win.
@@ -55,7 +55,7 @@ public final class Main {
             switch (command) {
                 case "run" -> run(flags(flags));
                 case "mint-token" -> mintToken(flags);
-                case "audit-verify" -> System.exit(auditVerify(flags(flags)));
+                case "audit-verify" -> System.exit(auditVerify(flags));
                 case "help", "--help", "-h" -> usage();
                 default -> {
                     usage();
@@ -74,7 +74,9 @@ public final class Main {
                   relay [run] [--host H] [--port P] [--data-dir DIR] [--jwks-url URL] [--issuer I] [--audience A]
                   relay mint-token --user USER [--org ORG] [--role ROLE]... [--ttl SECONDS] [--data-dir DIR]
                     (--role repeats; --role org_admin makes the user an administrator of ORG)
-                  relay audit-verify [--data-dir DIR | --file PATH | --store postgresql --postgres-url URL]
+                  relay audit-verify [--data-dir DIR | --file PATH] [--allow-pruned]
+                    (--allow-pruned: the oldest rotated files were removed; check from the first remaining entry)
+                  relay audit-verify --store postgresql --postgres-url URL [--postgres-user U]
                 settings may also come from the environment: AMPOULE_RELAY_PORT, AMPOULE_RELAY_DATA_DIR, ...""");
     }
 
@@ -194,12 +196,6 @@ public final class Main {
         }
     }
 
-    /**
-     * Verifies the audit log of {@code --data-dir} (or the file {@code --file}, with the
-     * {@code audit.head} beside it if there is one). Prints {@code audit chain OK: N entries} and
-     * returns 0, or {@code audit chain BROKEN at entry S (line L): reason} and returns 1; 2 when
-     * there is no log to verify or it cannot be read.
-     */
     /** The audit chain kept in PostgreSQL: copied (one consistent state) to a private temp file, then verified. */
     private static int auditVerifyPostgres(RelayConfig config) {
         Path tmp = null;
@@ -228,7 +224,20 @@ public final class Main {
         }
     }
 
-    static int auditVerify(JsonObject flags) {
+
+    /**
+     * Verifies the audit log of {@code --data-dir} — every rotated file and the active one, against
+     * the head — or the one file {@code --file} (with the {@code audit.head} beside it when it is an
+     * active {@code audit.log}). With {@code --allow-pruned} the chain may start after entry 1 (the
+     * oldest rotated files were removed): it is checked from the first remaining entry's recorded
+     * predecessor hash. Prints {@code audit chain OK: N entries…} and returns 0, or {@code audit
+     * chain BROKEN at entry S (…line L): reason} and returns 1; 2 when there is no log to verify or
+     * it cannot be read.
+     */
+    static int auditVerify(List<String> args) {
+        List<String> rest = new ArrayList<>(args);
+        boolean allowPruned = rest.remove("--allow-pruned");
+        JsonObject flags = flags(rest);
         String file = flags.getString("file");
         flags.remove("file");
         if (file != null && flags.containsKey("dataDir")) {
@@ -238,9 +247,10 @@ public final class Main {
         if (file == null && config.store == RelayConfig.StoreKind.POSTGRESQL) {
             return auditVerifyPostgres(config);
         }
-        Path log = file != null ? Path.of(file) : FileAuditLog.logFile(config.dataDir);
+        Path log = file != null ? Path.of(file) : FileAuditLog.directory(config.dataDir);
         try {
-            AuditVerifier.Result result = AuditVerifier.verify(log);
+            AuditVerifier.Result result = file != null ? AuditVerifier.verifyFile(log, allowPruned)
+                    : AuditVerifier.verifyDirectory(log, allowPruned);
             System.out.println(result.describe());
             return result.ok() ? 0 : 1;
         } catch (NoSuchFileException e) {

@@ -56,14 +56,6 @@ public final class ClusterFixture implements Relays {
         this.db = db;
     }
 
-    /** The fixture of a deployment: a single relay in the test's Vert.x, or a cluster. */
-    public static Relays of(Deployment d, Vertx vertx, Path dir) {
-        return switch (d) {
-            case SINGLE -> new RelayFixture(vertx, dir, new io.vertx.core.json.JsonObject());
-            case CLUSTER -> new ClusterFixture(vertx, dir, Map.of());
-        };
-    }
-
     @Override
     public ClusterFixture start() {
         if (cluster == null) {

@@ -48,7 +48,7 @@ public final class PgAuditExport {
                 }
             }
             c.commit();
-            head.write(log.resolveSibling(FileAuditLog.HEAD_FILE), false);
+            head.write(AuditDisk.REAL, log.resolveSibling(FileAuditLog.HEAD_FILE), false);
             return head.seq();
         }
     }

@@ -69,9 +69,15 @@ final class ApplicationMessages {
         } catch (RuntimeException e) {
             return Future.failedFuture(Validation.translate(e));
         }
-        GroupMessage m = new GroupMessage(g.id, g.sequencer.assign(hash), pm.epoch(), MessageKind.APPLICATION,
-                clock.millis(), frame.message());
+        long seq;
+        try {
+            seq = g.sequencer.assign(hash);
+        } catch (RelayException e) {
+            return Future.failedFuture(e);
+        }
+        GroupMessage m = new GroupMessage(g.id, seq, pm.epoch(), MessageKind.APPLICATION, clock.millis(),
+                frame.message());
         metrics.accepted("application");
-        return sequencing.store(g, m, new StoreRecord.MessageAccepted(m, hash));
+        return sequencing.store(g, m, hash, new StoreRecord.MessageAccepted(m, hash), () -> { });
     }
 }

@@ -83,6 +83,8 @@ public final class DeliveryService {
     private final Erasure erasure;
     private final Sequencing sequencing;
     private final Validation validation;
+    /** How often a store that failed is probed. */
+    private static final long PROBE_MILLIS = 500;
     private final List<Long> timers = new ArrayList<>();
     private boolean ready;
     /** A cluster's relay: the cache of the shared database (empty: a single relay, all state here). */
@@ -128,11 +130,13 @@ public final class DeliveryService {
         this.enforcement = new RosterEnforcement(new Port(), careTeams, config, metrics);
         this.keyPackages = new KeyPackageService(journal, validation, enforcement, config, metrics, clock);
         this.state = new StateProjection(mailboxes, access, keyPackages);
-        this.retention = new Retention(state, access, mailboxes, store, journal, listeners, enforcement, config, clock);
-        this.erasure = new Erasure(state, journal, listeners, retention, clock);
+        // message stamps and retention never follow a wall clock that jumps (KeyPackage lifetimes do)
+        Clock steady = SteadyClock.of(clock);
+        this.retention = new Retention(state, access, mailboxes, store, journal, listeners, enforcement, config, steady);
+        this.erasure = new Erasure(state, journal, listeners, retention, steady);
         this.handshakes = new HandshakeHandler(state, mailboxes, access, journal, sequencing, validation, listeners,
-                enforcement, retention, config, metrics, clock);
-        this.applications = new ApplicationMessages(state, sequencing, enforcement, metrics, clock);
+                enforcement, retention, config, metrics, steady);
+        this.applications = new ApplicationMessages(state, sequencing, enforcement, metrics, steady);
         this.queries = new DeliveryQueries(state, access, mailboxes, store, metrics);
         this.cluster = cluster.map(c -> new ClusterState(c.groups(), c.devices(), state, mailboxes, keyPackages,
                 enforcement, listeners));
@@ -153,6 +157,12 @@ public final class DeliveryService {
             timers.add(vertx.setPeriodic(Math.max(100, config.retentionSweep.toMillis()), id -> retention.sweep()));
             timers.add(vertx.setPeriodic(Math.max(1_000, config.expirySweep.toMillis()),
                     id -> retention.expireAndCompact()));
+            // a store that failed is probed until it writes again (readiness recovers with no traffic)
+            timers.add(vertx.setPeriodic(PROBE_MILLIS, id -> {
+                if (!store.available()) {
+                    store.probe();
+                }
+            }));
             metrics.gauge(RelayMetrics.GROUPS, state::count);
             metrics.gauge(RelayMetrics.STORE_DISK_BYTES, store::diskBytes);
             enforcement.recovered();
@@ -166,6 +176,11 @@ public final class DeliveryService {
     /** Recovered and, in a cluster, the shared database answering. */
     public boolean ready() {
         return ready && cluster.map(ClusterState::databaseUp).orElse(true);
+    }
+
+    /** Whether the store takes writes (false while it fails: writes are answered {@code UNAVAILABLE}). */
+    public boolean storeAvailable() {
+        return store.available();
     }
 
     /** Stops the timers and closes the store (appends already made are durable). */
@@ -402,6 +417,11 @@ public final class DeliveryService {
     public Future<Boolean> compactNow() {
         retention.sweep();
         return retention.compact();
+    }
+
+    /** Runs the expiry sweep now: TTLs, teams' retention, expired departures (tests of this package). */
+    void expireNow() {
+        retention.expireAndCompact();
     }
 
     /** A group's state (tests of this package). */

@@ -37,6 +37,10 @@ final class GroupSequencer {
             return size() > RECENT;
         }
     };
+    /** Assigned numbers whose append has not completed. */
+    private int inFlight;
+    /** The lowest number whose append failed while others were in flight (MAX_VALUE: none). */
+    private long lowestFailed = Long.MAX_VALUE;
     /** The tail of the chain of handshake operations. */
     private Future<Void> tail = Future.succeededFuture();
     private int queued;
@@ -82,25 +86,47 @@ final class GroupSequencer {
         }
     }
 
-    /** Assigns the next sequence number to a message with this digest. */
+    /**
+     * Assigns the next sequence number to a message with this digest; its append must end with
+     * {@link #durable} or {@link #failed}. Refused ({@code UNAVAILABLE}, retry) while a failed
+     * append is being rolled back.
+     */
     long assign(Bytes digest) {
+        if (lowestFailed != Long.MAX_VALUE) {
+            throw new RelayException(ErrorCode.UNAVAILABLE, "the group's store write failed; retry", 200);
+        }
         long seq = nextSeq++;
         recent.put(digest, seq);
+        inFlight++;
         return seq;
-    }
-
-    /**
-     * The message with this digest was not made durable after all (the store failed): a client
-     * sending it again is not told it was accepted.
-     */
-    void notAccepted(Bytes digest) {
-        recent.remove(digest);
     }
 
     /** The message with {@code seq} is durable. */
     void durable(long seq) {
+        inFlight--;
         durableNext = Math.max(durableNext, seq + 1);
         nextSeq = Math.max(nextSeq, durableNext); // a cluster's database numbered it
+        settle();
+    }
+
+    /**
+     * The append of {@code seq} failed: nothing of it is visible, so its digest is forgotten (the
+     * sender's retry is accepted) and, once the appends in flight have ended (after it they fail
+     * too: {@code Store.append}), numbering continues at the failed number — no gap.
+     */
+    void failed(long seq, Bytes digest) {
+        inFlight--;
+        recent.remove(digest, seq);
+        lowestFailed = Math.min(lowestFailed, seq);
+        settle();
+    }
+
+    private void settle() {
+        if (inFlight == 0 && lowestFailed != Long.MAX_VALUE) {
+            // a later number durable after an earlier one failed breaks the store's contract: never reuse it
+            nextSeq = Math.max(lowestFailed, durableNext);
+            lowestFailed = Long.MAX_VALUE;
+        }
     }
 
     // ---- recovery (StateProjection) ------------------------------------------------------------

@@ -196,15 +196,24 @@ final class HandshakeHandler {
     }
 
     private Future<Long> storeProposal(GroupState g, Bytes proposal, Bytes hash, long epoch, boolean withDigest) {
-        GroupMessage m = new GroupMessage(g.id, g.sequencer.assign(hash), epoch, MessageKind.PROPOSAL, clock.millis(),
-                proposal);
-        return sequencing.store(g, m, withDigest ? new StoreRecord.MessageAccepted(m, hash) : new StoreRecord.MessageAccepted(m))
-                .map(seq -> {
-                    // pending once durable, with the number it was stored under
-                    g.pendingProposals.add(new GroupMessage(m.groupId(), seq, m.epoch(), m.kind(), m.timestampMillis(),
-                            m.message()));
-                    return seq;
-                });
+        long seq;
+        try {
+            seq = g.sequencer.assign(hash);
+        } catch (RelayException e) {
+            g.view = null; // it processed the proposal: rebuilt from the stored ones when next needed
+            return Future.failedFuture(e);
+        }
+        GroupMessage m = new GroupMessage(g.id, seq, epoch, MessageKind.PROPOSAL, clock.millis(), proposal);
+        StoreRecord.MessageAccepted rec = withDigest ? new StoreRecord.MessageAccepted(m, hash)
+                : new StoreRecord.MessageAccepted(m);
+        return sequencing.store(g, m, hash, rec, () -> {
+            g.view = null; // it processed the proposal: rebuilt from the stored ones when next needed
+        }).map(stored -> {
+            // pending once durable, with the number it was stored under
+            g.pendingProposals.add(new GroupMessage(m.groupId(), stored, m.epoch(), m.kind(), m.timestampMillis(),
+                    m.message()));
+            return stored;
+        });
     }
 
     private record ProposalBundle(PublicMessage message, GroupView.ProposalFacts facts) {
@@ -290,8 +299,14 @@ final class HandshakeHandler {
 
     private Future<Long> acceptCommit(GroupState g, Frame.SendCommit frame, Bytes hash, StagedBundle bundle) {
         GroupView.Staged staged = bundle.staged();
-        long seq = g.sequencer.assign(hash);
+        long seq;
+        try {
+            seq = g.sequencer.assign(hash);
+        } catch (RelayException e) {
+            return Future.failedFuture(e);
+        }
         long now = clock.millis();
+        long epochBefore = g.epoch;
         g.epoch = staged.newEpoch();
         boolean hasWelcome = bundle.welcome().isPresent();
         List<StoreRecord.Joined> joined = new ArrayList<>();
@@ -305,7 +320,12 @@ final class HandshakeHandler {
         StoreRecord.CommitAccepted rec = new StoreRecord.CommitAccepted(m, frame.groupInfo(), staged.ratchetTreeAfter(),
                 frame.welcome().orElse(Bytes.EMPTY), joined, List.copyOf(staged.removed()));
         metrics.accepted("commit");
-        return journal.commit(g, rec, staged.devicesAfter()).onFailure(e -> g.sequencer.notAccepted(hash)).map(stored -> {
+        return journal.commit(g, rec, staged.devicesAfter()).recover(e -> {
+            // nothing of the commit is visible: the group stays in its epoch, the number is taken back
+            g.sequencer.failed(seq, hash);
+            g.epoch = epochBefore;
+            return Future.failedFuture(e);
+        }).map(stored -> {
             g.view.merge(staged);
             state.committed(g, stored, staged.devicesAfter());
             g.sequencer.durable(stored.commit().seq());

@@ -21,6 +21,9 @@ import java.util.Set;
  */
 interface Journal {
 
+    /** The retry hint of {@code UNAVAILABLE} while the store cannot write. */
+    long RETRY_MILLIS = 1_000;
+
     /** The store-backed journal of one relay. */
     static Journal of(Store store, RelayMetrics metrics) {
         return new StoreJournal(store, metrics);

@@ -220,15 +220,20 @@ final class RelayProposals {
         }
         if (deferred) {
             metrics.limitExceeded("relay_claims");
-            if (!t.retryScheduled) {
-                t.retryScheduled = true;
-                port.later(budget.millisUntilNext(now), () -> {
-                    t.retryScheduled = false;
-                    sync(g, t);
-                });
-            }
+            retryLater(g, t, budget.millisUntilNext(now));
         }
         return claims;
+    }
+
+    /** Synchronises the group again after {@code delayMillis} (once, however often asked meanwhile). */
+    private void retryLater(GroupState g, RosterTrack t, long delayMillis) {
+        if (!t.retryScheduled) {
+            t.retryScheduled = true;
+            port.later(delayMillis, () -> {
+                t.retryScheduled = false;
+                sync(g, t);
+            });
+        }
     }
 
     private static Optional<KeyPackage> keyPackageOf(KeyPackageDirectory.Claim c) {
@@ -284,7 +289,17 @@ final class RelayProposals {
                         AuditType.PROPOSAL_SENT, Optional.of(RosterEnforcement.RELAY_ACTOR), Optional.of(teamId),
                         Optional.of(device.userId()),
                         Map.of("kind", kind, "device", device.deviceId(), "seq", Long.toString(seq),
-                                "epoch", Long.toString(epoch))))));
+                                "epoch", Long.toString(epoch))))).onFailure(e -> {
+                    // not stored: proposed again once the store writes again
+                    switch (b.action()) {
+                        case Action.RemoveLeaf r -> t.removeLeaves.remove(r.leaf());
+                        case Action.AddDevice d -> {
+                            t.adds.remove(d.device());
+                            t.addHints.add(d.device().userId());
+                        }
+                    }
+                    retryLater(g, t, Journal.RETRY_MILLIS);
+                }));
             }
             return Future.all(stored).mapEmpty();
         });

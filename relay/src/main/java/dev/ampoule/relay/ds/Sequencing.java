@@ -1,6 +1,7 @@
 package dev.ampoule.relay.ds;
 
 import dev.ampoule.relay.metrics.RelayMetrics;
+import dev.ampoule.relay.protocol.Bytes;
 import dev.ampoule.relay.store.GroupMessage;
 import dev.ampoule.relay.store.StoreRecord;
 import io.vertx.core.Future;
@@ -31,15 +32,24 @@ final class Sequencing {
         return g.sequencer.inOrder(op);
     }
 
-    /** Completes with the message's sequence number once its record is durable, then wakes the receivers. */
-    Future<Long> store(GroupState g, GroupMessage m, StoreRecord record) {
-        StoreRecord.MessageAccepted accepted = (StoreRecord.MessageAccepted) record;
-        return journal.message(g, accepted).onFailure(e -> g.sequencer.notAccepted(
-                accepted.digest().isEmpty() ? GroupSequencer.digest(m.message()) : accepted.digest())).map(seq -> {
+    /**
+     * Completes with the message's sequence number as stored once its record is durable, then wakes
+     * the receivers. If the append fails, the group's sequencer takes the number back, {@code undo}
+     * reverts what the caller changed for it, and the caller gets the failure: state changes only
+     * after a durable append.
+     */
+    Future<Long> store(GroupState g, GroupMessage m, Bytes digest, StoreRecord.MessageAccepted record, Runnable undo) {
+        return journal.message(g, record).transform(ar -> {
+            if (ar.failed()) {
+                g.sequencer.failed(m.seq(), digest);
+                undo.run();
+                return Future.failedFuture(ar.cause());
+            }
+            long seq = ar.result();
             g.sequencer.durable(seq);
             // receivers are woken after the sender's Ok is written (same event-loop turn order)
             listeners.groupAdvancedLater(g);
-            return seq;
+            return Future.succeededFuture(seq);
         });
     }
 }

@@ -2,7 +2,10 @@ package dev.ampoule.relay.ds;
 
 import dev.ampoule.relay.metrics.RelayMetrics;
 import dev.ampoule.relay.protocol.DeviceId;
+import dev.ampoule.relay.protocol.ErrorCode;
+import dev.ampoule.relay.protocol.RelayException;
 import dev.ampoule.relay.store.Store;
+import dev.ampoule.relay.store.StoreException;
 import dev.ampoule.relay.store.StoreRecord;
 import io.vertx.core.Future;
 import java.time.Duration;
@@ -25,10 +28,19 @@ final class StoreJournal implements Journal {
         this.metrics = metrics;
     }
 
+    /**
+     * Appends a record; completes once it is durable. A store that cannot write answers
+     * {@code UNAVAILABLE} with a retry hint: nothing of the record is visible (the store's failure
+     * contract), so the client sends it again.
+     */
     @Override
     public Future<Void> append(StoreRecord record) {
         long t0 = System.nanoTime();
-        return store.append(record).andThen(ar -> metrics.storeLatency("append", Duration.ofNanos(System.nanoTime() - t0)));
+        return store.append(record)
+                .andThen(ar -> metrics.storeLatency("append", Duration.ofNanos(System.nanoTime() - t0)))
+                .recover(e -> Future.failedFuture(e instanceof StoreException se && !se.conflict()
+                        ? new RelayException(ErrorCode.UNAVAILABLE, "the relay cannot store now; retry", RETRY_MILLIS)
+                        : e));
     }
 
     @Override

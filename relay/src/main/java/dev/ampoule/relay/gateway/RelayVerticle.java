@@ -1,7 +1,9 @@
 package dev.ampoule.relay.gateway;
 
 import dev.ampoule.relay.admin.AdminApi;
+import dev.ampoule.relay.audit.AuditDisk;
 import dev.ampoule.relay.audit.AuditLog;
+import dev.ampoule.relay.audit.CoalescingAuditSink;
 import dev.ampoule.relay.audit.FileAuditLog;
 import dev.ampoule.relay.auth.DevKeys;
 import dev.ampoule.relay.auth.JwksKeySource;
@@ -31,7 +33,9 @@ import dev.ampoule.relay.metrics.RelayMetrics;
 import dev.ampoule.relay.roster.FileRosterStore;
 import dev.ampoule.relay.roster.OrgRecordingVerifier;
 import dev.ampoule.relay.roster.Roster;
+import dev.ampoule.relay.roster.RosterQuotas;
 import dev.ampoule.relay.roster.RosterView;
+import dev.ampoule.relay.store.Store;
 import dev.ampoule.relay.store.Stores;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -44,6 +48,7 @@ import io.vertx.ext.web.Router;
 import java.time.Clock;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
 import java.util.logging.Logger;
 
 /**
@@ -66,6 +71,8 @@ public final class RelayVerticle extends VerticleBase {
     private RelayConfig config;
     private DeliveryService ds;
     private AuditLog audit;
+    /** What the Delivery Service audits through: acknowledgements gathered per window. */
+    private CoalescingAuditSink deliveries;
     /** The records' database with store=postgresql: audit log and roster (null with the file store). */
     private Pool records;
     private NodeBus.Port port;
@@ -82,7 +89,9 @@ public final class RelayVerticle extends VerticleBase {
     private ServerTls tlsRefused;
     private RosterView rosterView = RosterView.EMPTY;
     private AuditSink auditSink = AuditSink.NONE;
+    private AuditDisk auditDisk = AuditDisk.REAL;
     private ExternalSenderKeys externalSenderKeys;
+    private UnaryOperator<Store> storeLayer = UnaryOperator.identity();
     private Roster roster;
     /** The node's event bus, shared by its instances (null: this verticle starts its own). */
     private NodeBus nodeBus;
@@ -110,9 +119,21 @@ public final class RelayVerticle extends VerticleBase {
         return this;
     }
 
+    /** Wraps the configured store (before deployment; fault injection in tests). */
+    public RelayVerticle storeLayer(UnaryOperator<Store> layer) {
+        this.storeLayer = layer;
+        return this;
+    }
+
     /** Where the Delivery Service writes audit events instead of the relay's audit log (before deployment; tests). */
     public RelayVerticle auditSink(AuditSink audit) {
         this.auditSink = audit;
+        return this;
+    }
+
+    /** The file layer the audit log writes through (before deployment; fault tests). */
+    public RelayVerticle auditDisk(AuditDisk disk) {
+        this.auditDisk = disk;
         return this;
     }
 
@@ -123,7 +144,8 @@ public final class RelayVerticle extends VerticleBase {
         this.metrics = metrics;
         java.util.concurrent.atomic.AtomicReference<Tickets> tickets = new java.util.concurrent.atomic.AtomicReference<>(
                 new TicketService(config.ticketTtl, config.maxTickets, config.ticketsPerUser, clock));
-        FileAuditLog.Options auditOptions = FileAuditLog.Options.defaults().withFsync(config.fsync).withClock(clock);
+        FileAuditLog.Options auditOptions = FileAuditLog.Options.defaults().withFsync(config.fsync).withClock(clock)
+                .withMaxFileBytes(config.auditFileMaxBytes).withMaxFileAge(config.auditFileMaxAge).withDisk(auditDisk);
         java.util.concurrent.atomic.AtomicReference<RosterStore> rosterStore = new java.util.concurrent.atomic.AtomicReference<>();
         Future<NodeBus> bus = nodeBus != null ? Future.succeededFuture(nodeBus)
                 : NodeBus.start(vertx, registry).andThen(ar -> ownsNodeBus = ar.succeeded());
@@ -145,7 +167,10 @@ public final class RelayVerticle extends VerticleBase {
                 })
                 .compose(log -> {
                     audit = log;
-                    return Roster.open(rosterStore.get(), config.roles, audit, clock);
+                    deliveries = new CoalescingAuditSink(vertx, auditSink == AuditSink.NONE ? log : auditSink,
+                            config.auditDeliveryWindow, clock);
+                    return Roster.open(rosterStore.get(), config.roles, new RosterQuotas(config.maxTeamsPerOrg,
+                            config.maxTeamsCreatedPerUser, config.maxMembersPerTeam), audit, clock);
                 })
                 .compose(r -> {
                     roster = r;
@@ -161,9 +186,9 @@ public final class RelayVerticle extends VerticleBase {
                             if (config.clusterEnabled) {
                                 // a cluster's relay: the groups and devices are shared in the database
                                 PgGroups groups = new PgGroups(records);
-                                return Future.succeededFuture((Store) new PgClusterStore(groups));
+                                return Future.succeededFuture((Store) new PgClusterStore(groups)).map(storeLayer);
                             }
-                            return Stores.create(vertx, config);
+                            return Stores.create(vertx, config).map(storeLayer);
                         })
                         .map(store -> {
                             Optional<DeliveryService.Cluster> shared = store instanceof PgClusterStore c
@@ -198,8 +223,9 @@ public final class RelayVerticle extends VerticleBase {
                         tlsCheck = vertx.setPeriodic(config.tlsReload.toMillis(), id -> reloadTls());
                     }
                     Router router = gateway.router();
-                    router.route("/v1/*").subRouter(new AdminApi(vertx, roster, verifier, audit).router());
-                    server = vertx.createHttpServer(options).requestHandler(router);
+                    router.route("/v1/*").subRouter(new AdminApi(vertx, roster, verifier, audit,
+                            config.adminWritesPerMinute, metrics).router());
+                    server = vertx.createHttpServer(options).requestHandler(gateway.requestHandler(router));
                     return server.listen();
                 })
                 .onFailure(e -> {
@@ -269,7 +295,7 @@ public final class RelayVerticle extends VerticleBase {
         boolean ownRoster = rosterView == null || rosterView == RosterView.EMPTY;
         return CareTeamSetup.adHoc()
                 .withRoster(ownRoster ? roster : rosterView)
-                .withAudit(auditSink == AuditSink.NONE ? audit : auditSink)
+                .withAudit(deliveries) // the relay's audit log (or one given before deployment), deliveries coalesced
                 .withKeys(externalSenderKeys)
                 .withAdHocGroups(config.adHocGroups);
     }
@@ -362,6 +388,7 @@ public final class RelayVerticle extends VerticleBase {
                 .onSuccess(v -> LOG.info("relay stopped"));
     }
 
+    /** Writes the delivery entries the window holds, then closes the audit log. */
     private Future<Void> closeAudit() {
         if (rosterRefresh >= 0) {
             vertx.cancelTimer(rosterRefresh);
@@ -369,7 +396,8 @@ public final class RelayVerticle extends VerticleBase {
         if (port != null) {
             port.close();
         }
-        return (audit == null ? Future.<Void>succeededFuture() : audit.close())
+        Future<Void> flushed = deliveries == null ? Future.succeededFuture() : deliveries.close();
+        return flushed.transform(ar -> audit == null ? Future.<Void>succeededFuture() : audit.close())
                 .eventually(() -> records == null ? Future.succeededFuture() : records.close());
     }
 

@@ -4,12 +4,15 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -18,19 +21,22 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A relay running as a separate JVM (its real {@code Main}, from the test's class path) on loopback:
- * started with flags, its output copied to {@code <name>.log} in its directory; stopped with SIGKILL
- * ({@link #kill()}) or SIGTERM ({@link #terminate()}), and started again on the same flags. Every
- * wait is bounded.
+ * A relay running as a separate JVM (its real {@code Main run}, from the test's class path) on
+ * loopback, for tests that kill it with SIGKILL ({@link #kill()}) or stop it with SIGTERM
+ * ({@link #terminate()}) and start it again on the same flags, data directory and port. Its output
+ * is kept (the last lines in memory; a cluster's nodes also copy it to {@code <name>.log} beside
+ * their data directory). Every wait is bounded.
  */
 public final class RelayProcess implements AutoCloseable {
 
     /** Bounds of a node's start: a loaded 2-core machine starts several JVMs at once. */
     public static final Duration START_TIMEOUT = Duration.ofSeconds(120);
+    private static final int KEPT_LINES = 400;
 
     public final String name;
     public final int port;
     public final Path dataDir;
+    /** Where the output is copied (null: kept in memory only). */
     public final Path logFile;
     private final Map<String, String> flags;
     private final Map<String, String> env;
@@ -39,13 +45,26 @@ public final class RelayProcess implements AutoCloseable {
     private volatile CountDownLatch listening;
     private volatile CountDownLatch stopped;
     private volatile Thread copier;
+    /** The last lines of the output. */
+    private final ArrayDeque<String> lastLines = new ArrayDeque<>();
 
+    /** A relay on {@code dataDir} and {@code port} with the flags {@code extraArgs} ({@code --name value} pairs). */
+    public RelayProcess(Path dataDir, int port, String... extraArgs) {
+        this("relay", port, dataDir, pairs(extraArgs), Map.of(), List.of(), null);
+    }
+
+    /** A cluster node: its output also copied to {@code <name>.log} beside its data directory. */
     public RelayProcess(String name, int port, Path dataDir, Map<String, String> flags, Map<String, String> env,
             List<String> jvmOptions) {
+        this(name, port, dataDir, flags, env, jvmOptions, dataDir.resolveSibling(name + ".log"));
+    }
+
+    private RelayProcess(String name, int port, Path dataDir, Map<String, String> flags, Map<String, String> env,
+            List<String> jvmOptions, Path logFile) {
         this.name = name;
         this.port = port;
         this.dataDir = dataDir;
-        this.logFile = dataDir.resolveSibling(name + ".log");
+        this.logFile = logFile;
         this.flags = new LinkedHashMap<>(flags);
         this.flags.put("host", "127.0.0.1");
         this.flags.put("port", Integer.toString(port));
@@ -54,7 +73,27 @@ public final class RelayProcess implements AutoCloseable {
         this.jvmOptions = List.copyOf(jvmOptions);
     }
 
-    /** Starts the process; {@link #awaitListening()} waits for it to serve. */
+    private static Map<String, String> pairs(String... args) {
+        if (args.length % 2 != 0) {
+            throw new IllegalArgumentException("flags come in pairs: --name value");
+        }
+        Map<String, String> out = new LinkedHashMap<>();
+        for (int i = 0; i < args.length; i += 2) {
+            out.put(args[i].replaceFirst("^--", ""), args[i + 1]);
+        }
+        return out;
+    }
+
+    /** A port free at the time of asking, to keep for the relay across restarts. */
+    public static int freePort() {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Starts the process (again, after a kill); {@link #awaitListening()} waits for it to serve. */
     public RelayProcess launch() {
         if (running()) {
             throw new IllegalStateException(name + " is running");
@@ -92,13 +131,20 @@ public final class RelayProcess implements AutoCloseable {
 
     private void copyOutput(Process p, CountDownLatch up, CountDownLatch down) {
         try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
-                PrintWriter out = new PrintWriter(Files.newBufferedWriter(logFile, StandardCharsets.UTF_8,
-                        StandardOpenOption.CREATE, StandardOpenOption.APPEND))) {
+                PrintWriter out = logFile == null ? new PrintWriter(java.io.OutputStream.nullOutputStream())
+                        : new PrintWriter(Files.newBufferedWriter(logFile, StandardCharsets.UTF_8,
+                                StandardOpenOption.CREATE, StandardOpenOption.APPEND))) {
             out.println("---- " + name + " started (pid " + p.pid() + ")");
             String line;
             while ((line = r.readLine()) != null) {
                 out.println(line);
                 out.flush();
+                synchronized (lastLines) {
+                    lastLines.addLast(line);
+                    if (lastLines.size() > KEPT_LINES) {
+                        lastLines.removeFirst();
+                    }
+                }
                 if (line.contains("relay ready")) {
                     up.countDown();
                 }
@@ -192,18 +238,25 @@ public final class RelayProcess implements AutoCloseable {
         return URI.create("ws://127.0.0.1:" + port + "/v1/ws");
     }
 
+    public URI webSocketUri() {
+        return ws();
+    }
+
     public String http() {
         return "http://127.0.0.1:" + port;
     }
 
     /** The last {@code lines} lines of the relay's output (diagnostics). */
     public String tail(int lines) {
-        try {
-            List<String> all = Files.readAllLines(logFile, StandardCharsets.UTF_8);
+        synchronized (lastLines) {
+            List<String> all = new ArrayList<>(lastLines);
             return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
-        } catch (IOException e) {
-            return "(no output: " + e.getMessage() + ")";
         }
+    }
+
+    /** What the process printed lately (diagnostics). */
+    public String output() {
+        return tail(KEPT_LINES);
     }
 
     @Override

@@ -47,6 +47,11 @@ public final class StoppablePostgres implements AutoCloseable {
         return this;
     }
 
+    /** Starts the server again if a test left it stopped. */
+    public StoppablePostgres startIfStopped() {
+        return server == null ? start() : this;
+    }
+
     /** Shuts the server down (connections drop, new ones are refused). */
     public void stop() {
         if (server != null) {
