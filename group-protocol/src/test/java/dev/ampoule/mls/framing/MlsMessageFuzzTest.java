@@ -1,6 +1,7 @@
 package dev.ampoule.mls.framing;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import dev.ampoule.mls.credential.BasicCredentialValidator;
@@ -15,6 +16,7 @@ import dev.ampoule.mls.message.KeyPackage;
 import dev.ampoule.mls.vectors.VectorSeeds;
 import java.util.List;
 import java.util.Optional;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
@@ -40,11 +42,24 @@ class MlsMessageFuzzTest {
     @MethodSource("seeds")
     @FuzzTest
     void decode(byte[] data) {
+        decodes(data);
+    }
+
+    /** The seeds are worth mutating: each one decodes. */
+    @Test
+    void theSeedsDecode() {
+        for (byte[] seed : seeds()) {
+            assertTrue(decodes(seed));
+        }
+    }
+
+    /** Whether the message decoded; if so, it round-tripped and passed or failed the checks cleanly. */
+    private static boolean decodes(byte[] data) {
         MlsMessage message;
         try {
             message = MlsMessage.fromBytes(data);
         } catch (DecodeException refused) {
-            return;
+            return false;
         }
         assertArrayEquals(data, message.toBytes(), "an MLSMessage must re-encode to the bytes it was decoded from");
         try {
@@ -57,6 +72,7 @@ class MlsMessageFuzzTest {
         } catch (ValidationException | DecodeException refused) {
             // a typed refusal
         }
+        return true;
     }
 
     private static void groupInfo(GroupInfo groupInfo) {
