@@ -119,13 +119,28 @@ public final class FileStore implements Store {
             boolean endsCheckpoint, List<StoreRecord> records, List<Indexed> indexed) {
     }
 
-    private Recovered recover() throws IOException {
-        Files.createDirectories(dir);
-        List<Long> ids = SegmentLog.list(dir);
-        List<Segment> segments = new ArrayList<>(ids.size());
-        for (int i = 0; i < ids.size(); i++) {
-            segments.add(read(ids.get(i), i == ids.size() - 1));
+    /**
+     * Reads every segment. A failure — corruption that is no torn tail, an I/O error — is a
+     * {@link StoreException}, with every segment closed and nothing on disk changed.
+     */
+    private Recovered recover() {
+        List<Segment> segments = new ArrayList<>();
+        try {
+            Files.createDirectories(dir);
+            List<Long> ids = SegmentLog.list(dir);
+            for (int i = 0; i < ids.size(); i++) {
+                segments.add(read(ids.get(i), i == ids.size() - 1));
+            }
+            return recover(ids, segments);
+        } catch (IOException | RuntimeException e) {
+            segments.forEach(seg -> closeQuietly(seg.log()));
+            readers.clear();
+            throw new StoreException("the store in " + dir + " cannot be recovered: " + e.getMessage(), e);
         }
+    }
+
+    /** Keeps the segments of the newest complete checkpoint on, and deletes the others. */
+    private Recovered recover(List<Long> ids, List<Segment> segments) throws IOException {
         // The newest complete checkpoint replaces everything before it. A checkpoint starts a segment
         // with its begin marker and may run over several segments up to its end marker (stores
         // written before checkpoints kept to one segment).
@@ -171,6 +186,15 @@ public final class FileStore implements Store {
     /** Reads one segment; a torn tail (a crash mid-write) is cut off the last one, anywhere else it is corruption. */
     private Segment read(long id, boolean last) throws IOException {
         FramedLog log = SegmentLog.open(dir, id);
+        try {
+            return read(id, last, log);
+        } catch (IOException | RuntimeException e) {
+            closeQuietly(log);
+            throw e;
+        }
+    }
+
+    private Segment read(long id, boolean last, FramedLog log) throws IOException {
         boolean[] begins = {false};
         boolean[] ends = {false};
         boolean[] first = {true};
@@ -200,7 +224,6 @@ public final class FileStore implements Store {
         });
         if (scan.torn()) {
             if (!last) {
-                log.close();
                 throw new IOException("segment " + id + " is corrupt at offset " + scan.validBytes() + " (not the tail)");
             }
             LOG.warning("cut a torn tail of " + scan.tornBytes() + " bytes off segment " + id);
@@ -382,6 +405,14 @@ public final class FileStore implements Store {
         FramedLog.syncDirectory(dir);
         LOG.info("store compacted: " + before + " -> " + diskBytes.get() + " bytes");
         return moved;
+    }
+
+    private static void closeQuietly(FramedLog log) {
+        try {
+            log.close();
+        } catch (IOException e) {
+            LOG.log(Level.FINE, "closing a segment", e);
+        }
     }
 
     private void closeChannels() {

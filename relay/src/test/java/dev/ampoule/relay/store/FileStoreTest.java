@@ -1,11 +1,14 @@
 package dev.ampoule.relay.store;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.ampoule.relay.log.FramedLog;
 import dev.ampoule.relay.protocol.Bytes;
 import dev.ampoule.relay.protocol.DeviceId;
+import dev.ampoule.relay.support.OnContext;
+import dev.ampoule.relay.support.OpenFiles;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.junit5.VertxExtension;
@@ -19,6 +22,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -272,6 +276,47 @@ class FileStoreTest {
                     }).compose(Store::close);
                 })
                 .onComplete(ctx.succeedingThenComplete());
+    }
+
+    /**
+     * Corruption that is no torn tail — a bad frame before the last segment, or a whole frame
+     * (its CRC right) that is no record — fails the open with a {@link StoreException}, with every
+     * segment closed and nothing on disk changed (an operator can inspect or restore the files).
+     */
+    @Test
+    void corruptionFailsTheOpenTypedWithEverySegmentClosedAndTheFilesUnchanged(Vertx vertx) throws Exception {
+        OnContext on = new OnContext(vertx);
+        FileStore first = store(vertx, 0);
+        on.run(() -> first.open(r -> { }).compose(v -> appendAll(first, sample())).compose(v -> first.close()));
+        List<Path> segs = segments();
+        assertTrue(segs.size() >= 2, "segments: " + segs.size());
+        byte[] original = Files.readAllBytes(segs.get(0));
+
+        // a flipped byte in the middle of the first segment
+        try (FileChannel ch = FileChannel.open(segs.get(0), StandardOpenOption.WRITE)) {
+            ch.write(ByteBuffer.wrap(new byte[] {0x55}), 200);
+        }
+        assertOpenFailsAndChangesNothing(vertx, on);
+
+        // a frame with a good CRC that is no record, at the end of the last segment
+        Files.write(segs.get(0), original);
+        try (FileChannel ch = FileChannel.open(segs.get(segs.size() - 1), StandardOpenOption.WRITE,
+                StandardOpenOption.APPEND)) {
+            ch.write(ByteBuffer.wrap(FramedLog.frame(new byte[] {(byte) 0xEE, 1, 2})));
+        }
+        assertOpenFailsAndChangesNothing(vertx, on);
+    }
+
+    private void assertOpenFailsAndChangesNothing(Vertx vertx, OnContext on) {
+        Map<Path, String> before = OpenFiles.snapshot(dir);
+        List<StoreRecord> replayed = new ArrayList<>();
+        FileStore store = store(vertx, 0);
+        Throwable failure = on.failure(() -> store.open(replayed::add));
+        assertInstanceOf(StoreException.class, failure, () -> "failed with " + failure);
+        assertEquals(List.of(), replayed);
+        assertEquals(List.of(), OpenFiles.under(dir), "segments left open");
+        assertEquals(before, OpenFiles.snapshot(dir));
+        on.run(store::close);
     }
 
     private List<Path> segments() {
