@@ -304,9 +304,12 @@ public final class FileStore implements Store {
                     }
                 }
                 sync();
+                if (stop) {
+                    // closed before close() completes: a store reopened right after finds its files free
+                    closeChannels();
+                }
                 context.runOnContext(v -> completions.forEach(Runnable::run));
                 if (stop) {
-                    closeChannels();
                     return;
                 }
             } catch (InterruptedException e) {

@@ -307,6 +307,17 @@ class FileStoreTest {
         assertOpenFailsAndChangesNothing(vertx, on);
     }
 
+    /** Once close() completed, the store holds no file open (a restart in the same process reopens them). */
+    @Test
+    void closeCompletesOnceEverySegmentIsClosed(Vertx vertx) {
+        OnContext on = new OnContext(vertx);
+        for (int i = 0; i < 20; i++) {
+            FileStore store = store(vertx, 0);
+            on.run(() -> store.open(r -> { }).compose(v -> appendAll(store, sample())).compose(v -> store.close()));
+            assertEquals(List.of(), OpenFiles.under(dir), "cycle " + i);
+        }
+    }
+
     private void assertOpenFailsAndChangesNothing(Vertx vertx, OnContext on) {
         Map<Path, String> before = OpenFiles.snapshot(dir);
         List<StoreRecord> replayed = new ArrayList<>();
