@@ -307,6 +307,27 @@ class FileStoreTest {
         assertOpenFailsAndChangesNothing(vertx, on);
     }
 
+    /**
+     * Only files named like the store's segments ({@code <20 digits>.log}) are segments: other
+     * {@code .log} files in the directory are left alone, neither read nor answered by new files
+     * (a file {@code -2.log} was read as segment -2 and made the store create {@code -0000000000000000002.log}).
+     */
+    @Test
+    void filesNotNamedLikeSegmentsAreLeftAlone(Vertx vertx) throws Exception {
+        OnContext on = new OnContext(vertx);
+        FileStore first = store(vertx, 0);
+        on.run(() -> first.open(r -> { }).compose(v -> appendAll(first, sample())).compose(v -> first.close()));
+        for (String stray : List.of("-2.log", "+3.log", "1.log", "0000000000000000000x.log", "12345678901234567890.log")) {
+            Files.write(dir.resolve(stray), new byte[] {1, 2, 3});
+        }
+        Map<Path, String> before = OpenFiles.snapshot(dir);
+        List<StoreRecord> replayed = new ArrayList<>();
+        FileStore second = store(vertx, 0);
+        on.run(() -> second.open(replayed::add).compose(v -> second.close()));
+        assertEquals(sample().size(), replayed.size());
+        assertEquals(before, OpenFiles.snapshot(dir));
+    }
+
     /** Once close() completed, the store holds no file open (a restart in the same process reopens them). */
     @Test
     void closeCompletesOnceEverySegmentIsClosed(Vertx vertx) {
