@@ -128,6 +128,9 @@ public final class FileStore implements Store {
         try {
             Files.createDirectories(dir);
             List<Long> ids = SegmentLog.list(dir);
+            if (!ids.isEmpty() && ids.getLast() == Long.MAX_VALUE) {
+                throw new IOException("the newest segment has the last segment id: no segment can follow it");
+            }
             for (int i = 0; i < ids.size(); i++) {
                 segments.add(read(ids.get(i), i == ids.size() - 1));
             }
@@ -318,12 +321,13 @@ public final class FileStore implements Store {
             } catch (IOException | RuntimeException e) {
                 LOG.log(Level.SEVERE, "store write failed; the store refuses further appends", e);
                 failure = e;
+                StoreException refused = new StoreException("store write failed: " + e.getMessage(), e);
                 List<Command> failed = new ArrayList<>(batch);
                 queue.drainTo(failed);
                 context.runOnContext(v -> failed.forEach(c -> {
                     switch (c) {
-                        case Append a -> a.promise().tryFail(e);
-                        case Checkpoint cp -> cp.promise().tryFail(e);
+                        case Append a -> a.promise().tryFail(refused);
+                        case Checkpoint cp -> cp.promise().tryFail(refused);
                         case Stop s -> s.promise().tryComplete();
                     }
                 }));
@@ -355,9 +359,17 @@ public final class FileStore implements Store {
                 return;
             }
         }
-        activeId++;
+        activeId = nextId();
         active = SegmentLog.create(dir, activeId);
         readers.put(activeId, active);
+    }
+
+    /** The id of the segment after the active one; ids never wrap around. */
+    private long nextId() throws IOException {
+        if (activeId == Long.MAX_VALUE) {
+            throw new IOException("the store has used every segment id");
+        }
+        return activeId + 1;
     }
 
     private void sync() throws IOException {
@@ -373,7 +385,7 @@ public final class FileStore implements Store {
         }
         active = null;
         // start a fresh segment for the checkpoint
-        activeId++;
+        activeId = nextId();
         active = SegmentLog.create(dir, activeId);
         readers.put(activeId, active);
         long before = diskBytes.get();

@@ -328,6 +328,34 @@ class FileStoreTest {
         assertEquals(before, OpenFiles.snapshot(dir));
     }
 
+    /**
+     * Segment ids do not wrap around: a store whose newest segment has the last id refuses to open
+     * (its next segment would have no name), and a store that runs out of ids while writing fails
+     * the append rather than writing a segment recovery would not find (-9223372036854775808.log).
+     */
+    @Test
+    void segmentIdsDoNotWrapAround(Vertx vertx) throws Exception {
+        OnContext on = new OnContext(vertx);
+        try (FramedLog log = SegmentLog.create(dir, Long.MAX_VALUE)) {
+            log.append(RecordCodec.encode(new StoreRecord.MailboxAcked(ALICE, 1)), true);
+        }
+        assertOpenFailsAndChangesNothing(vertx, on);
+
+        Files.delete(SegmentLog.path(dir, Long.MAX_VALUE));
+        try (FramedLog log = SegmentLog.create(dir, Long.MAX_VALUE - 1)) {
+            // full: the next append starts the last segment
+            log.append(RecordCodec.encode(new StoreRecord.KeyPackageAdded(ALICE, Bytes.ofHex("aa"), 1,
+                    Bytes.wrap(new byte[4096]), false)), true);
+        }
+        FileStore store = store(vertx, 0);
+        on.run(() -> store.open(r -> { }));
+        Throwable failure = on.failure(() -> appendAll(store, sample()));
+        assertInstanceOf(StoreException.class, failure, () -> "failed with " + failure);
+        on.run(store::close);
+        assertEquals(List.of(SegmentLog.path(dir, Long.MAX_VALUE - 1), SegmentLog.path(dir, Long.MAX_VALUE)),
+                segments());
+    }
+
     /** Once close() completed, the store holds no file open (a restart in the same process reopens them). */
     @Test
     void closeCompletesOnceEverySegmentIsClosed(Vertx vertx) {
