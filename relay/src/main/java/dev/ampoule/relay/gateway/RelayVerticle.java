@@ -145,7 +145,7 @@ public final class RelayVerticle extends VerticleBase {
                         tlsCheck = vertx.setPeriodic(config.tlsReload.toMillis(), id -> reloadTls());
                     }
                     Router router = gateway.router();
-                    router.route("/v1/*").subRouter(new AdminApi(vertx, roster, verifier, audit).router());
+                    new AdminApi(vertx, roster, verifier, audit).mount(router);
                     server = vertx.createHttpServer(options).requestHandler(router);
                     return server.listen();
                 })

@@ -9,15 +9,14 @@ import dev.ampoule.relay.log.FramedLog;
 import dev.ampoule.relay.protocol.DeviceId;
 import dev.ampoule.relay.support.OnContext;
 import dev.ampoule.relay.support.OpenFiles;
+import dev.ampoule.relay.support.ScratchDirs;
 import io.vertx.core.Vertx;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -53,13 +52,13 @@ class FileStoreRecoveryFuzzTest {
 
     private static final Vertx VERTX = Vertx.vertx();
     private static final OnContext ON = new OnContext(VERTX);
-    private static final Path BASE = base();
+    private static final Path BASE = ScratchDirs.create("ampoule-store-fuzz-");
     private static final AtomicLong RUNS = new AtomicLong();
 
     @AfterAll
     static void close() throws IOException {
         VERTX.close();
-        delete(BASE);
+        ScratchDirs.delete(BASE);
     }
 
     static List<byte[]> seeds() throws IOException {
@@ -77,7 +76,7 @@ class FileStoreRecoveryFuzzTest {
             out.add(program(dir));
             ON.run(store::close);
         } finally {
-            delete(dir);
+            ScratchDirs.delete(dir);
         }
         byte[] torn = FramedLog.frame(RecordCodec.encode(APPENDED));
         out.add(concat(out.get(0), new byte[] {2, (byte) (torn.length / 2)},
@@ -95,7 +94,7 @@ class FileStoreRecoveryFuzzTest {
             write(dir, program);
             recoverOrRefuse(dir);
         } finally {
-            delete(dir);
+            ScratchDirs.delete(dir);
         }
     }
 
@@ -108,7 +107,7 @@ class FileStoreRecoveryFuzzTest {
                 write(dir, seed);
                 assertTrue(recoverOrRefuse(dir));
             } finally {
-                delete(dir);
+                ScratchDirs.delete(dir);
             }
         }
     }
@@ -213,26 +212,9 @@ class FileStoreRecoveryFuzzTest {
         return out.toByteArray();
     }
 
-    /** A RAM disk when there is one: fuzzing writes thousands of small directories. */
-    private static Path base() {
-        Path shm = Path.of("/dev/shm");
-        Path base = Files.isDirectory(shm) && Files.isWritable(shm) ? shm : Path.of(System.getProperty("java.io.tmpdir"));
-        try {
-            return Files.createTempDirectory(base, "ampoule-store-fuzz-");
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
 
     private static Path fresh() throws IOException {
         return Files.createDirectory(BASE.resolve("run-" + RUNS.incrementAndGet()));
     }
 
-    private static void delete(Path dir) throws IOException {
-        try (Stream<Path> files = Files.walk(dir)) {
-            for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        }
-    }
 }
