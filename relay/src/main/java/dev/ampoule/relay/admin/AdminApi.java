@@ -36,8 +36,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Predicate;
-import java.util.logging.Level;
-import java.util.logging.Logger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The admin REST API (contract: {@value #OPENAPI_RESOURCE}, served at {@code GET /v1/openapi.yaml}):
@@ -78,7 +78,7 @@ public final class AdminApi {
     /** Entries per audit query when {@code limit} is absent. */
     public static final int DEFAULT_AUDIT_LIMIT = 100;
 
-    private static final Logger LOG = Logger.getLogger(AdminApi.class.getName());
+    private static final Logger LOG = LoggerFactory.getLogger(AdminApi.class);
     private static final String JSON = "application/json";
     private static final String NDJSON = "application/x-ndjson";
 
@@ -134,7 +134,7 @@ public final class AdminApi {
             // the body handler's refusals (413 too large, 400 unreadable)
             int status = ctx.statusCode() > 0 ? ctx.statusCode() : 500;
             if (status == 500) {
-                LOG.log(Level.WARNING, "admin call " + method + " " + template + " failed", ctx.failure());
+                LOG.warn("admin call {} {} failed", method, template, ctx.failure());
             }
             ApiError e = new ApiError(status, status == 500 ? ApiError.INTERNAL : ApiError.BAD_REQUEST,
                     status == 413 ? "the body is larger than " + MAX_BODY_BYTES + " bytes" : "unreadable request");
@@ -179,7 +179,7 @@ public final class AdminApi {
         }
         audited.onComplete(ar -> {
             if (ar.failed()) {
-                LOG.log(Level.WARNING, "admin call " + method + " " + template + " could not be audited", ar.cause());
+                LOG.warn("admin call {} {} could not be audited", method, template, ar.cause());
             }
             send(ctx, reply);
         });
@@ -211,7 +211,7 @@ public final class AdminApi {
                     if (ar.succeeded()) {
                         res.end();
                     } else {
-                        LOG.log(Level.WARNING, "an audit export failed part-way", ar.cause());
+                        LOG.warn("an audit export failed part-way", ar.cause());
                         res.reset();
                     }
                 });
@@ -229,7 +229,7 @@ public final class AdminApi {
                 case INCOMPLETE, STORE -> ApiError.internal(r.getMessage());
             };
             default -> {
-                LOG.log(Level.WARNING, "admin call failed", t);
+                LOG.warn("admin call failed", t);
                 yield ApiError.internal("internal error");
             }
         };

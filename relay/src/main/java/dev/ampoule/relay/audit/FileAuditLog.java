@@ -22,8 +22,8 @@ import java.util.Optional;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.logging.Level;
-import java.util.logging.Logger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The relay's audit log: an append-only file of JSON lines, {@code <dataDir>/audit/audit.log},
@@ -79,7 +79,7 @@ import java.util.logging.Logger;
  */
 public final class FileAuditLog implements AuditLog {
 
-    private static final Logger LOG = Logger.getLogger(FileAuditLog.class.getName());
+    private static final Logger LOG = LoggerFactory.getLogger(FileAuditLog.class);
 
     /** The log's directory under the relay's data directory. */
     public static final String DIRECTORY = "audit";
@@ -215,7 +215,7 @@ public final class FileAuditLog implements AuditLog {
             new AuditHead(lastSeq, lastHash).write(headPath, options.fsync());
         }
         reader = FileChannel.open(logPath, StandardOpenOption.READ);
-        LOG.info("audit log opened: " + lastSeq + " entries, chain verified");
+        LOG.info("audit log opened: {} entries, chain verified", lastSeq);
     }
 
     /** Cuts bytes after the last newline (a line whose write a crash interrupted). */
@@ -241,7 +241,7 @@ public final class FileAuditLog implements AuditLog {
             }
         }
         if (keep < size) {
-            LOG.warning("audit log: cut an incomplete last line (" + (size - keep) + " bytes) left by an interrupted write");
+            LOG.warn("audit log: cut an incomplete last line ({} bytes) left by an interrupted write", size - keep);
             out.truncate(keep);
             out.force(true);
         }
@@ -294,7 +294,7 @@ public final class FileAuditLog implements AuditLog {
                 try {
                     stop = writeBatch(batch);
                 } catch (IOException | RuntimeException e) {
-                    LOG.log(Level.SEVERE, "audit log write failed; the audit log refuses further appends", e);
+                    LOG.error("audit log write failed; the audit log refuses further appends", e);
                     failure = e;
                 }
             }
@@ -457,7 +457,7 @@ public final class FileAuditLog implements AuditLog {
                 try {
                     ch.close();
                 } catch (IOException e) {
-                    LOG.log(Level.FINE, "closing the audit log", e);
+                    LOG.debug("closing the audit log", e);
                 }
             }
         }

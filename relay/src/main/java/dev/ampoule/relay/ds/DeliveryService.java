@@ -45,8 +45,8 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.function.Supplier;
-import java.util.logging.Level;
-import java.util.logging.Logger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The Delivery Service (RFC 9750 §5): KeyPackage directory, one sequencer per group (exactly one
@@ -65,7 +65,7 @@ import java.util.logging.Logger;
  */
 public final class DeliveryService {
 
-    private static final Logger LOG = Logger.getLogger(DeliveryService.class.getName());
+    private static final Logger LOG = LoggerFactory.getLogger(DeliveryService.class);
     private static final int MAX_QUEUED_PER_GROUP = 256;
 
     /** A connected device, told when it has something new to receive. */
@@ -263,7 +263,7 @@ public final class DeliveryService {
             }
             g.devices = Set.copyOf(devices);
         } catch (MlsException | RelayException e) {
-            LOG.log(Level.SEVERE, "stored state of a group does not decode", e);
+            LOG.error("stored state of a group does not decode", e);
             g.devices = Set.of();
         }
     }
@@ -439,7 +439,7 @@ public final class DeliveryService {
                     v.rule().name() + " (" + v.rule().section() + ")");
             case DecodeException d -> new RelayException(ErrorCode.INVALID_MESSAGE, "malformed MLS message");
             default -> {
-                LOG.log(Level.WARNING, "internal failure", e);
+                LOG.warn("internal failure", e);
                 yield new RelayException(ErrorCode.INTERNAL, "internal error");
             }
         };
@@ -861,7 +861,7 @@ public final class DeliveryService {
             store.compact(this::liveRecords).onComplete(ar -> {
                 compactedSize = store.diskBytes();
                 if (ar.failed()) {
-                    LOG.log(Level.WARNING, "store compaction failed", ar.cause());
+                    LOG.warn("store compaction failed", ar.cause());
                 }
             });
         }

@@ -41,9 +41,9 @@ import java.util.OptionalInt;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
-import java.util.logging.Level;
-import java.util.logging.Logger;
 import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The relay as the MLS external sender of care-team groups (RFC 9420 §12.1.8): a team's group
@@ -78,7 +78,7 @@ import java.util.regex.Pattern;
  */
 public final class RosterEnforcement implements RosterListener {
 
-    private static final Logger LOG = Logger.getLogger(RosterEnforcement.class.getName());
+    private static final Logger LOG = LoggerFactory.getLogger(RosterEnforcement.class);
     private static final Pattern TEAM_ID = Pattern.compile("[A-Za-z0-9._-]{1,64}");
     /** The actor of what the relay does by itself, in audit entries. */
     public static final String RELAY_ACTOR = "relay";
@@ -364,8 +364,8 @@ public final class RosterEnforcement implements RosterListener {
                     && m.device().isPresent() && p.subject().isPresent()
                     && m.device().get().userId().equals(p.subject().get().userId())) {
                 DeviceId removed = p.subject().get();
-                ds.withdrawKeyPackages(removed).onFailure(e -> LOG.warning(
-                        "withdrawing the KeyPackages of a removed device failed: " + e.getMessage()));
+                ds.withdrawKeyPackages(removed).onFailure(e -> LOG.warn(
+                        "withdrawing the KeyPackages of a removed device failed: {}", e.getMessage()));
             }
         }
     }
@@ -485,7 +485,7 @@ public final class RosterEnforcement implements RosterListener {
                 }
             }
         } catch (MlsException | RelayException e) {
-            LOG.log(Level.SEVERE, "the stored proposals of a group do not decode", e);
+            LOG.error("the stored proposals of a group do not decode", e);
         }
     }
 
@@ -566,7 +566,7 @@ public final class RosterEnforcement implements RosterListener {
                 t.pending = f;
             }
         }
-        return f.onFailure(e -> LOG.log(Level.WARNING, "the relay's proposals for a group failed: " + e.getMessage()));
+        return f.onFailure(e -> LOG.warn("the relay's proposals for a group failed: {}", e.getMessage()));
     }
 
     private Future<Void> syncNow(GroupState g, Track t, GroupView view) {
@@ -579,7 +579,7 @@ public final class RosterEnforcement implements RosterListener {
         int suite = view.cipherSuite();
         OptionalInt sender = keys.get().indexIn(view.externalSenders(), suite);
         if (sender.isEmpty()) {
-            LOG.warning("a care-team group does not list the relay as its external sender");
+            LOG.warn("a care-team group does not list the relay as its external sender");
             return Future.succeededFuture();
         }
         long epoch = view.epoch();
@@ -651,7 +651,7 @@ public final class RosterEnforcement implements RosterListener {
                 return Optional.of(k.keyPackage());
             }
         } catch (MlsException e) {
-            LOG.warning("a stored KeyPackage does not decode");
+            LOG.warn("a stored KeyPackage does not decode");
         }
         return Optional.empty();
     }
@@ -676,7 +676,7 @@ public final class RosterEnforcement implements RosterListener {
                     view.processProposal(pm.message());
                     out.add(new Built(a, Bytes.wrap(m.toBytes())));
                 } catch (ValidationException e) {
-                    LOG.warning("the relay's proposal for a device was not valid: " + e.rule().name());
+                    LOG.warn("the relay's proposal for a device was not valid: {}", e.rule().name());
                 }
             }
             return out;
@@ -707,7 +707,7 @@ public final class RosterEnforcement implements RosterListener {
     /** Stops delivering to the devices at once (nothing after the last durable message, no more sending). */
     private Future<Void> cutOff(Bytes groupId, Set<DeviceId> devices) {
         return ds.cutOff(groupId, devices)
-                .onFailure(e -> LOG.log(Level.SEVERE, "cutting devices off a group failed: " + e.getMessage()));
+                .onFailure(e -> LOG.error("cutting devices off a group failed: {}", e.getMessage()));
     }
 
     // ---- audit ---------------------------------------------------------------------------------
@@ -724,7 +724,7 @@ public final class RosterEnforcement implements RosterListener {
     }
 
     private void audit(AuditEvent event) {
-        audit.record(event).onFailure(e -> LOG.warning("an audit entry could not be written: "
-                + e.getClass().getSimpleName()));
+        audit.record(event).onFailure(e -> LOG.warn("an audit entry could not be written: {}",
+                e.getClass().getSimpleName()));
     }
 }

@@ -28,8 +28,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.logging.Level;
-import java.util.logging.Logger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The HTTP side of the relay: the WebSocket endpoint ({@code /v1/ws}, first-frame token or
@@ -43,7 +43,7 @@ import java.util.logging.Logger;
  */
 public final class Gateway {
 
-    private static final Logger LOG = Logger.getLogger(Gateway.class.getName());
+    private static final Logger LOG = LoggerFactory.getLogger(Gateway.class);
     static final int REFUSALS_PER_SECOND = 50;
     /** Gauge: bytes written to the relay's WebSockets whose write has not completed, all connections together. */
     public static final String QUEUED_BYTES = "relay.ws.queued.bytes";
@@ -120,7 +120,7 @@ public final class Gateway {
             refusalsNotAudited = 0;
         }
         audit.record(new AuditEvent(AuditType.LOGIN_REFUSED, user, Optional.empty(), user, details))
-                .onFailure(e -> LOG.log(Level.WARNING, "a refused login was not audited: " + e.getMessage()));
+                .onFailure(e -> LOG.warn("a refused login was not audited: {}", e.getMessage()));
     }
 
     /** A session's queued bytes changed by {@code delta}. */

@@ -7,6 +7,7 @@ import dev.ampoule.relay.auth.DevKeys;
 import dev.ampoule.relay.auth.JwksKeySource;
 import dev.ampoule.relay.auth.JwtTokenVerifier;
 import dev.ampoule.relay.auth.KeySource;
+import dev.ampoule.relay.auth.OidcDiscovery;
 import dev.ampoule.relay.auth.TicketService;
 import dev.ampoule.relay.config.RelayConfig;
 import dev.ampoule.relay.audit.AuditSink;
@@ -23,13 +24,15 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.ext.web.Router;
 import java.time.Clock;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.logging.Logger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The relay on one node: the audit log (opened and verified first), store recovery, Delivery
@@ -42,7 +45,7 @@ import java.util.logging.Logger;
  */
 public final class RelayVerticle extends VerticleBase {
 
-    private static final Logger LOG = Logger.getLogger(RelayVerticle.class.getName());
+    private static final Logger LOG = LoggerFactory.getLogger(RelayVerticle.class);
     /** Counter of certificate reloads, tagged {@code result} = {@code ok} or {@code failed}. */
     public static final String TLS_RELOADS = "relay.tls.reloads";
 
@@ -90,6 +93,9 @@ public final class RelayVerticle extends VerticleBase {
     @Override
     public Future<?> start() {
         config = RelayConfig.from(config(), System.getenv());
+        if (!config.unknownEnvironment.isEmpty()) {
+            LOG.warn("environment variables that name no setting were ignored: {}", config.unknownEnvironment);
+        }
         RelayMetrics metrics = new RelayMetrics(registry);
         TicketService tickets = new TicketService(config.ticketTtl, config.maxTickets, config.ticketsPerUser, clock);
         FileAuditLog.Options auditOptions = FileAuditLog.Options.defaults().withFsync(config.fsync).withClock(clock);
@@ -156,8 +162,8 @@ public final class RelayVerticle extends VerticleBase {
                     closeExternalSenderKeys();
                     closeRoster().eventually(() -> closeAudit());
                 })
-                .onSuccess(s -> LOG.info("relay listening on " + (config.tls() ? "https" : "http") + "://" + config.host
-                        + ":" + s.actualPort() + " (data in " + config.dataDir.toAbsolutePath() + ")"));
+                .onSuccess(s -> LOG.info("relay listening on {}://{}:{} (data in {})", config.tls() ? "https" : "http",
+                        config.host, s.actualPort(), config.dataDir.toAbsolutePath()));
     }
 
     /**
@@ -190,18 +196,31 @@ public final class RelayVerticle extends VerticleBase {
                 })
                 .recover(e -> {
                     registry.counter(TLS_RELOADS, "result", "failed").increment();
-                    LOG.warning("the TLS files did not load; the current certificate stays: " + e.getClass().getSimpleName());
+                    LOG.warn("the TLS files did not load; the current certificate stays: {}", e.getClass().getSimpleName());
                     return Future.succeededFuture(false);
                 })
                 .andThen(ar -> tlsReloading = false);
     }
 
     private Future<KeySource> keySource() {
-        if (config.jwksUrl.isPresent()) {
-            jwks = new JwksKeySource(vertx, config.jwksUrl.get(), config.jwksMinRefetch, clock);
-            return jwks.start(config.jwksRefresh).map(v -> jwks);
+        if (!config.usesDevKey()) {
+            return jwksUrl().compose(url -> {
+                jwks = new JwksKeySource(vertx, url, config.jwksMinRefetch, clock, config.jwksTimeout);
+                return jwks.start(config.jwksRefresh).map(v -> jwks);
+            });
         }
         return vertx.executeBlocking(() -> DevKeys.loadOrCreate(config.dataDir).keySource(), false);
+    }
+
+    /** {@code jwksUrl}, or the one OpenID discovery finds for {@code oidcIssuer}. */
+    private Future<String> jwksUrl() {
+        if (config.jwksUrl.isPresent()) {
+            return Future.succeededFuture(config.jwksUrl.get());
+        }
+        HttpClient client = vertx.createHttpClient();
+        return OidcDiscovery.jwksUri(client, config.oidcIssuer.orElseThrow(), config.jwksTimeout)
+                .onSuccess(url -> LOG.info("OIDC discovery: the JWKS of {} is {}", config.issuer, url))
+                .andThen(ar -> client.close());
     }
 
     /** The port the server listens on (after start). */

@@ -4,6 +4,7 @@ import dev.ampoule.relay.auth.Principal;
 import dev.ampoule.relay.ds.DeliveryService;
 import dev.ampoule.relay.ds.TokenBucket;
 import dev.ampoule.relay.mailbox.Mailboxes;
+import dev.ampoule.relay.ops.LogIds;
 import dev.ampoule.relay.protocol.Bytes;
 import dev.ampoule.relay.protocol.DeviceId;
 import dev.ampoule.relay.protocol.Envelope;
@@ -24,6 +25,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One device's WebSocket connection: authentication (first frame or ticket), request dispatch to
@@ -32,9 +36,12 @@ import java.util.Set;
  * (at least {@code writeQueueMaxBytes} not yet handed to the socket, replies and deliveries alike)
  * no delivery is written and no request is read, until it drains to half; a disconnect if it stays
  * full past {@code slowClientTimeout}, or at once if it ever holds more than {@code maxQueuedBytes}.
+ * Its log events carry the connection's id and, once authenticated, the device's ({@link LogIds}).
  * Event-loop confined.
  */
 final class Session implements DeliveryService.Listener {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Session.class);
 
     static final short CLOSE_UNAUTHENTICATED = 4401;
     static final short CLOSE_TOKEN_EXPIRED = 4403;
@@ -50,6 +57,8 @@ final class Session implements DeliveryService.Listener {
     static final int MAX_PENDING_REQUESTS = 256;
 
     private final Gateway gateway;
+    /** This connection's id in the logs: random, unrelated to the device or its token. */
+    private final String connectionId = String.format("%016x", ThreadLocalRandom.current().nextLong());
     private final ServerWebSocket ws;
     /** The connection under the WebSocket: aborted if a close does not complete in time. */
     private final HttpConnection connection;
@@ -85,6 +94,9 @@ final class Session implements DeliveryService.Listener {
 
     /** Starts reading frames; with a ticket's principal and device the session is authenticated already. */
     void start(Optional<Principal> ticketPrincipal, Optional<DeviceId> ticketDevice) {
+        try (LogIds ids = logIds()) {
+            LOG.debug("connection opened");
+        }
         ws.setWriteQueueMaxSize(gateway.config().writeQueueMaxBytes);
         ws.binaryMessageHandler(this::onFrame);
         ws.textMessageHandler(t -> reject(0, new RelayException(ErrorCode.MALFORMED_FRAME, "text messages are not frames")));
@@ -106,6 +118,11 @@ final class Session implements DeliveryService.Listener {
 
     Optional<DeviceId> device() {
         return Optional.ofNullable(device);
+    }
+
+    /** The connection's and (once known) the device's ids in the MDC, for a log call. */
+    private LogIds logIds() {
+        return LogIds.of(connectionId, device, null);
     }
 
     Optional<Principal> principal() {
@@ -178,6 +195,9 @@ final class Session implements DeliveryService.Listener {
                 RelayException e = ar.cause() instanceof RelayException r ? r
                         : new RelayException(ErrorCode.UNAUTHENTICATED, "invalid token");
                 gateway.auditLoginRefused(Optional.empty(), Optional.empty(), e.code());
+                try (LogIds ids = logIds()) {
+                    LOG.debug("login refused: {}", e.code());
+                }
                 reject(requestId, e);
                 close(e.code() == ErrorCode.TOKEN_EXPIRED ? CLOSE_TOKEN_EXPIRED : CLOSE_UNAUTHENTICATED, "unauthenticated");
                 return;
@@ -224,6 +244,9 @@ final class Session implements DeliveryService.Listener {
                 return;
             }
             armExpiry(p.expiresAt());
+            try (LogIds ids = logIds()) {
+                LOG.debug("device authenticated");
+            }
             gateway.ds().attach(id, this);
             if (answer) {
                 send(requestId, new Frame.Ok(0));
@@ -325,9 +348,13 @@ final class Session implements DeliveryService.Listener {
             }
             if (ar.succeeded()) {
                 send(requestId, ar.result());
+            } else if (ar.cause() instanceof RelayException r) {
+                reject(requestId, r);
             } else {
-                Throwable e = ar.cause();
-                reject(requestId, e instanceof RelayException r ? r : new RelayException(ErrorCode.INTERNAL, "internal error"));
+                try (LogIds ids = logIds()) {
+                    LOG.warn("a request failed", ar.cause());
+                }
+                reject(requestId, new RelayException(ErrorCode.INTERNAL, "internal error"));
             }
         });
     }
@@ -394,6 +421,11 @@ final class Session implements DeliveryService.Listener {
     }
 
     void reject(long requestId, RelayException e) {
+        if (LOG.isDebugEnabled()) {
+            try (LogIds ids = logIds()) {
+                LOG.debug("request {} refused: {}", requestId, e.code());
+            }
+        }
         gateway.metrics().rejected(e.code());
         send(requestId, Frame.Error.of(e));
     }
@@ -557,6 +589,9 @@ final class Session implements DeliveryService.Listener {
         if (closed) {
             return;
         }
+        try (LogIds ids = logIds()) {
+            LOG.debug("closing the connection: {} {}", code, reason);
+        }
         ws.close(code, reason);
         // the close frame waits behind whatever is queued, and Vert.x only starts its closing timeout
         // once that frame is written: a client that never reads would keep the connection (and its
@@ -570,6 +605,9 @@ final class Session implements DeliveryService.Listener {
             return;
         }
         closed = true;
+        try (LogIds ids = logIds()) {
+            LOG.debug("connection closed");
+        }
         for (long t : new long[] {authTimer, expiryTimer, slowTimer}) {
             if (t >= 0) {
                 gateway.vertx().cancelTimer(t);

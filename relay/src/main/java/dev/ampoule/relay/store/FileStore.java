@@ -19,8 +19,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
-import java.util.logging.Level;
-import java.util.logging.Logger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The embedded store: append-only segment files on local disk ({@link SegmentLog}, each a
@@ -36,7 +36,7 @@ import java.util.logging.Logger;
  */
 public final class FileStore implements Store {
 
-    private static final Logger LOG = Logger.getLogger(FileStore.class.getName());
+    private static final Logger LOG = LoggerFactory.getLogger(FileStore.class);
     private static final int QUEUE_CAPACITY = 65_536;
     private static final int MAX_BATCH = 4_096;
     private static final byte[] BEGIN = {(byte) RecordCodec.CHECKPOINT_BEGIN};
@@ -155,7 +155,7 @@ public final class FileStore implements Store {
                 seg.log().close();
                 Files.deleteIfExists(SegmentLog.path(dir, seg.id()));
                 if (incompleteFrom >= 0 && i >= incompleteFrom) {
-                    LOG.warning("discarded an incomplete checkpoint segment " + seg.id());
+                    LOG.warn("discarded an incomplete checkpoint segment {}", seg.id());
                 }
                 continue;
             }
@@ -203,7 +203,7 @@ public final class FileStore implements Store {
                 log.close();
                 throw new IOException("segment " + id + " is corrupt at offset " + scan.validBytes() + " (not the tail)");
             }
-            LOG.warning("cut a torn tail of " + scan.tornBytes() + " bytes off segment " + id);
+            LOG.warn("cut a torn tail of {} bytes off segment {}", scan.tornBytes(), id);
             log.cutTail(scan);
         }
         return new Segment(id, log, scan.validBytes(), begins[0], ends[0], segRecords, segIndexed);
@@ -290,7 +290,7 @@ public final class FileStore implements Store {
                 Thread.currentThread().interrupt();
                 return;
             } catch (IOException | RuntimeException e) {
-                LOG.log(Level.SEVERE, "store write failed; the store refuses further appends", e);
+                LOG.error("store write failed; the store refuses further appends", e);
                 failure = e;
                 List<Command> failed = new ArrayList<>(batch);
                 queue.drainTo(failed);
@@ -380,7 +380,7 @@ public final class FileStore implements Store {
             }
         }
         FramedLog.syncDirectory(dir);
-        LOG.info("store compacted: " + before + " -> " + diskBytes.get() + " bytes");
+        LOG.info("store compacted: {} -> {} bytes", before, diskBytes.get());
         return moved;
     }
 
@@ -389,7 +389,7 @@ public final class FileStore implements Store {
             try {
                 ch.close();
             } catch (IOException e) {
-                LOG.log(Level.FINE, "closing a segment", e);
+                LOG.debug("closing a segment", e);
             }
         }
         readers.clear();
