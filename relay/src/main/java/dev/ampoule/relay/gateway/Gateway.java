@@ -46,7 +46,7 @@ public final class Gateway {
     private static final Logger LOG = LoggerFactory.getLogger(Gateway.class);
     static final int REFUSALS_PER_SECOND = 50;
     /** Gauge: bytes written to the relay's WebSockets whose write has not completed, all connections together. */
-    public static final String QUEUED_BYTES = "relay.ws.queued.bytes";
+    public static final String QUEUED_BYTES = "ampoule.ws.queued.bytes";
     static final int REFUSAL_BURST = 500;
 
     private final Vertx vertx;
@@ -75,6 +75,7 @@ public final class Gateway {
         this.metrics = metrics;
         metrics.gauge(RelayMetrics.CONNECTIONS, sessions::size);
         metrics.gauge(QUEUED_BYTES, queuedBytes::get);
+        metrics.gauge(RelayMetrics.READY, () -> ready() ? 1 : 0);
     }
 
     Vertx vertx() {
@@ -132,25 +133,51 @@ public final class Gateway {
         return sessions.size();
     }
 
-    /** The routes of the relay's HTTP server. */
-    public Router router() {
+    /**
+     * The routes of the relay's HTTP server: the WebSocket, tickets, {@code /health}, {@code /ready}
+     * and, unless {@code withMetrics} is false (a separate metrics listener serves them), {@code /metrics}.
+     */
+    public Router router(boolean withMetrics) {
         Router router = Router.router(vertx);
         router.get("/v1/ws").handler(this::upgrade);
         router.post("/v1/tickets").handler(this::issueTicket);
+        operationsRoutes(router, withMetrics);
+        return router;
+    }
+
+    /** The routes of the separate metrics listener ({@code metricsPort}): {@code /metrics}, {@code /health}, {@code /ready}. */
+    public Router operationsRouter() {
+        Router router = Router.router(vertx);
+        operationsRoutes(router, true);
+        return router;
+    }
+
+    /**
+     * {@code /health}: the process answers — 200 as long as its event loop runs (a failing probe
+     * means restart it). {@code /ready}: the relay can serve now — recovered, not draining; 503
+     * otherwise (take it out of the load balancer, do not restart it). {@code /metrics}: Prometheus.
+     */
+    private void operationsRoutes(Router router, boolean withMetrics) {
         router.get("/health").handler(ctx -> ctx.json(new JsonObject().put("status", "UP")));
         router.get("/ready").handler(ctx -> {
-            boolean ready = ds.ready() && !draining;
+            boolean ready = ready();
             ctx.response().setStatusCode(ready ? 200 : 503);
             ctx.json(new JsonObject().put("status", ready ? "READY" : "NOT_READY"));
         });
-        router.get("/metrics").handler(ctx -> {
-            if (metrics.registry() instanceof PrometheusMeterRegistry prom) {
-                ctx.response().putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8").end(prom.scrape());
-            } else {
-                ctx.response().setStatusCode(404).end();
-            }
-        });
-        return router;
+        if (withMetrics) {
+            router.get("/metrics").handler(ctx -> {
+                if (metrics.registry() instanceof PrometheusMeterRegistry prom) {
+                    ctx.response().putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8").end(prom.scrape());
+                } else {
+                    ctx.response().setStatusCode(404).end();
+                }
+            });
+        }
+    }
+
+    /** Whether {@code /ready} answers 200. */
+    public boolean ready() {
+        return ds.ready() && !draining;
     }
 
     private void upgrade(RoutingContext ctx) {

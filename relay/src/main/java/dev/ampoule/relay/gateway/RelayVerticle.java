@@ -13,6 +13,7 @@ import dev.ampoule.relay.config.RelayConfig;
 import dev.ampoule.relay.audit.AuditSink;
 import dev.ampoule.relay.ds.DeliveryService;
 import dev.ampoule.relay.ds.ExternalSenderKeys;
+import dev.ampoule.relay.metrics.DiskSpace;
 import dev.ampoule.relay.metrics.RelayMetrics;
 import dev.ampoule.relay.roster.FileRosterStore;
 import dev.ampoule.relay.roster.OrgRecordingVerifier;
@@ -47,7 +48,7 @@ public final class RelayVerticle extends VerticleBase {
 
     private static final Logger LOG = LoggerFactory.getLogger(RelayVerticle.class);
     /** Counter of certificate reloads, tagged {@code result} = {@code ok} or {@code failed}. */
-    public static final String TLS_RELOADS = "relay.tls.reloads";
+    public static final String TLS_RELOADS = "ampoule.tls.reloads";
 
     private final MeterRegistry registry;
     private final Clock clock;
@@ -56,6 +57,8 @@ public final class RelayVerticle extends VerticleBase {
     private FileAuditLog audit;
     private Gateway gateway;
     private HttpServer server;
+    private HttpServer metricsServer;
+    private DiskSpace diskSpace;
     private JwksKeySource jwks;
     private long ticketPurge = -1;
     private long tlsCheck = -1;
@@ -97,6 +100,8 @@ public final class RelayVerticle extends VerticleBase {
             LOG.warn("environment variables that name no setting were ignored: {}", config.unknownEnvironment);
         }
         RelayMetrics metrics = new RelayMetrics(registry);
+        registry.counter(TLS_RELOADS, "result", "ok"); // both series from the start, at 0
+        registry.counter(TLS_RELOADS, "result", "failed");
         TicketService tickets = new TicketService(config.ticketTtl, config.maxTickets, config.ticketsPerUser, clock);
         FileAuditLog.Options auditOptions = FileAuditLog.Options.defaults().withFsync(config.fsync).withClock(clock);
         FileRosterStore rosterStore = new FileRosterStore(vertx, config.dataDir.resolve("roster"), config.fsync);
@@ -150,12 +155,20 @@ public final class RelayVerticle extends VerticleBase {
                         tls.applyTo(options);
                         tlsCheck = vertx.setPeriodic(config.tlsReload.toMillis(), id -> reloadTls());
                     }
-                    Router router = gateway.router();
+                    Router router = gateway.router(config.metricsPort.isEmpty());
                     router.route("/v1/*").subRouter(new AdminApi(vertx, roster, verifier, audit).router());
                     server = vertx.createHttpServer(options).requestHandler(router);
-                    return server.listen();
+                    diskSpace = new DiskSpace(vertx, config.dataDir, metrics);
+                    diskSpace.start();
+                    return server.listen().compose(s -> listenMetrics().map(s));
                 })
                 .onFailure(e -> {
+                    if (diskSpace != null) {
+                        diskSpace.stop();
+                    }
+                    if (server != null) {
+                        server.close();
+                    }
                     if (tlsCheck >= 0) {
                         vertx.cancelTimer(tlsCheck);
                     }
@@ -210,6 +223,23 @@ public final class RelayVerticle extends VerticleBase {
             });
         }
         return vertx.executeBlocking(() -> DevKeys.loadOrCreate(config.dataDir).keySource(), false);
+    }
+
+    /** With {@code metricsPort}: the listener of {@code /metrics}, {@code /health} and {@code /ready} (plain HTTP). */
+    private Future<Void> listenMetrics() {
+        if (config.metricsPort.isEmpty()) {
+            return Future.succeededFuture();
+        }
+        metricsServer = vertx.createHttpServer(new HttpServerOptions().setHost(config.metricsHost)
+                .setPort(config.metricsPort.get())).requestHandler(gateway.operationsRouter());
+        return metricsServer.listen()
+                .onSuccess(m -> LOG.info("metrics on http://{}:{}/metrics", config.metricsHost, m.actualPort()))
+                .mapEmpty();
+    }
+
+    /** The port of the metrics listener (after start, with {@code metricsPort}); else the relay's port. */
+    public int metricsPort() {
+        return metricsServer != null ? metricsServer.actualPort() : actualPort();
     }
 
     /** {@code jwksUrl}, or the one OpenID discovery finds for {@code oidcIssuer}. */
@@ -277,6 +307,9 @@ public final class RelayVerticle extends VerticleBase {
         if (ticketPurge >= 0) {
             vertx.cancelTimer(ticketPurge);
         }
+        if (diskSpace != null) {
+            diskSpace.stop();
+        }
         if (tlsCheck >= 0) {
             vertx.cancelTimer(tlsCheck);
         }
@@ -289,6 +322,8 @@ public final class RelayVerticle extends VerticleBase {
         return server.shutdown(grace, TimeUnit.MILLISECONDS)
                 .recover(e -> Future.succeededFuture())
                 .compose(v -> gateway.closeAll())
+                .compose(v -> metricsServer == null ? Future.<Void>succeededFuture()
+                        : metricsServer.close().recover(e -> Future.succeededFuture()))
                 .compose(v -> ds.stop())
                 .andThen(ar -> closeExternalSenderKeys())
                 .compose(v -> closeRoster())

@@ -36,6 +36,9 @@ import org.slf4j.LoggerFactory;
  * (at least {@code writeQueueMaxBytes} not yet handed to the socket, replies and deliveries alike)
  * no delivery is written and no request is read, until it drains to half; a disconnect if it stays
  * full past {@code slowClientTimeout}, or at once if it ever holds more than {@code maxQueuedBytes}.
+ * Keepalive: a WebSocket ping every {@code pingInterval}; a connection from which nothing (a pong,
+ * a frame) has arrived for {@code pingTimeout} is dead and closed at once, TCP included (a paused
+ * connection is judged by the slow-client rule instead: it is not read, so its pongs are not seen).
  * Its log events carry the connection's id and, once authenticated, the device's ({@link LogIds}).
  * Event-loop confined.
  */
@@ -69,6 +72,9 @@ final class Session implements DeliveryService.Listener {
     private long authTimer = -1;
     private long expiryTimer = -1;
     private long slowTimer = -1;
+    private long pingTimer = -1;
+    /** {@link System#nanoTime()} when something last arrived from the peer. */
+    private long lastHeard = System.nanoTime();
     private final Map<Bytes, Long> next = new HashMap<>();
     private final Set<Bytes> reading = new HashSet<>();
     private final Map<Bytes, Integer> generation = new HashMap<>();
@@ -103,6 +109,8 @@ final class Session implements DeliveryService.Listener {
         ws.closeHandler(v -> onClosed());
         ws.exceptionHandler(e -> close(CLOSE_GOING_AWAY, "error"));
         ws.drainHandler(v -> maybeUnblock());
+        ws.pongHandler(b -> lastHeard = System.nanoTime());
+        pingTimer = gateway.vertx().setPeriodic(gateway.config().pingInterval.toMillis(), id -> keepAlive());
         if (ticketPrincipal.isPresent() && ticketDevice.isPresent()) {
             bind(0, ticketPrincipal.get(), ticketDevice.get(), false);
         } else {
@@ -132,6 +140,7 @@ final class Session implements DeliveryService.Listener {
     // ---- inbound -------------------------------------------------------------------------------
 
     private void onFrame(Buffer buffer) {
+        lastHeard = System.nanoTime();
         if (closed) {
             return;
         }
@@ -578,6 +587,27 @@ final class Session implements DeliveryService.Listener {
         pump();
     }
 
+    // ---- keepalive -----------------------------------------------------------------------------
+
+    /** Each {@code pingInterval}: close a dead peer, or ping. */
+    private void keepAlive() {
+        if (closed) {
+            return;
+        }
+        long now = System.nanoTime();
+        if (readingPaused) {
+            lastHeard = now; // not read: its pongs wait in the socket; the slow-client rule applies instead
+            return;
+        }
+        if (now - lastHeard >= gateway.config().pingTimeout.toNanos()) {
+            gateway.metrics().deadPeer();
+            close(CLOSE_GOING_AWAY, "no answer to pings");
+            ConnectionAbort.abort(connection); // it reads nothing: no close handshake to wait for
+            return;
+        }
+        ws.writePing(Buffer.buffer());
+    }
+
     // ---- closing -------------------------------------------------------------------------------
 
     /** Tells the device to reconnect later (graceful shutdown). */
@@ -608,7 +638,7 @@ final class Session implements DeliveryService.Listener {
         try (LogIds ids = logIds()) {
             LOG.debug("connection closed");
         }
-        for (long t : new long[] {authTimer, expiryTimer, slowTimer}) {
+        for (long t : new long[] {authTimer, expiryTimer, slowTimer, pingTimer}) {
             if (t >= 0) {
                 gateway.vertx().cancelTimer(t);
             }
