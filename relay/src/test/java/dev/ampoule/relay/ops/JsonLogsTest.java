@@ -21,6 +21,7 @@ import java.io.IOException;
 import java.io.InputStreamReader;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -35,7 +36,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The relay process's logs, as an operator's log collector reads them: the relay runs in its own
- * JVM with {@code --log-level DEBUG}; a team forms, talks, a forged token is tried. Every line of
+ * JVM, from a config file, at {@code logLevel: DEBUG}; a team forms, talks, a forged token is tried. Every line of
  * its standard output is one JSON object with the time, level, logger and message; connection
  * events carry the connection's and the device's ids; and no line holds a token, a message's
  * ciphertext or a key.
@@ -54,8 +55,11 @@ class JsonLogsTest {
             port = s.getLocalPort();
         }
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        // started from a config file, as in a deployment
+        Path config = Files.writeString(dir.resolve("relay.yaml"), "port: " + port + "\ndataDir: "
+                + dir.resolve("data") + "\nlogLevel: DEBUG\nlogFormat: json\n");
         Process relay = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"), "dev.ampoule.relay.Main",
-                "run", "--port", Integer.toString(port), "--data-dir", dir.resolve("data").toString(), "--log-level", "DEBUG")
+                "run", "--config", config.toString())
                 .redirectError(dir.resolve("stderr.txt").toFile()).start();
         List<String> lines = new ArrayList<>();
         Thread reader = new Thread(() -> {
@@ -153,7 +157,7 @@ class JsonLogsTest {
 
     private String stderr() {
         try {
-            return java.nio.file.Files.readString(dir.resolve("stderr.txt"));
+            return Files.readString(dir.resolve("stderr.txt"));
         } catch (IOException e) {
             return e.toString();
         }
