@@ -42,7 +42,7 @@ import picocli.CommandLine.ParseResult;
  * relay [run] [--SETTING VALUE]...          start the relay (Ctrl-C or SIGTERM: graceful shutdown)
  * relay check-config [--SETTING VALUE]...   print the effective configuration (secrets masked) and exit
  * relay mint-token --user USER [--org ORG] [--role ROLE]... [--ttl SECONDS]   print a development token
- * relay audit-verify [--data-dir DIR | --file PATH]                          verify the audit log's hash chain
+ * relay audit-verify [--data-dir DIR | --file PATH] [--allow-pruned]         verify the audit log's hash chain
  * </pre>
  * Every setting of {@link RelayConfig} is a flag ({@code dataDir} → {@code --data-dir}); they can
  * also come from the environment ({@code AMPOULE_RELAY_DATA_DIR}) and from a YAML file
@@ -119,7 +119,8 @@ public final class Main {
                     yield 0;
                 }
                 case MINT_TOKEN -> mintToken(command, flags, env, out);
-                case AUDIT_VERIFY -> auditVerify(command.matchedOptionValue("--file", null), flags, env, out, err);
+                case AUDIT_VERIFY -> auditVerify(command.matchedOptionValue("--file", null),
+                        command.hasMatchedOption("--allow-pruned"), flags, env, out, err);
                 default -> throw new IllegalStateException(name);
             };
         } catch (ConfigException e) {
@@ -151,6 +152,9 @@ public final class Main {
                 + "2 if there is no log.");
         audit.addOption(OptionSpec.builder("--file").paramLabel("PATH").type(String.class)
                 .description("a log file (and the audit.head beside it), instead of the data directory's").build());
+        audit.addOption(OptionSpec.builder("--allow-pruned").type(boolean.class)
+                .description("the oldest rotated files were removed: check from the first remaining entry's recorded "
+                        + "predecessor").build());
         settings(audit, AUDIT_SETTINGS, settingOptions);
         CommandLine cli = new CommandLine(top);
         for (CommandSpec sub : List.of(run, check, mint, audit)) {
@@ -257,18 +261,23 @@ public final class Main {
     }
 
     /**
-     * Verifies the audit log of the data directory (or the file {@code file}, with the
-     * {@code audit.head} beside it if there is one). Prints {@code audit chain OK: N entries} and
-     * returns 0, or {@code audit chain BROKEN at entry S (line L): reason} and returns 1; 2 when
-     * there is no log to verify or it cannot be read.
+     * Verifies the audit log of the data directory — every rotated file and the active one, against
+     * the head — or the one file {@code file} (with the {@code audit.head} beside it when it is an
+     * active {@code audit.log}). With {@code allowPruned} the chain may start after entry 1 (the
+     * oldest rotated files were removed): it is checked from the first remaining entry's recorded
+     * predecessor hash. Prints {@code audit chain OK: N entries…} and returns 0, or {@code audit
+     * chain BROKEN at entry S (…line L): reason} and returns 1; 2 when there is no log to verify or
+     * it cannot be read.
      */
-    static int auditVerify(String file, JsonObject flags, Map<String, String> env, PrintStream out, PrintStream err) {
+    static int auditVerify(String file, boolean allowPruned, JsonObject flags, Map<String, String> env, PrintStream out,
+            PrintStream err) {
         if (file != null && flags.containsKey("dataDir")) {
             throw new ConfigException("audit-verify takes --data-dir DIR or --file PATH, not both");
         }
-        Path log = file != null ? Path.of(file) : FileAuditLog.logFile(RelayConfig.from(flags, env).dataDir);
+        Path log = file != null ? Path.of(file) : FileAuditLog.directory(RelayConfig.from(flags, env).dataDir);
         try {
-            AuditVerifier.Result result = AuditVerifier.verify(log);
+            AuditVerifier.Result result = file != null ? AuditVerifier.verifyFile(log, allowPruned)
+                    : AuditVerifier.verifyDirectory(log, allowPruned);
             out.println(result.describe());
             return result.ok() ? 0 : 1;
         } catch (NoSuchFileException e) {

@@ -44,8 +44,9 @@ public final class RelayMetrics {
 
     /** The limits counted in {@value #LIMITS}, registered at zero. */
     public static final List<String> KNOWN_LIMITS = List.of("frame_size", "messages_per_second", "claims",
-            "connections_per_user", "queued_bytes", "group_queue", "group_size", "key_packages", "tickets_per_user",
-            "tickets_outstanding");
+            "claims_per_target", "relay_claims", "connections_per_user", "queued_bytes", "group_queue", "group_size",
+            "key_packages", "devices_per_user", "tickets_per_user", "tickets_outstanding", "admin_writes_per_user",
+            "teams_per_org", "teams_created_per_user", "members_per_team");
     /** The kinds counted in {@value #ACCEPTED}, registered at zero. */
     public static final List<String> KNOWN_KINDS = List.of("create_group", "application", "proposal", "commit",
             "relay_proposal");
