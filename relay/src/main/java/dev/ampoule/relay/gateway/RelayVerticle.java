@@ -175,8 +175,7 @@ public final class RelayVerticle extends VerticleBase {
                         tlsCheck = vertx.setPeriodic(config.tlsReload.toMillis(), id -> reloadTls());
                     }
                     Router router = gateway.router(config.metricsPort.isEmpty());
-                    router.route("/v1/*").subRouter(new AdminApi(vertx, roster, verifier, audit,
-                            config.adminWritesPerMinute, metrics).router());
+                    new AdminApi(vertx, roster, verifier, audit, config.adminWritesPerMinute, metrics).mount(router);
                     server = vertx.createHttpServer(options).requestHandler(gateway.requestHandler(router));
                     diskSpace = new DiskSpace(vertx, config.dataDir, metrics);
                     diskSpace.start();
