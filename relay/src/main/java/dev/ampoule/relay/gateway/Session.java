@@ -130,7 +130,12 @@ final class Session implements DeliveryService.Listener {
 
     /** The connection's and (once known) the device's ids in the MDC, for a log call. */
     private LogIds logIds() {
-        return LogIds.of(connectionId, device, null);
+        return logIds(null);
+    }
+
+    /** The connection's and device's ids, and the group's a request concerns (null: none). */
+    private LogIds logIds(Bytes group) {
+        return LogIds.of(connectionId, device, group);
     }
 
     Optional<Principal> principal() {
@@ -299,29 +304,32 @@ final class Session implements DeliveryService.Listener {
 
     private void dispatch(long requestId, Frame.ClientFrame frame) {
         DeliveryService ds = gateway.ds();
+        Bytes group = groupOf(frame);
         if (mustBeAudited(frame) && !gateway.auditOk()) {
-            reject(requestId, new RelayException(ErrorCode.UNAVAILABLE, "the relay cannot audit this now; retry later",
-                    AUDIT_RETRY_MILLIS));
+            reject(requestId, group, new RelayException(ErrorCode.UNAVAILABLE,
+                    "the relay cannot audit this now; retry later", AUDIT_RETRY_MILLIS));
             return;
         }
         switch (frame) {
             case Frame.Authenticate a -> reject(requestId, new RelayException(ErrorCode.FORBIDDEN, "already authenticated"));
-            case Frame.PublishKeyPackages p -> reply(requestId, ds.publishKeyPackages(device, p).map(Frame.Ok::new));
-            case Frame.ClaimKeyPackages c -> reply(requestId, ds.claimKeyPackages(device, c).map(Frame.KeyPackages::new));
-            case Frame.CreateGroup c -> reply(requestId, ds.createGroup(device, c).map(Frame.Ok::new));
-            case Frame.SendCommit c -> reply(requestId, ds.sendCommit(device, c).map(Frame.Ok::new));
-            case Frame.SendProposal p -> reply(requestId, ds.sendProposal(device, p).map(Frame.Ok::new));
-            case Frame.SendApplication m -> reply(requestId, ds.sendApplication(device, m).map(Frame.Ok::new));
-            case Frame.AckGroup a -> reply(requestId, ds.ackGroup(device, a.groupId(), a.seq()).map(seq -> {
+            case Frame.PublishKeyPackages p -> reply(requestId, null, ds.publishKeyPackages(device, p).map(Frame.Ok::new));
+            case Frame.ClaimKeyPackages c -> reply(requestId, null, ds.claimKeyPackages(device, c).map(Frame.KeyPackages::new));
+            case Frame.CreateGroup c -> reply(requestId, group, ds.createGroup(device, c).map(Frame.Ok::new)
+                    .onSuccess(ok -> logGroupEvent(group, "group created")));
+            case Frame.SendCommit c -> reply(requestId, group, ds.sendCommit(device, c).map(Frame.Ok::new)
+                    .onSuccess(ok -> logGroupEvent(group, "commit accepted")));
+            case Frame.SendProposal p -> reply(requestId, group, ds.sendProposal(device, p).map(Frame.Ok::new));
+            case Frame.SendApplication m -> reply(requestId, group, ds.sendApplication(device, m).map(Frame.Ok::new));
+            case Frame.AckGroup a -> reply(requestId, group, ds.ackGroup(device, a.groupId(), a.seq()).map(seq -> {
                 pump();
                 return new Frame.Ok(seq);
             }));
-            case Frame.AckMailbox a -> reply(requestId, ds.ackMailbox(device, a.seq()).map(Frame.Ok::new));
+            case Frame.AckMailbox a -> reply(requestId, null, ds.ackMailbox(device, a.seq()).map(Frame.Ok::new));
             case Frame.Resume r -> {
                 try {
                     ds.checkResume(device, r.groupId(), r.fromSeq());
                 } catch (RelayException e) {
-                    reject(requestId, e);
+                    reject(requestId, group, e);
                     return;
                 }
                 if (r.groupId().isPresent()) {
@@ -346,7 +354,7 @@ final class Session implements DeliveryService.Listener {
                 try {
                     send(requestId, ds.fetchGroupInfo(device, f.groupId()));
                 } catch (RelayException e) {
-                    reject(requestId, e);
+                    reject(requestId, group, e);
                 }
             }
         }
@@ -361,7 +369,34 @@ final class Session implements DeliveryService.Listener {
                 || frame instanceof Frame.ClaimKeyPackages || frame instanceof Frame.AckGroup;
     }
 
-    private void reply(long requestId, Future<? extends Frame> result) {
+    /** The group a request concerns, for its log events' {@code group} id (null: none). */
+    private static Bytes groupOf(Frame.ClientFrame frame) {
+        return switch (frame) {
+            case Frame.CreateGroup c -> c.groupId();
+            case Frame.SendCommit c -> c.groupId();
+            case Frame.SendProposal p -> p.groupId();
+            case Frame.SendApplication m -> m.groupId();
+            case Frame.AckGroup a -> a.groupId();
+            case Frame.Resume r -> r.groupId().orElse(null);
+            case Frame.FetchGroupInfo f -> f.groupId();
+            case Frame.Authenticate a -> null;
+            case Frame.PublishKeyPackages p -> null;
+            case Frame.ClaimKeyPackages c -> null;
+            case Frame.AckMailbox a -> null;
+            case Frame.FetchExternalSender f -> null;
+        };
+    }
+
+    /** A change of a group's state this device made, at DEBUG with the connection's, device's and group's ids. */
+    private void logGroupEvent(Bytes group, String event) {
+        if (LOG.isDebugEnabled()) {
+            try (LogIds ids = logIds(group)) {
+                LOG.debug(event);
+            }
+        }
+    }
+
+    private void reply(long requestId, Bytes group, Future<? extends Frame> result) {
         boolean counted = !result.isComplete();
         if (counted) {
             pendingRequests++; // bounded: read no more requests until some are answered
@@ -375,9 +410,9 @@ final class Session implements DeliveryService.Listener {
             if (ar.succeeded()) {
                 send(requestId, ar.result());
             } else if (ar.cause() instanceof RelayException r) {
-                reject(requestId, r);
+                reject(requestId, group, r);
             } else {
-                try (LogIds ids = logIds()) {
+                try (LogIds ids = logIds(group)) {
                     LOG.warn("a request failed", ar.cause());
                 }
                 reject(requestId, new RelayException(ErrorCode.INTERNAL, "internal error"));
@@ -447,8 +482,13 @@ final class Session implements DeliveryService.Listener {
     }
 
     void reject(long requestId, RelayException e) {
+        reject(requestId, null, e);
+    }
+
+    /** Refuses a request (about {@code group}, or null) with a typed error; logged at DEBUG by its code. */
+    private void reject(long requestId, Bytes group, RelayException e) {
         if (LOG.isDebugEnabled()) {
-            try (LogIds ids = logIds()) {
+            try (LogIds ids = logIds(group)) {
                 LOG.debug("request {} refused: {}", requestId, e.code());
             }
         }

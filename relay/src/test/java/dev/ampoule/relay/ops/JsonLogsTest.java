@@ -36,10 +36,10 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The relay process's logs, as an operator's log collector reads them: the relay runs in its own
- * JVM, from a config file, at {@code logLevel: DEBUG}; a team forms, talks, a forged token is tried. Every line of
- * its standard output is one JSON object with the time, level, logger and message; connection
- * events carry the connection's and the device's ids; and no line holds a token, a message's
- * ciphertext or a key.
+ * JVM, from a config file, at {@code logLevel: DEBUG}; a team forms, talks, a forged token is
+ * tried. Every line of its standard output is one JSON object with the time, level, logger and
+ * message; connection events carry the connection's and the device's ids, group events the
+ * group's; and no line holds a token, a message's ciphertext or a key.
  */
 @ExtendWith(VertxExtension.class)
 @Timeout(value = 180, unit = TimeUnit.SECONDS)
@@ -145,7 +145,11 @@ class JsonLogsTest {
                 && "alice#phone".equals(e.getString("device"))).findFirst().orElseThrow(() -> new AssertionError(lines));
         assertTrue(auth.getString("connection").matches("[0-9a-f]{16}"), auth.encode());
         assertTrue(events.stream().anyMatch(e -> e.getString("message").startsWith("request ")
-                && e.getString("message").contains("refused") && "alice#phone".equals(e.getString("device"))));
+                && e.getString("message").contains("refused") && "alice#phone".equals(e.getString("device"))
+                && "0badc0de".equals(e.getString("group"))), "a refused request carries the group it named");
+        assertTrue(events.stream().anyMatch(e -> e.getString("message").equals("group created")
+                && "a11ce0".equals(e.getString("group")) && e.getString("device") != null
+                && e.getString("connection") != null), "the team's group is created, logged with its id");
         assertTrue(events.stream().anyMatch(e -> e.getString("message").equals("relay stopped")),
                 () -> "the graceful shutdown is logged: " + lines.subList(Math.max(0, lines.size() - 5), lines.size())
                         + " exit " + relay.exitValue() + " " + stderr());
