@@ -56,11 +56,15 @@ class ManifestConsistencyTest {
      * named (and the relay reports it as ignored); once the cluster lands in RelayConfig it is
      * checked — and built — like every other setting, with no change to this test.
      */
-    private static final List<String> PENDING_CLUSTER_KEYS = List.of("clusterEnabled", "clusterPort", "clusterMembers",
-            "clusterKubernetesService");
+    private static final List<String> PENDING_CLUSTER_KEYS = List.of("clusterEnabled", "clusterHost", "clusterPort",
+            "clusterBusPort", "clusterMembers", "clusterKubernetesService");
     private static final int HAZELCAST_PORT = 5701;
+    /** The event bus's port between nodes ({@code clusterBusPort}). */
+    private static final int EVENT_BUS_PORT = 5711;
+    /** The pod's address in the tests' stand-in for the kubelet. */
+    private static final String POD_IP = "10.1.2.3";
     /** Variables of the pod that are not the relay's settings. */
-    private static final Set<String> OTHER_ENV = Set.of("POD_NAMESPACE", "JAVA_TOOL_OPTIONS");
+    private static final Set<String> OTHER_ENV = Set.of("POD_NAMESPACE", "POD_IP", "JAVA_TOOL_OPTIONS");
 
     @TempDir
     Path tmp;
@@ -93,8 +97,9 @@ class ManifestConsistencyTest {
         assertTrue(podLabels.entrySet().containsAll(selector.entrySet()), "the pods carry the selector's labels");
         Container c = container(s);
         Set<String> portNames = c.getPorts().stream().map(ContainerPort::getName).collect(Collectors.toSet());
-        assertEquals(Set.of("client", "metrics", "hazelcast"), portNames);
+        assertEquals(Set.of("client", "metrics", "hazelcast", "eventbus"), portNames);
         assertEquals(HAZELCAST_PORT, port(c, "hazelcast"));
+        assertEquals(EVENT_BUS_PORT, port(c, "eventbus"));
 
         Service clients = m.one(Service.class, RELAY);
         assertEquals(selector, clients.getSpec().getSelector());
@@ -138,11 +143,15 @@ class ManifestConsistencyTest {
             assertEquals(1, rule.getPorts().size(), "one port per rule");
             byPort.put(rule.getPorts().get(0).getPort().getIntVal(), rule);
         }
-        assertEquals(Set.of(port(c, "client"), port(c, "metrics"), HAZELCAST_PORT), byPort.keySet(), "every port, none else");
-        NetworkPolicyIngressRule hz = byPort.get(HAZELCAST_PORT);
-        assertEquals(1, hz.getFrom().size());
-        assertEquals(selector, hz.getFrom().get(0).getPodSelector().getMatchLabels(), "only relay pods reach Hazelcast");
-        assertEquals(null, hz.getFrom().get(0).getNamespaceSelector());
+        assertEquals(Set.of(port(c, "client"), port(c, "metrics"), HAZELCAST_PORT, EVENT_BUS_PORT), byPort.keySet(),
+                "every port, none else");
+        for (int clusterPort : List.of(HAZELCAST_PORT, EVENT_BUS_PORT)) {
+            NetworkPolicyIngressRule hz = byPort.get(clusterPort);
+            assertEquals(1, hz.getFrom().size());
+            assertEquals(selector, hz.getFrom().get(0).getPodSelector().getMatchLabels(),
+                    "only relay pods reach the cluster's port " + clusterPort);
+            assertEquals(null, hz.getFrom().get(0).getNamespaceSelector());
+        }
         NetworkPolicyIngressRule client = byPort.get(port(c, "client"));
         assertEquals(1, client.getFrom().size());
         assertNotNull(client.getFrom().get(0).getNamespaceSelector(), "only the ingress controller's namespace");
@@ -232,6 +241,9 @@ class ManifestConsistencyTest {
         }
         // the Hazelcast discovery settings: the port is the headless Service's, the service its DNS name
         assertEquals(Integer.toString(HAZELCAST_PORT), pod.env().get(RelayConfig.envName("clusterPort")));
+        assertEquals(Integer.toString(EVENT_BUS_PORT), pod.env().get(RelayConfig.envName("clusterBusPort")));
+        assertEquals(POD_IP, pod.env().get(RelayConfig.envName("clusterHost")),
+                "the node binds and announces the pod's own address, which the others reach");
         assertEquals(HEADLESS + "." + pod.namespace() + ".svc.cluster.local",
                 pod.env().get(RelayConfig.envName("clusterKubernetesService")));
         assertEquals("true", pod.env().get(RelayConfig.envName("clusterEnabled")));
@@ -279,8 +291,12 @@ class ManifestConsistencyTest {
                     value = m.one(ConfigMap.class, ref.getName()).getData().get(ref.getKey());
                     assertNotNull(value, "ConfigMap " + ref.getName() + " key " + ref.getKey());
                 } else if (v.getValueFrom().getFieldRef() != null) {
-                    assertEquals("metadata.namespace", v.getValueFrom().getFieldRef().getFieldPath());
-                    value = namespace();
+                    value = switch (v.getValueFrom().getFieldRef().getFieldPath()) {
+                        case "metadata.namespace" -> namespace();
+                        case "status.podIP" -> POD_IP;
+                        default -> throw new AssertionError("a field the test does not stand in for: "
+                                + v.getValueFrom().getFieldRef().getFieldPath());
+                    };
                 } else {
                     throw new AssertionError("an environment variable from nowhere: " + v.getName());
                 }
