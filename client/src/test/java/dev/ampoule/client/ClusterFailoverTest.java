@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.ampoule.client.support.ClusterFixture;
 import dev.ampoule.client.support.Party;
 import dev.ampoule.client.support.RelayExtension;
+import dev.ampoule.relay.metrics.RelayMetrics;
 import dev.ampoule.relay.support.RelayProcess;
 import dev.ampoule.relay.support.StoppablePostgres;
 import java.time.Duration;
@@ -157,14 +158,14 @@ class ClusterFailoverTest {
     @Test
     void postgresStoppedAndStartedUnderLoadIsUnavailableMeanwhileThenLosesNothing() throws Exception {
         Team team = team("db", 0, 1, 2);
-        double unavailableBefore = cluster.counter("relay.rejections", "code", "UNAVAILABLE");
+        double unavailableBefore = cluster.counter(RelayMetrics.REJECTIONS, RelayMetrics.TAG_CODE, "UNAVAILABLE");
         Load load = new Load(team);
         postgres.stop();
         RelayProcess node0 = cluster.cluster().node(0);
         awaitMillis("/ready turns 503", 30,
                 () -> cluster.cluster().get(node0, "/ready").map(r -> r.statusCode() == 503).orElse(false));
         awaitMillis("the sender's node answers UNAVAILABLE", 30,
-                () -> cluster.counter("relay.rejections", "code", "UNAVAILABLE") > unavailableBefore);
+                () -> cluster.counter(RelayMetrics.REJECTIONS, RelayMetrics.TAG_CODE, "UNAVAILABLE") > unavailableBefore);
         postgres.start();
         awaitMillis("the node is ready again", 30,
                 () -> cluster.cluster().get(node0, "/ready").map(r -> r.statusCode() == 200).orElse(false));

@@ -27,6 +27,7 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.vertx.ext.web.handler.HttpException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.time.Duration;
@@ -39,8 +40,8 @@ import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
 import java.util.function.Predicate;
-import java.util.logging.Level;
-import java.util.logging.Logger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The admin REST API (contract: {@value #OPENAPI_RESOURCE}, served at {@code GET /v1/openapi.yaml}):
@@ -98,7 +99,7 @@ public final class AdminApi {
     /** The {@code limit} tag of writes refused for their rate. */
     public static final String WRITES_LIMIT = "admin_writes_per_user";
 
-    private static final Logger LOG = Logger.getLogger(AdminApi.class.getName());
+    private static final Logger LOG = LoggerFactory.getLogger(AdminApi.class);
     private static final String JSON = "application/json";
     private static final String NDJSON = "application/x-ndjson";
 
@@ -134,9 +135,29 @@ public final class AdminApi {
         this.metrics = metrics;
     }
 
+    /**
+     * Mounts the API at {@code /v1} on the relay's router, which then also answers a request it
+     * cannot even route — a path that is not valid percent-encoding — with a JSON {@code 400}.
+     */
+    public void mount(Router root) {
+        root.route("/v1/*").subRouter(router());
+        root.errorHandler(400, AdminApi::unreadable);
+    }
+
+    /** The answer to a request the router itself refused as unreadable (its path or query). */
+    private static void unreadable(RoutingContext ctx) {
+        HttpServerResponse res = ctx.response();
+        if (!res.ended() && !res.closed()) {
+            res.setStatusCode(400).putHeader("Content-Type", JSON).putHeader("Cache-Control", "no-store")
+                    .end(ApiError.badRequest("unreadable request").toJson().toBuffer());
+        }
+    }
+
     /** The API's routes, relative to where it is mounted ({@code /v1}). */
     public Router router() {
         Router r = Router.router(vertx);
+        // a path parameter or query string that is not valid percent-encoding, refused while routing
+        r.errorHandler(400, AdminApi::unreadable);
         BodyHandler body = BodyHandler.create(false).setBodyLimit(MAX_BODY_BYTES);
         r.get("/openapi.yaml").setName("getOpenApi").handler(this::serveContract);
         route(r, HttpMethod.POST, "/teams", "createTeam", body, this::createTeam);
@@ -167,7 +188,7 @@ public final class AdminApi {
             // the body handler's refusals (413 too large, 400 unreadable)
             int status = ctx.statusCode() > 0 ? ctx.statusCode() : 500;
             if (status == 500) {
-                LOG.log(Level.WARNING, "admin call " + method + " " + template + " failed", ctx.failure());
+                LOG.warn("admin call {} {} failed", method, template, ctx.failure());
             }
             ApiError e = new ApiError(status, status == 500 ? ApiError.INTERNAL : ApiError.BAD_REQUEST,
                     status == 413 ? "the body is larger than " + MAX_BODY_BYTES + " bytes" : "unreadable request");
@@ -176,6 +197,12 @@ public final class AdminApi {
     }
 
     private void handle(RoutingContext ctx, HttpMethod method, String template, Action action) {
+        try {
+            Inputs.requireReadableQuery(ctx);
+        } catch (ApiError e) {
+            finish(ctx, method, template, Optional.empty(), errorReply(e));
+            return;
+        }
         Future<Principal> caller = authenticate(ctx);
         caller.compose(p -> audit.ok() ? Future.succeededFuture(p)
                         : Future.failedFuture(ApiError.auditUnavailable(AUDIT_RETRY_MILLIS)))
@@ -216,8 +243,8 @@ public final class AdminApi {
         audited.onComplete(ar -> {
             if (ar.failed()) {
                 // never answered unaudited
-                LOG.warning("admin call " + method + " " + template + " could not be audited ("
-                        + ar.cause().getMessage() + "): answered 503");
+                LOG.warn("admin call {} {} could not be audited ({}): answered 503", method, template,
+                        ar.cause().getMessage());
                 ApiError e = ApiError.auditUnavailable(AUDIT_RETRY_MILLIS);
                 send(ctx, new Reply.Json(e.status(), e.toJson(), e.headers()));
                 return;
@@ -252,7 +279,7 @@ public final class AdminApi {
                     if (ar.succeeded()) {
                         res.end();
                     } else {
-                        LOG.log(Level.WARNING, "an audit export failed part-way", ar.cause());
+                        LOG.warn("an audit export failed part-way", ar.cause());
                         res.reset();
                     }
                 });
@@ -284,8 +311,10 @@ public final class AdminApi {
                     yield ApiError.quotaExceeded(r.getMessage());
                 }
             };
+            // the web layer's refusal of unreadable input (its message may quote the request: not repeated)
+            case HttpException h when h.getStatusCode() == 400 -> ApiError.badRequest("unreadable request");
             default -> {
-                LOG.log(Level.WARNING, "admin call failed", t);
+                LOG.warn("admin call failed", t);
                 yield ApiError.internal("internal error");
             }
         };

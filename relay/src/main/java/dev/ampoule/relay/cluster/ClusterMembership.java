@@ -4,10 +4,13 @@ import com.hazelcast.config.Config;
 import com.hazelcast.config.JoinConfig;
 import com.hazelcast.config.NetworkConfig;
 import dev.ampoule.relay.config.RelayConfig;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.eventbus.EventBusOptions;
+import io.vertx.micrometer.MicrometerMetricsFactory;
+import io.vertx.micrometer.MicrometerMetricsOptions;
 import io.vertx.spi.cluster.hazelcast.ConfigUtil;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 
@@ -77,6 +80,15 @@ public final class ClusterMembership {
     public static Future<Vertx> join(RelayConfig c) {
         return Vertx.builder()
                 .with(vertxOptions(c))
+                .withClusterManager(new HazelcastClusterManager(hazelcastConfig(c)))
+                .buildClustered();
+    }
+
+    /** The same, with Vert.x's metrics on {@code registry} (as {@code RelayMeters.vertx} for a single relay). */
+    public static Future<Vertx> join(RelayConfig c, MeterRegistry registry) {
+        return Vertx.builder()
+                .with(vertxOptions(c).setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true)))
+                .withMetrics(new MicrometerMetricsFactory(registry))
                 .withClusterManager(new HazelcastClusterManager(hazelcastConfig(c)))
                 .buildClustered();
     }

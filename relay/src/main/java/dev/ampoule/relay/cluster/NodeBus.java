@@ -43,9 +43,9 @@ public final class NodeBus {
     /** The one address every node consumes. */
     public static final String ADDRESS = "ampoule.relay.node-events";
     /** Gauge: the nodes of the cluster this node sees (1 when not clustered). */
-    public static final String MEMBERS = "relay.cluster.members";
+    public static final String MEMBERS = "ampoule.cluster.members";
     /** Counter: batches of node events received from other nodes. */
-    public static final String BATCHES_IN = "relay.cluster.event.batches.in";
+    public static final String BATCHES_IN = "ampoule.cluster.event.batches.in";
 
     /** An instance of the relay on this node: gets the events of every other instance. */
     private record Subscriber(Context context, Consumer<List<NodeEvent>> handler) {

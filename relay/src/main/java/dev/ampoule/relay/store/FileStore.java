@@ -19,8 +19,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
-import java.util.logging.Level;
-import java.util.logging.Logger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The embedded store: append-only segment files on local disk ({@link SegmentLog}, each a
@@ -36,7 +36,7 @@ import java.util.logging.Logger;
  */
 public final class FileStore implements Store {
 
-    private static final Logger LOG = Logger.getLogger(FileStore.class.getName());
+    private static final Logger LOG = LoggerFactory.getLogger(FileStore.class);
     private static final int QUEUE_CAPACITY = 65_536;
     private static final int MAX_BATCH = 4_096;
     /** Bytes a probe writes to find whether a disk that failed takes writes again. */
@@ -136,13 +136,31 @@ public final class FileStore implements Store {
             boolean endsCheckpoint, List<StoreRecord> records, List<Indexed> indexed) {
     }
 
-    private Recovered recover() throws IOException {
-        Files.createDirectories(dir);
-        List<Long> ids = SegmentLog.list(dir);
-        List<Segment> segments = new ArrayList<>(ids.size());
-        for (int i = 0; i < ids.size(); i++) {
-            segments.add(read(ids.get(i), i == ids.size() - 1));
+    /**
+     * Reads every segment. A failure — corruption that is no torn tail, an I/O error — is a
+     * {@link StoreException}, with every segment closed and nothing on disk changed.
+     */
+    private Recovered recover() {
+        List<Segment> segments = new ArrayList<>();
+        try {
+            Files.createDirectories(dir);
+            List<Long> ids = SegmentLog.list(dir);
+            if (!ids.isEmpty() && ids.getLast() == Long.MAX_VALUE) {
+                throw new IOException("the newest segment has the last segment id: no segment can follow it");
+            }
+            for (int i = 0; i < ids.size(); i++) {
+                segments.add(read(ids.get(i), i == ids.size() - 1));
+            }
+            return recover(ids, segments);
+        } catch (IOException | RuntimeException e) {
+            segments.forEach(seg -> closeQuietly(seg.log()));
+            readers.clear();
+            throw new StoreException("the store in " + dir + " cannot be recovered: " + e.getMessage(), e);
         }
+    }
+
+    /** Keeps the segments of the newest complete checkpoint on, and deletes the others. */
+    private Recovered recover(List<Long> ids, List<Segment> segments) throws IOException {
         // The newest complete checkpoint replaces everything before it. A checkpoint starts a segment
         // with its begin marker and may run over several segments up to its end marker (stores
         // written before checkpoints kept to one segment).
@@ -172,7 +190,7 @@ public final class FileStore implements Store {
                 seg.log().close();
                 Files.deleteIfExists(SegmentLog.path(dir, seg.id()));
                 if (incompleteFrom >= 0 && i >= incompleteFrom) {
-                    LOG.warning("discarded an incomplete checkpoint segment " + seg.id());
+                    LOG.warn("discarded an incomplete checkpoint segment {}", seg.id());
                 }
                 continue;
             }
@@ -188,6 +206,15 @@ public final class FileStore implements Store {
     /** Reads one segment; a torn tail (a crash mid-write) is cut off the last one, anywhere else it is corruption. */
     private Segment read(long id, boolean last) throws IOException {
         FramedLog log = SegmentLog.open(dir, id, channels);
+        try {
+            return read(id, last, log);
+        } catch (IOException | RuntimeException e) {
+            closeQuietly(log);
+            throw e;
+        }
+    }
+
+    private Segment read(long id, boolean last, FramedLog log) throws IOException {
         boolean[] begins = {false};
         boolean[] ends = {false};
         boolean[] first = {true};
@@ -217,10 +244,9 @@ public final class FileStore implements Store {
         });
         if (scan.torn()) {
             if (!last) {
-                log.close();
                 throw new IOException("segment " + id + " is corrupt at offset " + scan.validBytes() + " (not the tail)");
             }
-            LOG.warning("cut a torn tail of " + scan.tornBytes() + " bytes off segment " + id);
+            LOG.warn("cut a torn tail of {} bytes off segment {}", scan.tornBytes(), id);
             log.cutTail(scan);
         }
         return new Segment(id, log, scan.validBytes(), begins[0], ends[0], segRecords, segIndexed);
@@ -326,12 +352,15 @@ public final class FileStore implements Store {
                     }
                 }
                 sync();
+                if (stop) {
+                    // closed before close() completes: a store reopened right after finds its files free
+                    closeChannels();
+                }
                 context.runOnContext(v -> {
                     completions.forEach(Runnable::run);
                     drainOverflow();
                 });
                 if (stop) {
-                    closeChannels();
                     return;
                 }
             } catch (IOException | RuntimeException e) {
@@ -355,18 +384,21 @@ public final class FileStore implements Store {
      * writable again. A checkpoint that failed leaves the segments it replaced in place.
      */
     private void fail(List<Command> batch, Mark mark, Throwable e) {
-        LOG.log(Level.SEVERE, "store write failed; appends are refused until the disk takes writes again", e);
+        LOG.error("store write failed; appends are refused until the disk takes writes again", e);
         failure = e;
         checkpointing = false;
         try {
             rollBack(mark);
         } catch (IOException | RuntimeException cut) {
-            LOG.log(Level.SEVERE, "cutting a failed write back failed; the next probe tries again", cut);
+            LOG.error("cutting a failed write back failed; the next probe tries again", cut);
             pendingCut = mark;
         }
         List<Command> failed = new ArrayList<>(batch);
         queue.drainTo(failed);
-        boolean[] stop = {false};
+        boolean stop = failed.stream().anyMatch(Stop.class::isInstance);
+        if (stop) {
+            closeChannels(); // before close() completes: a store reopened right after finds its files free
+        }
         StoreException refused = new StoreException("the store could not write", e);
         context.runOnContext(v -> {
             failed.forEach(c -> {
@@ -382,11 +414,7 @@ public final class FileStore implements Store {
                 overflow.pollFirst().promise().tryFail(refused);
             }
         });
-        for (Command c : failed) {
-            stop[0] |= c instanceof Stop;
-        }
-        if (stop[0]) {
-            closeChannels();
+        if (stop) {
             Thread.currentThread().interrupt();
         }
     }
@@ -453,9 +481,17 @@ public final class FileStore implements Store {
                 return;
             }
         }
-        activeId++;
+        activeId = nextId();
         active = SegmentLog.create(dir, activeId, channels);
         readers.put(activeId, active);
+    }
+
+    /** The id of the segment after the active one; ids never wrap around. */
+    private long nextId() throws IOException {
+        if (activeId == Long.MAX_VALUE) {
+            throw new IOException("the store has used every segment id");
+        }
+        return activeId + 1;
     }
 
     private void sync() throws IOException {
@@ -471,7 +507,7 @@ public final class FileStore implements Store {
         }
         active = null;
         // start a fresh segment for the checkpoint
-        activeId++;
+        activeId = nextId();
         active = SegmentLog.create(dir, activeId, channels);
         readers.put(activeId, active);
         long before = diskBytes.get();
@@ -504,8 +540,16 @@ public final class FileStore implements Store {
             }
         }
         FramedLog.syncDirectory(dir);
-        LOG.info("store compacted: " + before + " -> " + diskBytes.get() + " bytes");
+        LOG.info("store compacted: {} -> {} bytes", before, diskBytes.get());
         return moved;
+    }
+
+    private static void closeQuietly(FramedLog log) {
+        try {
+            log.close();
+        } catch (IOException e) {
+            LOG.debug("closing a segment", e);
+        }
     }
 
     private void closeChannels() {
@@ -513,7 +557,7 @@ public final class FileStore implements Store {
             try {
                 ch.close();
             } catch (IOException e) {
-                LOG.log(Level.FINE, "closing a segment", e);
+                LOG.debug("closing a segment", e);
             }
         }
         readers.clear();

@@ -37,7 +37,7 @@ class ClusterMembershipTest {
     void threeNodesJoinAndSeeNodesLeave() {
         cluster = RelayCluster.start(dir, 3, Map.of());
         for (var node : cluster.nodes()) {
-            assertEquals(3.0, cluster.metric(node, "relay_cluster_members").orElseThrow(), node.toString());
+            assertEquals(3.0, cluster.metric(node, "ampoule_cluster_members").orElseThrow(), node.toString());
             assertEquals(200, cluster.get(node, "/ready").orElseThrow().statusCode(), node + " is ready");
         }
 

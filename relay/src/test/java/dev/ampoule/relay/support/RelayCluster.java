@@ -218,7 +218,7 @@ public final class RelayCluster implements AutoCloseable {
             if (!node.running()) {
                 continue;
             }
-            while (metric(node, "relay_cluster_members").orElse(-1.0) != n) {
+            while (metric(node, "ampoule_cluster_members").orElse(-1.0) != n) {
                 if (System.nanoTime() > deadline) {
                     throw new AssertionError(node + " does not see " + n + " cluster members; its output ends:\n"
                             + node.tail(30));
