@@ -6,7 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.ampoule.client.support.Party;
 import dev.ampoule.client.support.RawMember;
+import dev.ampoule.client.support.RelayExtension;
 import dev.ampoule.client.support.RelayFixture;
+import dev.ampoule.client.support.Relays;
 import dev.ampoule.mls.codec.TlsWriter;
 import dev.ampoule.mls.group.Group;
 import dev.ampoule.relay.protocol.Bytes;
@@ -16,7 +18,6 @@ import dev.ampoule.relay.support.TestDevice;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -27,6 +28,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -34,7 +36,9 @@ import org.junit.jupiter.params.provider.EnumSource;
  * The bad-input matrix, against a real relay with two care teams of real SDK clients connected:
  * each bad input gets its error code, the SDK clients keep exchanging messages, and the relay's
  * state does not move — the group's GroupInfo, tree and last Commit are unchanged and the next
- * accepted message gets the very next sequence number.
+ * accepted message gets the very next sequence number. Against a single relay here, and against a
+ * cluster of three relay JVMs (the clients and raw devices spread over the nodes) in
+ * {@link BadInputMatrixClusterTest}; each runs the whole matrix on one deployment.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
@@ -48,9 +52,15 @@ class BadInputMatrixTest {
         FUTURE_EPOCH, REPLAYED_MESSAGE, UNKNOWN_GROUP, KEY_PACKAGE_CLAIM_FLOOD
     }
 
+    @RegisterExtension
+    static final RelayExtension e2e = RelayExtension.withConfig(new JsonObject()
+            .put("maxFrameBytes", MAX_FRAME)
+            .put("claimsPerMinute", CLAIMS_PER_MINUTE)
+            .put("tokenLeewaySeconds", 0));
+
     private Vertx vertx;
     private Path dir;
-    private RelayFixture relay;
+    private Relays relay;
     private final List<Party> parties = new ArrayList<>();
     private Party coordinator;
     private Party practitioner;
@@ -70,12 +80,9 @@ class BadInputMatrixTest {
 
     @BeforeAll
     void formTwoTeams() throws Exception {
-        vertx = Vertx.vertx();
-        dir = Files.createTempDirectory("ampoule-bad-input");
-        relay = new RelayFixture(vertx, dir.resolve("relay"), new JsonObject()
-                .put("maxFrameBytes", MAX_FRAME)
-                .put("claimsPerMinute", CLAIMS_PER_MINUTE)
-                .put("tokenLeewaySeconds", 0)).start();
+        vertx = e2e.vertx();
+        dir = e2e.dir();
+        relay = e2e.deploy(deployment()).relays();
         expiredToken = relay.token("coordinator", Duration.ofSeconds(1));
         expiredAt = System.currentTimeMillis() + 1_000;
 
@@ -83,13 +90,13 @@ class BadInputMatrixTest {
         practitioner = party("practitioner", "laptop");
         pharmacist = party("pharmacist", "counter");
         otherCoordinator = party("other-coordinator", "desk");
-        auditor = new RawMember(TestDevice.connected(vertx, relay.port, relay.token("auditor"), "probe"), "auditor",
+        auditor = new RawMember(TestDevice.connected(vertx, relay.port(), relay.token("auditor"), "probe"), "auditor",
                 "probe");
         auditor.publish(2);
-        intruder = new RawMember(TestDevice.connected(vertx, relay.port, relay.token("intruder"), "tab"), "intruder",
+        intruder = new RawMember(TestDevice.connected(vertx, relay.port(), relay.token("intruder"), "tab"), "intruder",
                 "tab");
         intruder.publish(1);
-        mallory = TestDevice.connected(vertx, relay.port, relay.token("mallory"), "laptop");
+        mallory = TestDevice.connected(vertx, relay.port(), relay.token("mallory"), "laptop");
 
         teamA = coordinator.client.createGroup("care-team-A").join();
         coordinator.client.addMembers(teamA, List.of("practitioner", "auditor")).join();
@@ -117,8 +124,12 @@ class BadInputMatrixTest {
         for (TestDevice d : List.of(auditor.device, intruder.device, mallory)) {
             d.close();
         }
-        relay.close();
-        RelayFixture.await(vertx.close());
+        // the extension closes the relay service and Vert.x
+    }
+
+    /** The deployment the matrix runs against. */
+    Relays.Deployment deployment() {
+        return Relays.Deployment.SINGLE;
     }
 
     private Frame.GroupInfoResult relayView() {
@@ -155,13 +166,13 @@ class BadInputMatrixTest {
                 auditor.device.error(big, ErrorCode.FRAME_TOO_LARGE);
             }
             case MISSING_TOKEN -> {
-                TestDevice anonymous = TestDevice.opened(vertx, relay.port);
+                TestDevice anonymous = TestDevice.opened(vertx, relay.port());
                 anonymous.error(new Frame.FetchGroupInfo(teamA.bytes()), ErrorCode.UNAUTHENTICATED);
                 anonymous.awaitClosed();
                 anonymous.close();
             }
             case BAD_TOKEN -> {
-                TestDevice forger = TestDevice.opened(vertx, relay.port);
+                TestDevice forger = TestDevice.opened(vertx, relay.port());
                 forger.error(new Frame.Authenticate("eyJhbGciOiJub25lIn0.eyJzdWIiOiJjb29yZGluYXRvciJ9.", "desk"),
                         ErrorCode.UNAUTHENTICATED);
                 forger.awaitClosed();
@@ -169,7 +180,7 @@ class BadInputMatrixTest {
             }
             case EXPIRED_TOKEN -> {
                 Thread.sleep(Math.max(0, expiredAt + 300 - System.currentTimeMillis()));
-                TestDevice late = TestDevice.opened(vertx, relay.port);
+                TestDevice late = TestDevice.opened(vertx, relay.port());
                 late.error(new Frame.Authenticate(expiredToken, "desk"), ErrorCode.TOKEN_EXPIRED);
                 late.awaitClosed();
                 late.close();

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.ampoule.client.support.Convergence;
 import dev.ampoule.client.support.Party;
 import dev.ampoule.client.support.RelayExtension;
+import dev.ampoule.client.support.Relays;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -16,12 +17,15 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * A care team of five members — the patient with two devices — formed and talking through a real
- * relay over real WebSockets, each member a real SDK instance.
+ * relay over real WebSockets, each member a real SDK instance; on a single relay and on a cluster of
+ * three relay JVMs (the members spread over the nodes).
  */
-@Timeout(value = 120, unit = TimeUnit.SECONDS)
+@Timeout(value = 300, unit = TimeUnit.SECONDS)
 class CareTeamTest {
 
     /** Members remove each other in these ad hoc groups (a relay without rosters). */
@@ -36,8 +40,10 @@ class CareTeamTest {
         return p;
     }
 
-    @Test
-    void fiveMemberTeamWithTwoDevicesForOneMemberExchangesMessages() {
+    @ParameterizedTest
+    @EnumSource(Relays.Deployment.class)
+    void fiveMemberTeamWithTwoDevicesForOneMemberExchangesMessages(Relays.Deployment deployment) {
+        relay.deploy(deployment);
         Party coordinator = party("coordinator", "desk");
         Party practitioner = party("practitioner", "laptop");
         Party patientPhone = party("patient", "phone");

@@ -7,6 +7,7 @@ import dev.ampoule.client.support.Convergence;
 import dev.ampoule.client.support.Party;
 import dev.ampoule.client.support.RelayExtension;
 import dev.ampoule.client.support.RelayFixture;
+import dev.ampoule.client.support.Relays;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -14,13 +15,15 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * Two members commit in the same epoch at once: the relay accepts exactly one Commit per epoch;
  * the loser processes the winner's Commit, rebuilds its own on the new epoch and succeeds; every
  * member ends in the same state.
  */
-@Timeout(value = 120, unit = TimeUnit.SECONDS)
+@Timeout(value = 300, unit = TimeUnit.SECONDS)
 class CommitRaceTest {
 
     /** Members remove each other in these ad hoc groups (a relay without rosters). */
@@ -66,8 +69,10 @@ class CommitRaceTest {
         }
     }
 
-    @Test
-    void simultaneousCommitsOnlineConverge() {
+    @ParameterizedTest
+    @EnumSource(Relays.Deployment.class)
+    void simultaneousCommitsOnlineConverge(Relays.Deployment deployment) {
+        e2e.deploy(deployment);
         Party coordinator = e2e.party("coordinator", "desk");
         Party practitioner = e2e.party("practitioner", "laptop");
         e2e.party("patient", "phone");

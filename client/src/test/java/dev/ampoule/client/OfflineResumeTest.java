@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.ampoule.client.support.Party;
 import dev.ampoule.client.support.RelayExtension;
 import dev.ampoule.client.support.RelayFixture;
+import dev.ampoule.client.support.Relays;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -15,9 +16,11 @@ import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /** Offline devices, dropped connections and restarted relays: nothing lost, nothing out of order. */
-@Timeout(value = 180, unit = TimeUnit.SECONDS)
+@Timeout(value = 300, unit = TimeUnit.SECONDS)
 class OfflineResumeTest {
 
     /** Members remove each other in these ad hoc groups (a relay without rosters). */
@@ -30,8 +33,10 @@ class OfflineResumeTest {
         return team;
     }
 
-    @Test
-    void deviceOfflineFor100MessagesReceivesAllInOrderAfterReconnecting() {
+    @ParameterizedTest
+    @EnumSource(Relays.Deployment.class)
+    void deviceOfflineFor100MessagesReceivesAllInOrderAfterReconnecting(Relays.Deployment deployment) {
+        e2e.deploy(deployment);
         Party coordinator = e2e.party("coordinator", "desk");
         Party practitioner = e2e.party("practitioner", "laptop");
         Party patient = e2e.party("patient", "phone");

@@ -26,10 +26,12 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * A relay cluster for end-to-end tests: {@code n} relay JVMs on loopback sharing one real
  * PostgreSQL ({@link RelayCluster}). Each client connects through a proxy of its own that stands
- * for the load balancer in front of the cluster: it prefers one node — the next one for each new
- * client, so that a team's members are spread over the nodes — and reaches the others when that
- * node is down. Roster changes go through the admin API of a node (the next one each time); what
- * the service stores and its fences are read from the database.
+ * for the load balancer in front of the cluster: its first connection goes to the next node (a
+ * team's members are spread over the nodes) and each reconnection to the node after the last one,
+ * so a device resumes on another node every time; a client of {@link #uri(int)} prefers one node
+ * and reaches the others only while it is down. Roster changes go through the admin API of a node
+ * (the next one each time, or the one named); what the service stores and its fences are read from
+ * the database.
  */
 public final class ClusterFixture implements Relays {
 
@@ -93,14 +95,23 @@ public final class ClusterFixture implements Relays {
 
     @Override
     public URI uri() {
-        return uri(next.getAndIncrement() % NODES);
+        return proxied(TcpProxy.rotating(vertx, "127.0.0.1", ports(next.getAndIncrement() % NODES)));
     }
 
     /** Where a client connects that prefers node {@code i}. */
     public URI uri(int i) {
-        TcpProxy proxy = TcpProxy.failover(vertx, "127.0.0.1", ports(i));
+        return proxied(TcpProxy.failover(vertx, "127.0.0.1", ports(i)));
+    }
+
+    private URI proxied(TcpProxy proxy) {
         proxies.add(proxy);
         return URI.create("ws://127.0.0.1:" + proxy.port() + "/v1/ws");
+    }
+
+    /** The next node's port (a raw device connects to it directly). */
+    @Override
+    public int port() {
+        return cluster.node(next.getAndIncrement() % NODES).port;
     }
 
     @Override
@@ -109,13 +120,22 @@ public final class ClusterFixture implements Relays {
     }
 
     @Override
+    public String token(String user, java.time.Duration ttl) {
+        return cluster.keys().mint(vertx, user, "ampoule-dev", "ampoule-relay", ttl);
+    }
+
+    @Override
     public String token(String user, String org, List<String> roles) {
         return cluster.token(vertx, user, org, roles);
     }
 
     private AdminClient admin(String user, List<String> roles) {
-        RelayProcess node = cluster.node(next.getAndIncrement() % NODES);
-        return new AdminClient(URI.create(node.http()), () -> token(user, "org-1", roles));
+        return admin(next.getAndIncrement() % NODES, user, roles);
+    }
+
+    /** The admin API of node {@code node}, called by {@code user} of organisation {@code org-1} with {@code roles}. */
+    public AdminClient admin(int node, String user, List<String> roles) {
+        return new AdminClient(URI.create(cluster.node(node).http()), () -> token(user, "org-1", roles));
     }
 
     @Override
@@ -131,6 +151,11 @@ public final class ClusterFixture implements Relays {
     @Override
     public void removeFromRoster(String teamId, String userId) {
         admin("test-admin", List.of("org_admin")).removeMember(teamId, userId).join();
+    }
+
+    /** Takes a user off a team's roster through the admin API of node {@code node}. */
+    public void removeFromRoster(int node, String teamId, String userId) {
+        admin(node, "test-admin", List.of("org_admin")).removeMember(teamId, userId).join();
     }
 
     @Override
@@ -153,12 +178,17 @@ public final class ClusterFixture implements Relays {
 
     @Override
     public double counter(String name, String tag, String value) {
-        String prometheus = name.replace('.', '_') + "_total";
         double sum = 0;
-        for (RelayProcess node : cluster.nodes()) {
-            sum += cluster.metric(node, prometheus, tag + "=\"" + value + "\"").orElse(0.0);
+        for (int i = 0; i < NODES; i++) {
+            sum += counter(i, name, tag, value);
         }
         return sum;
+    }
+
+    /** A counter of node {@code node} since it started (0 if it does not answer or never incremented it). */
+    public double counter(int node, String name, String tag, String value) {
+        String prometheus = name.replace('.', '_') + "_total";
+        return cluster.metric(cluster.node(node), prometheus, tag + "=\"" + value + "\"").orElse(0.0);
     }
 
     @Override

@@ -231,8 +231,14 @@ public final class RelayExtension implements BeforeAllCallback, AfterAllCallback
 
     /** The same, for a client that prefers cluster node {@code node} (and fails over to the others). */
     public Party party(int node, String user, String device) {
+        return party(node, user, device, b -> { });
+    }
+
+    /** The same with {@code options} applied after the extension's client defaults. */
+    public Party party(int node, String user, String device, Consumer<AmpouleClient.Builder> options) {
         ClusterFixture c = cluster();
-        return track(new Party(c.uri(node), c::token, clientsDir(), user, device).configure(clientDefaults)).start();
+        return track(new Party(c.uri(node), c::token, clientsDir(), user, device)
+                .configure(clientDefaults.andThen(options))).start();
     }
 
     /** A party not started yet, closed after the test. */

@@ -58,6 +58,11 @@ public final class RelayFixture implements Relays {
     }
 
     @Override
+    public int port() {
+        return port;
+    }
+
+    @Override
     public URI uri() {
         return URI.create("ws://127.0.0.1:" + port + "/v1/ws");
     }
@@ -67,6 +72,7 @@ public final class RelayFixture implements Relays {
         return harness.token(user);
     }
 
+    @Override
     public String token(String user, Duration ttl) {
         return harness.token(user, ttl);
     }

@@ -21,8 +21,14 @@ public interface Relays extends AutoCloseable {
     /** Where the next client connects (in a cluster, each client prefers another node). */
     URI uri();
 
+    /** Where a raw device ({@code TestDevice}) connects: the relay's port (in a cluster, the next node's). */
+    int port();
+
     /** A development token of {@code user}. */
     String token(String user);
+
+    /** A development token of {@code user} that expires after {@code ttl}. */
+    String token(String user, java.time.Duration ttl);
 
     /** A token of {@code user} in organisation {@code org} with {@code roles}. */
     String token(String user, String org, List<String> roles);

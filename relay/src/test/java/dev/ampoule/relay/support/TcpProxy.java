@@ -16,7 +16,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * refuses new ones (the server behind it becomes unreachable, as in a network partition or a
  * database restart), {@link #restore()} lets connections through again. With several backends
  * ({@link #failover}) it stands for a load balancer in front of a cluster: each new connection goes
- * to the first backend, in order, that accepts it — a client whose node died reconnects to the next.
+ * to the first backend, in order, that accepts it — a client whose node died reconnects to the next;
+ * or ({@link #rotating}) each new connection starts at the backend after the previous connection's,
+ * so that every reconnection of a client lands on another node.
  */
 public final class TcpProxy implements AutoCloseable {
 
@@ -37,6 +39,20 @@ public final class TcpProxy implements AutoCloseable {
 
     /** Forwards each connection to the first of {@code ports} on {@code host} that accepts it. */
     public static TcpProxy failover(Vertx vertx, String host, List<Integer> ports) {
+        return forward(vertx, host, ports, () -> 0);
+    }
+
+    /**
+     * Forwards the {@code n}-th connection to the first of {@code ports} that accepts it, starting at
+     * port {@code n} (modulo their number): a reconnecting client lands on another backend each time.
+     */
+    public static TcpProxy rotating(Vertx vertx, String host, List<Integer> ports) {
+        java.util.concurrent.atomic.AtomicInteger next = new java.util.concurrent.atomic.AtomicInteger();
+        return forward(vertx, host, ports, () -> next.getAndIncrement() % ports.size());
+    }
+
+    private static TcpProxy forward(Vertx vertx, String host, List<Integer> ports,
+            java.util.function.IntSupplier first) {
         NetClient client = vertx.createNetClient();
         NetServer server = vertx.createNetServer();
         TcpProxy proxy = new TcpProxy(server, client);
@@ -46,7 +62,10 @@ public final class TcpProxy implements AutoCloseable {
                 return;
             }
             in.pause();
-            connectFirst(client, host, ports, 0).onComplete(ar -> {
+            int start = first.getAsInt();
+            List<Integer> order = new java.util.ArrayList<>(ports.subList(start, ports.size()));
+            order.addAll(ports.subList(0, start));
+            connectFirst(client, host, order, 0).onComplete(ar -> {
                 if (ar.failed() || proxy.cut) {
                     in.close();
                     if (ar.succeeded()) {

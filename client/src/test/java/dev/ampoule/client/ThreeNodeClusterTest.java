@@ -1,9 +1,11 @@
 package dev.ampoule.client;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.ampoule.client.support.ClusterFixture;
+import dev.ampoule.client.support.Convergence;
 import dev.ampoule.client.support.Party;
 import dev.ampoule.client.support.RelayExtension;
 import dev.ampoule.relay.metrics.RelayMetrics;
@@ -11,6 +13,7 @@ import dev.ampoule.relay.support.RelayProcess;
 import dev.ampoule.relay.support.StoppablePostgres;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -24,15 +27,16 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * Three relay JVMs on one PostgreSQL, SDK clients spread over them, a member sending steadily;
- * then a node is killed with SIGKILL, or stopped with SIGTERM, or PostgreSQL itself is stopped and
- * started again. Every time: every send completes (retried by the SDK after a reconnect or an
- * {@code UNAVAILABLE}), every member receives every acknowledged message once and in order, and the
- * clients of a lost node are connected to another node again within 10 s. The tests share one
- * cluster (a node a test stopped is started again before the next one) and use users of their own.
+ * Three relay JVMs on one PostgreSQL, SDK clients spread over them. Under a steady load a node is
+ * killed with SIGKILL, or stopped with SIGTERM, or PostgreSQL itself is stopped and started again;
+ * every time, every send completes (retried by the SDK after a reconnect or an {@code UNAVAILABLE}),
+ * every member receives every acknowledged message once and in order, and the clients of a lost
+ * node are connected to another node again within 10 s. A coordinator's roster removal made through
+ * one node's admin API fences the group for a sender on another node. The tests share one cluster
+ * (a node a test stopped is started again before the next one) and use users and groups of their own.
  */
 @Timeout(value = 300, unit = TimeUnit.SECONDS)
-class ClusterFailoverTest {
+class ThreeNodeClusterTest {
 
     static final int MESSAGES = 90;
 
@@ -170,5 +174,51 @@ class ClusterFailoverTest {
         awaitMillis("the node is ready again", 30,
                 () -> cluster.cluster().get(node0, "/ready").map(r -> r.statusCode() == 200).orElse(false));
         load.assertEveryoneGotEverything(team);
+    }
+
+    @Test
+    void aRosterRemovalThroughOneNodesAdminApiFencesSendersOnTheOtherNodes() {
+        String teamId = cluster.createTeam("roster-coordinator");
+        cluster.addToRoster(teamId, "roster-nurse", "practitioner");
+        cluster.addToRoster(teamId, "roster-pharmacist", "pharmacist");
+        java.util.function.Consumer<AmpouleClient.Builder> careTeam = b -> b.careTeamRules(true)
+                .autoCommitDelay(Duration.ofMillis(600)).fenceTimeout(Duration.ofSeconds(30));
+        Party coordinator = e2e.party(0, "roster-coordinator", "desk", careTeam);
+        Party nurse = e2e.party(1, "roster-nurse", "tablet", careTeam);
+        Party pharmacist = e2e.party(2, "roster-pharmacist", "counter", careTeam);
+        GroupId group = coordinator.client.createGroup(teamId).join();
+        for (Party p : List.of(nurse, pharmacist)) {
+            p.events.awaitFirst(ClientEvent.GroupJoined.class, j -> j.groupId().equals(group), 30);
+        }
+        // the nodes may propose the roster's adds in several turns, each committed as it comes
+        Convergence.awaitAgreement(List.of(coordinator, nurse, pharmacist), group);
+        long formed = coordinator.client.group(group).join().epoch();
+
+        // the coordinator and the nurse are away, so that no one commits the removal before the
+        // nurse's message meets the fence; the removal is made through node 0's admin API
+        coordinator.stop();
+        nurse.stop();
+        double fencedOnNode1 = cluster.counter(1, RelayMetrics.REJECTIONS, RelayMetrics.TAG_CODE, "GROUP_FENCED");
+        cluster.removeFromRoster(0, teamId, "roster-pharmacist");
+        assertTrue(cluster.fenced(group.bytes()), "fenced in the shared database when the admin call returns");
+
+        // the nurse comes back on node 1 and sends at once, on its saved state: node 1 refuses it
+        CompletableFuture<Void> back = nurse.launch();
+        CompletableFuture<SentMessage> during = nurse.client.send(group, "potassium 5.4, hold the dose");
+        back.join();
+        ClientEvent.GroupFenced fenced = nurse.events.awaitFirst(ClientEvent.GroupFenced.class,
+                f -> f.groupId().equals(group), 30);
+        assertEquals(formed, fenced.epoch(), "refused in the old epoch");
+        assertTrue(cluster.counter(1, RelayMetrics.REJECTIONS, RelayMetrics.TAG_CODE, "GROUP_FENCED") > fencedOnNode1,
+                "node 1 refused it");
+        SentMessage sent = during.join();
+        assertEquals(formed + 1, sent.epoch(), "sent again once the nurse committed the removal");
+        assertFalse(cluster.fenced(group.bytes()), "the Commit lifted the fence");
+
+        coordinator.start();
+        Convergence.await(List.of(coordinator, nurse), group, formed + 1);
+        coordinator.events.awaitTexts(group, 1, 30);
+        assertEquals(List.of("potassium 5.4, hold the dose"), coordinator.events.texts(group));
+        assertTrue(pharmacist.events.texts(group).isEmpty(), "nothing reaches the removed pharmacist");
     }
 }
