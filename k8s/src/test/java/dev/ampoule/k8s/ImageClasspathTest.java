@@ -28,8 +28,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 /**
  * The image's classpath — this module's runtime scope, which is what Jib puts in {@code /app/libs}
  * (written by the build to {@code target/image-classpath.txt}) — runs the relay: {@code check-config}
- * reads each overlay's config file and environment, and {@code run} starts a relay that logs JSON
- * and answers {@code /ready}. A library the relay needs at run time but that reaches this module
+ * reads each overlay's config file and environment, {@code run} refuses a misspelled key before it
+ * starts and starts a relay that logs JSON and answers {@code /ready}. A library the relay needs at run time but that reaches this module
  * only at test scope (as the YAML reader once did) fails here, not in a pod.
  */
 @Timeout(value = 180, unit = TimeUnit.SECONDS)
@@ -63,6 +63,18 @@ class ImageClasspathTest {
         assertEquals(0, p.exitValue(), out);
         assertTrue(out.contains("store: postgresql"), out);
         assertTrue(out.lines().anyMatch(l -> l.startsWith("metricsPort: 9090") && l.endsWith("# config file")), out);
+    }
+
+    @Test
+    void aMisspelledKeyStopsTheRelayBeforeItStarts() throws Exception {
+        Path config = Files.writeString(tmp.resolve("relay.yaml"), "dataDir: " + tmp.resolve("data")
+                + "\nmaxFrameByte: 65536\n");
+        Process p = relay(Map.of(), "run", "--config", config.toString()).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+        assertEquals(2, p.exitValue(), out);
+        assertTrue(out.contains("unknown setting 'maxFrameByte' in " + config + " (did you mean 'maxFrameBytes'?)"), out);
+        assertTrue(Files.notExists(tmp.resolve("data")), "nothing was started or written");
     }
 
     @Test
