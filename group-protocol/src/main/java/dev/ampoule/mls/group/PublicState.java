@@ -104,7 +104,7 @@ record PublicState(GroupConfig config, CipherSuite suite, GroupContext context, 
      *
      * @return the members' credential summary, computed on the way
      */
-    private static CredentialSummary verifyTree(GroupConfig config, CipherSuite suite, GroupContext context,
+    static CredentialSummary verifyTree(GroupConfig config, CipherSuite suite, GroupContext context,
             RatchetTree tree) {
         if (tree.suite().id() != suite.id() || !Arrays.equals(tree.treeHash(), context.treeHash())) {
             throw new ValidationException(GroupRule.TREE_HASH_MISMATCH);
