@@ -4,6 +4,8 @@ import dev.ampoule.mls.crypto.CipherSuite;
 import dev.ampoule.mls.crypto.HpkeCiphertext;
 import dev.ampoule.mls.crypto.HpkeKeyPair;
 import dev.ampoule.mls.crypto.HpkePublicKey;
+import dev.ampoule.mls.crypto.HpkeSealer;
+import dev.ampoule.mls.crypto.Parallel;
 import dev.ampoule.mls.crypto.SignaturePrivateKey;
 import dev.ampoule.mls.error.InternalException;
 import dev.ampoule.mls.error.ValidationException;
@@ -27,7 +29,6 @@ import java.util.Map;
 import java.util.OptionalInt;
 import java.util.Set;
 import java.util.function.Function;
-import java.util.stream.IntStream;
 
 /**
  * TreeKEM (RFC 9420 §7.4–§7.6, §7.9): creating an UpdatePath for a Commit, checking and merging a
@@ -110,7 +111,9 @@ public final class TreeKem {
         byte[] context = groupContext.apply(prepared.treeHash());
 
         // One HPKE seal per resolution node: the bulk of a commit's cost, independent of each other,
-        // so they run on several cores when there are enough of them.
+        // so they run on several cores when there are enough of them. All share one HPKE context
+        // (label and GroupContext), hashed once.
+        HpkeSealer sealer = suite.encryptorWithLabel(ENCRYPT_LABEL, context);
         List<int[]> resolutions = new ArrayList<>(path.size());
         List<int[]> seals = new ArrayList<>();
         for (int i = 0; i < path.size(); i++) {
@@ -124,16 +127,11 @@ public final class TreeKem {
         for (int i = 0; i < path.size(); i++) {
             sealed[i] = new HpkeCiphertext[resolutions.get(i).length];
         }
-        IntStream indices = IntStream.range(0, seals.size());
-        if (seals.size() >= PARALLEL_SEALS) {
-            indices = indices.parallel();
-        }
-        indices.forEach(k -> {
+        Parallel.forEach(seals.size(), PARALLEL_SEALS, k -> {
             int i = seals.get(k)[0];
             int j = seals.get(k)[1];
             HpkePublicKey to = tree.node(resolutions.get(i)[j]).orElseThrow().encryptionKey();
-            sealed[i][j] = suite.encryptWithLabel(to, ENCRYPT_LABEL, context,
-                    secrets.get(path.get(i).node()).reveal());
+            sealed[i][j] = sealer.seal(to, secrets.get(path.get(i).node()).reveal());
         });
         List<UpdatePathNode> nodes = new ArrayList<>(path.size());
         for (int i = 0; i < path.size(); i++) {
@@ -149,13 +147,8 @@ public final class TreeKem {
      * spread over several cores for a path of four nodes or more.
      */
     static HpkeKeyPair[] nodeKeyPairs(CipherSuite suite, byte[][] chain) {
-        HpkeKeyPair[] out = new HpkeKeyPair[chain.length];
-        IntStream indices = IntStream.range(0, chain.length);
-        if (chain.length >= PARALLEL_DERIVATIONS) {
-            indices = indices.parallel();
-        }
-        indices.forEach(i -> out[i] = nodeKeyPair(suite, chain[i]));
-        return out;
+        return Parallel.map(chain.length, PARALLEL_DERIVATIONS, i -> nodeKeyPair(suite, chain[i]))
+                .toArray(HpkeKeyPair[]::new);
     }
 
     /** {@code DeriveKeyPair(DeriveSecret(path_secret, "node"))} (§7.4). */
