@@ -28,6 +28,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.OptionalInt;
 import java.util.Set;
+import java.util.concurrent.ForkJoinTask;
 import java.util.function.Function;
 
 /**
@@ -181,16 +182,28 @@ public final class TreeKem {
      */
     public static PreparedPath verifyPath(CipherSuite suite, RatchetTree tree, int senderLeaf, UpdatePath updatePath,
             byte[] groupId, Set<Integer> excludedLeaves) {
+        LeafNodeSource.Commit commit = checkLeaf(tree, senderLeaf, updatePath);
+        if (!updatePath.leafNode().verifySignature(suite, groupId, senderLeaf)) {
+            throw new ValidationException(TreeKemRule.LEAF_SIGNATURE_INVALID, "leaf " + senderLeaf);
+        }
+        return verifyPathAfterSignature(tree, senderLeaf, updatePath, commit, excludedLeaves);
+    }
+
+    /** The sender is in range and the path's leaf has source commit (§7.5). */
+    private static LeafNodeSource.Commit checkLeaf(RatchetTree tree, int senderLeaf, UpdatePath updatePath) {
         if (senderLeaf < 0 || senderLeaf >= tree.leafCount()) {
             throw new ValidationException(TreeRule.LEAF_OUT_OF_RANGE, "sender " + senderLeaf);
         }
-        LeafNode leaf = updatePath.leafNode();
-        if (!(leaf.source() instanceof LeafNodeSource.Commit commit)) {
+        if (!(updatePath.leafNode().source() instanceof LeafNodeSource.Commit commit)) {
             throw new ValidationException(TreeKemRule.LEAF_SOURCE_NOT_COMMIT);
         }
-        if (!leaf.verifySignature(suite, groupId, senderLeaf)) {
-            throw new ValidationException(TreeKemRule.LEAF_SIGNATURE_INVALID, "leaf " + senderLeaf);
-        }
+        return commit;
+    }
+
+    /** The checks of {@link #verifyPath} that follow the leaf signature, and the merge they prepare. */
+    private static PreparedPath verifyPathAfterSignature(RatchetTree tree, int senderLeaf, UpdatePath updatePath,
+            LeafNodeSource.Commit commit, Set<Integer> excludedLeaves) {
+        LeafNode leaf = updatePath.leafNode();
         OptionalInt holder = tree.leafWithSignatureKey(leaf.signatureKey());
         if (holder.isPresent() && holder.getAsInt() != senderLeaf) {
             throw new ValidationException(TreeKemRule.SIGNATURE_KEY_IN_USE, "leaf " + holder.getAsInt());
@@ -249,7 +262,40 @@ public final class TreeKem {
         if (me.leafIndex() == senderLeaf) {
             throw new InternalException("a committer keeps the state returned by createPath");
         }
-        PreparedPath prepared = verifyPath(suite, tree, senderLeaf, updatePath, groupId, excludedLeaves);
+        // The leaf signature verifies on another core while this thread decrypts and derives; its
+        // failure is the one reported, as if checked first (verifyPath), and the keys learnt are
+        // destroyed.
+        LeafNodeSource.Commit commit = checkLeaf(tree, senderLeaf, updatePath);
+        ForkJoinTask<Boolean> signature = ForkJoinTask.adapt(
+                () -> updatePath.leafNode().verifySignature(suite, groupId, senderLeaf)).fork();
+        Decrypted decrypted = null;
+        RuntimeException failure = null;
+        try {
+            decrypted = decryptPath(suite, tree, me, senderLeaf, updatePath, commit, excludedLeaves, groupContext);
+        } catch (RuntimeException e) {
+            failure = e;
+        }
+        if (!signature.join()) {
+            if (decrypted != null) {
+                decrypted.path().commitSecret().destroy();
+                decrypted.learnt().values().forEach(k -> k.privateKey().destroy());
+            }
+            throw new ValidationException(TreeKemRule.LEAF_SIGNATURE_INVALID, "leaf " + senderLeaf);
+        }
+        if (failure != null) {
+            throw failure;
+        }
+        tree.apply(decrypted.prepared());
+        return decrypted.path();
+    }
+
+    /** A decrypted path before its merge: the outcome, the merge, and the node keys learnt. */
+    private record Decrypted(ProcessedPath path, PreparedPath prepared, Map<Integer, HpkeKeyPair> learnt) {}
+
+    private static Decrypted decryptPath(CipherSuite suite, RatchetTree tree, TreeKemPrivate me, int senderLeaf,
+            UpdatePath updatePath, LeafNodeSource.Commit commit, Set<Integer> excludedLeaves,
+            Function<byte[], byte[]> groupContext) {
+        PreparedPath prepared = verifyPathAfterSignature(tree, senderLeaf, updatePath, commit, excludedLeaves);
         List<PathNode> path = prepared.path();
         int myNode = TreeMath.leafToNode(me.leafIndex());
         int first = -1;
@@ -301,7 +347,6 @@ public final class TreeKem {
         }
         CommitSecret commitSecret = new CommitSecret(secret);
         TreeKemPrivate next = me.afterPath(tree, senderLeaf, learnt);
-        tree.apply(prepared);
-        return new ProcessedPath(commitSecret, next, path.get(first).node());
+        return new Decrypted(new ProcessedPath(commitSecret, next, path.get(first).node()), prepared, learnt);
     }
 }
