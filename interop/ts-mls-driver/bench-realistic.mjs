@@ -3,7 +3,7 @@
 //   sparse      — the creator (leaf 0) adds leaf 1, then the other N − 2 in one Commit;
 //   after churn — then 20 members at the leaves RealisticFixture.churnLeaves draws (the same
 //                 generator, below) join from that Welcome and commit once each.
-// The creator commits, leaf 1 processes. ts-mls states are immutable values, so an operation is
+// The creator commits, leaf 1 processes (and, after churn, leaf N − 2 too: the typical receiver). ts-mls states are immutable values, so an operation is
 // repeated on the same state and every repetition does the same work.
 //
 //   node bench-realistic.mjs --members 100,1000 [--reps 5] [--budget-seconds 120] [--out file.json]
@@ -54,9 +54,9 @@ function churnLeaves(members, count, seed) {
   const leaves = [];
   let x = seed;
   const mask = (1n << 64n) - 1n;
-  while (leaves.length < Math.min(count, members - 3)) {
+  while (leaves.length < Math.min(count, members - 4)) {
     x = (x * 6364136223846793005n + 1442695040888963407n) & mask;
-    const leaf = 2 + Number((x >> 33n) % BigInt(members - 3));
+    const leaf = 2 + Number((x >> 33n) % BigInt(members - 4));
     if (!leaves.includes(leaf)) leaves.push(leaf);
   }
   return leaves;
@@ -136,6 +136,8 @@ for (const n of sizes) {
   for (const leaf of churnLeaves(n, CHURN, SEED)) {
     churners.push(await join(bigWelcome, kps[leaf]));
   }
+  // The typical receiver: leaf N − 2, whose lowest common ancestor with the creator is the root.
+  let far = await join(bigWelcome, kps[n - 2]);
   for (let i = 0; i < churners.length; i++) {
     const c = await commit(churners[i], [], false);
     churners[i] = c.newState;
@@ -143,11 +145,13 @@ for (const n of sizes) {
     for (let j = i + 1; j < churners.length; j++) churners[j] = (await process_(churners[j], m)).newState;
     creator = (await process_(creator, m)).newState;
     receiver = (await process_(receiver, m)).newState;
+    far = (await process_(far, m)).newState;
   }
   console.error(`[ts-mls] N=${n}: after-churn shape built in ${seconds(t)} s`);
   await measure("churnEmptyCommitCreate", n, () => commit(creator, [], false));
   const empty = wire((await commit(creator, [], false)).commit);
   await measure("churnEmptyCommitProcess", n, () => process_(receiver, empty));
+  await measure("churnEmptyCommitProcessFar", n, () => process_(far, empty));
   const removeLast = [{ proposalType: "remove", remove: { removed: n - 1 } }];
   await measure("churnRemoveCreate", n, () => commit(creator, removeLast, false));
   const removal = wire((await commit(creator, removeLast, false)).commit);

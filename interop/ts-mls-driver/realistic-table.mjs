@@ -23,7 +23,7 @@ for (const r of JSON.parse(readFileSync(jmhFile, "utf8"))) {
 const ts = new Map(JSON.parse(readFileSync(tsFile, "utf8")).map((r) => [`${r.op}/${r.members}`, r.medianMs]));
 
 const ops = ["addAll", "addAllTreeOutOfBand", "addAllProcess", "join", "firstCommitCreate", "firstCommitProcess",
-  "churnEmptyCommitCreate", "churnEmptyCommitProcess", "churnRemoveCreate", "churnRemoveProcess"];
+  "churnEmptyCommitCreate", "churnEmptyCommitProcess", "churnEmptyCommitProcessFar", "churnRemoveCreate", "churnRemoveProcess"];
 const sizes = [...new Set([...java.keys()].map((k) => Number(k.split("/")[1])))].sort((a, b) => a - b);
 console.log("| operation | N | group-protocol median (ms) | ts-mls median (ms) | ts-mls / group-protocol |");
 console.log("|---|--:|--:|--:|--:|");

@@ -133,6 +133,7 @@ public class RealisticGroupBenchmark {
             removeCommit = created(fixture.creator(), remove);
             requireStaged(fixture.receiver(), emptyCommit);
             requireStaged(fixture.receiver(), removeCommit);
+            requireStaged(fixture.farReceiver(), emptyCommit);
             System.out.printf("%n[shape] after churn N=%d (leaves %s committed): empty Commit seals %d, remove seals %d%n",
                     s.members, fixture.churnedLeaves(), RealisticFixture.seals(emptyCommit),
                     RealisticFixture.seals(removeCommit));
@@ -201,9 +202,16 @@ public class RealisticGroupBenchmark {
         return discarded(c.fixture.creator(), CommitOptions.defaults());
     }
 
+    /** Processing at leaf 1, which derives every node key of the creator's path: the worst case. */
     @Benchmark
     public Processed churnEmptyCommitProcess(Churned c) {
         return c.fixture.receiver().process(MlsMessage.fromBytes(c.emptyCommit));
+    }
+
+    /** Processing at leaf N − 2, which derives the root's key only: the typical receiver. */
+    @Benchmark
+    public Processed churnEmptyCommitProcessFar(Churned c) {
+        return c.fixture.farReceiver().process(MlsMessage.fromBytes(c.emptyCommit));
     }
 
     /** The creator removes the member at the last leaf. */

@@ -23,8 +23,11 @@ import java.util.Optional;
  *       every Commit.</li>
  * </ul>
  *
- * <p>The creator commits and leaf 1 receives; the last leaf's KeyPackage is a last-resort one, so
- * that the Welcome of the big Add can be joined again and again. Everything goes through the
+ * <p>The creator commits and leaf 1 receives: leaf 1 shares the creator's whole direct path, so it
+ * derives the most node keys of any receiver. In the after-churn shape the member at leaf N − 2,
+ * whose lowest common ancestor with the creator is the root (as for half of all members), receives
+ * too: the typical receiver. The last leaf's KeyPackage is a last-resort one, so that the Welcome
+ * of the big Add can be joined again and again. Everything goes through the
  * public API ({@link Group#commit}, {@link Group#process}, {@link Group#join}), with every check a
  * real group makes.
  */
@@ -45,10 +48,12 @@ public final class RealisticFixture {
     /** The KeyPackages of leaves 1 … N − 1. */
     private final List<KeyPackageBundle> bundles;
     private final List<Group> churners = new ArrayList<>();
+    /** After churn: the member at leaf N − 2. */
+    private Group farReceiver;
 
     private RealisticFixture(GroupConfig config, CipherSuite suite, int members) {
-        if (members < 3) {
-            throw new InternalException("a realistic group has at least 3 members");
+        if (members < 5) {
+            throw new InternalException("a realistic group has at least 5 members");
         }
         this.config = config;
         this.suite = suite;
@@ -101,7 +106,7 @@ public final class RealisticFixture {
     }
 
     /**
-     * The leaves that commit in the after-churn shape: {@code count} distinct leaves in [2, N − 2]
+     * The leaves that commit in the after-churn shape: {@code count} distinct leaves in [2, N − 3]
      * drawn with a 64-bit linear congruential generator (Knuth's MMIX constants) from {@code seed},
      * so that the ts-mls benchmark ({@code interop/ts-mls-driver/bench-realistic.mjs}) draws the
      * very same ones.
@@ -109,9 +114,9 @@ public final class RealisticFixture {
     public static List<Integer> churnLeaves(int members, int count, long seed) {
         List<Integer> leaves = new ArrayList<>();
         long x = seed;
-        while (leaves.size() < Math.min(count, members - 3)) {
+        while (leaves.size() < Math.min(count, members - 4)) {
             x = x * 6364136223846793005L + 1442695040888963407L;
-            int leaf = 2 + (int) Long.remainderUnsigned(x >>> 33, members - 3);
+            int leaf = 2 + (int) Long.remainderUnsigned(x >>> 33, members - 4);
             if (!leaves.contains(leaf)) {
                 leaves.add(leaf);
             }
@@ -129,6 +134,10 @@ public final class RealisticFixture {
             }
             churners.add(g);
         }
+        farReceiver = Group.join(config, welcome, bundles.get(members - 3), Optional.empty());
+        if (farReceiver.ownLeafIndex() != members - 2) {
+            throw new InternalException("the far receiver joined at " + farReceiver.ownLeafIndex());
+        }
         // The joiners caught up with the creator's epoch; now each commits once, in turn.
         for (Group committer : churners) {
             byte[] commit = committer.commit(CommitOptions.defaults()).commit().toBytes();
@@ -145,6 +154,7 @@ public final class RealisticFixture {
         List<Group> out = new ArrayList<>(churners);
         out.add(creator);
         out.add(receiver);
+        out.add(farReceiver);
         return out;
     }
 
@@ -186,6 +196,14 @@ public final class RealisticFixture {
     /** The member at leaf 1, in the fixture's final epoch: the receiver. */
     public Group receiver() {
         return receiver;
+    }
+
+    /** After churn, the member at leaf N − 2, whose lowest common ancestor with the creator is the root. */
+    public Group farReceiver() {
+        if (farReceiver == null) {
+            throw new InternalException("only the after-churn shape has a far receiver");
+        }
+        return farReceiver;
     }
 
     /** A new object of the receiver as it was before the big Add (restored from its saved state). */
