@@ -27,7 +27,13 @@ public enum AuditType {
     /** The relay sent an external proposal (roster Add / Remove). */
     PROPOSAL_SENT,
     /** A device acknowledged a group's messages up to a sequence number (ids only, never content). */
-    DELIVERED;
+    DELIVERED,
+    /**
+     * The audit log could not write (a full disk, I/O errors) from {@code since} until this entry,
+     * written as soon as it could again: {@code notRecorded} events were refused meanwhile (and the
+     * operations that needed them with them), {@code cause} names the kind of failure.
+     */
+    AUDIT_OUTAGE;
 
     public String wireName() {
         return name().toLowerCase(java.util.Locale.ROOT);

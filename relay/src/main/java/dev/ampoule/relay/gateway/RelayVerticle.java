@@ -1,7 +1,9 @@
 package dev.ampoule.relay.gateway;
 
 import dev.ampoule.relay.admin.AdminApi;
+import dev.ampoule.relay.audit.AuditDisk;
 import dev.ampoule.relay.audit.AuditLog;
+import dev.ampoule.relay.audit.CoalescingAuditSink;
 import dev.ampoule.relay.audit.FileAuditLog;
 import dev.ampoule.relay.auth.DevKeys;
 import dev.ampoule.relay.auth.JwksKeySource;
@@ -10,13 +12,16 @@ import dev.ampoule.relay.auth.KeySource;
 import dev.ampoule.relay.auth.TicketService;
 import dev.ampoule.relay.config.RelayConfig;
 import dev.ampoule.relay.audit.AuditSink;
+import dev.ampoule.relay.ds.CareTeamSetup;
 import dev.ampoule.relay.ds.DeliveryService;
 import dev.ampoule.relay.ds.ExternalSenderKeys;
 import dev.ampoule.relay.metrics.RelayMetrics;
 import dev.ampoule.relay.roster.FileRosterStore;
 import dev.ampoule.relay.roster.OrgRecordingVerifier;
 import dev.ampoule.relay.roster.Roster;
+import dev.ampoule.relay.roster.RosterQuotas;
 import dev.ampoule.relay.roster.RosterView;
+import dev.ampoule.relay.store.Store;
 import dev.ampoule.relay.store.Stores;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -29,6 +34,7 @@ import io.vertx.ext.web.Router;
 import java.time.Clock;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
 import java.util.logging.Logger;
 
 /**
@@ -51,6 +57,8 @@ public final class RelayVerticle extends VerticleBase {
     private RelayConfig config;
     private DeliveryService ds;
     private FileAuditLog audit;
+    /** What the Delivery Service audits through: acknowledgements gathered per window. */
+    private CoalescingAuditSink deliveries;
     private Gateway gateway;
     private HttpServer server;
     private JwksKeySource jwks;
@@ -63,7 +71,9 @@ public final class RelayVerticle extends VerticleBase {
     private ServerTls tlsRefused;
     private RosterView rosterView = RosterView.EMPTY;
     private AuditSink auditSink = AuditSink.NONE;
+    private AuditDisk auditDisk = AuditDisk.REAL;
     private ExternalSenderKeys externalSenderKeys;
+    private UnaryOperator<Store> storeLayer = UnaryOperator.identity();
     private Roster roster;
 
     public RelayVerticle() {
@@ -81,9 +91,21 @@ public final class RelayVerticle extends VerticleBase {
         return this;
     }
 
+    /** Wraps the configured store (before deployment; fault injection in tests). */
+    public RelayVerticle storeLayer(UnaryOperator<Store> layer) {
+        this.storeLayer = layer;
+        return this;
+    }
+
     /** Where the Delivery Service writes audit events instead of the relay's audit log (before deployment; tests). */
     public RelayVerticle auditSink(AuditSink audit) {
         this.auditSink = audit;
+        return this;
+    }
+
+    /** The file layer the audit log writes through (before deployment; fault tests). */
+    public RelayVerticle auditDisk(AuditDisk disk) {
+        this.auditDisk = disk;
         return this;
     }
 
@@ -92,34 +114,31 @@ public final class RelayVerticle extends VerticleBase {
         config = RelayConfig.from(config(), System.getenv());
         RelayMetrics metrics = new RelayMetrics(registry);
         TicketService tickets = new TicketService(config.ticketTtl, config.maxTickets, config.ticketsPerUser, clock);
-        FileAuditLog.Options auditOptions = FileAuditLog.Options.defaults().withFsync(config.fsync).withClock(clock);
+        FileAuditLog.Options auditOptions = FileAuditLog.Options.defaults().withFsync(config.fsync).withClock(clock)
+                .withMaxFileBytes(config.auditFileMaxBytes).withMaxFileAge(config.auditFileMaxAge).withDisk(auditDisk);
         FileRosterStore rosterStore = new FileRosterStore(vertx, config.dataDir.resolve("roster"), config.fsync);
-        return Stores.create(vertx, config)
-                .compose(store -> {
-                    ds = new DeliveryService(vertx, store, config, metrics, clock);
-                    ds.enforcement().setAdHocGroups(config.adHocGroups);
-                    return FileAuditLog.open(vertx, config.dataDir, auditOptions);
-                })
+        return FileAuditLog.open(vertx, config.dataDir, auditOptions)
                 .compose(log -> {
                     audit = log;
-                    ds.setAuditSink(auditSink == AuditSink.NONE ? log : auditSink);
-                    return Roster.open(rosterStore, config.roles, audit, clock);
+                    deliveries = new CoalescingAuditSink(vertx, auditSink == AuditSink.NONE ? log : auditSink,
+                            config.auditDeliveryWindow, clock);
+                    return Roster.open(rosterStore, config.roles, new RosterQuotas(config.maxTeamsPerOrg,
+                            config.maxTeamsCreatedPerUser, config.maxMembersPerTeam), audit, clock);
                 })
                 .compose(r -> {
                     roster = r;
-                    if (rosterView == null || rosterView == RosterView.EMPTY) {
-                        // the Delivery Service follows the roster: its view, and its changes
-                        ds.setRosterView(r);
-                        r.listener(ds.enforcement());
-                    } else {
-                        ds.setRosterView(rosterView); // a roster given before deployment (tests)
-                    }
                     return keySource();
                 })
                 .compose(keys -> ExternalSenderKeys.load(vertx, config.dataDir.resolve(ExternalSenderKeys.DIR_NAME))
-                        .map(senderKeys -> {
+                        .compose(senderKeys -> {
                             externalSenderKeys = senderKeys;
-                            ds.enforcement().setExternalSenderKeys(senderKeys);
+                            return Stores.create(vertx, config).map(storeLayer);
+                        })
+                        .map(store -> {
+                            ds = new DeliveryService(vertx, store, config, metrics, clock, careTeams());
+                            if (rosterView == null || rosterView == RosterView.EMPTY) {
+                                roster.listener(ds.enforcement()); // the Delivery Service follows the roster's changes
+                            }
                             return keys;
                         }))
                 .compose(keys -> ds.start().map(v -> keys))
@@ -145,8 +164,9 @@ public final class RelayVerticle extends VerticleBase {
                         tlsCheck = vertx.setPeriodic(config.tlsReload.toMillis(), id -> reloadTls());
                     }
                     Router router = gateway.router();
-                    router.route("/v1/*").subRouter(new AdminApi(vertx, roster, verifier, audit).router());
-                    server = vertx.createHttpServer(options).requestHandler(router);
+                    router.route("/v1/*").subRouter(new AdminApi(vertx, roster, verifier, audit,
+                            config.adminWritesPerMinute, metrics).router());
+                    server = vertx.createHttpServer(options).requestHandler(gateway.requestHandler(router));
                     return server.listen();
                 })
                 .onFailure(e -> {
@@ -194,6 +214,16 @@ public final class RelayVerticle extends VerticleBase {
                     return Future.succeededFuture(false);
                 })
                 .andThen(ar -> tlsReloading = false);
+    }
+
+    /** The care-team rules the Delivery Service enforces: the relay's roster (or one given before deployment), audit log and keys. */
+    private CareTeamSetup careTeams() {
+        boolean ownRoster = rosterView == null || rosterView == RosterView.EMPTY;
+        return CareTeamSetup.adHoc()
+                .withRoster(ownRoster ? roster : rosterView)
+                .withAudit(deliveries) // the relay's audit log (or one given before deployment), deliveries coalesced
+                .withKeys(externalSenderKeys)
+                .withAdHocGroups(config.adHocGroups);
     }
 
     private Future<KeySource> keySource() {
@@ -277,8 +307,10 @@ public final class RelayVerticle extends VerticleBase {
                 .onSuccess(v -> LOG.info("relay stopped"));
     }
 
+    /** Writes the delivery entries the window holds, then closes the audit log. */
     private Future<Void> closeAudit() {
-        return audit == null ? Future.succeededFuture() : audit.close();
+        Future<Void> flushed = deliveries == null ? Future.succeededFuture() : deliveries.close();
+        return flushed.transform(ar -> audit == null ? Future.succeededFuture() : audit.close());
     }
 
     private Future<Void> closeRoster() {
