@@ -43,7 +43,7 @@ for (const op of ops) {
     const t = ts.get(`${op}/${n}`);
     if (j === undefined && t === undefined) continue;
     const ratio = j !== undefined && t !== undefined ? `${(t / j).toFixed(t / j >= 10 ? 0 : 1)}×` : "not run";
-    const inSeals = j !== undefined && sealRef !== undefined ? (j / sealRef).toFixed(1) : "–";
+    const inSeals = j !== undefined && sealRef !== undefined ? fmt(j / sealRef) : "–";
     console.log(`| ${op} | ${n.toLocaleString("en")} | ${fmt(j)} | ${inSeals} | ${fmt(t)} | ${ratio} |`);
   }
 }
