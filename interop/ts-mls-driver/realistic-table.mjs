@@ -30,7 +30,7 @@ if (sealAfterFile) {
 }
 const ts = new Map(JSON.parse(readFileSync(tsFile, "utf8")).map((r) => [`${r.op}/${r.members}`, r.medianMs]));
 
-const ops = ["addAll", "addAllTreeOutOfBand", "addAllProcess", "join", "firstCommitCreate", "firstCommitProcess",
+const ops = ["addAll", "addAllTreeOutOfBand", "addAllProcess", "join", "firstCommitCreate", "firstCommitSealsOnly", "firstCommitProcess",
   "churnEmptyCommitCreate", "churnEmptyCommitProcess", "churnEmptyCommitProcessFar", "churnRemoveCreate", "churnRemoveProcess"];
 const sizes = [...new Set([...java.keys()].map((k) => Number(k.split("/")[1])))].sort((a, b) => a - b);
 const seals = [seal, sealAfter].filter((x) => x !== undefined);
@@ -42,7 +42,8 @@ for (const op of ops) {
     const j = java.get(`${op}/${n}`);
     const t = ts.get(`${op}/${n}`);
     if (j === undefined && t === undefined) continue;
-    const ratio = j !== undefined && t !== undefined ? `${(t / j).toFixed(t / j >= 10 ? 0 : 1)}×` : "not run";
+    const ratio = op.endsWith("SealsOnly") ? "(baseline)"
+      : j !== undefined && t !== undefined ? `${(t / j).toFixed(t / j >= 10 ? 0 : 1)}×` : "not run";
     const inSeals = j !== undefined && sealRef !== undefined ? fmt(j / sealRef) : "–";
     console.log(`| ${op} | ${n.toLocaleString("en")} | ${fmt(j)} | ${inSeals} | ${fmt(t)} | ${ratio} |`);
   }
