@@ -18,11 +18,6 @@ import {
   createGroupInfoWithExternalPubAndRatchetTree,
   createProposal,
   decodeMlsMessage,
-  defaultLifetimeConfig,
-  defaultKeyRetentionConfig,
-  defaultKeyPackageEqualityConfig,
-  defaultPaddingConfig,
-  defaultAuthenticationService,
   emptyPskIndex,
   encodeExternalSender,
   encodeMlsMessage,
@@ -36,6 +31,7 @@ import {
   processMessage,
   acceptAll,
 } from "ts-mls";
+import { clientConfig } from "./client-config.mjs";
 // ts-mls's proposeExternal looks the sender up in the GroupInfo's external_senders extension,
 // which it cannot read when that extension follows RFC 9420 §12.1.8.1 (see ../README.md). The
 // package exports the lower-level signer it is built on; it takes the sender index directly.
@@ -48,13 +44,6 @@ import { signGroupInfo } from "ts-mls/groupInfo.js";
 import { varLenDataEncoder } from "ts-mls/codec/variableLength.js";
 import { encode as tlsEncode } from "ts-mls/codec/tlsEncoder.js";
 
-const clientConfig = {
-  keyRetentionConfig: defaultKeyRetentionConfig,
-  lifetimeConfig: defaultLifetimeConfig,
-  keyPackageEqualityConfig: defaultKeyPackageEqualityConfig,
-  paddingConfig: defaultPaddingConfig,
-  authService: defaultAuthenticationService,
-};
 
 // A fixed GREASE value (RFC 9420 §13.5) in every capability list, so that runs are deterministic
 // (ts-mls's default capabilities pick GREASE values at random).

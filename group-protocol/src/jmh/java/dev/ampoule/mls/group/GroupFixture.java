@@ -9,7 +9,6 @@ import dev.ampoule.mls.crypto.SignatureKeyPair;
 import dev.ampoule.mls.schedule.EpochSecret;
 import dev.ampoule.mls.schedule.EpochSecrets;
 import dev.ampoule.mls.schedule.GroupContext;
-import dev.ampoule.mls.schedule.SecretTree;
 import dev.ampoule.mls.schedule.TranscriptHashes;
 import dev.ampoule.mls.tree.Capabilities;
 import dev.ampoule.mls.tree.LeafNode;
@@ -148,7 +147,7 @@ public final class GroupFixture {
      */
     public static GroupFixture full(GroupConfig config, CipherSuite suite, int members) {
         GroupFixture f = new GroupFixture(config, suite, members);
-        PublicGroup.verifyTree(config, suite, f.context, f.tree);
+        PublicState.verifyTree(config, suite, f.context, f.tree);
         return f;
     }
 
@@ -198,13 +197,9 @@ public final class GroupFixture {
         }
         TreeKemPrivate privateTree = TreeKemPrivate.of(leaf, copy(leafKeys[leaf]), path);
         privateTree.verifyAgainst(suite, tree);
-        PublicGroup pub = new PublicGroup(config, suite, context, tree.copy(), interimTranscriptHash,
-                confirmationTag, new ProposalCache());
-        EpochSecrets secrets = epochSecrets();
-        SecretTree secretTree = secrets.newSecretTree(tree.leafCount(), config.ratchetWindow());
-        Group group = new Group(config, pub, leaf, signatureKeys[leaf], privateTree, secrets, secretTree,
-                Group.Status.ACTIVE);
-        group.retainResumptionPsk();
-        return group;
+        PublicState pub = PublicState.of(config, suite, context, tree.copy(), interimTranscriptHash,
+                confirmationTag, LeafValidation.CredentialSummary.of(tree));
+        return new Group(config, signatureKeys[leaf], EpochState.started(config, pub, leaf, privateTree,
+                epochSecrets()));
     }
 }

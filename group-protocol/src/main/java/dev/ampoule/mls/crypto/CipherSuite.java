@@ -46,7 +46,15 @@ public interface CipherSuite {
     // ---- HPKE (RFC 9180, base mode) -----------------------------------------------------------
 
     /** {@code SealBase(pkR, info, aad, pt)}. */
-    HpkeCiphertext hpkeSeal(HpkePublicKey publicKey, byte[] info, byte[] aad, byte[] plaintext);
+    default HpkeCiphertext hpkeSeal(HpkePublicKey publicKey, byte[] info, byte[] aad, byte[] plaintext) {
+        return hpkeSealer(info, aad).seal(publicKey, plaintext);
+    }
+
+    /**
+     * {@code SealBase(pkR, info, aad, pt)} to any number of recipients with {@code info} and
+     * {@code aad} fixed: the key schedule's hash of {@code info} is computed here, once.
+     */
+    HpkeSealer hpkeSealer(byte[] info, byte[] aad);
 
     /** {@code OpenBase(enc, skR, info, aad, ct)}. */
     byte[] hpkeOpen(HpkeKeyPair recipient, byte[] kemOutput, byte[] info, byte[] aad, byte[] ciphertext);
@@ -68,6 +76,15 @@ public interface CipherSuite {
 
     /** The public key that belongs to {@code privateKey}. */
     HpkePublicKey hpkePublicKey(HpkePrivateKey privateKey);
+
+    /**
+     * Checks that every encapsulation to {@code publicKey} succeeds (RFC 9180 §7.1.4): the key
+     * decodes, a NIST point lies on the curve, an X25519/X448 key is not of small order (which
+     * would give an all-zero shared secret). Cheaper than an encapsulation.
+     *
+     * @throws ValidationException with {@link CryptoRule#INVALID_HPKE_PUBLIC_KEY}
+     */
+    void validateHpkePublicKey(HpkePublicKey publicKey);
 
     // ---- signatures ---------------------------------------------------------------------------
 
@@ -139,7 +156,16 @@ public interface CipherSuite {
      * opaque context<V>; } EncryptContext} (RFC 9420 §5.1.3).
      */
     default HpkeCiphertext encryptWithLabel(HpkePublicKey key, String label, byte[] context, byte[] plaintext) {
-        return hpkeSeal(key, encryptContext(label, context), new byte[0], plaintext);
+        return encryptorWithLabel(label, context).seal(key, plaintext);
+    }
+
+    /**
+     * {@code EncryptWithLabel(·, Label, Context, ·)} for many public keys and plaintexts with one
+     * label and context, whose {@code EncryptContext} is hashed once (RFC 9420 §5.1.3; see
+     * {@link HpkeSealer}).
+     */
+    default HpkeSealer encryptorWithLabel(String label, byte[] context) {
+        return hpkeSealer(encryptContext(label, context), new byte[0]);
     }
 
     /** {@code DecryptWithLabel} (RFC 9420 §5.1.3). */

@@ -4,6 +4,7 @@ import dev.ampoule.mls.codec.TlsEncodable;
 import dev.ampoule.mls.codec.TlsReader;
 import dev.ampoule.mls.codec.TlsWriter;
 import dev.ampoule.mls.crypto.CipherSuite;
+import dev.ampoule.mls.crypto.SignaturePublicKey;
 import dev.ampoule.mls.error.InternalException;
 import dev.ampoule.mls.error.ValidationException;
 import dev.ampoule.mls.schedule.GroupContext;
@@ -11,6 +12,9 @@ import dev.ampoule.mls.schedule.MembershipKey;
 import java.security.MessageDigest;
 import java.util.Arrays;
 import java.util.Optional;
+import java.util.concurrent.ForkJoinTask;
+import java.util.function.Consumer;
+import java.util.function.Function;
 
 /**
  * RFC 9420 §6.2:
@@ -122,6 +126,56 @@ public record PublicMessage(FramedContent content, FramedContentAuthData auth, O
      */
     public VerifiedContent unprotect(CipherSuite suite, GroupContext context, MembershipKey membershipKey,
             SignerKeys signers) {
+        byte[] tbs = checkedTbs(suite, context, membershipKey);
+        if (!suite.verifyWithLabel(signers.keyFor(content), FramedContentTbs.SIGN_LABEL, tbs, auth.signature())) {
+            throw new ValidationException(FramingRule.SIGNATURE);
+        }
+        return new VerifiedContent(authenticatedContent());
+    }
+
+    /**
+     * {@link #unprotect} for a member's message, with the signature verified on another core while
+     * {@code work} runs on this thread: every other check of §6.2 first — the membership tag among
+     * them, so {@code work} only ever sees content a member of the epoch sent — then {@code work}
+     * on the content, whose result is returned only once the signature verified. When it does not,
+     * the result goes to {@code discard} (to destroy the secrets it holds) and the signature's
+     * failure is thrown, whatever {@code work} did: the outcome is that of {@code unprotect}
+     * followed by {@code work}. A receiver of a Commit overlaps the signature with its HPKE
+     * decryption and key derivations this way.
+     *
+     * @throws ValidationException with a {@link FramingRule}, or {@code work}'s failure
+     * @throws InternalException when the message has no membership tag (not a member's)
+     */
+    public <T> T unprotectWhileVerifying(CipherSuite suite, GroupContext context, MembershipKey membershipKey,
+            SignerKeys signers, Function<AuthenticatedContent, T> work, Consumer<T> discard) {
+        if (membershipTag.isEmpty()) {
+            throw new InternalException("only a member's message is processed before its signature verified");
+        }
+        byte[] tbs = checkedTbs(suite, context, membershipKey);
+        SignaturePublicKey key = signers.keyFor(content);
+        ForkJoinTask<Boolean> signature = ForkJoinTask.adapt(
+                () -> suite.verifyWithLabel(key, FramedContentTbs.SIGN_LABEL, tbs, auth.signature())).fork();
+        T result = null;
+        RuntimeException failure = null;
+        try {
+            result = work.apply(authenticatedContent());
+        } catch (RuntimeException e) {
+            failure = e;
+        }
+        if (!signature.join()) {
+            if (result != null) {
+                discard.accept(result);
+            }
+            throw new ValidationException(FramingRule.SIGNATURE);
+        }
+        if (failure != null) {
+            throw failure;
+        }
+        return result;
+    }
+
+    /** The checks of {@link #unprotect} before the signature; the FramedContentTBS they covered. */
+    private byte[] checkedTbs(CipherSuite suite, GroupContext context, MembershipKey membershipKey) {
         if (content.contentType() == ContentType.APPLICATION) {
             throw new ValidationException(FramingRule.APPLICATION_NOT_PRIVATE);
         }
@@ -140,10 +194,7 @@ public record PublicMessage(FramedContent content, FramedContentAuthData auth, O
                 throw new ValidationException(FramingRule.MEMBERSHIP_TAG);
             }
         }
-        if (!suite.verifyWithLabel(signers.keyFor(content), FramedContentTbs.SIGN_LABEL, tbs, auth.signature())) {
-            throw new ValidationException(FramingRule.SIGNATURE);
-        }
-        return new VerifiedContent(authenticatedContent());
+        return tbs;
     }
 
     /** AuthenticatedContentTBM: FramedContentTBS (public_message) followed by the auth data. */

@@ -273,12 +273,13 @@ final class LeafValidation {
      * An HPKE public key the group will encrypt to — a KeyPackage's init key (the Welcome) and its
      * leaf's encryption key (later UpdatePaths) — must accept an encapsulation (RFC 9180 §7.1.4): a
      * key that does not decode, or yields an all-zero shared secret, would otherwise be accepted
-     * now and make every later Commit that encrypts to it fail.
+     * now and make every later Commit that encrypts to it fail. Checked without an encapsulation
+     * ({@link CipherSuite#validateHpkePublicKey}: at most one scalar multiplication instead of two).
      *
      * @throws ValidationException with {@link dev.ampoule.mls.crypto.CryptoRule#INVALID_HPKE_PUBLIC_KEY}
      */
     static void requireUsableHpkeKey(CipherSuite suite, HpkePublicKey key) {
-        suite.hpkeExportSend(key, new byte[0], new byte[0], 1).exported().destroy();
+        suite.validateHpkePublicKey(key);
     }
 
     /**

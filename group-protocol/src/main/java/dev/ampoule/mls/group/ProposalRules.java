@@ -1,6 +1,7 @@
 package dev.ampoule.mls.group;
 
 import dev.ampoule.mls.crypto.CipherSuite;
+import dev.ampoule.mls.crypto.Parallel;
 import dev.ampoule.mls.error.ValidationException;
 import dev.ampoule.mls.extension.Extension;
 import dev.ampoule.mls.extension.RequiredCapabilities;
@@ -223,6 +224,28 @@ final class ProposalRules {
 
     // ---- applying the list (§12.3) -----------------------------------------------------------
 
+    /** From this many Adds on, their KeyPackages are validated on several cores. */
+    private static final int PARALLEL_VALIDATIONS = 4;
+
+    /**
+     * The KeyPackage validation (§10.1, §12.1.1) of every Add of {@code list}, in list order, on
+     * several cores: two signatures and two HPKE key checks each, independent of each other and of
+     * the tree. A Commit adding a whole care network validates thousands. The failures come back
+     * per Add (null where valid), so that {@link #apply} reports them in list order among its own
+     * checks, as if validated one by one.
+     */
+    private static RuntimeException[] validateKeyPackages(PublicState group, List<CommittedProposal> list,
+            List<Extension> extensions) {
+        List<KeyPackage> adds = new ArrayList<>();
+        for (CommittedProposal cp : list) {
+            if (cp.proposal() instanceof AddProposal a) {
+                adds.add(a.keyPackage());
+            }
+        }
+        return Parallel.attempt(adds.size(), PARALLEL_VALIDATIONS, i -> LeafValidation.validateKeyPackage(
+                group.config(), group.suite(), group.context(), adds.get(i), extensions, group.summary()));
+    }
+
     /**
      * Validates each proposal of {@code list} and applies the list to {@code next}, a copy of the
      * group's tree, in the order of §12.3: GroupContextExtensions, Updates, Removes, Adds (in list
@@ -269,11 +292,15 @@ final class ProposalRules {
         }
         List<Integer> added = new ArrayList<>();
         List<KeyPackage> addedKeyPackages = new ArrayList<>();
+        RuntimeException[] invalid = validateKeyPackages(group, list, extensions);
+        int addIndex = 0;
         for (CommittedProposal cp : list) {
             if (cp.proposal() instanceof AddProposal a) {
                 KeyPackage kp = a.keyPackage();
-                LeafValidation.validateKeyPackage(group.config(), group.suite(), context, kp, extensions,
-                        group.summary());
+                RuntimeException failure = invalid[addIndex++];
+                if (failure != null) {
+                    throw failure;
+                }
                 LeafNode leaf = kp.leafNode();
                 if (next.leafWithSignatureKey(leaf.signatureKey()).isPresent()) {
                     throw new ValidationException(GroupRule.ADD_EXISTING_MEMBER);

@@ -2,6 +2,7 @@ package dev.ampoule.mls.group;
 
 import dev.ampoule.mls.credential.CredentialContext;
 import dev.ampoule.mls.crypto.CipherSuite;
+import dev.ampoule.mls.crypto.Parallel;
 import dev.ampoule.mls.crypto.SignaturePublicKey;
 import dev.ampoule.mls.crypto.bc.BcCipherSuites;
 import dev.ampoule.mls.error.InternalException;
@@ -37,7 +38,6 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
-import java.util.stream.IntStream;
 
 /**
  * The public state of a group in one epoch, as one immutable value, with every public rule (RFC
@@ -104,7 +104,7 @@ record PublicState(GroupConfig config, CipherSuite suite, GroupContext context, 
      *
      * @return the members' credential summary, computed on the way
      */
-    private static CredentialSummary verifyTree(GroupConfig config, CipherSuite suite, GroupContext context,
+    static CredentialSummary verifyTree(GroupConfig config, CipherSuite suite, GroupContext context,
             RatchetTree tree) {
         if (tree.suite().id() != suite.id() || !Arrays.equals(tree.treeHash(), context.treeHash())) {
             throw new ValidationException(GroupRule.TREE_HASH_MISMATCH);
@@ -113,12 +113,8 @@ record PublicState(GroupConfig config, CipherSuite suite, GroupContext context, 
         tree.verifyIntegrity(context.groupId());
         CredentialSummary summary = CredentialSummary.of(tree);
         int[] leaves = tree.occupiedLeaves();
-        IntStream indices = IntStream.range(0, leaves.length);
-        if (leaves.length >= 64) {
-            indices = indices.parallel();
-        }
-        indices.forEach(i -> LeafValidation.checkPolicy(config, suite, tree.leaf(leaves[i]).orElseThrow(),
-                context.extensions(), summary, CredentialContext.TREE_MEMBER));
+        Parallel.forEach(leaves.length, 64, i -> LeafValidation.checkPolicy(config, suite,
+                tree.leaf(leaves[i]).orElseThrow(), context.extensions(), summary, CredentialContext.TREE_MEMBER));
         LeafValidation.validateExternalSenders(config, suite, context.extensions(), List.of());
         return summary;
     }

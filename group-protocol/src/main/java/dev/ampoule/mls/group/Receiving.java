@@ -47,9 +47,27 @@ final class Receiving {
 
     private static Outcome publicMessage(Group g, EpochState s, PublicMessage message) {
         s.requireActive();
+        if (message.membershipTag().isPresent() && message.content().contentType() == ContentType.COMMIT) {
+            // A member's Commit: its signature verifies on another core while the Commit is staged
+            // (HPKE decryption, key derivations), the membership tag having shown a member sent it.
+            return message.unprotectWhileVerifying(g.suite(), s.pub().context(), s.epochSecrets().membershipKey(),
+                    s.pub().signerKeys(), ac -> handshake(g, s, ac), outcome -> discard(s, outcome));
+        }
         AuthenticatedContent ac = message.unprotect(g.suite(), s.pub().context(), s.epochSecrets().membershipKey(),
                 s.pub().signerKeys()).authenticatedContent();
         return handshake(g, s, ac);
+    }
+
+    /** Destroys the secrets of a Commit staged from a message whose signature then failed. */
+    private static void discard(EpochState s, Outcome outcome) {
+        if (outcome.processed() instanceof StagedCommit staged) {
+            if (staged.epochSecrets != null) {
+                staged.epochSecrets.destroy();
+            }
+            if (staged.privateTree != null) {
+                s.discardCandidate(staged.privateTree);
+            }
+        }
     }
 
     private static Outcome privateMessage(Group g, EpochState s, PrivateMessage message) {

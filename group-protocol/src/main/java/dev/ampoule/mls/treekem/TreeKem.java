@@ -4,6 +4,8 @@ import dev.ampoule.mls.crypto.CipherSuite;
 import dev.ampoule.mls.crypto.HpkeCiphertext;
 import dev.ampoule.mls.crypto.HpkeKeyPair;
 import dev.ampoule.mls.crypto.HpkePublicKey;
+import dev.ampoule.mls.crypto.HpkeSealer;
+import dev.ampoule.mls.crypto.Parallel;
 import dev.ampoule.mls.crypto.SignaturePrivateKey;
 import dev.ampoule.mls.error.InternalException;
 import dev.ampoule.mls.error.ValidationException;
@@ -26,8 +28,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.OptionalInt;
 import java.util.Set;
+import java.util.concurrent.ForkJoinTask;
 import java.util.function.Function;
-import java.util.stream.IntStream;
 
 /**
  * TreeKEM (RFC 9420 §7.4–§7.6, §7.9): creating an UpdatePath for a Commit, checking and merging a
@@ -110,7 +112,9 @@ public final class TreeKem {
         byte[] context = groupContext.apply(prepared.treeHash());
 
         // One HPKE seal per resolution node: the bulk of a commit's cost, independent of each other,
-        // so they run on several cores when there are enough of them.
+        // so they run on several cores when there are enough of them. All share one HPKE context
+        // (label and GroupContext), hashed once.
+        HpkeSealer sealer = suite.encryptorWithLabel(ENCRYPT_LABEL, context);
         List<int[]> resolutions = new ArrayList<>(path.size());
         List<int[]> seals = new ArrayList<>();
         for (int i = 0; i < path.size(); i++) {
@@ -124,16 +128,11 @@ public final class TreeKem {
         for (int i = 0; i < path.size(); i++) {
             sealed[i] = new HpkeCiphertext[resolutions.get(i).length];
         }
-        IntStream indices = IntStream.range(0, seals.size());
-        if (seals.size() >= PARALLEL_SEALS) {
-            indices = indices.parallel();
-        }
-        indices.forEach(k -> {
+        Parallel.forEach(seals.size(), PARALLEL_SEALS, k -> {
             int i = seals.get(k)[0];
             int j = seals.get(k)[1];
             HpkePublicKey to = tree.node(resolutions.get(i)[j]).orElseThrow().encryptionKey();
-            sealed[i][j] = suite.encryptWithLabel(to, ENCRYPT_LABEL, context,
-                    secrets.get(path.get(i).node()).reveal());
+            sealed[i][j] = sealer.seal(to, secrets.get(path.get(i).node()).reveal());
         });
         List<UpdatePathNode> nodes = new ArrayList<>(path.size());
         for (int i = 0; i < path.size(); i++) {
@@ -149,13 +148,8 @@ public final class TreeKem {
      * spread over several cores for a path of four nodes or more.
      */
     static HpkeKeyPair[] nodeKeyPairs(CipherSuite suite, byte[][] chain) {
-        HpkeKeyPair[] out = new HpkeKeyPair[chain.length];
-        IntStream indices = IntStream.range(0, chain.length);
-        if (chain.length >= PARALLEL_DERIVATIONS) {
-            indices = indices.parallel();
-        }
-        indices.forEach(i -> out[i] = nodeKeyPair(suite, chain[i]));
-        return out;
+        return Parallel.map(chain.length, PARALLEL_DERIVATIONS, i -> nodeKeyPair(suite, chain[i]))
+                .toArray(HpkeKeyPair[]::new);
     }
 
     /** {@code DeriveKeyPair(DeriveSecret(path_secret, "node"))} (§7.4). */
@@ -188,16 +182,28 @@ public final class TreeKem {
      */
     public static PreparedPath verifyPath(CipherSuite suite, RatchetTree tree, int senderLeaf, UpdatePath updatePath,
             byte[] groupId, Set<Integer> excludedLeaves) {
+        LeafNodeSource.Commit commit = checkLeaf(tree, senderLeaf, updatePath);
+        if (!updatePath.leafNode().verifySignature(suite, groupId, senderLeaf)) {
+            throw new ValidationException(TreeKemRule.LEAF_SIGNATURE_INVALID, "leaf " + senderLeaf);
+        }
+        return verifyPathAfterSignature(tree, senderLeaf, updatePath, commit, excludedLeaves);
+    }
+
+    /** The sender is in range and the path's leaf has source commit (§7.5). */
+    private static LeafNodeSource.Commit checkLeaf(RatchetTree tree, int senderLeaf, UpdatePath updatePath) {
         if (senderLeaf < 0 || senderLeaf >= tree.leafCount()) {
             throw new ValidationException(TreeRule.LEAF_OUT_OF_RANGE, "sender " + senderLeaf);
         }
-        LeafNode leaf = updatePath.leafNode();
-        if (!(leaf.source() instanceof LeafNodeSource.Commit commit)) {
+        if (!(updatePath.leafNode().source() instanceof LeafNodeSource.Commit commit)) {
             throw new ValidationException(TreeKemRule.LEAF_SOURCE_NOT_COMMIT);
         }
-        if (!leaf.verifySignature(suite, groupId, senderLeaf)) {
-            throw new ValidationException(TreeKemRule.LEAF_SIGNATURE_INVALID, "leaf " + senderLeaf);
-        }
+        return commit;
+    }
+
+    /** The checks of {@link #verifyPath} that follow the leaf signature, and the merge they prepare. */
+    private static PreparedPath verifyPathAfterSignature(RatchetTree tree, int senderLeaf, UpdatePath updatePath,
+            LeafNodeSource.Commit commit, Set<Integer> excludedLeaves) {
+        LeafNode leaf = updatePath.leafNode();
         OptionalInt holder = tree.leafWithSignatureKey(leaf.signatureKey());
         if (holder.isPresent() && holder.getAsInt() != senderLeaf) {
             throw new ValidationException(TreeKemRule.SIGNATURE_KEY_IN_USE, "leaf " + holder.getAsInt());
@@ -256,7 +262,40 @@ public final class TreeKem {
         if (me.leafIndex() == senderLeaf) {
             throw new InternalException("a committer keeps the state returned by createPath");
         }
-        PreparedPath prepared = verifyPath(suite, tree, senderLeaf, updatePath, groupId, excludedLeaves);
+        // The leaf signature verifies on another core while this thread decrypts and derives; its
+        // failure is the one reported, as if checked first (verifyPath), and the keys learnt are
+        // destroyed.
+        LeafNodeSource.Commit commit = checkLeaf(tree, senderLeaf, updatePath);
+        ForkJoinTask<Boolean> signature = ForkJoinTask.adapt(
+                () -> updatePath.leafNode().verifySignature(suite, groupId, senderLeaf)).fork();
+        Decrypted decrypted = null;
+        RuntimeException failure = null;
+        try {
+            decrypted = decryptPath(suite, tree, me, senderLeaf, updatePath, commit, excludedLeaves, groupContext);
+        } catch (RuntimeException e) {
+            failure = e;
+        }
+        if (!signature.join()) {
+            if (decrypted != null) {
+                decrypted.path().commitSecret().destroy();
+                decrypted.learnt().values().forEach(k -> k.privateKey().destroy());
+            }
+            throw new ValidationException(TreeKemRule.LEAF_SIGNATURE_INVALID, "leaf " + senderLeaf);
+        }
+        if (failure != null) {
+            throw failure;
+        }
+        tree.apply(decrypted.prepared());
+        return decrypted.path();
+    }
+
+    /** A decrypted path before its merge: the outcome, the merge, and the node keys learnt. */
+    private record Decrypted(ProcessedPath path, PreparedPath prepared, Map<Integer, HpkeKeyPair> learnt) {}
+
+    private static Decrypted decryptPath(CipherSuite suite, RatchetTree tree, TreeKemPrivate me, int senderLeaf,
+            UpdatePath updatePath, LeafNodeSource.Commit commit, Set<Integer> excludedLeaves,
+            Function<byte[], byte[]> groupContext) {
+        PreparedPath prepared = verifyPathAfterSignature(tree, senderLeaf, updatePath, commit, excludedLeaves);
         List<PathNode> path = prepared.path();
         int myNode = TreeMath.leafToNode(me.leafIndex());
         int first = -1;
@@ -308,7 +347,6 @@ public final class TreeKem {
         }
         CommitSecret commitSecret = new CommitSecret(secret);
         TreeKemPrivate next = me.afterPath(tree, senderLeaf, learnt);
-        tree.apply(prepared);
-        return new ProcessedPath(commitSecret, next, path.get(first).node());
+        return new Decrypted(new ProcessedPath(commitSecret, next, path.get(first).node()), prepared, learnt);
     }
 }

@@ -114,6 +114,42 @@ class ProtectionTest {
     }
 
     @Test
+    void workBeforeTheSignatureVerifiedCountsOnlyWhenItDoes() {
+        Content remove = new Content.ProposalContent(new RemoveProposal(1));
+        AuthenticatedContent ac = signed(WireFormat.PUBLIC_MESSAGE, new Sender.Member(2), remove, member);
+        PublicMessage pm = PublicMessage.protect(SUITE, ac, context, membershipKey());
+        List<Object> discarded = new java.util.ArrayList<>();
+        assertEquals("work on " + ac.sender(), pm.unprotectWhileVerifying(SUITE, context, membershipKey(), signers,
+                c -> "work on " + c.sender(), discarded::add));
+        assertEquals(List.of(), discarded);
+
+        byte[] sig = pm.auth().signature().clone();
+        sig[5] ^= 1;
+        PublicMessage badSig = PublicMessage.protect(SUITE, new AuthenticatedContent(WireFormat.PUBLIC_MESSAGE,
+                pm.content(), FramedContentAuthData.of(sig)), context, membershipKey());
+        assertRule(FramingRule.SIGNATURE, () -> badSig.unprotectWhileVerifying(SUITE, context, membershipKey(),
+                signers, c -> "staged secrets", discarded::add));
+        assertEquals(List.of("staged secrets"), discarded, "the result of the work is handed back to be destroyed");
+        assertRule(FramingRule.SIGNATURE, () -> badSig.unprotectWhileVerifying(SUITE, context, membershipKey(),
+                signers, c -> {
+                    throw new ValidationException(FramingRule.WRONG_EPOCH);
+                }, discarded::add));
+        assertRule(FramingRule.WRONG_EPOCH, () -> pm.unprotectWhileVerifying(SUITE, context, membershipKey(),
+                signers, c -> {
+                    throw new ValidationException(FramingRule.WRONG_EPOCH);
+                }, discarded::add));
+        // The membership tag is checked before any work.
+        assertRule(FramingRule.MEMBERSHIP_TAG, () -> pm.unprotectWhileVerifying(SUITE, context,
+                new MembershipKey(new byte[32]), signers, c -> {
+                    throw new AssertionError("work on content a member did not send");
+                }, discarded::add));
+        PublicMessage untagged = PublicMessage.protectAsNonMember(signed(WireFormat.PUBLIC_MESSAGE,
+                new Sender.External(0), remove, relay));
+        assertThrows(dev.ampoule.mls.error.InternalException.class, () -> untagged.unprotectWhileVerifying(SUITE,
+                context, membershipKey(), signers, c -> c, c -> { }));
+    }
+
+    @Test
     void externalSendersMayOnlyPropose() {
         AuthenticatedContent remove = signed(WireFormat.PUBLIC_MESSAGE, new Sender.External(0),
                 new Content.ProposalContent(new RemoveProposal(2)), relay);

@@ -2,11 +2,11 @@ package dev.ampoule.mls.crypto.bc;
 
 import dev.ampoule.mls.crypto.CipherSuite;
 import dev.ampoule.mls.crypto.CipherSuiteId;
-import dev.ampoule.mls.crypto.HpkeCiphertext;
 import dev.ampoule.mls.crypto.HpkeExport;
 import dev.ampoule.mls.crypto.HpkeKeyPair;
 import dev.ampoule.mls.crypto.HpkePrivateKey;
 import dev.ampoule.mls.crypto.HpkePublicKey;
+import dev.ampoule.mls.crypto.HpkeSealer;
 import dev.ampoule.mls.crypto.Secret;
 import dev.ampoule.mls.crypto.SignatureKeyPair;
 import dev.ampoule.mls.crypto.SignaturePrivateKey;
@@ -14,24 +14,27 @@ import dev.ampoule.mls.crypto.SignaturePublicKey;
 import java.security.SecureRandom;
 
 /**
- * A cipher suite assembled from Bouncy Castle (HPKE, signatures) and the JDK (hash, HMAC, AEAD;
- * see {@link JdkHashes} and {@link JdkAead} for why).
+ * A cipher suite assembled from Bouncy Castle (curve arithmetic, signatures), the JDK (hash, HMAC,
+ * AEAD; see {@link JdkHashes} and {@link JdkAead} for why) and the HPKE of {@link Hpke} built on
+ * both.
  */
 final class BcCipherSuite implements CipherSuite {
 
     private final CipherSuiteId id;
     private final JdkHashes hashes;
     private final JdkAead aead;
-    private final BcHpke hpke;
+    private final Hpke hpke;
     private final SignatureScheme signature;
-    private final SecureRandom random = new SecureRandom();
+    private final SecureRandom random;
 
-    BcCipherSuite(CipherSuiteId id, JdkHashes hashes, JdkAead aead, BcHpke hpke, SignatureScheme signature) {
+    BcCipherSuite(CipherSuiteId id, JdkHashes hashes, JdkAead aead, Hpke hpke, SignatureScheme signature,
+            SecureRandom random) {
         this.id = id;
         this.hashes = hashes;
         this.aead = aead;
         this.hpke = hpke;
         this.signature = signature;
+        this.random = random;
     }
 
     @Override
@@ -85,8 +88,8 @@ final class BcCipherSuite implements CipherSuite {
     }
 
     @Override
-    public HpkeCiphertext hpkeSeal(HpkePublicKey publicKey, byte[] info, byte[] aad, byte[] plaintext) {
-        return hpke.seal(publicKey, info, aad, plaintext);
+    public HpkeSealer hpkeSealer(byte[] info, byte[] aad) {
+        return hpke.sealer(info, aad);
     }
 
     @Override
@@ -118,6 +121,11 @@ final class BcCipherSuite implements CipherSuite {
     @Override
     public HpkePublicKey hpkePublicKey(HpkePrivateKey privateKey) {
         return hpke.publicKeyOf(privateKey);
+    }
+
+    @Override
+    public void validateHpkePublicKey(HpkePublicKey publicKey) {
+        hpke.validatePublicKey(publicKey);
     }
 
     @Override

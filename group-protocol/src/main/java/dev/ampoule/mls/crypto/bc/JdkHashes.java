@@ -78,6 +78,15 @@ final class JdkHashes {
         return hmac(salt, ikm);
     }
 
+    /** HKDF-Extract(salt, IKM) with IKM the concatenation of {@code ikmParts}, which are not copied. */
+    byte[] extract(byte[] salt, byte[]... ikmParts) {
+        Mac m = initMac(salt);
+        for (byte[] part : ikmParts) {
+            m.update(part);
+        }
+        return m.doFinal();
+    }
+
     /** HKDF-Expand(PRK, info, L). */
     byte[] expand(byte[] prk, byte[] info, int outLength) {
         if (outLength < 0 || outLength > 255 * length) {

@@ -5,7 +5,9 @@ import dev.ampoule.mls.crypto.SignaturePrivateKey;
 import dev.ampoule.mls.crypto.SignaturePublicKey;
 import dev.ampoule.mls.error.ValidationException;
 import java.math.BigInteger;
+import java.security.MessageDigest;
 import java.security.SecureRandom;
+import java.util.Map;
 import org.bouncycastle.asn1.x9.X9ECParameters;
 import org.bouncycastle.crypto.digests.SHA256Digest;
 import org.bouncycastle.crypto.digests.SHA384Digest;
@@ -175,6 +177,19 @@ sealed interface SignatureScheme {
     /** ECDSA with the curve's matching SHA-2 hash; public keys are uncompressed SEC1 points. */
     record Ecdsa(ECDomainParameters domain, int hashBits) implements SignatureScheme {
 
+        private static final Map<Integer, ThreadLocal<MessageDigest>> JDK_DIGESTS = Map.of(
+                256, ThreadLocal.withInitial(() -> jdkDigest("SHA-256")),
+                384, ThreadLocal.withInitial(() -> jdkDigest("SHA-384")),
+                512, ThreadLocal.withInitial(() -> jdkDigest("SHA-512")));
+
+        private static MessageDigest jdkDigest(String name) {
+            try {
+                return MessageDigest.getInstance(name);
+            } catch (java.security.NoSuchAlgorithmException e) {
+                throw new dev.ampoule.mls.error.InternalException("JDK lacks " + name, e);
+            }
+        }
+
         static Ecdsa of(String curveName, int hashBits) {
             X9ECParameters p = CustomNamedCurves.getByName(curveName);
             return new Ecdsa(new ECDomainParameters(p.getCurve(), p.getG(), p.getN(), p.getH(), p.getSeed()), hashBits);
@@ -188,12 +203,15 @@ sealed interface SignatureScheme {
             };
         }
 
+        /**
+         * The message hash, with the JDK's SHA-2 (faster than Bouncy Castle's at every size,
+         * {@code HashImplBenchmark}). The RFC 6979 nonce derivation keeps Bouncy Castle's HMAC, which
+         * its {@link HMacDSAKCalculator} requires; it hashes a few dozen bytes.
+         */
         private byte[] digestOf(byte[] message) {
-            Digest d = digest();
-            d.update(message, 0, message.length);
-            byte[] out = new byte[d.getDigestSize()];
-            d.doFinal(out, 0);
-            return out;
+            MessageDigest md = JDK_DIGESTS.get(hashBits).get();
+            md.reset();
+            return md.digest(message);
         }
 
         private ECPrivateKeyParameters priv(ECDomainParameters domain, SignaturePrivateKey key) {
