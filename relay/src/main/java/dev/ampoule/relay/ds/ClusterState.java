@@ -100,19 +100,33 @@ final class ClusterState {
     /**
      * Runs an operation of a group on its cached state, reading the group first if needed, and again
      * (then running the operation again) each time the database refuses the write as made on a
-     * stale state; a database that cannot be reached is {@code UNAVAILABLE}.
+     * stale state or the message is of a later epoch than the cached one; a database that cannot be reached is {@code UNAVAILABLE}.
      */
     <T> Future<T> onGroup(Bytes groupId, Supplier<Future<T>> op) {
         return group(groupId).compose(g -> attempt(groupId, op, ATTEMPTS));
     }
 
     private <T> Future<T> attempt(Bytes groupId, Supplier<Future<T>> op, int left) {
-        return op.get().recover(e -> {
-            if (stale(e) && left > 1) {
+        Future<T> run;
+        try {
+            run = op.get();
+        } catch (RuntimeException e) {
+            run = Future.failedFuture(e);
+        }
+        return run.recover(e -> {
+            if ((stale(e) || behind(e)) && left > 1) {
                 return read(groupId).compose(g -> attempt(groupId, op, left - 1));
             }
             return Future.failedFuture(e);
         });
+    }
+
+    /**
+     * A message of an epoch after the cached one: another relay may have accepted the Commit that
+     * began it, and the event saying so not arrived yet — the cache, not the sender, is behind.
+     */
+    static boolean behind(Throwable e) {
+        return e instanceof RelayException r && r.code() == ErrorCode.FUTURE_EPOCH;
     }
 
     static boolean stale(Throwable e) {
