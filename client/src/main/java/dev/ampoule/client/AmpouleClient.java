@@ -3,6 +3,7 @@ package dev.ampoule.client;
 import dev.ampoule.client.store.FileStateStore;
 import dev.ampoule.client.store.StateStore;
 import dev.ampoule.mls.crypto.CipherSuiteId;
+import dev.ampoule.relay.protocol.Bytes;
 import dev.ampoule.relay.protocol.DeviceId;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -175,10 +176,59 @@ public final class AmpouleClient implements AutoCloseable {
      */
     public CompletableFuture<SentMessage> send(GroupId groupId, String text) {
         Objects.requireNonNull(text, "text");
+        return engine.toApp(engine.ops.send(groupId, new Content.Text(text)), sendTimeout());
+    }
+
+    /**
+     * Sends bytes with their content type (a structured record, a small image): encrypted like text,
+     * delivered as {@link Content.Binary}. At most {@value #MAX_BINARY_BYTES} bytes — send larger
+     * content as an attachment ({@link #sendAttachment}). Fenced like {@link #send(GroupId, String)}.
+     */
+    public CompletableFuture<SentMessage> send(GroupId groupId, byte[] data, String contentType) {
+        Objects.requireNonNull(contentType, "contentType");
+        if (data.length > MAX_BINARY_BYTES) {
+            throw new IllegalArgumentException("at most " + MAX_BINARY_BYTES + " bytes in a message: send an attachment");
+        }
+        Content content = new Content.Binary(contentType, Bytes.of(data));
+        Payloads.encode(content); // refuses a content type that is too long, here rather than in the future
+        return engine.toApp(engine.ops.send(groupId, content), sendTimeout());
+    }
+
+    /** The most bytes {@link #send(GroupId, byte[], String)} sends in one message. */
+    public static final int MAX_BINARY_BYTES = 256 << 10;
+
+    /**
+     * Sends a file: encrypts it on this device under a fresh random key, in chunks (memory stays
+     * bounded whatever its size), uploads it to the relay as an opaque blob of the group, then sends
+     * the group a message carrying its reference — key, SHA-256, content type, name and size
+     * ({@link Content.File}). The relay refuses a file over its size limit ({@code BLOB_TOO_LARGE})
+     * or beyond the team's quota ({@code QUOTA_EXCEEDED}); the future then fails with that code and
+     * no message is sent. Times out after the builder's {@code transferTimeout}.
+     */
+    public CompletableFuture<SentAttachment> sendAttachment(GroupId groupId, Path file, String contentType) {
+        Objects.requireNonNull(file, "file");
+        Objects.requireNonNull(contentType, "contentType");
+        String name = file.getFileName() == null ? "" : file.getFileName().toString();
+        return engine.toApp(engine.attachments.send(groupId, file, contentType, name), engine.settings.transferTimeout());
+    }
+
+    /**
+     * Fetches a file a message referred to and writes it to {@code target}, decrypting as it arrives
+     * (bounded memory). The file appears only once all of it has decrypted and matched its digest;
+     * a blob tampered with, truncated or extended fails with {@link AmpouleException.Reason#INTEGRITY}
+     * and leaves nothing. The relay hands the blob only to the group's devices that may read it
+     * ({@code FORBIDDEN} after a removal, {@code NOT_GRANTED} for one sent before this device joined
+     * without a history grant). Completes with the file's size.
+     */
+    public CompletableFuture<Long> fetchAttachment(Attachment attachment, Path target) {
+        Objects.requireNonNull(attachment, "attachment");
+        Objects.requireNonNull(target, "target");
+        return engine.toApp(engine.attachments.fetch(attachment, target), engine.settings.transferTimeout());
+    }
+
+    private Duration sendTimeout() {
         Duration fence = engine.settings.fenceTimeout().plusSeconds(5);
-        Duration timeout = fence.compareTo(engine.settings.operationTimeout()) > 0 ? fence
-                : engine.settings.operationTimeout();
-        return engine.toApp(engine.ops.send(groupId, text), timeout);
+        return fence.compareTo(engine.settings.operationTimeout()) > 0 ? fence : engine.settings.operationTimeout();
     }
 
     /** The group as this device sees it now. */
@@ -238,6 +288,7 @@ public final class AmpouleClient implements AutoCloseable {
         private Supplier<String> issuerTokens;
         private final List<X509Certificate> trustAnchors = new ArrayList<>();
         private Boolean allowBasicCredentials;
+        private Duration transferTimeout = Duration.ofMinutes(10);
 
         private Builder() {
         }
@@ -445,6 +496,18 @@ public final class AmpouleClient implements AutoCloseable {
             return this;
         }
 
+        /**
+         * The longest an attachment's upload or download may take, all of it (default 10 minutes);
+         * each request within it still has the operation timeout.
+         */
+        public Builder transferTimeout(Duration timeout) {
+            if (timeout.isNegative() || timeout.isZero()) {
+                throw new IllegalArgumentException("the timeout must be positive");
+            }
+            this.transferTimeout = timeout;
+            return this;
+        }
+
         public AmpouleClient build() {
             Objects.requireNonNull(relay, "relay");
             Objects.requireNonNull(tokens, "tokens");
@@ -464,7 +527,7 @@ public final class AmpouleClient implements AutoCloseable {
                     keyPackageLowWater, keyPackageCheckInterval, operationTimeout, connectTimeout, backoffMin,
                     backoffMax, outboundCapacity, maxInboundBytes, autoCommitDelay, fenceTimeout,
                     Optional.ofNullable(identityIssuer), issuerTokens != null ? issuerTokens : tokens,
-                    List.copyOf(trustAnchors), allowBasic, careTeamRules));
+                    List.copyOf(trustAnchors), allowBasic, careTeamRules, transferTimeout));
         }
     }
 }

@@ -28,8 +28,6 @@ import dev.ampoule.relay.protocol.ErrorCode;
 import dev.ampoule.relay.protocol.Frame;
 import java.io.IOException;
 import java.net.http.HttpClient;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
@@ -96,6 +94,8 @@ final class ClientEngine implements RelayConnection.Listener {
     private final Optional<DeviceCredentials> certificates;
     final RelayConnection conn;
     final GroupOperations ops;
+    final BlobTransfers transfers;
+    final Attachments attachments;
 
     DeviceRecord device;
     final Map<Bytes, GroupSession> groups = new LinkedHashMap<>();
@@ -146,6 +146,8 @@ final class ClientEngine implements RelayConnection.Listener {
                 settings.tokens(), settings.connectTimeout(), settings.backoffMin(), settings.backoffMax(),
                 settings.outboundCapacity(), settings.maxInboundBytes()), http, io, io, this);
         this.ops = new GroupOperations(this);
+        this.transfers = new BlobTransfers(this);
+        this.attachments = new Attachments(this);
     }
 
     /**
@@ -239,6 +241,7 @@ final class ClientEngine implements RelayConnection.Listener {
             closed = true;
         }
         conn.close();
+        transfers.close();
         CompletableFuture<Void> done = new CompletableFuture<>();
         try {
             exec.execute(() -> {
@@ -339,6 +342,16 @@ final class ClientEngine implements RelayConnection.Listener {
         if (device == null) {
             throw new AmpouleException(AmpouleException.Reason.CLOSED, "call connect() first");
         }
+    }
+
+    /** The session of a group this device is an active member of (on the state thread); else NOT_A_MEMBER. */
+    GroupSession requireGroup(GroupId groupId) {
+        requireReady();
+        GroupSession s = groups.get(groupId.bytes());
+        if (s == null || !s.active()) {
+            throw new AmpouleException(AmpouleException.Reason.NOT_A_MEMBER, "this device is not in " + groupId);
+        }
+        return s;
     }
 
     /** Any failure as an {@link AmpouleException}. */
@@ -508,7 +521,7 @@ final class ClientEngine implements RelayConnection.Listener {
                 if (sender.isEmpty()) {
                     emit(new ClientEvent.MessageRejected(s.groupId, seq, "sender names no device"));
                 } else {
-                    emit(new ClientEvent.MessageReceived(s.groupId, seq, sender.get(), text(a.data()), a.epoch()));
+                    received(s, seq, sender.get(), a);
                 }
             }
             case Processed.ProposalMessage m -> {
@@ -566,14 +579,16 @@ final class ClientEngine implements RelayConnection.Listener {
         }
     }
 
-    private static String text(byte[] utf8) {
+    /** An application message of another member: its content for the listener. */
+    private void received(GroupSession s, long seq, MemberIdentity from, Processed.ApplicationMessage a) {
+        Content content;
         try {
-            return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPLACE)
-                    .onUnmappableCharacter(CodingErrorAction.REPLACE)
-                    .decode(java.nio.ByteBuffer.wrap(utf8)).toString();
-        } catch (java.nio.charset.CharacterCodingException e) {
-            return new String(utf8, StandardCharsets.UTF_8);
+            content = Payloads.decode(s.groupId, a.data());
+        } catch (MlsException e) {
+            emit(new ClientEvent.MessageRejected(s.groupId, seq, "a message envelope does not decode: " + e.getMessage()));
+            return;
         }
+        emit(new ClientEvent.MessageReceived(s.groupId, seq, from, content, a.epoch()));
     }
 
     private void onWelcome(Frame.WelcomeDelivery w) {

@@ -19,7 +19,6 @@ import dev.ampoule.relay.protocol.DeviceId;
 import dev.ampoule.relay.protocol.ErrorCode;
 import dev.ampoule.relay.protocol.Frame;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
@@ -586,9 +585,8 @@ final class GroupOperations {
         }
     }
 
-    CompletableFuture<SentMessage> send(GroupId groupId, String text) {
-        Outgoing out = new Outgoing(text.getBytes(StandardCharsets.UTF_8),
-                System.nanoTime() + engine.settings.fenceTimeout().toNanos());
+    CompletableFuture<SentMessage> send(GroupId groupId, Content content) {
+        Outgoing out = new Outgoing(Payloads.encode(content), System.nanoTime() + engine.settings.fenceTimeout().toNanos());
         return onGroup(groupId, s -> attemptSend(s, out)).whenComplete((r, e) -> out.wipe());
     }
 

@@ -33,12 +33,20 @@ public sealed interface Frame permits Frame.ClientFrame, Frame.RelayFrame {
     /** Frames a device sends. */
     sealed interface ClientFrame extends Frame permits Authenticate, PublishKeyPackages, ClaimKeyPackages,
             CreateGroup, SendCommit, SendProposal, SendApplication, AckGroup, AckMailbox, Resume, FetchGroupInfo,
-            FetchExternalSender {
+            FetchExternalSender, ContentFrame {
+    }
+
+    /**
+     * Client frames about content the relay keeps for a group apart from its messages: encrypted
+     * blobs (attachments, history records, shared records), history grants and record keys
+     * (PROTOCOL.md "Blobs, history and records"). The relay serves them with its own handler.
+     */
+    sealed interface ContentFrame extends ClientFrame permits UploadBlob, UploadChunk, FetchBlob {
     }
 
     /** Frames the relay sends. */
     sealed interface RelayFrame extends Frame permits Ok, Error, Deliver, WelcomeDelivery, KeyPackages,
-            GroupInfoResult, Reconnect, ExternalSenderResult {
+            GroupInfoResult, Reconnect, ExternalSenderResult, BlobData {
     }
 
     // ---- client → relay ------------------------------------------------------------------------
@@ -139,6 +147,62 @@ public sealed interface Frame permits Frame.ClientFrame, Frame.RelayFrame {
         public static final int TAG = 0x0C;
     }
 
+    // ---- client → relay: blobs ------------------------------------------------------------------
+
+    /**
+     * What a blob is for, chosen by its uploader and fixed for its life: who may fetch it follows
+     * from it (PROTOCOL.md). A variant per wire tag.
+     * <pre>
+     * enum { attachment(1), (255) } BlobUseType;
+     * struct {
+     *     BlobUseType type;
+     *     select (type) { case attachment: struct {}; };
+     * } BlobUse;
+     * </pre>
+     */
+    sealed interface BlobUse {
+
+        /** The {@code BlobUseType} wire value. */
+        int tag();
+
+        /** An attachment of a group message: the message carries its key and digest. */
+        record Attachment() implements BlobUse {
+            public static final int TAG = 1;
+
+            @Override
+            public int tag() {
+                return TAG;
+            }
+        }
+    }
+
+    /**
+     * <pre>struct { opaque group_id&lt;V&gt;; opaque blob_id&lt;V&gt;; uint64 size; opaque digest&lt;V&gt;; BlobUse use; } UploadBlob;</pre>
+     * Starts (or resumes) the upload of an encrypted blob of {@code size} bytes for a group: its id
+     * (16 random bytes chosen by the uploader), the SHA-256 of its bytes, and its use. Answered
+     * with {@code Ok(bytes the relay already holds)}: 0 for a new upload.
+     */
+    record UploadBlob(Bytes groupId, Bytes blobId, long size, Bytes digest, BlobUse use) implements ContentFrame {
+        public static final int TAG = 0x10;
+    }
+
+    /**
+     * <pre>struct { opaque blob_id&lt;V&gt;; uint64 offset; opaque data&lt;V&gt;; bool last; } UploadChunk;</pre>
+     * The next bytes of an upload, at {@code offset} (the bytes the relay holds); {@code last} on the
+     * final chunk, which completes the blob. Answered with {@code Ok(bytes held)}.
+     */
+    record UploadChunk(Bytes blobId, long offset, Bytes data, boolean last) implements ContentFrame {
+        public static final int TAG = 0x11;
+    }
+
+    /**
+     * <pre>struct { opaque blob_id&lt;V&gt;; uint64 offset; uint32 max_length; } FetchBlob;</pre>
+     * Up to {@code max_length} bytes of a stored blob from {@code offset}. Answered by {@link BlobData}.
+     */
+    record FetchBlob(Bytes blobId, long offset, long maxLength) implements ContentFrame {
+        public static final int TAG = 0x12;
+    }
+
     // ---- relay → client ------------------------------------------------------------------------
 
     /** <pre>struct { uint64 seq; } Ok;</pre> The request succeeded; seq is the sequence number assigned (0 if none). */
@@ -202,5 +266,13 @@ public sealed interface Frame permits Frame.ClientFrame, Frame.RelayFrame {
      */
     record ExternalSenderResult(Bytes externalSender) implements RelayFrame {
         public static final int TAG = 0x87;
+    }
+
+    /**
+     * <pre>struct { uint64 offset; uint64 size; opaque data&lt;V&gt;; } BlobData;</pre>
+     * Bytes of a blob from {@code offset}, and the blob's whole size; the answer to FetchBlob.
+     */
+    record BlobData(long offset, long size, Bytes data) implements RelayFrame {
+        public static final int TAG = 0x88;
     }
 }

@@ -6,6 +6,7 @@ import static dev.ampoule.relay.protocol.Field.ERROR_CODE;
 import static dev.ampoule.relay.protocol.Field.MILLIS_U32;
 import static dev.ampoule.relay.protocol.Field.STRING;
 import static dev.ampoule.relay.protocol.Field.U16;
+import static dev.ampoule.relay.protocol.Field.U32;
 import static dev.ampoule.relay.protocol.Field.U64;
 import static dev.ampoule.relay.protocol.Field.optional;
 import static dev.ampoule.relay.protocol.Field.struct;
@@ -13,14 +14,18 @@ import static dev.ampoule.relay.protocol.Field.vector;
 
 import dev.ampoule.mls.codec.TlsReader;
 import dev.ampoule.mls.codec.TlsWriter;
+import dev.ampoule.mls.error.DecodeException;
 import dev.ampoule.relay.protocol.Frame.AckGroup;
 import dev.ampoule.relay.protocol.Frame.AckMailbox;
+import dev.ampoule.relay.protocol.Frame.BlobData;
+import dev.ampoule.relay.protocol.Frame.BlobUse;
 import dev.ampoule.relay.protocol.Frame.Authenticate;
 import dev.ampoule.relay.protocol.Frame.ClaimKeyPackages;
 import dev.ampoule.relay.protocol.Frame.CreateGroup;
 import dev.ampoule.relay.protocol.Frame.Deliver;
 import dev.ampoule.relay.protocol.Frame.Error;
 import dev.ampoule.relay.protocol.Frame.ExternalSenderResult;
+import dev.ampoule.relay.protocol.Frame.FetchBlob;
 import dev.ampoule.relay.protocol.Frame.FetchExternalSender;
 import dev.ampoule.relay.protocol.Frame.FetchGroupInfo;
 import dev.ampoule.relay.protocol.Frame.GroupInfoResult;
@@ -33,6 +38,8 @@ import dev.ampoule.relay.protocol.Frame.Resume;
 import dev.ampoule.relay.protocol.Frame.SendApplication;
 import dev.ampoule.relay.protocol.Frame.SendCommit;
 import dev.ampoule.relay.protocol.Frame.SendProposal;
+import dev.ampoule.relay.protocol.Frame.UploadBlob;
+import dev.ampoule.relay.protocol.Frame.UploadChunk;
 import dev.ampoule.relay.protocol.Frame.WelcomeDelivery;
 import java.util.List;
 import java.util.Map;
@@ -52,6 +59,20 @@ record FrameType<F extends Frame>(int tag, Class<F> type, Field<F> body) {
     private static final Field<KeyPackageEntry> KEY_PACKAGE_ENTRY = struct(
             STRING, KeyPackageEntry::userId, STRING, KeyPackageEntry::deviceId, BYTES, KeyPackageEntry::keyPackage,
             KeyPackageEntry::new);
+
+    /** {@code BlobUse}: the variant's tag, then its fields; an unknown tag does not decode. */
+    private static final Field<BlobUse> BLOB_USE = new Field<>((w, use) -> {
+        w.u8(use.tag());
+        switch (use) {
+            case BlobUse.Attachment a -> { }
+        }
+    }, r -> {
+        int tag = r.u8();
+        return switch (tag) {
+            case BlobUse.Attachment.TAG -> new BlobUse.Attachment();
+            default -> throw new DecodeException("unknown blob use " + tag);
+        };
+    });
 
     /** Every frame type, client frames first. */
     static final List<FrameType<?>> ALL = List.of(
@@ -83,6 +104,14 @@ record FrameType<F extends Frame>(int tag, Class<F> type, Field<F> body) {
                     BYTES, FetchGroupInfo::groupId, FetchGroupInfo::new)),
             new FrameType<>(FetchExternalSender.TAG, FetchExternalSender.class, struct(
                     U16, FetchExternalSender::cipherSuite, FetchExternalSender::new)),
+            new FrameType<>(UploadBlob.TAG, UploadBlob.class, struct(
+                    BYTES, UploadBlob::groupId, BYTES, UploadBlob::blobId, U64, UploadBlob::size,
+                    BYTES, UploadBlob::digest, BLOB_USE, UploadBlob::use, UploadBlob::new)),
+            new FrameType<>(UploadChunk.TAG, UploadChunk.class, struct(
+                    BYTES, UploadChunk::blobId, U64, UploadChunk::offset, BYTES, UploadChunk::data,
+                    BOOL, UploadChunk::last, UploadChunk::new)),
+            new FrameType<>(FetchBlob.TAG, FetchBlob.class, struct(
+                    BYTES, FetchBlob::blobId, U64, FetchBlob::offset, U32, FetchBlob::maxLength, FetchBlob::new)),
             // relay → client
             new FrameType<>(Ok.TAG, Ok.class, struct(U64, Ok::seq, Ok::new)),
             new FrameType<>(Error.TAG, Error.class, struct(
@@ -100,7 +129,9 @@ record FrameType<F extends Frame>(int tag, Class<F> type, Field<F> body) {
             new FrameType<>(Reconnect.TAG, Reconnect.class, struct(
                     MILLIS_U32, Reconnect::retryAfterMillis, Reconnect::new)),
             new FrameType<>(ExternalSenderResult.TAG, ExternalSenderResult.class, struct(
-                    BYTES, ExternalSenderResult::externalSender, ExternalSenderResult::new)));
+                    BYTES, ExternalSenderResult::externalSender, ExternalSenderResult::new)),
+            new FrameType<>(BlobData.TAG, BlobData.class, struct(
+                    U64, BlobData::offset, U64, BlobData::size, BYTES, BlobData::data, BlobData::new)));
 
     private static final Map<Integer, FrameType<?>> BY_TAG =
             ALL.stream().collect(Collectors.toUnmodifiableMap(FrameType::tag, Function.identity()));

@@ -46,7 +46,12 @@ class FrameCodecTest {
                 new Frame.KeyPackages(List.of(new Frame.KeyPackageEntry("alice", "phone", m))),
                 new Frame.GroupInfoResult(5, m, Bytes.ofHex("0102")),
                 new Frame.Reconnect(1000),
-                new Frame.ExternalSenderResult(Bytes.wrap(new byte[] {1, 2, 3})));
+                new Frame.ExternalSenderResult(Bytes.wrap(new byte[] {1, 2, 3})),
+                new Frame.UploadBlob(g, Bytes.ofHex("00112233445566778899aabbccddeeff"), 1L << 33, m,
+                        new Frame.BlobUse.Attachment()),
+                new Frame.UploadChunk(g, 1L << 20, m, false),
+                new Frame.FetchBlob(g, 0, 0xFFFF_FFFFL),
+                new Frame.BlobData(0, 0, Bytes.EMPTY));
     }
 
     @ParameterizedTest

@@ -27,7 +27,13 @@ public enum AuditType {
     /** The relay sent an external proposal (roster Add / Remove). */
     PROPOSAL_SENT,
     /** A device acknowledged a group's messages up to a sequence number (ids only, never content). */
-    DELIVERED;
+    DELIVERED,
+    /** A device stored a blob (details: {@code device}, {@code blob} id, {@code use}, {@code size}). */
+    BLOB_UPLOADED,
+    /** A device fetched a blob — once per download (details: {@code device}, {@code blob} id, {@code use}). */
+    BLOB_FETCHED,
+    /** A device fetched a history record — once per record (details: {@code device}, {@code blob} id). */
+    HISTORY_FETCHED;
 
     public String wireName() {
         return name().toLowerCase(java.util.Locale.ROOT);

@@ -8,6 +8,12 @@ import dev.ampoule.relay.auth.JwksKeySource;
 import dev.ampoule.relay.auth.JwtTokenVerifier;
 import dev.ampoule.relay.auth.KeySource;
 import dev.ampoule.relay.auth.TicketService;
+import dev.ampoule.relay.blob.BlobLimits;
+import dev.ampoule.relay.blob.BlobService;
+import dev.ampoule.relay.blob.BlobStores;
+import dev.ampoule.relay.blob.Membership;
+import dev.ampoule.relay.blob.ReadRule;
+import dev.ampoule.relay.history.ContentService;
 import dev.ampoule.relay.config.RelayConfig;
 import dev.ampoule.relay.audit.AuditSink;
 import dev.ampoule.relay.ds.DeliveryService;
@@ -65,6 +71,10 @@ public final class RelayVerticle extends VerticleBase {
     private AuditSink auditSink = AuditSink.NONE;
     private ExternalSenderKeys externalSenderKeys;
     private Roster roster;
+    private BlobService blobs;
+    private RelayMetrics metrics;
+    /** The clock of blobs and history (their days, retention and grants); the relay's unless a test sets one. */
+    private Clock contentClock;
 
     public RelayVerticle() {
         this(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT), Clock.systemUTC());
@@ -81,6 +91,12 @@ public final class RelayVerticle extends VerticleBase {
         return this;
     }
 
+    /** The clock blobs and history go by instead of the relay's (before deployment; tests of grants by date). */
+    public RelayVerticle contentClock(Clock clock) {
+        this.contentClock = clock;
+        return this;
+    }
+
     /** Where the Delivery Service writes audit events instead of the relay's audit log (before deployment; tests). */
     public RelayVerticle auditSink(AuditSink audit) {
         this.auditSink = audit;
@@ -91,6 +107,7 @@ public final class RelayVerticle extends VerticleBase {
     public Future<?> start() {
         config = RelayConfig.from(config(), System.getenv());
         RelayMetrics metrics = new RelayMetrics(registry);
+        this.metrics = metrics;
         TicketService tickets = new TicketService(config.ticketTtl, config.maxTickets, config.ticketsPerUser, clock);
         FileAuditLog.Options auditOptions = FileAuditLog.Options.defaults().withFsync(config.fsync).withClock(clock);
         FileRosterStore rosterStore = new FileRosterStore(vertx, config.dataDir.resolve("roster"), config.fsync);
@@ -123,6 +140,7 @@ public final class RelayVerticle extends VerticleBase {
                             return keys;
                         }))
                 .compose(keys -> ds.start().map(v -> keys))
+                .compose(keys -> startBlobs().map(v -> keys))
                 .compose(keys -> config.tls()
                         ? vertx.executeBlocking(() -> ServerTls.read(config), false).map(t -> {
                             tls = t;
@@ -132,7 +150,8 @@ public final class RelayVerticle extends VerticleBase {
                 .compose(keys -> {
                     JwtTokenVerifier verifier = new JwtTokenVerifier(vertx, keys, config.issuer, config.audience,
                             config.tokenLeeway, config.maxTokenLifetime, clock);
-                    gateway = new Gateway(vertx, config, ds, new OrgRecordingVerifier(verifier, roster), tickets, metrics, audit);
+                    gateway = new Gateway(vertx, config, ds, new OrgRecordingVerifier(verifier, roster), tickets, metrics, audit,
+                            new ContentService(blobs));
                     ticketPurge = vertx.setPeriodic(10_000, id -> tickets.purge(clock.instant()));
                     int wsLimit = config.maxFrameBytes * 2 + 4096;
                     HttpServerOptions options = new HttpServerOptions()
@@ -158,6 +177,21 @@ public final class RelayVerticle extends VerticleBase {
                 })
                 .onSuccess(s -> LOG.info("relay listening on " + (config.tls() ? "https" : "http") + "://" + config.host
                         + ":" + s.actualPort() + " (data in " + config.dataDir.toAbsolutePath() + ")"));
+    }
+
+    /** Opens the blob store (file or PostgreSQL, as {@code store} says) and the service of blobs. */
+    private Future<Void> startBlobs() {
+        RosterView teams = rosterView == null || rosterView == RosterView.EMPTY ? roster : rosterView;
+        Membership members = Membership.of(ds);
+        return BlobStores.create(vertx, config).compose(store -> {
+            blobs = new BlobService(vertx, store, members, ReadRule.membersSinceJoining(members),
+                    auditSink == AuditSink.NONE ? audit : auditSink, metrics,
+                    contentClock == null ? clock : contentClock,
+                    BlobLimits.of(config.maxBlobBytes, config.teamBlobQuotaBytes, config.maxFrameBytes),
+                    group -> BlobService.teamOf(group).flatMap(teams::team).flatMap(t -> t.retention())
+                            .orElse(config.messageTtl));
+            return blobs.start(config.expirySweep);
+        });
     }
 
     /**
@@ -251,7 +285,9 @@ public final class RelayVerticle extends VerticleBase {
     @Override
     public Future<?> stop() {
         if (gateway == null) {
-            return (ds == null ? Future.<Void>succeededFuture() : ds.stop()).andThen(ar -> closeExternalSenderKeys())
+            return (ds == null ? Future.<Void>succeededFuture() : ds.stop())
+                    .eventually(() -> blobs == null ? Future.succeededFuture() : blobs.stop())
+                    .andThen(ar -> closeExternalSenderKeys())
                     .compose(v -> closeRoster())
                     .eventually(() -> closeAudit());
         }
@@ -271,6 +307,7 @@ public final class RelayVerticle extends VerticleBase {
                 .recover(e -> Future.succeededFuture())
                 .compose(v -> gateway.closeAll())
                 .compose(v -> ds.stop())
+                .eventually(() -> blobs == null ? Future.succeededFuture() : blobs.stop())
                 .andThen(ar -> closeExternalSenderKeys())
                 .compose(v -> closeRoster())
                 .eventually(() -> closeAudit())

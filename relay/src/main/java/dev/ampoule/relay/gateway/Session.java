@@ -277,6 +277,7 @@ final class Session implements DeliveryService.Listener {
                 return new Frame.Ok(seq);
             }));
             case Frame.AckMailbox a -> reply(requestId, ds.ackMailbox(device, a.seq()).map(Frame.Ok::new));
+            case Frame.ContentFrame c -> reply(requestId, gateway.content().handle(device, c));
             case Frame.Resume r -> {
                 try {
                     ds.checkResume(device, r.groupId(), r.fromSeq());

@@ -28,7 +28,7 @@ public final class Stores {
     }
 
     /** The connection options from {@code postgresUrl}, {@code postgresUser} and the password settings. */
-    static PgConnectOptions postgres(RelayConfig config) throws java.io.IOException {
+    public static PgConnectOptions postgres(RelayConfig config) throws java.io.IOException {
         PgConnectOptions options;
         try {
             options = PgConnectOptions.fromUri(config.postgresUrl.orElseThrow());

@@ -1,0 +1,150 @@
+package dev.ampoule.client;
+
+import dev.ampoule.client.content.ContentKey;
+import dev.ampoule.mls.codec.TlsReader;
+import dev.ampoule.mls.codec.TlsWriter;
+import dev.ampoule.mls.error.DecodeException;
+import dev.ampoule.relay.protocol.Bytes;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * The application data of this SDK's group messages (the plaintext MLS encrypts). Text is its
+ * UTF-8 bytes, as it always was; anything else is an envelope whose first two bytes, 0x00 0xA7,
+ * can begin no UTF-8 text (0xA7 is a continuation byte):
+ * <pre>
+ * struct {
+ *     uint8 magic[2];                  // 0x00 0xA7
+ *     uint8 version;                   // 1
+ *     uint8 type;                      // 1 binary, 2 attachment
+ *     select (type) {
+ *         case binary:     opaque content_type&lt;V&gt;; opaque data&lt;V&gt;;
+ *         case attachment: opaque content_type&lt;V&gt;; opaque name&lt;V&gt;; uint64 size;
+ *                          opaque blob_id&lt;V&gt;; uint64 blob_size; opaque digest&lt;V&gt;; opaque key&lt;V&gt;;
+ *     };
+ * } Envelope;
+ * </pre>
+ * Decoding is strict: a malformed envelope is a {@link DecodeException}.
+ */
+final class Payloads {
+
+    static final int MAGIC0 = 0x00;
+    static final int MAGIC1 = 0xA7;
+    static final int VERSION = 1;
+    static final int BINARY = 1;
+    static final int ATTACHMENT = 2;
+    /** The longest content type or file name. */
+    static final int MAX_LABEL = 255;
+
+    private Payloads() {
+    }
+
+    /** Whether {@code data} is an envelope (not text). */
+    static boolean isEnvelope(byte[] data) {
+        return data.length >= 2 && (data[0] & 0xFF) == MAGIC0 && (data[1] & 0xFF) == MAGIC1;
+    }
+
+    static byte[] encode(Content content) {
+        return switch (content) {
+            case Content.Text t -> t.text().getBytes(StandardCharsets.UTF_8);
+            case Content.Binary b -> {
+                TlsWriter w = header(BINARY, b.data().length() + 64);
+                label(w, b.contentType());
+                w.opaque(b.data().unsafeArray());
+                yield w.toByteArray();
+            }
+            case Content.File f -> {
+                Attachment a = f.attachment();
+                TlsWriter w = header(ATTACHMENT, 256);
+                label(w, a.contentType());
+                label(w, a.name());
+                w.u64(a.size());
+                w.opaque(a.blobId().unsafeArray());
+                w.u64(a.blobSize());
+                w.opaque(a.digest().unsafeArray());
+                w.opaque(a.key().reveal());
+                byte[] out = w.toByteArray();
+                w.wipe();
+                yield out;
+            }
+        };
+    }
+
+    static TlsWriter header(int type, int capacity) {
+        TlsWriter w = new TlsWriter(capacity);
+        w.u8(MAGIC0).u8(MAGIC1).u8(VERSION).u8(type);
+        return w;
+    }
+
+    static void label(TlsWriter w, String s) {
+        byte[] b = s.getBytes(StandardCharsets.UTF_8);
+        if (b.length > MAX_LABEL) {
+            throw new IllegalArgumentException("content types and names have at most " + MAX_LABEL + " bytes");
+        }
+        w.opaque(b);
+    }
+
+    static String label(TlsReader r) {
+        byte[] b = r.opaque();
+        if (b.length > MAX_LABEL) {
+            throw new DecodeException("a label longer than " + MAX_LABEL + " bytes");
+        }
+        return utf8(b);
+    }
+
+    /** The content of a group message of {@code groupId}. */
+    static Content decode(GroupId groupId, byte[] data) {
+        if (!isEnvelope(data)) {
+            return new Content.Text(text(data));
+        }
+        return TlsReader.decodeExactly(data, r -> {
+            r.u8();
+            r.u8();
+            int version = r.u8();
+            if (version != VERSION) {
+                throw new DecodeException("message envelope version " + version);
+            }
+            int type = r.u8();
+            return switch (type) {
+                case BINARY -> new Content.Binary(label(r), Bytes.wrap(r.opaque()));
+                case ATTACHMENT -> {
+                    String contentType = label(r);
+                    String name = label(r);
+                    long size = r.u64();
+                    Bytes blobId = Bytes.wrap(r.opaque());
+                    long blobSize = r.u64();
+                    Bytes digest = Bytes.wrap(r.opaque());
+                    byte[] key = r.opaque();
+                    if (key.length != ContentKey.LENGTH || size < 0 || blobSize < 0) {
+                        throw new DecodeException("a malformed attachment");
+                    }
+                    yield new Content.File(new Attachment(groupId, blobId, contentType, name, size, blobSize, digest,
+                            new ContentKey(key)));
+                }
+                default -> throw new DecodeException("unknown message type " + type);
+            };
+        });
+    }
+
+    /** Text, with malformed UTF-8 replaced (as the SDK always read it). */
+    static String text(byte[] utf8) {
+        try {
+            return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPLACE)
+                    .onUnmappableCharacter(CodingErrorAction.REPLACE).decode(ByteBuffer.wrap(utf8)).toString();
+        } catch (CharacterCodingException e) {
+            return new String(utf8, StandardCharsets.UTF_8);
+        }
+    }
+
+    /** Strict UTF-8. */
+    static String utf8(byte[] b) {
+        try {
+            return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(b)).toString();
+        } catch (CharacterCodingException e) {
+            throw new DecodeException("a label is not UTF-8");
+        }
+    }
+}
