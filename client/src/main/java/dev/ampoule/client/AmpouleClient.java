@@ -176,7 +176,36 @@ public final class AmpouleClient implements AutoCloseable {
      */
     public CompletableFuture<SentMessage> send(GroupId groupId, String text) {
         Objects.requireNonNull(text, "text");
-        return engine.toApp(engine.ops.send(groupId, new Content.Text(text)), sendTimeout());
+        return engine.toApp(sendContent(groupId, new Content.Text(text)), sendTimeout());
+    }
+
+    /** Sends content, then stores its history record (unless history is off). */
+    private CompletableFuture<SentMessage> sendContent(GroupId groupId, Content content) {
+        return engine.ops.send(groupId, content)
+                .thenCompose(sent -> engine.history.record(groupId, Payloads.encode(content), sent));
+    }
+
+    /**
+     * The history of a group this device can read: the history records the relay serves it (those
+     * of its own time in the group, and of the days it was granted) that it holds keys for,
+     * decrypted and with their senders' signatures checked, in sequence order.
+     */
+    public CompletableFuture<GroupHistory> history(GroupId groupId) {
+        return engine.toApp(engine.history.read(groupId), engine.settings.transferTimeout());
+    }
+
+    /**
+     * Grants {@code userId} the group's history a coordinator authorised for them (admin API:
+     * {@code PUT /v1/teams/{team}/members/{user}/history}): this device — a coordinator's — sends
+     * the user's devices in the group exactly the day keys of the authorised days it holds, sealed
+     * to each device's leaf key inside the group; the relay records the grant, audits it, and from
+     * then on serves those devices the team's history records and files of those days. Fails with
+     * {@code GRANT_NOT_AUTHORISED} when nothing (or less) was authorised, or this device's user is
+     * no coordinator; with {@code INVALID_REQUEST} when the user has no device in the group yet.
+     */
+    public CompletableFuture<HistoryGrant> grantHistory(GroupId groupId, String userId) {
+        Objects.requireNonNull(userId, "userId");
+        return engine.toApp(engine.history.grant(groupId, userId), engine.settings.transferTimeout());
     }
 
     /**
@@ -191,7 +220,7 @@ public final class AmpouleClient implements AutoCloseable {
         }
         Content content = new Content.Binary(contentType, Bytes.of(data));
         Payloads.encode(content); // refuses a content type that is too long, here rather than in the future
-        return engine.toApp(engine.ops.send(groupId, content), sendTimeout());
+        return engine.toApp(sendContent(groupId, content), sendTimeout());
     }
 
     /** The most bytes {@link #send(GroupId, byte[], String)} sends in one message. */
@@ -289,6 +318,9 @@ public final class AmpouleClient implements AutoCloseable {
         private final List<X509Certificate> trustAnchors = new ArrayList<>();
         private Boolean allowBasicCredentials;
         private Duration transferTimeout = Duration.ofMinutes(10);
+        private java.time.Clock clock = java.time.Clock.systemUTC();
+        private boolean keepHistory = true;
+        private Duration historyRetention = Duration.ofDays(90);
 
         private Builder() {
         }
@@ -508,6 +540,37 @@ public final class AmpouleClient implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Whether this device stores, for each message it sends, a history record at the relay
+         * (encrypted under the history key of the message's epoch and day, HISTORY.md), and keeps
+         * the history secret of every epoch it is in — so that it, and members it grants history
+         * to, can read it later (default true). Off, the device's messages have no history.
+         */
+        public Builder keepHistory(boolean keep) {
+            this.keepHistory = keep;
+            return this;
+        }
+
+        /**
+         * How long this device keeps history keys (default 90 days; set it to your teams'
+         * retention): the secrets of epochs that ended longer ago, and day keys granted for older
+         * days, are destroyed. This is the forward-secrecy trade-off of history: until then, whoever
+         * takes this device's state and key can read the team's stored history of those days.
+         */
+        public Builder historyRetention(Duration retention) {
+            if (retention.isNegative()) {
+                throw new IllegalArgumentException("the retention must not be negative");
+            }
+            this.historyRetention = retention;
+            return this;
+        }
+
+        /** The clock of history days and records (default UTC system time; tests). */
+        public Builder clock(java.time.Clock clock) {
+            this.clock = Objects.requireNonNull(clock);
+            return this;
+        }
+
         public AmpouleClient build() {
             Objects.requireNonNull(relay, "relay");
             Objects.requireNonNull(tokens, "tokens");
@@ -527,7 +590,8 @@ public final class AmpouleClient implements AutoCloseable {
                     keyPackageLowWater, keyPackageCheckInterval, operationTimeout, connectTimeout, backoffMin,
                     backoffMax, outboundCapacity, maxInboundBytes, autoCommitDelay, fenceTimeout,
                     Optional.ofNullable(identityIssuer), issuerTokens != null ? issuerTokens : tokens,
-                    List.copyOf(trustAnchors), allowBasic, careTeamRules, transferTimeout));
+                    List.copyOf(trustAnchors), allowBasic, careTeamRules, transferTimeout, clock, keepHistory,
+                    historyRetention));
         }
     }
 }

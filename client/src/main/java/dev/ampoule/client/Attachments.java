@@ -24,7 +24,10 @@ final class Attachments {
                 .thenCompose(up -> {
                     Attachment a = new Attachment(groupId, up.blobId(), contentType, name, up.plainSize(), up.blobSize(),
                             up.digest(), key);
-                    return engine.ops.send(groupId, new Content.File(a)).thenApply(m -> new SentAttachment(a, m));
+                    Content.File content = new Content.File(a);
+                    return engine.ops.send(groupId, content)
+                            .thenCompose(m -> engine.history.record(groupId, Payloads.encode(content), m))
+                            .thenApply(m -> new SentAttachment(a, m));
                 });
     }
 

@@ -99,11 +99,15 @@ final class BlobTransfers implements AutoCloseable {
 
     /** Encrypts {@code source} under {@code key} and stores it at the relay as a blob of the group. */
     CompletableFuture<Uploaded> upload(GroupId groupId, Source source, Frame.BlobUse use, ContentKey key) {
+        return upload(groupId, source, use, key, newBlobId());
+    }
+
+    /** {@link #upload(GroupId, Source, Frame.BlobUse, ContentKey)} under a blob id chosen already. */
+    CompletableFuture<Uploaded> upload(GroupId groupId, Source source, Frame.BlobUse use, ContentKey key, Bytes id) {
         return CompletableFuture.supplyAsync(() -> {
             try {
                 long size = source.size();
                 Bytes digest = encrypt(source, key, size, (data, last) -> { });
-                Bytes id = newBlobId();
                 long blobSize = BlobCipher.encryptedSize(size);
                 long held = ok(call(new Frame.UploadBlob(groupId.bytes(), id, blobSize, digest, use)));
                 if (held != 0) {
@@ -213,16 +217,25 @@ final class BlobTransfers implements AutoCloseable {
         }, threads);
     }
 
-    /** Fetches a small blob (at most {@code maxPlain} bytes of plaintext) into memory. */
-    CompletableFuture<byte[]> downloadBytes(Stored blob, long maxPlain) {
+    /** Fetches a small blob (at most {@code maxPlain} bytes of plaintext) into memory; waits here (a virtual thread's call). */
+    byte[] fetchBytes(Stored blob, long maxPlain) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try {
+            fetch(blob, out, maxPlain);
+        } catch (IOException e) {
+            throw new AmpouleException(AmpouleException.Reason.STORAGE, e.getMessage(), e);
+        }
+        return out.toByteArray();
+    }
+
+    /** Runs {@code work} on a virtual thread of its own (it may wait for the relay there). */
+    <T> CompletableFuture<T> run(java.util.concurrent.Callable<T> work) {
         return CompletableFuture.supplyAsync(() -> {
-            ByteArrayOutputStream out = new ByteArrayOutputStream();
             try {
-                fetch(blob, out, maxPlain);
-            } catch (IOException e) {
-                throw new CompletionException(e);
+                return work.call();
+            } catch (Exception e) {
+                throw new CompletionException(ClientEngine.failure(e));
             }
-            return out.toByteArray();
         }, threads);
     }
 
@@ -259,7 +272,7 @@ final class BlobTransfers implements AutoCloseable {
     // ---- the relay's answers -------------------------------------------------------------------
 
     /** Sends a frame until the relay answers definitively (see {@link GroupOperations#sendDefinitive}); waits here. */
-    private Frame.RelayFrame call(Frame.ClientFrame frame) {
+    Frame.RelayFrame call(Frame.ClientFrame frame) {
         try {
             return engine.ops.sendDefinitive(frame)
                     .get(engine.settings.operationTimeout().toMillis(), TimeUnit.MILLISECONDS).frame();

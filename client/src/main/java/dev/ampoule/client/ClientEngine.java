@@ -96,6 +96,7 @@ final class ClientEngine implements RelayConnection.Listener {
     final GroupOperations ops;
     final BlobTransfers transfers;
     final Attachments attachments;
+    final History history;
 
     DeviceRecord device;
     final Map<Bytes, GroupSession> groups = new LinkedHashMap<>();
@@ -148,6 +149,7 @@ final class ClientEngine implements RelayConnection.Listener {
         this.ops = new GroupOperations(this);
         this.transfers = new BlobTransfers(this);
         this.attachments = new Attachments(this);
+        this.history = new History(this);
     }
 
     /**
@@ -218,7 +220,13 @@ final class ClientEngine implements RelayConnection.Listener {
                 GroupSession s = new GroupSession(rec.groupId(), rec.restore(groupConfig), rec.processedSeq());
                 rec.ownSent().forEach(h -> s.ownSent.put(h, new CompletableFuture<>()));
                 s.pendingWelcome = rec.pendingWelcome();
+                Optional<byte[]> keys = store.load(HistoryKeys.name(rec.groupId()));
+                if (keys.isPresent()) {
+                    s.keys = HistoryKeys.decode(keys.get());
+                    java.util.Arrays.fill(keys.get(), (byte) 0);
+                }
                 groups.put(rec.groupId(), s);
+                history.epochReached(s);
             }
         } catch (IOException e) {
             throw new AmpouleException(AmpouleException.Reason.STORAGE,
@@ -561,6 +569,11 @@ final class ClientEngine implements RelayConnection.Listener {
             oc.outcome.complete(own ? seq : -1L);
         }
         if (c.removesSelf()) {
+            history.left(s);
+        } else {
+            history.epochReached(s);
+        }
+        if (c.removesSelf()) {
             emit(new ClientEvent.RemovedFromGroup(s.groupId, seq, by, change.selfRemovedByRelay()));
             return;
         }
@@ -579,16 +592,28 @@ final class ClientEngine implements RelayConnection.Listener {
         }
     }
 
-    /** An application message of another member: its content for the listener. */
+    /** An application message of another member: its content for the listener, or keys for this device. */
     private void received(GroupSession s, long seq, MemberIdentity from, Processed.ApplicationMessage a) {
-        Content content;
+        Payloads.Decoded decoded;
         try {
-            content = Payloads.decode(s.groupId, a.data());
+            decoded = Payloads.decodeMessage(s.groupId, a.data());
         } catch (MlsException e) {
             emit(new ClientEvent.MessageRejected(s.groupId, seq, "a message envelope does not decode: " + e.getMessage()));
             return;
         }
-        emit(new ClientEvent.MessageReceived(s.groupId, seq, from, content, a.epoch()));
+        switch (decoded) {
+            case Payloads.Shown shown -> emit(new ClientEvent.MessageReceived(s.groupId, seq, from, shown.content(),
+                    a.epoch()));
+            case Payloads.Grant g -> history.received(s, seq, a.epoch(), from, g);
+        }
+    }
+
+    /** Tells the listener about a problem in the background (any thread). */
+    void problem(String description) {
+        runOnState(() -> {
+            emit(new ClientEvent.Problem(description));
+            flushSoon();
+        });
     }
 
     private void onWelcome(Frame.WelcomeDelivery w) {
@@ -666,6 +691,7 @@ final class ClientEngine implements RelayConnection.Listener {
      */
     void adopt(GroupSession s) {
         groups.put(s.id, s);
+        history.epochReached(s);
         resume(s);
         TreeMap<Long, Frame.Deliver> early = orphans.remove(s.id);
         if (early != null) {
@@ -739,6 +765,15 @@ final class ClientEngine implements RelayConnection.Listener {
 
     /** Writes a group's state now (before a message of it leaves this device). */
     void persist(GroupSession s) throws IOException {
+        if (s.keys.dirty) {
+            byte[] keys = s.keys.encode();
+            try {
+                store.save(HistoryKeys.name(s.id), keys);
+            } finally {
+                java.util.Arrays.fill(keys, (byte) 0);
+            }
+            s.keys.dirty = false;
+        }
         GroupRecord rec = GroupRecord.of(s);
         byte[] plain = rec.encode();
         try {

@@ -41,6 +41,14 @@ public sealed interface ClientEvent {
         }
     }
 
+    /**
+     * A coordinator's device granted this device a group's history of days {@code fromDay} to
+     * {@code toDay} (UTC): {@code keys} day keys, now in the local state. Read it with
+     * {@link AmpouleClient#history}.
+     */
+    record HistoryGranted(GroupId groupId, long seq, MemberIdentity from, java.time.LocalDate fromDay,
+            java.time.LocalDate toDay, int keys) implements ClientEvent {}
+
     /** This device joined a group (from a Welcome); {@code identities} are its members then. */
     record GroupJoined(GroupId groupId, long seq, long epoch, List<MemberIdentity> identities) implements ClientEvent {
 

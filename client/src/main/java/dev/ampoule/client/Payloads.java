@@ -3,12 +3,14 @@ package dev.ampoule.client;
 import dev.ampoule.client.content.ContentKey;
 import dev.ampoule.mls.codec.TlsReader;
 import dev.ampoule.mls.codec.TlsWriter;
+import dev.ampoule.mls.crypto.HpkeCiphertext;
 import dev.ampoule.mls.error.DecodeException;
 import dev.ampoule.relay.protocol.Bytes;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 
 /**
  * The application data of this SDK's group messages (the plaintext MLS encrypts). Text is its
@@ -18,13 +20,22 @@ import java.nio.charset.StandardCharsets;
  * struct {
  *     uint8 magic[2];                  // 0x00 0xA7
  *     uint8 version;                   // 1
- *     uint8 type;                      // 1 binary, 2 attachment
+ *     uint8 type;                      // 1 binary, 2 attachment, 3 history grant
  *     select (type) {
  *         case binary:     opaque content_type&lt;V&gt;; opaque data&lt;V&gt;;
  *         case attachment: opaque content_type&lt;V&gt;; opaque name&lt;V&gt;; uint64 size;
  *                          opaque blob_id&lt;V&gt;; uint64 blob_size; opaque digest&lt;V&gt;; opaque key&lt;V&gt;;
+ *         case history grant: opaque grantee&lt;V&gt;; uint32 from_day; uint32 to_day; SealedTo sealed&lt;V&gt;;
  *     };
  * } Envelope;
+ *
+ * struct { uint32 leaf_index; HPKECiphertext sealed; } SealedTo;   // to that member's leaf key
+ * </pre>
+ * A history grant's {@code SealedTo} entries each hold, sealed to one of the grantee's devices
+ * ({@code SafeEncryptWithLabel}, component {@link dev.ampoule.client.content.HistoryCipher#COMPONENT},
+ * label "history grant", context {@code group_id || uint64 epoch || uint32 leaf_index}):
+ * <pre>
+ * struct { struct { uint64 epoch; uint32 day; opaque key&lt;V&gt;; } day_keys&lt;V&gt;; } GrantedKeys;
  * </pre>
  * Decoding is strict: a malformed envelope is a {@link DecodeException}.
  */
@@ -35,6 +46,7 @@ final class Payloads {
     static final int VERSION = 1;
     static final int BINARY = 1;
     static final int ATTACHMENT = 2;
+    static final int HISTORY_GRANT = 3;
     /** The longest content type or file name. */
     static final int MAX_LABEL = 255;
 
@@ -94,10 +106,46 @@ final class Payloads {
         return utf8(b);
     }
 
-    /** The content of a group message of {@code groupId}. */
+    /** What a group message carries: content for the application, or keys for some of its members. */
+    sealed interface Decoded {
+    }
+
+    /** Content, shown to the application. */
+    record Shown(Content content) implements Decoded {
+    }
+
+    /** Something sealed to one member's leaf key. */
+    record SealedTo(int leaf, HpkeCiphertext sealed) {
+    }
+
+    /** A history grant: the day keys of days {@code fromDay} to {@code toDay}, sealed to each of the grantee's devices. */
+    record Grant(String grantee, long fromDay, long toDay, List<SealedTo> sealed) implements Decoded {
+    }
+
+    static byte[] encodeGrant(Grant g) {
+        TlsWriter w = header(HISTORY_GRANT, 256 + 128 * g.sealed().size());
+        label(w, g.grantee());
+        w.u32(g.fromDay());
+        w.u32(g.toDay());
+        w.vector(g.sealed(), (wr, s) -> {
+            wr.u32(s.leaf());
+            s.sealed().encode(wr);
+        });
+        return w.toByteArray();
+    }
+
+    /** The content of a group message of {@code groupId} (a test's view: keys are refused). */
     static Content decode(GroupId groupId, byte[] data) {
+        if (decodeMessage(groupId, data) instanceof Shown s) {
+            return s.content();
+        }
+        throw new DecodeException("not content");
+    }
+
+    /** What a group message of {@code groupId} carries. */
+    static Decoded decodeMessage(GroupId groupId, byte[] data) {
         if (!isEnvelope(data)) {
-            return new Content.Text(text(data));
+            return new Shown(new Content.Text(text(data)));
         }
         return TlsReader.decodeExactly(data, r -> {
             r.u8();
@@ -108,7 +156,7 @@ final class Payloads {
             }
             int type = r.u8();
             return switch (type) {
-                case BINARY -> new Content.Binary(label(r), Bytes.wrap(r.opaque()));
+                case BINARY -> new Shown(new Content.Binary(label(r), Bytes.wrap(r.opaque())));
                 case ATTACHMENT -> {
                     String contentType = label(r);
                     String name = label(r);
@@ -120,9 +168,11 @@ final class Payloads {
                     if (key.length != ContentKey.LENGTH || size < 0 || blobSize < 0) {
                         throw new DecodeException("a malformed attachment");
                     }
-                    yield new Content.File(new Attachment(groupId, blobId, contentType, name, size, blobSize, digest,
-                            new ContentKey(key)));
+                    yield new Shown(new Content.File(new Attachment(groupId, blobId, contentType, name, size, blobSize,
+                            digest, new ContentKey(key))));
                 }
+                case HISTORY_GRANT -> new Grant(label(r), r.u32(), r.u32(),
+                        r.vector(rd -> new SealedTo((int) rd.u32(), HpkeCiphertext.decode(rd))));
                 default -> throw new DecodeException("unknown message type " + type);
             };
         });

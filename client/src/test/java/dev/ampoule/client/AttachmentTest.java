@@ -1,9 +1,10 @@
 package dev.ampoule.client;
 
+import static dev.ampoule.client.support.ClientCalls.failure;
+import static dev.ampoule.client.support.ClientCalls.randomFile;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.ampoule.client.support.Party;
@@ -12,17 +13,13 @@ import dev.ampoule.relay.protocol.ErrorCode;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
-import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Random;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -64,23 +61,6 @@ class AttachmentTest {
         return p;
     }
 
-    private Path file(String name, int size, int seed) throws IOException {
-        byte[] b = new byte[size];
-        new Random(seed).nextBytes(b);
-        Path p = dir.resolve(name);
-        Files.write(p, b);
-        return p;
-    }
-
-    static AmpouleException failure(Supplier<?> call) {
-        try {
-            call.get();
-        } catch (CompletionException e) {
-            return assertInstanceOf(AmpouleException.class, e.getCause());
-        }
-        throw new AssertionError("expected a failure");
-    }
-
     private GroupId team(Party a, Party... others) {
         GroupId g = a.client.createGroup("files").join();
         a.client.addMembers(g, java.util.Arrays.stream(others).map(p -> p.user).toList()).join();
@@ -104,7 +84,7 @@ class AttachmentTest {
         Party bob = party("bob", "laptop");
         GroupId g = team(alice, bob);
 
-        Path scan = file("ecg.dcm", 1_000_000, 1);
+        Path scan = randomFile(dir, "ecg.dcm", 1_000_000, 1);
         SentAttachment sent = alice.client.sendAttachment(g, scan, "application/dicom").join();
         assertEquals(1_000_000, sent.attachment().size());
         Attachment got = received(bob, g, "ecg.dcm");
@@ -147,7 +127,7 @@ class AttachmentTest {
         Path blobs = relay.dataDir.resolve("blobs");
 
         // one bit flipped in the middle of the stored blob
-        Attachment tampered = alice.client.sendAttachment(g, file("a.bin", 300_000, 2), "application/octet-stream")
+        Attachment tampered = alice.client.sendAttachment(g, randomFile(dir, "a.bin", 300_000, 2), "application/octet-stream")
                 .join().attachment();
         try (FileChannel ch = FileChannel.open(blobs.resolve(tampered.blobId().hex() + ".blob"), StandardOpenOption.READ,
                 StandardOpenOption.WRITE)) {
@@ -162,7 +142,7 @@ class AttachmentTest {
         assertFalse(Files.exists(out));
 
         // the stored blob cut at a chunk boundary (its last chunk gone)
-        Attachment cut = alice.client.sendAttachment(g, file("b.bin", 200_000, 3), "application/octet-stream")
+        Attachment cut = alice.client.sendAttachment(g, randomFile(dir, "b.bin", 200_000, 3), "application/octet-stream")
                 .join().attachment();
         try (FileChannel ch = FileChannel.open(blobs.resolve(cut.blobId().hex() + ".blob"), StandardOpenOption.WRITE)) {
             ch.truncate(5 + 3L * (64 * 1024 + 16));
@@ -175,7 +155,7 @@ class AttachmentTest {
         }
 
         // an untouched one still fetches
-        Path c = file("c.bin", 10, 4);
+        Path c = randomFile(dir, "c.bin", 10, 4);
         alice.client.sendAttachment(g, c, "text/plain").join();
         assertEquals(10, bob.client.fetchAttachment(received(bob, g, "c.bin"), out).join());
         assertArrayEquals(Files.readAllBytes(c), Files.readAllBytes(out));
@@ -189,12 +169,12 @@ class AttachmentTest {
         Party bob = party("bob", "laptop");
         GroupId g = team(alice, bob);
 
-        Path big = file("big.bin", 2_000_000, 5);
+        Path big = randomFile(dir, "big.bin", 2_000_000, 5);
         assertTrue(failure(() -> alice.client.sendAttachment(g, big, "x/y").join()).is(ErrorCode.BLOB_TOO_LARGE));
         for (int i = 0; i < 2; i++) {
-            alice.client.sendAttachment(g, file("part" + i, 1_400_000, 6 + i), "x/y").join();
+            alice.client.sendAttachment(g, randomFile(dir, "part" + i, 1_400_000, 6 + i), "x/y").join();
         }
-        Path third = file("one-too-many", 1_400_000, 9);
+        Path third = randomFile(dir, "one-too-many", 1_400_000, 9);
         assertTrue(failure(() -> alice.client.sendAttachment(g, third, "x/y").join()).is(ErrorCode.QUOTA_EXCEEDED));
         alice.client.send(g, "after the refusals").join();
         bob.events.awaitTexts(g, 1, 30);

@@ -68,7 +68,9 @@ class RosterChangeTest {
 
     @BeforeEach
     void formTeam(Vertx vertx) {
-        relay = new RelayFixture(vertx, dir.resolve("relay"), new JsonObject()).start();
+        // acknowledged messages stay (no retention sweep): a test reads them back as stored
+        relay = new RelayFixture(vertx, dir.resolve("relay"), new JsonObject().put("retentionSweepSeconds", 3600))
+                .start();
         teamId = relay.createTeam("coordinator");
         group = GroupId.ofTeam(teamId);
         relay.addToRoster(teamId, "practitioner", "practitioner");

@@ -36,6 +36,8 @@ public final class RelayFixture implements AutoCloseable {
     private PrometheusMeterRegistry registry;
     private String deploymentId;
     private DevKeys keys;
+    /** The clock of the relay's blobs and history (days, retention, grants); the system's unless a test sets one. */
+    public Clock contentClock = Clock.systemUTC();
 
     public RelayFixture(Vertx vertx, Path dataDir, JsonObject overrides) {
         this.vertx = vertx;
@@ -63,7 +65,7 @@ public final class RelayFixture implements AutoCloseable {
 
     public RelayFixture start() {
         registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-        verticle = new RelayVerticle(registry, Clock.systemUTC());
+        verticle = new RelayVerticle(registry, Clock.systemUTC()).contentClock(contentClock);
         deploymentId = await(vertx.deployVerticle(verticle, new DeploymentOptions().setConfig(config)));
         keys = DevKeys.loadOrCreate(dataDir);
         return this;

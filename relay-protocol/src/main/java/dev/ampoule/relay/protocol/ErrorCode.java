@@ -57,6 +57,11 @@ public enum ErrorCode {
     BLOB_MISMATCH(63),
     /** The device may not read that: a blob or history outside what it was granted (or shared). */
     NOT_GRANTED(64),
+    /**
+     * A history grant (or a preparation of one) beyond what a coordinator authorised: no
+     * authorisation for the grantee, a range outside it, or a granting device not of a coordinator.
+     */
+    GRANT_NOT_AUTHORISED(65),
     /** The relay is shutting down or not ready: reconnect later. */
     UNAVAILABLE(40),
     /** A fault of the relay. */

@@ -41,12 +41,13 @@ public sealed interface Frame permits Frame.ClientFrame, Frame.RelayFrame {
      * blobs (attachments, history records, shared records), history grants and record keys
      * (PROTOCOL.md "Blobs, history and records"). The relay serves them with its own handler.
      */
-    sealed interface ContentFrame extends ClientFrame permits UploadBlob, UploadChunk, FetchBlob {
+    sealed interface ContentFrame extends ClientFrame permits UploadBlob, UploadChunk, FetchBlob, ListHistory,
+            GrantHistory {
     }
 
     /** Frames the relay sends. */
     sealed interface RelayFrame extends Frame permits Ok, Error, Deliver, WelcomeDelivery, KeyPackages,
-            GroupInfoResult, Reconnect, ExternalSenderResult, BlobData {
+            GroupInfoResult, Reconnect, ExternalSenderResult, BlobData, HistoryList {
     }
 
     // ---- client → relay ------------------------------------------------------------------------
@@ -153,10 +154,13 @@ public sealed interface Frame permits Frame.ClientFrame, Frame.RelayFrame {
      * What a blob is for, chosen by its uploader and fixed for its life: who may fetch it follows
      * from it (PROTOCOL.md). A variant per wire tag.
      * <pre>
-     * enum { attachment(1), (255) } BlobUseType;
+     * enum { attachment(1), history(2), (255) } BlobUseType;
      * struct {
      *     BlobUseType type;
-     *     select (type) { case attachment: struct {}; };
+     *     select (type) {
+     *         case attachment: struct {};
+     *         case history:    uint64 epoch; uint32 day; uint64 seq;
+     *     };
      * } BlobUse;
      * </pre>
      */
@@ -168,6 +172,20 @@ public sealed interface Frame permits Frame.ClientFrame, Frame.RelayFrame {
         /** An attachment of a group message: the message carries its key and digest. */
         record Attachment() implements BlobUse {
             public static final int TAG = 1;
+
+            @Override
+            public int tag() {
+                return TAG;
+            }
+        }
+
+        /**
+         * The history record of the group's message {@code seq}, encrypted under the history key of
+         * {@code epoch} and {@code day} (UTC days since 1970-01-01), which only the group's members of
+         * that epoch — and those they grant it to — can derive.
+         */
+        record History(long epoch, long day, long seq) implements BlobUse {
+            public static final int TAG = 2;
 
             @Override
             public int tag() {
@@ -201,6 +219,26 @@ public sealed interface Frame permits Frame.ClientFrame, Frame.RelayFrame {
      */
     record FetchBlob(Bytes blobId, long offset, long maxLength) implements ContentFrame {
         public static final int TAG = 0x12;
+    }
+
+    /**
+     * <pre>struct { opaque group_id&lt;V&gt;; optional&lt;opaque grantee&lt;V&gt;&gt; grantee; uint64 after_seq; } ListHistory;</pre>
+     * The history records of a group after {@code after_seq}: without a grantee, those this device
+     * may fetch; with one (a coordinator's device preparing a grant), those in the range the
+     * grantee is authorised for. Answered by {@link HistoryList}.
+     */
+    record ListHistory(Bytes groupId, Optional<String> grantee, long afterSeq) implements ContentFrame {
+        public static final int TAG = 0x13;
+    }
+
+    /**
+     * <pre>struct { opaque group_id&lt;V&gt;; opaque grantee&lt;V&gt;; uint32 from_day; uint32 to_day; opaque message&lt;V&gt;; } GrantHistory;</pre>
+     * A grant of history: the MLSMessage PrivateMessage that carries the keys of days
+     * {@code from_day} to {@code to_day} to the grantee's devices, sent into the group only if the
+     * range is within what a coordinator authorised for the grantee. Answered by {@code Ok(seq)}.
+     */
+    record GrantHistory(Bytes groupId, String grantee, long fromDay, long toDay, Bytes message) implements ContentFrame {
+        public static final int TAG = 0x14;
     }
 
     // ---- relay → client ------------------------------------------------------------------------
@@ -274,5 +312,26 @@ public sealed interface Frame permits Frame.ClientFrame, Frame.RelayFrame {
      */
     record BlobData(long offset, long size, Bytes data) implements RelayFrame {
         public static final int TAG = 0x88;
+    }
+
+    /**
+     * <pre>struct { opaque blob_id&lt;V&gt;; uint64 epoch; uint32 day; uint64 seq; uint64 size; opaque digest&lt;V&gt;; } HistoryEntry;</pre>
+     * One stored history record: its blob, the epoch and day of its key, the message it records,
+     * and the blob's size and SHA-256.
+     */
+    record HistoryEntry(Bytes blobId, long epoch, long day, long seq, long size, Bytes digest) {
+    }
+
+    /**
+     * <pre>struct { uint32 from_day; uint32 to_day; HistoryEntry entries&lt;V&gt;; bool more; } HistoryList;</pre>
+     * The answer to ListHistory: the range of days granted (or authorised, for a grantee; 0 and 0
+     * for none), the records in sequence order, and whether more follow the last.
+     */
+    record HistoryList(long fromDay, long toDay, List<HistoryEntry> entries, boolean more) implements RelayFrame {
+        public static final int TAG = 0x89;
+
+        public HistoryList {
+            entries = List.copyOf(entries);
+        }
     }
 }

@@ -28,9 +28,13 @@ import dev.ampoule.relay.protocol.Frame.ExternalSenderResult;
 import dev.ampoule.relay.protocol.Frame.FetchBlob;
 import dev.ampoule.relay.protocol.Frame.FetchExternalSender;
 import dev.ampoule.relay.protocol.Frame.FetchGroupInfo;
+import dev.ampoule.relay.protocol.Frame.GrantHistory;
 import dev.ampoule.relay.protocol.Frame.GroupInfoResult;
+import dev.ampoule.relay.protocol.Frame.HistoryEntry;
+import dev.ampoule.relay.protocol.Frame.HistoryList;
 import dev.ampoule.relay.protocol.Frame.KeyPackageEntry;
 import dev.ampoule.relay.protocol.Frame.KeyPackages;
+import dev.ampoule.relay.protocol.Frame.ListHistory;
 import dev.ampoule.relay.protocol.Frame.Ok;
 import dev.ampoule.relay.protocol.Frame.PublishKeyPackages;
 import dev.ampoule.relay.protocol.Frame.Reconnect;
@@ -65,14 +69,29 @@ record FrameType<F extends Frame>(int tag, Class<F> type, Field<F> body) {
         w.u8(use.tag());
         switch (use) {
             case BlobUse.Attachment a -> { }
+            case BlobUse.History h -> {
+                U64.write(w, h.epoch());
+                U32.write(w, h.day());
+                U64.write(w, h.seq());
+            }
         }
     }, r -> {
         int tag = r.u8();
         return switch (tag) {
             case BlobUse.Attachment.TAG -> new BlobUse.Attachment();
+            case BlobUse.History.TAG -> new BlobUse.History(r.u64(), r.u32(), r.u64());
             default -> throw new DecodeException("unknown blob use " + tag);
         };
     });
+
+    private static final Field<HistoryEntry> HISTORY_ENTRY = new Field<>((w, e) -> {
+        BYTES.write(w, e.blobId());
+        U64.write(w, e.epoch());
+        U32.write(w, e.day());
+        U64.write(w, e.seq());
+        U64.write(w, e.size());
+        BYTES.write(w, e.digest());
+    }, r -> new HistoryEntry(BYTES.read(r), U64.read(r), U32.read(r), U64.read(r), U64.read(r), BYTES.read(r)));
 
     /** Every frame type, client frames first. */
     static final List<FrameType<?>> ALL = List.of(
@@ -112,6 +131,12 @@ record FrameType<F extends Frame>(int tag, Class<F> type, Field<F> body) {
                     BOOL, UploadChunk::last, UploadChunk::new)),
             new FrameType<>(FetchBlob.TAG, FetchBlob.class, struct(
                     BYTES, FetchBlob::blobId, U64, FetchBlob::offset, U32, FetchBlob::maxLength, FetchBlob::new)),
+            new FrameType<>(ListHistory.TAG, ListHistory.class, struct(
+                    BYTES, ListHistory::groupId, optional(STRING), ListHistory::grantee, U64, ListHistory::afterSeq,
+                    ListHistory::new)),
+            new FrameType<>(GrantHistory.TAG, GrantHistory.class, struct(
+                    BYTES, GrantHistory::groupId, STRING, GrantHistory::grantee, U32, GrantHistory::fromDay,
+                    U32, GrantHistory::toDay, BYTES, GrantHistory::message, GrantHistory::new)),
             // relay → client
             new FrameType<>(Ok.TAG, Ok.class, struct(U64, Ok::seq, Ok::new)),
             new FrameType<>(Error.TAG, Error.class, struct(
@@ -131,7 +156,10 @@ record FrameType<F extends Frame>(int tag, Class<F> type, Field<F> body) {
             new FrameType<>(ExternalSenderResult.TAG, ExternalSenderResult.class, struct(
                     BYTES, ExternalSenderResult::externalSender, ExternalSenderResult::new)),
             new FrameType<>(BlobData.TAG, BlobData.class, struct(
-                    U64, BlobData::offset, U64, BlobData::size, BYTES, BlobData::data, BlobData::new)));
+                    U64, BlobData::offset, U64, BlobData::size, BYTES, BlobData::data, BlobData::new)),
+            new FrameType<>(HistoryList.TAG, HistoryList.class, struct(
+                    U32, HistoryList::fromDay, U32, HistoryList::toDay, vector(HISTORY_ENTRY), HistoryList::entries,
+                    BOOL, HistoryList::more, HistoryList::new)));
 
     private static final Map<Integer, FrameType<?>> BY_TAG =
             ALL.stream().collect(Collectors.toUnmodifiableMap(FrameType::tag, Function.identity()));

@@ -51,7 +51,11 @@ class FrameCodecTest {
                         new Frame.BlobUse.Attachment()),
                 new Frame.UploadChunk(g, 1L << 20, m, false),
                 new Frame.FetchBlob(g, 0, 0xFFFF_FFFFL),
-                new Frame.BlobData(0, 0, Bytes.EMPTY));
+                new Frame.BlobData(0, 0, Bytes.EMPTY),
+                new Frame.UploadBlob(g, g, 1, m, new Frame.BlobUse.History(Long.MAX_VALUE, 0xFFFF_FFFFL, 1)),
+                new Frame.ListHistory(g, Optional.empty(), 0),
+                new Frame.GrantHistory(g, "u", 0, 0, m),
+                new Frame.HistoryList(0, 0, List.of(), false));
     }
 
     @ParameterizedTest

@@ -85,6 +85,18 @@ class FrameWireFormatTest {
                         "00011101020304020102000000000000000008000100010203040501"),
                 Arguments.of(new Frame.FetchBlob(Bytes.ofHex("0102"), 16, 65536),
                         "000112010203040201020000000000000010" + "00010000"),
+                Arguments.of(new Frame.UploadBlob(g, Bytes.ofHex("0102"), 5, Bytes.ofHex("ff"),
+                        new Frame.BlobUse.History(3, 20_000, 7)),
+                        "00011001020304030a0b0c020102000000000000000501ff02" + "0000000000000003" + "00004e20"
+                                + "0000000000000007"),
+                Arguments.of(new Frame.ListHistory(g, Optional.of("cardio"), 9),
+                        "00011301020304030a0b0c010663617264696f" + "0000000000000009"),
+                Arguments.of(new Frame.GrantHistory(g, "cardio", 19_990, 20_020, m),
+                        "00011401020304030a0b0c0663617264696f" + "00004e16" + "00004e34" + "080001000102030405"),
+                Arguments.of(new Frame.HistoryList(19_990, 20_020, List.of(new Frame.HistoryEntry(Bytes.ofHex("0102"),
+                        3, 20_000, 7, 40, Bytes.ofHex("ff"))), true),
+                        "00018901020304" + "00004e16" + "00004e34" + "21" + "020102" + "0000000000000003" + "00004e20"
+                                + "0000000000000007" + "0000000000000028" + "01ff" + "01"),
                 Arguments.of(new Frame.BlobData(16, 24, m),
                         "00018801020304" + "0000000000000010" + "0000000000000018" + "080001000102030405"));
     }

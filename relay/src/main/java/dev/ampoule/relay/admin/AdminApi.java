@@ -90,7 +90,7 @@ public final class AdminApi {
 
     /** What a route does for an authenticated caller; refusals are thrown or failed as {@link ApiError}s. */
     @FunctionalInterface
-    private interface Action {
+    interface Action {
         Future<Reply> run(RoutingContext ctx, Principal caller);
     }
 
@@ -123,7 +123,7 @@ public final class AdminApi {
 
     // ---- plumbing ------------------------------------------------------------------------------
 
-    private void route(Router r, HttpMethod method, String path, String operationId, BodyHandler body, Action action) {
+    void route(Router r, HttpMethod method, String path, String operationId, BodyHandler body, Action action) {
         String template = "/v1" + path.replaceAll(":([A-Za-z]+)", "{$1}");
         var route = r.route(method, path).setName(operationId);
         if (body != null) {
@@ -493,7 +493,7 @@ public final class AdminApi {
     // ---- authorisation -------------------------------------------------------------------------
 
     /** The path's team, if the caller may read it: an org admin of its org, or a user on its roster. */
-    private Team readable(RoutingContext ctx, Principal caller) {
+    Team readable(RoutingContext ctx, Principal caller) {
         Team team = team(ctx);
         if (caller.adminOf(team.orgId()) || roster.role(team.id(), caller.userId()).isPresent()) {
             return team;
@@ -502,7 +502,7 @@ public final class AdminApi {
     }
 
     /** The path's team, if the caller may change it: an org admin of its org, or one of its coordinators. */
-    private Team changeable(RoutingContext ctx, Principal caller) {
+    Team changeable(RoutingContext ctx, Principal caller) {
         Team team = team(ctx);
         if (caller.adminOf(team.orgId())
                 || roster.role(team.id(), caller.userId()).filter(TeamMember.COORDINATOR::equals).isPresent()) {

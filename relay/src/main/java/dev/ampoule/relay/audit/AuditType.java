@@ -33,7 +33,15 @@ public enum AuditType {
     /** A device fetched a blob — once per download (details: {@code device}, {@code blob} id, {@code use}). */
     BLOB_FETCHED,
     /** A device fetched a history record — once per record (details: {@code device}, {@code blob} id). */
-    HISTORY_FETCHED;
+    HISTORY_FETCHED,
+    /** A coordinator authorised a user's history on a team (details: {@code access}, {@code since}). */
+    HISTORY_AUTHORISED,
+    /** A user's history authorisation and grants ended (details: {@code reason}: {@code admin} or {@code roster}). */
+    HISTORY_REVOKED,
+    /** A device granted a user history (actor: the granting user; details: {@code device}, {@code from}, {@code to}, {@code seq}). */
+    HISTORY_GRANTED,
+    /** A device's history grant, or its preparation, was refused (details: {@code device}, {@code code}). */
+    HISTORY_GRANT_REFUSED;
 
     public String wireName() {
         return name().toLowerCase(java.util.Locale.ROOT);

@@ -148,15 +148,15 @@ public final class BlobService {
     // ---- uploads -------------------------------------------------------------------------------
 
     /** {@code UploadBlob}: starts an upload, or says how far a resent one got ({@code Ok(bytes held)}). */
-    public Future<Frame.RelayFrame> upload(DeviceId device, Frame.UploadBlob f, BlobMeta.Kind kind) {
+    public Future<Frame.RelayFrame> upload(DeviceId device, Frame.UploadBlob f) {
         try {
-            return Future.succeededFuture(new Frame.Ok(begin(device, f, kind)));
+            return Future.succeededFuture(new Frame.Ok(begin(device, f)));
         } catch (RelayException e) {
             return Future.failedFuture(e);
         }
     }
 
-    private long begin(DeviceId device, Frame.UploadBlob f, BlobMeta.Kind kind) {
+    private long begin(DeviceId device, Frame.UploadBlob f) {
         requireOpen();
         if (f.blobId().length() != ID_BYTES || f.digest().length() != DIGEST_BYTES) {
             throw new RelayException(ErrorCode.BLOB_MISMATCH, "a blob id is 16 bytes, its digest 32 (SHA-256)");
@@ -179,6 +179,9 @@ public final class BlobService {
         if (!members.activeMember(device, f.groupId())) {
             throw new RelayException(ErrorCode.FORBIDDEN, "not a member of the group");
         }
+        if (f.use() instanceof Frame.BlobUse.History h) {
+            checkHistory(f.groupId(), h);
+        }
         if (f.size() < 1 || f.size() > limits.maxBlobBytes()) {
             metrics.limitExceeded("blob_size");
             throw new RelayException(ErrorCode.BLOB_TOO_LARGE, "a blob holds 1 to " + limits.maxBlobBytes() + " bytes");
@@ -199,6 +202,20 @@ public final class BlobService {
         reserved.merge(f.groupId(), f.size(), Long::sum);
         u.tail.onFailure(e -> discard(u, "the store refused a new blob: " + e.getMessage()));
         return 0;
+    }
+
+    /**
+     * A history record is of today (the uploader's clock may differ from the relay's by a day) and of
+     * a message the group has sequenced; anything else is {@code BLOB_MISMATCH}.
+     */
+    private void checkHistory(Bytes groupId, Frame.BlobUse.History h) {
+        long today = BlobMeta.dayOf(clock.millis());
+        if (Math.abs(h.day() - today) > 1) {
+            throw new RelayException(ErrorCode.BLOB_MISMATCH, "a history record is of today's date");
+        }
+        if (h.seq() < 1 || h.seq() > members.lastSeq(groupId)) {
+            throw new RelayException(ErrorCode.BLOB_MISMATCH, "a history record is of a message of the group");
+        }
     }
 
     private static boolean sameUpload(BlobMeta m, DeviceId device, Frame.UploadBlob f) {
@@ -308,6 +325,8 @@ public final class BlobService {
         return switch (f.use()) {
             case Frame.BlobUse.Attachment a -> new BlobMeta(f.blobId(), f.groupId(), BlobMeta.Kind.ATTACHMENT,
                     f.size(), f.digest(), u.uploader, now, lastSeq, 0, BlobMeta.dayOf(now));
+            case Frame.BlobUse.History h -> new BlobMeta(f.blobId(), f.groupId(), BlobMeta.Kind.HISTORY, f.size(),
+                    f.digest(), u.uploader, now, h.seq(), h.epoch(), (int) h.day());
         };
     }
 

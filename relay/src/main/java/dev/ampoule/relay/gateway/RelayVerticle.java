@@ -12,8 +12,13 @@ import dev.ampoule.relay.blob.BlobLimits;
 import dev.ampoule.relay.blob.BlobService;
 import dev.ampoule.relay.blob.BlobStores;
 import dev.ampoule.relay.blob.Membership;
-import dev.ampoule.relay.blob.ReadRule;
 import dev.ampoule.relay.history.ContentService;
+import dev.ampoule.relay.history.HistoryRights;
+import dev.ampoule.relay.history.HistoryService;
+import dev.ampoule.relay.history.RightsReadRule;
+import dev.ampoule.relay.history.TeamDays;
+import dev.ampoule.relay.admin.HistoryAdminApi;
+import dev.ampoule.relay.roster.RosterListener;
 import dev.ampoule.relay.config.RelayConfig;
 import dev.ampoule.relay.audit.AuditSink;
 import dev.ampoule.relay.ds.DeliveryService;
@@ -72,6 +77,9 @@ public final class RelayVerticle extends VerticleBase {
     private ExternalSenderKeys externalSenderKeys;
     private Roster roster;
     private BlobService blobs;
+    private HistoryService history;
+    private HistoryRights rights;
+    private TeamDays days;
     private RelayMetrics metrics;
     /** The clock of blobs and history (their days, retention and grants); the relay's unless a test sets one. */
     private Clock contentClock;
@@ -124,10 +132,11 @@ public final class RelayVerticle extends VerticleBase {
                 })
                 .compose(r -> {
                     roster = r;
+                    rights = HistoryRights.in(vertx, config.dataDir, config.fsync, auditSink(), contentClock());
                     if (rosterView == null || rosterView == RosterView.EMPTY) {
                         // the Delivery Service follows the roster: its view, and its changes
                         ds.setRosterView(r);
-                        r.listener(ds.enforcement());
+                        r.listener(RosterListener.both(ds.enforcement(), rights));
                     } else {
                         ds.setRosterView(rosterView); // a roster given before deployment (tests)
                     }
@@ -151,7 +160,7 @@ public final class RelayVerticle extends VerticleBase {
                     JwtTokenVerifier verifier = new JwtTokenVerifier(vertx, keys, config.issuer, config.audience,
                             config.tokenLeeway, config.maxTokenLifetime, clock);
                     gateway = new Gateway(vertx, config, ds, new OrgRecordingVerifier(verifier, roster), tickets, metrics, audit,
-                            new ContentService(blobs));
+                            new ContentService(blobs, history));
                     ticketPurge = vertx.setPeriodic(10_000, id -> tickets.purge(clock.instant()));
                     int wsLimit = config.maxFrameBytes * 2 + 4096;
                     HttpServerOptions options = new HttpServerOptions()
@@ -164,7 +173,10 @@ public final class RelayVerticle extends VerticleBase {
                         tlsCheck = vertx.setPeriodic(config.tlsReload.toMillis(), id -> reloadTls());
                     }
                     Router router = gateway.router();
-                    router.route("/v1/*").subRouter(new AdminApi(vertx, roster, verifier, audit).router());
+                    AdminApi admin = new AdminApi(vertx, roster, verifier, audit);
+                    Router v1 = admin.router();
+                    new HistoryAdminApi(admin, roster, rights, days).addTo(v1);
+                    router.route("/v1/*").subRouter(v1);
                     server = vertx.createHttpServer(options).requestHandler(router);
                     return server.listen();
                 })
@@ -179,19 +191,32 @@ public final class RelayVerticle extends VerticleBase {
                         + ":" + s.actualPort() + " (data in " + config.dataDir.toAbsolutePath() + ")"));
     }
 
-    /** Opens the blob store (file or PostgreSQL, as {@code store} says) and the service of blobs. */
+    /**
+     * Opens the history rights ({@code dataDir/rights}), the blob store (file or PostgreSQL, as
+     * {@code store} says), and the services of blobs and history.
+     */
     private Future<Void> startBlobs() {
         RosterView teams = rosterView == null || rosterView == RosterView.EMPTY ? roster : rosterView;
         Membership members = Membership.of(ds);
-        return BlobStores.create(vertx, config).compose(store -> {
-            blobs = new BlobService(vertx, store, members, ReadRule.membersSinceJoining(members),
-                    auditSink == AuditSink.NONE ? audit : auditSink, metrics,
-                    contentClock == null ? clock : contentClock,
-                    BlobLimits.of(config.maxBlobBytes, config.teamBlobQuotaBytes, config.maxFrameBytes),
-                    group -> BlobService.teamOf(group).flatMap(teams::team).flatMap(t -> t.retention())
-                            .orElse(config.messageTtl));
+        java.util.function.Function<dev.ampoule.relay.protocol.Bytes, java.time.Duration> retention = group ->
+                BlobService.teamOf(group).flatMap(teams::team).flatMap(t -> t.retention()).orElse(config.messageTtl);
+        days = new TeamDays(contentClock(), retention);
+        RightsReadRule readRule = new RightsReadRule(members, rights, days);
+        return rights.open().compose(v -> BlobStores.create(vertx, config)).compose(store -> {
+            blobs = new BlobService(vertx, store, members, readRule, auditSink(), metrics, contentClock(),
+                    BlobLimits.of(config.maxBlobBytes, config.teamBlobQuotaBytes, config.maxFrameBytes), retention);
+            history = new HistoryService(blobs, rights, members, readRule, teams, ds::sendApplication, auditSink(),
+                    days);
             return blobs.start(config.expirySweep);
         });
+    }
+
+    private AuditSink auditSink() {
+        return auditSink == AuditSink.NONE ? audit : auditSink;
+    }
+
+    private Clock contentClock() {
+        return contentClock == null ? clock : contentClock;
     }
 
     /**
@@ -251,6 +276,11 @@ public final class RelayVerticle extends VerticleBase {
         return gateway;
     }
 
+    /** The blobs the relay keeps (after start; confined to this verticle's context): operations, tests. */
+    public BlobService blobService() {
+        return blobs;
+    }
+
     /** The relay's audit log (after start): where components record events, and what admin queries read. */
     public AuditLog auditLog() {
         return audit;
@@ -287,6 +317,7 @@ public final class RelayVerticle extends VerticleBase {
         if (gateway == null) {
             return (ds == null ? Future.<Void>succeededFuture() : ds.stop())
                     .eventually(() -> blobs == null ? Future.succeededFuture() : blobs.stop())
+                    .eventually(() -> rights == null ? Future.succeededFuture() : rights.close())
                     .andThen(ar -> closeExternalSenderKeys())
                     .compose(v -> closeRoster())
                     .eventually(() -> closeAudit());
@@ -308,6 +339,7 @@ public final class RelayVerticle extends VerticleBase {
                 .compose(v -> gateway.closeAll())
                 .compose(v -> ds.stop())
                 .eventually(() -> blobs == null ? Future.succeededFuture() : blobs.stop())
+                .eventually(() -> rights == null ? Future.succeededFuture() : rights.close())
                 .andThen(ar -> closeExternalSenderKeys())
                 .compose(v -> closeRoster())
                 .eventually(() -> closeAudit())

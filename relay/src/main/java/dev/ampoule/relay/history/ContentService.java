@@ -1,6 +1,5 @@
 package dev.ampoule.relay.history;
 
-import dev.ampoule.relay.blob.BlobMeta;
 import dev.ampoule.relay.blob.BlobService;
 import dev.ampoule.relay.gateway.ContentHandler;
 import dev.ampoule.relay.protocol.DeviceId;
@@ -11,19 +10,21 @@ import io.vertx.core.Future;
 public final class ContentService implements ContentHandler {
 
     private final BlobService blobs;
+    private final HistoryService history;
 
-    public ContentService(BlobService blobs) {
+    public ContentService(BlobService blobs, HistoryService history) {
         this.blobs = blobs;
+        this.history = history;
     }
 
     @Override
     public Future<Frame.RelayFrame> handle(DeviceId device, Frame.ContentFrame frame) {
         return switch (frame) {
-            case Frame.UploadBlob u -> switch (u.use()) {
-                case Frame.BlobUse.Attachment a -> blobs.upload(device, u, BlobMeta.Kind.ATTACHMENT);
-            };
+            case Frame.UploadBlob u -> blobs.upload(device, u);
             case Frame.UploadChunk c -> blobs.chunk(device, c);
             case Frame.FetchBlob f -> blobs.fetch(device, f);
+            case Frame.ListHistory l -> history.list(device, l);
+            case Frame.GrantHistory g -> history.grant(device, g);
         };
     }
 }

@@ -7,6 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.ampoule.relay.auth.DevKeys;
 import dev.ampoule.relay.auth.JwkKeys;
 import dev.ampoule.relay.auth.JwtTokenVerifier;
+import dev.ampoule.relay.blob.BlobService;
+import dev.ampoule.relay.history.HistoryRights;
+import dev.ampoule.relay.history.TeamDays;
 import dev.ampoule.relay.config.RelayConfig;
 import dev.ampoule.relay.roster.FileRosterStore;
 import dev.ampoule.relay.roster.Roster;
@@ -70,6 +73,8 @@ public final class AdminFixture {
     public final ContractCheck contract;
     public final DevKeys keys = DevKeys.of(JwkKeys.generateEs256());
     public RosterListener listener = RosterListener.NONE;
+    /** The clock of history days and retention (a test may set another before {@link #start}). */
+    public Clock clock = Clock.systemUTC();
     public List<String> roles = RelayConfig.DEFAULT_ROLES;
     private final HttpClient client;
     private final AtomicLong checks = new AtomicLong();
@@ -87,21 +92,29 @@ public final class AdminFixture {
     final class Server extends VerticleBase {
         Roster roster;
         AdminApi api;
+        HistoryRights rights;
+        Router v1;
         HttpServer http;
 
         @Override
         public Future<?> start() {
             FileRosterStore store = new FileRosterStore(vertx, dataDir.resolve("roster"), true);
-            return Roster.open(store, new java.util.LinkedHashSet<>(roles), audit, Clock.systemUTC()).compose(r -> {
+            rights = HistoryRights.in(vertx, dataDir, true, audit, clock);
+            return rights.open().compose(v -> Roster.open(store, new java.util.LinkedHashSet<>(roles), audit,
+                    Clock.systemUTC())).compose(r -> {
                 roster = r;
-                roster.listener(listener);
+                roster.listener(RosterListener.both(listener, rights));
                 JwtTokenVerifier verifier = new JwtTokenVerifier(vertx, keys.keySource(), ISSUER, AUDIENCE,
                         Duration.ZERO, Clock.systemUTC());
                 api = new AdminApi(vertx, roster, verifier, audit);
                 Router root = Router.router(vertx);
                 root.route("/v1/*").handler(BodyHandler.create(false).setBodyLimit(AdminApi.MAX_BODY_BYTES));
                 root.route("/v1/*").handler(contract::checkRequest);
-                root.route("/v1/*").subRouter(api.router());
+                v1 = api.router();
+                TeamDays days = new TeamDays(clock, group -> BlobService.teamOf(group).flatMap(roster::team)
+                        .flatMap(t -> t.retention()).orElse(Duration.ofDays(30)));
+                new HistoryAdminApi(api, roster, rights, days).addTo(v1);
+                root.route("/v1/*").subRouter(v1);
                 http = vertx.createHttpServer();
                 return http.requestHandler(root).listen(0, "127.0.0.1");
             });
@@ -109,7 +122,7 @@ public final class AdminFixture {
 
         @Override
         public Future<?> stop() {
-            return http.close().compose(v -> roster.close());
+            return http.close().compose(v -> roster.close()).eventually(() -> rights.close());
         }
 
         Context ctx() {
@@ -143,12 +156,26 @@ public final class AdminFixture {
         return server.api;
     }
 
+    /** Every admin route the relay serves under {@code /v1}: the API's and the history calls. */
+    public Router router() {
+        return server.v1;
+    }
+
+    /** The history rights behind the API (read on their context with {@link #onRights}). */
+    public <T> T onRights(java.util.function.Function<HistoryRights, T> read) {
+        return onServer(() -> read.apply(server.rights));
+    }
+
     /** Runs {@code read} on the roster's context and returns its result. */
     public <T> T onRoster(java.util.function.Function<Roster, T> read) {
+        return onServer(() -> read.apply(server.roster));
+    }
+
+    private <T> T onServer(java.util.function.Supplier<T> read) {
         Promise<T> p = Promise.promise();
         server.ctx().runOnContext(v -> {
             try {
-                p.complete(read.apply(server.roster));
+                p.complete(read.get());
             } catch (RuntimeException e) {
                 p.fail(e);
             }

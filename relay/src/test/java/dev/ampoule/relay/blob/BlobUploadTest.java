@@ -221,12 +221,18 @@ class BlobUploadTest {
                 ErrorCode.BLOB_MISMATCH);
         a.error(new Frame.UploadBlob(Bytes.ofHex("ffff"), id(17), 10, sha256(data), new Frame.BlobUse.Attachment()),
                 ErrorCode.UNKNOWN_GROUP);
+        // a history record of another day, or of a message the group never had
+        long today = BlobMeta.dayOf(System.currentTimeMillis());
+        a.error(new Frame.UploadBlob(GROUP, id(19), 10, sha256(data), new Frame.BlobUse.History(1, today - 5, 1)),
+                ErrorCode.BLOB_MISMATCH);
+        a.error(new Frame.UploadBlob(GROUP, id(19), 10, sha256(data), new Frame.BlobUse.History(1, today, 10_000)),
+                ErrorCode.BLOB_MISMATCH);
         // the same id declared again with other content
         a.error(new Frame.UploadBlob(GROUP, id(11), 5, sha256(data), new Frame.BlobUse.Attachment()),
                 ErrorCode.BLOB_MISMATCH);
 
         // nothing of the refused uploads is stored; the good blob is intact; the group carries on
-        for (int n : new int[] {10, 12, 13, 14, 15, 16, 17}) {
+        for (int n : new int[] {10, 12, 13, 14, 15, 16, 17, 19}) {
             team.device(1).error(new Frame.FetchBlob(id(n), 0, 100), ErrorCode.UNKNOWN_BLOB);
         }
         assertEquals(MAX_BLOB, download(team.device(1), id(11), 60_000).length);
