@@ -8,23 +8,19 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.ampoule.client.support.Party;
+import dev.ampoule.client.support.RelayExtension;
 import dev.ampoule.client.support.RelayFixture;
 import dev.ampoule.relay.protocol.ErrorCode;
-import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
-import io.vertx.junit5.VertxExtension;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.extension.ExtendWith;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Files and bytes between SDK clients through a real relay: a file sent as an attachment arrives
@@ -33,41 +29,20 @@ import org.junit.jupiter.api.io.TempDir;
  * truncated at the relay is refused and leaves no file; a file over the relay's size limit or
  * beyond the team's quota is refused with its code and sends no message.
  */
-@ExtendWith(VertxExtension.class)
 @Timeout(value = 180, unit = TimeUnit.SECONDS)
 class AttachmentTest {
 
     static final long MAX_BLOB = 1_500_000;
     static final long QUOTA = 4_000_000;
 
-    @TempDir
-    Path dir;
+    @RegisterExtension
+    final RelayExtension e2e = RelayExtension.adHoc();
 
-    private final List<Party> parties = new ArrayList<>();
+    private Path dir;
     private RelayFixture relay;
 
-    @AfterEach
-    void tearDown() {
-        parties.forEach(Party::close);
-        if (relay != null) {
-            relay.close();
-        }
-    }
-
     private Party party(String user, String device) {
-        Party p = new Party(relay, dir.resolve("clients"), user, device).configure(b -> b.careTeamRules(false))
-                .start();
-        parties.add(p);
-        return p;
-    }
-
-    private GroupId team(Party a, Party... others) {
-        GroupId g = a.client.createGroup("files").join();
-        a.client.addMembers(g, java.util.Arrays.stream(others).map(p -> p.user).toList()).join();
-        for (Party p : others) {
-            p.events.awaitFirst(ClientEvent.GroupJoined.class, j -> j.groupId().equals(g), 30);
-        }
-        return g;
+        return e2e.party(user, device);
     }
 
     private Attachment received(Party p, GroupId g, String name) {
@@ -77,12 +52,13 @@ class AttachmentTest {
     }
 
     @Test
-    void filesAndBytesReachMembersOnly(Vertx vertx) throws Exception {
-        relay = new RelayFixture(vertx, dir.resolve("relay"), new JsonObject().put("maxBlobBytes", MAX_BLOB)
-                .put("teamBlobQuotaBytes", QUOTA)).start();
+    void filesAndBytesReachMembersOnly() throws Exception {
+        dir = e2e.dir();
+        relay = e2e.start(new JsonObject().put("maxBlobBytes", MAX_BLOB)
+                .put("teamBlobQuotaBytes", QUOTA));
         Party alice = party("alice", "phone");
         Party bob = party("bob", "laptop");
-        GroupId g = team(alice, bob);
+        GroupId g = RelayExtension.team(alice, "files", List.of(alice, bob));
 
         Path scan = randomFile(dir, "ecg.dcm", 1_000_000, 1);
         SentAttachment sent = alice.client.sendAttachment(g, scan, "application/dicom").join();
@@ -119,11 +95,12 @@ class AttachmentTest {
     }
 
     @Test
-    void blobsAlteredAtTheRelayAreRefusedAndLeaveNoFile(Vertx vertx) throws Exception {
-        relay = new RelayFixture(vertx, dir.resolve("relay"), new JsonObject()).start();
+    void blobsAlteredAtTheRelayAreRefusedAndLeaveNoFile() throws Exception {
+        dir = e2e.dir();
+        relay = e2e.start(new JsonObject());
         Party alice = party("alice", "phone");
         Party bob = party("bob", "laptop");
-        GroupId g = team(alice, bob);
+        GroupId g = RelayExtension.team(alice, "files", List.of(alice, bob));
         Path blobs = relay.dataDir.resolve("blobs");
 
         // one bit flipped in the middle of the stored blob
@@ -162,12 +139,13 @@ class AttachmentTest {
     }
 
     @Test
-    void theSizeLimitAndTheTeamsQuotaAreRefusedWithTheirCodes(Vertx vertx) throws Exception {
-        relay = new RelayFixture(vertx, dir.resolve("relay"), new JsonObject().put("maxBlobBytes", MAX_BLOB)
-                .put("teamBlobQuotaBytes", QUOTA)).start();
+    void theSizeLimitAndTheTeamsQuotaAreRefusedWithTheirCodes() throws Exception {
+        dir = e2e.dir();
+        relay = e2e.start(new JsonObject().put("maxBlobBytes", MAX_BLOB)
+                .put("teamBlobQuotaBytes", QUOTA));
         Party alice = party("alice", "phone");
         Party bob = party("bob", "laptop");
-        GroupId g = team(alice, bob);
+        GroupId g = RelayExtension.team(alice, "files", List.of(alice, bob));
 
         Path big = randomFile(dir, "big.bin", 2_000_000, 5);
         assertTrue(failure(() -> alice.client.sendAttachment(g, big, "x/y").join()).is(ErrorCode.BLOB_TOO_LARGE));

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.ampoule.client.support.Party;
-import dev.ampoule.client.support.RawDevice;
 import dev.ampoule.client.support.RawMember;
 import dev.ampoule.client.support.RelayFixture;
 import dev.ampoule.mls.codec.TlsWriter;
@@ -13,6 +12,7 @@ import dev.ampoule.mls.group.Group;
 import dev.ampoule.relay.protocol.Bytes;
 import dev.ampoule.relay.protocol.ErrorCode;
 import dev.ampoule.relay.protocol.Frame;
+import dev.ampoule.relay.support.TestDevice;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
@@ -58,7 +58,7 @@ class BadInputMatrixTest {
     private Party otherCoordinator;
     private RawMember auditor;
     private RawMember intruder;
-    private RawDevice mallory;
+    private TestDevice mallory;
     private GroupId teamA;
     private GroupId teamB;
     private Group staleCopy;
@@ -83,13 +83,13 @@ class BadInputMatrixTest {
         practitioner = party("practitioner", "laptop");
         pharmacist = party("pharmacist", "counter");
         otherCoordinator = party("other-coordinator", "desk");
-        auditor = new RawMember(RawDevice.connect(vertx, relay.port, relay.token("auditor"), "probe"), "auditor",
+        auditor = new RawMember(TestDevice.connected(vertx, relay.port, relay.token("auditor"), "probe"), "auditor",
                 "probe");
         auditor.publish(2);
-        intruder = new RawMember(RawDevice.connect(vertx, relay.port, relay.token("intruder"), "tab"), "intruder",
+        intruder = new RawMember(TestDevice.connected(vertx, relay.port, relay.token("intruder"), "tab"), "intruder",
                 "tab");
         intruder.publish(1);
-        mallory = RawDevice.connect(vertx, relay.port, relay.token("mallory"), "laptop");
+        mallory = TestDevice.connected(vertx, relay.port, relay.token("mallory"), "laptop");
 
         teamA = coordinator.client.createGroup("care-team-A").join();
         coordinator.client.addMembers(teamA, List.of("practitioner", "auditor")).join();
@@ -114,7 +114,7 @@ class BadInputMatrixTest {
     @AfterAll
     void tearDown() {
         parties.forEach(Party::close);
-        for (RawDevice d : List.of(auditor.device, intruder.device, mallory)) {
+        for (TestDevice d : List.of(auditor.device, intruder.device, mallory)) {
             d.close();
         }
         relay.close();
@@ -155,13 +155,13 @@ class BadInputMatrixTest {
                 auditor.device.error(big, ErrorCode.FRAME_TOO_LARGE);
             }
             case MISSING_TOKEN -> {
-                RawDevice anonymous = RawDevice.open(vertx, relay.port);
+                TestDevice anonymous = TestDevice.opened(vertx, relay.port);
                 anonymous.error(new Frame.FetchGroupInfo(teamA.bytes()), ErrorCode.UNAUTHENTICATED);
                 anonymous.awaitClosed();
                 anonymous.close();
             }
             case BAD_TOKEN -> {
-                RawDevice forger = RawDevice.open(vertx, relay.port);
+                TestDevice forger = TestDevice.opened(vertx, relay.port);
                 forger.error(new Frame.Authenticate("eyJhbGciOiJub25lIn0.eyJzdWIiOiJjb29yZGluYXRvciJ9.", "desk"),
                         ErrorCode.UNAUTHENTICATED);
                 forger.awaitClosed();
@@ -169,7 +169,7 @@ class BadInputMatrixTest {
             }
             case EXPIRED_TOKEN -> {
                 Thread.sleep(Math.max(0, expiredAt + 300 - System.currentTimeMillis()));
-                RawDevice late = RawDevice.open(vertx, relay.port);
+                TestDevice late = TestDevice.opened(vertx, relay.port);
                 late.error(new Frame.Authenticate(expiredToken, "desk"), ErrorCode.TOKEN_EXPIRED);
                 late.awaitClosed();
                 late.close();

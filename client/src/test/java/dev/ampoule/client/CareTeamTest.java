@@ -4,59 +4,40 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.ampoule.client.support.Convergence;
 import dev.ampoule.client.support.Party;
-import dev.ampoule.client.support.RelayFixture;
-import dev.ampoule.relay.protocol.DeviceId;
-import io.vertx.core.Vertx;
-import io.vertx.core.json.JsonObject;
-import io.vertx.junit5.VertxExtension;
-import java.nio.file.Path;
+import dev.ampoule.client.support.RelayExtension;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Collectors;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.extension.ExtendWith;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A care team of five members — the patient with two devices — formed and talking through a real
  * relay over real WebSockets, each member a real SDK instance.
  */
-@ExtendWith(VertxExtension.class)
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class CareTeamTest {
 
-    @TempDir
-    Path dir;
+    /** Members remove each other in these ad hoc groups (a relay without rosters). */
+    @RegisterExtension
+    final RelayExtension relay = RelayExtension.adHoc();
 
     private final List<Party> parties = new ArrayList<>();
-    private RelayFixture relay;
-
-    @AfterEach
-    void tearDown() {
-        parties.forEach(Party::close);
-        if (relay != null) {
-            relay.close();
-        }
-    }
 
     private Party party(String user, String device) {
-        // members remove each other in these ad hoc groups (a relay without rosters)
-        Party p = new Party(relay, dir.resolve("clients"), user, device).configure(b -> b.careTeamRules(false))
-                .start();
+        Party p = relay.party(user, device);
         parties.add(p);
         return p;
     }
 
     @Test
-    void fiveMemberTeamWithTwoDevicesForOneMemberExchangesMessages(Vertx vertx) {
-        relay = new RelayFixture(vertx, dir.resolve("relay"), new JsonObject()).start();
+    void fiveMemberTeamWithTwoDevicesForOneMemberExchangesMessages() {
         Party coordinator = party("coordinator", "desk");
         Party practitioner = party("practitioner", "laptop");
         Party patientPhone = party("patient", "phone");
@@ -134,24 +115,6 @@ class CareTeamTest {
 
     /** Every active member is in the same epoch with the same epoch authenticator and member list. */
     private void assertConverged(GroupId team) {
-        long deadline = System.currentTimeMillis() + 20_000;
-        while (true) {
-            List<GroupSnapshot> views = parties.stream().map(p -> p.client.group(team).join()).toList();
-            Set<String> distinct = views.stream().map(v -> v.epoch() + "/" + v.epochAuthenticator().hex() + "/"
-                    + v.members().stream().map(DeviceId::toString).sorted().collect(Collectors.joining(",")))
-                    .collect(Collectors.toSet());
-            if (distinct.size() == 1 && views.stream().allMatch(GroupSnapshot::active)) {
-                return;
-            }
-            if (System.currentTimeMillis() > deadline) {
-                throw new AssertionError("members did not converge: " + views);
-            }
-            try {
-                Thread.sleep(50);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new AssertionError(e);
-            }
-        }
+        Convergence.awaitAgreement(parties, team);
     }
 }

@@ -9,62 +9,45 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.ampoule.client.support.Certification;
 import dev.ampoule.client.support.Convergence;
 import dev.ampoule.client.support.Party;
+import dev.ampoule.client.support.RelayExtension;
 import dev.ampoule.client.support.RelayFixture;
 import dev.ampoule.mls.credential.Credential;
 import dev.ampoule.mls.group.Group;
 import dev.ampoule.mls.group.Member;
 import dev.ampoule.relay.protocol.DeviceId;
-import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
-import io.vertx.junit5.VertxExtension;
-import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.extension.ExtendWith;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * End-to-end identity with a real relay, a real identity issuer over HTTP and real WebSockets: a
  * care team whose devices hold certificates of the organisation, each member seeing who sent what —
  * verified user, device and role; development-mode members shown unverified; renewal.
  */
-@ExtendWith(VertxExtension.class)
 @Timeout(value = 180, unit = TimeUnit.SECONDS)
 class CertifiedCareTeamTest {
 
     private static final Map<String, String> ROLES = Map.of("dr-osei", "coordinator", "nurse-kim", "practitioner",
             "maria", "patient", "lin", "pharmacist");
 
-    @TempDir
-    Path dir;
-
-    private final List<Party> parties = new ArrayList<>();
-    private RelayFixture relay;
-    private Certification org;
-
-    @AfterEach
-    void tearDown() {
-        parties.forEach(Party::close);
-        if (org != null) {
-            org.close();
-        }
-        if (relay != null) {
-            relay.close();
-        }
-    }
+    @RegisterExtension
+    final RelayExtension e2e = RelayExtension.careTeams();
 
     private Party start(Party p) {
-        parties.add(p);
-        p.start();
-        return p;
+        return e2e.track(p).start();
+    }
+
+    /** The relay and the organisation's identity issuer (closed after the test). */
+    private Certification certification(JsonObject issuerSettings) {
+        return e2e.closeAfter(new Certification(e2e.vertx(), e2e.relay(), e2e.dir().resolve("identity"),
+                issuerSettings));
     }
 
     private static MemberIdentity verified(Party p) {
@@ -72,42 +55,42 @@ class CertifiedCareTeamTest {
     }
 
     @Test
-    void aCareTeamWithDeviceCertificatesSeesVerifiedUsersDevicesAndRoles(Vertx vertx) {
-        relay = new RelayFixture(vertx, dir.resolve("relay"), new JsonObject()).start();
-        org = new Certification(vertx, relay, dir.resolve("identity"), new JsonObject());
+    void aCareTeamWithDeviceCertificatesSeesVerifiedUsersDevicesAndRoles() {
+        RelayFixture relay = e2e.relay();
+        Certification org = certification(new JsonObject());
         String team = relay.createTeam("dr-osei");
         relay.addToRoster(team, "nurse-kim", "practitioner");
         relay.addToRoster(team, "maria", "patient");
         relay.addToRoster(team, "lin", "pharmacist");
-        Party coordinator = start(org.party(dir.resolve("clients"), "dr-osei", "desk", ROLES));
-        Party nurse = start(org.party(dir.resolve("clients"), "nurse-kim", "phone", ROLES));
-        Party patient = start(org.party(dir.resolve("clients"), "maria", "tablet", ROLES));
-        Party pharmacist = start(org.party(dir.resolve("clients"), "lin", "counter", ROLES));
-        for (Party p : parties) {
+        Party coordinator = start(org.party(e2e.clientsDir(), "dr-osei", "desk", ROLES));
+        Party nurse = start(org.party(e2e.clientsDir(), "nurse-kim", "phone", ROLES));
+        Party patient = start(org.party(e2e.clientsDir(), "maria", "tablet", ROLES));
+        Party pharmacist = start(org.party(e2e.clientsDir(), "lin", "counter", ROLES));
+        for (Party p : e2e.parties()) {
             ClientEvent.DeviceCertified c = p.events.awaitFirst(ClientEvent.DeviceCertified.class, x -> true, 5);
             assertTrue(c.notAfter().isAfter(c.notBefore()));
         }
 
         // the team's group; the relay proposes the rostered devices, whose KeyPackages carry certificates
         GroupId group = coordinator.client.createGroup(team).join();
-        for (Party p : Party.except(parties, coordinator)) {
+        for (Party p : Party.except(e2e.parties(), coordinator)) {
             ClientEvent.GroupJoined joined = p.events.awaitFirst(ClientEvent.GroupJoined.class,
                     j -> j.groupId().equals(group), 30);
-            assertEquals(parties.stream().map(CertifiedCareTeamTest::verified).sorted(BY_DEVICE).toList(),
+            assertEquals(e2e.parties().stream().map(CertifiedCareTeamTest::verified).sorted(BY_DEVICE).toList(),
                     joined.identities().stream().sorted(BY_DEVICE).toList(), p + " sees every member verified");
         }
-        Convergence.await(parties, group, 1);
+        Convergence.await(e2e.parties(), group, 1);
         ClientEvent.MembersAdded added = coordinator.events.awaitFirst(ClientEvent.MembersAdded.class,
                 a -> a.groupId().equals(group), 5);
         assertTrue(added.identities().stream().allMatch(MemberIdentity::verified));
 
-        for (Party p : parties) {
+        for (Party p : e2e.parties()) {
             p.client.send(group, "from " + p.user).join();
         }
-        for (Party p : parties) {
-            p.events.awaitTexts(group, parties.size() - 1, 30);
+        for (Party p : e2e.parties()) {
+            p.events.awaitTexts(group, e2e.parties().size() - 1, 30);
             for (ClientEvent.MessageReceived m : p.events.all(ClientEvent.MessageReceived.class)) {
-                Party sender = parties.stream().filter(q -> q.client.device().equals(m.sender())).findFirst()
+                Party sender = e2e.parties().stream().filter(q -> q.client.device().equals(m.sender())).findFirst()
                         .orElseThrow();
                 assertEquals(verified(sender), m.from(), "verified user, device and role of the sender");
                 assertEquals("from " + sender.user, m.text());
@@ -131,17 +114,17 @@ class CertifiedCareTeamTest {
             MemberIdentity::device);
 
     @Test
-    void basicCredentialsShowAsUnverifiedWhereAllowedAndAreRefusedElsewhere(Vertx vertx) {
-        relay = new RelayFixture(vertx, dir.resolve("relay"), new JsonObject()).start();
-        org = new Certification(vertx, relay, dir.resolve("identity"), new JsonObject());
+    void basicCredentialsShowAsUnverifiedWhereAllowedAndAreRefusedElsewhere() {
+        RelayFixture relay = e2e.relay();
+        Certification org = certification(new JsonObject());
         // a certified coordinator who allows basic credentials (an ad hoc group), a certified nurse who
         // does too, and a device in development mode (basic credential)
-        Party coordinator = start(org.party(dir.resolve("clients"), "dr-osei", "desk", ROLES)
+        Party coordinator = start(org.party(e2e.clientsDir(), "dr-osei", "desk", ROLES)
                 .configure(org.certified().andThen(b -> b.allowBasicCredentials(true))));
-        Party nurse = start(org.party(dir.resolve("clients"), "nurse-kim", "phone", ROLES)
+        Party nurse = start(org.party(e2e.clientsDir(), "nurse-kim", "phone", ROLES)
                 .configure(org.certified().andThen(b -> b.allowBasicCredentials(true))));
-        Party visitor = start(new Party(relay, dir.resolve("clients"), "visitor", "phone"));
-        Party strict = start(org.party(dir.resolve("clients"), "lin", "counter", ROLES));
+        Party visitor = start(new Party(relay, e2e.clientsDir(), "visitor", "phone"));
+        Party strict = start(org.party(e2e.clientsDir(), "lin", "counter", ROLES));
 
         GroupId group = coordinator.client.createGroup("ad-hoc-1").join();
         coordinator.client.addMembers(group, List.of("nurse-kim", "visitor")).join();
@@ -173,18 +156,17 @@ class CertifiedCareTeamTest {
     }
 
     @Test
-    void theDeviceCertificateIsRenewedBeforeItEndsAndTheTeamCarriesOn(Vertx vertx) {
-        relay = new RelayFixture(vertx, dir.resolve("relay"), new JsonObject()).start();
-        org = new Certification(vertx, relay, dir.resolve("identity"),
-                new JsonObject().put("certificateTtlSeconds", 12));
-        Party coordinator = start(org.party(dir.resolve("clients"), "dr-osei", "desk", ROLES));
-        Party nurse = start(org.party(dir.resolve("clients"), "nurse-kim", "phone", ROLES));
+    void theDeviceCertificateIsRenewedBeforeItEndsAndTheTeamCarriesOn() {
+        RelayFixture relay = e2e.relay();
+        Certification org = certification(new JsonObject().put("certificateTtlSeconds", 12));
+        Party coordinator = start(org.party(e2e.clientsDir(), "dr-osei", "desk", ROLES));
+        Party nurse = start(org.party(e2e.clientsDir(), "nurse-kim", "phone", ROLES));
         GroupId group = coordinator.client.createGroup("night-shift").join();
         coordinator.client.addMembers(group, List.of("nurse-kim")).join();
-        Convergence.await(parties, group, 1);
+        Convergence.await(e2e.parties(), group, 1);
 
         // two renewals each, every one before the previous certificate ended
-        for (Party p : parties) {
+        for (Party p : e2e.parties()) {
             p.events.await("two renewals", 60, events -> events.stream()
                     .filter(ClientEvent.DeviceCertified.class::isInstance).count() >= 3);
             List<ClientEvent.DeviceCertified> certs = p.events.all(ClientEvent.DeviceCertified.class);
@@ -205,29 +187,31 @@ class CertifiedCareTeamTest {
         ClientEvent.MessageReceived m = coordinator.events.awaitFirst(ClientEvent.MessageReceived.class,
                 x -> x.text().equals("all quiet"), 20);
         assertEquals(verified(nurse), m.from());
-        for (Party p : parties) {
+        for (Party p : e2e.parties()) {
             assertEquals(List.of(), p.events.all(ClientEvent.Problem.class), p + " had no problem");
         }
     }
 
     @Test
-    void withoutAReachableIssuerAFreshDeviceCannotConnect(Vertx vertx) {
-        relay = new RelayFixture(vertx, dir.resolve("relay"), new JsonObject()).start();
-        org = new Certification(vertx, relay, dir.resolve("identity"), new JsonObject());
-        Party lonely = new Party(relay.uri(), u -> relay.token(u), dir.resolve("clients"), "dr-osei", "desk")
+    void withoutAReachableIssuerAFreshDeviceCannotConnect() {
+        RelayFixture relay = e2e.relay();
+        Certification org = certification(new JsonObject());
+        Party lonely = new Party(relay.uri(), u -> relay.token(u), e2e.clientsDir(), "dr-osei", "desk")
                 .configure(b -> b.identityIssuer(java.net.URI.create("http://127.0.0.1:" + RelayFixture.freePort()))
                         .trustAnchors(List.of(org.root())).connectTimeout(Duration.ofSeconds(5)));
-        parties.add(lonely);
+        e2e.track(lonely);
         CompletionException e = assertThrows(CompletionException.class,
                 () -> lonely.launch().join());
         AmpouleException failure = assertInstanceOf(AmpouleException.class, e.getCause());
         assertEquals(AmpouleException.Reason.IDENTITY, failure.reason());
 
         // an issuer of another organisation: its certificate does not chain to the configured anchor
-        try (Certification other = new Certification(vertx, relay, dir.resolve("other"), new JsonObject())) {
-            Party misconfigured = new Party(relay.uri(), u -> relay.token(u), dir.resolve("clients2"), "dr-osei", "desk")
+        try (Certification other = new Certification(e2e.vertx(), relay, e2e.dir().resolve("other"),
+                new JsonObject())) {
+            Party misconfigured = new Party(relay.uri(), u -> relay.token(u), e2e.dir().resolve("clients2"),
+                    "dr-osei", "desk")
                     .configure(b -> b.identityIssuer(other.issuer.uri()).trustAnchors(List.of(org.root())));
-            parties.add(misconfigured);
+            e2e.track(misconfigured);
             CompletionException e2 = assertThrows(CompletionException.class,
                     () -> misconfigured.launch().join());
             assertEquals(AmpouleException.Reason.IDENTITY, ((AmpouleException) e2.getCause()).reason());

@@ -5,49 +5,33 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.ampoule.client.support.Convergence;
 import dev.ampoule.client.support.Party;
+import dev.ampoule.client.support.RelayExtension;
 import dev.ampoule.client.support.RelayFixture;
-import io.vertx.core.Vertx;
-import io.vertx.core.json.JsonObject;
-import io.vertx.junit5.VertxExtension;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.extension.ExtendWith;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Two members commit in the same epoch at once: the relay accepts exactly one Commit per epoch;
  * the loser processes the winner's Commit, rebuilds its own on the new epoch and succeeds; every
  * member ends in the same state.
  */
-@ExtendWith(VertxExtension.class)
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class CommitRaceTest {
 
-    @TempDir
-    Path dir;
+    /** Members remove each other in these ad hoc groups (a relay without rosters). */
+    @RegisterExtension
+    final RelayExtension e2e = RelayExtension.adHoc();
 
     private final List<Party> parties = new ArrayList<>();
-    private RelayFixture relay;
-
-    @AfterEach
-    void tearDown() {
-        parties.forEach(Party::close);
-        if (relay != null) {
-            relay.close();
-        }
-    }
 
     private Party party(String user, String device) {
-        // members remove each other in these ad hoc groups (a relay without rosters)
-        Party p = new Party(relay, dir.resolve("clients"), user, device).configure(b -> b.careTeamRules(false))
-                .start();
+        Party p = e2e.party(user, device);
         parties.add(p);
         return p;
     }
@@ -64,8 +48,8 @@ class CommitRaceTest {
     }
 
     @Test
-    void twoCommitsBuiltOnTheSameEpochExactlyOneWinsAndAllConverge(Vertx vertx) throws Exception {
-        relay = new RelayFixture(vertx, dir.resolve("relay"), new JsonObject()).start();
+    void twoCommitsBuiltOnTheSameEpochExactlyOneWinsAndAllConverge() throws Exception {
+        RelayFixture relay = e2e.relay();
         Party coordinator = party("coordinator", "desk");
         Party practitioner = party("practitioner", "laptop");
         party("patient", "phone");
@@ -103,8 +87,7 @@ class CommitRaceTest {
     }
 
     @Test
-    void simultaneousCommitsOnlineConverge(Vertx vertx) {
-        relay = new RelayFixture(vertx, dir.resolve("relay"), new JsonObject()).start();
+    void simultaneousCommitsOnlineConverge() {
         Party coordinator = party("coordinator", "desk");
         Party practitioner = party("practitioner", "laptop");
         party("patient", "phone");

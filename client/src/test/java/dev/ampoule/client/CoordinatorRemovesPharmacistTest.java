@@ -11,6 +11,7 @@ import dev.ampoule.client.demo.DevTokens;
 import dev.ampoule.client.support.AuditVerify;
 import dev.ampoule.client.support.Convergence;
 import dev.ampoule.client.support.Party;
+import dev.ampoule.client.support.RelayExtension;
 import dev.ampoule.client.support.RelayFixture;
 import dev.ampoule.mls.error.MlsException;
 import dev.ampoule.mls.framing.MlsMessage;
@@ -18,9 +19,7 @@ import dev.ampoule.mls.group.Group;
 import dev.ampoule.mls.group.Processed;
 import dev.ampoule.relay.store.GroupMessage;
 import dev.ampoule.relay.store.MessageKind;
-import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
-import io.vertx.junit5.VertxExtension;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -40,11 +39,9 @@ import java.util.logging.Handler;
 import java.util.logging.LogRecord;
 import java.util.logging.Logger;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.extension.ExtendWith;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The whole story through the relay's real interfaces: a coordinator forms a 5-member care team
@@ -55,28 +52,19 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code audit-verify} command — which catches an edited and a deleted entry. Nothing secret
  * reaches the relay's logs.
  */
-@ExtendWith(VertxExtension.class)
 @Timeout(value = 180, unit = TimeUnit.SECONDS)
 class CoordinatorRemovesPharmacistTest {
 
     private static final String ORG = "st-mary";
 
-    @TempDir
-    Path dir;
+    @RegisterExtension
+    final RelayExtension e2e = RelayExtension.careTeams();
 
     private final List<Party> parties = new ArrayList<>();
     private RelayFixture relay;
 
-    @AfterEach
-    void tearDown() {
-        parties.forEach(Party::close);
-        if (relay != null) {
-            relay.close();
-        }
-    }
-
     @Test
-    void removalFencesAndProtectsHistory(Vertx vertx) throws Exception {
+    void removalFencesAndProtectsHistory() throws Exception {
         List<String> logged = new ArrayList<>();
         Handler capture = new Handler() {
             @Override
@@ -97,16 +85,15 @@ class CoordinatorRemovesPharmacistTest {
         Logger root = Logger.getLogger("");
         root.addHandler(capture);
         try {
-            run(vertx, logged);
+            run(logged);
         } finally {
             root.removeHandler(capture);
         }
     }
 
-    private void run(Vertx vertx, List<String> logged) throws Exception {
+    private void run(List<String> logged) throws Exception {
         // acknowledged messages stay until the end (no retention sweep): the test reads them back as stored
-        relay = new RelayFixture(vertx, dir.resolve("relay"), new JsonObject().put("retentionSweepSeconds", 3600))
-                .start();
+        relay = e2e.start(new JsonObject().put("retentionSweepSeconds", 3600));
         DevTokens tokens = DevTokens.fromRelayDataDir(relay.dataDir, "ampoule-dev", "ampoule-relay");
         List<String> minted = new ArrayList<>();
         java.util.function.Function<String, String> token = user -> {
@@ -249,7 +236,7 @@ class CoordinatorRemovesPharmacistTest {
 
         // an edited entry and a deleted entry are both caught
         List<String> lines = Files.readAllLines(log);
-        Path edited = dir.resolve("edited");
+        Path edited = e2e.dir().resolve("edited");
         Files.createDirectories(edited);
         List<String> changed = new ArrayList<>(lines);
         int added = -1;
@@ -260,7 +247,7 @@ class CoordinatorRemovesPharmacistTest {
         changed.set(added, lines.get(added).replace("\"type\":\"member_added\"", "\"type\":\"member_removed\""));
         Files.write(edited.resolve("audit.log"), changed);
         assertEquals(1, AuditVerify.run(edited.resolve("audit.log")));
-        Path deleted = dir.resolve("deleted");
+        Path deleted = e2e.dir().resolve("deleted");
         Files.createDirectories(deleted);
         List<String> shorter = new ArrayList<>(lines);
         shorter.remove(lines.size() / 2);
@@ -269,8 +256,8 @@ class CoordinatorRemovesPharmacistTest {
     }
 
     private Party party(java.util.function.Function<String, String> token, String user, String device) {
-        Party p = new Party(relay.uri(), token, dir.resolve("clients"), user, device)
-                .configure(b -> b.autoCommitDelay(Duration.ofMillis(600)).fenceTimeout(Duration.ofSeconds(60)));
+        Party p = e2e.track(new Party(relay.uri(), token, e2e.clientsDir(), user, device)
+                .configure(b -> b.autoCommitDelay(Duration.ofMillis(600)).fenceTimeout(Duration.ofSeconds(60))));
         p.start();
         parties.add(p);
         return p;
@@ -280,4 +267,5 @@ class CoordinatorRemovesPharmacistTest {
         texts.add(text);
         return from.client.send(group, text).join();
     }
+
 }

@@ -9,7 +9,6 @@ import dev.ampoule.client.identity.IssuerClient;
 import dev.ampoule.client.support.Certification;
 import dev.ampoule.client.support.Convergence;
 import dev.ampoule.client.support.Party;
-import dev.ampoule.client.support.RawDevice;
 import dev.ampoule.client.support.RawMember;
 import dev.ampoule.client.support.RelayFixture;
 import dev.ampoule.identity.ca.CaFiles;
@@ -27,6 +26,7 @@ import dev.ampoule.mls.group.PendingCommit;
 import dev.ampoule.relay.protocol.Bytes;
 import dev.ampoule.relay.protocol.DeviceId;
 import dev.ampoule.relay.protocol.Frame;
+import dev.ampoule.relay.support.TestDevice;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
@@ -124,8 +124,8 @@ class ForgedMemberTest {
         return p;
     }
 
-    private RawDevice rawDevice(String user, String device, String token) {
-        RawDevice d = RawDevice.connect(vertx, relay.port, token, device);
+    private TestDevice rawDevice(String user, String device, String token) {
+        TestDevice d = TestDevice.connected(vertx, relay.port, token, device);
         raw.add(d);
         return d;
     }

@@ -12,16 +12,15 @@ import dev.ampoule.client.support.AuditVerify;
 import dev.ampoule.identity.support.MutableClock;
 
 import dev.ampoule.client.support.Party;
-import dev.ampoule.client.support.RawDevice;
+import dev.ampoule.client.support.RelayExtension;
 import dev.ampoule.client.support.RelayFixture;
+import dev.ampoule.relay.support.TestDevice;
 import dev.ampoule.relay.blob.BlobMeta;
 import dev.ampoule.relay.protocol.Bytes;
 import dev.ampoule.relay.protocol.ErrorCode;
 import dev.ampoule.relay.protocol.Frame;
 import io.vertx.core.Future;
-import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
-import io.vertx.junit5.VertxExtension;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -29,18 +28,15 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.extension.ExtendWith;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * History granted after the fact, end to end through a real relay, SDK clients and the admin API,
@@ -52,35 +48,23 @@ import org.junit.jupiter.api.io.TempDir;
  * with their codes and change nothing; every authorisation, grant, revocation and fetch is in the
  * audit log, whose chain verifies.
  */
-@ExtendWith(VertxExtension.class)
 @Timeout(value = 240, unit = TimeUnit.SECONDS)
 class HistoryGrantTest {
 
     private static final String ORG = "st-mary";
 
-    @TempDir
-    Path dir;
+    @RegisterExtension
+    final RelayExtension e2e = RelayExtension.careTeams();
 
-    private final List<Party> parties = new ArrayList<>();
     private final Instant now = Instant.now();
     private final MutableClock clock = new MutableClock(now.minus(Duration.ofDays(40)));
+    private Path dir;
     private RelayFixture relay;
     private Function<String, String> token;
 
-    @AfterEach
-    void tearDown() {
-        parties.forEach(Party::close);
-        if (relay != null) {
-            relay.close();
-        }
-    }
-
     private Party party(String user, String device) {
-        Party p = new Party(relay.uri(), token, dir.resolve("clients"), user, device)
-                .configure(b -> b.clock(clock).autoCommitDelay(Duration.ofMillis(600)));
-        p.start();
-        parties.add(p);
-        return p;
+        return e2e.track(new Party(relay.uri(), token, e2e.clientsDir(), user, device)
+                .configure(b -> b.clock(clock).autoCommitDelay(Duration.ofMillis(600)))).start();
     }
 
     private static List<String> texts(GroupHistory h) {
@@ -99,11 +83,10 @@ class HistoryGrantTest {
     }
 
     @Test
-    void aCardiologistReadsExactlyTheGrantedWindow(Vertx vertx) throws Exception {
+    void aCardiologistReadsExactlyTheGrantedWindow() throws Exception {
         LocalDate today = LocalDate.ofInstant(now, ZoneOffset.UTC);
-        relay = new RelayFixture(vertx, dir.resolve("relay"), new JsonObject());
-        relay.contentClock = clock;
-        relay.start();
+        dir = e2e.dir();
+        relay = e2e.start(new JsonObject(), clock);
         DevTokens tokens = DevTokens.fromRelayDataDir(relay.dataDir, "ampoule-dev", "ampoule-relay");
         token = user -> tokens.mint(user, Optional.of(ORG), List.of(), Duration.ofHours(1));
         URI http = URI.create("http://127.0.0.1:" + relay.port);
@@ -151,7 +134,7 @@ class HistoryGrantTest {
         // bad grants: beyond the authorisation (the relay checks before the keys go out), for
         // nobody authorised, by a non-coordinator — each refused, nothing changes
         coordinator.stop(); // the coordinator's own device, driven by hand
-        try (RawDevice raw = RawDevice.connect(vertx, relay.port, token.apply("coordinator"), "desk")) {
+        try (TestDevice raw = TestDevice.connected(e2e.vertx(), relay.port, token.apply("coordinator"), "desk")) {
             Bytes junk = Bytes.wrap(new byte[40]);
             long t = today.toEpochDay();
             raw.error(new Frame.GrantHistory(g.bytes(), "cardio", t - 31, t, junk), ErrorCode.GRANT_NOT_AUTHORISED);
@@ -161,7 +144,7 @@ class HistoryGrantTest {
             raw.error(new Frame.ListHistory(g.bytes(), Optional.of("nurse"), 0), ErrorCode.GRANT_NOT_AUTHORISED);
         }
         coordinator.start();
-        try (RawDevice raw = RawDevice.connect(vertx, relay.port, token.apply("gp"), "laptop-2")) {
+        try (TestDevice raw = TestDevice.connected(e2e.vertx(), relay.port, token.apply("gp"), "laptop-2")) {
             raw.error(new Frame.ListHistory(g.bytes(), Optional.of("cardio"), 0), ErrorCode.FORBIDDEN);
         }
         assertTrue(failure(() -> coordinator.client.grantHistory(g, "nurse").join())
@@ -196,7 +179,7 @@ class HistoryGrantTest {
         assertTrue(failure(() -> cardio.client.fetchAttachment(oldEcg.attachment(), dir.resolve("x")).join())
                 .is(ErrorCode.NOT_GRANTED));
         cardio.stop(); // its device's connection is the probe's for a while
-        try (RawDevice raw = RawDevice.connect(vertx, relay.port, token.apply("cardio"), "tablet")) {
+        try (TestDevice raw = TestDevice.connected(e2e.vertx(), relay.port, token.apply("cardio"), "tablet")) {
             for (BlobMeta old : storedHistory(g)) {
                 if (old.day() < today.minusDays(30).toEpochDay()) {
                     raw.error(new Frame.FetchBlob(old.blobId(), 0, 1_000), ErrorCode.NOT_GRANTED);
@@ -218,7 +201,7 @@ class HistoryGrantTest {
         coordinatorApi.removeMember(team.id(), "gp").join();
         coordinator.events.awaitFirst(ClientEvent.MembersRemoved.class, r -> r.groupId().equals(g), 60);
         gp.stop();
-        try (RawDevice raw = RawDevice.connect(vertx, relay.port, token.apply("gp"), "laptop")) {
+        try (TestDevice raw = TestDevice.connected(e2e.vertx(), relay.port, token.apply("gp"), "laptop")) {
             raw.error(new Frame.ListHistory(g.bytes(), Optional.empty(), 0), ErrorCode.FORBIDDEN);
             raw.error(new Frame.FetchBlob(recent.blobId(), 0, 1_000), ErrorCode.FORBIDDEN);
             for (BlobMeta b : storedHistory(g)) {

@@ -5,9 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.ampoule.client.support.Party;
-import dev.ampoule.client.support.RawDevice;
 import dev.ampoule.client.support.RelayFixture;
 import dev.ampoule.relay.protocol.Frame;
+import dev.ampoule.relay.support.TestDevice;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
@@ -51,7 +51,7 @@ class KeyPackageTest {
         assertEquals(7L, victim.client.publishKeyPackages(0).join());
         assertEquals(10L, victim.client.publishKeyPackages(3).join());
         // with every ordinary one claimed, the last-resort package is still handed out
-        try (RawDevice claimer = RawDevice.connect(vertx, relay.port, relay.token("claimer"), "x")) {
+        try (TestDevice claimer = TestDevice.connected(vertx, relay.port, relay.token("claimer"), "x")) {
             for (int i = 0; i < 12; i++) {
                 Frame f = claimer.call(new Frame.ClaimKeyPackages("pharmacist", Optional.empty(), 1));
                 assertEquals(1, assertInstanceOf(Frame.KeyPackages.class, f).entries().size());
@@ -64,7 +64,7 @@ class KeyPackageTest {
         relay = new RelayFixture(vertx, dir.resolve("relay"), new JsonObject()).start();
         victim = new Party(relay, dir, "pharmacist", "counter")
                 .configure(b -> b.keyPackages(6, 3).keyPackageCheckInterval(Duration.ofMillis(200))).start();
-        try (RawDevice claimer = RawDevice.connect(vertx, relay.port, relay.token("claimer"), "x")) {
+        try (TestDevice claimer = TestDevice.connected(vertx, relay.port, relay.token("claimer"), "x")) {
             for (int i = 0; i < 4; i++) {
                 claimer.call(new Frame.ClaimKeyPackages("pharmacist", Optional.empty(), 1));
             }

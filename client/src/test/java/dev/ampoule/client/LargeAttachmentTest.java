@@ -4,10 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.ampoule.client.support.RelayExtension;
 import dev.ampoule.client.support.RelayFixture;
-import io.vertx.core.Vertx;
-import io.vertx.core.json.JsonObject;
-import io.vertx.junit5.VertxExtension;
 import java.io.BufferedReader;
 import java.io.InputStream;
 import java.io.InputStreamReader;
@@ -27,8 +25,7 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.extension.ExtendWith;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A 50 MB attachment between two SDK clients, each in its own JVM with a heap of
@@ -36,7 +33,6 @@ import org.junit.jupiter.api.io.TempDir;
  * the file arrives byte for byte, each client reports the largest heap use it saw, and a scan of
  * the relay's whole data directory finds none of the file's plaintext.
  */
-@ExtendWith(VertxExtension.class)
 @Timeout(value = 420, unit = TimeUnit.SECONDS)
 class LargeAttachmentTest {
 
@@ -45,18 +41,16 @@ class LargeAttachmentTest {
     /** Every 4 KiB block of the file starts with this, then its number; the rest is random. */
     static final String MARKER = "AMPOULE-ECG-SAMPLE-";
 
-    @TempDir
-    Path dir;
+    @RegisterExtension
+    final RelayExtension e2e = RelayExtension.adHoc();
 
+    private Path dir;
     private RelayFixture relay;
     private final List<Process> children = new ArrayList<>();
 
     @AfterEach
     void tearDown() {
         children.forEach(Process::destroyForcibly);
-        if (relay != null) {
-            relay.close();
-        }
     }
 
     private Process child(String role, Path state, Path file, Map<String, String> said, CountDownLatch ready) throws Exception {
@@ -135,8 +129,9 @@ class LargeAttachmentTest {
     }
 
     @Test
-    void fiftyMegabytesTravelWithBoundedHeapsAndNoPlaintextAtTheRelay(Vertx vertx) throws Exception {
-        relay = new RelayFixture(vertx, dir.resolve("relay"), new JsonObject()).start();
+    void fiftyMegabytesTravelWithBoundedHeapsAndNoPlaintextAtTheRelay() throws Exception {
+        dir = e2e.dir();
+        relay = e2e.relay();
         Path original = dir.resolve("scan.dcm");
         List<byte[]> probes = writeFile(original);
         Path received = dir.resolve("received.dcm");

@@ -4,45 +4,30 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.ampoule.client.support.Party;
+import dev.ampoule.client.support.RelayExtension;
 import dev.ampoule.client.support.RelayFixture;
-import io.vertx.core.Vertx;
-import io.vertx.core.json.JsonObject;
-import io.vertx.junit5.VertxExtension;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.extension.ExtendWith;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Offline devices, dropped connections and restarted relays: nothing lost, nothing out of order. */
-@ExtendWith(VertxExtension.class)
 @Timeout(value = 180, unit = TimeUnit.SECONDS)
 class OfflineResumeTest {
 
-    @TempDir
-    Path dir;
+    /** Members remove each other in these ad hoc groups (a relay without rosters). */
+    @RegisterExtension
+    final RelayExtension e2e = RelayExtension.adHoc();
 
     private final List<Party> parties = new ArrayList<>();
-    private RelayFixture relay;
-
-    @AfterEach
-    void tearDown() {
-        parties.forEach(Party::close);
-        if (relay != null) {
-            relay.close();
-        }
-    }
 
     private Party party(String user, String device) {
-        // members remove each other in these ad hoc groups (a relay without rosters)
-        Party p = new Party(relay, dir.resolve("clients"), user, device).configure(b -> b.careTeamRules(false))
-                .start();
+        Party p = e2e.party(user, device);
         parties.add(p);
         return p;
     }
@@ -54,8 +39,7 @@ class OfflineResumeTest {
     }
 
     @Test
-    void deviceOfflineFor100MessagesReceivesAllInOrderAfterReconnecting(Vertx vertx) {
-        relay = new RelayFixture(vertx, dir.resolve("relay"), new JsonObject()).start();
+    void deviceOfflineFor100MessagesReceivesAllInOrderAfterReconnecting() {
         Party coordinator = party("coordinator", "desk");
         Party practitioner = party("practitioner", "laptop");
         Party patient = party("patient", "phone");
@@ -97,8 +81,7 @@ class OfflineResumeTest {
     }
 
     @Test
-    void droppedConnectionsAreResumedTransparently(Vertx vertx) throws Exception {
-        relay = new RelayFixture(vertx, dir.resolve("relay"), new JsonObject()).start();
+    void droppedConnectionsAreResumedTransparently() throws Exception {
         Party coordinator = party("coordinator", "desk");
         Party practitioner = party("practitioner", "laptop");
         Party patient = party("patient", "phone");
@@ -130,8 +113,8 @@ class OfflineResumeTest {
     }
 
     @Test
-    void localStateIsEncryptedAtRestAndRestoredWithItsKey(Vertx vertx) throws Exception {
-        relay = new RelayFixture(vertx, dir.resolve("relay"), new JsonObject()).start();
+    void localStateIsEncryptedAtRestAndRestoredWithItsKey() throws Exception {
+        RelayFixture relay = e2e.relay();
         Party coordinator = party("coordinator", "desk");
         Party patient = party("patient", "phone");
         GroupId team = team(coordinator, "care-team-at-rest", "patient");
@@ -172,8 +155,8 @@ class OfflineResumeTest {
     }
 
     @Test
-    void removedAndAddedAgainWhileOfflineReadsWhatItMayAndRejoins(Vertx vertx) {
-        relay = new RelayFixture(vertx, dir.resolve("relay"), new JsonObject()).start();
+    void removedAndAddedAgainWhileOfflineReadsWhatItMayAndRejoins() {
+        RelayFixture relay = e2e.relay();
         Party coordinator = party("coordinator", "desk");
         Party patient = party("patient", "phone");
         GroupId team = team(coordinator, "care-team-rejoin", "patient");
@@ -205,8 +188,8 @@ class OfflineResumeTest {
     }
 
     @Test
-    void relayRestartIsTransparent(Vertx vertx) {
-        relay = new RelayFixture(vertx, dir.resolve("relay"), new JsonObject()).start();
+    void relayRestartIsTransparent() {
+        RelayFixture relay = e2e.relay();
         Party coordinator = party("coordinator", "desk");
         Party patient = party("patient", "phone");
         GroupId team = team(coordinator, "care-team-restart", "patient");

@@ -4,28 +4,20 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.ampoule.client.support.Party;
-import dev.ampoule.client.support.RelayFixture;
+import dev.ampoule.client.support.RelayExtension;
 import dev.ampoule.relay.auth.DevKeys;
-import io.vertx.core.Vertx;
-import io.vertx.junit5.VertxExtension;
-import java.io.BufferedReader;
-import java.io.IOException;
-import java.io.InputStreamReader;
+import dev.ampoule.relay.support.RelayProcess;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.extension.ExtendWith;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The relay runs as a separate process (its real {@code Main}) and is killed with SIGKILL while a
@@ -33,63 +25,22 @@ import org.junit.jupiter.api.io.TempDir;
  * message: the SDK clients reconnect by themselves, the sender's interrupted sends complete, and
  * the other member receives every message once, in order.
  */
-@ExtendWith(VertxExtension.class)
 @Timeout(value = 180, unit = TimeUnit.SECONDS)
 class RelayKillTest {
 
-    @TempDir
-    Path dir;
-
-    private final List<Party> parties = new ArrayList<>();
-    private Process relay;
-
-    @AfterEach
-    void tearDown() {
-        parties.forEach(Party::close);
-        if (relay != null) {
-            relay.destroyForcibly();
-        }
-    }
-
-    private Process startRelay(Path dataDir, int port) throws Exception {
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        Process p = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"), "dev.ampoule.relay.Main",
-                "run", "--host", "127.0.0.1", "--port", Integer.toString(port), "--data-dir", dataDir.toString())
-                .redirectErrorStream(true)
-                .start();
-        CountDownLatch listening = new CountDownLatch(1);
-        Thread reader = new Thread(() -> {
-            try (BufferedReader r = new BufferedReader(
-                    new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-                String line;
-                while ((line = r.readLine()) != null) {
-                    if (line.contains("relay listening")) {
-                        listening.countDown();
-                    }
-                }
-            } catch (IOException e) {
-                // the process died
-            }
-        });
-        reader.setDaemon(true);
-        reader.start();
-        assertTrue(listening.await(60, TimeUnit.SECONDS), "the relay process started");
-        return p;
-    }
+    @RegisterExtension
+    final RelayExtension e2e = RelayExtension.adHoc();
 
     @Test
-    void relayKilledWithSigkillAndRestartedLosesNoAcknowledgedMessage(Vertx vertx) throws Exception {
-        Path dataDir = dir.resolve("relay");
-        int port = RelayFixture.freePort();
+    void relayKilledWithSigkillAndRestartedLosesNoAcknowledgedMessage() throws Exception {
+        Path dataDir = e2e.dir().resolve("relay");
         DevKeys keys = DevKeys.loadOrCreate(dataDir); // the relay process uses this development key
-        relay = startRelay(dataDir, port);
-        URI uri = URI.create("ws://127.0.0.1:" + port + "/v1/ws");
-        java.util.function.Function<String, String> tokens = user -> keys.mint(vertx, user, "ampoule-dev",
+        RelayProcess relay = e2e.closeAfter(new RelayProcess(dataDir, RelayProcess.freePort())).start();
+        URI uri = relay.webSocketUri();
+        java.util.function.Function<String, String> tokens = user -> keys.mint(e2e.vertx(), user, "ampoule-dev",
                 "ampoule-relay", Duration.ofHours(1));
-        Party coordinator = new Party(uri, tokens, dir.resolve("clients"), "coordinator", "desk").start();
-        Party patient = new Party(uri, tokens, dir.resolve("clients"), "patient", "phone").start();
-        parties.add(coordinator);
-        parties.add(patient);
+        Party coordinator = e2e.track(new Party(uri, tokens, e2e.clientsDir(), "coordinator", "desk")).start();
+        Party patient = e2e.track(new Party(uri, tokens, e2e.clientsDir(), "patient", "phone")).start();
         GroupId team = coordinator.client.createGroup("care-team-crash").join();
         coordinator.client.addMembers(team, List.of("patient")).join();
         patient.events.awaitFirst(ClientEvent.GroupJoined.class, j -> j.groupId().equals(team), 20);
@@ -105,10 +56,9 @@ class RelayKillTest {
         });
         sender.start();
         assertTrue(twenty.await(60, TimeUnit.SECONDS));
-        relay.destroyForcibly().waitFor(); // SIGKILL, in the middle of the stream
+        relay.kill(); // SIGKILL, in the middle of the stream
         int beforeKill = acknowledged.size();
-        Thread.sleep(300);
-        relay = startRelay(dataDir, port);
+        relay.start();
         sender.join(120_000);
 
         assertEquals(total, acknowledged.size(), "every send completed once the relay was back");

@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.ampoule.client.support.Convergence;
 import dev.ampoule.client.support.Party;
-import dev.ampoule.client.support.RawDevice;
+import dev.ampoule.client.support.RelayExtension;
 import dev.ampoule.client.support.RelayFixture;
 import dev.ampoule.mls.codec.TlsReader;
 import dev.ampoule.mls.error.MlsException;
@@ -20,10 +20,8 @@ import dev.ampoule.relay.protocol.DeviceId;
 import dev.ampoule.relay.protocol.Frame;
 import dev.ampoule.relay.store.GroupMessage;
 import dev.ampoule.relay.store.MessageKind;
-import io.vertx.core.Vertx;
+import dev.ampoule.relay.support.TestDevice;
 import io.vertx.core.json.JsonObject;
-import io.vertx.junit5.VertxExtension;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -34,12 +32,10 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.extension.ExtendWith;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A care team whose roster a coordinator changes, with real SDK clients and a real relay over real
@@ -47,7 +43,6 @@ import org.junit.jupiter.api.io.TempDir;
  * commit the relay's Add and Remove proposals by themselves, and messages sent while a removal
  * fences the group go through once it is committed.
  */
-@ExtendWith(VertxExtension.class)
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class RosterChangeTest {
 
@@ -55,8 +50,12 @@ class RosterChangeTest {
     private GroupId group;
     private static final Duration DELAY = Duration.ofMillis(600);
 
-    @TempDir
-    Path dir;
+    /**
+     * Acknowledged messages stay until the end (no retention sweep): a test reads back what the relay
+     * stored after a removal, which a sweep would otherwise drop once every device acknowledged it.
+     */
+    @RegisterExtension
+    final RelayExtension e2e = RelayExtension.withConfig(new JsonObject().put("retentionSweepSeconds", 3600));
 
     private final List<Party> parties = new ArrayList<>();
     private RelayFixture relay;
@@ -67,10 +66,8 @@ class RosterChangeTest {
     private Party pharmacist;
 
     @BeforeEach
-    void formTeam(Vertx vertx) {
-        // acknowledged messages stay (no retention sweep): a test reads them back as stored
-        relay = new RelayFixture(vertx, dir.resolve("relay"), new JsonObject().put("retentionSweepSeconds", 3600))
-                .start();
+    void formTeam() {
+        relay = e2e.relay();
         teamId = relay.createTeam("coordinator");
         group = GroupId.ofTeam(teamId);
         relay.addToRoster(teamId, "practitioner", "practitioner");
@@ -90,18 +87,8 @@ class RosterChangeTest {
         Convergence.await(parties, group, 1);
     }
 
-    @AfterEach
-    void tearDown() {
-        parties.forEach(Party::close);
-        if (relay != null) {
-            relay.close();
-        }
-    }
-
     private Party party(String user, String device) {
-        Party p = new Party(relay, dir.resolve("clients"), user, device)
-                .configure(b -> b.autoCommitDelay(DELAY).fenceTimeout(Duration.ofSeconds(30)));
-        p.start();
+        Party p = e2e.party(user, device, b -> b.autoCommitDelay(DELAY).fenceTimeout(Duration.ofSeconds(30)));
         parties.add(p);
         return p;
     }
@@ -109,9 +96,9 @@ class RosterChangeTest {
 
 
     @Test
-    void groupCreatedForATeamListsTheRelayAsExternalSenderAndTheRelayAddedTheRoster(Vertx vertx) {
+    void groupCreatedForATeamListsTheRelayAsExternalSenderAndTheRelayAddedTheRoster() {
         ExternalSenders.ExternalSender relaySender;
-        try (RawDevice probe = RawDevice.connect(vertx, relay.port, relay.token("probe"), "cli")) {
+        try (TestDevice probe = TestDevice.connected(e2e.vertx(), relay.port, relay.token("probe"), "cli")) {
             Frame.ExternalSenderResult r = assertInstanceOf(Frame.ExternalSenderResult.class,
                     probe.call(new Frame.FetchExternalSender(1)));
             relaySender = TlsReader.decodeExactly(r.externalSender().toArray(), ExternalSenders.ExternalSender::decode);

@@ -1,11 +1,7 @@
 package dev.ampoule.client;
 
-import dev.ampoule.client.store.EncryptedStateStore;
-import dev.ampoule.client.store.FileStateStore;
 import dev.ampoule.client.support.Party;
 import dev.ampoule.mls.credential.X509EndEntity;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.time.Instant;
 import java.util.Optional;
 
@@ -17,12 +13,8 @@ final class SavedDevice {
 
     /** When the stored device certificate ends (empty without one). */
     static Optional<Instant> certificateNotAfter(Party party) {
-        try {
-            EncryptedStateStore store = new EncryptedStateStore(new FileStateStore(party.stateDir), party.stateKey);
-            return store.load(LocalState.DEVICE).flatMap(raw -> LocalState.DeviceRecord.decode(raw).certificate)
-                    .map(c -> X509EndEntity.of(c).certificate().getNotAfter().toInstant());
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return SavedState.read(party, store -> store.load(LocalState.DEVICE)
+                .flatMap(raw -> LocalState.DeviceRecord.decode(raw).certificate)
+                .map(c -> X509EndEntity.of(c).certificate().getNotAfter().toInstant()));
     }
 }

@@ -1,16 +1,12 @@
 package dev.ampoule.client;
 
-import dev.ampoule.client.store.EncryptedStateStore;
-import dev.ampoule.client.store.FileStateStore;
 import dev.ampoule.client.support.Party;
 import dev.ampoule.mls.group.Group;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.util.Optional;
 
 /**
  * A party's group state as its device saved it (decrypted with the party's key): what a kept or
- * stolen device holds. Read while the party's client is stopped, or between its writes.
+ * stolen device holds. Read without writing (see {@link SavedState}).
  */
 final class SavedGroupState {
 
@@ -19,15 +15,12 @@ final class SavedGroupState {
 
     /** The saved group; empty when the device saved none, or was removed (it then keeps no keys). */
     static Optional<Group> load(Party party, GroupId groupId) {
-        try {
-            EncryptedStateStore store = new EncryptedStateStore(new FileStateStore(party.stateDir), party.stateKey);
+        return SavedState.read(party, store -> {
             Optional<byte[]> raw = store.load(LocalState.groupName(groupId.bytes()));
             if (raw.isEmpty()) {
                 return Optional.empty();
             }
             return Optional.ofNullable(LocalState.GroupRecord.decode(raw.get()).restore(ClientEngine.groupConfig()));
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        });
     }
 }

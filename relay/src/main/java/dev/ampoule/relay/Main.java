@@ -25,7 +25,7 @@ import java.util.concurrent.TimeUnit;
  * relay [run] [--host H] [--port P] [--data-dir DIR] [--jwks-url URL]   start the relay (Ctrl-C: graceful shutdown)
  * relay mint-token --user USER [--org ORG] [--role ROLE]... [--ttl SECONDS] [--data-dir DIR]
  *                                                                       print a development token
- * relay audit-verify [--data-dir DIR | --file PATH]                      verify the audit log's hash chain
+ * relay audit-verify [--data-dir DIR | --file PATH] [--allow-pruned]     verify the audit log's hash chain
  * </pre>
  * Every setting can also come from the environment ({@code AMPOULE_RELAY_PORT}, … see
  * {@link RelayConfig}); command-line flags win.
@@ -44,7 +44,7 @@ public final class Main {
             switch (command) {
                 case "run" -> run(flags(flags));
                 case "mint-token" -> mintToken(flags);
-                case "audit-verify" -> System.exit(auditVerify(flags(flags)));
+                case "audit-verify" -> System.exit(auditVerify(flags));
                 case "help", "--help", "-h" -> usage();
                 default -> {
                     usage();
@@ -63,7 +63,8 @@ public final class Main {
                   relay [run] [--host H] [--port P] [--data-dir DIR] [--jwks-url URL] [--issuer I] [--audience A]
                   relay mint-token --user USER [--org ORG] [--role ROLE]... [--ttl SECONDS] [--data-dir DIR]
                     (--role repeats; --role org_admin makes the user an administrator of ORG)
-                  relay audit-verify [--data-dir DIR | --file PATH]
+                  relay audit-verify [--data-dir DIR | --file PATH] [--allow-pruned]
+                    (--allow-pruned: the oldest rotated files were removed; check from the first remaining entry)
                 settings may also come from the environment: AMPOULE_RELAY_PORT, AMPOULE_RELAY_DATA_DIR, ...""");
     }
 
@@ -165,20 +166,28 @@ public final class Main {
     }
 
     /**
-     * Verifies the audit log of {@code --data-dir} (or the file {@code --file}, with the
-     * {@code audit.head} beside it if there is one). Prints {@code audit chain OK: N entries} and
-     * returns 0, or {@code audit chain BROKEN at entry S (line L): reason} and returns 1; 2 when
-     * there is no log to verify or it cannot be read.
+     * Verifies the audit log of {@code --data-dir} — every rotated file and the active one, against
+     * the head — or the one file {@code --file} (with the {@code audit.head} beside it when it is an
+     * active {@code audit.log}). With {@code --allow-pruned} the chain may start after entry 1 (the
+     * oldest rotated files were removed): it is checked from the first remaining entry's recorded
+     * predecessor hash. Prints {@code audit chain OK: N entries…} and returns 0, or {@code audit
+     * chain BROKEN at entry S (…line L): reason} and returns 1; 2 when there is no log to verify or
+     * it cannot be read.
      */
-    static int auditVerify(JsonObject flags) {
+    static int auditVerify(List<String> args) {
+        List<String> rest = new ArrayList<>(args);
+        boolean allowPruned = rest.remove("--allow-pruned");
+        JsonObject flags = flags(rest);
         String file = flags.getString("file");
         flags.remove("file");
         if (file != null && flags.containsKey("dataDir")) {
             throw new ConfigException("audit-verify takes --data-dir DIR or --file PATH, not both");
         }
-        Path log = file != null ? Path.of(file) : FileAuditLog.logFile(RelayConfig.from(flags, System.getenv()).dataDir);
+        Path log = file != null ? Path.of(file)
+                : FileAuditLog.directory(RelayConfig.from(flags, System.getenv()).dataDir);
         try {
-            AuditVerifier.Result result = AuditVerifier.verify(log);
+            AuditVerifier.Result result = file != null ? AuditVerifier.verifyFile(log, allowPruned)
+                    : AuditVerifier.verifyDirectory(log, allowPruned);
             System.out.println(result.describe());
             return result.ok() ? 0 : 1;
         } catch (NoSuchFileException e) {

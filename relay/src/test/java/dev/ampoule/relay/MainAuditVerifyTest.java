@@ -91,6 +91,38 @@ class MainAuditVerifyTest {
     }
 
     @Test
+    void rotatedFilesVerifyAsOneChainAndPrunedOnesOnlyWhenAllowed(Vertx vertx, VertxTestContext ctx) throws Exception {
+        FileAuditLog log = await(FileAuditLog.open(vertx, dir, FileAuditLog.Options.defaults().withMaxFileBytes(1_024)));
+        for (int i = 1; i <= 30; i++) {
+            await(log.record(AuditEvent.of(AuditType.MEMBER_ADDED, "coordinator", "t-1", "user-" + i,
+                    Map.of("role", "patient"))));
+        }
+        await(log.close());
+        Path audit = FileAuditLog.directory(dir);
+        List<Path> rotated;
+        try (var files = Files.list(audit)) {
+            rotated = files.filter(p -> p.getFileName().toString().startsWith("audit-")).sorted().toList();
+        }
+        assertTrue(rotated.size() >= 3, rotated.toString());
+        Run all = audit("--data-dir", dir.toString());
+        assertEquals(0, all.exit(), all.err());
+        assertEquals("audit chain OK: 30 entries in " + (rotated.size() + 1) + " files", all.out());
+
+        Files.delete(rotated.get(0));
+        Run strict = audit("--data-dir", dir.toString());
+        assertEquals(1, strict.exit());
+        assertTrue(strict.out().contains("--allow-pruned"), strict.out());
+        Run pruned = audit("--data-dir", dir.toString(), "--allow-pruned");
+        assertEquals(0, pruned.exit(), pruned.out() + pruned.err());
+        assertTrue(pruned.out().startsWith("audit chain OK: "), pruned.out());
+        assertTrue(pruned.out().contains("before it were pruned"), pruned.out());
+        // one rotated file on its own, from its first entry's recorded predecessor
+        Run one = audit("--file", rotated.get(1).toString(), "--allow-pruned");
+        assertEquals(0, one.exit(), one.out() + one.err());
+        ctx.completeNow();
+    }
+
+    @Test
     void noLogExitsTwo(VertxTestContext ctx) throws Exception {
         Run r = audit("--data-dir", dir.resolve("empty").toString());
         assertEquals(2, r.exit());

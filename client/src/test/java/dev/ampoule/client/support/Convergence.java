@@ -24,12 +24,35 @@ public final class Convergence {
     }
 
     /**
-     * Waits (20 s at most) until every party is an active member of {@code group} in {@code epoch},
+     * Waits (30 s at most) until every party is an active member of {@code group} and all agree on
+     * its epoch, epoch authenticator and members, whatever the epoch.
+     */
+    public static void awaitAgreement(List<Party> parties, GroupId group) {
+        long deadline = System.currentTimeMillis() + 30_000;
+        while (true) {
+            List<GroupSnapshot> views = parties.stream()
+                    .map(p -> p.client.group(group).handle((v, error) -> v).join()).toList();
+            boolean ok = views.stream().allMatch(v -> v != null && v.active())
+                    && views.stream().map(v -> v.epoch() + "/" + v.epochAuthenticator().hex() + "/"
+                            + v.members().stream().map(DeviceId::toString).sorted().collect(Collectors.joining(",")))
+                            .distinct().count() == 1;
+            if (ok) {
+                return;
+            }
+            if (System.currentTimeMillis() > deadline) {
+                throw new AssertionError("members did not converge: " + views);
+            }
+            pause();
+        }
+    }
+
+    /**
+     * Waits (30 s at most) until every party is an active member of {@code group} in {@code epoch},
      * with the same epoch authenticator and exactly {@code members} ({@code user#device}). A party
      * whose Welcome is still on its way has no view of the group yet: it is not converged.
      */
     public static void await(List<Party> parties, GroupId group, long epoch, Set<String> members) {
-        long deadline = System.currentTimeMillis() + 20_000;
+        long deadline = System.currentTimeMillis() + 30_000;
         while (true) {
             List<GroupSnapshot> views = parties.stream()
                     .map(p -> p.client.group(group).handle((v, error) -> v).join()).toList();
@@ -42,12 +65,16 @@ public final class Convergence {
             if (System.currentTimeMillis() > deadline) {
                 throw new AssertionError("members did not converge on epoch " + epoch + ": " + views);
             }
-            try {
-                Thread.sleep(50);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new AssertionError(e);
-            }
+            pause();
+        }
+    }
+
+    private static void pause() {
+        try {
+            Thread.sleep(50);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
         }
     }
 }

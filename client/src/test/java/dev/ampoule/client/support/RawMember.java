@@ -18,13 +18,14 @@ import dev.ampoule.mls.message.Welcome;
 import dev.ampoule.relay.protocol.Bytes;
 import dev.ampoule.relay.protocol.DeviceId;
 import dev.ampoule.relay.protocol.Frame;
+import dev.ampoule.relay.support.TestDevice;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
 /**
- * A group member driven by hand over a {@link RawDevice}, with its own MLS state from
+ * A group member driven by hand over a {@link TestDevice}, with its own MLS state from
  * group-protocol: it can produce messages the SDK never would (for an old epoch, for an epoch the
  * group has not reached, copies of accepted ones).
  */
@@ -41,7 +42,7 @@ public final class RawMember {
             .build();
 
     public final DeviceId id;
-    public final RawDevice device;
+    public final TestDevice device;
     private final Credential credential;
     private final SignatureKeyPair keys;
     private final GroupConfig config;
@@ -50,7 +51,7 @@ public final class RawMember {
     public long processedSeq;
     private final java.util.Set<Bytes> sent = new java.util.HashSet<>();
 
-    public RawMember(RawDevice device, String user, String deviceId) {
+    public RawMember(TestDevice device, String user, String deviceId) {
         this(device, new DeviceId(user, deviceId), null, SUITE.generateSignatureKeyPair(), CONFIG);
     }
 
@@ -58,7 +59,7 @@ public final class RawMember {
      * A member with its own credential (e.g. a device certificate) for {@code keys}, judging others
      * with {@code config}; a basic credential naming the device when {@code credential} is null.
      */
-    public RawMember(RawDevice device, DeviceId id, Credential credential, SignatureKeyPair keys, GroupConfig config) {
+    public RawMember(TestDevice device, DeviceId id, Credential credential, SignatureKeyPair keys, GroupConfig config) {
         this.device = device;
         this.id = id;
         this.credential = credential != null ? credential : new Credential.Basic(id.identity());

@@ -8,6 +8,7 @@ import dev.ampoule.relay.audit.AuditScope;
 import dev.ampoule.relay.audit.AuditType;
 import dev.ampoule.relay.auth.Principal;
 import dev.ampoule.relay.auth.TokenVerifier;
+import dev.ampoule.relay.metrics.RelayMetrics;
 import dev.ampoule.relay.protocol.DeviceId;
 import dev.ampoule.relay.protocol.ErrorCode;
 import dev.ampoule.relay.protocol.RelayException;
@@ -25,6 +26,7 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
 import java.io.InputStream;
 import java.time.Duration;
@@ -34,6 +36,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.function.Predicate;
 import java.util.logging.Level;
@@ -65,6 +68,17 @@ import java.util.logging.Logger;
  * Bodies are read strictly: a JSON object with only the documented members ({@code 400} for an
  * unknown member, a wrong type or a value out of range), checked before anything changes.
  *
+ * <p>Limits: the {@link Roster}'s quotas (teams per organisation, teams a user creates, members per
+ * team) answer {@code 409 QUOTA_EXCEEDED}; each user's writes ({@code POST}, {@code PUT},
+ * {@code DELETE}) are limited to {@code writesPerMinute} (a minute's worth at once at most) and
+ * beyond answer {@code 429 RATE_LIMITED} with {@code Retry-After}. Both change nothing and count in
+ * {@link RelayMetrics#LIMITS} ({@code limit} = the quota's name, or {@value #WRITES_LIMIT}).
+ *
+ * <p>While the audit log cannot write ({@link AuditLog#ok()} false: a full disk, I/O errors), calls
+ * are not done: {@code 503 AUDIT_UNAVAILABLE} with {@code Retry-After}. A call whose own
+ * {@code admin_call} entry cannot be written is answered so too, whatever it found (a read does not
+ * disclose, a change that became durable as the log failed is counted in the log's outage entry).
+ *
  * <p>Every call but the contract's download is audited ({@code admin_call}: method, route template,
  * status, and the ids in the path; never bodies, team names or tokens) before it is answered; roster changes are audited by
  * the {@link Roster}. Event-loop confined, like the roster.
@@ -77,6 +91,12 @@ public final class AdminApi {
     public static final int MAX_BODY_BYTES = 16 * 1024;
     /** Entries per audit query when {@code limit} is absent. */
     public static final int DEFAULT_AUDIT_LIMIT = 100;
+    /** Admin writes per user and minute by default ({@code adminWritesPerMinute}). */
+    public static final int DEFAULT_WRITES_PER_MINUTE = 120;
+    /** The {@code Retry-After} of a call refused because the audit log cannot write. */
+    static final long AUDIT_RETRY_MILLIS = 5_000;
+    /** The {@code limit} tag of writes refused for their rate. */
+    public static final String WRITES_LIMIT = "admin_writes_per_user";
 
     private static final Logger LOG = Logger.getLogger(AdminApi.class.getName());
     private static final String JSON = "application/json";
@@ -86,6 +106,8 @@ public final class AdminApi {
     private final Roster roster;
     private final TokenVerifier verifier;
     private final AuditLog audit;
+    private final WriteRateLimiter writes;
+    private final RelayMetrics metrics;
     private Future<Buffer> contract;
 
     /** What a route does for an authenticated caller; refusals are thrown or failed as {@link ApiError}s. */
@@ -95,10 +117,21 @@ public final class AdminApi {
     }
 
     public AdminApi(Vertx vertx, Roster roster, TokenVerifier verifier, AuditLog audit) {
+        this(vertx, roster, verifier, audit, DEFAULT_WRITES_PER_MINUTE, new RelayMetrics(new SimpleMeterRegistry()));
+    }
+
+    /**
+     * @param writesPerMinute each user's admin writes a minute ({@code adminWritesPerMinute})
+     * @param metrics where refusals for a limit are counted
+     */
+    public AdminApi(Vertx vertx, Roster roster, TokenVerifier verifier, AuditLog audit, int writesPerMinute,
+            RelayMetrics metrics) {
         this.vertx = vertx;
         this.roster = roster;
         this.verifier = verifier;
         this.audit = audit;
+        this.writes = new WriteRateLimiter(writesPerMinute);
+        this.metrics = metrics;
     }
 
     /** The API's routes, relative to where it is mounted ({@code /v1}). */
@@ -144,7 +177,10 @@ public final class AdminApi {
 
     private void handle(RoutingContext ctx, HttpMethod method, String template, Action action) {
         Future<Principal> caller = authenticate(ctx);
-        caller.compose(this::tenant).compose(p -> {
+        caller.compose(p -> audit.ok() ? Future.succeededFuture(p)
+                        : Future.failedFuture(ApiError.auditUnavailable(AUDIT_RETRY_MILLIS)))
+                .compose(p -> method == HttpMethod.GET ? Future.succeededFuture(p) : rateLimited(p))
+                .compose(this::tenant).compose(p -> {
             try {
                 return action.run(ctx, p);
             } catch (ApiError | RosterException e) {
@@ -179,7 +215,12 @@ public final class AdminApi {
         }
         audited.onComplete(ar -> {
             if (ar.failed()) {
-                LOG.log(Level.WARNING, "admin call " + method + " " + template + " could not be audited", ar.cause());
+                // never answered unaudited
+                LOG.warning("admin call " + method + " " + template + " could not be audited ("
+                        + ar.cause().getMessage() + "): answered 503");
+                ApiError e = ApiError.auditUnavailable(AUDIT_RETRY_MILLIS);
+                send(ctx, new Reply.Json(e.status(), e.toJson(), e.headers()));
+                return;
             }
             send(ctx, reply);
         });
@@ -219,7 +260,18 @@ public final class AdminApi {
         }
     }
 
-    private static Reply errorReply(Throwable t) {
+    /** Takes one of the caller's writes, or refuses the call ({@code 429}) beyond their rate. */
+    private Future<Principal> rateLimited(Principal caller) {
+        OptionalLong wait = writes.take(caller.userId(), System.nanoTime());
+        if (wait.isEmpty()) {
+            return Future.succeededFuture(caller);
+        }
+        metrics.limitExceeded(WRITES_LIMIT);
+        return Future.failedFuture(ApiError.rateLimited("too many admin writes by this user; retry later",
+                wait.getAsLong()));
+    }
+
+    private Reply errorReply(Throwable t) {
         ApiError e = switch (t) {
             case ApiError a -> a;
             case RosterException r -> switch (r.kind()) {
@@ -227,13 +279,17 @@ public final class AdminApi {
                 case CONFLICT -> ApiError.conflict(r.getMessage());
                 case INVALID -> ApiError.badRequest(r.getMessage());
                 case INCOMPLETE, STORE -> ApiError.internal(r.getMessage());
+                case QUOTA -> {
+                    metrics.limitExceeded(r.limit().orElse("roster_quota"));
+                    yield ApiError.quotaExceeded(r.getMessage());
+                }
             };
             default -> {
                 LOG.log(Level.WARNING, "admin call failed", t);
                 yield ApiError.internal("internal error");
             }
         };
-        return new Reply.Json(e.status(), e.toJson());
+        return new Reply.Json(e.status(), e.toJson(), e.headers());
     }
 
     private Future<Principal> authenticate(RoutingContext ctx) {

@@ -9,7 +9,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.Optional;
 import java.util.regex.Pattern;
@@ -57,22 +56,23 @@ record AuditHead(long seq, String hash) {
         }
     }
 
-    /** Replaces {@code file} with this head atomically; with {@code fsync}, durably. */
-    void write(Path file, boolean fsync) throws IOException {
+    /** Replaces {@code file} with this head atomically through {@code disk}; with {@code fsync}, durably. */
+    void write(AuditDisk disk, Path file, boolean fsync) throws IOException {
         Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+        try (FileChannel ch = disk.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.TRUNCATE_EXISTING)) {
             ByteBuffer buf = ByteBuffer.wrap(toLine().getBytes(StandardCharsets.UTF_8));
+            long pos = 0;
             while (buf.hasRemaining()) {
-                ch.write(buf);
+                pos += ch.write(buf, pos);
             }
             if (fsync) {
                 ch.force(true);
             }
         }
-        Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        disk.move(tmp, file);
         if (fsync) {
-            syncDirectory(file.toAbsolutePath().getParent());
+            disk.syncDirectory(file.toAbsolutePath().getParent());
         }
     }
 

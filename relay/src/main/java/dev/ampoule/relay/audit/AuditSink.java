@@ -10,6 +10,16 @@ public interface AuditSink {
 
     Future<Void> record(AuditEvent event);
 
+    /**
+     * Whether the sink can write now. False while its storage fails (a full disk, I/O errors) or
+     * after it was closed: operations that must be audited are refused meanwhile rather than done
+     * unaudited, and the relay reports itself not ready. A sink that recovers by itself turns true
+     * again.
+     */
+    default boolean ok() {
+        return true;
+    }
+
     /** Discards everything (tests of components that do not check auditing). */
     AuditSink NONE = event -> Future.succeededFuture();
 }

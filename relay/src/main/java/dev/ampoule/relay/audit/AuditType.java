@@ -41,7 +41,13 @@ public enum AuditType {
     /** A device granted a user history (actor: the granting user; details: {@code device}, {@code from}, {@code to}, {@code seq}). */
     HISTORY_GRANTED,
     /** A device's history grant, or its preparation, was refused (details: {@code device}, {@code code}). */
-    HISTORY_GRANT_REFUSED;
+    HISTORY_GRANT_REFUSED,
+    /**
+     * The audit log could not write (a full disk, I/O errors) from {@code since} until this entry,
+     * written as soon as it could again: {@code notRecorded} events were refused meanwhile (and the
+     * operations that needed them with them), {@code cause} names the kind of failure.
+     */
+    AUDIT_OUTAGE;
 
     public String wireName() {
         return name().toLowerCase(java.util.Locale.ROOT);

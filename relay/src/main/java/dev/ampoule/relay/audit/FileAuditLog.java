@@ -4,30 +4,41 @@ import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.ReadWriteLock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * The relay's audit log: an append-only file of JSON lines, {@code <dataDir>/audit/audit.log},
- * each entry chained to the one before by its hash, plus a head file {@code audit.head}.
+ * The relay's audit log: append-only files of JSON lines under {@code <dataDir>/audit/}, each
+ * entry chained to the one before by its hash, plus a head file {@code audit.head}. Entries are
+ * appended to {@code audit.log}; it is rotated ({@link AuditFiles}) before a write would take it
+ * past {@link Options#maxFileBytes} or once its first entry is older than {@link
+ * Options#maxFileAge}: renamed {@code audit-<its first seq, 20 digits>.log}, never written again,
+ * and a new {@code audit.log} goes on with the chain — its first entry's {@code prev} is the hash
+ * of the last entry of the rotated file.
  *
  * <h2>Line format</h2>
  * One entry per line, UTF-8, ending with {@code \n}, compact JSON (no spaces) with exactly these
@@ -37,7 +48,7 @@ import java.util.logging.Logger;
  *  "user":"pharmacist-lin","details":{"role":"pharmacist"},"prev":"000…000","hash":"3b5e…"}
  * </pre>
  * <ul>
- * <li>{@code seq}: 1 for the first entry, then +1 per entry, no gaps.
+ * <li>{@code seq}: 1 for the first entry, then +1 per entry, no gaps (across files too).
  * <li>{@code time}: when the event was recorded, UTC, millisecond precision, always the form
  *     {@code yyyy-MM-ddTHH:mm:ss.SSSZ}; never earlier than the previous entry's.
  * <li>{@code type}: the {@link AuditType#wireName()}.
@@ -67,15 +78,32 @@ import java.util.logging.Logger;
  * durable. Events carrying something that looks like a bearer token, or oversized values, are
  * refused.
  *
+ * <h2>Faults</h2>
+ * Writes go through an {@link AuditDisk}. When a batch cannot be written durably (no space left,
+ * an I/O error on write or fsync, a rotation that fails), its futures fail and the log turns
+ * unavailable: {@link #ok()} is false and {@link #record} fails at once, so that the relay refuses
+ * what must be audited instead of doing it unaudited (and reports itself not ready). Every
+ * {@link Options#retryInterval} the writer tries to put the files back in order — cut the bytes
+ * written after the last durable entry, re-create a missing active file, rewrite the head — and to
+ * append an {@link AuditType#AUDIT_OUTAGE} entry ({@code since}, {@code notRecorded}: the events
+ * refused meanwhile, {@code cause}); once that entry is durable the log is available again. So the
+ * chain never holds a half-written line nor an entry whose future failed, and it records its own
+ * gap. An entry that became durable but whose head could not be replaced stands (its future
+ * succeeds); the log is unavailable until the head is written again.
+ *
  * <h2>Opening</h2>
- * An incomplete last line (no newline: a crash mid-write, never acknowledged) is cut off; then
- * the whole chain is verified against the head file while an in-memory index is built (offsets,
- * times, and per team/user positions). A log that does not verify is not appended to: {@link
- * #open} fails with the verifier's finding. Preserve the directory for investigation; moving it
- * aside starts a new chain.
+ * An incomplete last line of {@code audit.log} (no newline: a crash mid-write, never acknowledged)
+ * is cut off; then the whole chain — every rotated file, then {@code audit.log} — is verified
+ * against the head file while an in-memory index is built (file, offset, time, and per team/user
+ * positions). Rotated files the operators removed (the oldest, after archiving them) are
+ * accepted: the chain then starts at the first remaining entry, from its recorded predecessor
+ * ({@link AuditVerifier#verifyDirectory} with {@code allowPruned}). A log that does not verify is
+ * not appended to: {@link #open} fails with the verifier's finding. Preserve the directory for
+ * investigation; moving it aside starts a new chain.
  *
  * <h2>Queries</h2>
- * {@link #query} selects from the index and reads the matching lines on a worker thread.
+ * {@link #query} selects from the index and reads the matching lines on a worker thread; the
+ * entries of a rotated file removed while the relay runs are no longer returned.
  */
 public final class FileAuditLog implements AuditLog {
 
@@ -83,37 +111,72 @@ public final class FileAuditLog implements AuditLog {
 
     /** The log's directory under the relay's data directory. */
     public static final String DIRECTORY = "audit";
-    public static final String LOG_FILE = "audit.log";
-    public static final String HEAD_FILE = "audit.head";
+    public static final String LOG_FILE = AuditFiles.ACTIVE;
+    public static final String HEAD_FILE = AuditFiles.HEAD;
 
     /**
      * @param fsync fsync each batch and the head before acknowledging (only throughput tests turn it off)
      * @param maxPending entries waiting for the writer beyond which {@link #record} fails
      * @param maxBatch entries written together at most
      * @param clock the time of entries
+     * @param maxFileBytes the active file is rotated before a write would take it past this size (a
+     *        batch larger by itself still goes whole into a fresh file); 0: no size limit
+     * @param maxFileAge the active file is rotated before a write once its first entry is this old;
+     *        zero: no age limit
+     * @param disk the file operations writes go through ({@link AuditDisk#REAL}; tests inject faults)
+     * @param retryInterval while the log cannot write, how often it tries again
      */
-    public record Options(boolean fsync, int maxPending, int maxBatch, Clock clock) {
+    public record Options(boolean fsync, int maxPending, int maxBatch, Clock clock, long maxFileBytes,
+            Duration maxFileAge, AuditDisk disk, Duration retryInterval) {
+
+        /** {@link #maxFileBytes} by default: 64 MiB. */
+        public static final long DEFAULT_MAX_FILE_BYTES = 64L << 20;
+        /** {@link #maxFileAge} by default: a day. */
+        public static final Duration DEFAULT_MAX_FILE_AGE = Duration.ofHours(24);
 
         public Options {
             if (maxPending < 1 || maxBatch < 1) {
                 throw new IllegalArgumentException("maxPending and maxBatch must be positive");
             }
+            if (maxFileBytes < 0 || maxFileAge.isNegative()) {
+                throw new IllegalArgumentException("maxFileBytes and maxFileAge must not be negative");
+            }
+            if (retryInterval.toMillis() < 1) {
+                throw new IllegalArgumentException("retryInterval must be at least a millisecond");
+            }
         }
 
         public static Options defaults() {
-            return new Options(true, 65_536, 1_024, Clock.systemUTC());
+            return new Options(true, 65_536, 1_024, Clock.systemUTC(), DEFAULT_MAX_FILE_BYTES, DEFAULT_MAX_FILE_AGE,
+                    AuditDisk.REAL, Duration.ofSeconds(1));
         }
 
         public Options withFsync(boolean value) {
-            return new Options(value, maxPending, maxBatch, clock);
+            return new Options(value, maxPending, maxBatch, clock, maxFileBytes, maxFileAge, disk, retryInterval);
         }
 
         public Options withMaxPending(int value) {
-            return new Options(fsync, value, maxBatch, clock);
+            return new Options(fsync, value, maxBatch, clock, maxFileBytes, maxFileAge, disk, retryInterval);
         }
 
         public Options withClock(Clock value) {
-            return new Options(fsync, maxPending, maxBatch, value);
+            return new Options(fsync, maxPending, maxBatch, value, maxFileBytes, maxFileAge, disk, retryInterval);
+        }
+
+        public Options withMaxFileBytes(long value) {
+            return new Options(fsync, maxPending, maxBatch, clock, value, maxFileAge, disk, retryInterval);
+        }
+
+        public Options withMaxFileAge(Duration value) {
+            return new Options(fsync, maxPending, maxBatch, clock, maxFileBytes, value, disk, retryInterval);
+        }
+
+        public Options withDisk(AuditDisk value) {
+            return new Options(fsync, maxPending, maxBatch, clock, maxFileBytes, maxFileAge, value, retryInterval);
+        }
+
+        public Options withRetryInterval(Duration value) {
+            return new Options(fsync, maxPending, maxBatch, clock, maxFileBytes, maxFileAge, disk, value);
         }
     }
 
@@ -128,35 +191,54 @@ public final class FileAuditLog implements AuditLog {
 
     private final Vertx vertx;
     private final Path dir;
-    private final Path logPath;
+    private final Path activePath;
     private final Path headPath;
     private final Options options;
     private final BlockingQueue<Command> queue = new LinkedBlockingQueue<>();
     private final AtomicInteger pending = new AtomicInteger();
     private final AuditIndex index = new AuditIndex();
+    /** Queries read files under the read lock; a rotation renames the active file under the write lock. */
+    private final ReadWriteLock files = new ReentrantReadWriteLock();
     private volatile boolean closed;
-    private volatile Throwable failure;
+    /** False while the log cannot write (see {@link #ok()}). */
+    private volatile boolean healthy = true;
+    /** Events refused or lost while the log could not write, for the outage entry. */
+    private final AtomicLong notRecorded = new AtomicLong();
     private Future<Void> closing;
-    private FileChannel reader;
 
     // writer-thread state (set by recovery before the thread starts)
     private FileChannel out;
     private long lastSeq;
     private String lastHash = AuditLines.GENESIS;
     private long lastMillis = Long.MIN_VALUE;
+    /** The active file's length: where the next line goes. */
     private long endOffset;
+    /** The active file's first entry and its time (0 and -1 while it is empty). */
+    private long activeFirstSeq;
+    private long activeFirstMillis = -1;
+    /** The active file may hold bytes past {@link #endOffset}, or is missing ({@code out} null). */
+    private boolean dirty;
+    /** The head names an earlier entry than the last durable one. */
+    private boolean headStale;
+    private long downSinceMillis;
+    private String downCause = "";
 
     private FileAuditLog(Vertx vertx, Path dir, Options options) {
         this.vertx = vertx;
         this.dir = dir;
-        this.logPath = dir.resolve(LOG_FILE);
+        this.activePath = dir.resolve(LOG_FILE);
         this.headPath = dir.resolve(HEAD_FILE);
         this.options = options;
     }
 
-    /** {@code <dataDir>/audit/audit.log}. */
+    /** {@code <dataDir>/audit/audit.log}: the active file. */
     public static Path logFile(Path dataDir) {
-        return dataDir.resolve(DIRECTORY).resolve(LOG_FILE);
+        return directory(dataDir).resolve(LOG_FILE);
+    }
+
+    /** {@code <dataDir>/audit}: the active file, the rotated ones and the head. */
+    public static Path directory(Path dataDir) {
+        return dataDir.resolve(DIRECTORY);
     }
 
     /**
@@ -165,12 +247,12 @@ public final class FileAuditLog implements AuditLog {
      * does not verify.
      */
     public static Future<FileAuditLog> open(Vertx vertx, Path dataDir, Options options) {
-        FileAuditLog log = new FileAuditLog(vertx, dataDir.resolve(DIRECTORY), options);
+        FileAuditLog log = new FileAuditLog(vertx, directory(dataDir), options);
         return vertx.executeBlocking(() -> {
             try {
                 log.recover();
             } catch (IOException | RuntimeException e) {
-                log.closeChannels();
+                log.closeChannel();
                 throw e;
             }
             return log;
@@ -187,21 +269,27 @@ public final class FileAuditLog implements AuditLog {
         } catch (AuditLines.MalformedEntry e) {
             throw new AuditLogException("the audit log in " + dir + " cannot be opened: " + e.getMessage());
         }
-        boolean existed = Files.exists(logPath);
-        if (!existed && head.isPresent() && head.get().seq() > 0) {
+        boolean existed = Files.exists(activePath);
+        if (!existed && head.isPresent() && head.get().seq() > 0 && AuditFiles.list(dir).isEmpty()) {
             throw new AuditLogException("the audit log in " + dir + " cannot be opened: " + LOG_FILE
                     + " is missing but " + HEAD_FILE + " records " + head.get().seq() + " entries");
         }
-        out = FileChannel.open(logPath, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+        // missing beside rotated files: a crash came between a rotation's rename and the new file
+        out = options.disk().open(activePath, StandardOpenOption.CREATE, StandardOpenOption.READ,
+                StandardOpenOption.WRITE);
         if (!existed && options.fsync()) {
-            AuditHead.syncDirectory(dir);
+            options.disk().syncDirectory(dir);
         }
         cutTornTail();
-        AuditVerifier.Result r = AuditVerifier.scan(logPath, head, (e, offset) -> {
-            index.add(e, offset);
+        AuditVerifier.Result r = AuditVerifier.scan(AuditFiles.list(dir), head, true, (e, file, offset, length) -> {
+            index.add(e, file, offset, length);
             lastSeq = e.seq();
             lastHash = e.hash();
             lastMillis = e.time().toEpochMilli();
+            if (file.equals(activePath) && activeFirstSeq == 0) {
+                activeFirstSeq = e.seq();
+                activeFirstMillis = lastMillis;
+            }
         });
         if (!r.ok()) {
             throw new AuditLogException("the audit log in " + dir + " failed verification, so the relay will not append"
@@ -209,13 +297,10 @@ public final class FileAuditLog implements AuditLog {
                     + " new chain");
         }
         endOffset = out.size();
-        index.end(endOffset);
-        out.position(endOffset);
         if (head.isEmpty() || head.get().seq() != lastSeq) {
-            new AuditHead(lastSeq, lastHash).write(headPath, options.fsync());
+            new AuditHead(lastSeq, lastHash).write(options.disk(), headPath, options.fsync());
         }
-        reader = FileChannel.open(logPath, StandardOpenOption.READ);
-        LOG.info("audit log opened: " + lastSeq + " entries, chain verified");
+        LOG.info("audit log opened: " + r.describe());
     }
 
     /** Cuts bytes after the last newline (a line whose write a crash interrupted). */
@@ -265,8 +350,9 @@ public final class FileAuditLog implements AuditLog {
         if (closed) {
             return Future.failedFuture(new AuditLogException("the audit log is closed"));
         }
-        if (failure != null) {
-            return Future.failedFuture(new AuditLogException("the audit log failed and refuses appends", failure));
+        if (!healthy) {
+            notRecorded.incrementAndGet();
+            return Future.failedFuture(unavailable());
         }
         if (pending.incrementAndGet() > options.maxPending()) {
             pending.decrementAndGet();
@@ -278,35 +364,45 @@ public final class FileAuditLog implements AuditLog {
         return promise.future();
     }
 
+    /**
+     * Whether the log can write: false from a failed write (or head replacement) until the writer
+     * has repaired the files and written the {@link AuditType#AUDIT_OUTAGE} entry, and once closed.
+     */
+    @Override
+    public boolean ok() {
+        return healthy && !closed;
+    }
+
+    private static AuditLogException unavailable() {
+        return new AuditLogException("the audit log cannot write now (disk full or I/O errors); retry later");
+    }
+
     private void writeLoop() {
         List<Command> batch = new ArrayList<>();
         while (true) {
-            batch.clear();
+            Command first;
             try {
-                batch.add(queue.take());
+                first = healthy ? queue.take() : queue.poll(options.retryInterval().toMillis(), TimeUnit.MILLISECONDS);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return;
             }
+            if (first == null) {
+                tryRecover();
+                continue;
+            }
+            batch.clear();
+            batch.add(first);
             queue.drainTo(batch, options.maxBatch() - 1);
-            Stop stop = null;
-            if (failure == null) {
-                try {
-                    stop = writeBatch(batch);
-                } catch (IOException | RuntimeException e) {
-                    LOG.log(Level.SEVERE, "audit log write failed; the audit log refuses further appends", e);
-                    failure = e;
-                }
+            if (!healthy) {
+                tryRecover();
             }
-            if (failure != null) {
-                AuditLogException refused = new AuditLogException("the audit log failed and refuses appends", failure);
-                stop = failAll(batch, refused);
-            }
+            Stop stop = healthy ? writeBatch(batch) : failAll(batch, unavailable(), true);
             if (stop != null) {
-                closeChannels();
+                closeChannel();
                 List<Command> rest = new ArrayList<>();
                 queue.drainTo(rest);
-                failAll(rest, new AuditLogException("the audit log is closed"));
+                failAll(rest, new AuditLogException("the audit log is closed"), false);
                 Promise<Void> done = stop.promise();
                 stop.context().runOnContext(v -> done.complete());
                 return;
@@ -314,14 +410,19 @@ public final class FileAuditLog implements AuditLog {
         }
     }
 
-    /** Appends a batch durably, updates the head and the index, completes the futures; the Stop, if any. */
-    private Stop writeBatch(List<Command> batch) throws IOException {
+    /**
+     * Appends a batch: the futures of its entries complete once they are durable, or fail (and the
+     * log turns unavailable) if they could not be written. Returns the Stop among them, if any.
+     */
+    private Stop writeBatch(List<Command> batch) {
         Stop stop = null;
-        List<AuditEntry> written = new ArrayList<>(batch.size());
-        List<Long> offsets = new ArrayList<>(batch.size());
-        Map<Context, List<Runnable>> completions = new IdentityHashMap<>();
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        long pos = endOffset;
+        List<Append> accepted = new ArrayList<>(batch.size());
+        List<AuditEntry> entries = new ArrayList<>(batch.size());
+        List<byte[]> lines = new ArrayList<>(batch.size());
+        Map<Context, List<Runnable>> refusals = new IdentityHashMap<>();
+        long seq = lastSeq;
+        String hash = lastHash;
+        long millis = lastMillis;
         int appends = 0;
         for (Command c : batch) {
             switch (c) {
@@ -329,61 +430,219 @@ public final class FileAuditLog implements AuditLog {
                 case Append a -> {
                     appends++;
                     if (stop != null) {
-                        completions.computeIfAbsent(a.context(), k -> new ArrayList<>())
-                                .add(() -> a.promise().fail(new AuditLogException("the audit log is closed")));
+                        later(refusals, a.context(), () -> a.promise().fail(new AuditLogException("the audit log is closed")));
                         continue;
                     }
-                    long millis = Math.max(a.millis(), lastMillis);
-                    AuditEntry e = AuditLines.encode(lastSeq + 1, Instant.ofEpochMilli(millis), a.event(), lastHash);
+                    long time = Math.max(a.millis(), millis);
+                    AuditEntry e = AuditLines.encode(seq + 1, Instant.ofEpochMilli(time), a.event(), hash);
                     byte[] line = (e.jsonLine() + "\n").getBytes(StandardCharsets.UTF_8);
                     if (line.length > AuditLines.MAX_LINE_BYTES) {
-                        completions.computeIfAbsent(a.context(), k -> new ArrayList<>())
-                                .add(() -> a.promise().fail(new AuditLogException("audit event refused: its line would be"
-                                        + " longer than " + AuditLines.MAX_LINE_BYTES + " bytes")));
+                        later(refusals, a.context(), () -> a.promise().fail(new AuditLogException("audit event refused:"
+                                + " its line would be longer than " + AuditLines.MAX_LINE_BYTES + " bytes")));
                         continue;
                     }
-                    bytes.writeBytes(line);
-                    offsets.add(pos);
-                    pos += line.length;
-                    written.add(e);
-                    lastSeq = e.seq();
-                    lastHash = e.hash();
-                    lastMillis = millis;
-                    completions.computeIfAbsent(a.context(), k -> new ArrayList<>()).add(() -> a.promise().complete());
+                    accepted.add(a);
+                    entries.add(e);
+                    lines.add(line);
+                    seq = e.seq();
+                    hash = e.hash();
+                    millis = time;
                 }
             }
         }
-        if (!written.isEmpty()) {
-            ByteBuffer buf = ByteBuffer.wrap(bytes.toByteArray());
+        Map<Context, List<Runnable>> outcomes = refusals;
+        if (!entries.isEmpty()) {
+            Throwable failed = null;
+            try {
+                append(entries, lines);
+            } catch (IOException | RuntimeException e) {
+                failed = e;
+                notRecorded.addAndGet(accepted.size());
+            }
+            AuditLogException cause = failed == null ? null : unavailable();
+            for (Append a : accepted) {
+                later(outcomes, a.context(), cause == null ? () -> a.promise().complete() : () -> a.promise().fail(cause));
+            }
+        }
+        pending.addAndGet(-appends);
+        outcomes.forEach((ctx, list) -> ctx.runOnContext(v -> list.forEach(Runnable::run)));
+        return stop;
+    }
+
+    private static void later(Map<Context, List<Runnable>> byContext, Context context, Runnable r) {
+        byContext.computeIfAbsent(context, k -> new ArrayList<>()).add(r);
+    }
+
+    /**
+     * Writes encoded entries (the next ones of the chain) durably at the end of the active file,
+     * rotating it first when due, then moves the chain's state and the index on and replaces the
+     * head. Throws if the entries did not become durable: the log is then unavailable and the
+     * bytes written past the last durable entry are cut when it recovers. A head that cannot be
+     * replaced leaves the entries durable (no throw) but the log unavailable until it is.
+     */
+    private void append(List<AuditEntry> entries, List<byte[]> lines) throws IOException {
+        try {
+            if (dirty) {
+                repair();
+            }
+            int total = lines.stream().mapToInt(l -> l.length).sum();
+            rotateIfDue(total, entries.getFirst().time().toEpochMilli());
+            ByteBuffer buf = ByteBuffer.allocate(total);
+            lines.forEach(buf::put);
+            buf.flip();
+            long pos = endOffset;
             while (buf.hasRemaining()) {
-                out.write(buf);
+                pos += out.write(buf, pos);
             }
             if (options.fsync()) {
                 out.force(false);
             }
-            new AuditHead(lastSeq, lastHash).write(headPath, options.fsync());
-            endOffset = pos;
-            index.addAll(written, offsets, pos);
+        } catch (IOException | RuntimeException e) {
+            dirty = true;
+            down(e);
+            throw e;
         }
-        pending.addAndGet(-appends);
-        completions.forEach((ctx, list) -> ctx.runOnContext(v -> list.forEach(Runnable::run)));
-        return stop;
+        long offset = endOffset;
+        for (int i = 0; i < entries.size(); i++) {
+            index.add(entries.get(i), activePath, offset, lines.get(i).length - 1);
+            offset += lines.get(i).length;
+        }
+        if (activeFirstSeq == 0) {
+            activeFirstSeq = entries.getFirst().seq();
+            activeFirstMillis = entries.getFirst().time().toEpochMilli();
+        }
+        AuditEntry last = entries.getLast();
+        endOffset = offset;
+        lastSeq = last.seq();
+        lastHash = last.hash();
+        lastMillis = last.time().toEpochMilli();
+        try {
+            new AuditHead(lastSeq, lastHash).write(options.disk(), headPath, options.fsync());
+        } catch (IOException | RuntimeException e) {
+            headStale = true;
+            down(e);
+        }
     }
 
-    /** Fails every append in {@code commands}; returns the Stop among them, if any. */
-    private Stop failAll(List<Command> commands, AuditLogException e) {
+    /** The log cannot write: refuses appends from now until {@link #tryRecover} succeeds. */
+    private void down(Throwable e) {
+        if (healthy) {
+            downSinceMillis = options.clock().millis();
+            downCause = e.getClass().getSimpleName();
+            healthy = false;
+            LOG.log(Level.SEVERE, "the audit log cannot write (" + e.getMessage() + "): operations that must be audited"
+                    + " are refused until it can; it tries again every " + options.retryInterval().toMillis() + " ms");
+        }
+    }
+
+    /**
+     * Puts the files back in order — the active file exists and ends at the last durable entry, the
+     * head names it — and writes the {@link AuditType#AUDIT_OUTAGE} entry; if all that works, the
+     * log is available again.
+     */
+    private void tryRecover() {
+        long refused = notRecorded.get();
+        try {
+            repair();
+            if (headStale) {
+                new AuditHead(lastSeq, lastHash).write(options.disk(), headPath, options.fsync());
+                headStale = false;
+            }
+            AuditEvent outage = AuditEvent.of(AuditType.AUDIT_OUTAGE, AuditEvent.RELAY_ACTOR, null, null, Map.of(
+                    "since", AuditLines.formatTime(Instant.ofEpochMilli(downSinceMillis)),
+                    "notRecorded", Long.toString(refused), "cause", downCause));
+            long time = Math.max(options.clock().millis(), lastMillis);
+            AuditEntry e = AuditLines.encode(lastSeq + 1, Instant.ofEpochMilli(time), outage, lastHash);
+            append(List.of(e), List.of((e.jsonLine() + "\n").getBytes(StandardCharsets.UTF_8)));
+            if (headStale) {
+                return; // the entry is durable, the head is not: still not ok
+            }
+        } catch (IOException | RuntimeException e) {
+            dirty = true;
+            return;
+        }
+        long late = notRecorded.addAndGet(-refused);
+        notRecorded.set(0);
+        healthy = true;
+        LOG.info("the audit log can write again; " + refused + " events were not recorded during the outage"
+                + (late > 0 ? " (and " + late + " more while it recovered)" : ""));
+    }
+
+    /** Re-creates a missing active file and cuts what follows the last durable entry. */
+    private void repair() throws IOException {
+        if (out == null) {
+            out = options.disk().open(activePath, StandardOpenOption.CREATE, StandardOpenOption.READ,
+                    StandardOpenOption.WRITE);
+            if (options.fsync()) {
+                options.disk().syncDirectory(dir);
+            }
+        }
+        if (out.size() != endOffset) {
+            out.truncate(endOffset);
+        }
+        out.force(true);
+        dirty = false;
+    }
+
+    /**
+     * Rotates the active file if it holds entries and writing {@code incoming} more bytes would take
+     * it past the size limit, or its first entry is older than the age limit at {@code nowMillis}:
+     * renames it to its rotated name and starts a new, empty active file (both renames durable).
+     */
+    private void rotateIfDue(long incoming, long nowMillis) throws IOException {
+        if (activeFirstSeq == 0) {
+            return;
+        }
+        boolean bySize = options.maxFileBytes() > 0 && endOffset + incoming > options.maxFileBytes();
+        boolean byAge = !options.maxFileAge().isZero()
+                && nowMillis - activeFirstMillis >= options.maxFileAge().toMillis();
+        if (!bySize && !byAge) {
+            return;
+        }
+        Path rotated = dir.resolve(AuditFiles.rotatedName(activeFirstSeq));
+        files.writeLock().lock();
+        try {
+            options.disk().move(activePath, rotated);
+            index.rotated(rotated);
+            FileChannel old = out;
+            // from here the rotation has happened: a new active file that fails to open is made by repair()
+            out = null;
+            endOffset = 0;
+            activeFirstSeq = 0;
+            activeFirstMillis = -1;
+            old.close();
+            out = options.disk().open(activePath, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ,
+                    StandardOpenOption.WRITE);
+            if (options.fsync()) {
+                options.disk().syncDirectory(dir);
+            }
+        } finally {
+            files.writeLock().unlock();
+        }
+        LOG.info("audit log rotated: " + rotated.getFileName() + " (by " + (bySize ? "size" : "age") + ")");
+    }
+
+    /**
+     * Fails every append in {@code commands} with {@code e} (counting them as not recorded when the
+     * log is unavailable); returns the Stop among them, if any.
+     */
+    private Stop failAll(List<Command> commands, AuditLogException e, boolean notWritten) {
         Stop stop = null;
         for (Command c : commands) {
             switch (c) {
                 case Stop s -> stop = s;
                 case Append a -> {
                     pending.decrementAndGet();
+                    if (notWritten) {
+                        notRecorded.incrementAndGet();
+                    }
                     a.context().runOnContext(v -> a.promise().tryFail(e));
                 }
             }
         }
         return stop;
     }
+
 
     // ---- queries -------------------------------------------------------------------------------
 
@@ -392,49 +651,81 @@ public final class FileAuditLog implements AuditLog {
         if (closed) {
             return Future.failedFuture(new AuditLogException("the audit log is closed"));
         }
-        return vertx.executeBlocking(() -> read(index.select(query)), false);
+        return vertx.executeBlocking(() -> {
+            files.readLock().lock();
+            try {
+                return read(index.select(query));
+            } finally {
+                files.readLock().unlock();
+            }
+        }, false);
     }
 
-    /** The number of durable entries (= the last entry's seq). */
+    /** The last durable entry's seq. */
     public long size() {
         return index.size();
     }
 
+    /** Reads the slots' lines, one read per run of consecutive entries of a file. */
     private List<AuditEntry> read(List<AuditIndex.Slot> slots) throws IOException {
         List<AuditEntry> entries = new ArrayList<>(slots.size());
-        int i = 0;
-        while (i < slots.size()) {
-            // one read for each run of consecutive entries
-            int j = i;
-            while (j + 1 < slots.size() && slots.get(j + 1).seq() == slots.get(j).seq() + 1) {
-                j++;
+        Map<Path, FileChannel> open = new HashMap<>();
+        try {
+            int i = 0;
+            while (i < slots.size()) {
+                int j = i;
+                while (j + 1 < slots.size() && slots.get(j + 1).seq() == slots.get(j).seq() + 1
+                        && slots.get(j + 1).file().equals(slots.get(i).file())
+                        && slots.get(j + 1).offset() - slots.get(i).offset() < (1 << 24)) {
+                    j++;
+                }
+                AuditIndex.Slot first = slots.get(i);
+                AuditIndex.Slot last = slots.get(j);
+                FileChannel ch = channel(open, first.file());
+                if (ch != null) {
+                    readRun(ch, slots.subList(i, j + 1), first, last, entries);
+                }
+                i = j + 1;
             }
-            AuditIndex.Slot first = slots.get(i);
-            AuditIndex.Slot last = slots.get(j);
-            long length = last.offset() + last.length() - first.offset();
-            if (length > Integer.MAX_VALUE - 8) {
-                j = i;
-                length = first.length();
-            }
-            ByteBuffer buf = ByteBuffer.allocate((int) length);
-            while (buf.hasRemaining()) {
-                if (reader.read(buf, first.offset() + buf.position()) < 0) {
-                    throw new IOException("the audit log is shorter than its index");
+        } finally {
+            for (FileChannel ch : open.values()) {
+                if (ch != null) {
+                    ch.close();
                 }
             }
-            byte[] bytes = buf.array();
-            for (int k = i; k <= j; k++) {
-                AuditIndex.Slot s = slots.get(k);
-                String line = new String(bytes, (int) (s.offset() - first.offset()), s.length(), StandardCharsets.UTF_8);
-                try {
-                    entries.add(AuditLines.parse(line));
-                } catch (AuditLines.MalformedEntry e) {
-                    throw new AuditLogException("audit entry " + s.seq() + " no longer parses: " + e.getMessage());
-                }
-            }
-            i = j + 1;
         }
         return entries;
+    }
+
+    /** The channel to read {@code file} with, null if the file was removed (pruned). */
+    private static FileChannel channel(Map<Path, FileChannel> open, Path file) throws IOException {
+        if (!open.containsKey(file)) {
+            try {
+                open.put(file, FileChannel.open(file, StandardOpenOption.READ));
+            } catch (NoSuchFileException e) {
+                open.put(file, null);
+            }
+        }
+        return open.get(file);
+    }
+
+    private static void readRun(FileChannel ch, List<AuditIndex.Slot> run, AuditIndex.Slot first,
+            AuditIndex.Slot last, List<AuditEntry> entries) throws IOException {
+        ByteBuffer buf = ByteBuffer.allocate((int) (last.offset() + last.length() - first.offset()));
+        while (buf.hasRemaining()) {
+            if (ch.read(buf, first.offset() + buf.position()) < 0) {
+                throw new IOException("the audit log is shorter than its index");
+            }
+        }
+        byte[] bytes = buf.array();
+        for (AuditIndex.Slot s : run) {
+            String line = new String(bytes, (int) (s.offset() - first.offset()), s.length(), StandardCharsets.UTF_8);
+            try {
+                entries.add(AuditLines.parse(line));
+            } catch (AuditLines.MalformedEntry e) {
+                throw new AuditLogException("audit entry " + s.seq() + " no longer parses: " + e.getMessage());
+            }
+        }
     }
 
     // ---- closing -------------------------------------------------------------------------------
@@ -451,14 +742,12 @@ public final class FileAuditLog implements AuditLog {
         return closing;
     }
 
-    private void closeChannels() {
-        for (FileChannel ch : new FileChannel[] {out, reader}) {
-            if (ch != null) {
-                try {
-                    ch.close();
-                } catch (IOException e) {
-                    LOG.log(Level.FINE, "closing the audit log", e);
-                }
+    private void closeChannel() {
+        if (out != null) {
+            try {
+                out.close();
+            } catch (IOException e) {
+                LOG.log(Level.FINE, "closing the audit log", e);
             }
         }
     }

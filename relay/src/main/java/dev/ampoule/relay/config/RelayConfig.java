@@ -125,6 +125,12 @@ public final class RelayConfig {
     public final int maxGroupSize;
     public final int maxKeyPackagesPerDevice;
     public final int claimsPerMinute;
+    /** KeyPackage claims of one user's packages by other users, per minute (draining protection). */
+    public final int claimsPerTargetPerMinute;
+    /** The relay's own KeyPackage claims for one care team's group, per minute (roster put/remove cycles). */
+    public final int relayClaimsPerTeamPerMinute;
+    /** Device ids one user may register (publish KeyPackages from). */
+    public final int maxDevicesPerUser;
     /**
      * When a connection's write queue holds this many bytes it counts as full: the relay stops
      * reading its requests and writing its deliveries until it drains ({@code writeQueueMaxBytes},
@@ -157,6 +163,38 @@ public final class RelayConfig {
      * ({@code adHocGroups}, default true). When false, only care teams' groups may exist.
      */
     public final boolean adHocGroups;
+
+    /**
+     * A device's acknowledgements of one group within this window become one {@code delivered}
+     * audit entry, written when the window ends or the relay shuts down
+     * ({@code auditDeliveryWindowSeconds}, default 30; 0 writes one entry per acknowledgement).
+     */
+    public final Duration auditDeliveryWindow;
+    /**
+     * The active audit file is rotated before a write would take it past this size
+     * ({@code auditFileMaxBytes}, default 64 MiB; at least 4096).
+     */
+    public final long auditFileMaxBytes;
+    /**
+     * The active audit file is rotated once its first entry is this old ({@code auditFileMaxAgeHours},
+     * default 24; 0: no age limit).
+     */
+    public final Duration auditFileMaxAge;
+    /** Care teams one organisation may have, archived ones included ({@code maxTeamsPerOrg}, default 100,000). */
+    public final int maxTeamsPerOrg;
+    /**
+     * Care teams one user may create for themselves through the admin API, becoming their first
+     * coordinator ({@code maxTeamsCreatedPerUser}, default 1,000; teams an org admin creates count
+     * against the organisation only).
+     */
+    public final int maxTeamsCreatedPerUser;
+    /**
+     * Users on one care team's roster ({@code maxMembersPerTeam}, default 500: with a few devices each,
+     * within {@link #maxGroupSize}).
+     */
+    public final int maxMembersPerTeam;
+    /** Admin API writes (POST, PUT, DELETE) per user and minute ({@code adminWritesPerMinute}, default 120). */
+    public final int adminWritesPerMinute;
 
     /** The default {@link #roles}. */
     public static final List<String> DEFAULT_ROLES = List.of("coordinator", "practitioner", "patient", "pharmacist",
@@ -212,6 +250,9 @@ public final class RelayConfig {
         maxGroupSize = b.maxGroupSize;
         maxKeyPackagesPerDevice = b.maxKeyPackagesPerDevice;
         claimsPerMinute = b.claimsPerMinute;
+        claimsPerTargetPerMinute = b.claimsPerTargetPerMinute;
+        relayClaimsPerTeamPerMinute = b.relayClaimsPerTeamPerMinute;
+        maxDevicesPerUser = b.maxDevicesPerUser;
         writeQueueMaxBytes = b.writeQueueMaxBytes;
         maxQueuedBytes = b.maxQueuedBytes;
         slowClientTimeout = b.slowClientTimeout;
@@ -222,6 +263,13 @@ public final class RelayConfig {
         shutdownGrace = b.shutdownGrace;
         roles = b.roles;
         adHocGroups = b.adHocGroups;
+        auditDeliveryWindow = b.auditDeliveryWindow;
+        auditFileMaxBytes = b.auditFileMaxBytes;
+        auditFileMaxAge = b.auditFileMaxAge;
+        maxTeamsPerOrg = b.maxTeamsPerOrg;
+        maxTeamsCreatedPerUser = b.maxTeamsCreatedPerUser;
+        maxMembersPerTeam = b.maxMembersPerTeam;
+        adminWritesPerMinute = b.adminWritesPerMinute;
     }
 
     public boolean tls() {
@@ -278,6 +326,9 @@ public final class RelayConfig {
         s.integer("maxGroupSize").ifPresent(b::maxGroupSize);
         s.integer("maxKeyPackagesPerDevice").ifPresent(b::maxKeyPackagesPerDevice);
         s.integer("claimsPerMinute").ifPresent(b::claimsPerMinute);
+        s.integer("claimsPerTargetPerMinute").ifPresent(b::claimsPerTargetPerMinute);
+        s.integer("relayClaimsPerTeamPerMinute").ifPresent(b::relayClaimsPerTeamPerMinute);
+        s.integer("maxDevicesPerUser").ifPresent(b::maxDevicesPerUser);
         s.integer("writeQueueMaxBytes").ifPresent(b::writeQueueMaxBytes);
         s.integer("maxQueuedBytes").ifPresent(b::maxQueuedBytes);
         s.seconds("slowClientTimeoutSeconds").ifPresent(b::slowClientTimeout);
@@ -288,6 +339,13 @@ public final class RelayConfig {
         s.seconds("shutdownGraceSeconds").ifPresent(b::shutdownGrace);
         s.list("roles").ifPresent(b::roles);
         s.bool("adHocGroups").ifPresent(b::adHocGroups);
+        s.seconds("auditDeliveryWindowSeconds").ifPresent(b::auditDeliveryWindow);
+        s.integer("auditFileMaxBytes").ifPresent(v -> b.auditFileMaxBytes(v));
+        s.integer("auditFileMaxAgeHours").ifPresent(v -> b.auditFileMaxAge(Duration.ofHours(v)));
+        s.integer("maxTeamsPerOrg").ifPresent(b::maxTeamsPerOrg);
+        s.integer("maxTeamsCreatedPerUser").ifPresent(b::maxTeamsCreatedPerUser);
+        s.integer("maxMembersPerTeam").ifPresent(b::maxMembersPerTeam);
+        s.integer("adminWritesPerMinute").ifPresent(b::adminWritesPerMinute);
         return b.build();
     }
 
@@ -406,6 +464,9 @@ public final class RelayConfig {
         private int maxGroupSize = 2_000;
         private int maxKeyPackagesPerDevice = 200;
         private int claimsPerMinute = 120;
+        private int claimsPerTargetPerMinute = 20;
+        private int relayClaimsPerTeamPerMinute = 120;
+        private int maxDevicesPerUser = 10;
         private int writeQueueMaxBytes = 1 << 20;
         private long maxQueuedBytes = -1; // default: the larger of 8 MiB and the minimum
         private Duration slowClientTimeout = Duration.ofSeconds(30);
@@ -416,6 +477,13 @@ public final class RelayConfig {
         private Duration shutdownGrace = Duration.ofSeconds(5);
         private Set<String> roles = Collections.unmodifiableSet(new LinkedHashSet<>(DEFAULT_ROLES));
         private boolean adHocGroups = true;
+        private Duration auditDeliveryWindow = Duration.ofSeconds(30);
+        private long auditFileMaxBytes = 64L << 20;
+        private Duration auditFileMaxAge = Duration.ofHours(24);
+        private int maxTeamsPerOrg = 100_000;
+        private int maxTeamsCreatedPerUser = 1_000;
+        private int maxMembersPerTeam = 500;
+        private int adminWritesPerMinute = 120;
 
         private Builder() {
         }
@@ -475,6 +543,9 @@ public final class RelayConfig {
         public Builder maxGroupSize(int v) { maxGroupSize = v; return this; }
         public Builder maxKeyPackagesPerDevice(int v) { maxKeyPackagesPerDevice = v; return this; }
         public Builder claimsPerMinute(int v) { claimsPerMinute = v; return this; }
+        public Builder claimsPerTargetPerMinute(int v) { claimsPerTargetPerMinute = v; return this; }
+        public Builder relayClaimsPerTeamPerMinute(int v) { relayClaimsPerTeamPerMinute = v; return this; }
+        public Builder maxDevicesPerUser(int v) { maxDevicesPerUser = v; return this; }
         public Builder writeQueueMaxBytes(int v) { writeQueueMaxBytes = v; return this; }
         public Builder maxQueuedBytes(long v) { maxQueuedBytes = v; return this; }
         public Builder slowClientTimeout(Duration v) { slowClientTimeout = v; return this; }
@@ -484,6 +555,13 @@ public final class RelayConfig {
         public Builder retentionSweep(Duration v) { retentionSweep = v; return this; }
         public Builder shutdownGrace(Duration v) { shutdownGrace = v; return this; }
         public Builder adHocGroups(boolean v) { adHocGroups = v; return this; }
+        public Builder auditDeliveryWindow(Duration v) { auditDeliveryWindow = v; return this; }
+        public Builder auditFileMaxBytes(long v) { auditFileMaxBytes = v; return this; }
+        public Builder auditFileMaxAge(Duration v) { auditFileMaxAge = v; return this; }
+        public Builder maxTeamsPerOrg(int v) { maxTeamsPerOrg = v; return this; }
+        public Builder maxTeamsCreatedPerUser(int v) { maxTeamsCreatedPerUser = v; return this; }
+        public Builder maxMembersPerTeam(int v) { maxMembersPerTeam = v; return this; }
+        public Builder adminWritesPerMinute(int v) { adminWritesPerMinute = v; return this; }
 
         /** The roster roles; each {@code [a-z0-9_-]{1,32}}, {@code coordinator} among them. */
         public Builder roles(List<String> v) {
@@ -506,7 +584,8 @@ public final class RelayConfig {
                 throw new ConfigException("tlsCertPath and tlsKeyPath go together");
             }
             if (maxFrameBytes < 1024 || messagesPerSecond < 1 || messageBurst < 1 || connectionsPerUser < 1
-                    || maxGroupSize < 1 || maxInFlight < 1 || claimsPerMinute < 1 || segmentBytes < 4096) {
+                    || maxGroupSize < 1 || maxInFlight < 1 || claimsPerMinute < 1 || segmentBytes < 4096
+                    || claimsPerTargetPerMinute < 1 || relayClaimsPerTeamPerMinute < 1 || maxDevicesPerUser < 1) {
                 throw new ConfigException("a limit is out of range");
             }
             if (maxBlobBytes < 1 || teamBlobQuotaBytes < 1) {
@@ -540,6 +619,16 @@ public final class RelayConfig {
             }
             if (tlsReload.compareTo(Duration.ofSeconds(1)) < 0) {
                 throw new ConfigException("tlsReloadSeconds must be at least 1");
+            }
+            if (auditDeliveryWindow.isNegative() || auditDeliveryWindow.compareTo(Duration.ofHours(1)) > 0) {
+                throw new ConfigException("auditDeliveryWindowSeconds: 0..3600");
+            }
+            if (maxTeamsPerOrg < 1 || maxTeamsCreatedPerUser < 1 || maxMembersPerTeam < 1 || adminWritesPerMinute < 1) {
+                throw new ConfigException("maxTeamsPerOrg, maxTeamsCreatedPerUser, maxMembersPerTeam and"
+                        + " adminWritesPerMinute must be at least 1");
+            }
+            if (auditFileMaxBytes < 4096 || auditFileMaxAge.isNegative()) {
+                throw new ConfigException("auditFileMaxBytes must be at least 4096, auditFileMaxAgeHours at least 0");
             }
             return new RelayConfig(this);
         }

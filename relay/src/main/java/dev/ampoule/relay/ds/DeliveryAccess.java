@@ -124,7 +124,8 @@ final class DeliveryAccess {
             return 0;
         }
         GroupState.Departure next = a.departures.peekFirst();
-        return next == null ? g.durableNext : Math.min(g.durableNext, next.untilSeq() + 1);
+        long durableEnd = g.sequencer.durableEnd();
+        return next == null ? durableEnd : Math.min(durableEnd, next.untilSeq() + 1);
     }
 
     /** The first sequence number at or after {@code from} the device may receive: never before it joined. */

@@ -3,17 +3,15 @@ package dev.ampoule.relay.ds;
 import dev.ampoule.relay.protocol.Bytes;
 import dev.ampoule.relay.protocol.DeviceId;
 import dev.ampoule.relay.store.GroupMessage;
-import io.vertx.core.Future;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
 /**
- * One group as the Delivery Service holds it: the sequencer's counters, the latest GroupInfo and
+ * One group as the Delivery Service holds it: its {@link GroupSequencer}, the latest GroupInfo and
  * tree, the devices, the removed devices still being served, and the validation view (built
  * lazily after a restart). Fields are event-loop confined; {@link #view} is used only inside the
  * group's sequenced operations.
@@ -55,11 +53,9 @@ final class GroupState {
 
     final Bytes id;
     final DeviceId creator;
+    /** Sequence numbers, replay cache and the chain of handshake operations. */
+    final GroupSequencer sequencer = new GroupSequencer();
     long epoch;
-    /** The next sequence number to assign. */
-    long nextSeq = 1;
-    /** One past the last durable sequence number. */
-    long durableNext = 1;
     /** The sequence number of the commit that made {@link #groupInfo} current (0: the creation). */
     long stateSeq;
     Bytes groupInfo;
@@ -72,22 +68,8 @@ final class GroupState {
     final List<GroupMessage> pendingProposals = new ArrayList<>();
     /** The validation view; null until first needed after a restart. */
     GroupView view;
-    /** The tail of the sequencer: handshake operations of this group run one after the other. */
-    Future<Void> tail = Future.succeededFuture();
-    int queued;
-    /** Fencing hook (pending roster removals, next issue): application messages are refused while set. */
+    /** Set by roster enforcement while a removal is pending: application messages are refused. */
     boolean fenced;
-    /** Hashes of recently accepted messages → their sequence numbers (replay detection). */
-    final LinkedHashMap<Bytes, Long> recent = new LinkedHashMap<>(256, 0.75f, false) {
-        private static final long serialVersionUID = 1L;
-
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<Bytes, Long> eldest) {
-            return size() > RECENT;
-        }
-    };
-
-    static final int RECENT = 4_096;
 
     GroupState(Bytes id, DeviceId creator) {
         this.id = id;

@@ -20,6 +20,7 @@ import io.vertx.core.Future;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -31,23 +32,35 @@ import java.util.logging.Logger;
  * The Delivery Service's KeyPackage duty (RFC 9750 §5.1 duty 1): validating and storing what a
  * device publishes, handing packages out to claimers (rate-limited) and to the relay's own Add
  * proposals (not limited), each ordinary package once and only within its lifetime. The
- * {@link KeyPackageDirectory} holds the state; every change is made durable through the Delivery
- * Service's store. Event-loop confined, like the Delivery Service.
+ * {@link KeyPackageDirectory} holds the state; every change is made durable through the
+ * {@link Journal}; roster enforcement hears of publications and claims. Event-loop confined, like
+ * the Delivery Service.
  */
 final class KeyPackageService {
 
     private static final Logger LOG = Logger.getLogger(KeyPackageService.class.getName());
 
-    private final DeliveryService ds;
+    private final Journal journal;
+    private final Validation validation;
+    private final RosterEnforcement enforcement;
     private final RelayConfig config;
     private final RelayMetrics metrics;
     private final Clock clock;
     private final KeyPackageDirectory directory = new KeyPackageDirectory();
     private final SignatureKeyRegistry signatureKeys = new SignatureKeyRegistry();
     private final Map<String, TokenBucket> claimLimits = new HashMap<>();
+    /** Per user whose KeyPackages others claim. */
+    private final Map<String, TokenBucket> targetLimits = new HashMap<>();
+    /** Per device, ordinary KeyPackages being validated: counted against the cap until stored or refused. */
+    private final Map<DeviceId, Integer> reserved = new HashMap<>();
+    /** New devices whose first publication is being validated: counted against their user's device limit. */
+    private final Set<DeviceId> registering = new HashSet<>();
 
-    KeyPackageService(DeliveryService ds, RelayConfig config, RelayMetrics metrics, Clock clock) {
-        this.ds = ds;
+    KeyPackageService(Journal journal, Validation validation, RosterEnforcement enforcement, RelayConfig config,
+            RelayMetrics metrics, Clock clock) {
+        this.journal = journal;
+        this.validation = validation;
+        this.enforcement = enforcement;
         this.config = config;
         this.metrics = metrics;
         this.clock = clock;
@@ -82,6 +95,7 @@ final class KeyPackageService {
     void removeUser(String userId) {
         directory.removeUser(userId);
         signatureKeys.removeUser(userId);
+        targetLimits.remove(userId);
     }
 
     /** Whether the device registered this signature key (published a KeyPackage with it). */
@@ -97,7 +111,7 @@ final class KeyPackageService {
         List<Future<Void>> writes = new ArrayList<>();
         for (Bytes ref : directory.refs(device)) {
             directory.take(device, ref);
-            writes.add(ds.append(new StoreRecord.KeyPackageTaken(device, ref)));
+            writes.add(journal.append(new StoreRecord.KeyPackageTaken(device, ref)));
         }
         return Future.all(writes).mapEmpty();
     }
@@ -110,12 +124,28 @@ final class KeyPackageService {
         if (frame.lastResort() && list.size() != 1) {
             return Future.failedFuture(new RelayException(ErrorCode.INVALID_MESSAGE, "last_resort needs exactly one KeyPackage"));
         }
-        if (!frame.lastResort() && directory.ordinaryCount(device) + list.size() > config.maxKeyPackagesPerDevice) {
+        int ordinary = frame.lastResort() ? 0 : list.size();
+        int inFlight = reserved.getOrDefault(device, 0);
+        if (ordinary > 0 && directory.ordinaryCount(device) + inFlight + ordinary > config.maxKeyPackagesPerDevice) {
             metrics.limitExceeded("key_packages");
             return Future.failedFuture(new RelayException(ErrorCode.LIMIT_EXCEEDED,
                     "at most " + config.maxKeyPackagesPerDevice + " KeyPackages per device"));
         }
-        return ds.validate(() -> {
+        if (!signatureKeys.knows(device) && !registering.contains(device)) {
+            long others = registering.stream().filter(d -> d.userId().equals(device.userId())).count();
+            if (signatureKeys.devices(device.userId()) + others >= config.maxDevicesPerUser) {
+                metrics.limitExceeded("devices_per_user");
+                return Future.failedFuture(new RelayException(ErrorCode.LIMIT_EXCEEDED,
+                        "at most " + config.maxDevicesPerUser + " devices per user"));
+            }
+        }
+        // a new device counts against its user's limit from now on (validation is asynchronous);
+        // once validated, the registry counts it
+        boolean newDevice = !signatureKeys.knows(device) && registering.add(device);
+        // counted before the asynchronous validation, so that pipelined publications cannot pass the
+        // check together; released when it ends, in the same turn as the directory starts counting them
+        reserved.merge(device, ordinary, Integer::sum);
+        return validation.offLoop(() -> {
             List<Validated> out = new ArrayList<>();
             for (Bytes b : list) {
                 KeyPackage kp = keyPackageOf(b);
@@ -131,7 +161,13 @@ final class KeyPackageService {
                         Bytes.wrap(kp.leafNode().signatureKey().bytes())));
             }
             return out;
-        }).compose(stored -> {
+        }).andThen(ar -> {
+            reserved.computeIfPresent(device, (d, n) -> n - ordinary <= 0 ? null : n - ordinary);
+            if (newDevice) {
+                registering.remove(device);
+            }
+        })
+                .compose(stored -> {
             List<Future<Void>> writes = new ArrayList<>();
             for (Validated v : stored) {
                 KeyPackageDirectory.Stored s = v.stored();
@@ -139,18 +175,18 @@ final class KeyPackageService {
                 if (signatureKeys.isNew(device, key)) {
                     // registered over this device's own connection: the KeyPackage's signature proves possession
                     signatureKeys.register(device, key);
-                    writes.add(ds.append(new StoreRecord.SignatureKeyRegistered(device, key)));
+                    writes.add(journal.append(new StoreRecord.SignatureKeyRegistered(device, key)));
                 }
                 if (directory.holds(device, s.ref())) {
                     continue;
                 }
                 directory.add(device, s);
-                writes.add(ds.append(new StoreRecord.KeyPackageAdded(device, s.ref(), s.cipherSuite(), s.keyPackage(),
+                writes.add(journal.append(new StoreRecord.KeyPackageAdded(device, s.ref(), s.cipherSuite(), s.keyPackage(),
                         s.lastResort())));
             }
             return Future.all(writes).map(v -> {
                 if (!writes.isEmpty()) {
-                    ds.enforcement().keyPackagesPublished(device);
+                    enforcement.keyPackagesPublished(device);
                 }
                 return (long) directory.ordinaryCount(device);
             });
@@ -178,23 +214,42 @@ final class KeyPackageService {
         if (claims.isEmpty()) {
             return Future.failedFuture(new RelayException(ErrorCode.NO_KEY_PACKAGE, "no KeyPackage to hand out"));
         }
+        if (!claimer.userId().equals(frame.userId())) {
+            // others may not drain one user's KeyPackages (kept only for users that hold some)
+            TokenBucket target = targetLimits.computeIfAbsent(frame.userId(), u -> new TokenBucket(
+                    config.claimsPerTargetPerMinute / 60.0, config.claimsPerTargetPerMinute, now));
+            if (!target.tryTake(now)) {
+                metrics.limitExceeded("claims_per_target");
+                return Future.failedFuture(new RelayException(ErrorCode.RATE_LIMITED,
+                        "too many claims of this user's KeyPackages", target.millisUntilNext(now)));
+            }
+        }
         List<Frame.KeyPackageEntry> out = new ArrayList<>();
         for (KeyPackageDirectory.Claim c : claims) {
             out.add(new Frame.KeyPackageEntry(c.device().userId(), c.device().deviceId(), c.keyPackage().keyPackage()));
         }
-        ds.enforcement().keyPackagesClaimed(claimer, frame.userId(), out.size());
+        enforcement.keyPackagesClaimed(claimer, frame.userId(), out.size());
         return take(claims).map(v -> out);
     }
 
     /**
-     * Claims one KeyPackage of the suite for each device of the user except {@code skip}, for the
-     * relay's own Add proposals (not rate limited).
+     * Claims one KeyPackage of the suite for each device of the user except {@code skip} (at most
+     * {@code max}), for the
+     * relay's own Add proposals (limited per team by its caller): the claims at once, their
+     * hand-out durable when {@link RelayClaims#durable} completes.
      */
-    Future<List<KeyPackageDirectory.Claim>> claimForRelay(String userId, int cipherSuite, Set<DeviceId> skip) {
+    RelayClaims claimForRelay(String userId, int cipherSuite, Set<DeviceId> skip, int max) {
         List<KeyPackageDirectory.Claim> claims = new ArrayList<>(directory.choose(userId, Optional.empty(), cipherSuite,
                 clock.instant().getEpochSecond()));
         claims.removeIf(c -> skip.contains(c.device()));
-        return take(claims).map(v -> claims);
+        if (claims.size() > max) {
+            claims = new ArrayList<>(claims.subList(0, Math.max(0, max)));
+        }
+        return new RelayClaims(List.copyOf(claims), take(claims));
+    }
+
+    /** KeyPackages claimed for the relay's proposals, and when their hand-out is durable. */
+    record RelayClaims(List<KeyPackageDirectory.Claim> claims, Future<Void> durable) {
     }
 
     /** Marks the ordinary packages among the claims as handed out, durably (last-resort ones stay). */
@@ -203,7 +258,7 @@ final class KeyPackageService {
         for (KeyPackageDirectory.Claim c : claims) {
             if (c.consumes()) {
                 directory.take(c.device(), c.keyPackage().ref());
-                writes.add(ds.append(new StoreRecord.KeyPackageTaken(c.device(), c.keyPackage().ref())));
+                writes.add(journal.append(new StoreRecord.KeyPackageTaken(c.device(), c.keyPackage().ref())));
             }
         }
         return Future.all(writes).mapEmpty();

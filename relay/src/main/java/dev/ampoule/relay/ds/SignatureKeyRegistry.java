@@ -28,6 +28,18 @@ final class SignatureKeyRegistry {
     static final int MAX_KEYS_PER_DEVICE = 16;
 
     private final Map<DeviceId, LinkedHashSet<Bytes>> keys = new HashMap<>();
+    /** How many devices of each user registered a key. */
+    private final Map<String, Integer> devicesPerUser = new HashMap<>();
+
+    /** Whether the device registered any key. */
+    boolean knows(DeviceId device) {
+        return keys.containsKey(device);
+    }
+
+    /** How many devices of the user registered a key. */
+    int devices(String userId) {
+        return devicesPerUser.getOrDefault(userId, 0);
+    }
 
     /** Whether the device registered this key. */
     boolean registered(DeviceId device, SignaturePublicKey key) {
@@ -43,7 +55,10 @@ final class SignatureKeyRegistry {
 
     /** Applies a registration (published or replayed); forgets the device's oldest key beyond the bound. */
     void register(DeviceId device, Bytes key) {
-        LinkedHashSet<Bytes> set = keys.computeIfAbsent(device, d -> new LinkedHashSet<>());
+        LinkedHashSet<Bytes> set = keys.computeIfAbsent(device, d -> {
+            devicesPerUser.merge(d.userId(), 1, Integer::sum);
+            return new LinkedHashSet<>();
+        });
         if (!set.add(key)) {
             return;
         }
@@ -57,6 +72,7 @@ final class SignatureKeyRegistry {
     /** Forgets every key of the user's devices (erasure). */
     void removeUser(String userId) {
         keys.keySet().removeIf(d -> d.userId().equals(userId));
+        devicesPerUser.remove(userId);
     }
 
     /** The records that recreate the registry, oldest key of each device first (for a checkpoint). */

@@ -17,7 +17,11 @@ import dev.ampoule.relay.protocol.RelayException;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.Handler;
 import io.vertx.core.http.HttpConnection;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
@@ -34,7 +38,8 @@ import java.util.logging.Logger;
 /**
  * The HTTP side of the relay: the WebSocket endpoint ({@code /v1/ws}, first-frame token or
  * {@code ?ticket=&device=}), tickets ({@code POST /v1/tickets}), {@code /metrics}, {@code /health}
- * and {@code /ready}; and the registry of open sessions (connections per user, one session per
+ * and {@code /ready} (ready: the Delivery Service is, the relay is not shutting down, and the audit
+ * log can write); and the registry of open sessions (connections per user, one session per
  * device). Logins and refused logins are audited (refusals at most {@value #REFUSALS_PER_SECOND}
  * per second, with a burst of {@value #REFUSAL_BURST}, so that unauthenticated callers cannot flood
  * the audit log; the next audited refusal counts those left out). HTTP refusals carry a typed
@@ -45,6 +50,8 @@ public final class Gateway {
 
     private static final Logger LOG = Logger.getLogger(Gateway.class.getName());
     static final int REFUSALS_PER_SECOND = 50;
+    /** The WebSocket endpoint. */
+    public static final String WEBSOCKET_PATH = "/v1/ws";
     /** Gauge: bytes written to the relay's WebSockets whose write has not completed, all connections together. */
     public static final String QUEUED_BYTES = "relay.ws.queued.bytes";
     static final int REFUSAL_BURST = 500;
@@ -135,6 +142,11 @@ public final class Gateway {
                 .onFailure(e -> LOG.log(Level.WARNING, "a refused login was not audited: " + e.getMessage()));
     }
 
+    /** Whether the audit log can write: requests that must be audited are refused while it cannot. */
+    boolean auditOk() {
+        return audit.ok();
+    }
+
     /** A session's queued bytes changed by {@code delta}. */
     void queued(long delta) {
         queuedBytes.addAndGet(delta);
@@ -144,14 +156,28 @@ public final class Gateway {
         return sessions.size();
     }
 
-    /** The routes of the relay's HTTP server. */
+    /**
+     * The relay's HTTP request handler: {@code GET /v1/ws} is answered here, before {@code router} —
+     * its query carries browser tickets, and a router traces every request's full URI at its most
+     * detailed log level — everything else by {@code router}.
+     */
+    public Handler<HttpServerRequest> requestHandler(Router router) {
+        return req -> {
+            if (req.method() == HttpMethod.GET && WEBSOCKET_PATH.equals(req.path())) {
+                upgrade(req);
+            } else {
+                router.handle(req);
+            }
+        };
+    }
+
+    /** The routes of the relay's HTTP server but the WebSocket endpoint (see {@link #requestHandler}). */
     public Router router() {
         Router router = Router.router(vertx);
-        router.get("/v1/ws").handler(this::upgrade);
         router.post("/v1/tickets").handler(this::issueTicket);
         router.get("/health").handler(ctx -> ctx.json(new JsonObject().put("status", "UP")));
         router.get("/ready").handler(ctx -> {
-            boolean ready = ds.ready() && !draining;
+            boolean ready = ds.ready() && ds.storeAvailable() && !draining && audit.ok(); // a store or audit log that cannot write: not ready
             ctx.response().setStatusCode(ready ? 200 : 503);
             ctx.json(new JsonObject().put("status", ready ? "READY" : "NOT_READY"));
         });
@@ -165,29 +191,30 @@ public final class Gateway {
         return router;
     }
 
-    private void upgrade(RoutingContext ctx) {
+    private void upgrade(HttpServerRequest req) {
         if (draining || !ds.ready()) {
-            refuse(ctx, 503, new RelayException(ErrorCode.UNAVAILABLE, "not ready or shutting down", 1_000));
+            refuse(req.response(), 503, new RelayException(ErrorCode.UNAVAILABLE, "not ready or shutting down", 1_000));
             return;
         }
-        String ticket = ctx.request().getParam("ticket");
+        String ticket = req.getParam("ticket");
         Optional<Principal> principal = Optional.empty();
         Optional<DeviceId> device = Optional.empty();
         if (ticket != null) {
             principal = tickets.redeem(ticket);
-            String deviceId = ctx.request().getParam("device");
+            String deviceId = req.getParam("device");
             device = principal.flatMap(p -> DeviceId.of(p.userId(), deviceId));
             if (principal.isEmpty() || device.isEmpty()) {
                 metrics.rejected(ErrorCode.UNAUTHENTICATED);
                 auditLoginRefused(principal.map(Principal::userId), Optional.empty(), ErrorCode.UNAUTHENTICATED);
-                refuse(ctx, 401, new RelayException(ErrorCode.UNAUTHENTICATED, "invalid or expired ticket, or invalid device id"));
+                refuse(req.response(), 401, new RelayException(ErrorCode.UNAUTHENTICATED,
+                        "invalid or expired ticket, or invalid device id"));
                 return;
             }
         }
         Optional<Principal> p = principal;
         Optional<DeviceId> d = device;
-        HttpConnection connection = ctx.request().connection();
-        ctx.request().toWebSocket().onSuccess(ws -> {
+        HttpConnection connection = req.connection();
+        req.toWebSocket().onSuccess(ws -> {
             Session s = new Session(this, ws, connection);
             sessions.add(s);
             s.start(p, d);
@@ -227,11 +254,15 @@ public final class Gateway {
      * {@code Retry-After} (whole seconds, rounded up) when the error carries a retry hint.
      */
     static void refuse(RoutingContext ctx, int status, RelayException e) {
+        refuse(ctx.response(), status, e);
+    }
+
+    static void refuse(HttpServerResponse res, int status, RelayException e) {
         if (e.retryAfterMillis() > 0) {
-            ctx.response().putHeader("Retry-After", Long.toString(Math.max(1, (e.retryAfterMillis() + 999) / 1000)));
+            res.putHeader("Retry-After", Long.toString(Math.max(1, (e.retryAfterMillis() + 999) / 1000)));
         }
-        ctx.response().setStatusCode(status);
-        ctx.json(new JsonObject().put("code", e.code().name()).put("message", e.detail()));
+        res.setStatusCode(status).putHeader("Content-Type", "application/json")
+                .end(new JsonObject().put("code", e.code().name()).put("message", e.detail()).encode());
     }
 
     /** Binds a session to its device: enforces connections per user; an older session of the device is closed. */

@@ -1,7 +1,9 @@
 package dev.ampoule.relay.gateway;
 
 import dev.ampoule.relay.admin.AdminApi;
+import dev.ampoule.relay.audit.AuditDisk;
 import dev.ampoule.relay.audit.AuditLog;
+import dev.ampoule.relay.audit.CoalescingAuditSink;
 import dev.ampoule.relay.audit.FileAuditLog;
 import dev.ampoule.relay.auth.DevKeys;
 import dev.ampoule.relay.auth.JwksKeySource;
@@ -21,13 +23,16 @@ import dev.ampoule.relay.admin.HistoryAdminApi;
 import dev.ampoule.relay.roster.RosterListener;
 import dev.ampoule.relay.config.RelayConfig;
 import dev.ampoule.relay.audit.AuditSink;
+import dev.ampoule.relay.ds.CareTeamSetup;
 import dev.ampoule.relay.ds.DeliveryService;
 import dev.ampoule.relay.ds.ExternalSenderKeys;
 import dev.ampoule.relay.metrics.RelayMetrics;
 import dev.ampoule.relay.roster.FileRosterStore;
 import dev.ampoule.relay.roster.OrgRecordingVerifier;
 import dev.ampoule.relay.roster.Roster;
+import dev.ampoule.relay.roster.RosterQuotas;
 import dev.ampoule.relay.roster.RosterView;
+import dev.ampoule.relay.store.Store;
 import dev.ampoule.relay.store.Stores;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -40,6 +45,7 @@ import io.vertx.ext.web.Router;
 import java.time.Clock;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
 import java.util.logging.Logger;
 
 /**
@@ -62,6 +68,8 @@ public final class RelayVerticle extends VerticleBase {
     private RelayConfig config;
     private DeliveryService ds;
     private FileAuditLog audit;
+    /** What the Delivery Service audits through: acknowledgements gathered per window. */
+    private CoalescingAuditSink deliveries;
     private Gateway gateway;
     private HttpServer server;
     private JwksKeySource jwks;
@@ -74,7 +82,9 @@ public final class RelayVerticle extends VerticleBase {
     private ServerTls tlsRefused;
     private RosterView rosterView = RosterView.EMPTY;
     private AuditSink auditSink = AuditSink.NONE;
+    private AuditDisk auditDisk = AuditDisk.REAL;
     private ExternalSenderKeys externalSenderKeys;
+    private UnaryOperator<Store> storeLayer = UnaryOperator.identity();
     private Roster roster;
     private BlobService blobs;
     private HistoryService history;
@@ -105,9 +115,21 @@ public final class RelayVerticle extends VerticleBase {
         return this;
     }
 
+    /** Wraps the configured store (before deployment; fault injection in tests). */
+    public RelayVerticle storeLayer(UnaryOperator<Store> layer) {
+        this.storeLayer = layer;
+        return this;
+    }
+
     /** Where the Delivery Service writes audit events instead of the relay's audit log (before deployment; tests). */
     public RelayVerticle auditSink(AuditSink audit) {
         this.auditSink = audit;
+        return this;
+    }
+
+    /** The file layer the audit log writes through (before deployment; fault tests). */
+    public RelayVerticle auditDisk(AuditDisk disk) {
+        this.auditDisk = disk;
         return this;
     }
 
@@ -117,35 +139,33 @@ public final class RelayVerticle extends VerticleBase {
         RelayMetrics metrics = new RelayMetrics(registry);
         this.metrics = metrics;
         TicketService tickets = new TicketService(config.ticketTtl, config.maxTickets, config.ticketsPerUser, clock);
-        FileAuditLog.Options auditOptions = FileAuditLog.Options.defaults().withFsync(config.fsync).withClock(clock);
+        FileAuditLog.Options auditOptions = FileAuditLog.Options.defaults().withFsync(config.fsync).withClock(clock)
+                .withMaxFileBytes(config.auditFileMaxBytes).withMaxFileAge(config.auditFileMaxAge).withDisk(auditDisk);
         FileRosterStore rosterStore = new FileRosterStore(vertx, config.dataDir.resolve("roster"), config.fsync);
-        return Stores.create(vertx, config)
-                .compose(store -> {
-                    ds = new DeliveryService(vertx, store, config, metrics, clock);
-                    ds.enforcement().setAdHocGroups(config.adHocGroups);
-                    return FileAuditLog.open(vertx, config.dataDir, auditOptions);
-                })
+        return FileAuditLog.open(vertx, config.dataDir, auditOptions)
                 .compose(log -> {
                     audit = log;
-                    ds.setAuditSink(auditSink == AuditSink.NONE ? log : auditSink);
-                    return Roster.open(rosterStore, config.roles, audit, clock);
+                    deliveries = new CoalescingAuditSink(vertx, auditSink == AuditSink.NONE ? log : auditSink,
+                            config.auditDeliveryWindow, clock);
+                    return Roster.open(rosterStore, config.roles, new RosterQuotas(config.maxTeamsPerOrg,
+                            config.maxTeamsCreatedPerUser, config.maxMembersPerTeam), audit, clock);
                 })
                 .compose(r -> {
                     roster = r;
                     rights = HistoryRights.in(vertx, config.dataDir, config.fsync, auditSink(), contentClock());
-                    if (rosterView == null || rosterView == RosterView.EMPTY) {
-                        // the Delivery Service follows the roster: its view, and its changes
-                        ds.setRosterView(r);
-                        r.listener(RosterListener.both(ds.enforcement(), rights));
-                    } else {
-                        ds.setRosterView(rosterView); // a roster given before deployment (tests)
-                    }
                     return keySource();
                 })
                 .compose(keys -> ExternalSenderKeys.load(vertx, config.dataDir.resolve(ExternalSenderKeys.DIR_NAME))
-                        .map(senderKeys -> {
+                        .compose(senderKeys -> {
                             externalSenderKeys = senderKeys;
-                            ds.enforcement().setExternalSenderKeys(senderKeys);
+                            return Stores.create(vertx, config).map(storeLayer);
+                        })
+                        .map(store -> {
+                            ds = new DeliveryService(vertx, store, config, metrics, clock, careTeams());
+                            if (rosterView == null || rosterView == RosterView.EMPTY) {
+                                // the Delivery Service and the history rights follow the roster's changes
+                                roster.listener(RosterListener.both(ds.enforcement(), rights));
+                            }
                             return keys;
                         }))
                 .compose(keys -> ds.start().map(v -> keys))
@@ -173,11 +193,11 @@ public final class RelayVerticle extends VerticleBase {
                         tlsCheck = vertx.setPeriodic(config.tlsReload.toMillis(), id -> reloadTls());
                     }
                     Router router = gateway.router();
-                    AdminApi admin = new AdminApi(vertx, roster, verifier, audit);
+                    AdminApi admin = new AdminApi(vertx, roster, verifier, audit, config.adminWritesPerMinute, metrics);
                     Router v1 = admin.router();
                     new HistoryAdminApi(admin, roster, rights, days).addTo(v1);
                     router.route("/v1/*").subRouter(v1);
-                    server = vertx.createHttpServer(options).requestHandler(router);
+                    server = vertx.createHttpServer(options).requestHandler(gateway.requestHandler(router));
                     return server.listen();
                 })
                 .onFailure(e -> {
@@ -253,6 +273,16 @@ public final class RelayVerticle extends VerticleBase {
                     return Future.succeededFuture(false);
                 })
                 .andThen(ar -> tlsReloading = false);
+    }
+
+    /** The care-team rules the Delivery Service enforces: the relay's roster (or one given before deployment), audit log and keys. */
+    private CareTeamSetup careTeams() {
+        boolean ownRoster = rosterView == null || rosterView == RosterView.EMPTY;
+        return CareTeamSetup.adHoc()
+                .withRoster(ownRoster ? roster : rosterView)
+                .withAudit(deliveries) // the relay's audit log (or one given before deployment), deliveries coalesced
+                .withKeys(externalSenderKeys)
+                .withAdHocGroups(config.adHocGroups);
     }
 
     private Future<KeySource> keySource() {
@@ -346,8 +376,10 @@ public final class RelayVerticle extends VerticleBase {
                 .onSuccess(v -> LOG.info("relay stopped"));
     }
 
+    /** Writes the delivery entries the window holds, then closes the audit log. */
     private Future<Void> closeAudit() {
-        return audit == null ? Future.succeededFuture() : audit.close();
+        Future<Void> flushed = deliveries == null ? Future.succeededFuture() : deliveries.close();
+        return flushed.transform(ar -> audit == null ? Future.succeededFuture() : audit.close());
     }
 
     private Future<Void> closeRoster() {

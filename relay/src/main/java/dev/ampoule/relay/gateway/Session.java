@@ -262,8 +262,16 @@ final class Session implements DeliveryService.Listener {
         return left.compareTo(MAX_EXPIRY_TIMER) >= 0 ? MAX_EXPIRY_TIMER.toMillis() : Math.max(1, left.toMillis());
     }
 
+    /** How long a client waits before retrying a request refused because the audit log cannot write. */
+    static final long AUDIT_RETRY_MILLIS = 5_000;
+
     private void dispatch(long requestId, Frame.ClientFrame frame) {
         DeliveryService ds = gateway.ds();
+        if (mustBeAudited(frame) && !gateway.auditOk()) {
+            reject(requestId, new RelayException(ErrorCode.UNAVAILABLE, "the relay cannot audit this now; retry later",
+                    AUDIT_RETRY_MILLIS));
+            return;
+        }
         switch (frame) {
             case Frame.Authenticate a -> reject(requestId, new RelayException(ErrorCode.FORBIDDEN, "already authenticated"));
             case Frame.PublishKeyPackages p -> reply(requestId, ds.publishKeyPackages(device, p).map(Frame.Ok::new));
@@ -311,6 +319,15 @@ final class Session implements DeliveryService.Listener {
                 }
             }
         }
+    }
+
+    /**
+     * Requests whose effect the audit log records (group creation, commits, KeyPackage claims,
+     * acknowledgements): refused while it cannot write, rather than done unaudited.
+     */
+    private static boolean mustBeAudited(Frame.ClientFrame frame) {
+        return frame instanceof Frame.CreateGroup || frame instanceof Frame.SendCommit
+                || frame instanceof Frame.ClaimKeyPackages || frame instanceof Frame.AckGroup;
     }
 
     private void reply(long requestId, Future<? extends Frame> result) {

@@ -49,10 +49,13 @@ public final class FramedLog implements AutoCloseable {
     /** {@code uint32 length; uint32 crc32c}. */
     public static final int HEADER_BYTES = 8;
 
-    /** Opens the file channels; a test may inject failing ones. */
+    /** Opens the file channels: the file system layer, where tests inject failing disks. */
     @FunctionalInterface
-    interface Channels {
+    public interface Channels {
         FileChannel open(Path file, OpenOption... options) throws IOException;
+
+        /** The real file system. */
+        Channels DEFAULT = FileChannel::open;
     }
 
     /** Receives the valid frames of a scan, in order. */
@@ -80,7 +83,7 @@ public final class FramedLog implements AutoCloseable {
         }
     }
 
-    private static final Channels DEFAULT_CHANNELS = FileChannel::open;
+    private static final Channels DEFAULT_CHANNELS = Channels.DEFAULT;
 
     private final Path file;
     private final int maxPayload;
@@ -106,7 +109,8 @@ public final class FramedLog implements AutoCloseable {
         return open(file, maxPayload, DEFAULT_CHANNELS);
     }
 
-    static FramedLog open(Path file, int maxPayload, Channels channels) throws IOException {
+    /** As {@link #open(Path, int)}, through {@code channels}. */
+    public static FramedLog open(Path file, int maxPayload, Channels channels) throws IOException {
         boolean existed = Files.exists(file);
         FramedLog log = new FramedLog(file, maxPayload, channels, channels.open(file, StandardOpenOption.CREATE,
                 StandardOpenOption.READ, StandardOpenOption.WRITE));
@@ -118,7 +122,12 @@ public final class FramedLog implements AutoCloseable {
 
     /** Creates {@code file}, which must not exist, empty, and makes its creation durable. */
     public static FramedLog create(Path file, int maxPayload) throws IOException {
-        FramedLog log = new FramedLog(file, maxPayload, DEFAULT_CHANNELS, FileChannel.open(file,
+        return create(file, maxPayload, DEFAULT_CHANNELS);
+    }
+
+    /** As {@link #create(Path, int)}, through {@code channels}. */
+    public static FramedLog create(Path file, int maxPayload, Channels channels) throws IOException {
+        FramedLog log = new FramedLog(file, maxPayload, channels, channels.open(file,
                 StandardOpenOption.CREATE_NEW, StandardOpenOption.READ, StandardOpenOption.WRITE));
         syncDirectory(file.toAbsolutePath().getParent());
         return log;
@@ -245,6 +254,19 @@ public final class FramedLog implements AutoCloseable {
         }
         end = offset + frame.limit();
         return offset;
+    }
+
+    /**
+     * Cuts the file back to {@code size} (at most its current length) and fsyncs it: frames
+     * appended after that point are gone, as if never written. A log that a failed cut had broken
+     * takes appends again once this succeeded.
+     */
+    public void truncate(long size) throws IOException {
+        long to = Math.min(size, end);
+        channel.truncate(to);
+        channel.force(true);
+        end = to;
+        broken = false;
     }
 
     /** After a failed append: remove what it may have written, or give up appending. */

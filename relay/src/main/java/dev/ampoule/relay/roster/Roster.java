@@ -50,7 +50,9 @@ import java.util.regex.Pattern;
  *
  * <p>Authorisation is the caller's business (the admin API decides from the token's claims); the
  * roster keeps its own invariants (a user's teams are all of the user's organisation; an erasure
- * names the organisation whose user it erases).
+ * names the organisation whose user it erases) and its {@link RosterQuotas}, injected at
+ * {@link #open}: teams per organisation, teams a user created for themselves, members per team —
+ * a change beyond one is refused ({@link RosterException.Kind#QUOTA}) before anything is written.
  */
 public final class Roster implements RosterView, Organisations {
 
@@ -66,6 +68,7 @@ public final class Roster implements RosterView, Organisations {
 
     private final RosterStore store;
     private final Set<String> roles;
+    private final RosterQuotas quotas;
     private final AuditSink audit;
     private final Clock clock;
     private RosterListener listener = RosterListener.NONE;
@@ -77,11 +80,15 @@ public final class Roster implements RosterView, Organisations {
     private final Map<String, String> orgOfUser = new LinkedHashMap<>();
     /** Erased users' organisations, by {@link #erasedUserKey}. */
     private final Map<String, String> orgOfErased = new LinkedHashMap<>();
+    /** Teams users created for themselves ({@link RosterRecord.TeamCreator}): team → creator, creator → count. */
+    private final Map<String, String> creatorOfTeam = new HashMap<>();
+    private final Map<String, Integer> teamsCreatedBy = new HashMap<>();
     private Future<?> tail = Future.succeededFuture();
 
-    private Roster(RosterStore store, Set<String> roles, AuditSink audit, Clock clock) {
+    private Roster(RosterStore store, Set<String> roles, RosterQuotas quotas, AuditSink audit, Clock clock) {
         this.store = store;
         this.roles = Set.copyOf(roles);
+        this.quotas = quotas;
         this.audit = audit;
         this.clock = clock;
     }
@@ -91,7 +98,13 @@ public final class Roster implements RosterView, Organisations {
      * (members holding a role since removed from the configuration keep it).
      */
     public static Future<Roster> open(RosterStore store, Set<String> roles, AuditSink audit, Clock clock) {
-        Roster roster = new Roster(store, roles, audit, clock);
+        return open(store, roles, RosterQuotas.DEFAULTS, audit, clock);
+    }
+
+    /** Loads the roster from {@code store}, with {@code quotas} on what organisations and users may take. */
+    public static Future<Roster> open(RosterStore store, Set<String> roles, RosterQuotas quotas, AuditSink audit,
+            Clock clock) {
+        Roster roster = new Roster(store, roles, quotas, audit, clock);
         return store.load().compose(records -> {
             try {
                 records.forEach(roster::apply);
@@ -213,6 +226,15 @@ public final class Roster implements RosterView, Organisations {
             require(firstCoordinator.map(Roster::validId).orElse(true), "invalid user id");
             retention.ifPresent(Roster::checkRetention);
             firstCoordinator.ifPresent(u -> sameOrg(u, orgId));
+            if (teamsOfOrg.getOrDefault(orgId, List.of()).size() >= quotas.maxTeamsPerOrg()) {
+                throw RosterException.quota(RosterQuotas.TEAMS_PER_ORG, "the organisation has "
+                        + quotas.maxTeamsPerOrg() + " teams, as many as the relay allows");
+            }
+            if (firstCoordinator.isPresent()
+                    && teamsCreatedBy.getOrDefault(firstCoordinator.get(), 0) >= quotas.maxTeamsCreatedPerUser()) {
+                throw RosterException.quota(RosterQuotas.TEAMS_CREATED_PER_USER, "the user has created "
+                        + quotas.maxTeamsCreatedPerUser() + " teams, as many as the relay allows one user");
+            }
             boolean recordOrg = firstCoordinator.filter(u -> !orgOfUser.containsKey(u)).isPresent();
             String id = newTeamId();
             RosterRecord.TeamCreated created = new RosterRecord.TeamCreated(id, orgId, name, retention,
@@ -223,6 +245,7 @@ public final class Roster implements RosterView, Organisations {
                     batch.add(new RosterRecord.UserOrg(u, orgId));
                 }
                 batch.add(new RosterRecord.MemberSet(id, u, TeamMember.COORDINATOR));
+                batch.add(new RosterRecord.TeamCreator(id, u));
             });
             return persist(batch).compose(v -> {
                 Team team = teams.get(id);
@@ -285,6 +308,10 @@ public final class Roster implements RosterView, Organisations {
             Optional<String> previous = role(teamId, userId);
             if (previous.isPresent() && previous.get().equals(role)) {
                 return Future.succeededFuture(false);
+            }
+            if (previous.isEmpty() && members.get(teamId).size() >= quotas.maxMembersPerTeam()) {
+                throw RosterException.quota(RosterQuotas.MEMBERS_PER_TEAM, "the team has "
+                        + quotas.maxMembersPerTeam() + " members, as many as the relay allows");
             }
             boolean recordOrg = !orgOfUser.containsKey(userId);
             List<RosterRecord> batch = new ArrayList<>();
@@ -602,6 +629,16 @@ public final class Roster implements RosterView, Organisations {
                 if (org != null) {
                     orgOfErased.put(erasedUserKey(e.userId()), org);
                 }
+                if (teamsCreatedBy.remove(e.userId()) != null) {
+                    creatorOfTeam.values().removeIf(e.userId()::equals);
+                }
+            }
+            case RosterRecord.TeamCreator c -> {
+                known(c.teamId());
+                if (creatorOfTeam.putIfAbsent(c.teamId(), c.userId()) != null) {
+                    throw corrupt("a team's creator recorded twice");
+                }
+                teamsCreatedBy.merge(c.userId(), 1, Integer::sum);
             }
             case RosterRecord.UserOrg u -> {
                 String was = orgOfUser.putIfAbsent(u.userId(), u.orgId());
@@ -632,6 +669,10 @@ public final class Roster implements RosterView, Organisations {
         orgOfErased.forEach((key, org) -> out.add(new RosterRecord.ErasedUserOrg(key, org)));
         for (Team t : teams.values()) {
             out.add(new RosterRecord.TeamCreated(t.id(), t.orgId(), t.name(), t.retention(), t.createdMillis()));
+            String creator = creatorOfTeam.get(t.id());
+            if (creator != null) {
+                out.add(new RosterRecord.TeamCreator(t.id(), creator));
+            }
             if (t.archived()) {
                 out.add(new RosterRecord.TeamArchived(t.id()));
             }

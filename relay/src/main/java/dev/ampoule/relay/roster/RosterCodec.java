@@ -57,6 +57,10 @@ public final class RosterCodec {
                 text(w, r.userKey());
                 text(w, r.orgId());
             }
+            case RosterRecord.TeamCreator r -> {
+                text(w, r.teamId());
+                text(w, r.userId());
+            }
         }
         return w.toByteArray();
     }
@@ -92,6 +96,7 @@ public final class RosterCodec {
             case RosterRecord.UserErased.TAG -> new RosterRecord.UserErased(text(r));
             case RosterRecord.UserOrg.TAG -> new RosterRecord.UserOrg(text(r), text(r));
             case RosterRecord.ErasedUserOrg.TAG -> new RosterRecord.ErasedUserOrg(text(r), text(r));
+            case RosterRecord.TeamCreator.TAG -> new RosterRecord.TeamCreator(text(r), text(r));
             default -> throw new DecodeException("unknown roster record type " + tag);
         };
     }

@@ -7,7 +7,7 @@ import java.util.Optional;
  * One durable change of the roster, as a {@link RosterStore} keeps it. Replaying a store's records
  * in order rebuilds the roster; a compacted store holds a snapshot written with the same records
  * ({@link UserOrg}, {@link ErasedUserOrg}, then {@link TeamCreated} with the team's current name and
- * retention, {@link TeamArchived}, {@link MemberSet}). The wire tag of each variant is its
+ * retention, {@link TeamCreator}, {@link TeamArchived}, {@link MemberSet}). The wire tag of each variant is its
  * {@link #tag()}.
  */
 public sealed interface RosterRecord {
@@ -81,6 +81,20 @@ public sealed interface RosterRecord {
      */
     record UserOrg(String userId, String orgId) implements RosterRecord {
         public static final int TAG = 7;
+
+        @Override
+        public int tag() {
+            return TAG;
+        }
+    }
+
+    /**
+     * User {@code userId} created team {@code teamId} for themselves (its first coordinator): counted
+     * against their quota of teams ({@link RosterQuotas#maxTeamsCreatedPerUser}). Dropped when the
+     * user is erased.
+     */
+    record TeamCreator(String teamId, String userId) implements RosterRecord {
+        public static final int TAG = 9;
 
         @Override
         public int tag() {

@@ -39,6 +39,8 @@ public final class FileStore implements Store {
     private static final Logger LOG = Logger.getLogger(FileStore.class.getName());
     private static final int QUEUE_CAPACITY = 65_536;
     private static final int MAX_BATCH = 4_096;
+    /** Bytes a probe writes to find whether a disk that failed takes writes again. */
+    private static final int PROBE_BYTES = 64 * 1024;
     private static final byte[] BEGIN = {(byte) RecordCodec.CHECKPOINT_BEGIN};
     private static final byte[] END = {(byte) RecordCodec.CHECKPOINT_END};
 
@@ -51,17 +53,23 @@ public final class FileStore implements Store {
     private record Append(byte[] payload, Promise<Location> promise) implements Command {
     }
 
-    private record Checkpoint(List<byte[]> live, List<GroupIndex.Entry> retained, Promise<List<Location>> promise)
+    /** The live state's records are encoded on the writer thread: only the snapshot is taken on the event loop. */
+    private record Checkpoint(List<StoreRecord> live, List<GroupIndex.Entry> retained, Promise<List<Location>> promise)
             implements Command {
     }
 
     private record Stop(Promise<Void> promise) implements Command {
     }
 
+    /** After a failure: can the disk take writes again? */
+    private record Probe(Promise<Void> promise) implements Command {
+    }
+
     private final Vertx vertx;
     private final Path dir;
     private final long segmentBytes;
     private final boolean fsync;
+    private final FramedLog.Channels channels;
     private final BlockingQueue<Command> queue = new ArrayBlockingQueue<>(QUEUE_CAPACITY);
     private final Map<Long, FramedLog> readers = new ConcurrentHashMap<>();
     private final AtomicLong diskBytes = new AtomicLong();
@@ -71,6 +79,8 @@ public final class FileStore implements Store {
     private final MessageIndex messages;
     private int inFlight;
     private List<Runnable> held;
+    /** Appends waiting for room in the writer's queue, in order (event loop). */
+    private final java.util.ArrayDeque<Append> overflow = new java.util.ArrayDeque<>();
     private boolean closed;
     private volatile Throwable failure;
 
@@ -82,6 +92,13 @@ public final class FileStore implements Store {
     private long activeId;
 
     public FileStore(Vertx vertx, Path dir, long segmentBytes, boolean fsync, long cacheBudgetBytes) {
+        this(vertx, dir, segmentBytes, fsync, cacheBudgetBytes, FramedLog.Channels.DEFAULT);
+    }
+
+    /** With the file system layer {@code channels} (tests inject full or failing disks). */
+    public FileStore(Vertx vertx, Path dir, long segmentBytes, boolean fsync, long cacheBudgetBytes,
+            FramedLog.Channels channels) {
+        this.channels = channels;
         this.vertx = vertx;
         this.dir = dir;
         this.segmentBytes = segmentBytes;
@@ -170,7 +187,7 @@ public final class FileStore implements Store {
 
     /** Reads one segment; a torn tail (a crash mid-write) is cut off the last one, anywhere else it is corruption. */
     private Segment read(long id, boolean last) throws IOException {
-        FramedLog log = SegmentLog.open(dir, id);
+        FramedLog log = SegmentLog.open(dir, id, channels);
         boolean[] begins = {false};
         boolean[] ends = {false};
         boolean[] first = {true};
@@ -220,10 +237,7 @@ public final class FileStore implements Store {
         Promise<Location> promise = Promise.promise();
         boolean[] submitted = {false};
         Runnable submit = () -> {
-            if (!queue.offer(new Append(payload, promise))) {
-                promise.fail(new StoreException("store write queue is full", null));
-                return;
-            }
+            enqueue(new Append(payload, promise));
             submitted[0] = true;
             inFlight++;
         };
@@ -248,6 +262,24 @@ public final class FileStore implements Store {
         });
     }
 
+    /**
+     * Hands an append to the writer. One the full queue cannot take waits, in order, until the
+     * writer has taken a batch: refusing it would leave a hole in the sequence of durable appends
+     * (see {@link Store#append}). Callers bound what they have in flight.
+     */
+    private void enqueue(Append a) {
+        if (!overflow.isEmpty() || !queue.offer(a)) {
+            overflow.addLast(a);
+        }
+    }
+
+    /** After the writer took a batch: the appends waiting for room follow, in order. */
+    private void drainOverflow() {
+        while (!overflow.isEmpty() && queue.offer(overflow.peekFirst())) {
+            overflow.pollFirst();
+        }
+    }
+
     private void index(GroupMessage m, Location loc, boolean cache) {
         messages.add(m, loc.segment(), loc.offset(), loc.length(), cache);
     }
@@ -257,10 +289,16 @@ public final class FileStore implements Store {
     private void writeLoop() {
         List<Command> batch = new ArrayList<>(MAX_BATCH);
         while (true) {
+            batch.clear();
             try {
-                batch.clear();
                 batch.add(queue.take());
-                queue.drainTo(batch, MAX_BATCH - 1);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+            queue.drainTo(batch, MAX_BATCH - 1);
+            Mark mark = mark();
+            try {
                 List<Runnable> completions = new ArrayList<>(batch.size());
                 boolean stop = false;
                 for (Command c : batch) {
@@ -272,37 +310,123 @@ public final class FileStore implements Store {
                         case Checkpoint cp -> {
                             sync();
                             List<Location> moved = checkpoint(cp);
+                            mark = mark(); // the old segments are gone: nothing before this to go back to
                             completions.add(() -> cp.promise().complete(moved));
                         }
                         case Stop s -> {
                             stop = true;
                             completions.add(() -> s.promise().complete());
                         }
+                        case Probe p -> {
+                            if (failure != null) {
+                                probeDisk();
+                            }
+                            completions.add(() -> p.promise().complete());
+                        }
                     }
                 }
                 sync();
-                context.runOnContext(v -> completions.forEach(Runnable::run));
+                context.runOnContext(v -> {
+                    completions.forEach(Runnable::run);
+                    drainOverflow();
+                });
                 if (stop) {
                     closeChannels();
                     return;
                 }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
             } catch (IOException | RuntimeException e) {
-                LOG.log(Level.SEVERE, "store write failed; the store refuses further appends", e);
-                failure = e;
-                List<Command> failed = new ArrayList<>(batch);
-                queue.drainTo(failed);
-                context.runOnContext(v -> failed.forEach(c -> {
-                    switch (c) {
-                        case Append a -> a.promise().tryFail(e);
-                        case Checkpoint cp -> cp.promise().tryFail(e);
-                        case Stop s -> s.promise().tryComplete();
-                    }
-                }));
-                return;
+                fail(batch, mark, e);
             }
+        }
+    }
+
+    /** Where the log ended before a batch: what a failed batch is cut back to. */
+    private record Mark(long activeId, long activeSize, long diskBytes) {
+    }
+
+    private Mark mark() {
+        return new Mark(activeId, active == null ? -1 : active.size(), diskBytes.get());
+    }
+
+    /**
+     * A batch failed (a full disk, an I/O error): everything it wrote is cut off again, so that none
+     * of its records — whose appends fail — is replayed after a restart; it and everything queued
+     * behind it fail (no holes), and appends are refused until a {@link #probe} finds the disk
+     * writable again. A checkpoint that failed leaves the segments it replaced in place.
+     */
+    private void fail(List<Command> batch, Mark mark, Throwable e) {
+        LOG.log(Level.SEVERE, "store write failed; appends are refused until the disk takes writes again", e);
+        failure = e;
+        checkpointing = false;
+        try {
+            rollBack(mark);
+        } catch (IOException | RuntimeException cut) {
+            LOG.log(Level.SEVERE, "cutting a failed write back failed; the next probe tries again", cut);
+            pendingCut = mark;
+        }
+        List<Command> failed = new ArrayList<>(batch);
+        queue.drainTo(failed);
+        boolean[] stop = {false};
+        StoreException refused = new StoreException("the store could not write", e);
+        context.runOnContext(v -> {
+            failed.forEach(c -> {
+                switch (c) {
+                    case Append a -> a.promise().tryFail(refused);
+                    case Checkpoint cp -> cp.promise().tryFail(refused);
+                    case Stop s -> s.promise().tryComplete();
+                    case Probe p -> p.promise().tryFail(refused);
+                }
+            });
+            // no holes: what waited for room fails with them
+            while (!overflow.isEmpty()) {
+                overflow.pollFirst().promise().tryFail(refused);
+            }
+        });
+        for (Command c : failed) {
+            stop[0] |= c instanceof Stop;
+        }
+        if (stop[0]) {
+            closeChannels();
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** A failed batch's cut, still to be made (its first attempt failed too). */
+    private Mark pendingCut;
+
+    /** Removes what was written after {@code mark}: segments created since, and the tail of the one active then. */
+    private void rollBack(Mark mark) throws IOException {
+        for (long id : List.copyOf(readers.keySet())) {
+            if (id > mark.activeId()) {
+                FramedLog log = readers.remove(id);
+                log.close();
+                Files.deleteIfExists(SegmentLog.path(dir, id));
+            }
+        }
+        activeId = mark.activeId();
+        active = mark.activeSize() < 0 ? null : readers.get(mark.activeId());
+        if (active != null) {
+            active.truncate(mark.activeSize());
+        }
+        diskBytes.set(mark.diskBytes());
+        pendingCut = null;
+    }
+
+    /** Writes and fsyncs a small probe file, then removes it: the disk takes writes. */
+    private void probeDisk() throws IOException {
+        if (pendingCut != null) {
+            rollBack(pendingCut);
+        }
+        Path probe = dir.resolve("probe.tmp");
+        try (java.nio.channels.FileChannel ch = channels.open(probe, java.nio.file.StandardOpenOption.CREATE,
+                java.nio.file.StandardOpenOption.WRITE, java.nio.file.StandardOpenOption.TRUNCATE_EXISTING)) {
+            java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(PROBE_BYTES);
+            while (b.hasRemaining()) {
+                ch.write(b, b.position());
+            }
+            ch.force(true);
+        } finally {
+            Files.deleteIfExists(probe);
         }
     }
 
@@ -330,7 +454,7 @@ public final class FileStore implements Store {
             }
         }
         activeId++;
-        active = SegmentLog.create(dir, activeId);
+        active = SegmentLog.create(dir, activeId, channels);
         readers.put(activeId, active);
     }
 
@@ -348,7 +472,7 @@ public final class FileStore implements Store {
         active = null;
         // start a fresh segment for the checkpoint
         activeId++;
-        active = SegmentLog.create(dir, activeId);
+        active = SegmentLog.create(dir, activeId, channels);
         readers.put(activeId, active);
         long before = diskBytes.get();
         diskBytes.set(0);
@@ -356,8 +480,8 @@ public final class FileStore implements Store {
         checkpointing = true;
         try {
             write(BEGIN);
-            for (byte[] live : cp.live()) {
-                write(live);
+            for (StoreRecord live : cp.live()) {
+                write(RecordCodec.encode(live));
             }
             for (GroupIndex.Entry e : cp.retained()) {
                 FramedLog src = readers.get(e.segment);
@@ -393,6 +517,29 @@ public final class FileStore implements Store {
             }
         }
         readers.clear();
+    }
+
+    // ---- availability --------------------------------------------------------------------------
+
+    @Override
+    public boolean available() {
+        return failure == null && !closed;
+    }
+
+    /** After a failed write: writes a probe file; when the disk takes it, appends are accepted again. */
+    @Override
+    public Future<Void> probe() {
+        if (failure == null || closed || writer == null) {
+            return Future.succeededFuture();
+        }
+        Promise<Void> p = Promise.promise();
+        if (!queue.offer(new Probe(p))) {
+            return Future.failedFuture(new StoreException("store write queue is full", null));
+        }
+        return p.future().onSuccess(v -> {
+            failure = null;
+            LOG.info("the store's disk takes writes again");
+        });
     }
 
     // ---- reads and retention -------------------------------------------------------------------
@@ -504,10 +651,7 @@ public final class FileStore implements Store {
         Promise<Boolean> done = compactionPromise;
         pendingCompaction = null;
         compactionPromise = null;
-        List<byte[]> live = new ArrayList<>();
-        for (StoreRecord r : supplier.get()) {
-            live.add(RecordCodec.encode(r));
-        }
+        List<StoreRecord> live = List.copyOf(supplier.get());
         List<GroupIndex.Entry> retained = new ArrayList<>();
         List<GroupIndex> owners = new ArrayList<>();
         for (GroupIndex gi : messages.all()) {
@@ -563,7 +707,7 @@ public final class FileStore implements Store {
             return Future.succeededFuture();
         }
         closed = true;
-        if (writer == null || failure != null) {
+        if (writer == null || !writer.isAlive()) {
             closeChannels();
             return Future.succeededFuture();
         }

@@ -36,8 +36,9 @@ import java.util.logging.Logger;
  * file store, and reaches the database at the next {@link #compact}: one transaction replaces the
  * checkpoint with the live state, deletes every earlier non-message record and the messages no
  * longer retained. Recent messages are cached in memory (bounded); older ones are read back from
- * the database. A failed batch fails its appends only: the next batch tries again, so the store
- * recovers by itself when the database is reachable again.
+ * the database. A failed batch fails its appends and those queued behind it (no holes, see
+ * {@link Store#append}); the next append tries again, so the store recovers by itself when the
+ * database is reachable again.
  *
  * <p>The index, the cache and the queue are confined to the context that called {@link #open}.
  */
@@ -70,6 +71,8 @@ public final class PgStore implements Store {
     private Promise<Boolean> compactionPromise;
     private boolean closed;
     private Promise<Void> drained;
+    /** The last write failed (not a conflict): unavailable until a write or a probe succeeds. */
+    private boolean failing;
 
     /**
      * @param options     the database (host, port, database, user, password)
@@ -182,6 +185,7 @@ public final class PgStore implements Store {
         long written = bytes;
         pool.withTransaction(conn -> conn.preparedQuery(INSERT).executeBatch(rows)).onComplete(ar -> {
             writing = false;
+            failing = ar.failed() && !(failure(ar.cause()).conflict());
             if (ar.succeeded()) {
                 diskBytes.addAndGet(written);
                 batch.forEach(p -> p.promise().complete());
@@ -191,6 +195,10 @@ public final class PgStore implements Store {
                     LOG.log(Level.WARNING, "a store write of " + batch.size() + " records failed: " + e.getMessage());
                 }
                 batch.forEach(p -> p.promise().fail(e));
+                // no holes (Store.append): what was submitted after the failed batch fails with it
+                while (!queue.isEmpty()) {
+                    queue.pollFirst().promise().fail(e);
+                }
             }
             writeNext();
         });
@@ -218,6 +226,22 @@ public final class PgStore implements Store {
     private void index(GroupMessage m, boolean cache) {
         // PostgreSQL finds a message by (group, seq): the entry's file location is not used
         messages.add(m, 0, 0, 0, cache);
+    }
+
+    // ---- availability --------------------------------------------------------------------------
+
+    @Override
+    public boolean available() {
+        return !failing && !closed && pool != null;
+    }
+
+    /** After a failed write: one query; when the database answers, the store is available again. */
+    @Override
+    public Future<Void> probe() {
+        if (!failing || closed || pool == null) {
+            return Future.succeededFuture();
+        }
+        return pool.query("SELECT 1").execute().<Void>mapEmpty().onSuccess(v -> failing = false);
     }
 
     // ---- reads and retention -------------------------------------------------------------------
@@ -304,17 +328,21 @@ public final class PgStore implements Store {
         Promise<Boolean> done = compactionPromise;
         pendingCompaction = null;
         compactionPromise = null;
-        List<Tuple> live = new ArrayList<>();
-        for (StoreRecord r : supplier.get()) {
-            live.add(Tuple.of((long) live.size() + 1, Buffer.buffer(RecordCodec.encode(r))));
-        }
+        List<StoreRecord> snapshot = List.copyOf(supplier.get());
         List<Buffer> ids = new ArrayList<>();
         List<Long> firsts = new ArrayList<>();
         messages.groups().forEach((id, gi) -> {
             ids.add(Buffer.buffer(id.unsafeArray()));
             firsts.add(gi.firstSeq());
         });
-        pool.withTransaction(conn -> checkpoint(conn, live, ids, firsts))
+        List<Tuple> live = new ArrayList<>(snapshot.size());
+        // the records are encoded on a worker thread: only the snapshot is taken on the event loop
+        vertx.executeBlocking(() -> {
+            for (StoreRecord r : snapshot) {
+                live.add(Tuple.of((long) live.size() + 1, Buffer.buffer(RecordCodec.encode(r))));
+            }
+            return live;
+        }, false).compose(rows -> pool.withTransaction(conn -> checkpoint(conn, rows, ids, firsts)))
                 .compose(v -> measure())
                 .onComplete(ar -> {
                     release();

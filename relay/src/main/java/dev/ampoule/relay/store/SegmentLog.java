@@ -44,12 +44,16 @@ final class SegmentLog {
     }
 
     /** Opens an existing segment. */
-    static FramedLog open(Path dir, long id) throws IOException {
-        return FramedLog.open(path(dir, id), MAX_RECORD);
+    static FramedLog open(Path dir, long id, FramedLog.Channels channels) throws IOException {
+        return FramedLog.open(path(dir, id), MAX_RECORD, channels);
     }
 
     /** Creates a new, empty segment (durably). */
     static FramedLog create(Path dir, long id) throws IOException {
-        return FramedLog.create(path(dir, id), MAX_RECORD);
+        return create(dir, id, FramedLog.Channels.DEFAULT);
+    }
+
+    static FramedLog create(Path dir, long id, FramedLog.Channels channels) throws IOException {
+        return FramedLog.create(path(dir, id), MAX_RECORD, channels);
     }
 }

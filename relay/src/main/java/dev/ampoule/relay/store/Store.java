@@ -23,8 +23,34 @@ public interface Store {
      */
     Future<Void> open(Consumer<StoreRecord> replay);
 
-    /** Appends a record; the future completes once it is durable (fsync'd). */
+    /**
+     * Appends a record; the future completes once it is durable (fsync'd).
+     *
+     * <p>The failure contract: a failed append leaves nothing visible — the record is not read
+     * back, not indexed, and not replayed after a restart. Appends become durable in the order
+     * they were submitted, without holes: when an append fails, every append submitted before
+     * its failure was reported and not yet durable fails too. (The Delivery Service relies on
+     * this to give a failed message's sequence number to the next one.) A store that failed may
+     * accept appends again later ({@link #available()}).
+     */
     Future<Void> append(StoreRecord record);
+
+    /**
+     * Whether appends are expected to succeed: false after a failed write until the store has
+     * found it can write again (it tries by itself). For readiness probes.
+     */
+    default boolean available() {
+        return true;
+    }
+
+    /**
+     * After a failure: checks whether the store can write again (without appending a record) and,
+     * if it can, makes {@link #available()} true. The Delivery Service calls it periodically while
+     * the store is unavailable, so the store recovers with no traffic.
+     */
+    default Future<Void> probe() {
+        return Future.succeededFuture();
+    }
 
     /**
      * Up to {@code max} retained messages of a group with sequence numbers {@code >= fromSeq}, in

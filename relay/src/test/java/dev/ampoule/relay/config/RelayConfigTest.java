@@ -43,6 +43,41 @@ class RelayConfigTest {
     }
 
     @Test
+    void auditVolumeAndRotation() {
+        RelayConfig d = RelayConfig.from(new JsonObject(), Map.of());
+        assertEquals(Duration.ofSeconds(30), d.auditDeliveryWindow);
+        assertEquals(64L << 20, d.auditFileMaxBytes);
+        assertEquals(Duration.ofHours(24), d.auditFileMaxAge);
+        RelayConfig env = RelayConfig.from(new JsonObject(), Map.of("AMPOULE_RELAY_AUDIT_DELIVERY_WINDOW_SECONDS", "0",
+                "AMPOULE_RELAY_AUDIT_FILE_MAX_BYTES", "1048576", "AMPOULE_RELAY_AUDIT_FILE_MAX_AGE_HOURS", "0"));
+        assertEquals(Duration.ZERO, env.auditDeliveryWindow);
+        assertEquals(1 << 20, env.auditFileMaxBytes);
+        assertEquals(Duration.ZERO, env.auditFileMaxAge);
+        assertThrows(ConfigException.class, () -> RelayConfig.from(new JsonObject().put("auditFileMaxBytes", 100),
+                Map.of()));
+        assertThrows(ConfigException.class, () -> RelayConfig.from(new JsonObject().put("auditDeliveryWindowSeconds",
+                -1), Map.of()));
+    }
+
+    @Test
+    void adminQuotasAndRate() {
+        RelayConfig d = RelayConfig.from(new JsonObject(), Map.of());
+        assertEquals(100_000, d.maxTeamsPerOrg);
+        assertEquals(1_000, d.maxTeamsCreatedPerUser);
+        assertEquals(500, d.maxMembersPerTeam);
+        assertEquals(120, d.adminWritesPerMinute);
+        RelayConfig env = RelayConfig.from(new JsonObject(), Map.of("AMPOULE_RELAY_MAX_TEAMS_PER_ORG", "7",
+                "AMPOULE_RELAY_MAX_TEAMS_CREATED_PER_USER", "2", "AMPOULE_RELAY_MAX_MEMBERS_PER_TEAM", "9",
+                "AMPOULE_RELAY_ADMIN_WRITES_PER_MINUTE", "30"));
+        assertEquals(7, env.maxTeamsPerOrg);
+        assertEquals(2, env.maxTeamsCreatedPerUser);
+        assertEquals(9, env.maxMembersPerTeam);
+        assertEquals(30, env.adminWritesPerMinute);
+        assertThrows(ConfigException.class, () -> RelayConfig.from(new JsonObject().put("maxMembersPerTeam", 0),
+                Map.of()));
+    }
+
+    @Test
     void tlsDefaultsToPort8443AndNeedsBothFiles() {
         RelayConfig tls = RelayConfig.from(new JsonObject().put("tlsCertPath", "c.pem").put("tlsKeyPath", "k.pem"), Map.of());
         assertTrue(tls.tls());

@@ -182,7 +182,7 @@ final class CareTeamFixture implements AutoCloseable {
     Held held() {
         return await(relay.verticle().onContext(ds -> {
             GroupState g = ds.groupState(groupId).orElseThrow();
-            return Future.succeededFuture(new Held(g.epoch, g.devices, g.nextSeq));
+            return Future.succeededFuture(new Held(g.epoch, g.devices, g.sequencer.next()));
         }));
     }
 

@@ -166,10 +166,10 @@ class RosterEnforcementTest {
 
             // ad hoc groups are allowed until the relay is configured otherwise
             assertEquals(0, a.ok(alice.create(Bytes.ofHex("ad0c01"))));
-            await(relay.verticle().onContext(ds -> {
-                ds.enforcement().setAdHocGroups(false);
-                return Future.succeededFuture();
-            }));
+        }
+        relay.config.put("adHocGroups", false);
+        relay.restart();
+        try (TestDevice a = relay.connect("alice", "phone")) {
             a.error(alice.create(Bytes.ofHex("ad0c02")), ErrorCode.FORBIDDEN);
         } finally {
             relay.stop();

@@ -97,8 +97,9 @@ class KeepAliveTest {
 
     @Test
     void onePooledConnectionGetsEveryAnswer(Vertx vertx, VertxTestContext ctx) {
-        // every round takes a ticket for the same user: room for all of them
-        RelayHarness relay = new RelayHarness(vertx, dir, new JsonObject().put("ticketsPerUser", ROUNDS + 1)).start();
+        // every round takes a ticket and makes admin writes for the same user: room for all of them
+        RelayHarness relay = new RelayHarness(vertx, dir, new JsonObject().put("ticketsPerUser", ROUNDS + 1)
+                .put("adminWritesPerMinute", 100 * ROUNDS)).start();
         String token = org(relay, "dana");
         AtomicInteger connections = new AtomicInteger();
         HttpClient http = vertx.httpClientBuilder().with(new HttpClientOptions().setKeepAlive(true))

@@ -8,24 +8,19 @@ import dev.ampoule.relay.auth.DevKeys;
 import dev.ampoule.relay.protocol.Bytes;
 import dev.ampoule.relay.protocol.Frame;
 import dev.ampoule.relay.support.RelayHarness;
+import dev.ampoule.relay.support.RelayProcess;
 import dev.ampoule.relay.support.Team;
 import dev.ampoule.relay.support.TestDevice;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.junit5.VertxExtension;
 import io.vertx.junit5.VertxTestContext;
-import java.io.BufferedReader;
-import java.io.IOException;
-import java.io.InputStreamReader;
-import java.net.ServerSocket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.TreeSet;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -44,41 +39,10 @@ class RelayCrashTest {
     @TempDir
     Path dir;
 
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
-    }
-
-    private Process startRelay(int port) throws Exception {
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        Process p = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"), "dev.ampoule.relay.Main", "run",
-                "--host", "127.0.0.1", "--port", Integer.toString(port), "--data-dir", dir.toString())
-                .redirectErrorStream(true)
-                .start();
-        CountDownLatch listening = new CountDownLatch(1);
-        Thread reader = new Thread(() -> {
-            try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-                String line;
-                while ((line = r.readLine()) != null) {
-                    if (line.contains("relay listening")) {
-                        listening.countDown();
-                    }
-                }
-            } catch (IOException e) {
-                // the process died
-            }
-        });
-        reader.setDaemon(true);
-        reader.start();
-        assertTrue(listening.await(60, TimeUnit.SECONDS), "the relay process started");
-        return p;
-    }
-
     @Test
     void acknowledgedMessagesSurviveKill9(Vertx vertx, VertxTestContext ctx) throws Exception {
-        int port = freePort();
-        Process relay = startRelay(port);
+        RelayProcess relay = new RelayProcess(dir, RelayProcess.freePort()).start();
+        int port = relay.port;
         Bytes gid = Bytes.ofHex("c4a5");
         TreeSet<Long> acked = new TreeSet<>();
         long firstSeq;
@@ -106,13 +70,12 @@ class RelayCrashTest {
                 });
                 inFlight.add(f);
                 if (i == 100) {
-                    relay.destroyForcibly(); // SIGKILL
+                    relay.kill(); // SIGKILL
                 }
             }
-            relay.waitFor(30, TimeUnit.SECONDS);
             team.device(0).awaitClosed();
         } finally {
-            relay.destroyForcibly();
+            relay.close();
         }
 
         // restart on the same data directory, in-process this time

@@ -12,21 +12,31 @@ import java.nio.channels.WritableByteChannel;
  * A real file channel that fails on request, as a full disk or a failing device would: a write
  * that stops after some bytes, an fsync or a truncation that fails.
  */
-final class FaultyChannel extends FileChannel {
+public final class FaultyChannel extends FileChannel {
 
     private final FileChannel real;
+    /** When set, the disk's faults apply instead of this channel's own. */
+    private final FaultyDisk disk;
     /** Bytes positional writes may still write before they fail; negative: no limit. */
-    int writableBytes = -1;
+    public volatile int writableBytes = -1;
     /** How many of the next fsyncs fail. */
-    int forceFailures;
-    boolean failTruncate;
+    public volatile int forceFailures;
+    public volatile boolean failTruncate;
 
-    FaultyChannel(FileChannel real) {
+    public FaultyChannel(FileChannel real) {
+        this(real, null);
+    }
+
+    FaultyChannel(FileChannel real, FaultyDisk disk) {
         this.real = real;
+        this.disk = disk;
     }
 
     @Override
     public int write(ByteBuffer src, long position) throws IOException {
+        if (disk != null) {
+            return disk.write(real, src, position);
+        }
         if (writableBytes < 0) {
             return real.write(src, position);
         }
@@ -43,6 +53,9 @@ final class FaultyChannel extends FileChannel {
 
     @Override
     public void force(boolean metaData) throws IOException {
+        if (disk != null && disk.failing()) {
+            throw new IOException("Input/output error");
+        }
         if (forceFailures > 0) {
             forceFailures--;
             throw new IOException("fsync failed");

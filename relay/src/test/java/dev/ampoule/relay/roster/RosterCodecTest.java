@@ -23,7 +23,8 @@ class RosterCodecTest {
             new RosterRecord.UserErased("alice"),
             new RosterRecord.UserOrg("alice", "h1"),
             new RosterRecord.UserOrg("dr.osei@example.org", "St Mary's — Nord"),
-            new RosterRecord.ErasedUserOrg(Roster.erasedUserKey("alice"), "h1"));
+            new RosterRecord.ErasedUserOrg(Roster.erasedUserKey("alice"), "h1"),
+            new RosterRecord.TeamCreator("t-1", "alice"));
 
     @Test
     void everyRecordRoundTrips() {

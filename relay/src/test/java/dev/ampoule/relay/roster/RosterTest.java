@@ -96,8 +96,12 @@ class RosterTest {
     }
 
     private Roster open() {
+        return open(RosterQuotas.DEFAULTS);
+    }
+
+    private Roster open(RosterQuotas quotas) {
         FileRosterStore file = new FileRosterStore(vertx, dir, true);
-        Roster roster = on(() -> Roster.open(recording(file), new LinkedHashSet<>(RelayConfig.DEFAULT_ROLES),
+        Roster roster = on(() -> Roster.open(recording(file), new LinkedHashSet<>(RelayConfig.DEFAULT_ROLES), quotas,
                 event -> {
                     timeline.add("audit " + event.type());
                     return audit.record(event);
@@ -138,14 +142,14 @@ class RosterTest {
         on(() -> roster.removeMember("alice", team.id(), "bob"));
         on(() -> roster.archive("alice", team.id()));
 
-        // a user's first team records their organisation in the same write
+        // a user's first team records their organisation, and that they created it, in the same write
         assertEquals(List.of(
-                "durable 3", "audit TEAM_CREATED", "audit USER_ORG_RECORDED", "audit MEMBER_ADDED", "listener added",
+                "durable 4", "audit TEAM_CREATED", "audit USER_ORG_RECORDED", "audit MEMBER_ADDED", "listener added",
                 "durable 2", "audit USER_ORG_RECORDED", "audit MEMBER_ADDED", "listener added",
                 "durable 1", "audit MEMBER_REMOVED", "listener removed",
                 "durable 1", "audit TEAM_ARCHIVED", "listener archived"), timeline);
         // when the listener heard of each change, the change was already in the file
-        assertEquals(List.of("added 3", "added 5", "removed 6", "archived 7"), seenOnDisk);
+        assertEquals(List.of("added 4", "added 6", "removed 7", "archived 8"), seenOnDisk);
         assertEquals(List.of("added " + team.id() + " alice coordinator new", "added " + team.id()
                 + " bob pharmacist new", "removed " + team.id() + " bob", "archived " + team.id()), listener.calls);
         on(roster::close);
@@ -243,6 +247,37 @@ class RosterTest {
         assertEquals(Roster.OrgClaim.CONFLICTS, on(() -> reopened.claimOrg("pharmacist-lin", "h2")));
         assertEquals(Roster.OrgClaim.RECORDED, on(() -> reopened.claimOrg("pharmacist-lin", "h1")));
         assertEquals(List.of(), on(() -> reopened.eraseUser("root", "h1", "pharmacist-lin")));
+        on(reopened::close);
+    }
+
+    @Test
+    void quotasRefuseBeforeAnythingIsWrittenAndACreatorsCountGoesWithTheirErasure() {
+        Roster roster = open(new RosterQuotas(3, 1, 2));
+        Team mine = on(() -> roster.createTeam("lin", "h1", "Mine", Optional.empty(), Optional.of("lin")));
+        on(() -> roster.putMember("lin", mine.id(), "maria", "patient"));
+        List<RosterRecord> before = onDisk();
+        int audited = audit.entries().size();
+        RosterException again = assertInstanceOf(RosterException.class,
+                failureOf(() -> roster.createTeam("lin", "h1", "Second", Optional.empty(), Optional.of("lin"))));
+        assertEquals(RosterException.Kind.QUOTA, again.kind());
+        assertEquals(Optional.of(RosterQuotas.TEAMS_CREATED_PER_USER), again.limit());
+        RosterException full = assertInstanceOf(RosterException.class,
+                failureOf(() -> roster.putMember("lin", mine.id(), "omar", "patient")));
+        assertEquals(Optional.of(RosterQuotas.MEMBERS_PER_TEAM), full.limit());
+        assertEquals(before, onDisk());
+        assertEquals(audited, audit.entries().size());
+        // an org admin's teams count against the organisation only
+        on(() -> roster.createTeam("root", "h1", "A", Optional.empty(), Optional.empty()));
+        on(() -> roster.createTeam("root", "h1", "B", Optional.empty(), Optional.empty()));
+        assertEquals(Optional.of(RosterQuotas.TEAMS_PER_ORG), assertInstanceOf(RosterException.class,
+                failureOf(() -> roster.createTeam("root", "h1", "C", Optional.empty(), Optional.empty()))).limit());
+        // the count survives a reopening, and goes when the creator is erased
+        on(roster::close);
+        Roster reopened = open(new RosterQuotas(4, 1, 2));
+        assertEquals(RosterException.Kind.QUOTA, assertInstanceOf(RosterException.class,
+                failureOf(() -> reopened.createTeam("lin", "h1", "Again", Optional.empty(), Optional.of("lin")))).kind());
+        on(() -> reopened.eraseUser("root", "h1", "lin"));
+        assertFalse(new String(onDiskBytes(), StandardCharsets.ISO_8859_1).contains("lin"), "no record names lin");
         on(reopened::close);
     }
 

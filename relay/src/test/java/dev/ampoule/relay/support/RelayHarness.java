@@ -1,5 +1,6 @@
 package dev.ampoule.relay.support;
 
+import dev.ampoule.relay.audit.AuditDisk;
 import dev.ampoule.relay.audit.AuditSink;
 import dev.ampoule.relay.auth.DevKeys;
 import dev.ampoule.relay.gateway.RelayVerticle;
@@ -25,6 +26,17 @@ public final class RelayHarness {
     /** The roster and the audit sink the relay gets at each start (tests of care-team groups set them). */
     public RosterView roster = RosterView.EMPTY;
     public AuditSink audit = AuditSink.NONE;
+    /** The relay's wall clock (tests set it back and forth). */
+    public Clock clock = Clock.systemUTC();
+    /** The clock of the relay's blobs and history (their days, retention, grants); the relay's when null. */
+    public Clock contentClock;
+    /** Wraps the relay's store at each start (fault injection). */
+    public java.util.function.UnaryOperator<dev.ampoule.relay.store.Store> storeLayer =
+            java.util.function.UnaryOperator.identity();
+    /** The file layer of the relay's audit log (fault tests set a {@link FaultyDisk}). */
+    public AuditDisk auditDisk = AuditDisk.REAL;
+    /** Every token {@link #token} minted (tests that check no token leaks). */
+    public final java.util.List<String> minted = new java.util.concurrent.CopyOnWriteArrayList<>();
     private RelayVerticle verticle;
     private String deploymentId;
     private DevKeys keys;
@@ -42,14 +54,15 @@ public final class RelayHarness {
 
     public static <T> T await(Future<T> f) {
         try {
-            return f.toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+            return f.toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
         } catch (Exception e) {
             throw new AssertionError("future failed or timed out", e);
         }
     }
 
     public RelayHarness start() {
-        verticle = new RelayVerticle(registry, Clock.systemUTC()).rosterView(roster).auditSink(audit);
+        verticle = new RelayVerticle(registry, clock).rosterView(roster).auditSink(audit)
+                .storeLayer(storeLayer).auditDisk(auditDisk).contentClock(contentClock);
         deploymentId = await(vertx.deployVerticle(verticle, new DeploymentOptions().setConfig(config)));
         if (!config.containsKey("jwksUrl")) {
             keys = DevKeys.loadOrCreate(dataDir);
@@ -62,6 +75,10 @@ public final class RelayHarness {
             await(vertx.undeploy(deploymentId));
             deploymentId = null;
         }
+    }
+
+    public boolean running() {
+        return deploymentId != null;
     }
 
     public RelayHarness restart() {
@@ -82,7 +99,20 @@ public final class RelayHarness {
     }
 
     public String token(String user, Duration ttl) {
-        return keys.mint(vertx, user, "ampoule-dev", "ampoule-relay", ttl);
+        String token = keys.mint(vertx, user, "ampoule-dev", "ampoule-relay", ttl);
+        minted.add(token);
+        return token;
+    }
+
+    /** A token of {@code user} in organisation {@code org} with {@code roles} (claims {@code org}, {@code roles}). */
+    public String token(String user, String org, java.util.List<String> roles) {
+        return keys.mint(vertx, user, java.util.Optional.of(org), roles, "ampoule-dev", "ampoule-relay",
+                Duration.ofHours(1));
+    }
+
+    /** The development signing key file (an identity issuer in development verifies tokens with it). */
+    public Path devKeyFile() {
+        return dataDir.resolve(DevKeys.FILE_NAME);
     }
 
     public TestDevice connect(String user, String device) {

@@ -30,7 +30,8 @@ public final class TestDevice implements AutoCloseable {
 
     private final WebSocketClient client;
     private final WebSocket ws;
-    private final AtomicLong ids = new AtomicLong();
+    // request ids start high so that frames a test writes by hand with small ids never collide
+    private final AtomicLong ids = new AtomicLong(1000);
     private final Map<Long, Promise<Frame>> pending = new ConcurrentHashMap<>();
     public final BlockingQueue<Frame> pushed = new LinkedBlockingQueue<>();
     public final Promise<Short> closed = Promise.promise();
@@ -70,6 +71,16 @@ public final class TestDevice implements AutoCloseable {
         return client.connect(new WebSocketConnectOptions().setHost("127.0.0.1").setPort(port).setURI(uri))
                 .map(ws -> new TestDevice(client, ws))
                 .onFailure(e -> client.close());
+    }
+
+    /** Opens a WebSocket on {@code /v1/ws} without authenticating, waiting for it. */
+    public static TestDevice opened(Vertx vertx, int port) {
+        return RelayHarness.await(open(vertx, port, "/v1/ws"));
+    }
+
+    /** Opens and authenticates with {@code token} as {@code device}, waiting for it. */
+    public static TestDevice connected(Vertx vertx, int port, String token, String device) {
+        return RelayHarness.await(connect(vertx, port, token, device));
     }
 
     /** Opens and authenticates with {@code token} as {@code device}. */
@@ -121,6 +132,13 @@ public final class TestDevice implements AutoCloseable {
         ws.resume();
     }
 
+    /** Sends raw bytes as one binary message; its answer is expected under {@code requestId}. */
+    public Future<Frame> sendRaw(long requestId, byte[] bytes) {
+        Future<Frame> answer = expectAnswer(requestId);
+        sendRaw(bytes);
+        return answer;
+    }
+
     public Future<Frame> expectAnswer(long requestId) {
         Promise<Frame> p = Promise.promise();
         pending.put(requestId, p);
@@ -140,6 +158,13 @@ public final class TestDevice implements AutoCloseable {
         Frame f = call(frame);
         Frame.Error e = assertInstanceOf(Frame.Error.class, f, () -> "expected " + code + " for " + frame + ", got " + f);
         assertEquals(code, e.code(), () -> e.detail());
+        return e;
+    }
+
+    /** {@code answer} is the error {@code code}. */
+    public Frame.Error error(Frame answer, ErrorCode code) {
+        Frame.Error e = assertInstanceOf(Frame.Error.class, answer, () -> "expected " + code + ", got " + answer);
+        assertEquals(code, e.code(), e::detail);
         return e;
     }
 

@@ -1,0 +1,191 @@
+package dev.ampoule.client.support;
+
+import dev.ampoule.client.AmpouleClient;
+import dev.ampoule.client.ClientEvent;
+import dev.ampoule.client.GroupId;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.function.Consumer;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.extension.AfterEachCallback;
+import org.junit.jupiter.api.extension.BeforeEachCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
+
+/**
+ * The end-to-end tests' fixture as a JUnit 5 extension: per test, a Vert.x instance, a temporary
+ * directory, a real relay on loopback ({@link RelayFixture}, started on first use or with
+ * {@link #start(JsonObject)}) and the SDK clients the test creates with {@link #party}; after the
+ * test every client, the relay and Vert.x are closed and the directory is deleted.
+ *
+ * <pre>{@code
+ * @RegisterExtension
+ * final RelayExtension relay = RelayExtension.adHoc();
+ * }</pre>
+ */
+public final class RelayExtension implements BeforeEachCallback, AfterEachCallback {
+
+    private final JsonObject defaults;
+    private final Consumer<AmpouleClient.Builder> clientDefaults;
+    private final List<AutoCloseable> closeables = new ArrayList<>();
+    private final List<Party> parties = new ArrayList<>();
+    private Vertx vertx;
+    private Path dir;
+    private RelayFixture relay;
+
+    private RelayExtension(JsonObject defaults, Consumer<AmpouleClient.Builder> clientDefaults) {
+        this.defaults = defaults;
+        this.clientDefaults = clientDefaults;
+    }
+
+    /** A relay with its settings {@code overrides}; clients apply the relay's care-team rules. */
+    public static RelayExtension withConfig(JsonObject overrides) {
+        return new RelayExtension(overrides, b -> { });
+    }
+
+    /** A relay with default settings; clients apply the relay's care-team rules. */
+    public static RelayExtension careTeams() {
+        return withConfig(new JsonObject());
+    }
+
+    /**
+     * A relay with default settings for ad hoc groups, where members add and remove each other:
+     * clients do not apply the care-team rules (there are no rosters).
+     */
+    public static RelayExtension adHoc() {
+        return new RelayExtension(new JsonObject(), b -> b.careTeamRules(false));
+    }
+
+    @Override
+    public void beforeEach(ExtensionContext context) throws IOException {
+        vertx = Vertx.vertx();
+        dir = Files.createTempDirectory("ampoule-e2e-");
+    }
+
+    @Override
+    public void afterEach(ExtensionContext context) throws Exception {
+        List<Exception> failures = new ArrayList<>();
+        for (AutoCloseable c : closeables.reversed()) {
+            try {
+                c.close();
+            } catch (Exception e) {
+                failures.add(e);
+            }
+        }
+        closeables.clear();
+        parties.clear();
+        if (relay != null) {
+            relay.close();
+            relay = null;
+        }
+        RelayFixture.await(vertx.close());
+        deleteTree(dir);
+        if (!failures.isEmpty()) {
+            throw failures.getFirst();
+        }
+    }
+
+    /** Starts the relay with the extension's settings and {@code overrides} on top; it must not be started yet. */
+    public RelayFixture start(JsonObject overrides) {
+        return start(overrides, null);
+    }
+
+    /**
+     * The same, with the relay's blobs and history going by {@code contentClock} (their days,
+     * retention and grants; the relay's own clock when null).
+     */
+    public RelayFixture start(JsonObject overrides, java.time.Clock contentClock) {
+        if (relay != null) {
+            throw new IllegalStateException("the relay was started already");
+        }
+        relay = new RelayFixture(vertx, dir.resolve("relay"), defaults.copy().mergeIn(overrides))
+                .contentClock(contentClock).start();
+        return relay;
+    }
+
+    /** The relay, started with the extension's settings on first use. */
+    public RelayFixture relay() {
+        return relay != null ? relay : start(new JsonObject());
+    }
+
+    public Vertx vertx() {
+        return vertx;
+    }
+
+    /** The test's temporary directory. */
+    public Path dir() {
+        return dir;
+    }
+
+    /** Where the clients keep their state. */
+    public Path clientsDir() {
+        return dir.resolve("clients");
+    }
+
+    /** A connected SDK client of {@code user}'s {@code device}, closed after the test. */
+    public Party party(String user, String device) {
+        return party(user, device, b -> { });
+    }
+
+    /** The same with {@code options} applied after the extension's client defaults. */
+    public Party party(String user, String device, Consumer<AmpouleClient.Builder> options) {
+        return track(new Party(relay(), clientsDir(), user, device).configure(clientDefaults.andThen(options)))
+                .start();
+    }
+
+    /** A party not started yet, closed after the test. */
+    public Party track(Party party) {
+        closeAfter(party);
+        parties.add(party);
+        return party;
+    }
+
+    /** The parties of this test, in the order they were made; a test may remove one it closed itself. */
+    public List<Party> parties() {
+        return parties;
+    }
+
+    /** {@code resource}, closed after the test (before the relay; the last registered first). */
+    public <T extends AutoCloseable> T closeAfter(T resource) {
+        closeables.add(resource);
+        return resource;
+    }
+
+    /**
+     * The group {@code name} created by {@code creator}, who adds the users of {@code members}; returns
+     * once every member device has joined it.
+     */
+    public static GroupId team(Party creator, String name, List<Party> members) {
+        GroupId team = creator.client.createGroup(name).join();
+        List<String> users = members.stream().map(p -> p.user).filter(u -> !u.equals(creator.user)).distinct()
+                .toList();
+        if (!users.isEmpty()) {
+            creator.client.addMembers(team, users).join();
+        }
+        for (Party p : members) {
+            if (p != creator) {
+                p.events.awaitFirst(ClientEvent.GroupJoined.class, j -> j.groupId().equals(team), 30);
+            }
+        }
+        return team;
+    }
+
+    private static void deleteTree(Path root) {
+        if (root == null || !Files.exists(root)) {
+            return;
+        }
+        try (Stream<Path> paths = Files.walk(root)) {
+            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot delete " + root, e);
+        }
+    }
+}
