@@ -17,6 +17,7 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.function.Supplier;
@@ -253,6 +254,37 @@ public final class AmpouleClient implements AutoCloseable {
         Objects.requireNonNull(attachment, "attachment");
         Objects.requireNonNull(target, "target");
         return engine.toApp(engine.attachments.fetch(attachment, target), engine.settings.transferTimeout());
+    }
+
+    /**
+     * Shares a record (a document: a discharge letter, a report) with part of a care team: the
+     * users with one of {@code roles} on the team's roster and the users named in {@code users}.
+     * The file is encrypted once on this device under a fresh key, in chunks, and stored at the
+     * relay, which serves it to the current recipients' devices only ({@code NOT_GRANTED} to any
+     * other member); its key goes to the recipients' devices sealed to their leaf keys inside the
+     * group, where they hear {@link ClientEvent.RecordShared}. Completes with the record (this
+     * device's reference to it, key included). Care teams only.
+     */
+    public CompletableFuture<Attachment> shareRecord(GroupId groupId, Path file, String contentType,
+            Collection<String> roles, Collection<String> users) {
+        Objects.requireNonNull(file, "file");
+        Objects.requireNonNull(contentType, "contentType");
+        String name = file.getFileName() == null ? "" : file.getFileName().toString();
+        return engine.toApp(engine.records.share(groupId, file, contentType, name, Set.copyOf(roles),
+                Set.copyOf(users)), engine.settings.transferTimeout());
+    }
+
+    /**
+     * Hands a record's key again to the devices of everyone it is shared with now — after a
+     * coordinator added recipients (admin API {@code PUT /v1/teams/{team}/records/{id}/recipients}),
+     * or after a recipient added a device. The record is not re-encrypted. Any device that holds the
+     * record (its uploader's, or a recipient's) may do it; the relay refuses
+     * ({@code GRANT_NOT_AUTHORISED}) to carry it to anyone the record is not shared with. Completes
+     * with the group message's sequence number (0 if there was nobody to hand it to).
+     */
+    public CompletableFuture<Long> shareRecordKey(Attachment record) {
+        Objects.requireNonNull(record, "record");
+        return engine.toApp(engine.records.shareKey(record), sendTimeout());
     }
 
     private Duration sendTimeout() {

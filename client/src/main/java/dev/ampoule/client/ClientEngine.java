@@ -97,6 +97,7 @@ final class ClientEngine implements RelayConnection.Listener {
     final BlobTransfers transfers;
     final Attachments attachments;
     final History history;
+    final Records records;
 
     DeviceRecord device;
     final Map<Bytes, GroupSession> groups = new LinkedHashMap<>();
@@ -150,6 +151,7 @@ final class ClientEngine implements RelayConnection.Listener {
         this.transfers = new BlobTransfers(this);
         this.attachments = new Attachments(this);
         this.history = new History(this);
+        this.records = new Records(this);
     }
 
     /**
@@ -605,6 +607,7 @@ final class ClientEngine implements RelayConnection.Listener {
             case Payloads.Shown shown -> emit(new ClientEvent.MessageReceived(s.groupId, seq, from, shown.content(),
                     a.epoch()));
             case Payloads.Grant g -> history.received(s, seq, a.epoch(), from, g);
+            case Payloads.RecordKey k -> records.received(s, seq, a.epoch(), from, k);
         }
     }
 

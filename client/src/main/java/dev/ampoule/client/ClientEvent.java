@@ -49,6 +49,13 @@ public sealed interface ClientEvent {
     record HistoryGranted(GroupId groupId, long seq, MemberIdentity from, java.time.LocalDate fromDay,
             java.time.LocalDate toDay, int keys) implements ClientEvent {}
 
+    /**
+     * A record shared with this device's user arrived (when it was shared, or when its user was
+     * made a recipient later): {@code record} carries its key; fetch it with
+     * {@link AmpouleClient#fetchAttachment}. Only the recipients' devices hear it.
+     */
+    record RecordShared(GroupId groupId, long seq, MemberIdentity from, Attachment record) implements ClientEvent {}
+
     /** This device joined a group (from a Welcome); {@code identities} are its members then. */
     record GroupJoined(GroupId groupId, long seq, long epoch, List<MemberIdentity> identities) implements ClientEvent {
 

@@ -20,12 +20,13 @@ import java.util.List;
  * struct {
  *     uint8 magic[2];                  // 0x00 0xA7
  *     uint8 version;                   // 1
- *     uint8 type;                      // 1 binary, 2 attachment, 3 history grant
+ *     uint8 type;                      // 1 binary, 2 attachment, 3 history grant, 4 record key
  *     select (type) {
  *         case binary:     opaque content_type&lt;V&gt;; opaque data&lt;V&gt;;
  *         case attachment: opaque content_type&lt;V&gt;; opaque name&lt;V&gt;; uint64 size;
  *                          opaque blob_id&lt;V&gt;; uint64 blob_size; opaque digest&lt;V&gt;; opaque key&lt;V&gt;;
  *         case history grant: opaque grantee&lt;V&gt;; uint32 from_day; uint32 to_day; SealedTo sealed&lt;V&gt;;
+ *         case record key: opaque blob_id&lt;V&gt;; SealedTo sealed&lt;V&gt;;
  *     };
  * } Envelope;
  *
@@ -37,6 +38,8 @@ import java.util.List;
  * <pre>
  * struct { struct { uint64 epoch; uint32 day; opaque key&lt;V&gt;; } day_keys&lt;V&gt;; } GrantedKeys;
  * </pre>
+ * A record key's entries each hold, sealed to one recipient device the same way (label "record
+ * key"), the record's reference: an attachment {@code Envelope} (its key, digest, name, type, sizes).
  * Decoding is strict: a malformed envelope is a {@link DecodeException}.
  */
 final class Payloads {
@@ -47,6 +50,7 @@ final class Payloads {
     static final int BINARY = 1;
     static final int ATTACHMENT = 2;
     static final int HISTORY_GRANT = 3;
+    static final int RECORD_KEY = 4;
     /** The longest content type or file name. */
     static final int MAX_LABEL = 255;
 
@@ -122,15 +126,34 @@ final class Payloads {
     record Grant(String grantee, long fromDay, long toDay, List<SealedTo> sealed) implements Decoded {
     }
 
+    /** A shared record's key (its reference), sealed to each recipient device. */
+    record RecordKey(Bytes blobId, List<SealedTo> sealed) implements Decoded {
+    }
+
+    static byte[] encodeRecordKey(RecordKey k) {
+        TlsWriter w = header(RECORD_KEY, 64 + 128 * k.sealed().size());
+        w.opaque(k.blobId().unsafeArray());
+        sealed(w, k.sealed());
+        return w.toByteArray();
+    }
+
+    private static void sealed(TlsWriter w, List<SealedTo> sealed) {
+        w.vector(sealed, (wr, s) -> {
+            wr.u32(s.leaf());
+            s.sealed().encode(wr);
+        });
+    }
+
+    private static List<SealedTo> sealed(TlsReader r) {
+        return r.vector(rd -> new SealedTo((int) rd.u32(), HpkeCiphertext.decode(rd)));
+    }
+
     static byte[] encodeGrant(Grant g) {
         TlsWriter w = header(HISTORY_GRANT, 256 + 128 * g.sealed().size());
         label(w, g.grantee());
         w.u32(g.fromDay());
         w.u32(g.toDay());
-        w.vector(g.sealed(), (wr, s) -> {
-            wr.u32(s.leaf());
-            s.sealed().encode(wr);
-        });
+        sealed(w, g.sealed());
         return w.toByteArray();
     }
 
@@ -171,8 +194,8 @@ final class Payloads {
                     yield new Shown(new Content.File(new Attachment(groupId, blobId, contentType, name, size, blobSize,
                             digest, new ContentKey(key))));
                 }
-                case HISTORY_GRANT -> new Grant(label(r), r.u32(), r.u32(),
-                        r.vector(rd -> new SealedTo((int) rd.u32(), HpkeCiphertext.decode(rd))));
+                case HISTORY_GRANT -> new Grant(label(r), r.u32(), r.u32(), sealed(r));
+                case RECORD_KEY -> new RecordKey(Bytes.wrap(r.opaque()), sealed(r));
                 default -> throw new DecodeException("unknown message type " + type);
             };
         });

@@ -144,6 +144,48 @@ public final class AdminClient {
                 date(j.path("since")), date(j.path("from")), grants);
     }
 
+    /**
+     * Who a shared record is shared with: its roles and named users, its uploader, and the users
+     * that makes now.
+     */
+    public record RecordRecipients(String teamId, String recordId, List<String> roles, List<String> users,
+            String uploadedBy, List<String> sharedWith) {
+    }
+
+    public CompletableFuture<RecordRecipients> record(String teamId, String recordId) {
+        return call("GET", recordPath(teamId, recordId), Optional.empty()).thenApply(AdminClient::recordRecipients);
+    }
+
+    /**
+     * Replaces who a shared record is shared with (coordinators and org admins). Nothing is
+     * re-encrypted: the relay serves the record to the new recipients' devices and to the removed
+     * ones no more; a device holding the record hands its key to the new ones
+     * ({@code AmpouleClient.shareRecordKey}).
+     */
+    public CompletableFuture<RecordRecipients> setRecordRecipients(String teamId, String recordId,
+            List<String> roles, List<String> users) {
+        ObjectNode body = JSON.createObjectNode();
+        roles.forEach(body.putArray("roles")::add);
+        users.forEach(body.putArray("users")::add);
+        return call("PUT", recordPath(teamId, recordId) + "/recipients", Optional.of(body))
+                .thenApply(AdminClient::recordRecipients);
+    }
+
+    private static String recordPath(String teamId, String recordId) {
+        return "/v1/teams/" + seg(teamId) + "/records/" + seg(recordId);
+    }
+
+    private static RecordRecipients recordRecipients(JsonNode j) {
+        return new RecordRecipients(j.path("teamId").asText(), j.path("recordId").asText(), texts(j.path("roles")),
+                texts(j.path("users")), j.path("uploadedBy").asText(), texts(j.path("sharedWith")));
+    }
+
+    private static List<String> texts(JsonNode array) {
+        List<String> out = new ArrayList<>();
+        array.forEach(n -> out.add(n.asText()));
+        return List.copyOf(out);
+    }
+
     private static Optional<LocalDate> date(JsonNode n) {
         return n.isTextual() ? Optional.of(LocalDate.parse(n.asText())) : Optional.empty();
     }

@@ -42,12 +42,12 @@ public sealed interface Frame permits Frame.ClientFrame, Frame.RelayFrame {
      * (PROTOCOL.md "Blobs, history and records"). The relay serves them with its own handler.
      */
     sealed interface ContentFrame extends ClientFrame permits UploadBlob, UploadChunk, FetchBlob, ListHistory,
-            GrantHistory {
+            GrantHistory, ListRecipients, ShareRecord {
     }
 
     /** Frames the relay sends. */
     sealed interface RelayFrame extends Frame permits Ok, Error, Deliver, WelcomeDelivery, KeyPackages,
-            GroupInfoResult, Reconnect, ExternalSenderResult, BlobData, HistoryList {
+            GroupInfoResult, Reconnect, ExternalSenderResult, BlobData, HistoryList, RecipientList {
     }
 
     // ---- client → relay ------------------------------------------------------------------------
@@ -154,12 +154,13 @@ public sealed interface Frame permits Frame.ClientFrame, Frame.RelayFrame {
      * What a blob is for, chosen by its uploader and fixed for its life: who may fetch it follows
      * from it (PROTOCOL.md). A variant per wire tag.
      * <pre>
-     * enum { attachment(1), history(2), (255) } BlobUseType;
+     * enum { attachment(1), history(2), record(3), (255) } BlobUseType;
      * struct {
      *     BlobUseType type;
      *     select (type) {
      *         case attachment: struct {};
      *         case history:    uint64 epoch; uint32 day; uint64 seq;
+     *         case record:     opaque roles&lt;V&gt;&lt;V&gt;; opaque users&lt;V&gt;&lt;V&gt;;
      *     };
      * } BlobUse;
      * </pre>
@@ -186,6 +187,25 @@ public sealed interface Frame permits Frame.ClientFrame, Frame.RelayFrame {
          */
         record History(long epoch, long day, long seq) implements BlobUse {
             public static final int TAG = 2;
+
+            @Override
+            public int tag() {
+                return TAG;
+            }
+        }
+
+        /**
+         * A record shared with part of a care team: the users with one of {@code roles} on the roster
+         * and the users named in {@code users} (and its uploader); its key goes to their devices
+         * only, sealed inside the group ({@link ShareRecord}). Coordinators change the recipients later.
+         */
+        record Record(List<String> roles, List<String> users) implements BlobUse {
+            public static final int TAG = 3;
+
+            public Record {
+                roles = List.copyOf(roles);
+                users = List.copyOf(users);
+            }
 
             @Override
             public int tag() {
@@ -239,6 +259,29 @@ public sealed interface Frame permits Frame.ClientFrame, Frame.RelayFrame {
      */
     record GrantHistory(Bytes groupId, String grantee, long fromDay, long toDay, Bytes message) implements ContentFrame {
         public static final int TAG = 0x14;
+    }
+
+    /**
+     * <pre>struct { opaque group_id&lt;V&gt;; opaque blob_id&lt;V&gt;; } ListRecipients;</pre>
+     * The users a record is shared with now (its roles resolved against the roster), asked by a
+     * device that may read it. Answered by {@link RecipientList}.
+     */
+    record ListRecipients(Bytes groupId, Bytes blobId) implements ContentFrame {
+        public static final int TAG = 0x15;
+    }
+
+    /**
+     * <pre>struct { opaque group_id&lt;V&gt;; opaque blob_id&lt;V&gt;; opaque users&lt;V&gt;&lt;V&gt;; opaque message&lt;V&gt;; } ShareRecord;</pre>
+     * A record's key for {@code users}: the MLSMessage PrivateMessage that carries it sealed to
+     * their devices, sent into the group only if the sender may read the record and every user is
+     * one of its recipients now. Answered by {@code Ok(seq)}.
+     */
+    record ShareRecord(Bytes groupId, Bytes blobId, List<String> users, Bytes message) implements ContentFrame {
+        public static final int TAG = 0x16;
+
+        public ShareRecord {
+            users = List.copyOf(users);
+        }
     }
 
     // ---- relay → client ------------------------------------------------------------------------
@@ -332,6 +375,18 @@ public sealed interface Frame permits Frame.ClientFrame, Frame.RelayFrame {
 
         public HistoryList {
             entries = List.copyOf(entries);
+        }
+    }
+
+    /**
+     * <pre>struct { opaque users&lt;V&gt;&lt;V&gt;; } RecipientList;</pre>
+     * The answer to ListRecipients: the users the record is shared with now.
+     */
+    record RecipientList(List<String> users) implements RelayFrame {
+        public static final int TAG = 0x8A;
+
+        public RecipientList {
+            users = List.copyOf(users);
         }
     }
 }

@@ -35,9 +35,12 @@ import dev.ampoule.relay.protocol.Frame.HistoryList;
 import dev.ampoule.relay.protocol.Frame.KeyPackageEntry;
 import dev.ampoule.relay.protocol.Frame.KeyPackages;
 import dev.ampoule.relay.protocol.Frame.ListHistory;
+import dev.ampoule.relay.protocol.Frame.ListRecipients;
 import dev.ampoule.relay.protocol.Frame.Ok;
 import dev.ampoule.relay.protocol.Frame.PublishKeyPackages;
+import dev.ampoule.relay.protocol.Frame.RecipientList;
 import dev.ampoule.relay.protocol.Frame.Reconnect;
+import dev.ampoule.relay.protocol.Frame.ShareRecord;
 import dev.ampoule.relay.protocol.Frame.Resume;
 import dev.ampoule.relay.protocol.Frame.SendApplication;
 import dev.ampoule.relay.protocol.Frame.SendCommit;
@@ -74,12 +77,17 @@ record FrameType<F extends Frame>(int tag, Class<F> type, Field<F> body) {
                 U32.write(w, h.day());
                 U64.write(w, h.seq());
             }
+            case BlobUse.Record rec -> {
+                vector(STRING).write(w, rec.roles());
+                vector(STRING).write(w, rec.users());
+            }
         }
     }, r -> {
         int tag = r.u8();
         return switch (tag) {
             case BlobUse.Attachment.TAG -> new BlobUse.Attachment();
             case BlobUse.History.TAG -> new BlobUse.History(r.u64(), r.u32(), r.u64());
+            case BlobUse.Record.TAG -> new BlobUse.Record(vector(STRING).read(r), vector(STRING).read(r));
             default -> throw new DecodeException("unknown blob use " + tag);
         };
     });
@@ -137,6 +145,11 @@ record FrameType<F extends Frame>(int tag, Class<F> type, Field<F> body) {
             new FrameType<>(GrantHistory.TAG, GrantHistory.class, struct(
                     BYTES, GrantHistory::groupId, STRING, GrantHistory::grantee, U32, GrantHistory::fromDay,
                     U32, GrantHistory::toDay, BYTES, GrantHistory::message, GrantHistory::new)),
+            new FrameType<>(ListRecipients.TAG, ListRecipients.class, struct(
+                    BYTES, ListRecipients::groupId, BYTES, ListRecipients::blobId, ListRecipients::new)),
+            new FrameType<>(ShareRecord.TAG, ShareRecord.class, struct(
+                    BYTES, ShareRecord::groupId, BYTES, ShareRecord::blobId, vector(STRING), ShareRecord::users,
+                    BYTES, ShareRecord::message, ShareRecord::new)),
             // relay → client
             new FrameType<>(Ok.TAG, Ok.class, struct(U64, Ok::seq, Ok::new)),
             new FrameType<>(Error.TAG, Error.class, struct(
@@ -159,7 +172,9 @@ record FrameType<F extends Frame>(int tag, Class<F> type, Field<F> body) {
                     U64, BlobData::offset, U64, BlobData::size, BYTES, BlobData::data, BlobData::new)),
             new FrameType<>(HistoryList.TAG, HistoryList.class, struct(
                     U32, HistoryList::fromDay, U32, HistoryList::toDay, vector(HISTORY_ENTRY), HistoryList::entries,
-                    BOOL, HistoryList::more, HistoryList::new)));
+                    BOOL, HistoryList::more, HistoryList::new)),
+            new FrameType<>(RecipientList.TAG, RecipientList.class, struct(
+                    vector(STRING), RecipientList::users, RecipientList::new)));
 
     private static final Map<Integer, FrameType<?>> BY_TAG =
             ALL.stream().collect(Collectors.toUnmodifiableMap(FrameType::tag, Function.identity()));

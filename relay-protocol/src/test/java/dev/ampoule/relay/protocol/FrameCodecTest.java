@@ -55,7 +55,13 @@ class FrameCodecTest {
                 new Frame.UploadBlob(g, g, 1, m, new Frame.BlobUse.History(Long.MAX_VALUE, 0xFFFF_FFFFL, 1)),
                 new Frame.ListHistory(g, Optional.empty(), 0),
                 new Frame.GrantHistory(g, "u", 0, 0, m),
-                new Frame.HistoryList(0, 0, List.of(), false));
+                new Frame.HistoryList(0, 0, List.of(), false),
+                new Frame.UploadBlob(g, g, 1, m, new Frame.BlobUse.Record(List.of("practitioner"), List.of("u", "v"))),
+                new Frame.UploadBlob(g, g, 1, m, new Frame.BlobUse.Record(List.of(), List.of())),
+                new Frame.ListRecipients(g, m),
+                new Frame.ShareRecord(g, m, List.of("u"), m),
+                new Frame.RecipientList(List.of()),
+                new Frame.RecipientList(List.of("insurer", "gp")));
     }
 
     @ParameterizedTest

@@ -97,6 +97,13 @@ class FrameWireFormatTest {
                         3, 20_000, 7, 40, Bytes.ofHex("ff"))), true),
                         "00018901020304" + "00004e16" + "00004e34" + "21" + "020102" + "0000000000000003" + "00004e20"
                                 + "0000000000000007" + "0000000000000028" + "01ff" + "01"),
+                Arguments.of(new Frame.UploadBlob(g, Bytes.ofHex("0102"), 5, Bytes.ofHex("ff"),
+                        new Frame.BlobUse.Record(List.of("gp"), List.of("ab"))),
+                        "00011001020304030a0b0c020102000000000000000501ff03" + "03026770" + "03026162"),
+                Arguments.of(new Frame.ListRecipients(g, Bytes.ofHex("0102")), "00011501020304030a0b0c020102"),
+                Arguments.of(new Frame.ShareRecord(g, Bytes.ofHex("0102"), List.of("ab"), m),
+                        "00011601020304030a0b0c020102" + "03026162" + "080001000102030405"),
+                Arguments.of(new Frame.RecipientList(List.of("ab", "c")), "00018a01020304" + "050261620163"),
                 Arguments.of(new Frame.BlobData(16, 24, m),
                         "00018801020304" + "0000000000000010" + "0000000000000018" + "080001000102030405"));
     }

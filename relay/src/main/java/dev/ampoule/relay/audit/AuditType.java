@@ -43,6 +43,15 @@ public enum AuditType {
     /** A device's history grant, or its preparation, was refused (details: {@code device}, {@code code}). */
     HISTORY_GRANT_REFUSED,
     /**
+     * A shared record's recipients were set: by its uploader's device when stored, by a coordinator
+     * later (details: {@code record} id, {@code roles}, {@code users}, and what was removed).
+     */
+    RECORD_RECIPIENTS_CHANGED,
+    /** A device sent a record's key to recipients' devices (details: {@code device}, {@code record}, {@code users}, {@code seq}). */
+    RECORD_SHARED,
+    /** A device's sending of a record's key was refused (details: {@code device}, {@code record}, {@code code}). */
+    RECORD_SHARE_REFUSED,
+    /**
      * The audit log could not write (a full disk, I/O errors) from {@code since} until this entry,
      * written as soon as it could again: {@code notRecorded} events were refused meanwhile (and the
      * operations that needed them with them), {@code cause} names the kind of failure.

@@ -327,6 +327,8 @@ public final class BlobService {
                     f.size(), f.digest(), u.uploader, now, lastSeq, 0, BlobMeta.dayOf(now));
             case Frame.BlobUse.History h -> new BlobMeta(f.blobId(), f.groupId(), BlobMeta.Kind.HISTORY, f.size(),
                     f.digest(), u.uploader, now, h.seq(), h.epoch(), (int) h.day());
+            case Frame.BlobUse.Record r -> new BlobMeta(f.blobId(), f.groupId(), BlobMeta.Kind.RECORD, f.size(),
+                    f.digest(), u.uploader, now, lastSeq, 0, BlobMeta.dayOf(now));
         };
     }
 

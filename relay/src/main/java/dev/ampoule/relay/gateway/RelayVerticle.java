@@ -17,9 +17,12 @@ import dev.ampoule.relay.blob.Membership;
 import dev.ampoule.relay.history.ContentService;
 import dev.ampoule.relay.history.HistoryRights;
 import dev.ampoule.relay.history.HistoryService;
+import dev.ampoule.relay.history.RecordService;
+import dev.ampoule.relay.history.RecordShares;
 import dev.ampoule.relay.history.RightsReadRule;
 import dev.ampoule.relay.history.TeamDays;
 import dev.ampoule.relay.admin.HistoryAdminApi;
+import dev.ampoule.relay.admin.RecordAdminApi;
 import dev.ampoule.relay.roster.RosterListener;
 import dev.ampoule.relay.config.RelayConfig;
 import dev.ampoule.relay.audit.AuditSink;
@@ -89,6 +92,8 @@ public final class RelayVerticle extends VerticleBase {
     private BlobService blobs;
     private HistoryService history;
     private HistoryRights rights;
+    private RecordShares shares;
+    private RecordService records;
     private TeamDays days;
     private RelayMetrics metrics;
     /** The clock of blobs and history (their days, retention and grants); the relay's unless a test sets one. */
@@ -153,6 +158,7 @@ public final class RelayVerticle extends VerticleBase {
                 .compose(r -> {
                     roster = r;
                     rights = HistoryRights.in(vertx, config.dataDir, config.fsync, auditSink(), contentClock());
+                    shares = RecordShares.in(vertx, config.dataDir, config.fsync, auditSink(), contentClock());
                     return keySource();
                 })
                 .compose(keys -> ExternalSenderKeys.load(vertx, config.dataDir.resolve(ExternalSenderKeys.DIR_NAME))
@@ -164,7 +170,7 @@ public final class RelayVerticle extends VerticleBase {
                             ds = new DeliveryService(vertx, store, config, metrics, clock, careTeams());
                             if (rosterView == null || rosterView == RosterView.EMPTY) {
                                 // the Delivery Service and the history rights follow the roster's changes
-                                roster.listener(RosterListener.both(ds.enforcement(), rights));
+                                roster.listener(RosterListener.both(RosterListener.both(ds.enforcement(), rights), shares));
                             }
                             return keys;
                         }))
@@ -180,7 +186,7 @@ public final class RelayVerticle extends VerticleBase {
                     JwtTokenVerifier verifier = new JwtTokenVerifier(vertx, keys, config.issuer, config.audience,
                             config.tokenLeeway, config.maxTokenLifetime, clock);
                     gateway = new Gateway(vertx, config, ds, new OrgRecordingVerifier(verifier, roster), tickets, metrics, audit,
-                            new ContentService(blobs, history));
+                            new ContentService(blobs, history, records));
                     ticketPurge = vertx.setPeriodic(10_000, id -> tickets.purge(clock.instant()));
                     int wsLimit = config.maxFrameBytes * 2 + 4096;
                     HttpServerOptions options = new HttpServerOptions()
@@ -196,6 +202,7 @@ public final class RelayVerticle extends VerticleBase {
                     AdminApi admin = new AdminApi(vertx, roster, verifier, audit, config.adminWritesPerMinute, metrics);
                     Router v1 = admin.router();
                     new HistoryAdminApi(admin, roster, rights, days).addTo(v1);
+                    new RecordAdminApi(admin, roster, shares, id -> blobs.blob(id)).addTo(v1);
                     router.route("/v1/*").subRouter(v1);
                     server = vertx.createHttpServer(options).requestHandler(gateway.requestHandler(router));
                     return server.listen();
@@ -221,12 +228,13 @@ public final class RelayVerticle extends VerticleBase {
         java.util.function.Function<dev.ampoule.relay.protocol.Bytes, java.time.Duration> retention = group ->
                 BlobService.teamOf(group).flatMap(teams::team).flatMap(t -> t.retention()).orElse(config.messageTtl);
         days = new TeamDays(contentClock(), retention);
-        RightsReadRule readRule = new RightsReadRule(members, rights, days);
-        return rights.open().compose(v -> BlobStores.create(vertx, config)).compose(store -> {
+        RightsReadRule readRule = new RightsReadRule(members, rights, days, shares, teams);
+        return rights.open().compose(v -> shares.open()).compose(v -> BlobStores.create(vertx, config)).compose(store -> {
             blobs = new BlobService(vertx, store, members, readRule, auditSink(), metrics, contentClock(),
                     BlobLimits.of(config.maxBlobBytes, config.teamBlobQuotaBytes, config.maxFrameBytes), retention);
             history = new HistoryService(blobs, rights, members, readRule, teams, ds::sendApplication, auditSink(),
                     days);
+            records = new RecordService(blobs, shares, readRule, teams, config.roles, ds::sendApplication, auditSink());
             return blobs.start(config.expirySweep);
         });
     }
@@ -348,6 +356,7 @@ public final class RelayVerticle extends VerticleBase {
             return (ds == null ? Future.<Void>succeededFuture() : ds.stop())
                     .eventually(() -> blobs == null ? Future.succeededFuture() : blobs.stop())
                     .eventually(() -> rights == null ? Future.succeededFuture() : rights.close())
+                    .eventually(() -> shares == null ? Future.succeededFuture() : shares.close())
                     .andThen(ar -> closeExternalSenderKeys())
                     .compose(v -> closeRoster())
                     .eventually(() -> closeAudit());
@@ -370,6 +379,7 @@ public final class RelayVerticle extends VerticleBase {
                 .compose(v -> ds.stop())
                 .eventually(() -> blobs == null ? Future.succeededFuture() : blobs.stop())
                 .eventually(() -> rights == null ? Future.succeededFuture() : rights.close())
+                    .eventually(() -> shares == null ? Future.succeededFuture() : shares.close())
                 .andThen(ar -> closeExternalSenderKeys())
                 .compose(v -> closeRoster())
                 .eventually(() -> closeAudit())

@@ -199,6 +199,7 @@ public final class HistoryRights implements RosterListener {
             case RightsRecord.Granted g -> grants.computeIfAbsent(g.team(), t -> new HashMap<>())
                     .computeIfAbsent(g.user(), u -> new ArrayList<>())
                     .add(new Grant(g.fromDay(), g.toDay(), g.granter(), g.seq(), g.millis()));
+            case RightsRecord.Recipients x -> { } // a shared record's, kept by RecordShares
         }
     }
 

@@ -18,6 +18,8 @@ import java.nio.charset.StandardCharsets;
  *         case revoked:    opaque actor&lt;V&gt;; uint64 millis;
  *         case granted:    uint32 from_day; uint32 to_day; opaque granter_user&lt;V&gt;;
  *                          opaque granter_device&lt;V&gt;; uint64 seq; uint64 millis;
+ *         case recipients: opaque record_id&lt;V&gt;; opaque roles&lt;V&gt;&lt;V&gt;; opaque users&lt;V&gt;&lt;V&gt;;
+ *                          uint64 millis;        // user: who set them
  *     };
  * } RightsRecord;
  * </pre>
@@ -27,6 +29,7 @@ sealed interface RightsRecord {
     int AUTHORISED = 1;
     int REVOKED = 2;
     int GRANTED = 3;
+    int RECIPIENTS = 4;
 
     String team();
 
@@ -44,6 +47,16 @@ sealed interface RightsRecord {
     /** A coordinator's device granted a user the keys of days {@code fromDay} to {@code toDay} (group message {@code seq}). */
     record Granted(String team, String user, long fromDay, long toDay, DeviceId granter, long seq, long millis)
             implements RightsRecord {
+    }
+
+    /** A shared record's recipients are now these roles and users ({@code user}: who set them; {@link RecordShares}). */
+    record Recipients(String team, String user, dev.ampoule.relay.protocol.Bytes recordId, java.util.List<String> roles,
+            java.util.List<String> users, long millis) implements RightsRecord {
+
+        public Recipients {
+            roles = java.util.List.copyOf(roles);
+            users = java.util.List.copyOf(users);
+        }
     }
 
     default byte[] encode() {
@@ -69,6 +82,13 @@ sealed interface RightsRecord {
                 text(w, g.granter().deviceId());
                 w.u64(g.seq());
                 w.u64(g.millis());
+            }
+            case Recipients r -> {
+                head(w, RECIPIENTS, r);
+                w.opaque(r.recordId().unsafeArray());
+                w.vector(r.roles(), RightsRecord::text);
+                w.vector(r.users(), RightsRecord::text);
+                w.u64(r.millis());
             }
         }
         return w.toByteArray();
@@ -110,6 +130,8 @@ sealed interface RightsRecord {
                             .orElseThrow(() -> new DecodeException("bad granting device"));
                     yield new Granted(team, user, from, to, granter, r.u64(), r.u64());
                 }
+                case RECIPIENTS -> new Recipients(team, user, dev.ampoule.relay.protocol.Bytes.wrap(r.opaque()),
+                        r.vector(RightsRecord::text), r.vector(RightsRecord::text), r.u64());
                 default -> throw new DecodeException("unknown rights record " + type);
             };
         });

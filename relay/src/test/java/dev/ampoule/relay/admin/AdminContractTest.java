@@ -43,7 +43,7 @@ class AdminContractTest {
                 described.add(op.getHttpMethod().name() + " " + op.getOpenAPIPath() + " " + op.getOperationId());
             }
             assertEquals(described, routed);
-            assertEquals(16, routed.size());
+            assertEquals(18, routed.size());
             assertEquals(OpenAPIVersion.V3_1, fx.contract.contract.getVersion());
             // every operation but the contract itself needs the bearer token
             for (Operation op : fx.contract.contract.operations()) {

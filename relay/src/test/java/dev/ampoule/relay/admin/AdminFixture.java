@@ -9,6 +9,7 @@ import dev.ampoule.relay.auth.JwkKeys;
 import dev.ampoule.relay.auth.JwtTokenVerifier;
 import dev.ampoule.relay.blob.BlobService;
 import dev.ampoule.relay.history.HistoryRights;
+import dev.ampoule.relay.history.RecordShares;
 import dev.ampoule.relay.history.TeamDays;
 import dev.ampoule.relay.config.RelayConfig;
 import dev.ampoule.relay.roster.FileRosterStore;
@@ -76,6 +77,9 @@ public final class AdminFixture {
     /** The clock of history days and retention (a test may set another before {@link #start}). */
     public Clock clock = Clock.systemUTC();
     public List<String> roles = RelayConfig.DEFAULT_ROLES;
+    /** The blobs the record calls find (a test puts shared records' metadata here). */
+    public final java.util.Map<dev.ampoule.relay.protocol.Bytes, dev.ampoule.relay.blob.BlobMeta> blobs =
+            new java.util.concurrent.ConcurrentHashMap<>();
     private final HttpClient client;
     private final AtomicLong checks = new AtomicLong();
     private Server server;
@@ -93,6 +97,7 @@ public final class AdminFixture {
         Roster roster;
         AdminApi api;
         HistoryRights rights;
+        RecordShares shares;
         Router v1;
         HttpServer http;
 
@@ -100,7 +105,8 @@ public final class AdminFixture {
         public Future<?> start() {
             FileRosterStore store = new FileRosterStore(vertx, dataDir.resolve("roster"), true);
             rights = HistoryRights.in(vertx, dataDir, true, audit, clock);
-            return rights.open().compose(v -> Roster.open(store, new java.util.LinkedHashSet<>(roles), audit,
+            shares = RecordShares.in(vertx, dataDir, true, audit, clock);
+            return rights.open().compose(v -> shares.open()).compose(v -> Roster.open(store, new java.util.LinkedHashSet<>(roles), audit,
                     Clock.systemUTC())).compose(r -> {
                 roster = r;
                 roster.listener(RosterListener.both(listener, rights));
@@ -114,6 +120,7 @@ public final class AdminFixture {
                 TeamDays days = new TeamDays(clock, group -> BlobService.teamOf(group).flatMap(roster::team)
                         .flatMap(t -> t.retention()).orElse(Duration.ofDays(30)));
                 new HistoryAdminApi(api, roster, rights, days).addTo(v1);
+                new RecordAdminApi(api, roster, shares, id -> java.util.Optional.ofNullable(blobs.get(id))).addTo(v1);
                 root.route("/v1/*").subRouter(v1);
                 http = vertx.createHttpServer();
                 return http.requestHandler(root).listen(0, "127.0.0.1");
@@ -122,7 +129,8 @@ public final class AdminFixture {
 
         @Override
         public Future<?> stop() {
-            return http.close().compose(v -> roster.close()).eventually(() -> rights.close());
+            return http.close().compose(v -> roster.close()).eventually(() -> rights.close())
+                    .eventually(() -> shares.close());
         }
 
         Context ctx() {
