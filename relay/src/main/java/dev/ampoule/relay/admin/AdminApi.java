@@ -27,6 +27,7 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.vertx.ext.web.handler.HttpException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.time.Duration;
@@ -134,9 +135,36 @@ public final class AdminApi {
         this.metrics = metrics;
     }
 
+    /**
+     * Mounts the API at {@code /v1} on the relay's router, which then also answers a request it
+     * cannot even route — a path that is not valid percent-encoding — with a JSON {@code 400}.
+     */
+    public void mount(Router root) {
+        mount(root, v1 -> { });
+    }
+
+    /** The same, with the routes {@code more} adds to the API's router (the history and record calls). */
+    public void mount(Router root, java.util.function.Consumer<Router> more) {
+        Router v1 = router();
+        more.accept(v1);
+        root.route("/v1/*").subRouter(v1);
+        root.errorHandler(400, AdminApi::unreadable);
+    }
+
+    /** The answer to a request the router itself refused as unreadable (its path or query). */
+    private static void unreadable(RoutingContext ctx) {
+        HttpServerResponse res = ctx.response();
+        if (!res.ended() && !res.closed()) {
+            res.setStatusCode(400).putHeader("Content-Type", JSON).putHeader("Cache-Control", "no-store")
+                    .end(ApiError.badRequest("unreadable request").toJson().toBuffer());
+        }
+    }
+
     /** The API's routes, relative to where it is mounted ({@code /v1}). */
     public Router router() {
         Router r = Router.router(vertx);
+        // a path parameter or query string that is not valid percent-encoding, refused while routing
+        r.errorHandler(400, AdminApi::unreadable);
         BodyHandler body = BodyHandler.create(false).setBodyLimit(MAX_BODY_BYTES);
         r.get("/openapi.yaml").setName("getOpenApi").handler(this::serveContract);
         route(r, HttpMethod.POST, "/teams", "createTeam", body, this::createTeam);
@@ -176,6 +204,12 @@ public final class AdminApi {
     }
 
     private void handle(RoutingContext ctx, HttpMethod method, String template, Action action) {
+        try {
+            Inputs.requireReadableQuery(ctx);
+        } catch (ApiError e) {
+            finish(ctx, method, template, Optional.empty(), errorReply(e));
+            return;
+        }
         Future<Principal> caller = authenticate(ctx);
         caller.compose(p -> audit.ok() ? Future.succeededFuture(p)
                         : Future.failedFuture(ApiError.auditUnavailable(AUDIT_RETRY_MILLIS)))
@@ -284,6 +318,8 @@ public final class AdminApi {
                     yield ApiError.quotaExceeded(r.getMessage());
                 }
             };
+            // the web layer's refusal of unreadable input (its message may quote the request: not repeated)
+            case HttpException h when h.getStatusCode() == 400 -> ApiError.badRequest("unreadable request");
             default -> {
                 LOG.log(Level.WARNING, "admin call failed", t);
                 yield ApiError.internal("internal error");

@@ -25,6 +25,18 @@ final class Inputs {
     private Inputs() {
     }
 
+    /**
+     * Decodes the query string up front: one that is not valid percent-encoding (e.g. {@code %zz})
+     * is the caller's error, refused before anything else is read.
+     */
+    static void requireReadableQuery(RoutingContext ctx) {
+        try {
+            ctx.queryParams();
+        } catch (RuntimeException malformed) {
+            throw ApiError.badRequest("the query string is not valid percent-encoding");
+        }
+    }
+
     /** A path parameter that must be an id ({@code [A-Za-z0-9._-]{1,64}}). */
     static String id(RoutingContext ctx, String name) {
         String v = ctx.pathParam(name);

@@ -200,10 +200,10 @@ public final class RelayVerticle extends VerticleBase {
                     }
                     Router router = gateway.router();
                     AdminApi admin = new AdminApi(vertx, roster, verifier, audit, config.adminWritesPerMinute, metrics);
-                    Router v1 = admin.router();
-                    new HistoryAdminApi(admin, roster, rights, days).addTo(v1);
-                    new RecordAdminApi(admin, roster, shares, id -> blobs.blob(id)).addTo(v1);
-                    router.route("/v1/*").subRouter(v1);
+                    admin.mount(router, v1 -> {
+                        new HistoryAdminApi(admin, roster, rights, days).addTo(v1);
+                        new RecordAdminApi(admin, roster, shares, id -> blobs.blob(id)).addTo(v1);
+                    });
                     server = vertx.createHttpServer(options).requestHandler(gateway.requestHandler(router));
                     return server.listen();
                 })

@@ -136,13 +136,31 @@ public final class FileStore implements Store {
             boolean endsCheckpoint, List<StoreRecord> records, List<Indexed> indexed) {
     }
 
-    private Recovered recover() throws IOException {
-        Files.createDirectories(dir);
-        List<Long> ids = SegmentLog.list(dir);
-        List<Segment> segments = new ArrayList<>(ids.size());
-        for (int i = 0; i < ids.size(); i++) {
-            segments.add(read(ids.get(i), i == ids.size() - 1));
+    /**
+     * Reads every segment. A failure — corruption that is no torn tail, an I/O error — is a
+     * {@link StoreException}, with every segment closed and nothing on disk changed.
+     */
+    private Recovered recover() {
+        List<Segment> segments = new ArrayList<>();
+        try {
+            Files.createDirectories(dir);
+            List<Long> ids = SegmentLog.list(dir);
+            if (!ids.isEmpty() && ids.getLast() == Long.MAX_VALUE) {
+                throw new IOException("the newest segment has the last segment id: no segment can follow it");
+            }
+            for (int i = 0; i < ids.size(); i++) {
+                segments.add(read(ids.get(i), i == ids.size() - 1));
+            }
+            return recover(ids, segments);
+        } catch (IOException | RuntimeException e) {
+            segments.forEach(seg -> closeQuietly(seg.log()));
+            readers.clear();
+            throw new StoreException("the store in " + dir + " cannot be recovered: " + e.getMessage(), e);
         }
+    }
+
+    /** Keeps the segments of the newest complete checkpoint on, and deletes the others. */
+    private Recovered recover(List<Long> ids, List<Segment> segments) throws IOException {
         // The newest complete checkpoint replaces everything before it. A checkpoint starts a segment
         // with its begin marker and may run over several segments up to its end marker (stores
         // written before checkpoints kept to one segment).
@@ -188,6 +206,15 @@ public final class FileStore implements Store {
     /** Reads one segment; a torn tail (a crash mid-write) is cut off the last one, anywhere else it is corruption. */
     private Segment read(long id, boolean last) throws IOException {
         FramedLog log = SegmentLog.open(dir, id, channels);
+        try {
+            return read(id, last, log);
+        } catch (IOException | RuntimeException e) {
+            closeQuietly(log);
+            throw e;
+        }
+    }
+
+    private Segment read(long id, boolean last, FramedLog log) throws IOException {
         boolean[] begins = {false};
         boolean[] ends = {false};
         boolean[] first = {true};
@@ -217,7 +244,6 @@ public final class FileStore implements Store {
         });
         if (scan.torn()) {
             if (!last) {
-                log.close();
                 throw new IOException("segment " + id + " is corrupt at offset " + scan.validBytes() + " (not the tail)");
             }
             LOG.warning("cut a torn tail of " + scan.tornBytes() + " bytes off segment " + id);
@@ -326,12 +352,15 @@ public final class FileStore implements Store {
                     }
                 }
                 sync();
+                if (stop) {
+                    // closed before close() completes: a store reopened right after finds its files free
+                    closeChannels();
+                }
                 context.runOnContext(v -> {
                     completions.forEach(Runnable::run);
                     drainOverflow();
                 });
                 if (stop) {
-                    closeChannels();
                     return;
                 }
             } catch (IOException | RuntimeException e) {
@@ -366,7 +395,10 @@ public final class FileStore implements Store {
         }
         List<Command> failed = new ArrayList<>(batch);
         queue.drainTo(failed);
-        boolean[] stop = {false};
+        boolean stop = failed.stream().anyMatch(Stop.class::isInstance);
+        if (stop) {
+            closeChannels(); // before close() completes: a store reopened right after finds its files free
+        }
         StoreException refused = new StoreException("the store could not write", e);
         context.runOnContext(v -> {
             failed.forEach(c -> {
@@ -382,11 +414,7 @@ public final class FileStore implements Store {
                 overflow.pollFirst().promise().tryFail(refused);
             }
         });
-        for (Command c : failed) {
-            stop[0] |= c instanceof Stop;
-        }
-        if (stop[0]) {
-            closeChannels();
+        if (stop) {
             Thread.currentThread().interrupt();
         }
     }
@@ -453,9 +481,17 @@ public final class FileStore implements Store {
                 return;
             }
         }
-        activeId++;
+        activeId = nextId();
         active = SegmentLog.create(dir, activeId, channels);
         readers.put(activeId, active);
+    }
+
+    /** The id of the segment after the active one; ids never wrap around. */
+    private long nextId() throws IOException {
+        if (activeId == Long.MAX_VALUE) {
+            throw new IOException("the store has used every segment id");
+        }
+        return activeId + 1;
     }
 
     private void sync() throws IOException {
@@ -471,7 +507,7 @@ public final class FileStore implements Store {
         }
         active = null;
         // start a fresh segment for the checkpoint
-        activeId++;
+        activeId = nextId();
         active = SegmentLog.create(dir, activeId, channels);
         readers.put(activeId, active);
         long before = diskBytes.get();
@@ -506,6 +542,14 @@ public final class FileStore implements Store {
         FramedLog.syncDirectory(dir);
         LOG.info("store compacted: " + before + " -> " + diskBytes.get() + " bytes");
         return moved;
+    }
+
+    private static void closeQuietly(FramedLog log) {
+        try {
+            log.close();
+        } catch (IOException e) {
+            LOG.log(Level.FINE, "closing a segment", e);
+        }
     }
 
     private void closeChannels() {

@@ -5,6 +5,9 @@ import dev.ampoule.mls.codec.TlsWriter;
 import dev.ampoule.mls.error.DecodeException;
 import dev.ampoule.relay.protocol.Bytes;
 import dev.ampoule.relay.protocol.DeviceId;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -188,18 +191,32 @@ public final class RecordCodec {
     }
 
     private static DeviceId device(TlsReader r) {
-        String user = new String(r.opaque(), StandardCharsets.UTF_8);
-        String dev = new String(r.opaque(), StandardCharsets.UTF_8);
+        String user = utf8(r);
+        String dev = utf8(r);
         return DeviceId.of(user, dev).orElseThrow(() -> new DecodeException("invalid device id in store record"));
     }
 
     private static String user(TlsReader r) {
-        byte[] raw = r.opaque();
-        String user = new String(raw, StandardCharsets.UTF_8);
-        if (!DeviceId.validUser(user) || !java.util.Arrays.equals(user.getBytes(StandardCharsets.UTF_8), raw)) {
+        String user = utf8(r);
+        if (!DeviceId.validUser(user)) {
             throw new DecodeException("invalid user id in store record");
         }
         return user;
+    }
+
+    /**
+     * {@code opaque<V>} holding well-formed UTF-8: anything else is a corrupt record (read leniently,
+     * it would become another id, with replacement characters, that does not encode back to it).
+     */
+    private static String utf8(TlsReader r) {
+        try {
+            return StandardCharsets.UTF_8.newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(ByteBuffer.wrap(r.opaque())).toString();
+        } catch (CharacterCodingException e) {
+            throw new DecodeException("an id in a store record is not UTF-8");
+        }
     }
 
     private static void bytes(TlsWriter w, Bytes b) {

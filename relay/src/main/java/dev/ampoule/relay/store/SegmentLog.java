@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.regex.Pattern;
 
 /**
  * The files of the embedded store: numbered append-only segments ({@code 00000000000000000001.log},
@@ -18,6 +19,7 @@ final class SegmentLog {
 
     static final String SUFFIX = ".log";
     static final int MAX_RECORD = 64 << 20;
+    private static final Pattern SEGMENT_NAME = Pattern.compile("[0-9]{20}" + Pattern.quote(SUFFIX));
 
     private SegmentLog() {
     }
@@ -26,16 +28,24 @@ final class SegmentLog {
         return dir.resolve(String.format("%020d%s", id, SUFFIX));
     }
 
-    /** The segment ids in {@code dir}, ascending. */
+    /**
+     * The segment ids in {@code dir}, ascending: the files named exactly as {@link #path} names a
+     * segment (20 digits, then {@value #SUFFIX}). Any other file, {@code 1.log} or {@code -2.log}
+     * included, is no segment: read as one, it would be opened under its canonical name — another
+     * file, created empty — or read twice.
+     */
     static List<Long> list(Path dir) throws IOException {
         List<Long> ids = new ArrayList<>();
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, "*" + SUFFIX)) {
             for (Path p : ds) {
                 String name = p.getFileName().toString();
+                if (!SEGMENT_NAME.matcher(name).matches()) {
+                    continue;
+                }
                 try {
                     ids.add(Long.parseLong(name.substring(0, name.length() - SUFFIX.length())));
                 } catch (NumberFormatException e) {
-                    // not a segment
+                    // 20 digits beyond a long: not a segment of this store
                 }
             }
         }

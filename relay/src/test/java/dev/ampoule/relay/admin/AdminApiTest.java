@@ -16,6 +16,7 @@ import dev.ampoule.relay.audit.AuditEvent;
 import dev.ampoule.relay.audit.AuditType;
 import dev.ampoule.relay.auth.DevKeys;
 import dev.ampoule.relay.auth.JwkKeys;
+import dev.ampoule.relay.support.RawHttp;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -268,6 +269,41 @@ class AdminApiTest {
 
         assertEquals(List.of("alice:coordinator", "bob:practitioner"), members(alice, id));
         assertEquals(auditedChanges, fx.audit.events(e -> e.type() != AuditType.ADMIN_CALL).size());
+        assertFalse(fx.<Boolean>onRoster(r -> r.team(id).orElseThrow().archived()));
+        ctx.completeNow();
+    }
+
+    /**
+     * A query string or path that is not valid percent-encoding is the caller's error: 400 in the
+     * API's JSON form, never 500 or no answer, whatever the route, and nothing changes. (Sent over a
+     * plain socket: an HTTP client would not send such a request target.)
+     */
+    @Test
+    void malformedEncodingIs400(VertxTestContext ctx) {
+        String alice = fx.token("alice", "h1");
+        String admin = fx.admin("root", "h1");
+        String id = createTeam(alice, "Team");
+        Map<String, String> json = Map.of("Content-Type", "application/json");
+        try (RawHttp http = new RawHttp(fx.port(), 30_000)) {
+            for (String uri : List.of("/v1/audit?team=%zz", "/v1/audit?%", "/v1/audit?limit=%E0%A4%A",
+                    "/v1/audit/export?user=%", "/v1/teams?x=%2", "/v1/users/alice/teams?%", "/v1/users/alice/teams?%%", "/v1/teams/" + id + "?a=%g0",
+                    "/v1/teams/" + id + "/members?%zz=1", "/v1/teams/%zz", "/v1/users/%E0%A4%A/teams",
+                    "POST /v1/teams?name=%zz", "POST /v1/teams/" + id + "/archive?%",
+                    "PUT /v1/teams/" + id + "/members/bob?%", "DELETE /v1/users/bob?%zz")) {
+                String method = uri.startsWith("/") ? "GET" : uri.substring(0, uri.indexOf(' '));
+                String target = uri.substring(uri.indexOf('/'));
+                Map<String, String> headers = new java.util.HashMap<>(method.equals("GET") ? Map.of() : json);
+                headers.put("Authorization", "Bearer " + (target.startsWith("/v1/audit") || method.equals("DELETE")
+                        ? admin : alice));
+                RawHttp.Answer a = http.send(method, target, headers,
+                        method.equals("GET") ? new byte[0] : "{\"name\":\"x\",\"role\":\"patient\"}".getBytes());
+                assertEquals(400, a.status(), uri);
+                assertEquals("application/json", a.header("Content-Type"), uri);
+                assertEquals("BAD_REQUEST", new JsonObject(new String(a.body())).getString("code"), uri);
+            }
+        }
+        assertEquals(List.of("alice:coordinator"), members(alice, id));
+        assertEquals(1, (int) fx.<Integer>onRoster(r -> r.teamsOfOrg("h1").size()));
         assertFalse(fx.<Boolean>onRoster(r -> r.team(id).orElseThrow().archived()));
         ctx.completeNow();
     }

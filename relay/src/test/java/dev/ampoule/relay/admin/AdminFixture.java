@@ -80,6 +80,11 @@ public final class AdminFixture {
     /** The blobs the record calls find (a test puts shared records' metadata here). */
     public final java.util.Map<dev.ampoule.relay.protocol.Bytes, dev.ampoule.relay.blob.BlobMeta> blobs =
             new java.util.concurrent.ConcurrentHashMap<>();
+    /**
+     * Whether every request is first validated against the contract (by a handler before the API);
+     * without, the API is mounted exactly as the relay mounts it.
+     */
+    public boolean contractChecks = true;
     private final HttpClient client;
     private final AtomicLong checks = new AtomicLong();
     private Server server;
@@ -114,14 +119,18 @@ public final class AdminFixture {
                         Duration.ZERO, Clock.systemUTC());
                 api = new AdminApi(vertx, roster, verifier, audit);
                 Router root = Router.router(vertx);
-                root.route("/v1/*").handler(BodyHandler.create(false).setBodyLimit(AdminApi.MAX_BODY_BYTES));
-                root.route("/v1/*").handler(contract::checkRequest);
-                v1 = api.router();
+                if (contractChecks) {
+                    root.route("/v1/*").handler(BodyHandler.create(false).setBodyLimit(AdminApi.MAX_BODY_BYTES));
+                    root.route("/v1/*").handler(contract::checkRequest);
+                }
                 TeamDays days = new TeamDays(clock, group -> BlobService.teamOf(group).flatMap(roster::team)
                         .flatMap(t -> t.retention()).orElse(Duration.ofDays(30)));
-                new HistoryAdminApi(api, roster, rights, days).addTo(v1);
-                new RecordAdminApi(api, roster, shares, id -> java.util.Optional.ofNullable(blobs.get(id))).addTo(v1);
-                root.route("/v1/*").subRouter(v1);
+                api.mount(root, routes -> {
+                    v1 = routes;
+                    new HistoryAdminApi(api, roster, rights, days).addTo(routes);
+                    new RecordAdminApi(api, roster, shares, id -> java.util.Optional.ofNullable(blobs.get(id)))
+                            .addTo(routes);
+                });
                 http = vertx.createHttpServer();
                 return http.requestHandler(root).listen(0, "127.0.0.1");
             });
@@ -226,6 +235,9 @@ public final class AdminFixture {
         }
         HttpCalls.Answer answer = HttpCalls.call(client, options, payload);
         Response r = new Response(answer.status(), answer.headers(), answer.body());
+        if (!contractChecks) {
+            return r;
+        }
         String path = uri.contains("?") ? uri.substring(0, uri.indexOf('?')) : uri;
         Optional<Throwable> verdict = contract.verdict(id);
         switch (expect) {

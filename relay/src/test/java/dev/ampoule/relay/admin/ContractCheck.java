@@ -133,8 +133,16 @@ public final class ContractCheck {
             return;
         }
         Buffer body = ctx.body().buffer();
-        RequestUtils.extract(ctx.request(), op, () -> Future.succeededFuture(body == null ? Buffer.buffer() : body))
-                .compose(req -> requests.validate(req, op.getOperationId()))
+        Future<?> validated;
+        try {
+            validated = RequestUtils.extract(ctx.request(), op,
+                    () -> Future.succeededFuture(body == null ? Buffer.buffer() : body))
+                    .compose(req -> requests.validate(req, op.getOperationId()));
+        } catch (RuntimeException unreadable) {
+            // e.g. a query string that is not valid percent-encoding: not a conforming request
+            validated = Future.failedFuture(unreadable);
+        }
+        validated
                 .onComplete(ar -> {
                     verdicts.put(id, ar.failed() ? Optional.of(ar.cause()) : Optional.empty());
                     ctx.next();

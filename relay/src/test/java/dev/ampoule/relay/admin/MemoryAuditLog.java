@@ -97,6 +97,15 @@ public final class MemoryAuditLog implements AuditLog {
         return Future.succeededFuture();
     }
 
+    /** Forgets every entry after the first {@code keep} (a long-running test bounds its memory). */
+    public synchronized void forgetAfter(int keep) {
+        if (entries.size() > keep) {
+            List<AuditEntry> kept = new ArrayList<>(entries.subList(0, keep));
+            entries.clear();
+            entries.addAll(kept);
+        }
+    }
+
     public List<AuditEntry> entries() {
         return List.copyOf(entries);
     }

@@ -21,7 +21,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** kill -9 of a separate process writing to the store, also while it compacts: every acknowledged append survives. */
 @ExtendWith(VertxExtension.class)
-@Timeout(value = 120, unit = TimeUnit.SECONDS)
+@Timeout(value = 300, unit = TimeUnit.SECONDS) // five child JVMs on a busy machine
 class FileStoreCrashTest {
 
     @TempDir

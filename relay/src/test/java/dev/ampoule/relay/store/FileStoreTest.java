@@ -1,11 +1,14 @@
 package dev.ampoule.relay.store;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.ampoule.relay.log.FramedLog;
 import dev.ampoule.relay.protocol.Bytes;
 import dev.ampoule.relay.protocol.DeviceId;
+import dev.ampoule.relay.support.OnContext;
+import dev.ampoule.relay.support.OpenFiles;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.junit5.VertxExtension;
@@ -19,6 +22,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -272,6 +276,108 @@ class FileStoreTest {
                     }).compose(Store::close);
                 })
                 .onComplete(ctx.succeedingThenComplete());
+    }
+
+    /**
+     * Corruption that is no torn tail — a bad frame before the last segment, or a whole frame
+     * (its CRC right) that is no record — fails the open with a {@link StoreException}, with every
+     * segment closed and nothing on disk changed (an operator can inspect or restore the files).
+     */
+    @Test
+    void corruptionFailsTheOpenTypedWithEverySegmentClosedAndTheFilesUnchanged(Vertx vertx) throws Exception {
+        OnContext on = new OnContext(vertx);
+        FileStore first = store(vertx, 0);
+        on.run(() -> first.open(r -> { }).compose(v -> appendAll(first, sample())).compose(v -> first.close()));
+        List<Path> segs = segments();
+        assertTrue(segs.size() >= 2, "segments: " + segs.size());
+        byte[] original = Files.readAllBytes(segs.get(0));
+
+        // a flipped byte in the middle of the first segment
+        try (FileChannel ch = FileChannel.open(segs.get(0), StandardOpenOption.WRITE)) {
+            ch.write(ByteBuffer.wrap(new byte[] {0x55}), 200);
+        }
+        assertOpenFailsAndChangesNothing(vertx, on);
+
+        // a frame with a good CRC that is no record, at the end of the last segment
+        Files.write(segs.get(0), original);
+        try (FileChannel ch = FileChannel.open(segs.get(segs.size() - 1), StandardOpenOption.WRITE,
+                StandardOpenOption.APPEND)) {
+            ch.write(ByteBuffer.wrap(FramedLog.frame(new byte[] {(byte) 0xEE, 1, 2})));
+        }
+        assertOpenFailsAndChangesNothing(vertx, on);
+    }
+
+    /**
+     * Only files named like the store's segments ({@code <20 digits>.log}) are segments: other
+     * {@code .log} files in the directory are left alone, neither read nor answered by new files
+     * (a file {@code -2.log} was read as segment -2 and made the store create {@code -0000000000000000002.log}).
+     */
+    @Test
+    void filesNotNamedLikeSegmentsAreLeftAlone(Vertx vertx) throws Exception {
+        OnContext on = new OnContext(vertx);
+        FileStore first = store(vertx, 0);
+        on.run(() -> first.open(r -> { }).compose(v -> appendAll(first, sample())).compose(v -> first.close()));
+        for (String stray : List.of("-2.log", "+3.log", "1.log", "0000000000000000000x.log", "12345678901234567890.log")) {
+            Files.write(dir.resolve(stray), new byte[] {1, 2, 3});
+        }
+        Map<Path, String> before = OpenFiles.snapshot(dir);
+        List<StoreRecord> replayed = new ArrayList<>();
+        FileStore second = store(vertx, 0);
+        on.run(() -> second.open(replayed::add).compose(v -> second.close()));
+        assertEquals(sample().size(), replayed.size());
+        assertEquals(before, OpenFiles.snapshot(dir));
+    }
+
+    /**
+     * Segment ids do not wrap around: a store whose newest segment has the last id refuses to open
+     * (its next segment would have no name), and a store that runs out of ids while writing fails
+     * the append (and cuts the failed batch back) rather than writing a segment recovery would not
+     * find (-9223372036854775808.log).
+     */
+    @Test
+    void segmentIdsDoNotWrapAround(Vertx vertx) throws Exception {
+        OnContext on = new OnContext(vertx);
+        try (FramedLog log = SegmentLog.create(dir, Long.MAX_VALUE)) {
+            log.append(RecordCodec.encode(new StoreRecord.MailboxAcked(ALICE, 1)), true);
+        }
+        assertOpenFailsAndChangesNothing(vertx, on);
+
+        Files.delete(SegmentLog.path(dir, Long.MAX_VALUE));
+        try (FramedLog log = SegmentLog.create(dir, Long.MAX_VALUE - 1)) {
+            // full: the next append starts the last segment
+            log.append(RecordCodec.encode(new StoreRecord.KeyPackageAdded(ALICE, Bytes.ofHex("aa"), 1,
+                    Bytes.wrap(new byte[4096]), false)), true);
+        }
+        FileStore store = store(vertx, 0);
+        on.run(() -> store.open(r -> { }));
+        Throwable failure = on.failure(() -> appendAll(store, sample()));
+        assertInstanceOf(StoreException.class, failure, () -> "failed with " + failure);
+        on.run(store::close);
+        // the failed batch is cut back: the last segment it had started is removed again
+        assertEquals(List.of(SegmentLog.path(dir, Long.MAX_VALUE - 1)), segments());
+    }
+
+    /** Once close() completed, the store holds no file open (a restart in the same process reopens them). */
+    @Test
+    void closeCompletesOnceEverySegmentIsClosed(Vertx vertx) {
+        OnContext on = new OnContext(vertx);
+        for (int i = 0; i < 20; i++) {
+            FileStore store = store(vertx, 0);
+            on.run(() -> store.open(r -> { }).compose(v -> appendAll(store, sample())).compose(v -> store.close()));
+            assertEquals(List.of(), OpenFiles.under(dir), "cycle " + i);
+        }
+    }
+
+    private void assertOpenFailsAndChangesNothing(Vertx vertx, OnContext on) {
+        Map<Path, String> before = OpenFiles.snapshot(dir);
+        List<StoreRecord> replayed = new ArrayList<>();
+        FileStore store = store(vertx, 0);
+        Throwable failure = on.failure(() -> store.open(replayed::add));
+        assertInstanceOf(StoreException.class, failure, () -> "failed with " + failure);
+        assertEquals(List.of(), replayed);
+        assertEquals(List.of(), OpenFiles.under(dir), "segments left open");
+        assertEquals(before, OpenFiles.snapshot(dir));
+        on.run(store::close);
     }
 
     private List<Path> segments() {

@@ -3,13 +3,16 @@ package dev.ampoule.relay.store;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import dev.ampoule.mls.codec.TlsWriter;
 import dev.ampoule.mls.error.DecodeException;
 import dev.ampoule.relay.protocol.Bytes;
 import dev.ampoule.relay.protocol.DeviceId;
+import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 class RecordCodecTest {
@@ -47,5 +50,32 @@ class RecordCodecTest {
         }
         byte[] longer = Arrays.copyOf(bytes, bytes.length + 1);
         assertThrows(DecodeException.class, () -> RecordCodec.decode(longer));
+    }
+
+    /**
+     * Ids are stored as UTF-8; bytes that are not UTF-8 are a corrupt record, refused rather than
+     * read as another id (a replacement character) that would not even encode back to them.
+     */
+    @ParameterizedTest
+    @MethodSource("notUtf8")
+    void idsThatAreNotUtf8AreRefused(byte[] user, byte[] device) {
+        TlsWriter w = new TlsWriter().u8(RecordCodec.MAILBOX_ACKED).opaque(user).opaque(device).u64(4);
+        byte[] bytes = w.toByteArray();
+        assertThrows(DecodeException.class, () -> RecordCodec.decode(bytes));
+        byte[] erased = new TlsWriter().u8(RecordCodec.USER_ERASED).opaque(user).toByteArray();
+        if (!Arrays.equals(user, "alice".getBytes(StandardCharsets.UTF_8))) {
+            assertThrows(DecodeException.class, () -> RecordCodec.decode(erased));
+        }
+    }
+
+    static Stream<Arguments> notUtf8() {
+        byte[] alice = "alice".getBytes(StandardCharsets.UTF_8);
+        byte[] phone = "phone".getBytes(StandardCharsets.UTF_8);
+        return Stream.of(
+                Arguments.of(new byte[] {'s', (byte) 0xf5, 'e', 'r'}, phone), // not a UTF-8 lead byte
+                Arguments.of(new byte[] {(byte) 0xc3}, phone), // truncated sequence
+                Arguments.of(new byte[] {(byte) 0xed, (byte) 0xa0, (byte) 0x80}, phone), // a surrogate
+                Arguments.of(new byte[] {(byte) 0xc0, (byte) 0xae}, phone), // overlong '.'
+                Arguments.of(alice, new byte[] {'p', (byte) 0xff}));
     }
 }

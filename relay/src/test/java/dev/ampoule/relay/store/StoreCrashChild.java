@@ -18,8 +18,8 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class StoreCrashChild {
 
-    /** Live records of the compacting child (each about 330 bytes: a checkpoint of several MB). */
-    static final int LIVE = 20_000;
+    /** Live records of the compacting child (each about 330 bytes: a checkpoint of about 1.3 MB, five segments). */
+    static final int LIVE = 4_000;
 
     private StoreCrashChild() {
     }

@@ -96,6 +96,7 @@ public final class TestDevice implements AutoCloseable {
     }
 
     private void onFrame(Buffer b) {
+        FrameRecorder.record(b.getBytes());
         Envelope env = FrameCodec.decode(b.getBytes(), Integer.MAX_VALUE);
         Frame f = env.frame();
         Promise<Frame> p = env.requestId() == 0 ? null : pending.remove(env.requestId());
@@ -110,7 +111,9 @@ public final class TestDevice implements AutoCloseable {
         long id = ids.incrementAndGet();
         Promise<Frame> p = Promise.promise();
         pending.put(id, p);
-        ws.writeBinaryMessage(Buffer.buffer(FrameCodec.encode(id, frame)));
+        byte[] bytes = FrameCodec.encode(id, frame);
+        FrameRecorder.record(bytes);
+        ws.writeBinaryMessage(Buffer.buffer(bytes));
         return p.future();
     }
 
