@@ -5,11 +5,8 @@ import dev.ampoule.client.content.HistoryCipher;
 import dev.ampoule.mls.codec.TlsReader;
 import dev.ampoule.mls.codec.TlsWriter;
 import dev.ampoule.mls.crypto.CipherSuite;
-import dev.ampoule.mls.crypto.HpkeCiphertext;
 import dev.ampoule.mls.error.MlsException;
-import dev.ampoule.mls.group.Member;
 import dev.ampoule.relay.protocol.Bytes;
-import dev.ampoule.relay.protocol.DeviceId;
 import dev.ampoule.relay.protocol.Frame;
 import java.time.Instant;
 import java.time.LocalDate;
@@ -260,22 +257,10 @@ final class History {
         return TlsReader.decodeExactly(data, r -> r.vector(rd -> new DayKey(rd.u64(), rd.u32(), rd.opaque())));
     }
 
-    /** The context a grant's keys are sealed under: the group, the epoch, the recipient's leaf. */
-    static byte[] context(Bytes groupId, long epoch, int leaf) {
-        return new TlsWriter(groupId.length() + 16).opaque(groupId.unsafeArray()).u64(epoch).u32(leaf).toByteArray();
-    }
-
     /** The grant message for the group's current epoch: the keys sealed to each leaf of the grantee's devices. */
     private byte[] sealedGrant(GroupSession s, String grantee, long from, long to, byte[] keys) {
-        List<Payloads.SealedTo> sealed = new ArrayList<>();
-        for (Member m : s.group.members()) {
-            Optional<DeviceId> d = GroupSession.deviceOf(m.credential());
-            if (d.isPresent() && d.get().userId().equals(grantee) && !d.get().equals(engine.settings.self())) {
-                HpkeCiphertext ct = s.group.suite().safeEncryptWithLabel(m.leafNode().encryptionKey(),
-                        HistoryCipher.COMPONENT, GRANT_LABEL, context(s.id, s.group.epoch(), m.leafIndex()), keys);
-                sealed.add(new Payloads.SealedTo(m.leafIndex(), ct));
-            }
-        }
+        List<Payloads.SealedTo> sealed = LeafSeal.toUsers(s, grantee::equals, engine.settings.self(), GRANT_LABEL,
+                keys);
         if (sealed.isEmpty()) {
             throw new AmpouleException(AmpouleException.Reason.INVALID_REQUEST,
                     "the user has no device in " + s.groupId + " to grant history to");
@@ -288,18 +273,14 @@ final class History {
         if (!g.grantee().equals(engine.settings.self().userId())) {
             return;
         }
-        int own = s.group.ownLeafIndex();
-        Optional<Payloads.SealedTo> mine = g.sealed().stream().filter(x -> x.leaf() == own).findFirst();
-        if (mine.isEmpty()) {
-            return; // sealed to this user's other devices only
-        }
-        byte[] plain;
         List<DayKey> keys;
         try {
-            plain = s.group.safeDecryptWithLeafKey(HistoryCipher.COMPONENT, GRANT_LABEL, context(s.id, epoch, own),
-                    mine.get().sealed());
-            keys = decodeKeys(plain);
-            Arrays.fill(plain, (byte) 0);
+            Optional<byte[]> plain = LeafSeal.open(s, epoch, GRANT_LABEL, g.sealed());
+            if (plain.isEmpty()) {
+                return; // sealed to this user's other devices only
+            }
+            keys = decodeKeys(plain.get());
+            Arrays.fill(plain.get(), (byte) 0);
         } catch (MlsException e) {
             engine.emit(new ClientEvent.MessageRejected(s.groupId, seq, "a history grant does not open: " + e.getMessage()));
             return;

@@ -1,14 +1,9 @@
 package dev.ampoule.client;
 
 import dev.ampoule.client.content.ContentKey;
-import dev.ampoule.client.content.HistoryCipher;
-import dev.ampoule.mls.crypto.HpkeCiphertext;
 import dev.ampoule.mls.error.MlsException;
-import dev.ampoule.mls.group.Member;
-import dev.ampoule.relay.protocol.DeviceId;
 import dev.ampoule.relay.protocol.Frame;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -69,7 +64,10 @@ final class Records {
             Set<String> sealedFor = new LinkedHashSet<>();
             return engine.onState(() -> {
                 GroupSession s = engine.requireGroup(groupId);
-                sealedFor.addAll(recipientsIn(s, Set.copyOf(users)));
+                Set<String> wanted = Set.copyOf(users);
+                s.group.members().stream().map(m -> GroupSession.deviceOf(m.credential())).flatMap(Optional::stream)
+                        .filter(d -> wanted.contains(d.userId()) && !d.equals(engine.settings.self()))
+                        .forEach(d -> sealedFor.add(d.userId()));
                 return CompletableFuture.completedFuture(null);
             }).thenCompose(v -> sealedFor.isEmpty() ? CompletableFuture.completedFuture(0L)
                     : engine.ops.sendBuilt(groupId, s -> sealed(s, sealedFor, record, reference),
@@ -79,30 +77,10 @@ final class Records {
         });
     }
 
-    /** The users among {@code users} with a device in the group other than this one. */
-    private Set<String> recipientsIn(GroupSession s, Set<String> users) {
-        Set<String> out = new LinkedHashSet<>();
-        for (Member m : s.group.members()) {
-            Optional<DeviceId> d = GroupSession.deviceOf(m.credential());
-            if (d.isPresent() && users.contains(d.get().userId()) && !d.get().equals(engine.settings.self())) {
-                out.add(d.get().userId());
-            }
-        }
-        return out;
-    }
-
     /** The record-key message for the group's current epoch: the reference sealed to each recipient device. */
     private byte[] sealed(GroupSession s, Set<String> users, Attachment record, byte[] reference) {
-        List<Payloads.SealedTo> sealed = new ArrayList<>();
-        for (Member m : s.group.members()) {
-            Optional<DeviceId> d = GroupSession.deviceOf(m.credential());
-            if (d.isPresent() && users.contains(d.get().userId()) && !d.get().equals(engine.settings.self())) {
-                HpkeCiphertext ct = s.group.suite().safeEncryptWithLabel(m.leafNode().encryptionKey(),
-                        HistoryCipher.COMPONENT, KEY_LABEL, History.context(s.id, s.group.epoch(), m.leafIndex()),
-                        reference);
-                sealed.add(new Payloads.SealedTo(m.leafIndex(), ct));
-            }
-        }
+        List<Payloads.SealedTo> sealed = LeafSeal.toUsers(s, users::contains, engine.settings.self(), KEY_LABEL,
+                reference);
         if (sealed.isEmpty()) {
             throw new AmpouleException(AmpouleException.Reason.INVALID_REQUEST,
                     "no recipient of the record has a device in " + s.groupId);
@@ -112,15 +90,13 @@ final class Records {
 
     /** A record key delivered in the group (state thread): when it is sealed to this device, the record is announced. */
     void received(GroupSession s, long seq, long epoch, MemberIdentity from, Payloads.RecordKey k) {
-        int own = s.group.ownLeafIndex();
-        Optional<Payloads.SealedTo> mine = k.sealed().stream().filter(x -> x.leaf() == own).findFirst();
-        if (mine.isEmpty()) {
-            return; // not for this device
-        }
         byte[] plain = null;
         try {
-            plain = s.group.safeDecryptWithLeafKey(HistoryCipher.COMPONENT, KEY_LABEL,
-                    History.context(s.id, epoch, own), mine.get().sealed());
+            Optional<byte[]> opened = LeafSeal.open(s, epoch, KEY_LABEL, k.sealed());
+            if (opened.isEmpty()) {
+                return; // not for this device
+            }
+            plain = opened.get();
             if (Payloads.decodeMessage(s.groupId, plain) instanceof Payloads.Shown shown
                     && shown.content() instanceof Content.File f && f.attachment().blobId().equals(k.blobId())) {
                 engine.emit(new ClientEvent.RecordShared(s.groupId, seq, from, f.attachment()));

@@ -140,6 +140,12 @@ class RecordShareTest {
             raw.error(new Frame.ShareRecord(g.bytes(), record.blobId(), List.of("insurer"),
                     Bytes.wrap(new byte[40])), ErrorCode.NOT_GRANTED);
             raw.error(new Frame.ListRecipients(g.bytes(), Bytes.wrap(new byte[16])), ErrorCode.UNKNOWN_BLOB);
+            // a record for a role the relay does not know, or for a user id that is none
+            Bytes digest = Bytes.wrap(new byte[32]);
+            raw.error(new Frame.UploadBlob(g.bytes(), Bytes.wrap(new byte[16]), 100, digest,
+                    new Frame.BlobUse.Record(List.of("surgeon"), List.of())), ErrorCode.BLOB_MISMATCH);
+            raw.error(new Frame.UploadBlob(g.bytes(), Bytes.wrap(new byte[16]), 100, digest,
+                    new Frame.BlobUse.Record(List.of(), List.of("not an id"))), ErrorCode.BLOB_MISMATCH);
         }
         insurer.start();
         gp.stop();
