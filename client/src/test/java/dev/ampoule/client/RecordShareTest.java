@@ -146,6 +146,9 @@ class RecordShareTest {
                     new Frame.BlobUse.Record(List.of("surgeon"), List.of())), ErrorCode.BLOB_MISMATCH);
             raw.error(new Frame.UploadBlob(g.bytes(), Bytes.wrap(new byte[16]), 100, digest,
                     new Frame.BlobUse.Record(List.of(), List.of("not an id"))), ErrorCode.BLOB_MISMATCH);
+            // records are shared in care teams only
+            raw.error(new Frame.UploadBlob(Bytes.ofHex("1a7e"), Bytes.wrap(new byte[16]), 100, digest,
+                    new Frame.BlobUse.Record(List.of("practitioner"), List.of())), ErrorCode.FORBIDDEN);
         }
         insurer.start();
         gp.stop();
