@@ -55,8 +55,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import java.util.function.Supplier;
-import java.util.logging.Level;
-import java.util.logging.Logger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The client's machinery behind {@link AmpouleClient}. All MLS state — the device record, every
@@ -70,7 +70,7 @@ import java.util.logging.Logger;
  */
 final class ClientEngine implements RelayConnection.Listener {
 
-    private static final Logger LOG = Logger.getLogger(ClientEngine.class.getName());
+    private static final Logger LOG = LoggerFactory.getLogger(ClientEngine.class);
     private static final int MAX_ORPHANS = 10_000;
     private static final Duration KEY_PACKAGE_LIFETIME = Duration.ofDays(90);
 
@@ -267,7 +267,7 @@ final class ClientEngine implements RelayConnection.Listener {
             });
             done.get(10, TimeUnit.SECONDS);
         } catch (RejectedExecutionException | ExecutionException | java.util.concurrent.TimeoutException e) {
-            LOG.log(Level.FINE, "closing", e);
+            LOG.debug("closing", e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
@@ -406,7 +406,7 @@ final class ClientEngine implements RelayConnection.Listener {
                 try {
                     r.run();
                 } catch (RuntimeException e) {
-                    LOG.log(Level.WARNING, "state thread task failed", e);
+                    LOG.warn("state thread task failed", e);
                     emit(new ClientEvent.Problem("internal failure: " + e));
                     flushSoon();
                 }
@@ -732,7 +732,7 @@ final class ClientEngine implements RelayConnection.Listener {
                 persistDevice();
             }
         } catch (IOException e) {
-            LOG.log(Level.WARNING, "cannot persist the client state", e);
+            LOG.warn("cannot persist the client state", e);
             emit(new ClientEvent.Problem("cannot persist the local state: " + e.getMessage()));
             deliverEvents();
             return; // acknowledge nothing not on disk; the relay delivers it again
@@ -760,7 +760,7 @@ final class ClientEngine implements RelayConnection.Listener {
                 try {
                     listener.onEvent(e);
                 } catch (RuntimeException ex) {
-                    LOG.log(Level.WARNING, "the listener failed on " + e, ex);
+                    LOG.warn("the listener failed on a {} event", e.getClass().getSimpleName(), ex);
                 }
             }
         });

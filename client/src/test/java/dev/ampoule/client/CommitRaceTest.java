@@ -7,7 +7,6 @@ import dev.ampoule.client.support.Convergence;
 import dev.ampoule.client.support.Party;
 import dev.ampoule.client.support.RelayExtension;
 import dev.ampoule.client.support.RelayFixture;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -28,34 +27,15 @@ class CommitRaceTest {
     @RegisterExtension
     final RelayExtension e2e = RelayExtension.adHoc();
 
-    private final List<Party> parties = new ArrayList<>();
-
-    private Party party(String user, String device) {
-        Party p = e2e.party(user, device);
-        parties.add(p);
-        return p;
-    }
-
-    private GroupId formTeam(String name) {
-        Party coordinator = parties.get(0);
-        GroupId team = coordinator.client.createGroup(name).join();
-        List<String> others = parties.subList(1, parties.size()).stream().map(p -> p.user).distinct().toList();
-        coordinator.client.addMembers(team, others).join();
-        for (Party p : parties.subList(1, parties.size())) {
-            p.events.awaitFirst(ClientEvent.GroupJoined.class, j -> j.groupId().equals(team), 20);
-        }
-        return team;
-    }
-
     @Test
     void twoCommitsBuiltOnTheSameEpochExactlyOneWinsAndAllConverge() throws Exception {
         RelayFixture relay = e2e.relay();
-        Party coordinator = party("coordinator", "desk");
-        Party practitioner = party("practitioner", "laptop");
-        party("patient", "phone");
-        Party pharmacist = party("pharmacist", "counter");
-        Party caregiver = party("caregiver", "phone");
-        GroupId team = formTeam("care-team-race");
+        Party coordinator = e2e.party("coordinator", "desk");
+        Party practitioner = e2e.party("practitioner", "laptop");
+        e2e.party("patient", "phone");
+        Party pharmacist = e2e.party("pharmacist", "counter");
+        Party caregiver = e2e.party("caregiver", "phone");
+        GroupId team = RelayExtension.team(coordinator, "care-team-race", e2e.parties());
         long epoch = coordinator.client.group(team).join().epoch();
         assertEquals(epoch, practitioner.client.group(team).join().epoch());
 
@@ -78,21 +58,21 @@ class CommitRaceTest {
 
         pharmacist.events.awaitFirst(ClientEvent.RemovedFromGroup.class, r -> r.groupId().equals(team), 20);
         caregiver.events.awaitFirst(ClientEvent.RemovedFromGroup.class, r -> r.groupId().equals(team), 20);
-        parties.remove(pharmacist);
-        parties.remove(caregiver);
+        e2e.parties().remove(pharmacist);
+        e2e.parties().remove(caregiver);
         assertConverged(team, epoch + 2, Set.of("coordinator#desk", "practitioner#laptop", "patient#phone"));
-        for (Party p : parties) {
+        for (Party p : e2e.parties()) {
             assertTrue(p.events.all(ClientEvent.MessageRejected.class).isEmpty(), p + " rejected nothing");
         }
     }
 
     @Test
     void simultaneousCommitsOnlineConverge() {
-        Party coordinator = party("coordinator", "desk");
-        Party practitioner = party("practitioner", "laptop");
-        party("patient", "phone");
-        party("pharmacist", "counter");
-        party("caregiver", "phone");
+        Party coordinator = e2e.party("coordinator", "desk");
+        Party practitioner = e2e.party("practitioner", "laptop");
+        e2e.party("patient", "phone");
+        e2e.party("pharmacist", "counter");
+        e2e.party("caregiver", "phone");
         GroupId team = coordinator.client.createGroup("care-team-online").join();
         coordinator.client.addMembers(team, List.of("practitioner", "patient")).join();
         practitioner.events.awaitFirst(ClientEvent.GroupJoined.class, j -> j.groupId().equals(team), 20);
@@ -114,13 +94,13 @@ class CommitRaceTest {
         CommitResult rc = c.join();
         CommitResult rd = d.join();
         assertEquals(1, (rc.changed() ? 1 : 0) + (rd.changed() ? 1 : 0), "exactly one removal was committed");
-        parties.removeIf(p -> p.user.equals("caregiver"));
+        e2e.parties().removeIf(p -> p.user.equals("caregiver"));
         assertConverged(team, epoch + 3, Set.of("coordinator#desk", "practitioner#laptop", "patient#phone",
                 "pharmacist#counter"));
     }
 
     /** Every party is in {@code epoch} with the same authenticator and exactly {@code members}. */
     private void assertConverged(GroupId team, long epoch, Set<String> members) {
-        Convergence.await(parties, team, epoch, members);
+        Convergence.await(e2e.parties(), team, epoch, members);
     }
 }

@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.AppenderBase;
 import dev.ampoule.client.admin.AdminClient;
 import dev.ampoule.client.admin.AdminException;
 import dev.ampoule.client.demo.DevTokens;
@@ -35,13 +37,11 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
-import java.util.logging.Handler;
-import java.util.logging.LogRecord;
-import java.util.logging.Logger;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.slf4j.LoggerFactory;
 
 /**
  * The whole story through the relay's real interfaces: a coordinator forms a 5-member care team
@@ -66,28 +66,28 @@ class CoordinatorRemovesPharmacistTest {
     @Test
     void removalFencesAndProtectsHistory() throws Exception {
         List<String> logged = new ArrayList<>();
-        Handler capture = new Handler() {
+        // every log event of the relay and the clients, at every level, while the story runs
+        ch.qos.logback.classic.Logger root = (ch.qos.logback.classic.Logger) LoggerFactory.getLogger(
+                org.slf4j.Logger.ROOT_LOGGER_NAME);
+        AppenderBase<ILoggingEvent> capture = new AppenderBase<>() {
             @Override
-            public void publish(LogRecord r) {
+            protected void append(ILoggingEvent e) {
                 synchronized (logged) {
-                    logged.add(r.getMessage() + " " + (r.getThrown() == null ? "" : r.getThrown()));
+                    logged.add(e.getFormattedMessage() + " " + e.getMDCPropertyMap() + " "
+                            + (e.getThrowableProxy() == null ? "" : e.getThrowableProxy().getMessage()));
                 }
             }
-
-            @Override
-            public void flush() {
-            }
-
-            @Override
-            public void close() {
-            }
         };
-        Logger root = Logger.getLogger("");
-        root.addHandler(capture);
+        capture.setContext(root.getLoggerContext());
+        capture.start();
+        ch.qos.logback.classic.Level level = root.getLevel();
+        root.setLevel(ch.qos.logback.classic.Level.DEBUG);
+        root.addAppender(capture);
         try {
             run(logged);
         } finally {
-            root.removeHandler(capture);
+            root.detachAppender(capture);
+            root.setLevel(level);
         }
     }
 

@@ -24,14 +24,6 @@ class OfflineResumeTest {
     @RegisterExtension
     final RelayExtension e2e = RelayExtension.adHoc();
 
-    private final List<Party> parties = new ArrayList<>();
-
-    private Party party(String user, String device) {
-        Party p = e2e.party(user, device);
-        parties.add(p);
-        return p;
-    }
-
     private GroupId team(Party coordinator, String name, String... users) {
         GroupId team = coordinator.client.createGroup(name).join();
         coordinator.client.addMembers(team, List.of(users)).join();
@@ -40,10 +32,10 @@ class OfflineResumeTest {
 
     @Test
     void deviceOfflineFor100MessagesReceivesAllInOrderAfterReconnecting() {
-        Party coordinator = party("coordinator", "desk");
-        Party practitioner = party("practitioner", "laptop");
-        Party patient = party("patient", "phone");
-        party("pharmacist", "counter");
+        Party coordinator = e2e.party("coordinator", "desk");
+        Party practitioner = e2e.party("practitioner", "laptop");
+        Party patient = e2e.party("patient", "phone");
+        e2e.party("pharmacist", "counter");
         GroupId team = team(coordinator, "care-team-offline", "practitioner", "patient");
         patient.events.awaitFirst(ClientEvent.GroupJoined.class, j -> j.groupId().equals(team), 20);
         practitioner.events.awaitFirst(ClientEvent.GroupJoined.class, j -> j.groupId().equals(team), 20);
@@ -82,9 +74,9 @@ class OfflineResumeTest {
 
     @Test
     void droppedConnectionsAreResumedTransparently() throws Exception {
-        Party coordinator = party("coordinator", "desk");
-        Party practitioner = party("practitioner", "laptop");
-        Party patient = party("patient", "phone");
+        Party coordinator = e2e.party("coordinator", "desk");
+        Party practitioner = e2e.party("practitioner", "laptop");
+        Party patient = e2e.party("patient", "phone");
         GroupId team = team(coordinator, "care-team-drops", "practitioner", "patient");
         patient.events.awaitFirst(ClientEvent.GroupJoined.class, j -> j.groupId().equals(team), 20);
         practitioner.events.awaitFirst(ClientEvent.GroupJoined.class, j -> j.groupId().equals(team), 20);
@@ -115,8 +107,8 @@ class OfflineResumeTest {
     @Test
     void localStateIsEncryptedAtRestAndRestoredWithItsKey() throws Exception {
         RelayFixture relay = e2e.relay();
-        Party coordinator = party("coordinator", "desk");
-        Party patient = party("patient", "phone");
+        Party coordinator = e2e.party("coordinator", "desk");
+        Party patient = e2e.party("patient", "phone");
         GroupId team = team(coordinator, "care-team-at-rest", "patient");
         patient.events.awaitFirst(ClientEvent.GroupJoined.class, j -> j.groupId().equals(team), 20);
         coordinator.client.send(team, "lab results are in").join();
@@ -157,8 +149,8 @@ class OfflineResumeTest {
     @Test
     void removedAndAddedAgainWhileOfflineReadsWhatItMayAndRejoins() {
         RelayFixture relay = e2e.relay();
-        Party coordinator = party("coordinator", "desk");
-        Party patient = party("patient", "phone");
+        Party coordinator = e2e.party("coordinator", "desk");
+        Party patient = e2e.party("patient", "phone");
         GroupId team = team(coordinator, "care-team-rejoin", "patient");
         patient.events.awaitFirst(ClientEvent.GroupJoined.class, j -> j.groupId().equals(team), 20);
         patient.stop();
@@ -190,8 +182,8 @@ class OfflineResumeTest {
     @Test
     void relayRestartIsTransparent() {
         RelayFixture relay = e2e.relay();
-        Party coordinator = party("coordinator", "desk");
-        Party patient = party("patient", "phone");
+        Party coordinator = e2e.party("coordinator", "desk");
+        Party patient = e2e.party("patient", "phone");
         GroupId team = team(coordinator, "care-team-restart", "patient");
         patient.events.awaitFirst(ClientEvent.GroupJoined.class, j -> j.groupId().equals(team), 20);
         coordinator.client.send(team, "one").join();

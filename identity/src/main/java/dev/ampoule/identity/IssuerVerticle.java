@@ -14,7 +14,8 @@ import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.net.PemKeyCertOptions;
 import java.time.Clock;
-import java.util.logging.Logger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The identity issuer: reads the issuing CA from {@code <dataDir>} and the token keys (a JWKS URL or
@@ -24,7 +25,7 @@ import java.util.logging.Logger;
  */
 public final class IssuerVerticle extends VerticleBase {
 
-    private static final Logger LOG = Logger.getLogger(IssuerVerticle.class.getName());
+    private static final Logger LOG = LoggerFactory.getLogger(IssuerVerticle.class);
 
     private final Clock clock;
     private IssuerConfig config;
@@ -65,8 +66,8 @@ public final class IssuerVerticle extends VerticleBase {
                 })
                 .onSuccess(s -> {
                     server = s;
-                    LOG.info("identity issuer listening on " + (config.tls() ? "https" : "http") + "://" + config.host
-                            + ":" + s.actualPort());
+                    LOG.info("identity issuer listening on {}://{}:{}", config.tls() ? "https" : "http", config.host,
+                            s.actualPort());
                 })
                 .onFailure(e -> stopKeys());
     }

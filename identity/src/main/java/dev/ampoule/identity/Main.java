@@ -30,6 +30,10 @@ public final class Main {
     }
 
     public static void main(String[] args) throws InterruptedException {
+        // JSON lines on standard output (before anything logs); AMPOULE_IDENTITY_LOG_LEVEL, AMPOULE_IDENTITY_LOG_FORMAT
+        if (System.getProperty("logback.configurationFile") == null) {
+            System.setProperty("logback.configurationFile", "dev/ampoule/identity/logback.xml");
+        }
         List<String> list = Arrays.asList(args);
         String command = list.isEmpty() || list.get(0).startsWith("--") ? "run" : list.get(0);
         List<String> flags = !list.isEmpty() && !list.get(0).startsWith("--") ? list.subList(1, list.size()) : list;

@@ -70,7 +70,7 @@ final class HtmlReport {
             h.append("<h2>Relay metrics (counters: change during the run; gauges: at the end)</h2><table><tr><th>metric</th>"
                     + "<th>value</th></tr>");
             r.relay().relayMetrics().forEach((k, v) -> {
-                if (k.contains("relay_")) {
+                if (k.startsWith("ampoule_")) {
                     h.append("<tr><td><code>").append(esc(k)).append("</code></td><td>").append(num(v)).append("</td></tr>");
                 }
             });

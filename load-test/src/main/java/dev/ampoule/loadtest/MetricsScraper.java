@@ -12,7 +12,7 @@ import java.util.TreeMap;
 /**
  * Reads a relay's Prometheus {@code /metrics} (text format) and compares two readings: counters
  * (names ending {@code _total}, {@code _count}, {@code _sum}) as the difference, gauges as the
- * later value. Only the relay's own meters ({@code relay_*}) and the process's ({@code process_*})
+ * later value. Only the relay's own meters ({@code ampoule_*}) and the process's ({@code process_*})
  * are kept, histogram buckets left out; their tags are low-cardinality by the relay's rules, so no id reaches the report.
  */
 final class MetricsScraper {
@@ -43,7 +43,7 @@ final class MetricsScraper {
     static Map<String, Double> parse(String text) {
         Map<String, Double> out = new TreeMap<>();
         for (String line : text.split("\n")) {
-            if (line.isBlank() || line.startsWith("#") || !(line.startsWith("relay_") || line.startsWith("process_"))
+            if (line.isBlank() || line.startsWith("#") || !(line.startsWith("ampoule_") || line.startsWith("process_"))
                     || line.contains("_bucket{")) {
                 continue;
             }

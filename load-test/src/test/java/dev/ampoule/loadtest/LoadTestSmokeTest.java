@@ -89,7 +89,7 @@ class LoadTestSmokeTest {
         JsonNode relayRun = o.json().get("relay");
         assertVerified(o, relayRun);
         assertTrue(relayRun.get("setup").get("reconnections").asLong() > 0, o.console());
-        assertTrue(relayRun.get("relayMetrics").has("relay_deliveries_total"), relayRun.get("relayMetrics").toString());
+        assertTrue(relayRun.get("relayMetrics").has("ampoule_deliveries_total"), relayRun.get("relayMetrics").toString());
         JsonNode ceiling = o.json().get("ceiling");
         assertVerified(o, ceiling);
         assertTrue(o.json().get("ceilingRatio").asDouble() > 0, o.console());

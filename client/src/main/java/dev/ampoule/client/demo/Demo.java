@@ -122,6 +122,10 @@ public final class Demo {
     }
 
     public static void main(String[] args) {
+        // the SDK's warnings on standard error, one line each (before anything logs)
+        if (System.getProperty("logback.configurationFile") == null) {
+            System.setProperty("logback.configurationFile", "dev/ampoule/client/demo/logback.xml");
+        }
         System.exit(run(List.of(args), System.out));
     }
 

@@ -13,8 +13,8 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
-import java.util.logging.Level;
-import java.util.logging.Logger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A device's connection to the relay, kept up for as long as it is open: one WebSocket at a time
@@ -30,7 +30,7 @@ import java.util.logging.Logger;
  */
 public final class RelayConnection implements AutoCloseable {
 
-    private static final Logger LOG = Logger.getLogger(RelayConnection.class.getName());
+    private static final Logger LOG = LoggerFactory.getLogger(RelayConnection.class);
 
     /** What the connection reports. Called from transport threads: implementations must not block. */
     public interface Listener {
@@ -145,7 +145,7 @@ public final class RelayConnection implements AutoCloseable {
         try {
             token = settings.tokens().get();
         } catch (RuntimeException e) {
-            LOG.log(Level.WARNING, "the token supplier failed", e);
+            LOG.warn("the token supplier failed", e);
             retryLater("no token: " + e.getMessage());
             return;
         }

@@ -23,8 +23,8 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Supplier;
-import java.util.logging.Level;
-import java.util.logging.Logger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The issuer's HTTP API (IDENTITY.md, "API"):
@@ -47,7 +47,7 @@ import java.util.logging.Logger;
  */
 public final class IssuerApi {
 
-    private static final Logger LOG = Logger.getLogger(IssuerApi.class.getName());
+    private static final Logger LOG = LoggerFactory.getLogger(IssuerApi.class);
     private static final int BODY_LIMIT = 16 * 1024;
 
     private final Vertx vertx;
@@ -101,9 +101,8 @@ public final class IssuerApi {
                 }))
                 .compose(checked -> vertx.executeBlocking(() -> issue(checked), false))
                 .onSuccess(issued -> {
-                    LOG.log(Level.INFO, "issued a device certificate for {0}, serial {1}",
-                            new Object[] {issued.certificate().getSubjectX500Principal().getName(),
-                                    issued.serial().toString(16)});
+                    LOG.info("issued a device certificate for {}, serial {}",
+                            issued.certificate().getSubjectX500Principal().getName(), issued.serial().toString(16));
                     json(ctx, 201, answer(issued));
                 })
                 .onFailure(ctx::fail);
@@ -206,7 +205,7 @@ public final class IssuerApi {
                     : ctx.statusCode() == 400 ? new ApiError(ApiError.Code.BAD_REQUEST, "bad request")
                     : new ApiError(ApiError.Code.INTERNAL, "internal error");
             default -> {
-                LOG.log(Level.WARNING, "request failed: {0}", ctx.failure().getClass().getName());
+                LOG.warn("request failed: {}", ctx.failure().getClass().getName());
                 yield new ApiError(ApiError.Code.INTERNAL, "internal error");
             }
         };

@@ -10,8 +10,8 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.logging.Level;
-import java.util.logging.Logger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The OIDC provider's keys, fetched from its JWKS URL at start, then every {@code refreshEvery}, and
@@ -20,7 +20,7 @@ import java.util.logging.Logger;
  */
 public final class JwksUrlKeys implements KeySource {
 
-    private static final Logger LOG = Logger.getLogger(JwksUrlKeys.class.getName());
+    private static final Logger LOG = LoggerFactory.getLogger(JwksUrlKeys.class);
     private static final Duration FETCH_TIMEOUT = Duration.ofSeconds(10);
 
     private final Vertx vertx;
@@ -90,7 +90,7 @@ public final class JwksUrlKeys implements KeySource {
                     }
                     return (Void) null;
                 })
-                .onFailure(e -> LOG.log(Level.WARNING, "JWKS fetch failed, the previous keys stay: {0}", e.getMessage()));
+                .onFailure(e -> LOG.warn("JWKS fetch failed, the previous keys stay: {}", e.getMessage()));
         inFlight = f;
         return f.andThen(ar -> inFlight = null);
     }

@@ -40,8 +40,8 @@ import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
 import java.util.function.Predicate;
-import java.util.logging.Level;
-import java.util.logging.Logger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The admin REST API (contract: {@value #OPENAPI_RESOURCE}, served at {@code GET /v1/openapi.yaml}):
@@ -99,7 +99,7 @@ public final class AdminApi {
     /** The {@code limit} tag of writes refused for their rate. */
     public static final String WRITES_LIMIT = "admin_writes_per_user";
 
-    private static final Logger LOG = Logger.getLogger(AdminApi.class.getName());
+    private static final Logger LOG = LoggerFactory.getLogger(AdminApi.class);
     private static final String JSON = "application/json";
     private static final String NDJSON = "application/x-ndjson";
 
@@ -195,7 +195,7 @@ public final class AdminApi {
             // the body handler's refusals (413 too large, 400 unreadable)
             int status = ctx.statusCode() > 0 ? ctx.statusCode() : 500;
             if (status == 500) {
-                LOG.log(Level.WARNING, "admin call " + method + " " + template + " failed", ctx.failure());
+                LOG.warn("admin call {} {} failed", method, template, ctx.failure());
             }
             ApiError e = new ApiError(status, status == 500 ? ApiError.INTERNAL : ApiError.BAD_REQUEST,
                     status == 413 ? "the body is larger than " + MAX_BODY_BYTES + " bytes" : "unreadable request");
@@ -250,8 +250,8 @@ public final class AdminApi {
         audited.onComplete(ar -> {
             if (ar.failed()) {
                 // never answered unaudited
-                LOG.warning("admin call " + method + " " + template + " could not be audited ("
-                        + ar.cause().getMessage() + "): answered 503");
+                LOG.warn("admin call {} {} could not be audited ({}): answered 503", method, template,
+                        ar.cause().getMessage());
                 ApiError e = ApiError.auditUnavailable(AUDIT_RETRY_MILLIS);
                 send(ctx, new Reply.Json(e.status(), e.toJson(), e.headers()));
                 return;
@@ -286,7 +286,7 @@ public final class AdminApi {
                     if (ar.succeeded()) {
                         res.end();
                     } else {
-                        LOG.log(Level.WARNING, "an audit export failed part-way", ar.cause());
+                        LOG.warn("an audit export failed part-way", ar.cause());
                         res.reset();
                     }
                 });
@@ -321,7 +321,7 @@ public final class AdminApi {
             // the web layer's refusal of unreadable input (its message may quote the request: not repeated)
             case HttpException h when h.getStatusCode() == 400 -> ApiError.badRequest("unreadable request");
             default -> {
-                LOG.log(Level.WARNING, "admin call failed", t);
+                LOG.warn("admin call failed", t);
                 yield ApiError.internal("internal error");
             }
         };

@@ -10,7 +10,8 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.logging.Logger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Keeps the audit log's volume in proportion: a device's acknowledgements of one group
@@ -41,7 +42,7 @@ public final class CoalescingAuditSink implements AuditSink {
     /** Open device–group entries beyond which the window is written early. */
     public static final int MAX_OPEN = 100_000;
 
-    private static final Logger LOG = Logger.getLogger(CoalescingAuditSink.class.getName());
+    private static final Logger LOG = LoggerFactory.getLogger(CoalescingAuditSink.class);
 
     private final Vertx vertx;
     private final AuditSink sink;
@@ -129,8 +130,8 @@ public final class CoalescingAuditSink implements AuditSink {
                 return Future.failedFuture(ex);
             }));
         }
-        return Future.join(written).<Void>mapEmpty().onFailure(ex -> LOG.warning("delivery audit entries could not be"
-                + " written yet (" + open.size() + " kept for the next window): " + ex.getClass().getSimpleName()));
+        return Future.join(written).<Void>mapEmpty().onFailure(ex -> LOG.warn("delivery audit entries could not be"
+                + " written yet ({} kept for the next window): {}", open.size(), ex.getClass().getSimpleName()));
     }
 
     /**

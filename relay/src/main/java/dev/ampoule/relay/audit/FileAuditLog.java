@@ -28,8 +28,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReadWriteLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
-import java.util.logging.Level;
-import java.util.logging.Logger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The relay's audit log: append-only files of JSON lines under {@code <dataDir>/audit/}, each
@@ -107,7 +107,7 @@ import java.util.logging.Logger;
  */
 public final class FileAuditLog implements AuditLog {
 
-    private static final Logger LOG = Logger.getLogger(FileAuditLog.class.getName());
+    private static final Logger LOG = LoggerFactory.getLogger(FileAuditLog.class);
 
     /** The log's directory under the relay's data directory. */
     public static final String DIRECTORY = "audit";
@@ -300,7 +300,7 @@ public final class FileAuditLog implements AuditLog {
         if (head.isEmpty() || head.get().seq() != lastSeq) {
             new AuditHead(lastSeq, lastHash).write(options.disk(), headPath, options.fsync());
         }
-        LOG.info("audit log opened: " + r.describe());
+        LOG.info("audit log opened: {}", r.describe());
     }
 
     /** Cuts bytes after the last newline (a line whose write a crash interrupted). */
@@ -326,7 +326,7 @@ public final class FileAuditLog implements AuditLog {
             }
         }
         if (keep < size) {
-            LOG.warning("audit log: cut an incomplete last line (" + (size - keep) + " bytes) left by an interrupted write");
+            LOG.warn("audit log: cut an incomplete last line ({} bytes) left by an interrupted write", size - keep);
             out.truncate(keep);
             out.force(true);
         }
@@ -530,8 +530,8 @@ public final class FileAuditLog implements AuditLog {
             downSinceMillis = options.clock().millis();
             downCause = e.getClass().getSimpleName();
             healthy = false;
-            LOG.log(Level.SEVERE, "the audit log cannot write (" + e.getMessage() + "): operations that must be audited"
-                    + " are refused until it can; it tries again every " + options.retryInterval().toMillis() + " ms");
+            LOG.error("the audit log cannot write ({}): operations that must be audited are refused until it can;"
+                    + " it tries again every {} ms", e.getMessage(), options.retryInterval().toMillis());
         }
     }
 
@@ -564,8 +564,8 @@ public final class FileAuditLog implements AuditLog {
         long late = notRecorded.addAndGet(-refused);
         notRecorded.set(0);
         healthy = true;
-        LOG.info("the audit log can write again; " + refused + " events were not recorded during the outage"
-                + (late > 0 ? " (and " + late + " more while it recovered)" : ""));
+        LOG.info("the audit log can write again; {} events were not recorded during the outage (and {} more while"
+                + " it recovered)", refused, Math.max(late, 0));
     }
 
     /** Re-creates a missing active file and cuts what follows the last durable entry. */
@@ -619,7 +619,7 @@ public final class FileAuditLog implements AuditLog {
         } finally {
             files.writeLock().unlock();
         }
-        LOG.info("audit log rotated: " + rotated.getFileName() + " (by " + (bySize ? "size" : "age") + ")");
+        LOG.info("audit log rotated: {} (by {})", rotated.getFileName(), bySize ? "size" : "age");
     }
 
     /**
@@ -747,7 +747,7 @@ public final class FileAuditLog implements AuditLog {
             try {
                 out.close();
             } catch (IOException e) {
-                LOG.log(Level.FINE, "closing the audit log", e);
+                LOG.debug("closing the audit log", e);
             }
         }
     }

@@ -10,8 +10,8 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.logging.Level;
-import java.util.logging.Logger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Keys from an OIDC provider's JWKS endpoint, with rotation: fetched at start, refreshed every
@@ -20,7 +20,7 @@ import java.util.logging.Logger;
  */
 public final class JwksKeySource implements KeySource {
 
-    private static final Logger LOG = Logger.getLogger(JwksKeySource.class.getName());
+    private static final Logger LOG = LoggerFactory.getLogger(JwksKeySource.class);
     /** How long one JWKS request may take by default, connection included. */
     public static final Duration FETCH_TIMEOUT = Duration.ofSeconds(10);
 
@@ -103,7 +103,7 @@ public final class JwksKeySource implements KeySource {
                     }
                     return (Void) null;
                 })
-                .onFailure(e -> LOG.log(Level.WARNING, "JWKS fetch failed; keeping the previous keys: {0}", e.getMessage()));
+                .onFailure(e -> LOG.warn("JWKS fetch failed; keeping the previous keys: {}", e.getMessage()));
         inFlight = f;
         return f.andThen(ar -> inFlight = null);
     }

@@ -1,5 +1,7 @@
 package dev.ampoule.relay.blob;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import dev.ampoule.relay.audit.AuditEvent;
 import dev.ampoule.relay.audit.AuditSink;
 import dev.ampoule.relay.audit.AuditType;
@@ -25,8 +27,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Function;
-import java.util.logging.Level;
-import java.util.logging.Logger;
 
 /**
  * Blobs of groups — encrypted attachments, history records and shared records — as devices upload
@@ -40,7 +40,7 @@ import java.util.logging.Logger;
  */
 public final class BlobService {
 
-    private static final Logger LOG = Logger.getLogger(BlobService.class.getName());
+    private static final Logger LOG = LoggerFactory.getLogger(BlobService.class);
     /** Blob ids are 16 random bytes chosen by the uploader. */
     public static final int ID_BYTES = 16;
     /** SHA-256. */
@@ -291,7 +291,7 @@ public final class BlobService {
         if (e instanceof RelayException r) {
             return Future.failedFuture(r);
         }
-        LOG.log(Level.WARNING, "blob store: an upload failed", e);
+        LOG.warn("blob store: an upload failed", e);
         discard(u, "store failure");
         return Future.failedFuture(new RelayException(ErrorCode.INTERNAL, "the blob could not be stored; upload it again"));
     }
@@ -338,7 +338,7 @@ public final class BlobService {
             return;
         }
         release(u);
-        LOG.fine(() -> "blob upload discarded: " + why);
+        LOG.debug("blob upload discarded: {}", why);
         u.tail.eventually(() -> store.abort(u.declared.blobId()));
     }
 
@@ -430,14 +430,14 @@ public final class BlobService {
             for (BlobMeta m : index.ofGroup(g)) {
                 if (m.createdMillis() < cutoff) {
                     index.remove(m);
-                    store.delete(m.blobId()).onFailure(e -> LOG.log(Level.WARNING, "blob store: delete failed", e));
+                    store.delete(m.blobId()).onFailure(e -> LOG.warn("blob store: delete failed", e));
                     expired++;
                 }
             }
         }
         if (expired > 0) {
             int n = expired;
-            LOG.fine(() -> "blob store: " + n + " blobs past their retention deleted");
+            LOG.debug("blob store: {} blobs past their retention deleted", n);
         }
     }
 

@@ -1,5 +1,7 @@
 package dev.ampoule.relay.blob;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import dev.ampoule.mls.error.DecodeException;
 import dev.ampoule.relay.log.FramedLog;
 import dev.ampoule.relay.protocol.Bytes;
@@ -19,7 +21,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.logging.Logger;
 
 /**
  * The embedded blob store: one directory (the relay's {@code <dataDir>/blobs}), per blob a file of
@@ -38,7 +39,7 @@ import java.util.logging.Logger;
 public final class FileBlobStore implements BlobStore {
 
     public static final String DIR_NAME = "blobs";
-    private static final Logger LOG = Logger.getLogger(FileBlobStore.class.getName());
+    private static final Logger LOG = LoggerFactory.getLogger(FileBlobStore.class);
     private static final int MAX_META_BYTES = 4096;
 
     private final Path dir;
@@ -103,7 +104,7 @@ public final class FileBlobStore implements BlobStore {
         try {
             meta = BlobMeta.decode(Files.readAllBytes(metaFile));
         } catch (DecodeException e) {
-            LOG.warning("blob store: unreadable metadata " + metaFile.getFileName() + ": " + e.getMessage());
+            LOG.warn("blob store: unreadable metadata " + metaFile.getFileName() + ": " + e.getMessage());
             return java.util.Optional.empty();
         }
         Path blob = file(meta.blobId(), ".blob");

@@ -1,11 +1,8 @@
 package dev.ampoule.relay.config;
 
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -18,9 +15,11 @@ import java.util.regex.Pattern;
 /**
  * The relay's configuration. Every setting has a default suited to the embedded single node
  * (127.0.0.1, file store under {@code ./relay-data}, a local development signing key); each can
- * be set in the verticle's {@code config()} JSON under its key, or in the environment as
- * {@code AMPOULE_RELAY_} + the key in upper snake case ({@code dataDir} → {@code AMPOULE_RELAY_DATA_DIR}).
- * The JSON wins over the environment.
+ * be set in the verticle's {@code config()} JSON (the command line's flags) under its key, in the
+ * environment as {@code AMPOULE_RELAY_} + the key in upper snake case ({@code dataDir} →
+ * {@code AMPOULE_RELAY_DATA_DIR}), or in the YAML file named by {@code configFile}. Precedence:
+ * JSON (flags) over the environment over the file over the defaults ({@link Settings}). A key of
+ * the JSON or the file that names no setting is an error.
  */
 public final class RelayConfig {
 
@@ -195,6 +194,48 @@ public final class RelayConfig {
     public final int maxMembersPerTeam;
     /** Admin API writes (POST, PUT, DELETE) per user and minute ({@code adminWritesPerMinute}, default 120). */
     public final int adminWritesPerMinute;
+    // ---- operations: config file, logs, metrics listener, keepalive, OIDC discovery, development key ----
+
+    /** {@code configFile}: the YAML file read below flags and the environment ({@link ConfigFile}). */
+    public final Optional<Path> configFile;
+    /** {@code logLevel}: TRACE, DEBUG, INFO (default), WARN or ERROR (applied by the relay's command line). */
+    public final String logLevel;
+    /** {@code logFormat}: {@code json} (default; one JSON object per line) or {@code text}. */
+    public final String logFormat;
+    /**
+     * {@code metricsPort}: serve {@code /metrics} (and {@code /health}, {@code /ready}) on this port
+     * of {@link #metricsHost}, plain HTTP, and no longer on the client port. Absent (default): all on
+     * the client port. 0 picks a free port (tests).
+     */
+    public final Optional<Integer> metricsPort;
+    /** {@code metricsHost}: the metrics listener's address (default: {@link #host}). */
+    public final String metricsHost;
+    /** {@code pingIntervalSeconds}: how often the relay pings each WebSocket (default 20). */
+    public final Duration pingInterval;
+    /**
+     * {@code pingTimeoutSeconds}: a connection from which nothing — no pong, no frame — has arrived
+     * for this long is closed as dead at its next ping (default 45; so within this plus
+     * {@link #pingInterval}).
+     */
+    public final Duration pingTimeout;
+    /**
+     * {@code oidcIssuer}: the OIDC provider's issuer URL. Tokens must carry it as {@code iss}, and
+     * the JWKS is found by OpenID discovery ({@code <issuer>/.well-known/openid-configuration},
+     * {@code jwks_uri}) at start. Exclusive with {@link #jwksUrl}.
+     */
+    public final Optional<String> oidcIssuer;
+    /** {@code jwksTimeoutSeconds}: the longest a discovery or JWKS request may take (default 10). */
+    public final Duration jwksTimeout;
+    /**
+     * {@code allowDevKeyOnNetwork}: start with the development key although {@link #host} is not a
+     * loopback address (default false: the relay refuses — anyone holding the key file could mint
+     * tokens for any user).
+     */
+    public final boolean allowDevKeyOnNetwork;
+    /** {@code AMPOULE_RELAY_*} environment variables that name no setting (ignored; reported at start). */
+    public final List<String> unknownEnvironment;
+    /** Where the settings came from, for {@code check-config}. */
+    final Settings settings;
 
     /** The default {@link #roles}. */
     public static final List<String> DEFAULT_ROLES = List.of("coordinator", "practitioner", "patient", "pharmacist",
@@ -270,6 +311,31 @@ public final class RelayConfig {
         maxTeamsCreatedPerUser = b.maxTeamsCreatedPerUser;
         maxMembersPerTeam = b.maxMembersPerTeam;
         adminWritesPerMinute = b.adminWritesPerMinute;
+        // operations
+        configFile = b.settings.filePath();
+        logLevel = b.logLevel;
+        logFormat = b.logFormat;
+        metricsPort = Optional.ofNullable(b.metricsPort);
+        metricsHost = b.metricsHost != null ? b.metricsHost : b.host;
+        pingInterval = b.pingInterval;
+        pingTimeout = b.pingTimeout;
+        oidcIssuer = Optional.ofNullable(b.oidcIssuer);
+        jwksTimeout = b.jwksTimeout;
+        allowDevKeyOnNetwork = b.allowDevKeyOnNetwork;
+        unknownEnvironment = b.settings.unknownEnvironment();
+        settings = b.settings;
+    }
+
+    /** Whether tokens are verified with the local development key (no {@link #jwksUrl}, no {@link #oidcIssuer}). */
+    public boolean usesDevKey() {
+        return jwksUrl.isEmpty() && oidcIssuer.isEmpty();
+    }
+
+    /** Every setting's key, in the order {@link #from} reads them. */
+    public static List<String> keys() {
+        Settings s = Settings.empty();
+        read(s);
+        return List.copyOf(s.keys());
     }
 
     public boolean tls() {
@@ -280,9 +346,21 @@ public final class RelayConfig {
         return new Builder();
     }
 
-    /** The defaults, overridden by the environment, overridden by {@code json}. */
+    /**
+     * The defaults, overridden by the config file ({@code configFile}, from {@code json} or the
+     * environment), overridden by the environment, overridden by {@code json}. A key of {@code json}
+     * or of the file that names no setting is a {@link ConfigException}.
+     */
     public static RelayConfig from(JsonObject json, Map<String, String> env) {
-        Source s = new Source(json, env);
+        Settings s = Settings.of(json, env);
+        Builder b = read(s);
+        s.rejectUnknown();
+        b.settings = s;
+        return b.build();
+    }
+
+    /** Reads every setting from {@code s} into a builder. */
+    private static Builder read(Settings s) {
         Builder b = builder();
         s.str("host").ifPresent(b::host);
         s.integer("port").ifPresent(b::port);
@@ -346,70 +424,17 @@ public final class RelayConfig {
         s.integer("maxTeamsCreatedPerUser").ifPresent(b::maxTeamsCreatedPerUser);
         s.integer("maxMembersPerTeam").ifPresent(b::maxMembersPerTeam);
         s.integer("adminWritesPerMinute").ifPresent(b::adminWritesPerMinute);
-        return b.build();
-    }
-
-    /** Looks a key up in the JSON, then in the environment. */
-    private record Source(JsonObject json, Map<String, String> env) {
-        Optional<String> str(String key) {
-            Object v = json.getValue(key);
-            if (v != null) {
-                return Optional.of(String.valueOf(v));
-            }
-            return Optional.ofNullable(env.get(envName(key))).filter(s -> !s.isBlank());
-        }
-
-        /** A JSON array of strings, or a comma-separated list. */
-        Optional<List<String>> list(String key) {
-            Object v = json.getValue(key);
-            if (v instanceof JsonArray a) {
-                List<String> out = new ArrayList<>();
-                for (int i = 0; i < a.size(); i++) {
-                    Object item = a.getValue(i);
-                    if (!(item instanceof String str)) {
-                        throw new ConfigException(key + ": not a list of strings");
-                    }
-                    out.add(str.trim());
-                }
-                return Optional.of(out);
-            }
-            return str(key).map(text -> Arrays.stream(text.split(",")).map(String::trim)
-                    .filter(x -> !x.isEmpty()).toList());
-        }
-
-        Optional<Integer> integer(String key) {
-            return str(key).map(v -> parse(key, v));
-        }
-
-        Optional<Long> longInteger(String key) {
-            return str(key).map(v -> {
-                try {
-                    return Long.parseLong(v.trim());
-                } catch (NumberFormatException e) {
-                    throw new ConfigException(key + ": not an integer: " + v);
-                }
-            });
-        }
-
-        Optional<Boolean> bool(String key) {
-            return str(key).map(v -> switch (v.toLowerCase(Locale.ROOT)) {
-                case "true", "1", "yes" -> true;
-                case "false", "0", "no" -> false;
-                default -> throw new ConfigException(key + ": not a boolean: " + v);
-            });
-        }
-
-        Optional<Duration> seconds(String key) {
-            return str(key).map(v -> Duration.ofSeconds(parse(key, v)));
-        }
-
-        private static int parse(String key, String v) {
-            try {
-                return Integer.parseInt(v.trim());
-            } catch (NumberFormatException e) {
-                throw new ConfigException(key + ": not an integer: " + v);
-            }
-        }
+        // operations
+        s.str("logLevel").ifPresent(b::logLevel);
+        s.str("logFormat").ifPresent(b::logFormat);
+        s.integer("metricsPort").ifPresent(b::metricsPort);
+        s.str("metricsHost").ifPresent(b::metricsHost);
+        s.seconds("pingIntervalSeconds").ifPresent(b::pingInterval);
+        s.seconds("pingTimeoutSeconds").ifPresent(b::pingTimeout);
+        s.str("oidcIssuer").ifPresent(b::oidcIssuer);
+        s.seconds("jwksTimeoutSeconds").ifPresent(b::jwksTimeout);
+        s.bool("allowDevKeyOnNetwork").ifPresent(b::allowDevKeyOnNetwork);
+        return b;
     }
 
     /** {@code dataDir} → {@code AMPOULE_RELAY_DATA_DIR}. */
@@ -484,6 +509,17 @@ public final class RelayConfig {
         private int maxTeamsCreatedPerUser = 1_000;
         private int maxMembersPerTeam = 500;
         private int adminWritesPerMinute = 120;
+        // operations
+        private Settings settings = Settings.empty();
+        private String logLevel = "INFO";
+        private String logFormat = "json";
+        private Integer metricsPort;
+        private String metricsHost;
+        private Duration pingInterval = Duration.ofSeconds(20);
+        private Duration pingTimeout = Duration.ofSeconds(45);
+        private String oidcIssuer;
+        private Duration jwksTimeout = Duration.ofSeconds(10);
+        private boolean allowDevKeyOnNetwork;
 
         private Builder() {
         }
@@ -562,6 +598,16 @@ public final class RelayConfig {
         public Builder maxTeamsCreatedPerUser(int v) { maxTeamsCreatedPerUser = v; return this; }
         public Builder maxMembersPerTeam(int v) { maxMembersPerTeam = v; return this; }
         public Builder adminWritesPerMinute(int v) { adminWritesPerMinute = v; return this; }
+        // operations
+        public Builder logLevel(String v) { logLevel = OperationsSettings.level(v); return this; }
+        public Builder logFormat(String v) { logFormat = OperationsSettings.format(v); return this; }
+        public Builder metricsPort(int v) { metricsPort = v; return this; }
+        public Builder metricsHost(String v) { metricsHost = v; return this; }
+        public Builder pingInterval(Duration v) { pingInterval = v; return this; }
+        public Builder pingTimeout(Duration v) { pingTimeout = v; return this; }
+        public Builder oidcIssuer(String v) { oidcIssuer = v; return this; }
+        public Builder jwksTimeout(Duration v) { jwksTimeout = v; return this; }
+        public Builder allowDevKeyOnNetwork(boolean v) { allowDevKeyOnNetwork = v; return this; }
 
         /** The roster roles; each {@code [a-z0-9_-]{1,32}}, {@code coordinator} among them. */
         public Builder roles(List<String> v) {
@@ -630,6 +676,11 @@ public final class RelayConfig {
             if (auditFileMaxBytes < 4096 || auditFileMaxAge.isNegative()) {
                 throw new ConfigException("auditFileMaxBytes must be at least 4096, auditFileMaxAgeHours at least 0");
             }
+            if (oidcIssuer != null) {
+                issuer = OperationsSettings.issuerFor(oidcIssuer, issuer, jwksUrl);
+            }
+            OperationsSettings.check(host, jwksUrl == null && oidcIssuer == null, allowDevKeyOnNetwork, pingInterval,
+                    pingTimeout, metricsPort, jwksTimeout);
             return new RelayConfig(this);
         }
     }

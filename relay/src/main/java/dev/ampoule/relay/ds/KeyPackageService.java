@@ -25,8 +25,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.logging.Level;
-import java.util.logging.Logger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The Delivery Service's KeyPackage duty (RFC 9750 §5.1 duty 1): validating and storing what a
@@ -38,7 +38,7 @@ import java.util.logging.Logger;
  */
 final class KeyPackageService {
 
-    private static final Logger LOG = Logger.getLogger(KeyPackageService.class.getName());
+    private static final Logger LOG = LoggerFactory.getLogger(KeyPackageService.class);
 
     private final Journal journal;
     private final Validation validation;
@@ -72,7 +72,7 @@ final class KeyPackageService {
         try {
             directory.add(r.device(), stored(r.ref(), keyPackageOf(r.keyPackage()), r.keyPackage(), r.lastResort()));
         } catch (MlsException e) {
-            LOG.log(Level.SEVERE, "a stored KeyPackage does not decode; dropped", e);
+            LOG.error("a stored KeyPackage does not decode; dropped", e);
         }
     }
 

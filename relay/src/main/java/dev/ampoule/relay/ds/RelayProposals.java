@@ -36,8 +36,8 @@ import java.util.OptionalInt;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
-import java.util.logging.Level;
-import java.util.logging.Logger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The relay's own proposals in care teams' groups (RFC 9420 §12.1.8, the relay as external
@@ -50,7 +50,7 @@ import java.util.logging.Logger;
  */
 final class RelayProposals {
 
-    private static final Logger LOG = Logger.getLogger(RelayProposals.class.getName());
+    private static final Logger LOG = LoggerFactory.getLogger(RelayProposals.class);
 
     /** A proposal the relay is about to send. */
     private sealed interface Action {
@@ -107,7 +107,7 @@ final class RelayProposals {
                 t.pending = f;
             }
         }
-        return f.onFailure(e -> LOG.log(Level.WARNING, "the relay's proposals for a group failed: " + e.getMessage()));
+        return f.onFailure(e -> LOG.warn("the relay's proposals for a group failed: {}", e.getMessage()));
     }
 
     private Future<Void> syncNow(GroupState g, RosterTrack t, GroupView view) {
@@ -120,7 +120,7 @@ final class RelayProposals {
         int suite = view.cipherSuite();
         OptionalInt sender = keys.get().indexIn(view.externalSenders(), suite);
         if (sender.isEmpty()) {
-            LOG.warning("a care-team group does not list the relay as its external sender");
+            LOG.warn("a care-team group does not list the relay as its external sender");
             return Future.succeededFuture();
         }
         long epoch = view.epoch();
@@ -242,7 +242,7 @@ final class RelayProposals {
                 return Optional.of(k.keyPackage());
             }
         } catch (MlsException e) {
-            LOG.warning("a stored KeyPackage does not decode");
+            LOG.warn("a stored KeyPackage does not decode");
         }
         return Optional.empty();
     }
@@ -267,7 +267,7 @@ final class RelayProposals {
                     view.processProposal(pm.message());
                     out.add(new Built(a, Bytes.wrap(m.toBytes())));
                 } catch (ValidationException e) {
-                    LOG.warning("the relay's proposal for a device was not valid: " + e.rule().name());
+                    LOG.warn("the relay's proposal for a device was not valid: {}", e.rule().name());
                 }
             }
             return out;
@@ -343,7 +343,7 @@ final class RelayProposals {
                 }
             }
         } catch (MlsException | RelayException e) {
-            LOG.log(Level.SEVERE, "the stored proposals of a group do not decode", e);
+            LOG.error("the stored proposals of a group do not decode", e);
         }
     }
 

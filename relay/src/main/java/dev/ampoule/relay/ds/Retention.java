@@ -13,8 +13,8 @@ import java.time.Clock;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.logging.Level;
-import java.util.logging.Logger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Acknowledgements, retention and compaction (RFC 9750 §5.4): a device's acknowledgement moves its
@@ -25,7 +25,7 @@ import java.util.logging.Logger;
  */
 final class Retention {
 
-    private static final Logger LOG = Logger.getLogger(Retention.class.getName());
+    private static final Logger LOG = LoggerFactory.getLogger(Retention.class);
 
     private final StateProjection state;
     private final DeliveryAccess access;
@@ -140,7 +140,7 @@ final class Retention {
             }
         }
         if (store.diskBytes() > 2 * compactedSize + config.segmentBytes) {
-            compact().onFailure(e -> LOG.log(Level.WARNING, "store compaction failed", e));
+            compact().onFailure(e -> LOG.warn("store compaction failed", e));
         }
     }
 

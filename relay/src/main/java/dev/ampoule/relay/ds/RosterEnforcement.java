@@ -30,8 +30,8 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import java.util.function.Supplier;
-import java.util.logging.Level;
-import java.util.logging.Logger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The relay as the MLS external sender of care-team groups (RFC 9420 §12.1.8): a team's group
@@ -67,7 +67,7 @@ import java.util.logging.Logger;
  */
 public final class RosterEnforcement implements RosterListener {
 
-    private static final Logger LOG = Logger.getLogger(RosterEnforcement.class.getName());
+    private static final Logger LOG = LoggerFactory.getLogger(RosterEnforcement.class);
     /** The actor of what the relay does by itself, in audit entries. */
     public static final String RELAY_ACTOR = "relay";
 
@@ -334,8 +334,8 @@ public final class RosterEnforcement implements RosterListener {
                     && m.device().isPresent() && p.subject().isPresent()
                     && m.device().get().userId().equals(p.subject().get().userId())) {
                 DeviceId removed = p.subject().get();
-                port.withdrawKeyPackages(removed).onFailure(e -> LOG.warning(
-                        "withdrawing the KeyPackages of a removed device failed: " + e.getMessage()));
+                port.withdrawKeyPackages(removed).onFailure(e -> LOG.warn(
+                        "withdrawing the KeyPackages of a removed device failed: {}", e.getMessage()));
             }
         }
     }
@@ -473,7 +473,7 @@ public final class RosterEnforcement implements RosterListener {
     /** Stops delivering to the devices at once (nothing after the last durable message, no more sending). */
     private Future<Void> cutOff(Bytes groupId, Set<DeviceId> devices) {
         return port.cutOff(groupId, devices)
-                .onFailure(e -> LOG.log(Level.SEVERE, "cutting devices off a group failed: " + e.getMessage()));
+                .onFailure(e -> LOG.error("cutting devices off a group failed: {}", e.getMessage()));
     }
 
     // ---- audit ---------------------------------------------------------------------------------
@@ -495,7 +495,7 @@ public final class RosterEnforcement implements RosterListener {
 
     /** Records an event; a failure to write it is logged (by its kind only). */
     static void audit(AuditSink sink, AuditEvent event) {
-        sink.record(event).onFailure(e -> LOG.warning("an audit entry could not be written: "
-                + e.getClass().getSimpleName()));
+        sink.record(event).onFailure(e -> LOG.warn("an audit entry could not be written: {}",
+                e.getClass().getSimpleName()));
     }
 }

@@ -21,8 +21,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.logging.Level;
-import java.util.logging.Logger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The Delivery Service's state as a projection of the store's records: the groups (their
@@ -36,7 +36,7 @@ import java.util.logging.Logger;
  */
 final class StateProjection {
 
-    private static final Logger LOG = Logger.getLogger(StateProjection.class.getName());
+    private static final Logger LOG = LoggerFactory.getLogger(StateProjection.class);
 
     private final Map<Bytes, GroupState> groups = new HashMap<>();
     private final Mailboxes mailboxes;
@@ -263,7 +263,7 @@ final class StateProjection {
             }
             return Set.copyOf(devices);
         } catch (MlsException | RelayException e) {
-            LOG.log(Level.SEVERE, "stored state of a group does not decode", e);
+            LOG.error("stored state of a group does not decode", e);
             return Set.of();
         }
     }

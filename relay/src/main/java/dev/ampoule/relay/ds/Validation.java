@@ -7,13 +7,13 @@ import dev.ampoule.relay.protocol.RelayException;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.util.concurrent.Callable;
-import java.util.logging.Level;
-import java.util.logging.Logger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /** MLS validation off the event loop (worker threads), and the mapping of its failures to relay error codes. */
 final class Validation {
 
-    private static final Logger LOG = Logger.getLogger(Validation.class.getName());
+    private static final Logger LOG = LoggerFactory.getLogger(Validation.class);
 
     private final Vertx vertx;
 
@@ -34,7 +34,7 @@ final class Validation {
                     v.rule().name() + " (" + v.rule().section() + ")");
             case DecodeException d -> new RelayException(ErrorCode.INVALID_MESSAGE, "malformed MLS message");
             default -> {
-                LOG.log(Level.WARNING, "internal failure", e);
+                LOG.warn("internal failure", e);
                 yield new RelayException(ErrorCode.INTERNAL, "internal error");
             }
         };

@@ -32,14 +32,14 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.logging.Level;
-import java.util.logging.Logger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The HTTP side of the relay: the WebSocket endpoint ({@code /v1/ws}, first-frame token or
  * {@code ?ticket=&device=}), tickets ({@code POST /v1/tickets}), {@code /metrics}, {@code /health}
- * and {@code /ready} (ready: the Delivery Service is, the relay is not shutting down, and the audit
- * log can write); and the registry of open sessions (connections per user, one session per
+ * and {@code /ready} (ready: the Delivery Service is, the relay is not shutting down, and the store
+ * and the audit log can write); and the registry of open sessions (connections per user, one session per
  * device). Logins and refused logins are audited (refusals at most {@value #REFUSALS_PER_SECOND}
  * per second, with a burst of {@value #REFUSAL_BURST}, so that unauthenticated callers cannot flood
  * the audit log; the next audited refusal counts those left out). HTTP refusals carry a typed
@@ -48,12 +48,12 @@ import java.util.logging.Logger;
  */
 public final class Gateway {
 
-    private static final Logger LOG = Logger.getLogger(Gateway.class.getName());
+    private static final Logger LOG = LoggerFactory.getLogger(Gateway.class);
     static final int REFUSALS_PER_SECOND = 50;
     /** The WebSocket endpoint. */
     public static final String WEBSOCKET_PATH = "/v1/ws";
     /** Gauge: bytes written to the relay's WebSockets whose write has not completed, all connections together. */
-    public static final String QUEUED_BYTES = "relay.ws.queued.bytes";
+    public static final String QUEUED_BYTES = "ampoule.ws.queued.bytes";
     static final int REFUSAL_BURST = 500;
 
     private final Vertx vertx;
@@ -90,6 +90,7 @@ public final class Gateway {
         this.metrics = metrics;
         metrics.gauge(RelayMetrics.CONNECTIONS, sessions::size);
         metrics.gauge(QUEUED_BYTES, queuedBytes::get);
+        metrics.gauge(RelayMetrics.READY, () -> ready() ? 1 : 0);
     }
 
     Vertx vertx() {
@@ -139,7 +140,7 @@ public final class Gateway {
             refusalsNotAudited = 0;
         }
         audit.record(new AuditEvent(AuditType.LOGIN_REFUSED, user, Optional.empty(), user, details))
-                .onFailure(e -> LOG.log(Level.WARNING, "a refused login was not audited: " + e.getMessage()));
+                .onFailure(e -> LOG.warn("a refused login was not audited: {}", e.getMessage()));
     }
 
     /** Whether the audit log can write: requests that must be audited are refused while it cannot. */
@@ -171,24 +172,51 @@ public final class Gateway {
         };
     }
 
-    /** The routes of the relay's HTTP server but the WebSocket endpoint (see {@link #requestHandler}). */
-    public Router router() {
+    /**
+     * The routes of the relay's HTTP server but the WebSocket endpoint (see {@link #requestHandler}):
+     * tickets, {@code /health}, {@code /ready} and, unless {@code withMetrics} is false (a separate
+     * metrics listener serves them), {@code /metrics}.
+     */
+    public Router router(boolean withMetrics) {
         Router router = Router.router(vertx);
         router.post("/v1/tickets").handler(this::issueTicket);
+        operationsRoutes(router, withMetrics);
+        return router;
+    }
+
+    /** The routes of the separate metrics listener ({@code metricsPort}): {@code /metrics}, {@code /health}, {@code /ready}. */
+    public Router operationsRouter() {
+        Router router = Router.router(vertx);
+        operationsRoutes(router, true);
+        return router;
+    }
+
+    /**
+     * {@code /health}: the process answers — 200 as long as its event loop runs (a failing probe
+     * means restart it). {@code /ready}: the relay can serve now — recovered, not draining, its store
+     * and audit log writable; 503 otherwise (take it out of the load balancer, do not restart it). {@code /metrics}: Prometheus.
+     */
+    private void operationsRoutes(Router router, boolean withMetrics) {
         router.get("/health").handler(ctx -> ctx.json(new JsonObject().put("status", "UP")));
         router.get("/ready").handler(ctx -> {
-            boolean ready = ds.ready() && ds.storeAvailable() && !draining && audit.ok(); // a store or audit log that cannot write: not ready
+            boolean ready = ready();
             ctx.response().setStatusCode(ready ? 200 : 503);
             ctx.json(new JsonObject().put("status", ready ? "READY" : "NOT_READY"));
         });
-        router.get("/metrics").handler(ctx -> {
-            if (metrics.registry() instanceof PrometheusMeterRegistry prom) {
-                ctx.response().putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8").end(prom.scrape());
-            } else {
-                ctx.response().setStatusCode(404).end();
-            }
-        });
-        return router;
+        if (withMetrics) {
+            router.get("/metrics").handler(ctx -> {
+                if (metrics.registry() instanceof PrometheusMeterRegistry prom) {
+                    ctx.response().putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8").end(prom.scrape());
+                } else {
+                    ctx.response().setStatusCode(404).end();
+                }
+            });
+        }
+    }
+
+    /** Whether {@code /ready} answers 200: recovered, not draining, and the store and the audit log can write. */
+    public boolean ready() {
+        return ds.ready() && ds.storeAvailable() && !draining && audit.ok();
     }
 
     private void upgrade(HttpServerRequest req) {

@@ -9,6 +9,7 @@ import dev.ampoule.relay.auth.DevKeys;
 import dev.ampoule.relay.auth.JwksKeySource;
 import dev.ampoule.relay.auth.JwtTokenVerifier;
 import dev.ampoule.relay.auth.KeySource;
+import dev.ampoule.relay.auth.OidcDiscovery;
 import dev.ampoule.relay.auth.TicketService;
 import dev.ampoule.relay.blob.BlobLimits;
 import dev.ampoule.relay.blob.BlobService;
@@ -29,6 +30,7 @@ import dev.ampoule.relay.audit.AuditSink;
 import dev.ampoule.relay.ds.CareTeamSetup;
 import dev.ampoule.relay.ds.DeliveryService;
 import dev.ampoule.relay.ds.ExternalSenderKeys;
+import dev.ampoule.relay.metrics.DiskSpace;
 import dev.ampoule.relay.metrics.RelayMetrics;
 import dev.ampoule.relay.roster.FileRosterStore;
 import dev.ampoule.relay.roster.OrgRecordingVerifier;
@@ -42,6 +44,7 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.ext.web.Router;
@@ -49,7 +52,8 @@ import java.time.Clock;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
-import java.util.logging.Logger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The relay on one node: the audit log (opened and verified first), store recovery, Delivery
@@ -62,9 +66,9 @@ import java.util.logging.Logger;
  */
 public final class RelayVerticle extends VerticleBase {
 
-    private static final Logger LOG = Logger.getLogger(RelayVerticle.class.getName());
+    private static final Logger LOG = LoggerFactory.getLogger(RelayVerticle.class);
     /** Counter of certificate reloads, tagged {@code result} = {@code ok} or {@code failed}. */
-    public static final String TLS_RELOADS = "relay.tls.reloads";
+    public static final String TLS_RELOADS = "ampoule.tls.reloads";
 
     private final MeterRegistry registry;
     private final Clock clock;
@@ -75,6 +79,8 @@ public final class RelayVerticle extends VerticleBase {
     private CoalescingAuditSink deliveries;
     private Gateway gateway;
     private HttpServer server;
+    private HttpServer metricsServer;
+    private DiskSpace diskSpace;
     private JwksKeySource jwks;
     private long ticketPurge = -1;
     private long tlsCheck = -1;
@@ -141,8 +147,13 @@ public final class RelayVerticle extends VerticleBase {
     @Override
     public Future<?> start() {
         config = RelayConfig.from(config(), System.getenv());
+        if (!config.unknownEnvironment.isEmpty()) {
+            LOG.warn("environment variables that name no setting were ignored: {}", config.unknownEnvironment);
+        }
         RelayMetrics metrics = new RelayMetrics(registry);
         this.metrics = metrics;
+        registry.counter(TLS_RELOADS, "result", "ok"); // both series from the start, at 0
+        registry.counter(TLS_RELOADS, "result", "failed");
         TicketService tickets = new TicketService(config.ticketTtl, config.maxTickets, config.ticketsPerUser, clock);
         FileAuditLog.Options auditOptions = FileAuditLog.Options.defaults().withFsync(config.fsync).withClock(clock)
                 .withMaxFileBytes(config.auditFileMaxBytes).withMaxFileAge(config.auditFileMaxAge).withDisk(auditDisk);
@@ -198,24 +209,32 @@ public final class RelayVerticle extends VerticleBase {
                         tls.applyTo(options);
                         tlsCheck = vertx.setPeriodic(config.tlsReload.toMillis(), id -> reloadTls());
                     }
-                    Router router = gateway.router();
+                    Router router = gateway.router(config.metricsPort.isEmpty());
                     AdminApi admin = new AdminApi(vertx, roster, verifier, audit, config.adminWritesPerMinute, metrics);
                     admin.mount(router, v1 -> {
                         new HistoryAdminApi(admin, roster, rights, days).addTo(v1);
                         new RecordAdminApi(admin, roster, shares, id -> blobs.blob(id)).addTo(v1);
                     });
                     server = vertx.createHttpServer(options).requestHandler(gateway.requestHandler(router));
-                    return server.listen();
+                    diskSpace = new DiskSpace(vertx, config.dataDir, metrics);
+                    diskSpace.start();
+                    return server.listen().compose(s -> listenMetrics().map(s));
                 })
                 .onFailure(e -> {
+                    if (diskSpace != null) {
+                        diskSpace.stop();
+                    }
+                    if (server != null) {
+                        server.close();
+                    }
                     if (tlsCheck >= 0) {
                         vertx.cancelTimer(tlsCheck);
                     }
                     closeExternalSenderKeys();
                     closeRoster().eventually(() -> closeAudit());
                 })
-                .onSuccess(s -> LOG.info("relay listening on " + (config.tls() ? "https" : "http") + "://" + config.host
-                        + ":" + s.actualPort() + " (data in " + config.dataDir.toAbsolutePath() + ")"));
+                .onSuccess(s -> LOG.info("relay listening on {}://{}:{} (data in {})", config.tls() ? "https" : "http",
+                        config.host, s.actualPort(), config.dataDir.toAbsolutePath()));
     }
 
     /**
@@ -277,7 +296,7 @@ public final class RelayVerticle extends VerticleBase {
                 })
                 .recover(e -> {
                     registry.counter(TLS_RELOADS, "result", "failed").increment();
-                    LOG.warning("the TLS files did not load; the current certificate stays: " + e.getClass().getSimpleName());
+                    LOG.warn("the TLS files did not load; the current certificate stays: {}", e.getClass().getSimpleName());
                     return Future.succeededFuture(false);
                 })
                 .andThen(ar -> tlsReloading = false);
@@ -294,11 +313,41 @@ public final class RelayVerticle extends VerticleBase {
     }
 
     private Future<KeySource> keySource() {
-        if (config.jwksUrl.isPresent()) {
-            jwks = new JwksKeySource(vertx, config.jwksUrl.get(), config.jwksMinRefetch, clock);
-            return jwks.start(config.jwksRefresh).map(v -> jwks);
+        if (!config.usesDevKey()) {
+            return jwksUrl().compose(url -> {
+                jwks = new JwksKeySource(vertx, url, config.jwksMinRefetch, clock, config.jwksTimeout);
+                return jwks.start(config.jwksRefresh).map(v -> jwks);
+            });
         }
         return vertx.executeBlocking(() -> DevKeys.loadOrCreate(config.dataDir).keySource(), false);
+    }
+
+    /** With {@code metricsPort}: the listener of {@code /metrics}, {@code /health} and {@code /ready} (plain HTTP). */
+    private Future<Void> listenMetrics() {
+        if (config.metricsPort.isEmpty()) {
+            return Future.succeededFuture();
+        }
+        metricsServer = vertx.createHttpServer(new HttpServerOptions().setHost(config.metricsHost)
+                .setPort(config.metricsPort.get())).requestHandler(gateway.operationsRouter());
+        return metricsServer.listen()
+                .onSuccess(m -> LOG.info("metrics on http://{}:{}/metrics", config.metricsHost, m.actualPort()))
+                .mapEmpty();
+    }
+
+    /** The port of the metrics listener (after start, with {@code metricsPort}); else the relay's port. */
+    public int metricsPort() {
+        return metricsServer != null ? metricsServer.actualPort() : actualPort();
+    }
+
+    /** {@code jwksUrl}, or the one OpenID discovery finds for {@code oidcIssuer}. */
+    private Future<String> jwksUrl() {
+        if (config.jwksUrl.isPresent()) {
+            return Future.succeededFuture(config.jwksUrl.get());
+        }
+        HttpClient client = vertx.createHttpClient();
+        return OidcDiscovery.jwksUri(client, config.oidcIssuer.orElseThrow(), config.jwksTimeout)
+                .onSuccess(url -> LOG.info("OIDC discovery: the JWKS of {} is {}", config.issuer, url))
+                .andThen(ar -> client.close());
     }
 
     /** The port the server listens on (after start). */
@@ -356,13 +405,16 @@ public final class RelayVerticle extends VerticleBase {
             return (ds == null ? Future.<Void>succeededFuture() : ds.stop())
                     .eventually(() -> blobs == null ? Future.succeededFuture() : blobs.stop())
                     .eventually(() -> rights == null ? Future.succeededFuture() : rights.close())
-                    .eventually(() -> shares == null ? Future.succeededFuture() : shares.close())
+                .eventually(() -> shares == null ? Future.succeededFuture() : shares.close())
                     .andThen(ar -> closeExternalSenderKeys())
                     .compose(v -> closeRoster())
                     .eventually(() -> closeAudit());
         }
         if (ticketPurge >= 0) {
             vertx.cancelTimer(ticketPurge);
+        }
+        if (diskSpace != null) {
+            diskSpace.stop();
         }
         if (tlsCheck >= 0) {
             vertx.cancelTimer(tlsCheck);
@@ -376,10 +428,12 @@ public final class RelayVerticle extends VerticleBase {
         return server.shutdown(grace, TimeUnit.MILLISECONDS)
                 .recover(e -> Future.succeededFuture())
                 .compose(v -> gateway.closeAll())
+                .compose(v -> metricsServer == null ? Future.<Void>succeededFuture()
+                        : metricsServer.close().recover(e -> Future.succeededFuture()))
                 .compose(v -> ds.stop())
                 .eventually(() -> blobs == null ? Future.succeededFuture() : blobs.stop())
                 .eventually(() -> rights == null ? Future.succeededFuture() : rights.close())
-                    .eventually(() -> shares == null ? Future.succeededFuture() : shares.close())
+                .eventually(() -> shares == null ? Future.succeededFuture() : shares.close())
                 .andThen(ar -> closeExternalSenderKeys())
                 .compose(v -> closeRoster())
                 .eventually(() -> closeAudit())

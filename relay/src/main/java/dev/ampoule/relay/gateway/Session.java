@@ -4,6 +4,7 @@ import dev.ampoule.relay.auth.Principal;
 import dev.ampoule.relay.ds.DeliveryService;
 import dev.ampoule.relay.ds.TokenBucket;
 import dev.ampoule.relay.mailbox.Mailboxes;
+import dev.ampoule.relay.ops.LogIds;
 import dev.ampoule.relay.protocol.Bytes;
 import dev.ampoule.relay.protocol.DeviceId;
 import dev.ampoule.relay.protocol.Envelope;
@@ -24,6 +25,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One device's WebSocket connection: authentication (first frame or ticket), request dispatch to
@@ -32,9 +36,15 @@ import java.util.Set;
  * (at least {@code writeQueueMaxBytes} not yet handed to the socket, replies and deliveries alike)
  * no delivery is written and no request is read, until it drains to half; a disconnect if it stays
  * full past {@code slowClientTimeout}, or at once if it ever holds more than {@code maxQueuedBytes}.
+ * Keepalive: a WebSocket ping every {@code pingInterval}; a connection from which nothing (a pong,
+ * a frame) has arrived for {@code pingTimeout} is dead and closed at once, TCP included (a paused
+ * connection is judged by the slow-client rule instead: it is not read, so its pongs are not seen).
+ * Its log events carry the connection's id and, once authenticated, the device's ({@link LogIds}).
  * Event-loop confined.
  */
 final class Session implements DeliveryService.Listener {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Session.class);
 
     static final short CLOSE_UNAUTHENTICATED = 4401;
     static final short CLOSE_TOKEN_EXPIRED = 4403;
@@ -50,6 +60,8 @@ final class Session implements DeliveryService.Listener {
     static final int MAX_PENDING_REQUESTS = 256;
 
     private final Gateway gateway;
+    /** This connection's id in the logs: random, unrelated to the device or its token. */
+    private final String connectionId = String.format("%016x", ThreadLocalRandom.current().nextLong());
     private final ServerWebSocket ws;
     /** The connection under the WebSocket: aborted if a close does not complete in time. */
     private final HttpConnection connection;
@@ -60,6 +72,9 @@ final class Session implements DeliveryService.Listener {
     private long authTimer = -1;
     private long expiryTimer = -1;
     private long slowTimer = -1;
+    private long pingTimer = -1;
+    /** {@link System#nanoTime()} when something last arrived from the peer. */
+    private long lastHeard = System.nanoTime();
     private final Map<Bytes, Long> next = new HashMap<>();
     private final Set<Bytes> reading = new HashSet<>();
     private final Map<Bytes, Integer> generation = new HashMap<>();
@@ -85,12 +100,17 @@ final class Session implements DeliveryService.Listener {
 
     /** Starts reading frames; with a ticket's principal and device the session is authenticated already. */
     void start(Optional<Principal> ticketPrincipal, Optional<DeviceId> ticketDevice) {
+        try (LogIds ids = logIds()) {
+            LOG.debug("connection opened");
+        }
         ws.setWriteQueueMaxSize(gateway.config().writeQueueMaxBytes);
         ws.binaryMessageHandler(this::onFrame);
         ws.textMessageHandler(t -> reject(0, new RelayException(ErrorCode.MALFORMED_FRAME, "text messages are not frames")));
         ws.closeHandler(v -> onClosed());
         ws.exceptionHandler(e -> close(CLOSE_GOING_AWAY, "error"));
         ws.drainHandler(v -> maybeUnblock());
+        ws.pongHandler(b -> lastHeard = System.nanoTime());
+        pingTimer = gateway.vertx().setPeriodic(gateway.config().pingInterval.toMillis(), id -> keepAlive());
         if (ticketPrincipal.isPresent() && ticketDevice.isPresent()) {
             bind(0, ticketPrincipal.get(), ticketDevice.get(), false);
         } else {
@@ -108,6 +128,16 @@ final class Session implements DeliveryService.Listener {
         return Optional.ofNullable(device);
     }
 
+    /** The connection's and (once known) the device's ids in the MDC, for a log call. */
+    private LogIds logIds() {
+        return logIds(null);
+    }
+
+    /** The connection's and device's ids, and the group's a request concerns (null: none). */
+    private LogIds logIds(Bytes group) {
+        return LogIds.of(connectionId, device, group);
+    }
+
     Optional<Principal> principal() {
         return Optional.ofNullable(principal);
     }
@@ -115,6 +145,7 @@ final class Session implements DeliveryService.Listener {
     // ---- inbound -------------------------------------------------------------------------------
 
     private void onFrame(Buffer buffer) {
+        lastHeard = System.nanoTime();
         if (closed) {
             return;
         }
@@ -178,6 +209,9 @@ final class Session implements DeliveryService.Listener {
                 RelayException e = ar.cause() instanceof RelayException r ? r
                         : new RelayException(ErrorCode.UNAUTHENTICATED, "invalid token");
                 gateway.auditLoginRefused(Optional.empty(), Optional.empty(), e.code());
+                try (LogIds ids = logIds()) {
+                    LOG.debug("login refused: {}", e.code());
+                }
                 reject(requestId, e);
                 close(e.code() == ErrorCode.TOKEN_EXPIRED ? CLOSE_TOKEN_EXPIRED : CLOSE_UNAUTHENTICATED, "unauthenticated");
                 return;
@@ -224,6 +258,9 @@ final class Session implements DeliveryService.Listener {
                 return;
             }
             armExpiry(p.expiresAt());
+            try (LogIds ids = logIds()) {
+                LOG.debug("device authenticated");
+            }
             gateway.ds().attach(id, this);
             if (answer) {
                 send(requestId, new Frame.Ok(0));
@@ -267,30 +304,33 @@ final class Session implements DeliveryService.Listener {
 
     private void dispatch(long requestId, Frame.ClientFrame frame) {
         DeliveryService ds = gateway.ds();
+        Bytes group = groupOf(frame);
         if (mustBeAudited(frame) && !gateway.auditOk()) {
-            reject(requestId, new RelayException(ErrorCode.UNAVAILABLE, "the relay cannot audit this now; retry later",
-                    AUDIT_RETRY_MILLIS));
+            reject(requestId, group, new RelayException(ErrorCode.UNAVAILABLE,
+                    "the relay cannot audit this now; retry later", AUDIT_RETRY_MILLIS));
             return;
         }
         switch (frame) {
             case Frame.Authenticate a -> reject(requestId, new RelayException(ErrorCode.FORBIDDEN, "already authenticated"));
-            case Frame.PublishKeyPackages p -> reply(requestId, ds.publishKeyPackages(device, p).map(Frame.Ok::new));
-            case Frame.ClaimKeyPackages c -> reply(requestId, ds.claimKeyPackages(device, c).map(Frame.KeyPackages::new));
-            case Frame.CreateGroup c -> reply(requestId, ds.createGroup(device, c).map(Frame.Ok::new));
-            case Frame.SendCommit c -> reply(requestId, ds.sendCommit(device, c).map(Frame.Ok::new));
-            case Frame.SendProposal p -> reply(requestId, ds.sendProposal(device, p).map(Frame.Ok::new));
-            case Frame.SendApplication m -> reply(requestId, ds.sendApplication(device, m).map(Frame.Ok::new));
-            case Frame.AckGroup a -> reply(requestId, ds.ackGroup(device, a.groupId(), a.seq()).map(seq -> {
+            case Frame.PublishKeyPackages p -> reply(requestId, null, ds.publishKeyPackages(device, p).map(Frame.Ok::new));
+            case Frame.ClaimKeyPackages c -> reply(requestId, null, ds.claimKeyPackages(device, c).map(Frame.KeyPackages::new));
+            case Frame.CreateGroup c -> reply(requestId, group, ds.createGroup(device, c).map(Frame.Ok::new)
+                    .onSuccess(ok -> logGroupEvent(group, "group created")));
+            case Frame.SendCommit c -> reply(requestId, group, ds.sendCommit(device, c).map(Frame.Ok::new)
+                    .onSuccess(ok -> logGroupEvent(group, "commit accepted")));
+            case Frame.SendProposal p -> reply(requestId, group, ds.sendProposal(device, p).map(Frame.Ok::new));
+            case Frame.SendApplication m -> reply(requestId, group, ds.sendApplication(device, m).map(Frame.Ok::new));
+            case Frame.AckGroup a -> reply(requestId, group, ds.ackGroup(device, a.groupId(), a.seq()).map(seq -> {
                 pump();
                 return new Frame.Ok(seq);
             }));
-            case Frame.AckMailbox a -> reply(requestId, ds.ackMailbox(device, a.seq()).map(Frame.Ok::new));
-            case Frame.ContentFrame c -> reply(requestId, gateway.content().handle(device, c));
+            case Frame.AckMailbox a -> reply(requestId, null, ds.ackMailbox(device, a.seq()).map(Frame.Ok::new));
+            case Frame.ContentFrame c -> reply(requestId, groupOf(c), gateway.content().handle(device, c));
             case Frame.Resume r -> {
                 try {
                     ds.checkResume(device, r.groupId(), r.fromSeq());
                 } catch (RelayException e) {
-                    reject(requestId, e);
+                    reject(requestId, group, e);
                     return;
                 }
                 if (r.groupId().isPresent()) {
@@ -315,7 +355,7 @@ final class Session implements DeliveryService.Listener {
                 try {
                     send(requestId, ds.fetchGroupInfo(device, f.groupId()));
                 } catch (RelayException e) {
-                    reject(requestId, e);
+                    reject(requestId, group, e);
                 }
             }
         }
@@ -330,7 +370,41 @@ final class Session implements DeliveryService.Listener {
                 || frame instanceof Frame.ClaimKeyPackages || frame instanceof Frame.AckGroup;
     }
 
-    private void reply(long requestId, Future<? extends Frame> result) {
+    /** The group a request concerns, for its log events' {@code group} id (null: none). */
+    private static Bytes groupOf(Frame.ClientFrame frame) {
+        return switch (frame) {
+            case Frame.CreateGroup c -> c.groupId();
+            case Frame.SendCommit c -> c.groupId();
+            case Frame.SendProposal p -> p.groupId();
+            case Frame.SendApplication m -> m.groupId();
+            case Frame.AckGroup a -> a.groupId();
+            case Frame.Resume r -> r.groupId().orElse(null);
+            case Frame.FetchGroupInfo f -> f.groupId();
+            case Frame.Authenticate a -> null;
+            case Frame.PublishKeyPackages p -> null;
+            case Frame.ClaimKeyPackages c -> null;
+            case Frame.AckMailbox a -> null;
+            case Frame.FetchExternalSender f -> null;
+            case Frame.UploadBlob u -> u.groupId();
+            case Frame.ListHistory l -> l.groupId();
+            case Frame.GrantHistory g -> g.groupId();
+            case Frame.ListRecipients l -> l.groupId();
+            case Frame.ShareRecord r -> r.groupId();
+            case Frame.UploadChunk c -> null;
+            case Frame.FetchBlob f -> null;
+        };
+    }
+
+    /** A change of a group's state this device made, at DEBUG with the connection's, device's and group's ids. */
+    private void logGroupEvent(Bytes group, String event) {
+        if (LOG.isDebugEnabled()) {
+            try (LogIds ids = logIds(group)) {
+                LOG.debug(event);
+            }
+        }
+    }
+
+    private void reply(long requestId, Bytes group, Future<? extends Frame> result) {
         boolean counted = !result.isComplete();
         if (counted) {
             pendingRequests++; // bounded: read no more requests until some are answered
@@ -343,9 +417,13 @@ final class Session implements DeliveryService.Listener {
             }
             if (ar.succeeded()) {
                 send(requestId, ar.result());
+            } else if (ar.cause() instanceof RelayException r) {
+                reject(requestId, group, r);
             } else {
-                Throwable e = ar.cause();
-                reject(requestId, e instanceof RelayException r ? r : new RelayException(ErrorCode.INTERNAL, "internal error"));
+                try (LogIds ids = logIds(group)) {
+                    LOG.warn("a request failed", ar.cause());
+                }
+                reject(requestId, new RelayException(ErrorCode.INTERNAL, "internal error"));
             }
         });
     }
@@ -412,6 +490,16 @@ final class Session implements DeliveryService.Listener {
     }
 
     void reject(long requestId, RelayException e) {
+        reject(requestId, null, e);
+    }
+
+    /** Refuses a request (about {@code group}, or null) with a typed error; logged at DEBUG by its code. */
+    private void reject(long requestId, Bytes group, RelayException e) {
+        if (LOG.isDebugEnabled()) {
+            try (LogIds ids = logIds(group)) {
+                LOG.debug("request {} refused: {}", requestId, e.code());
+            }
+        }
         gateway.metrics().rejected(e.code());
         send(requestId, Frame.Error.of(e));
     }
@@ -564,6 +652,27 @@ final class Session implements DeliveryService.Listener {
         pump();
     }
 
+    // ---- keepalive -----------------------------------------------------------------------------
+
+    /** Each {@code pingInterval}: close a dead peer, or ping. */
+    private void keepAlive() {
+        if (closed) {
+            return;
+        }
+        long now = System.nanoTime();
+        if (readingPaused) {
+            lastHeard = now; // not read: its pongs wait in the socket; the slow-client rule applies instead
+            return;
+        }
+        if (now - lastHeard >= gateway.config().pingTimeout.toNanos()) {
+            gateway.metrics().deadPeer();
+            close(CLOSE_GOING_AWAY, "no answer to pings");
+            ConnectionAbort.abort(connection); // it reads nothing: no close handshake to wait for
+            return;
+        }
+        ws.writePing(Buffer.buffer());
+    }
+
     // ---- closing -------------------------------------------------------------------------------
 
     /** Tells the device to reconnect later (graceful shutdown). */
@@ -574,6 +683,9 @@ final class Session implements DeliveryService.Listener {
     void close(short code, String reason) {
         if (closed) {
             return;
+        }
+        try (LogIds ids = logIds()) {
+            LOG.debug("closing the connection: {} {}", code, reason);
         }
         ws.close(code, reason);
         // the close frame waits behind whatever is queued, and Vert.x only starts its closing timeout
@@ -588,7 +700,10 @@ final class Session implements DeliveryService.Listener {
             return;
         }
         closed = true;
-        for (long t : new long[] {authTimer, expiryTimer, slowTimer}) {
+        try (LogIds ids = logIds()) {
+            LOG.debug("connection closed");
+        }
+        for (long t : new long[] {authTimer, expiryTimer, slowTimer, pingTimer}) {
             if (t >= 0) {
                 gateway.vertx().cancelTimer(t);
             }

@@ -1,5 +1,7 @@
 package dev.ampoule.relay.history;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import dev.ampoule.relay.audit.AuditEvent;
 import dev.ampoule.relay.audit.AuditSink;
 import dev.ampoule.relay.audit.AuditType;
@@ -17,8 +19,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Supplier;
-import java.util.logging.Level;
-import java.util.logging.Logger;
 
 /**
  * Who may read a care team's history from before they joined: the coordinators' authorisations
@@ -34,7 +34,7 @@ import java.util.logging.Logger;
  */
 public final class HistoryRights implements RosterListener {
 
-    private static final Logger LOG = Logger.getLogger(HistoryRights.class.getName());
+    private static final Logger LOG = LoggerFactory.getLogger(HistoryRights.class);
 
     /** What a coordinator authorised. */
     public enum Access {
@@ -177,7 +177,7 @@ public final class HistoryRights implements RosterListener {
             apply(r);
             return null;
         }).compose(v -> audit.record(event).recover(e -> {
-            LOG.log(Level.WARNING, "a history rights change was made but could not be audited", e);
+            LOG.warn("a history rights change was made but could not be audited", e);
             return Future.failedFuture(e);
         }));
     }

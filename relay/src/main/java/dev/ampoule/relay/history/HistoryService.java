@@ -1,5 +1,7 @@
 package dev.ampoule.relay.history;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import dev.ampoule.relay.audit.AuditEvent;
 import dev.ampoule.relay.audit.AuditSink;
 import dev.ampoule.relay.audit.AuditType;
@@ -19,8 +21,6 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.logging.Level;
-import java.util.logging.Logger;
 
 /**
  * A group's history at the relay (PROTOCOL.md "History"): the history records devices stored (each
@@ -32,7 +32,7 @@ import java.util.logging.Logger;
  */
 public final class HistoryService {
 
-    private static final Logger LOG = Logger.getLogger(HistoryService.class.getName());
+    private static final Logger LOG = LoggerFactory.getLogger(HistoryService.class);
     /** History entries per {@code HistoryList}. */
     static final int PAGE = 1_000;
 
@@ -162,7 +162,7 @@ public final class HistoryService {
                         : Future.failedFuture(e))
                 .compose(seq -> rights.granted(team, f.grantee(), f.fromDay(), f.toDay(), device, Math.max(seq, 0))
                         .recover(e -> {
-                            LOG.log(Level.WARNING, "a history grant went out but could not be recorded", e);
+                            LOG.warn("a history grant went out but could not be recorded", e);
                             return Future.failedFuture(new RelayException(ErrorCode.UNAVAILABLE,
                                     "the grant could not be recorded; send it again", 1_000));
                         })

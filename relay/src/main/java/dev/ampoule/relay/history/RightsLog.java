@@ -1,5 +1,7 @@
 package dev.ampoule.relay.history;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import dev.ampoule.mls.error.DecodeException;
 import dev.ampoule.relay.log.FramedLog;
 import io.vertx.core.Future;
@@ -10,7 +12,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.logging.Logger;
 
 /**
  * The durable log of {@link RightsRecord}s: one append-only {@link FramedLog}
@@ -24,7 +25,7 @@ final class RightsLog {
     static final String DIR_NAME = "rights";
     static final String FILE_NAME = "rights.log";
     private static final int MAX_RECORD = 64 << 10;
-    private static final Logger LOG = Logger.getLogger(RightsLog.class.getName());
+    private static final Logger LOG = LoggerFactory.getLogger(RightsLog.class);
 
     private final Path dir;
     private final boolean fsync;
@@ -51,7 +52,7 @@ final class RightsLog {
                     }
                 });
                 if (scan.torn()) {
-                    LOG.warning("rights log: discarded " + scan.tornBytes() + " bytes of a torn write");
+                    LOG.warn("rights log: discarded " + scan.tornBytes() + " bytes of a torn write");
                 }
             } catch (IOException | RuntimeException e) {
                 opened.close();

@@ -1,11 +1,13 @@
 package dev.ampoule.relay.metrics;
 
 import dev.ampoule.relay.protocol.ErrorCode;
+import dev.ampoule.relay.protocol.Frame;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
 import java.util.EnumMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -13,23 +15,43 @@ import java.util.function.Supplier;
 
 /**
  * The relay's meters, on an injected {@link MeterRegistry} (Prometheus in production). Names are
- * the constants below; tags are low-cardinality (frame type, error code, operation, limit name) —
- * never a user, device or group id.
+ * the constants below, all under {@code ampoule.} (Prometheus: {@code ampoule_*}; README lists
+ * them); tags are low-cardinality (frame type, error code, operation, limit name) — never a user,
+ * device or group id. The tag values known in advance are registered at zero from the start, so
+ * that rates and alerts see a series before its first event.
  */
 public final class RelayMetrics {
 
-    public static final String CONNECTIONS = "relay.connections";
-    public static final String FRAMES_IN = "relay.frames.in";
-    public static final String FRAMES_OUT = "relay.frames.out";
-    public static final String REJECTIONS = "relay.rejections";
-    public static final String ACCEPTED = "relay.messages.accepted";
-    public static final String DELIVERIES = "relay.deliveries";
-    public static final String FANOUT_LATENCY = "relay.fanout.latency";
-    public static final String STORE_LATENCY = "relay.store.latency";
-    public static final String STORE_DISK_BYTES = "relay.store.disk.bytes";
-    public static final String SLOW_DISCONNECTS = "relay.slow.disconnects";
-    public static final String LIMITS = "relay.limits.exceeded";
-    public static final String GROUPS = "relay.groups";
+    public static final String CONNECTIONS = "ampoule.connections";
+    public static final String FRAMES_IN = "ampoule.frames.in";
+    public static final String FRAMES_OUT = "ampoule.frames.out";
+    public static final String REJECTIONS = "ampoule.rejections";
+    public static final String ACCEPTED = "ampoule.messages.accepted";
+    public static final String DELIVERIES = "ampoule.deliveries";
+    public static final String FANOUT_LATENCY = "ampoule.fanout.latency";
+    public static final String STORE_LATENCY = "ampoule.store.latency";
+    public static final String STORE_DISK_BYTES = "ampoule.store.disk.bytes";
+    public static final String SLOW_DISCONNECTS = "ampoule.slow.disconnects";
+    public static final String LIMITS = "ampoule.limits.exceeded";
+    public static final String GROUPS = "ampoule.groups";
+    /** Counter: connections closed because they answered no ping in {@code pingTimeoutSeconds}. */
+    public static final String DEAD_PEERS = "ampoule.ws.dead.peers";
+    /** Gauge: 1 while the relay is ready to serve ({@code /ready} answers 200), else 0. */
+    public static final String READY = "ampoule.ready";
+    /** Gauges: free and total bytes of the file system holding {@code dataDir}. */
+    public static final String DATA_DIR_FREE_BYTES = "ampoule.data.dir.free.bytes";
+    public static final String DATA_DIR_TOTAL_BYTES = "ampoule.data.dir.total.bytes";
+
+    /** The limits counted in {@value #LIMITS}, registered at zero. */
+    public static final List<String> KNOWN_LIMITS = List.of("frame_size", "messages_per_second", "claims",
+            "claims_per_target", "relay_claims", "connections_per_user", "queued_bytes", "group_queue", "group_size",
+            "key_packages", "devices_per_user", "tickets_per_user", "tickets_outstanding", "admin_writes_per_user",
+            "teams_per_org", "teams_created_per_user", "members_per_team");
+    /** The kinds counted in {@value #ACCEPTED}, registered at zero. */
+    public static final List<String> KNOWN_KINDS = List.of("create_group", "application", "proposal", "commit",
+            "relay_proposal");
+    /** The store operations timed in {@value #STORE_LATENCY}, registered at zero. */
+    public static final List<String> KNOWN_STORE_OPS = List.of("append", "read");
 
     public static final String TAG_TYPE = "type";
     public static final String TAG_CODE = "code";
@@ -47,6 +69,7 @@ public final class RelayMetrics {
     private final Counter deliveries;
     private final Counter slowDisconnects;
     private final Timer fanout;
+    private final Counter deadPeers;
 
     public RelayMetrics(MeterRegistry registry) {
         this.registry = registry;
@@ -59,6 +82,17 @@ public final class RelayMetrics {
                 .description("connections closed because their write queue stayed full").register(registry);
         fanout = Timer.builder(FANOUT_LATENCY).description("from a message's acceptance to its delivery to a device")
                 .publishPercentileHistogram().register(registry);
+        deadPeers = Counter.builder(DEAD_PEERS).description("connections closed for answering no ping in time")
+                .register(registry);
+        KNOWN_LIMITS.forEach(l -> limitCounter(l));
+        KNOWN_KINDS.forEach(k -> acceptedCounter(k));
+        KNOWN_STORE_OPS.forEach(o -> storeTimer(o));
+        for (Class<?> type : Frame.ClientFrame.class.getPermittedSubclasses()) {
+            framesIn.computeIfAbsent(type.getSimpleName(), t -> Counter.builder(FRAMES_IN).tag(TAG_TYPE, t).register(registry));
+        }
+        for (Class<?> type : Frame.RelayFrame.class.getPermittedSubclasses()) {
+            framesOut.computeIfAbsent(type.getSimpleName(), t -> Counter.builder(FRAMES_OUT).tag(TAG_TYPE, t).register(registry));
+        }
     }
 
     public MeterRegistry registry() {
@@ -87,11 +121,24 @@ public final class RelayMetrics {
     }
 
     public void accepted(String kind) {
-        accepted.computeIfAbsent(kind, k -> Counter.builder(ACCEPTED).tag(TAG_KIND, k).register(registry)).increment();
+        acceptedCounter(kind).increment();
+    }
+
+    private Counter acceptedCounter(String kind) {
+        return accepted.computeIfAbsent(kind, k -> Counter.builder(ACCEPTED).tag(TAG_KIND, k).register(registry));
     }
 
     public void limitExceeded(String limit) {
-        limits.computeIfAbsent(limit, l -> Counter.builder(LIMITS).tag(TAG_LIMIT, l).register(registry)).increment();
+        limitCounter(limit).increment();
+    }
+
+    private Counter limitCounter(String limit) {
+        return limits.computeIfAbsent(limit, l -> Counter.builder(LIMITS).tag(TAG_LIMIT, l).register(registry));
+    }
+
+    /** A connection was closed for answering no ping in time. */
+    public void deadPeer() {
+        deadPeers.increment();
     }
 
     public void delivered(long acceptedAtMillis, long nowMillis) {
@@ -104,8 +151,12 @@ public final class RelayMetrics {
     }
 
     public void storeLatency(String op, Duration d) {
-        store.computeIfAbsent(op, o -> Timer.builder(STORE_LATENCY).tag(TAG_OP, o).publishPercentileHistogram()
-                .register(registry)).record(d);
+        storeTimer(op).record(d);
+    }
+
+    private Timer storeTimer(String op) {
+        return store.computeIfAbsent(op, o -> Timer.builder(STORE_LATENCY).tag(TAG_OP, o).publishPercentileHistogram()
+                .register(registry));
     }
 
     public double rejectionCount(ErrorCode code) {

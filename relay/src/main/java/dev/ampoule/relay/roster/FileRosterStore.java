@@ -10,7 +10,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.logging.Logger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The embedded roster store: one append-only {@link FramedLog} {@code <dir>/roster.log}, each frame
@@ -25,7 +26,7 @@ public final class FileRosterStore implements RosterStore {
     public static final String FILE_NAME = "roster.log";
     static final int MAX_FRAME = 16 << 20;
 
-    private static final Logger LOG = Logger.getLogger(FileRosterStore.class.getName());
+    private static final Logger LOG = LoggerFactory.getLogger(FileRosterStore.class);
 
     private final Path dir;
     private final Path file;
@@ -103,8 +104,8 @@ public final class FileRosterStore implements RosterStore {
                 }
             });
             if (scan.torn()) {
-                LOG.warning("roster store: discarded " + scan.tornBytes()
-                        + " bytes of a torn or corrupt write at offset " + scan.validBytes());
+                LOG.warn("roster store: discarded {} bytes of a torn or corrupt write at offset {}",
+                        scan.tornBytes(), scan.validBytes());
             }
         } catch (IOException | RuntimeException e) {
             opened.close();

@@ -3,8 +3,8 @@ package dev.ampoule.relay.roster;
 import dev.ampoule.relay.auth.Principal;
 import dev.ampoule.relay.auth.TokenVerifier;
 import io.vertx.core.Future;
-import java.util.logging.Level;
-import java.util.logging.Logger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The relay's logins learn users' organisations: verifies a token with another {@link TokenVerifier},
@@ -17,7 +17,7 @@ import java.util.logging.Logger;
  */
 public final class OrgRecordingVerifier implements TokenVerifier {
 
-    private static final Logger LOG = Logger.getLogger(OrgRecordingVerifier.class.getName());
+    private static final Logger LOG = LoggerFactory.getLogger(OrgRecordingVerifier.class);
 
     private final TokenVerifier verifier;
     private final Roster roster;
@@ -32,8 +32,8 @@ public final class OrgRecordingVerifier implements TokenVerifier {
         return verifier.verify(token).compose(p -> p.org().filter(Roster::validOrg)
                 .map(org -> roster.claimOrg(p.userId(), org).transform(ar -> {
                     if (ar.failed()) {
-                        LOG.log(Level.WARNING, "the organisation of user " + p.userId() + " was not recorded: "
-                                + ar.cause().getMessage());
+                        LOG.warn("the organisation of user {} was not recorded: {}", p.userId(),
+                                ar.cause().getMessage());
                     }
                     return Future.succeededFuture(p);
                 }))

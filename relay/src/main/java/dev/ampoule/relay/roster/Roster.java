@@ -24,9 +24,9 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Supplier;
-import java.util.logging.Level;
-import java.util.logging.Logger;
 import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The care teams of the relay's organisations and their rosters: who is on which team with which
@@ -63,7 +63,7 @@ public final class Roster implements RosterView, Organisations {
     /** The actor of changes the relay makes itself. */
     public static final String RELAY_ACTOR = AuditEvent.RELAY_ACTOR;
 
-    private static final Logger LOG = Logger.getLogger(Roster.class.getName());
+    private static final Logger LOG = LoggerFactory.getLogger(Roster.class);
     private static final SecureRandom RANDOM = new SecureRandom();
 
     private final RosterStore store;
@@ -367,8 +367,8 @@ public final class Roster implements RosterView, Organisations {
                 Map<String, String> details = Map.of("org", known.get(), "claimedOrg", orgId);
                 return attempt(() -> audit.record(AuditEvent.of(AuditType.USER_ORG_CONFLICT, userId, null, userId,
                         details))).map(failure -> {
-                            failure.ifPresent(e -> LOG.log(Level.WARNING, "a conflicting org claim of user " + userId
-                                    + " was not audited", e));
+                            failure.ifPresent(e -> LOG.warn("a conflicting org claim of user {} was not audited",
+                                    userId, e));
                             return OrgClaim.CONFLICTS;
                         });
             }
@@ -470,7 +470,7 @@ public final class Roster implements RosterView, Organisations {
     private Future<Void> persist(List<RosterRecord> batch) {
         return store.append(batch)
                 .recover(e -> {
-                    LOG.log(Level.WARNING, "roster store write failed", e);
+                    LOG.warn("roster store write failed", e);
                     return Future.failedFuture(new RosterException(RosterException.Kind.STORE,
                             "the roster could not be saved", e));
                 })
@@ -502,7 +502,7 @@ public final class Roster implements RosterView, Organisations {
             if (failures.isEmpty()) {
                 return Future.succeededFuture();
             }
-            failures.forEach(e -> LOG.log(Level.WARNING, what + ", but auditing or applying it failed", e));
+            failures.forEach(e -> LOG.warn("{}, but auditing or applying it failed", what, e));
             RosterException e = new RosterException(RosterException.Kind.INCOMPLETE,
                     what + ", but auditing it or applying it to the team's group failed", failures.get(0));
             return Future.failedFuture(e);

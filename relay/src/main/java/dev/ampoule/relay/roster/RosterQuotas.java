@@ -16,7 +16,7 @@ public record RosterQuotas(int maxTeamsPerOrg, int maxTeamsCreatedPerUser, int m
     /** The relay's defaults (see {@code RelayConfig}). */
     public static final RosterQuotas DEFAULTS = new RosterQuotas(100_000, 1_000, 500);
 
-    /** Limit names, as counted in {@code relay.limits.exceeded}. */
+    /** Limit names, as counted in {@link dev.ampoule.relay.metrics.RelayMetrics#LIMITS}. */
     public static final String TEAMS_PER_ORG = "teams_per_org";
     public static final String TEAMS_CREATED_PER_USER = "teams_created_per_user";
     public static final String MEMBERS_PER_TEAM = "members_per_team";

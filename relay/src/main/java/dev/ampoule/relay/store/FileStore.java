@@ -19,8 +19,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
-import java.util.logging.Level;
-import java.util.logging.Logger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The embedded store: append-only segment files on local disk ({@link SegmentLog}, each a
@@ -36,7 +36,7 @@ import java.util.logging.Logger;
  */
 public final class FileStore implements Store {
 
-    private static final Logger LOG = Logger.getLogger(FileStore.class.getName());
+    private static final Logger LOG = LoggerFactory.getLogger(FileStore.class);
     private static final int QUEUE_CAPACITY = 65_536;
     private static final int MAX_BATCH = 4_096;
     /** Bytes a probe writes to find whether a disk that failed takes writes again. */
@@ -190,7 +190,7 @@ public final class FileStore implements Store {
                 seg.log().close();
                 Files.deleteIfExists(SegmentLog.path(dir, seg.id()));
                 if (incompleteFrom >= 0 && i >= incompleteFrom) {
-                    LOG.warning("discarded an incomplete checkpoint segment " + seg.id());
+                    LOG.warn("discarded an incomplete checkpoint segment {}", seg.id());
                 }
                 continue;
             }
@@ -246,7 +246,7 @@ public final class FileStore implements Store {
             if (!last) {
                 throw new IOException("segment " + id + " is corrupt at offset " + scan.validBytes() + " (not the tail)");
             }
-            LOG.warning("cut a torn tail of " + scan.tornBytes() + " bytes off segment " + id);
+            LOG.warn("cut a torn tail of {} bytes off segment {}", scan.tornBytes(), id);
             log.cutTail(scan);
         }
         return new Segment(id, log, scan.validBytes(), begins[0], ends[0], segRecords, segIndexed);
@@ -384,13 +384,13 @@ public final class FileStore implements Store {
      * writable again. A checkpoint that failed leaves the segments it replaced in place.
      */
     private void fail(List<Command> batch, Mark mark, Throwable e) {
-        LOG.log(Level.SEVERE, "store write failed; appends are refused until the disk takes writes again", e);
+        LOG.error("store write failed; appends are refused until the disk takes writes again", e);
         failure = e;
         checkpointing = false;
         try {
             rollBack(mark);
         } catch (IOException | RuntimeException cut) {
-            LOG.log(Level.SEVERE, "cutting a failed write back failed; the next probe tries again", cut);
+            LOG.error("cutting a failed write back failed; the next probe tries again", cut);
             pendingCut = mark;
         }
         List<Command> failed = new ArrayList<>(batch);
@@ -540,7 +540,7 @@ public final class FileStore implements Store {
             }
         }
         FramedLog.syncDirectory(dir);
-        LOG.info("store compacted: " + before + " -> " + diskBytes.get() + " bytes");
+        LOG.info("store compacted: {} -> {} bytes", before, diskBytes.get());
         return moved;
     }
 
@@ -548,7 +548,7 @@ public final class FileStore implements Store {
         try {
             log.close();
         } catch (IOException e) {
-            LOG.log(Level.FINE, "closing a segment", e);
+            LOG.debug("closing a segment", e);
         }
     }
 
@@ -557,7 +557,7 @@ public final class FileStore implements Store {
             try {
                 ch.close();
             } catch (IOException e) {
-                LOG.log(Level.FINE, "closing a segment", e);
+                LOG.debug("closing a segment", e);
             }
         }
         readers.clear();

@@ -20,8 +20,8 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
-import java.util.logging.Level;
-import java.util.logging.Logger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The relay's store in PostgreSQL ({@code store=postgresql}): the same records as {@link FileStore}
@@ -44,7 +44,7 @@ import java.util.logging.Logger;
  */
 public final class PgStore implements Store {
 
-    private static final Logger LOG = Logger.getLogger(PgStore.class.getName());
+    private static final Logger LOG = LoggerFactory.getLogger(PgStore.class);
     private static final int MAX_BATCH = 1_000;
     private static final int REPLAY_PAGE = 2_000;
     /** PostgreSQL's unique_violation. */
@@ -93,7 +93,7 @@ public final class PgStore implements Store {
         return PgSchema.migrate(vertx, options).compose(version -> {
             pool = PgBuilder.pool().with(new PoolOptions().setMaxSize(poolSize)).connectingTo(options).using(vertx)
                     .build();
-            LOG.info("PostgreSQL store at schema version " + version);
+            LOG.info("PostgreSQL store at schema version {}", version);
             return replayTable("relay_checkpoint", 0, replay);
         }).compose(v -> replayTable("relay_log", 0, replay))
                 .compose(v -> measure());
@@ -192,7 +192,7 @@ public final class PgStore implements Store {
             } else {
                 StoreException e = failure(ar.cause());
                 if (!e.conflict()) {
-                    LOG.log(Level.WARNING, "a store write of " + batch.size() + " records failed: " + e.getMessage());
+                    LOG.warn("a store write of {} records failed: {}", batch.size(), e.getMessage());
                 }
                 batch.forEach(p -> p.promise().fail(e));
                 // no holes (Store.append): what was submitted after the failed batch fails with it
@@ -348,7 +348,7 @@ public final class PgStore implements Store {
                     release();
                     maybeDrained();
                     if (ar.succeeded()) {
-                        LOG.info("store compacted: " + live.size() + " live records, " + diskBytes.get() + " bytes");
+                        LOG.info("store compacted: {} live records, {} bytes", live.size(), diskBytes.get());
                         done.complete(true);
                     } else {
                         done.fail(failure(ar.cause()));

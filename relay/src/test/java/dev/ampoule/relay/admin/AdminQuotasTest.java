@@ -94,7 +94,7 @@ class AdminQuotasTest {
 
     private double metric(String limit) {
         String text = HttpCalls.call(http, HttpCalls.to(relay.port(), HttpMethod.GET, "/metrics")).text();
-        Matcher m = Pattern.compile("(?m)^relay_limits_exceeded_total\\{limit=\"" + limit + "\"[^}]*} (\\S+)$")
+        Matcher m = Pattern.compile("(?m)^ampoule_limits_exceeded_total\\{limit=\"" + limit + "\"[^}]*} (\\S+)$")
                 .matcher(text);
         return m.find() ? Double.parseDouble(m.group(1)) : 0;
     }

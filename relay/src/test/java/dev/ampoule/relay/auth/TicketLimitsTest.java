@@ -68,7 +68,7 @@ class TicketLimitsTest {
                 d.error(new Frame.ClaimKeyPackages("nobody", Optional.empty(), 0), ErrorCode.NO_KEY_PACKAGE);
             }
             assertEquals(200, ticket(http, relay, "alice").status());
-            assertTrue(relay.registry.scrape().contains("relay_limits_exceeded_total{limit=\"tickets_per_user\"} 2.0"));
+            assertTrue(relay.registry.scrape().contains("ampoule_limits_exceeded_total{limit=\"tickets_per_user\"} 2.0"));
         } finally {
             http.close();
             relay.stop();

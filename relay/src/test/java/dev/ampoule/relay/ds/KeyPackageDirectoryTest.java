@@ -106,7 +106,7 @@ class KeyPackageDirectoryTest {
             try (TestDevice c = relay.connect("carol", "phone")) {
                 claimOne(c, "bob");
             }
-            assertTrue(relay.registry.scrape().contains("relay_limits_exceeded_total{limit=\"claims\"}"));
+            assertTrue(relay.registry.scrape().contains("ampoule_limits_exceeded_total{limit=\"claims\"}"));
         } finally {
             relay.stop();
         }

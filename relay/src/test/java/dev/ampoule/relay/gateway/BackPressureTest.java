@@ -39,8 +39,8 @@ import org.junit.jupiter.api.io.TempDir;
 @Timeout(value = 180, unit = TimeUnit.SECONDS)
 class BackPressureTest {
 
-    private static final String QUEUED = "relay_ws_queued_bytes ";
-    private static final String SLOW = "relay_slow_disconnects_total 1.0";
+    private static final String QUEUED = "ampoule_ws_queued_bytes ";
+    private static final String SLOW = "ampoule_slow_disconnects_total 1.0";
 
     @TempDir
     Path dir;
@@ -102,7 +102,7 @@ class BackPressureTest {
                         + "and one answer were queued at the relay, not " + (long) maxQueued + " bytes");
                 assertTrue(maxQueued > 0, "answers were queued at all");
                 assertTrue(othersServed, "another device and /health were served during the flood");
-                assertFalse(relay.registry.scrape().contains("limit=\"queued_bytes\""),
+                assertTrue(relay.registry.scrape().contains("ampoule_limits_exceeded_total{limit=\"queued_bytes\"} 0.0"),
                         "the connection was closed by the slow-client rule, not the hard limit");
 
                 // once the connection is gone, nothing stays queued for it

@@ -140,7 +140,7 @@ class BadInputMatrixTest {
                 assertEquals(expected.get(e.getKey()), err.code(), e.getKey() + ": " + err.detail());
                 assertFalse(a.isClosed() || b.isClosed() || c.isClosed(), e.getKey() + " closed a connection");
             }
-            assertTrue(relay.registry.scrape().contains("relay_rejections_total{code=\"INVALID_MESSAGE\"}"));
+            assertTrue(relay.registry.scrape().contains("ampoule_rejections_total{code=\"INVALID_MESSAGE\"}"));
             assertNull(b.poll(200), "bob saw nothing of it");
             assertNull(c.poll(100), "carol saw nothing of it");
 

@@ -55,9 +55,9 @@ class LimitsTest {
             Thread.sleep(limited.retryAfterMillis() + 50);
             d.error(cheap(), ErrorCode.NO_KEY_PACKAGE);
             String metrics = relay.registry.scrape();
-            assertTrue(metrics.contains("relay_limits_exceeded_total{limit=\"frame_size\"} 1.0"), metrics);
-            assertTrue(metrics.contains("relay_limits_exceeded_total{limit=\"messages_per_second\"} 1.0"));
-            assertTrue(metrics.contains("relay_rejections_total{code=\"RATE_LIMITED\"} 1.0"));
+            assertTrue(metrics.contains("ampoule_limits_exceeded_total{limit=\"frame_size\"} 1.0"), metrics);
+            assertTrue(metrics.contains("ampoule_limits_exceeded_total{limit=\"messages_per_second\"} 1.0"));
+            assertTrue(metrics.contains("ampoule_rejections_total{code=\"RATE_LIMITED\"} 1.0"));
         } finally {
             relay.stop();
         }
@@ -102,7 +102,7 @@ class LimitsTest {
             team.member(0).group.discardPendingCommit();
             // the group is unchanged: a message of the current epoch is accepted
             team.device(0).ok(team.member(0).message("still two of us"));
-            assertTrue(relay.registry.scrape().contains("relay_limits_exceeded_total{limit=\"group_size\"} 1.0"));
+            assertTrue(relay.registry.scrape().contains("ampoule_limits_exceeded_total{limit=\"group_size\"} 1.0"));
         } finally {
             relay.stop();
         }
@@ -124,7 +124,7 @@ class LimitsTest {
             List<Long> seqs = new ArrayList<>();
             sent.forEach(f -> seqs.add(((Frame.Ok) RelayHarness.await(f)).seq()));
             long deadline = System.currentTimeMillis() + 20_000;
-            while (!relay.registry.scrape().contains("relay_slow_disconnects_total 1.0")) {
+            while (!relay.registry.scrape().contains("ampoule_slow_disconnects_total 1.0")) {
                 assertTrue(System.currentTimeMillis() < deadline, "the slow client was disconnected");
                 Thread.sleep(100);
             }

@@ -56,10 +56,10 @@ class OperationsTest {
             assertTrue(get(vertx, relay.port(), "/health", 200).contains("UP"));
             assertTrue(get(vertx, relay.port(), "/ready", 200).contains("READY"));
             String metrics = get(vertx, relay.port(), "/metrics", 200);
-            for (String name : List.of("relay_connections 2.0", "relay_frames_in_total{type=\"SendApplication\"}",
-                    "relay_frames_out_total{type=\"Deliver\"}", "relay_messages_accepted_total{kind=\"application\"}",
-                    "relay_fanout_latency_seconds_count", "relay_store_latency_seconds_count{op=\"append\"}",
-                    "relay_groups 1.0", "relay_store_disk_bytes", "relay_rejections_total{code=\"FORBIDDEN\"}")) {
+            for (String name : List.of("ampoule_connections 2.0", "ampoule_frames_in_total{type=\"SendApplication\"}",
+                    "ampoule_frames_out_total{type=\"Deliver\"}", "ampoule_messages_accepted_total{kind=\"application\"}",
+                    "ampoule_fanout_latency_seconds_count", "ampoule_store_latency_seconds_count{op=\"append\"}",
+                    "ampoule_groups 1.0", "ampoule_store_disk_bytes", "ampoule_rejections_total{code=\"FORBIDDEN\"}")) {
                 assertTrue(metrics.contains(name), name);
             }
             assertTrue(!metrics.contains("alice") && !metrics.contains("0b5e"), "no user or group id in metrics");

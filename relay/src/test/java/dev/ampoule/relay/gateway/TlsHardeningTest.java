@@ -199,14 +199,14 @@ class TlsHardeningTest {
                 assertTrue(System.nanoTime() < deadline, "the new certificate was served within 60 s");
                 Thread.sleep(200);
             }
-            assertTrue(relay.registry.scrape().contains("relay_tls_reloads_total{result=\"ok\"}"));
+            assertTrue(relay.registry.scrape().contains("ampoule_tls_reloads_total{result=\"ok\"}"));
             // the connection opened before goes on
             before.error(new Frame.ClaimKeyPackages("nobody", Optional.empty(), 0), ErrorCode.NO_KEY_PACKAGE);
 
             // a broken file is not taken: the current certificate stays
             Files.writeString(certFile(), "-----BEGIN CERTIFICATE-----\nnot a certificate\n-----END CERTIFICATE-----\n");
             deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-            while (!relay.registry.scrape().contains("relay_tls_reloads_total{result=\"failed\"}")) {
+            while (!relay.registry.scrape().contains("ampoule_tls_reloads_total{result=\"failed\"}")) {
                 assertTrue(System.nanoTime() < deadline, "the broken certificate was noticed");
                 Thread.sleep(200);
             }

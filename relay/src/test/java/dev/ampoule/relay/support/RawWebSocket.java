@@ -15,7 +15,8 @@ import java.util.Base64;
 /**
  * A WebSocket client on a plain {@link Socket}, written by hand (RFC 6455): it upgrades, then only
  * writes masked binary frames and never reads another byte, as a client that stopped reading
- * would. Its receive buffer is small, so what the relay sends piles up at the relay.
+ * would (unless a test reads {@link #in()} itself; it never answers a ping). Its receive buffer is
+ * small, so what the relay sends piles up at the relay.
  */
 public final class RawWebSocket implements AutoCloseable {
 
@@ -102,6 +103,11 @@ public final class RawWebSocket implements AutoCloseable {
     public void write(byte[] bytes) throws IOException {
         out.write(bytes);
         out.flush();
+    }
+
+    /** What the relay sends, unread so far (for a test that reads but never answers). */
+    public InputStream in() throws IOException {
+        return socket.getInputStream();
     }
 
     @Override
