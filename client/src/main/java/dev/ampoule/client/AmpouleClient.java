@@ -3,6 +3,7 @@ package dev.ampoule.client;
 import dev.ampoule.client.store.FileStateStore;
 import dev.ampoule.client.store.StateStore;
 import dev.ampoule.mls.crypto.CipherSuiteId;
+import dev.ampoule.relay.protocol.Bytes;
 import dev.ampoule.relay.protocol.DeviceId;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -16,6 +17,7 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.function.Supplier;
@@ -175,10 +177,119 @@ public final class AmpouleClient implements AutoCloseable {
      */
     public CompletableFuture<SentMessage> send(GroupId groupId, String text) {
         Objects.requireNonNull(text, "text");
+        return engine.toApp(sendContent(groupId, new Content.Text(text)), sendTimeout());
+    }
+
+    /** Sends content, then stores its history record (unless history is off). */
+    private CompletableFuture<SentMessage> sendContent(GroupId groupId, Content content) {
+        return engine.ops.send(groupId, content)
+                .thenCompose(sent -> engine.history.record(groupId, Payloads.encode(content), sent));
+    }
+
+    /**
+     * The history of a group this device can read: the history records the relay serves it (those
+     * of its own time in the group, and of the days it was granted) that it holds keys for,
+     * decrypted and with their senders' signatures checked, in sequence order.
+     */
+    public CompletableFuture<GroupHistory> history(GroupId groupId) {
+        return engine.toApp(engine.history.read(groupId), engine.settings.transferTimeout());
+    }
+
+    /**
+     * Grants {@code userId} the group's history a coordinator authorised for them (admin API:
+     * {@code PUT /v1/teams/{team}/members/{user}/history}): this device — a coordinator's — sends
+     * the user's devices in the group exactly the day keys of the authorised days it holds, sealed
+     * to each device's leaf key inside the group; the relay records the grant, audits it, and from
+     * then on serves those devices the team's history records and files of those days. Fails with
+     * {@code GRANT_NOT_AUTHORISED} when nothing (or less) was authorised, or this device's user is
+     * no coordinator; with {@code INVALID_REQUEST} when the user has no device in the group yet.
+     */
+    public CompletableFuture<HistoryGrant> grantHistory(GroupId groupId, String userId) {
+        Objects.requireNonNull(userId, "userId");
+        return engine.toApp(engine.history.grant(groupId, userId), engine.settings.transferTimeout());
+    }
+
+    /**
+     * Sends bytes with their content type (a structured record, a small image): encrypted like text,
+     * delivered as {@link Content.Binary}. At most {@value #MAX_BINARY_BYTES} bytes — send larger
+     * content as an attachment ({@link #sendAttachment}). Fenced like {@link #send(GroupId, String)}.
+     */
+    public CompletableFuture<SentMessage> send(GroupId groupId, byte[] data, String contentType) {
+        Objects.requireNonNull(contentType, "contentType");
+        if (data.length > MAX_BINARY_BYTES) {
+            throw new IllegalArgumentException("at most " + MAX_BINARY_BYTES + " bytes in a message: send an attachment");
+        }
+        Content content = new Content.Binary(contentType, Bytes.of(data));
+        Payloads.encode(content); // refuses a content type that is too long, here rather than in the future
+        return engine.toApp(sendContent(groupId, content), sendTimeout());
+    }
+
+    /** The most bytes {@link #send(GroupId, byte[], String)} sends in one message. */
+    public static final int MAX_BINARY_BYTES = 256 << 10;
+
+    /**
+     * Sends a file: encrypts it on this device under a fresh random key, in chunks (memory stays
+     * bounded whatever its size), uploads it to the relay as an opaque blob of the group, then sends
+     * the group a message carrying its reference — key, SHA-256, content type, name and size
+     * ({@link Content.File}). The relay refuses a file over its size limit ({@code BLOB_TOO_LARGE})
+     * or beyond the team's quota ({@code QUOTA_EXCEEDED}); the future then fails with that code and
+     * no message is sent. Times out after the builder's {@code transferTimeout}.
+     */
+    public CompletableFuture<SentAttachment> sendAttachment(GroupId groupId, Path file, String contentType) {
+        Objects.requireNonNull(file, "file");
+        Objects.requireNonNull(contentType, "contentType");
+        String name = file.getFileName() == null ? "" : file.getFileName().toString();
+        return engine.toApp(engine.attachments.send(groupId, file, contentType, name), engine.settings.transferTimeout());
+    }
+
+    /**
+     * Fetches a file a message referred to and writes it to {@code target}, decrypting as it arrives
+     * (bounded memory). The file appears only once all of it has decrypted and matched its digest;
+     * a blob tampered with, truncated or extended fails with {@link AmpouleException.Reason#INTEGRITY}
+     * and leaves nothing. The relay hands the blob only to the group's devices that may read it
+     * ({@code FORBIDDEN} after a removal, {@code NOT_GRANTED} for one sent before this device joined
+     * without a history grant). Completes with the file's size.
+     */
+    public CompletableFuture<Long> fetchAttachment(Attachment attachment, Path target) {
+        Objects.requireNonNull(attachment, "attachment");
+        Objects.requireNonNull(target, "target");
+        return engine.toApp(engine.attachments.fetch(attachment, target), engine.settings.transferTimeout());
+    }
+
+    /**
+     * Shares a record (a document: a discharge letter, a report) with part of a care team: the
+     * users with one of {@code roles} on the team's roster and the users named in {@code users}.
+     * The file is encrypted once on this device under a fresh key, in chunks, and stored at the
+     * relay, which serves it to the current recipients' devices only ({@code NOT_GRANTED} to any
+     * other member); its key goes to the recipients' devices sealed to their leaf keys inside the
+     * group, where they hear {@link ClientEvent.RecordShared}. Completes with the record (this
+     * device's reference to it, key included). Care teams only.
+     */
+    public CompletableFuture<Attachment> shareRecord(GroupId groupId, Path file, String contentType,
+            Collection<String> roles, Collection<String> users) {
+        Objects.requireNonNull(file, "file");
+        Objects.requireNonNull(contentType, "contentType");
+        String name = file.getFileName() == null ? "" : file.getFileName().toString();
+        return engine.toApp(engine.records.share(groupId, file, contentType, name, Set.copyOf(roles),
+                Set.copyOf(users)), engine.settings.transferTimeout());
+    }
+
+    /**
+     * Hands a record's key again to the devices of everyone it is shared with now — after a
+     * coordinator added recipients (admin API {@code PUT /v1/teams/{team}/records/{id}/recipients}),
+     * or after a recipient added a device. The record is not re-encrypted. Any device that holds the
+     * record (its uploader's, or a recipient's) may do it; the relay refuses
+     * ({@code GRANT_NOT_AUTHORISED}) to carry it to anyone the record is not shared with. Completes
+     * with the group message's sequence number (0 if there was nobody to hand it to).
+     */
+    public CompletableFuture<Long> shareRecordKey(Attachment record) {
+        Objects.requireNonNull(record, "record");
+        return engine.toApp(engine.records.shareKey(record), sendTimeout());
+    }
+
+    private Duration sendTimeout() {
         Duration fence = engine.settings.fenceTimeout().plusSeconds(5);
-        Duration timeout = fence.compareTo(engine.settings.operationTimeout()) > 0 ? fence
-                : engine.settings.operationTimeout();
-        return engine.toApp(engine.ops.send(groupId, text), timeout);
+        return fence.compareTo(engine.settings.operationTimeout()) > 0 ? fence : engine.settings.operationTimeout();
     }
 
     /** The group as this device sees it now. */
@@ -238,6 +349,10 @@ public final class AmpouleClient implements AutoCloseable {
         private Supplier<String> issuerTokens;
         private final List<X509Certificate> trustAnchors = new ArrayList<>();
         private Boolean allowBasicCredentials;
+        private Duration transferTimeout = Duration.ofMinutes(10);
+        private java.time.Clock clock = java.time.Clock.systemUTC();
+        private boolean keepHistory = true;
+        private Duration historyRetention = Duration.ofDays(90);
 
         private Builder() {
         }
@@ -445,6 +560,49 @@ public final class AmpouleClient implements AutoCloseable {
             return this;
         }
 
+        /**
+         * The longest an attachment's upload or download may take, all of it (default 10 minutes);
+         * each request within it still has the operation timeout.
+         */
+        public Builder transferTimeout(Duration timeout) {
+            if (timeout.isNegative() || timeout.isZero()) {
+                throw new IllegalArgumentException("the timeout must be positive");
+            }
+            this.transferTimeout = timeout;
+            return this;
+        }
+
+        /**
+         * Whether this device stores, for each message it sends, a history record at the relay
+         * (encrypted under the history key of the message's epoch and day, HISTORY.md), and keeps
+         * the history secret of every epoch it is in — so that it, and members it grants history
+         * to, can read it later (default true). Off, the device's messages have no history.
+         */
+        public Builder keepHistory(boolean keep) {
+            this.keepHistory = keep;
+            return this;
+        }
+
+        /**
+         * How long this device keeps history keys (default 90 days; set it to your teams'
+         * retention): the secrets of epochs that ended longer ago, and day keys granted for older
+         * days, are destroyed. This is the forward-secrecy trade-off of history: until then, whoever
+         * takes this device's state and key can read the team's stored history of those days.
+         */
+        public Builder historyRetention(Duration retention) {
+            if (retention.isNegative()) {
+                throw new IllegalArgumentException("the retention must not be negative");
+            }
+            this.historyRetention = retention;
+            return this;
+        }
+
+        /** The clock of history days and records (default UTC system time; tests). */
+        public Builder clock(java.time.Clock clock) {
+            this.clock = Objects.requireNonNull(clock);
+            return this;
+        }
+
         public AmpouleClient build() {
             Objects.requireNonNull(relay, "relay");
             Objects.requireNonNull(tokens, "tokens");
@@ -464,7 +622,8 @@ public final class AmpouleClient implements AutoCloseable {
                     keyPackageLowWater, keyPackageCheckInterval, operationTimeout, connectTimeout, backoffMin,
                     backoffMax, outboundCapacity, maxInboundBytes, autoCommitDelay, fenceTimeout,
                     Optional.ofNullable(identityIssuer), issuerTokens != null ? issuerTokens : tokens,
-                    List.copyOf(trustAnchors), allowBasic, careTeamRules));
+                    List.copyOf(trustAnchors), allowBasic, careTeamRules, transferTimeout, clock, keepHistory,
+                    historyRetention));
         }
     }
 }

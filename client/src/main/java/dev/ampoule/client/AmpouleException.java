@@ -43,7 +43,13 @@ public final class AmpouleException extends RuntimeException {
          * could not be reached (the detail says which), or its certificate does not chain to the
          * configured trust anchors.
          */
-        IDENTITY
+        IDENTITY,
+        /**
+         * Encrypted content did not decrypt or did not match its reference: a blob tampered with,
+         * truncated or extended at the relay, or a key or digest that is not the blob's. Nothing of
+         * it was kept (a file being written is deleted).
+         */
+        INTEGRITY
     }
 
     private final Reason reason;

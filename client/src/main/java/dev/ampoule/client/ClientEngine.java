@@ -28,8 +28,6 @@ import dev.ampoule.relay.protocol.ErrorCode;
 import dev.ampoule.relay.protocol.Frame;
 import java.io.IOException;
 import java.net.http.HttpClient;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
@@ -96,6 +94,10 @@ final class ClientEngine implements RelayConnection.Listener {
     private final Optional<DeviceCredentials> certificates;
     final RelayConnection conn;
     final GroupOperations ops;
+    final BlobTransfers transfers;
+    final Attachments attachments;
+    final History history;
+    final Records records;
 
     DeviceRecord device;
     final Map<Bytes, GroupSession> groups = new LinkedHashMap<>();
@@ -146,6 +148,10 @@ final class ClientEngine implements RelayConnection.Listener {
                 settings.tokens(), settings.connectTimeout(), settings.backoffMin(), settings.backoffMax(),
                 settings.outboundCapacity(), settings.maxInboundBytes()), http, io, io, this);
         this.ops = new GroupOperations(this);
+        this.transfers = new BlobTransfers(this);
+        this.attachments = new Attachments(this);
+        this.history = new History(this);
+        this.records = new Records(this);
     }
 
     /**
@@ -216,7 +222,13 @@ final class ClientEngine implements RelayConnection.Listener {
                 GroupSession s = new GroupSession(rec.groupId(), rec.restore(groupConfig), rec.processedSeq());
                 rec.ownSent().forEach(h -> s.ownSent.put(h, new CompletableFuture<>()));
                 s.pendingWelcome = rec.pendingWelcome();
+                Optional<byte[]> keys = store.load(HistoryKeys.name(rec.groupId()));
+                if (keys.isPresent()) {
+                    s.keys = HistoryKeys.decode(keys.get());
+                    java.util.Arrays.fill(keys.get(), (byte) 0);
+                }
                 groups.put(rec.groupId(), s);
+                history.epochReached(s);
             }
         } catch (IOException e) {
             throw new AmpouleException(AmpouleException.Reason.STORAGE,
@@ -239,6 +251,7 @@ final class ClientEngine implements RelayConnection.Listener {
             closed = true;
         }
         conn.close();
+        transfers.close();
         CompletableFuture<Void> done = new CompletableFuture<>();
         try {
             exec.execute(() -> {
@@ -339,6 +352,16 @@ final class ClientEngine implements RelayConnection.Listener {
         if (device == null) {
             throw new AmpouleException(AmpouleException.Reason.CLOSED, "call connect() first");
         }
+    }
+
+    /** The session of a group this device is an active member of (on the state thread); else NOT_A_MEMBER. */
+    GroupSession requireGroup(GroupId groupId) {
+        requireReady();
+        GroupSession s = groups.get(groupId.bytes());
+        if (s == null || !s.active()) {
+            throw new AmpouleException(AmpouleException.Reason.NOT_A_MEMBER, "this device is not in " + groupId);
+        }
+        return s;
     }
 
     /** Any failure as an {@link AmpouleException}. */
@@ -508,7 +531,7 @@ final class ClientEngine implements RelayConnection.Listener {
                 if (sender.isEmpty()) {
                     emit(new ClientEvent.MessageRejected(s.groupId, seq, "sender names no device"));
                 } else {
-                    emit(new ClientEvent.MessageReceived(s.groupId, seq, sender.get(), text(a.data()), a.epoch()));
+                    received(s, seq, sender.get(), a);
                 }
             }
             case Processed.ProposalMessage m -> {
@@ -548,6 +571,11 @@ final class ClientEngine implements RelayConnection.Listener {
             oc.outcome.complete(own ? seq : -1L);
         }
         if (c.removesSelf()) {
+            history.left(s);
+        } else {
+            history.epochReached(s);
+        }
+        if (c.removesSelf()) {
             emit(new ClientEvent.RemovedFromGroup(s.groupId, seq, by, change.selfRemovedByRelay()));
             return;
         }
@@ -566,14 +594,29 @@ final class ClientEngine implements RelayConnection.Listener {
         }
     }
 
-    private static String text(byte[] utf8) {
+    /** An application message of another member: its content for the listener, or keys for this device. */
+    private void received(GroupSession s, long seq, MemberIdentity from, Processed.ApplicationMessage a) {
+        Payloads.Decoded decoded;
         try {
-            return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPLACE)
-                    .onUnmappableCharacter(CodingErrorAction.REPLACE)
-                    .decode(java.nio.ByteBuffer.wrap(utf8)).toString();
-        } catch (java.nio.charset.CharacterCodingException e) {
-            return new String(utf8, StandardCharsets.UTF_8);
+            decoded = Payloads.decodeMessage(s.groupId, a.data());
+        } catch (MlsException e) {
+            emit(new ClientEvent.MessageRejected(s.groupId, seq, "a message envelope does not decode: " + e.getMessage()));
+            return;
         }
+        switch (decoded) {
+            case Payloads.Shown shown -> emit(new ClientEvent.MessageReceived(s.groupId, seq, from, shown.content(),
+                    a.epoch()));
+            case Payloads.Grant g -> history.received(s, seq, a.epoch(), from, g);
+            case Payloads.RecordKey k -> records.received(s, seq, a.epoch(), from, k);
+        }
+    }
+
+    /** Tells the listener about a problem in the background (any thread). */
+    void problem(String description) {
+        runOnState(() -> {
+            emit(new ClientEvent.Problem(description));
+            flushSoon();
+        });
     }
 
     private void onWelcome(Frame.WelcomeDelivery w) {
@@ -651,6 +694,7 @@ final class ClientEngine implements RelayConnection.Listener {
      */
     void adopt(GroupSession s) {
         groups.put(s.id, s);
+        history.epochReached(s);
         resume(s);
         TreeMap<Long, Frame.Deliver> early = orphans.remove(s.id);
         if (early != null) {
@@ -724,6 +768,15 @@ final class ClientEngine implements RelayConnection.Listener {
 
     /** Writes a group's state now (before a message of it leaves this device). */
     void persist(GroupSession s) throws IOException {
+        if (s.keys.dirty) {
+            byte[] keys = s.keys.encode();
+            try {
+                store.save(HistoryKeys.name(s.id), keys);
+            } finally {
+                java.util.Arrays.fill(keys, (byte) 0);
+            }
+            s.keys.dirty = false;
+        }
         GroupRecord rec = GroupRecord.of(s);
         byte[] plain = rec.encode();
         try {

@@ -12,11 +12,12 @@ import java.util.Optional;
 public sealed interface ClientEvent {
 
     /**
-     * A text message from another member's device. {@code from} is who sent it as this device's
-     * Authentication Service established it: user, device, role, and whether a certificate of the
-     * organisation vouches for it ({@link MemberIdentity#verified()}).
+     * A message from another member's device: text, bytes with a content type, or a file
+     * ({@link Content}). {@code from} is who sent it as this device's Authentication Service
+     * established it: user, device, role, and whether a certificate of the organisation vouches for
+     * it ({@link MemberIdentity#verified()}).
      */
-    record MessageReceived(GroupId groupId, long seq, MemberIdentity from, String text, long epoch)
+    record MessageReceived(GroupId groupId, long seq, MemberIdentity from, Content content, long epoch)
             implements ClientEvent {
 
         /** The sending device. */
@@ -24,11 +25,36 @@ public sealed interface ClientEvent {
             return from.device();
         }
 
+        /** The text of a text message; empty for other content. */
+        public String text() {
+            return content instanceof Content.Text t ? t.text() : "";
+        }
+
+        /** The file of a message carrying one. */
+        public java.util.Optional<Attachment> attachment() {
+            return content instanceof Content.File f ? java.util.Optional.of(f.attachment()) : java.util.Optional.empty();
+        }
+
         @Override
         public String toString() {
-            return "MessageReceived[" + groupId + " #" + seq + " from " + from + ", " + text.length() + " chars]";
+            return "MessageReceived[" + groupId + " #" + seq + " from " + from + ", " + content + "]";
         }
     }
+
+    /**
+     * A coordinator's device granted this device a group's history of days {@code fromDay} to
+     * {@code toDay} (UTC): {@code keys} day keys, now in the local state. Read it with
+     * {@link AmpouleClient#history}.
+     */
+    record HistoryGranted(GroupId groupId, long seq, MemberIdentity from, java.time.LocalDate fromDay,
+            java.time.LocalDate toDay, int keys) implements ClientEvent {}
+
+    /**
+     * A record shared with this device's user arrived (when it was shared, or when its user was
+     * made a recipient later): {@code record} carries its key; fetch it with
+     * {@link AmpouleClient#fetchAttachment}. Only the recipients' devices hear it.
+     */
+    record RecordShared(GroupId groupId, long seq, MemberIdentity from, Attachment record) implements ClientEvent {}
 
     /** This device joined a group (from a Welcome); {@code identities} are its members then. */
     record GroupJoined(GroupId groupId, long seq, long epoch, List<MemberIdentity> identities) implements ClientEvent {

@@ -19,7 +19,6 @@ import dev.ampoule.relay.protocol.DeviceId;
 import dev.ampoule.relay.protocol.ErrorCode;
 import dev.ampoule.relay.protocol.Frame;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
@@ -99,7 +98,7 @@ final class GroupOperations {
                 return CompletableFuture.<Answer>failedFuture(e);
             }
             if (answer instanceof Frame.Error e && transientCode(e.code())
-                    && !(e.code() == ErrorCode.GROUP_FENCED && frame instanceof Frame.SendApplication)
+                    && !(e.code() == ErrorCode.GROUP_FENCED && carriesMessage(frame))
                     && transientRetries < MAX_TRANSIENT_RETRIES) {
                 long delay = Math.min(5_000, Math.max(100, e.retryAfterMillis()));
                 return CompletableFuture.runAsync(() -> { },
@@ -108,6 +107,11 @@ final class GroupOperations {
             }
             return CompletableFuture.completedFuture(new Answer(answer, sends + 1));
         }, engine.exec).thenCompose(Function.identity());
+    }
+
+    /** Frames that carry an application message: a fence makes their sender encrypt it again (see {@link #send}). */
+    private static boolean carriesMessage(Frame.ClientFrame frame) {
+        return frame instanceof Frame.SendApplication || frame instanceof Frame.GrantHistory;
     }
 
     private static boolean transientCode(ErrorCode code) {
@@ -568,13 +572,30 @@ final class GroupOperations {
      * it may wait out a fence, and how many times the epoch moved under it.
      */
     private static final class Outgoing {
+        /** The plaintext, or null when it is built for each epoch ({@link #build}). */
         final byte[] data;
+        /** Builds the plaintext for the group's state at the moment of encrypting (keys sealed to its leaves). */
+        final Function<GroupSession, byte[]> build;
+        /** The frame that carries the encrypted message, from the group id and the message. */
+        final java.util.function.BiFunction<Bytes, Bytes, Frame.ClientFrame> frame;
         final long deadline;
         int epochMoves;
 
         Outgoing(byte[] data, long deadline) {
+            this(data, null, Frame.SendApplication::new, deadline);
+        }
+
+        Outgoing(byte[] data, Function<GroupSession, byte[]> build,
+                java.util.function.BiFunction<Bytes, Bytes, Frame.ClientFrame> frame, long deadline) {
             this.data = data;
+            this.build = build;
+            this.frame = frame;
             this.deadline = deadline;
+        }
+
+        /** The plaintext for the group now (a built one is the caller's to wipe). */
+        byte[] plaintext(GroupSession s) {
+            return data != null ? data : build.apply(s);
         }
 
         long millisLeft() {
@@ -582,14 +603,26 @@ final class GroupOperations {
         }
 
         void wipe() {
-            Arrays.fill(data, (byte) 0);
+            if (data != null) {
+                Arrays.fill(data, (byte) 0);
+            }
         }
     }
 
-    CompletableFuture<SentMessage> send(GroupId groupId, String text) {
-        Outgoing out = new Outgoing(text.getBytes(StandardCharsets.UTF_8),
-                System.nanoTime() + engine.settings.fenceTimeout().toNanos());
+    CompletableFuture<SentMessage> send(GroupId groupId, Content content) {
+        Outgoing out = new Outgoing(Payloads.encode(content), System.nanoTime() + engine.settings.fenceTimeout().toNanos());
         return onGroup(groupId, s -> attemptSend(s, out)).whenComplete((r, e) -> out.wipe());
+    }
+
+    /**
+     * Sends a message whose plaintext depends on the group's state when it is encrypted (keys sealed
+     * to members' leaf keys), in the given frame (e.g. {@code GrantHistory}); fenced, retried and
+     * re-encrypted on a new epoch like {@link #send}.
+     */
+    CompletableFuture<SentMessage> sendBuilt(GroupId groupId, Function<GroupSession, byte[]> build,
+            java.util.function.BiFunction<Bytes, Bytes, Frame.ClientFrame> frame) {
+        Outgoing out = new Outgoing(null, build, frame, System.nanoTime() + engine.settings.fenceTimeout().toNanos());
+        return onGroup(groupId, s -> attemptSend(s, out));
     }
 
     private CompletableFuture<SentMessage> attemptSend(GroupSession s, Outgoing out) {
@@ -602,14 +635,19 @@ final class GroupOperations {
             return resolveLeftoverCommit(s).thenComposeAsync(v -> attemptSend(s, out), engine.exec);
         }
         MlsMessage message;
+        byte[] plain = out.plaintext(s);
         try {
-            message = s.group.encrypt(out.data, new byte[0]);
+            message = s.group.encrypt(plain, new byte[0]);
         } catch (ValidationException e) {
             if (e.rule() == GroupRule.PENDING_PROPOSALS) {
                 // proposals must be committed before application data (RFC 9420 §12.4)
                 return settlePending(s, out).thenComposeAsync(v -> attemptSend(s, out), engine.exec);
             }
             throw e;
+        } finally {
+            if (plain != out.data) {
+                Arrays.fill(plain, (byte) 0);
+            }
         }
         Bytes bytes = Bytes.wrap(message.toBytes());
         Bytes hash = ClientEngine.sha256(bytes);
@@ -622,7 +660,7 @@ final class GroupOperations {
             s.ownSent.remove(hash);
             return CompletableFuture.failedFuture(e);
         }
-        return sendDefinitive(new Frame.SendApplication(s.id, bytes)).thenComposeAsync(a -> {
+        return sendDefinitive(out.frame.apply(s.id, bytes)).thenComposeAsync(a -> {
             if (a.frame() instanceof Frame.Ok ok) {
                 // sent again after a drop, a first copy may have been delivered already: it counts
                 long seq = a.sends() > 1 && echoed.isDone() && !echoed.isCompletedExceptionally() ? echoed.join()

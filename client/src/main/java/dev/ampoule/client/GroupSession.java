@@ -63,6 +63,8 @@ final class GroupSession {
     /** The last epoch in which a message of this device met the relay's fence; -1 for none. */
     long fencedEpoch = -1;
     boolean resumeRequested;
+    /** This device's history keys of the group. */
+    HistoryKeys keys = new HistoryKeys();
     /** A Welcome into this group that arrived before this device processed its removal from it. */
     Optional<Frame.WelcomeDelivery> pendingWelcome = Optional.empty();
 

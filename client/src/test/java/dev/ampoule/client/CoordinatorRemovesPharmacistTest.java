@@ -10,6 +10,7 @@ import ch.qos.logback.core.AppenderBase;
 import dev.ampoule.client.admin.AdminClient;
 import dev.ampoule.client.admin.AdminException;
 import dev.ampoule.client.demo.DevTokens;
+import dev.ampoule.client.support.AuditVerify;
 import dev.ampoule.client.support.Convergence;
 import dev.ampoule.client.support.Party;
 import dev.ampoule.client.support.RelayExtension;
@@ -207,7 +208,7 @@ class CoordinatorRemovesPharmacistTest {
                 "commit_accepted", "admin_call")), types.toString());
         relay.stop();
         Path log = relay.dataDir.resolve("audit").resolve("audit.log");
-        assertEquals(0, auditVerify(log), "the relay's chain verifies");
+        assertEquals(0, AuditVerify.run(log), "the relay's chain verifies");
         for (String l : Files.readAllLines(log)) {
             assertFalse(l.contains(teamName), "no team name in the audit log");
             texts.forEach(t -> assertFalse(l.contains(t)));
@@ -245,13 +246,13 @@ class CoordinatorRemovesPharmacistTest {
         // someone turns an addition into a removal
         changed.set(added, lines.get(added).replace("\"type\":\"member_added\"", "\"type\":\"member_removed\""));
         Files.write(edited.resolve("audit.log"), changed);
-        assertEquals(1, auditVerify(edited.resolve("audit.log")));
+        assertEquals(1, AuditVerify.run(edited.resolve("audit.log")));
         Path deleted = e2e.dir().resolve("deleted");
         Files.createDirectories(deleted);
         List<String> shorter = new ArrayList<>(lines);
         shorter.remove(lines.size() / 2);
         Files.write(deleted.resolve("audit.log"), shorter);
-        assertEquals(1, auditVerify(deleted.resolve("audit.log")));
+        assertEquals(1, AuditVerify.run(deleted.resolve("audit.log")));
     }
 
     private Party party(java.util.function.Function<String, String> token, String user, String device) {
@@ -267,17 +268,4 @@ class CoordinatorRemovesPharmacistTest {
         return from.client.send(group, text).join();
     }
 
-
-
-    /** Runs the relay's {@code audit-verify} command as a separate process; its exit status. */
-    private static int auditVerify(Path logFile) throws IOException, InterruptedException {
-        String java = ProcessHandle.current().info().command().orElse("java");
-        Process p = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"), "dev.ampoule.relay.Main",
-                "audit-verify", "--file", logFile.toString())
-                .redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(p.waitFor(60, TimeUnit.SECONDS));
-        assertTrue(out.contains("audit chain"), out);
-        return p.exitValue();
-    }
 }

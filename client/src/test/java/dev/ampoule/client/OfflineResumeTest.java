@@ -125,7 +125,7 @@ class OfflineResumeTest {
         try (var list = java.nio.file.Files.list(patient.stateDir)) {
             files = list.toList();
         }
-        assertEquals(3, files.size(), "the device record, one group and the state index");
+        assertEquals(4, files.size(), "the device record, one group, its history keys and the state index");
         for (Path f : files) {
             String raw = new String(java.nio.file.Files.readAllBytes(f), java.nio.charset.StandardCharsets.ISO_8859_1);
             for (String visible : List.of("patient#phone", "coordinator#desk", "care-team-at-rest")) {

@@ -42,7 +42,9 @@ class SecurityDocTest {
             "Gateway", Gateway.class,
             "Session", classOf("dev.ampoule.relay.gateway.Session"),
             "AuditLines", classOf("dev.ampoule.relay.audit.AuditLines"),
-            "CoalescingAuditSink", CoalescingAuditSink.class);
+            "CoalescingAuditSink", CoalescingAuditSink.class,
+            "BlobService", dev.ampoule.relay.blob.BlobService.class,
+            "RecordShares", dev.ampoule.relay.history.RecordShares.class);
 
     private static Class<?> classOf(String name) {
         try {

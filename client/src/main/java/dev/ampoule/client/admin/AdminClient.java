@@ -11,6 +11,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -33,6 +34,18 @@ public final class AdminClient {
 
     /** A user on a team's roster. */
     public record Member(String teamId, String userId, String role) {
+    }
+
+    /** A grant of history a device made: the days, who granted (user and device), the message that carried the keys. */
+    public record HistoryGrant(LocalDate from, LocalDate to, String grantedBy, String device, long seq) {
+    }
+
+    /**
+     * A member's history access: {@code none}, {@code since} a date, or {@code all} the team retains;
+     * the first day it covers now; and the grants made within it.
+     */
+    public record HistoryAccess(String teamId, String userId, String access, Optional<LocalDate> since,
+            Optional<LocalDate> from, List<HistoryGrant> grants) {
     }
 
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -95,6 +108,86 @@ public final class AdminClient {
             j.path("members").forEach(m -> out.add(member(m)));
             return out;
         });
+    }
+
+    /**
+     * Chooses the history a member may be granted: {@code "none"} (revokes any), {@code "since"} a
+     * date (UTC; within the team's retention, else {@code OUTSIDE_RETENTION}), or {@code "all"} the
+     * team retains. A coordinator's device then grants it ({@code AmpouleClient.grantHistory}).
+     */
+    public CompletableFuture<HistoryAccess> setHistoryAccess(String teamId, String userId, String access,
+            Optional<LocalDate> since) {
+        ObjectNode body = JSON.createObjectNode().put("access", access);
+        since.ifPresent(d -> body.put("since", d.toString()));
+        return call("PUT", historyPath(teamId, userId), Optional.of(body)).thenApply(AdminClient::historyAccess);
+    }
+
+    public CompletableFuture<HistoryAccess> historyAccess(String teamId, String userId) {
+        return call("GET", historyPath(teamId, userId), Optional.empty()).thenApply(AdminClient::historyAccess);
+    }
+
+    /** Revokes a member's history access and every grant made within it. */
+    public CompletableFuture<Void> revokeHistory(String teamId, String userId) {
+        return call("DELETE", historyPath(teamId, userId), Optional.empty()).thenApply(j -> null);
+    }
+
+    private static String historyPath(String teamId, String userId) {
+        return "/v1/teams/" + seg(teamId) + "/members/" + seg(userId) + "/history";
+    }
+
+    private static HistoryAccess historyAccess(JsonNode j) {
+        List<HistoryGrant> grants = new ArrayList<>();
+        j.path("grants").forEach(g -> grants.add(new HistoryGrant(LocalDate.parse(g.path("from").asText()),
+                LocalDate.parse(g.path("to").asText()), g.path("grantedBy").asText(), g.path("device").asText(),
+                g.path("seq").asLong())));
+        return new HistoryAccess(j.path("teamId").asText(), j.path("userId").asText(), j.path("access").asText(),
+                date(j.path("since")), date(j.path("from")), grants);
+    }
+
+    /**
+     * Who a shared record is shared with: its roles and named users, its uploader, and the users
+     * that makes now.
+     */
+    public record RecordRecipients(String teamId, String recordId, List<String> roles, List<String> users,
+            String uploadedBy, List<String> sharedWith) {
+    }
+
+    public CompletableFuture<RecordRecipients> record(String teamId, String recordId) {
+        return call("GET", recordPath(teamId, recordId), Optional.empty()).thenApply(AdminClient::recordRecipients);
+    }
+
+    /**
+     * Replaces who a shared record is shared with (coordinators and org admins). Nothing is
+     * re-encrypted: the relay serves the record to the new recipients' devices and to the removed
+     * ones no more; a device holding the record hands its key to the new ones
+     * ({@code AmpouleClient.shareRecordKey}).
+     */
+    public CompletableFuture<RecordRecipients> setRecordRecipients(String teamId, String recordId,
+            List<String> roles, List<String> users) {
+        ObjectNode body = JSON.createObjectNode();
+        roles.forEach(body.putArray("roles")::add);
+        users.forEach(body.putArray("users")::add);
+        return call("PUT", recordPath(teamId, recordId) + "/recipients", Optional.of(body))
+                .thenApply(AdminClient::recordRecipients);
+    }
+
+    private static String recordPath(String teamId, String recordId) {
+        return "/v1/teams/" + seg(teamId) + "/records/" + seg(recordId);
+    }
+
+    private static RecordRecipients recordRecipients(JsonNode j) {
+        return new RecordRecipients(j.path("teamId").asText(), j.path("recordId").asText(), texts(j.path("roles")),
+                texts(j.path("users")), j.path("uploadedBy").asText(), texts(j.path("sharedWith")));
+    }
+
+    private static List<String> texts(JsonNode array) {
+        List<String> out = new ArrayList<>();
+        array.forEach(n -> out.add(n.asText()));
+        return List.copyOf(out);
+    }
+
+    private static Optional<LocalDate> date(JsonNode n) {
+        return n.isTextual() ? Optional.of(LocalDate.parse(n.asText())) : Optional.empty();
     }
 
     public CompletableFuture<Void> archive(String teamId) {

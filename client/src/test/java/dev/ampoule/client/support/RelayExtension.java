@@ -189,10 +189,19 @@ public final class RelayExtension implements BeforeAllCallback, AfterAllCallback
 
     /** Starts the relay with the extension's settings and {@code overrides} on top; it must not be started yet. */
     public RelayFixture start(JsonObject overrides) {
+        return start(overrides, null);
+    }
+
+    /**
+     * The same, with the relay's blobs and history going by {@code contentClock} (their days,
+     * retention and grants; the relay's own clock when null).
+     */
+    public RelayFixture start(JsonObject overrides, java.time.Clock contentClock) {
         if (relay != null) {
             throw new IllegalStateException("the relay was started already");
         }
-        relay = new RelayFixture(vertx, dir.resolve("relay"), defaults.copy().mergeIn(overrides)).start();
+        relay = new RelayFixture(vertx, dir.resolve("relay"), defaults.copy().mergeIn(overrides))
+                .contentClock(contentClock).start();
         return relay;
     }
 

@@ -42,6 +42,12 @@ public final class RelayFixture implements Relays {
         return RelayHarness.await(f);
     }
 
+    /** Sets the clock of the relay's blobs and history (days, retention, grants) for its next start. */
+    public RelayFixture contentClock(java.time.Clock clock) {
+        harness.contentClock = clock;
+        return this;
+    }
+
     @Override
     public RelayFixture start() {
         harness.start();

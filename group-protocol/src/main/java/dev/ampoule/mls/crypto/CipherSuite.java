@@ -173,6 +173,34 @@ public interface CipherSuite {
         return hpkeOpen(key, ct.kemOutput(), encryptContext(label, context), new byte[0], ct.ciphertext());
     }
 
+    /**
+     * Encryption to a member's HPKE key (its leaf {@code encryption_key}) for an application, in the
+     * shape of the "safe" application API of draft-ietf-mls-extensions: {@code EncryptWithLabel(
+     * PublicKey, "Application", ComponentOperationLabel, Plaintext)} with
+     * {@code struct { uint32 component_id; opaque label<V>; opaque context<V>; } ComponentOperationLabel}.
+     * The label "Application" keeps every application ciphertext apart from MLS's own
+     * ("UpdatePathNode", "Welcome"), and the component id and label keep applications apart.
+     */
+    default HpkeCiphertext safeEncryptWithLabel(HpkePublicKey key, long componentId, String label, byte[] context,
+            byte[] plaintext) {
+        return encryptWithLabel(key, APPLICATION_LABEL, componentOperationLabel(componentId, label, context), plaintext);
+    }
+
+    /** The decryption of {@link #safeEncryptWithLabel}. */
+    default byte[] safeDecryptWithLabel(HpkeKeyPair key, long componentId, String label, byte[] context,
+            HpkeCiphertext ct) {
+        return decryptWithLabel(key, APPLICATION_LABEL, componentOperationLabel(componentId, label, context), ct);
+    }
+
+    /** The MLS label of application HPKE operations ({@link #safeEncryptWithLabel}). */
+    String APPLICATION_LABEL = "Application";
+
+    private static byte[] componentOperationLabel(long componentId, String label, byte[] context) {
+        TlsWriter w = new TlsWriter(context.length + label.length() + 16);
+        w.u32(componentId).opaque(label.getBytes(StandardCharsets.US_ASCII)).opaque(context);
+        return w.toByteArray();
+    }
+
     private static byte[] labelBytes(String label) {
         return (LABEL_PREFIX + label).getBytes(StandardCharsets.US_ASCII);
     }

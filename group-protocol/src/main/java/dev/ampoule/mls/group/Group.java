@@ -5,6 +5,7 @@ import dev.ampoule.mls.credential.Credential;
 import dev.ampoule.mls.credential.CredentialContext;
 import dev.ampoule.mls.crypto.CipherSuite;
 import dev.ampoule.mls.crypto.CipherSuiteId;
+import dev.ampoule.mls.crypto.HpkeCiphertext;
 import dev.ampoule.mls.crypto.HpkeKeyPair;
 import dev.ampoule.mls.crypto.Secret;
 import dev.ampoule.mls.crypto.SignatureKeyPair;
@@ -293,6 +294,23 @@ public final class Group {
     /** The epoch authenticator of the current epoch (RFC 9420 §8.7), a copy. */
     public byte[] epochAuthenticator() {
         return state.requireSecrets().epochAuthenticator().copy();
+    }
+
+    /**
+     * Opens what another member sealed to this member's current leaf encryption key with
+     * {@link CipherSuite#safeEncryptWithLabel} (an application's message to one member). Only the
+     * key of the current epoch's leaf opens it: once this member's leaf key changes (its own
+     * Commit or Update), earlier ciphertexts no longer open.
+     *
+     * @throws ValidationException when it does not open
+     */
+    public byte[] safeDecryptWithLeafKey(long componentId, String label, byte[] context, HpkeCiphertext ct) {
+        EpochState s = state;
+        s.requireActive();
+        if (s.privateTree() == null) {
+            throw new IllegalStateException("this member holds no leaf key");
+        }
+        return suite.safeDecryptWithLabel(s.privateTree().leafKey(), componentId, label, context, ct);
     }
 
     /** {@code MLS-Exporter(label, context, length)} of the current epoch (RFC 9420 §8.5). */

@@ -43,6 +43,25 @@ public enum ErrorCode {
     LIMIT_EXCEEDED(32),
     /** Resume asked for messages the relay no longer retains (acknowledged by all, or expired). */
     NOT_RETAINED(33),
+    /** The relay keeps no blob with that id (or none the device may know of). */
+    UNKNOWN_BLOB(60),
+    /** A blob larger than the relay's {@code maxBlobBytes}. */
+    BLOB_TOO_LARGE(61),
+    /** The blob would take its team (group) over its storage quota ({@code teamBlobQuotaBytes}). */
+    QUOTA_EXCEEDED(62),
+    /**
+     * An upload does not match what was declared: a chunk at the wrong offset or past the size, a
+     * last chunk before the size is reached, bytes whose SHA-256 is not the declared digest, or an
+     * id in use with other parameters. The upload is discarded (nothing is stored).
+     */
+    BLOB_MISMATCH(63),
+    /** The device may not read that: a blob or history outside what it was granted (or shared). */
+    NOT_GRANTED(64),
+    /**
+     * A history grant (or a preparation of one) beyond what a coordinator authorised: no
+     * authorisation for the grantee, a range outside it, or a granting device not of a coordinator.
+     */
+    GRANT_NOT_AUTHORISED(65),
     /** The relay is shutting down or not ready: reconnect later. */
     UNAVAILABLE(40),
     /** A fault of the relay. */

@@ -34,6 +34,14 @@ record Field<T>(Encoder<T> encoder, Decoder<T> decoder) {
     /** {@code uint16}. */
     static final Field<Integer> U16 = new Field<>(TlsWriter::u16, TlsReader::u16);
 
+    /** {@code uint32}, as a long. */
+    static final Field<Long> U32 = new Field<>((w, v) -> {
+        if (v < 0 || v > 0xFFFF_FFFFL) {
+            throw new IllegalArgumentException("not a uint32: " + v);
+        }
+        w.u32(v);
+    }, TlsReader::u32);
+
     /** {@code uint64}. */
     static final Field<Long> U64 = new Field<>(TlsWriter::u64, TlsReader::u64);
 
@@ -112,6 +120,25 @@ record Field<T>(Encoder<T> encoder, Decoder<T> decoder) {
             c.write(w, gc.apply(s));
             d.write(w, gd.apply(s));
         }, r -> make.make(a.read(r), b.read(r), c.read(r), d.read(r)));
+    }
+
+    /** Makes a struct of five fields. */
+    @FunctionalInterface
+    interface Make5<A, B, C, D, E, S> {
+        S make(A a, B b, C c, D d, E e);
+    }
+
+    /** A struct of five fields. */
+    static <S, A, B, C, D, E> Field<S> struct(Field<A> a, Function<S, A> ga, Field<B> b, Function<S, B> gb, Field<C> c,
+            Function<S, C> gc, Field<D> d, Function<S, D> gd, Field<E> e, Function<S, E> ge,
+            Make5<A, B, C, D, E, S> make) {
+        return new Field<>((w, s) -> {
+            a.write(w, ga.apply(s));
+            b.write(w, gb.apply(s));
+            c.write(w, gc.apply(s));
+            d.write(w, gd.apply(s));
+            e.write(w, ge.apply(s));
+        }, r -> make.make(a.read(r), b.read(r), c.read(r), d.read(r), e.read(r)));
     }
 
     private static String utf8(TlsReader r) {

@@ -33,12 +33,21 @@ public sealed interface Frame permits Frame.ClientFrame, Frame.RelayFrame {
     /** Frames a device sends. */
     sealed interface ClientFrame extends Frame permits Authenticate, PublishKeyPackages, ClaimKeyPackages,
             CreateGroup, SendCommit, SendProposal, SendApplication, AckGroup, AckMailbox, Resume, FetchGroupInfo,
-            FetchExternalSender {
+            FetchExternalSender, ContentFrame {
+    }
+
+    /**
+     * Client frames about content the relay keeps for a group apart from its messages: encrypted
+     * blobs (attachments, history records, shared records), history grants and record keys
+     * (PROTOCOL.md "Blobs, history and records"). The relay serves them with its own handler.
+     */
+    sealed interface ContentFrame extends ClientFrame permits UploadBlob, UploadChunk, FetchBlob, ListHistory,
+            GrantHistory, ListRecipients, ShareRecord {
     }
 
     /** Frames the relay sends. */
     sealed interface RelayFrame extends Frame permits Ok, Error, Deliver, WelcomeDelivery, KeyPackages,
-            GroupInfoResult, Reconnect, ExternalSenderResult {
+            GroupInfoResult, Reconnect, ExternalSenderResult, BlobData, HistoryList, RecipientList {
     }
 
     // ---- client → relay ------------------------------------------------------------------------
@@ -139,6 +148,142 @@ public sealed interface Frame permits Frame.ClientFrame, Frame.RelayFrame {
         public static final int TAG = 0x0C;
     }
 
+    // ---- client → relay: blobs ------------------------------------------------------------------
+
+    /**
+     * What a blob is for, chosen by its uploader and fixed for its life: who may fetch it follows
+     * from it (PROTOCOL.md). A variant per wire tag.
+     * <pre>
+     * enum { attachment(1), history(2), record(3), (255) } BlobUseType;
+     * struct {
+     *     BlobUseType type;
+     *     select (type) {
+     *         case attachment: struct {};
+     *         case history:    uint64 epoch; uint32 day; uint64 seq;
+     *         case record:     opaque roles&lt;V&gt;&lt;V&gt;; opaque users&lt;V&gt;&lt;V&gt;;
+     *     };
+     * } BlobUse;
+     * </pre>
+     */
+    sealed interface BlobUse {
+
+        /** The {@code BlobUseType} wire value. */
+        int tag();
+
+        /** An attachment of a group message: the message carries its key and digest. */
+        record Attachment() implements BlobUse {
+            public static final int TAG = 1;
+
+            @Override
+            public int tag() {
+                return TAG;
+            }
+        }
+
+        /**
+         * The history record of the group's message {@code seq}, encrypted under the history key of
+         * {@code epoch} and {@code day} (UTC days since 1970-01-01), which only the group's members of
+         * that epoch — and those they grant it to — can derive.
+         */
+        record History(long epoch, long day, long seq) implements BlobUse {
+            public static final int TAG = 2;
+
+            @Override
+            public int tag() {
+                return TAG;
+            }
+        }
+
+        /**
+         * A record shared with part of a care team: the users with one of {@code roles} on the roster
+         * and the users named in {@code users} (and its uploader); its key goes to their devices
+         * only, sealed inside the group ({@link ShareRecord}). Coordinators change the recipients later.
+         */
+        record Record(List<String> roles, List<String> users) implements BlobUse {
+            public static final int TAG = 3;
+
+            public Record {
+                roles = List.copyOf(roles);
+                users = List.copyOf(users);
+            }
+
+            @Override
+            public int tag() {
+                return TAG;
+            }
+        }
+    }
+
+    /**
+     * <pre>struct { opaque group_id&lt;V&gt;; opaque blob_id&lt;V&gt;; uint64 size; opaque digest&lt;V&gt;; BlobUse use; } UploadBlob;</pre>
+     * Starts (or resumes) the upload of an encrypted blob of {@code size} bytes for a group: its id
+     * (16 random bytes chosen by the uploader), the SHA-256 of its bytes, and its use. Answered
+     * with {@code Ok(bytes the relay already holds)}: 0 for a new upload.
+     */
+    record UploadBlob(Bytes groupId, Bytes blobId, long size, Bytes digest, BlobUse use) implements ContentFrame {
+        public static final int TAG = 0x10;
+    }
+
+    /**
+     * <pre>struct { opaque blob_id&lt;V&gt;; uint64 offset; opaque data&lt;V&gt;; bool last; } UploadChunk;</pre>
+     * The next bytes of an upload, at {@code offset} (the bytes the relay holds); {@code last} on the
+     * final chunk, which completes the blob. Answered with {@code Ok(bytes held)}.
+     */
+    record UploadChunk(Bytes blobId, long offset, Bytes data, boolean last) implements ContentFrame {
+        public static final int TAG = 0x11;
+    }
+
+    /**
+     * <pre>struct { opaque blob_id&lt;V&gt;; uint64 offset; uint32 max_length; } FetchBlob;</pre>
+     * Up to {@code max_length} bytes of a stored blob from {@code offset}. Answered by {@link BlobData}.
+     */
+    record FetchBlob(Bytes blobId, long offset, long maxLength) implements ContentFrame {
+        public static final int TAG = 0x12;
+    }
+
+    /**
+     * <pre>struct { opaque group_id&lt;V&gt;; optional&lt;opaque grantee&lt;V&gt;&gt; grantee; uint64 after_seq; } ListHistory;</pre>
+     * The history records of a group after {@code after_seq}: without a grantee, those this device
+     * may fetch; with one (a coordinator's device preparing a grant), those in the range the
+     * grantee is authorised for. Answered by {@link HistoryList}.
+     */
+    record ListHistory(Bytes groupId, Optional<String> grantee, long afterSeq) implements ContentFrame {
+        public static final int TAG = 0x13;
+    }
+
+    /**
+     * <pre>struct { opaque group_id&lt;V&gt;; opaque grantee&lt;V&gt;; uint32 from_day; uint32 to_day; opaque message&lt;V&gt;; } GrantHistory;</pre>
+     * A grant of history: the MLSMessage PrivateMessage that carries the keys of days
+     * {@code from_day} to {@code to_day} to the grantee's devices, sent into the group only if the
+     * range is within what a coordinator authorised for the grantee. Answered by {@code Ok(seq)}.
+     */
+    record GrantHistory(Bytes groupId, String grantee, long fromDay, long toDay, Bytes message) implements ContentFrame {
+        public static final int TAG = 0x14;
+    }
+
+    /**
+     * <pre>struct { opaque group_id&lt;V&gt;; opaque blob_id&lt;V&gt;; } ListRecipients;</pre>
+     * The users a record is shared with now (its roles resolved against the roster), asked by a
+     * device that may read it. Answered by {@link RecipientList}.
+     */
+    record ListRecipients(Bytes groupId, Bytes blobId) implements ContentFrame {
+        public static final int TAG = 0x15;
+    }
+
+    /**
+     * <pre>struct { opaque group_id&lt;V&gt;; opaque blob_id&lt;V&gt;; opaque users&lt;V&gt;&lt;V&gt;; opaque message&lt;V&gt;; } ShareRecord;</pre>
+     * A record's key for {@code users}: the MLSMessage PrivateMessage that carries it sealed to
+     * their devices, sent into the group only if the sender may read the record and every user is
+     * one of its recipients now. Answered by {@code Ok(seq)}.
+     */
+    record ShareRecord(Bytes groupId, Bytes blobId, List<String> users, Bytes message) implements ContentFrame {
+        public static final int TAG = 0x16;
+
+        public ShareRecord {
+            users = List.copyOf(users);
+        }
+    }
+
     // ---- relay → client ------------------------------------------------------------------------
 
     /** <pre>struct { uint64 seq; } Ok;</pre> The request succeeded; seq is the sequence number assigned (0 if none). */
@@ -202,5 +347,46 @@ public sealed interface Frame permits Frame.ClientFrame, Frame.RelayFrame {
      */
     record ExternalSenderResult(Bytes externalSender) implements RelayFrame {
         public static final int TAG = 0x87;
+    }
+
+    /**
+     * <pre>struct { uint64 offset; uint64 size; opaque data&lt;V&gt;; } BlobData;</pre>
+     * Bytes of a blob from {@code offset}, and the blob's whole size; the answer to FetchBlob.
+     */
+    record BlobData(long offset, long size, Bytes data) implements RelayFrame {
+        public static final int TAG = 0x88;
+    }
+
+    /**
+     * <pre>struct { opaque blob_id&lt;V&gt;; uint64 epoch; uint32 day; uint64 seq; uint64 size; opaque digest&lt;V&gt;; } HistoryEntry;</pre>
+     * One stored history record: its blob, the epoch and day of its key, the message it records,
+     * and the blob's size and SHA-256.
+     */
+    record HistoryEntry(Bytes blobId, long epoch, long day, long seq, long size, Bytes digest) {
+    }
+
+    /**
+     * <pre>struct { uint32 from_day; uint32 to_day; HistoryEntry entries&lt;V&gt;; bool more; } HistoryList;</pre>
+     * The answer to ListHistory: the range of days granted (or authorised, for a grantee; 0 and 0
+     * for none), the records in sequence order, and whether more follow the last.
+     */
+    record HistoryList(long fromDay, long toDay, List<HistoryEntry> entries, boolean more) implements RelayFrame {
+        public static final int TAG = 0x89;
+
+        public HistoryList {
+            entries = List.copyOf(entries);
+        }
+    }
+
+    /**
+     * <pre>struct { opaque users&lt;V&gt;&lt;V&gt;; } RecipientList;</pre>
+     * The answer to ListRecipients: the users the record is shared with now.
+     */
+    record RecipientList(List<String> users) implements RelayFrame {
+        public static final int TAG = 0x8A;
+
+        public RecipientList {
+            users = List.copyOf(users);
+        }
     }
 }

@@ -6,6 +6,7 @@ import static dev.ampoule.relay.protocol.Field.ERROR_CODE;
 import static dev.ampoule.relay.protocol.Field.MILLIS_U32;
 import static dev.ampoule.relay.protocol.Field.STRING;
 import static dev.ampoule.relay.protocol.Field.U16;
+import static dev.ampoule.relay.protocol.Field.U32;
 import static dev.ampoule.relay.protocol.Field.U64;
 import static dev.ampoule.relay.protocol.Field.optional;
 import static dev.ampoule.relay.protocol.Field.struct;
@@ -13,26 +14,39 @@ import static dev.ampoule.relay.protocol.Field.vector;
 
 import dev.ampoule.mls.codec.TlsReader;
 import dev.ampoule.mls.codec.TlsWriter;
+import dev.ampoule.mls.error.DecodeException;
 import dev.ampoule.relay.protocol.Frame.AckGroup;
 import dev.ampoule.relay.protocol.Frame.AckMailbox;
+import dev.ampoule.relay.protocol.Frame.BlobData;
+import dev.ampoule.relay.protocol.Frame.BlobUse;
 import dev.ampoule.relay.protocol.Frame.Authenticate;
 import dev.ampoule.relay.protocol.Frame.ClaimKeyPackages;
 import dev.ampoule.relay.protocol.Frame.CreateGroup;
 import dev.ampoule.relay.protocol.Frame.Deliver;
 import dev.ampoule.relay.protocol.Frame.Error;
 import dev.ampoule.relay.protocol.Frame.ExternalSenderResult;
+import dev.ampoule.relay.protocol.Frame.FetchBlob;
 import dev.ampoule.relay.protocol.Frame.FetchExternalSender;
 import dev.ampoule.relay.protocol.Frame.FetchGroupInfo;
+import dev.ampoule.relay.protocol.Frame.GrantHistory;
 import dev.ampoule.relay.protocol.Frame.GroupInfoResult;
+import dev.ampoule.relay.protocol.Frame.HistoryEntry;
+import dev.ampoule.relay.protocol.Frame.HistoryList;
 import dev.ampoule.relay.protocol.Frame.KeyPackageEntry;
 import dev.ampoule.relay.protocol.Frame.KeyPackages;
+import dev.ampoule.relay.protocol.Frame.ListHistory;
+import dev.ampoule.relay.protocol.Frame.ListRecipients;
 import dev.ampoule.relay.protocol.Frame.Ok;
 import dev.ampoule.relay.protocol.Frame.PublishKeyPackages;
+import dev.ampoule.relay.protocol.Frame.RecipientList;
 import dev.ampoule.relay.protocol.Frame.Reconnect;
+import dev.ampoule.relay.protocol.Frame.ShareRecord;
 import dev.ampoule.relay.protocol.Frame.Resume;
 import dev.ampoule.relay.protocol.Frame.SendApplication;
 import dev.ampoule.relay.protocol.Frame.SendCommit;
 import dev.ampoule.relay.protocol.Frame.SendProposal;
+import dev.ampoule.relay.protocol.Frame.UploadBlob;
+import dev.ampoule.relay.protocol.Frame.UploadChunk;
 import dev.ampoule.relay.protocol.Frame.WelcomeDelivery;
 import java.util.List;
 import java.util.Map;
@@ -52,6 +66,40 @@ record FrameType<F extends Frame>(int tag, Class<F> type, Field<F> body) {
     private static final Field<KeyPackageEntry> KEY_PACKAGE_ENTRY = struct(
             STRING, KeyPackageEntry::userId, STRING, KeyPackageEntry::deviceId, BYTES, KeyPackageEntry::keyPackage,
             KeyPackageEntry::new);
+
+    /** {@code BlobUse}: the variant's tag, then its fields; an unknown tag does not decode. */
+    private static final Field<BlobUse> BLOB_USE = new Field<>((w, use) -> {
+        w.u8(use.tag());
+        switch (use) {
+            case BlobUse.Attachment a -> { }
+            case BlobUse.History h -> {
+                U64.write(w, h.epoch());
+                U32.write(w, h.day());
+                U64.write(w, h.seq());
+            }
+            case BlobUse.Record rec -> {
+                vector(STRING).write(w, rec.roles());
+                vector(STRING).write(w, rec.users());
+            }
+        }
+    }, r -> {
+        int tag = r.u8();
+        return switch (tag) {
+            case BlobUse.Attachment.TAG -> new BlobUse.Attachment();
+            case BlobUse.History.TAG -> new BlobUse.History(r.u64(), r.u32(), r.u64());
+            case BlobUse.Record.TAG -> new BlobUse.Record(vector(STRING).read(r), vector(STRING).read(r));
+            default -> throw new DecodeException("unknown blob use " + tag);
+        };
+    });
+
+    private static final Field<HistoryEntry> HISTORY_ENTRY = new Field<>((w, e) -> {
+        BYTES.write(w, e.blobId());
+        U64.write(w, e.epoch());
+        U32.write(w, e.day());
+        U64.write(w, e.seq());
+        U64.write(w, e.size());
+        BYTES.write(w, e.digest());
+    }, r -> new HistoryEntry(BYTES.read(r), U64.read(r), U32.read(r), U64.read(r), U64.read(r), BYTES.read(r)));
 
     /** Every frame type, client frames first. */
     static final List<FrameType<?>> ALL = List.of(
@@ -83,6 +131,25 @@ record FrameType<F extends Frame>(int tag, Class<F> type, Field<F> body) {
                     BYTES, FetchGroupInfo::groupId, FetchGroupInfo::new)),
             new FrameType<>(FetchExternalSender.TAG, FetchExternalSender.class, struct(
                     U16, FetchExternalSender::cipherSuite, FetchExternalSender::new)),
+            new FrameType<>(UploadBlob.TAG, UploadBlob.class, struct(
+                    BYTES, UploadBlob::groupId, BYTES, UploadBlob::blobId, U64, UploadBlob::size,
+                    BYTES, UploadBlob::digest, BLOB_USE, UploadBlob::use, UploadBlob::new)),
+            new FrameType<>(UploadChunk.TAG, UploadChunk.class, struct(
+                    BYTES, UploadChunk::blobId, U64, UploadChunk::offset, BYTES, UploadChunk::data,
+                    BOOL, UploadChunk::last, UploadChunk::new)),
+            new FrameType<>(FetchBlob.TAG, FetchBlob.class, struct(
+                    BYTES, FetchBlob::blobId, U64, FetchBlob::offset, U32, FetchBlob::maxLength, FetchBlob::new)),
+            new FrameType<>(ListHistory.TAG, ListHistory.class, struct(
+                    BYTES, ListHistory::groupId, optional(STRING), ListHistory::grantee, U64, ListHistory::afterSeq,
+                    ListHistory::new)),
+            new FrameType<>(GrantHistory.TAG, GrantHistory.class, struct(
+                    BYTES, GrantHistory::groupId, STRING, GrantHistory::grantee, U32, GrantHistory::fromDay,
+                    U32, GrantHistory::toDay, BYTES, GrantHistory::message, GrantHistory::new)),
+            new FrameType<>(ListRecipients.TAG, ListRecipients.class, struct(
+                    BYTES, ListRecipients::groupId, BYTES, ListRecipients::blobId, ListRecipients::new)),
+            new FrameType<>(ShareRecord.TAG, ShareRecord.class, struct(
+                    BYTES, ShareRecord::groupId, BYTES, ShareRecord::blobId, vector(STRING), ShareRecord::users,
+                    BYTES, ShareRecord::message, ShareRecord::new)),
             // relay → client
             new FrameType<>(Ok.TAG, Ok.class, struct(U64, Ok::seq, Ok::new)),
             new FrameType<>(Error.TAG, Error.class, struct(
@@ -100,7 +167,14 @@ record FrameType<F extends Frame>(int tag, Class<F> type, Field<F> body) {
             new FrameType<>(Reconnect.TAG, Reconnect.class, struct(
                     MILLIS_U32, Reconnect::retryAfterMillis, Reconnect::new)),
             new FrameType<>(ExternalSenderResult.TAG, ExternalSenderResult.class, struct(
-                    BYTES, ExternalSenderResult::externalSender, ExternalSenderResult::new)));
+                    BYTES, ExternalSenderResult::externalSender, ExternalSenderResult::new)),
+            new FrameType<>(BlobData.TAG, BlobData.class, struct(
+                    U64, BlobData::offset, U64, BlobData::size, BYTES, BlobData::data, BlobData::new)),
+            new FrameType<>(HistoryList.TAG, HistoryList.class, struct(
+                    U32, HistoryList::fromDay, U32, HistoryList::toDay, vector(HISTORY_ENTRY), HistoryList::entries,
+                    BOOL, HistoryList::more, HistoryList::new)),
+            new FrameType<>(RecipientList.TAG, RecipientList.class, struct(
+                    vector(STRING), RecipientList::users, RecipientList::new)));
 
     private static final Map<Integer, FrameType<?>> BY_TAG =
             ALL.stream().collect(Collectors.toUnmodifiableMap(FrameType::tag, Function.identity()));

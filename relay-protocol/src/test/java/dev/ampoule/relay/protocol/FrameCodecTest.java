@@ -46,7 +46,22 @@ class FrameCodecTest {
                 new Frame.KeyPackages(List.of(new Frame.KeyPackageEntry("alice", "phone", m))),
                 new Frame.GroupInfoResult(5, m, Bytes.ofHex("0102")),
                 new Frame.Reconnect(1000),
-                new Frame.ExternalSenderResult(Bytes.wrap(new byte[] {1, 2, 3})));
+                new Frame.ExternalSenderResult(Bytes.wrap(new byte[] {1, 2, 3})),
+                new Frame.UploadBlob(g, Bytes.ofHex("00112233445566778899aabbccddeeff"), 1L << 33, m,
+                        new Frame.BlobUse.Attachment()),
+                new Frame.UploadChunk(g, 1L << 20, m, false),
+                new Frame.FetchBlob(g, 0, 0xFFFF_FFFFL),
+                new Frame.BlobData(0, 0, Bytes.EMPTY),
+                new Frame.UploadBlob(g, g, 1, m, new Frame.BlobUse.History(Long.MAX_VALUE, 0xFFFF_FFFFL, 1)),
+                new Frame.ListHistory(g, Optional.empty(), 0),
+                new Frame.GrantHistory(g, "u", 0, 0, m),
+                new Frame.HistoryList(0, 0, List.of(), false),
+                new Frame.UploadBlob(g, g, 1, m, new Frame.BlobUse.Record(List.of("practitioner"), List.of("u", "v"))),
+                new Frame.UploadBlob(g, g, 1, m, new Frame.BlobUse.Record(List.of(), List.of())),
+                new Frame.ListRecipients(g, m),
+                new Frame.ShareRecord(g, m, List.of("u"), m),
+                new Frame.RecipientList(List.of()),
+                new Frame.RecipientList(List.of("insurer", "gp")));
     }
 
     @ParameterizedTest

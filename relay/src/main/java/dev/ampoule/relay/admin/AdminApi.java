@@ -113,7 +113,7 @@ public final class AdminApi {
 
     /** What a route does for an authenticated caller; refusals are thrown or failed as {@link ApiError}s. */
     @FunctionalInterface
-    private interface Action {
+    interface Action {
         Future<Reply> run(RoutingContext ctx, Principal caller);
     }
 
@@ -140,7 +140,14 @@ public final class AdminApi {
      * cannot even route — a path that is not valid percent-encoding — with a JSON {@code 400}.
      */
     public void mount(Router root) {
-        root.route("/v1/*").subRouter(router());
+        mount(root, v1 -> { });
+    }
+
+    /** The same, with the routes {@code more} adds to the API's router (the history and record calls). */
+    public void mount(Router root, java.util.function.Consumer<Router> more) {
+        Router v1 = router();
+        more.accept(v1);
+        root.route("/v1/*").subRouter(v1);
         root.errorHandler(400, AdminApi::unreadable);
     }
 
@@ -177,7 +184,7 @@ public final class AdminApi {
 
     // ---- plumbing ------------------------------------------------------------------------------
 
-    private void route(Router r, HttpMethod method, String path, String operationId, BodyHandler body, Action action) {
+    void route(Router r, HttpMethod method, String path, String operationId, BodyHandler body, Action action) {
         String template = "/v1" + path.replaceAll(":([A-Za-z]+)", "{$1}");
         var route = r.route(method, path).setName(operationId);
         if (body != null) {
@@ -578,7 +585,7 @@ public final class AdminApi {
     // ---- authorisation -------------------------------------------------------------------------
 
     /** The path's team, if the caller may read it: an org admin of its org, or a user on its roster. */
-    private Team readable(RoutingContext ctx, Principal caller) {
+    Team readable(RoutingContext ctx, Principal caller) {
         Team team = team(ctx);
         if (caller.adminOf(team.orgId()) || roster.role(team.id(), caller.userId()).isPresent()) {
             return team;
@@ -587,7 +594,7 @@ public final class AdminApi {
     }
 
     /** The path's team, if the caller may change it: an org admin of its org, or one of its coordinators. */
-    private Team changeable(RoutingContext ctx, Principal caller) {
+    Team changeable(RoutingContext ctx, Principal caller) {
         Team team = team(ctx);
         if (caller.adminOf(team.orgId())
                 || roster.role(team.id(), caller.userId()).filter(TeamMember.COORDINATOR::equals).isPresent()) {

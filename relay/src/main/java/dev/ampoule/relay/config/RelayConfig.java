@@ -65,6 +65,17 @@ public final class RelayConfig {
     public final boolean fsync;
     public final long segmentBytes;
 
+    /**
+     * The largest blob (encrypted attachment, history record, shared record) a device may upload
+     * ({@code maxBlobBytes}, default 100 MiB; {@code BLOB_TOO_LARGE} beyond).
+     */
+    public final long maxBlobBytes;
+    /**
+     * The most bytes of blobs one group (a care team's) may hold at the relay, uploads in progress
+     * included ({@code teamBlobQuotaBytes}, default 10 GiB; {@code QUOTA_EXCEEDED} beyond).
+     */
+    public final long teamBlobQuotaBytes;
+
     /** Where the relay's durable state lives: the embedded file store (default) or PostgreSQL. */
     public enum StoreKind {
         FILE, POSTGRESQL
@@ -292,6 +303,8 @@ public final class RelayConfig {
         dataDir = b.dataDir;
         fsync = b.fsync;
         segmentBytes = b.segmentBytes;
+        maxBlobBytes = b.maxBlobBytes;
+        teamBlobQuotaBytes = b.teamBlobQuotaBytes;
         store = b.store;
         postgresUrl = Optional.ofNullable(b.postgresUrl);
         postgresUser = Optional.ofNullable(b.postgresUser);
@@ -408,6 +421,8 @@ public final class RelayConfig {
         s.str("dataDir").ifPresent(v -> b.dataDir(Path.of(v)));
         s.bool("fsync").ifPresent(b::fsync);
         s.integer("segmentBytes").ifPresent(v -> b.segmentBytes(v));
+        s.longInteger("maxBlobBytes").ifPresent(b::maxBlobBytes);
+        s.longInteger("teamBlobQuotaBytes").ifPresent(b::teamBlobQuotaBytes);
         s.str("store").ifPresent(v -> b.store(switch (v.trim().toLowerCase(Locale.ROOT)) {
             case "file" -> StoreKind.FILE;
             case "postgresql", "postgres" -> StoreKind.POSTGRESQL;
@@ -503,6 +518,8 @@ public final class RelayConfig {
         private Path dataDir = Path.of("relay-data");
         private boolean fsync = true;
         private long segmentBytes = 64L << 20;
+        private long maxBlobBytes = 100L << 20;
+        private long teamBlobQuotaBytes = 10L << 30;
         private StoreKind store = StoreKind.FILE;
         private String postgresUrl;
         private String postgresUser;
@@ -599,6 +616,8 @@ public final class RelayConfig {
         public Builder dataDir(Path v) { dataDir = v; return this; }
         public Builder fsync(boolean v) { fsync = v; return this; }
         public Builder segmentBytes(long v) { segmentBytes = v; return this; }
+        public Builder maxBlobBytes(long v) { maxBlobBytes = v; return this; }
+        public Builder teamBlobQuotaBytes(long v) { teamBlobQuotaBytes = v; return this; }
         public Builder store(StoreKind v) { store = v; return this; }
         public Builder postgresUrl(String v) { postgresUrl = v; return this; }
         public Builder postgresUser(String v) { postgresUser = v; return this; }
@@ -695,6 +714,9 @@ public final class RelayConfig {
                     || maxGroupSize < 1 || maxInFlight < 1 || claimsPerMinute < 1 || segmentBytes < 4096
                     || claimsPerTargetPerMinute < 1 || relayClaimsPerTeamPerMinute < 1 || maxDevicesPerUser < 1) {
                 throw new ConfigException("a limit is out of range");
+            }
+            if (maxBlobBytes < 1 || teamBlobQuotaBytes < 1) {
+                throw new ConfigException("maxBlobBytes and teamBlobQuotaBytes must be at least 1");
             }
             if (store == StoreKind.POSTGRESQL && (postgresUrl == null || postgresUrl.isBlank())) {
                 throw new ConfigException("store=postgresql needs postgresUrl (postgresql://host:port/database)");

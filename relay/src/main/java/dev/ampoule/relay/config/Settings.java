@@ -122,6 +122,16 @@ final class Settings {
         return str(key).map(v -> parse(key, v));
     }
 
+    Optional<Long> longInteger(String key) {
+        return str(key).map(v -> {
+            try {
+                return Long.parseLong(v.trim());
+            } catch (NumberFormatException e) {
+                throw new ConfigException(key + ": not an integer: " + v);
+            }
+        });
+    }
+
     Optional<Boolean> bool(String key) {
         return str(key).map(v -> switch (v.trim().toLowerCase(Locale.ROOT)) {
             case "true", "1", "yes" -> true;

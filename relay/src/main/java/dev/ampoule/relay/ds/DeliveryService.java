@@ -500,4 +500,27 @@ public final class DeliveryService {
             return erasure.eraseUser(userId);
         }
     }
+
+    // ---- membership, for what the relay keeps beside the messages (blobs, history) ------------
+
+    /** Whether the device is a member of the group now: in its tree and not cut off. */
+    public boolean activeMember(DeviceId device, Bytes groupId) {
+        GroupState g = state.find(groupId).orElse(null);
+        return g != null && g.active(device) && g.receives(device);
+    }
+
+    /**
+     * The sequence number after which the device receives the group: the Commit that added it (0
+     * for a creator); -1 when it receives nothing of the group.
+     */
+    public long memberSince(DeviceId device, Bytes groupId) {
+        GroupState g = state.find(groupId).orElse(null);
+        GroupState.Access a = g == null ? null : g.access.get(device);
+        return a == null ? -1 : a.since;
+    }
+
+    /** The last sequence number the group assigned (0 before its first message); -1 for an unknown group. */
+    public long lastSeq(Bytes groupId) {
+        return state.find(groupId).map(g -> g.sequencer.next() - 1).orElse(-1L);
+    }
 }

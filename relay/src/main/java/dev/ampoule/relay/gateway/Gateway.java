@@ -64,6 +64,7 @@ public final class Gateway {
     private final Tickets tickets;
     private final RelayMetrics metrics;
     private final AuditSink audit;
+    private final ContentHandler content;
     private final TokenBucket refusalAudits = new TokenBucket(REFUSALS_PER_SECOND, REFUSAL_BURST, System.nanoTime());
     private long refusalsNotAudited;
     private final Set<Session> sessions = new LinkedHashSet<>();
@@ -74,6 +75,13 @@ public final class Gateway {
 
     public Gateway(Vertx vertx, RelayConfig config, DeliveryService ds, TokenVerifier verifier, Tickets tickets,
             RelayMetrics metrics, AuditSink audit) {
+        this(vertx, config, ds, verifier, tickets, metrics, audit, ContentHandler.NONE);
+    }
+
+    /** With the handler of the frames about blobs, history and records ({@link Frame.ContentFrame}). */
+    public Gateway(Vertx vertx, RelayConfig config, DeliveryService ds, TokenVerifier verifier, Tickets tickets,
+            RelayMetrics metrics, AuditSink audit, ContentHandler content) {
+        this.content = content;
         this.vertx = vertx;
         this.audit = audit;
         this.config = config;
@@ -96,6 +104,10 @@ public final class Gateway {
 
     DeliveryService ds() {
         return ds;
+    }
+
+    ContentHandler content() {
+        return content;
     }
 
     TokenVerifier verifier() {

@@ -25,6 +25,20 @@ import dev.ampoule.relay.store.PgGroups;
 import dev.ampoule.relay.store.Store;
 import java.util.Optional;
 import io.vertx.sqlclient.Pool;
+import dev.ampoule.relay.blob.BlobLimits;
+import dev.ampoule.relay.blob.BlobService;
+import dev.ampoule.relay.blob.BlobStores;
+import dev.ampoule.relay.blob.Membership;
+import dev.ampoule.relay.history.ContentService;
+import dev.ampoule.relay.history.HistoryRights;
+import dev.ampoule.relay.history.HistoryService;
+import dev.ampoule.relay.history.RecordService;
+import dev.ampoule.relay.history.RecordShares;
+import dev.ampoule.relay.history.RightsReadRule;
+import dev.ampoule.relay.history.TeamDays;
+import dev.ampoule.relay.admin.HistoryAdminApi;
+import dev.ampoule.relay.admin.RecordAdminApi;
+import dev.ampoule.relay.roster.RosterListener;
 import dev.ampoule.relay.config.RelayConfig;
 import dev.ampoule.relay.audit.AuditSink;
 import dev.ampoule.relay.ds.CareTeamSetup;
@@ -103,6 +117,14 @@ public final class RelayVerticle extends VerticleBase {
     private NodeBus nodeBus;
     private RelayMetrics metrics;
     private boolean ownsNodeBus;
+    private BlobService blobs;
+    private HistoryService history;
+    private HistoryRights rights;
+    private RecordShares shares;
+    private RecordService recordService;
+    private TeamDays days;
+    /** The clock of blobs and history (their days, retention and grants); the relay's unless a test sets one. */
+    private Clock contentClock;
 
     public RelayVerticle() {
         this(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT), Clock.systemUTC());
@@ -122,6 +144,12 @@ public final class RelayVerticle extends VerticleBase {
     /** The node's bus, when several instances share it (before deployment). */
     public RelayVerticle nodeBus(NodeBus bus) {
         this.nodeBus = bus;
+        return this;
+    }
+
+    /** The clock blobs and history go by instead of the relay's (before deployment; tests of grants by date). */
+    public RelayVerticle contentClock(Clock clock) {
+        this.contentClock = clock;
         return this;
     }
 
@@ -189,6 +217,8 @@ public final class RelayVerticle extends VerticleBase {
                         // events make other relays' changes visible at once; the timer is the safety net
                         rosterRefresh = vertx.setPeriodic(ROSTER_REFRESH_MILLIS, id -> r.refresh());
                     }
+                    rights = HistoryRights.in(vertx, config.dataDir, config.fsync, auditSink(), contentClock());
+                    shares = RecordShares.in(vertx, config.dataDir, config.fsync, auditSink(), contentClock());
                     return keySource();
                 })
                 .compose(keys -> ExternalSenderKeys.load(vertx, config.dataDir.resolve(ExternalSenderKeys.DIR_NAME))
@@ -207,11 +237,13 @@ public final class RelayVerticle extends VerticleBase {
                                     : Optional.empty();
                             ds = new DeliveryService(vertx, store, config, metrics, clock, careTeams(), shared);
                             if (rosterView == null || rosterView == RosterView.EMPTY) {
-                                roster.listener(ds.rosterListener()); // the Delivery Service follows the roster's changes
+                                // the Delivery Service and the history rights follow the roster's changes
+                                roster.listener(RosterListener.both(RosterListener.both(ds.rosterListener(), rights), shares));
                             }
                             return keys;
                         }))
                 .compose(keys -> ds.start().map(v -> keys))
+                .compose(keys -> startBlobs().map(v -> keys))
                 .compose(keys -> config.tls()
                         ? vertx.executeBlocking(() -> ServerTls.read(config), false).map(t -> {
                             tls = t;
@@ -221,7 +253,8 @@ public final class RelayVerticle extends VerticleBase {
                 .compose(keys -> {
                     JwtTokenVerifier verifier = new JwtTokenVerifier(vertx, keys, config.issuer, config.audience,
                             config.tokenLeeway, config.maxTokenLifetime, clock);
-                    gateway = new Gateway(vertx, config, ds, new OrgRecordingVerifier(verifier, roster), tickets.get(), metrics, audit);
+                    gateway = new Gateway(vertx, config, ds, new OrgRecordingVerifier(verifier, roster), tickets.get(), metrics, audit,
+                            new ContentService(blobs, history, recordService));
                     ticketPurge = vertx.setPeriodic(10_000, id -> tickets.get().purge(clock.instant()));
                     int wsLimit = config.maxFrameBytes * 2 + 4096;
                     HttpServerOptions options = new HttpServerOptions()
@@ -234,7 +267,11 @@ public final class RelayVerticle extends VerticleBase {
                         tlsCheck = vertx.setPeriodic(config.tlsReload.toMillis(), id -> reloadTls());
                     }
                     Router router = gateway.router(config.metricsPort.isEmpty());
-                    new AdminApi(vertx, roster, verifier, audit, config.adminWritesPerMinute, metrics).mount(router);
+                    AdminApi admin = new AdminApi(vertx, roster, verifier, audit, config.adminWritesPerMinute, metrics);
+                    admin.mount(router, v1 -> {
+                        new HistoryAdminApi(admin, roster, rights, days).addTo(v1);
+                        new RecordAdminApi(admin, roster, shares, id -> blobs.blob(id)).addTo(v1);
+                    });
                     server = vertx.createHttpServer(options).requestHandler(gateway.requestHandler(router));
                     diskSpace = new DiskSpace(vertx, config.dataDir, metrics);
                     diskSpace.start();
@@ -269,6 +306,35 @@ public final class RelayVerticle extends VerticleBase {
         if (ds != null) {
             ds.clusterEvents(events);
         }
+    }
+
+    /**
+     * Opens the history rights ({@code dataDir/rights}), the blob store (file or PostgreSQL, as
+     * {@code store} says), and the services of blobs and history.
+     */
+    private Future<Void> startBlobs() {
+        RosterView teams = rosterView == null || rosterView == RosterView.EMPTY ? roster : rosterView;
+        Membership members = Membership.of(ds);
+        java.util.function.Function<dev.ampoule.relay.protocol.Bytes, java.time.Duration> retention = group ->
+                BlobService.teamOf(group).flatMap(teams::team).flatMap(t -> t.retention()).orElse(config.messageTtl);
+        days = new TeamDays(contentClock(), retention);
+        RightsReadRule readRule = new RightsReadRule(members, rights, days, shares, teams);
+        return rights.open().compose(v -> shares.open()).compose(v -> BlobStores.create(vertx, config)).compose(store -> {
+            blobs = new BlobService(vertx, store, members, readRule, auditSink(), metrics, contentClock(),
+                    BlobLimits.of(config.maxBlobBytes, config.teamBlobQuotaBytes, config.maxFrameBytes), retention);
+            history = new HistoryService(blobs, rights, members, readRule, teams, ds::sendApplication, auditSink(),
+                    days);
+            recordService = new RecordService(blobs, shares, readRule, teams, config.roles, ds::sendApplication, auditSink());
+            return blobs.start(config.expirySweep);
+        });
+    }
+
+    private AuditSink auditSink() {
+        return auditSink == AuditSink.NONE ? audit : auditSink;
+    }
+
+    private Clock contentClock() {
+        return contentClock == null ? clock : contentClock;
     }
 
     /**
@@ -368,6 +434,11 @@ public final class RelayVerticle extends VerticleBase {
         return gateway;
     }
 
+    /** The blobs the relay keeps (after start; confined to this verticle's context): operations, tests. */
+    public BlobService blobService() {
+        return blobs;
+    }
+
     /** The relay's audit log (after start): where components record events, and what admin queries read. */
     public AuditLog auditLog() {
         return audit;
@@ -402,7 +473,11 @@ public final class RelayVerticle extends VerticleBase {
     @Override
     public Future<?> stop() {
         if (gateway == null) {
-            return (ds == null ? Future.<Void>succeededFuture() : ds.stop()).andThen(ar -> closeExternalSenderKeys())
+            return (ds == null ? Future.<Void>succeededFuture() : ds.stop())
+                    .eventually(() -> blobs == null ? Future.succeededFuture() : blobs.stop())
+                    .eventually(() -> rights == null ? Future.succeededFuture() : rights.close())
+                .eventually(() -> shares == null ? Future.succeededFuture() : shares.close())
+                    .andThen(ar -> closeExternalSenderKeys())
                     .compose(v -> closeRoster())
                     .eventually(() -> closeAudit())
                     .andThen(ar -> {
@@ -432,6 +507,9 @@ public final class RelayVerticle extends VerticleBase {
                 .compose(v -> metricsServer == null ? Future.<Void>succeededFuture()
                         : metricsServer.close().recover(e -> Future.succeededFuture()))
                 .compose(v -> ds.stop())
+                .eventually(() -> blobs == null ? Future.succeededFuture() : blobs.stop())
+                .eventually(() -> rights == null ? Future.succeededFuture() : rights.close())
+                .eventually(() -> shares == null ? Future.succeededFuture() : shares.close())
                 .andThen(ar -> closeExternalSenderKeys())
                 .compose(v -> closeRoster())
                 .eventually(() -> closeAudit())

@@ -336,6 +336,7 @@ final class Session implements DeliveryService.Listener {
                 return new Frame.Ok(seq);
             }));
             case Frame.AckMailbox a -> reply(requestId, null, ds.ackMailbox(device, a.seq()).map(Frame.Ok::new));
+            case Frame.ContentFrame c -> reply(requestId, groupOf(c), gateway.content().handle(device, c));
             case Frame.Resume r -> {
                 try {
                     ds.checkResume(device, r.groupId(), r.fromSeq());
@@ -389,6 +390,13 @@ final class Session implements DeliveryService.Listener {
             case Frame.ClaimKeyPackages c -> null;
             case Frame.AckMailbox a -> null;
             case Frame.FetchExternalSender f -> null;
+            case Frame.UploadBlob u -> u.groupId();
+            case Frame.ListHistory l -> l.groupId();
+            case Frame.GrantHistory g -> g.groupId();
+            case Frame.ListRecipients l -> l.groupId();
+            case Frame.ShareRecord r -> r.groupId();
+            case Frame.UploadChunk c -> null;
+            case Frame.FetchBlob f -> null;
         };
     }
 

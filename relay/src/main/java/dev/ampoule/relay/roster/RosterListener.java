@@ -25,6 +25,37 @@ public interface RosterListener {
      */
     Future<Void> userErased(String userId);
 
+    /** Tells {@code first}, then (once its future completed, whatever the outcome) {@code then}; fails if either did. */
+    static RosterListener both(RosterListener first, RosterListener then) {
+        return new RosterListener() {
+            private Future<Void> each(java.util.function.Function<RosterListener, Future<Void>> call) {
+                Future<Void> a = call.apply(first);
+                return a.transform(ar -> call.apply(then).compose(v -> ar.succeeded() ? Future.<Void>succeededFuture()
+                        : Future.failedFuture(ar.cause())));
+            }
+
+            @Override
+            public Future<Void> memberAdded(Team team, TeamMember member, boolean newMember) {
+                return each(l -> l.memberAdded(team, member, newMember));
+            }
+
+            @Override
+            public Future<Void> memberRemoved(Team team, String userId) {
+                return each(l -> l.memberRemoved(team, userId));
+            }
+
+            @Override
+            public Future<Void> teamArchived(Team team) {
+                return each(l -> l.teamArchived(team));
+            }
+
+            @Override
+            public Future<Void> userErased(String userId) {
+                return each(l -> l.userErased(userId));
+            }
+        };
+    }
+
     /** Does nothing (a relay without roster enforcement, tests). */
     RosterListener NONE = new RosterListener() {
         @Override

@@ -7,6 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.ampoule.relay.auth.DevKeys;
 import dev.ampoule.relay.auth.JwkKeys;
 import dev.ampoule.relay.auth.JwtTokenVerifier;
+import dev.ampoule.relay.blob.BlobService;
+import dev.ampoule.relay.history.HistoryRights;
+import dev.ampoule.relay.history.RecordShares;
+import dev.ampoule.relay.history.TeamDays;
 import dev.ampoule.relay.config.RelayConfig;
 import dev.ampoule.relay.roster.FileRosterStore;
 import dev.ampoule.relay.roster.Roster;
@@ -70,7 +74,12 @@ public final class AdminFixture {
     public final ContractCheck contract;
     public final DevKeys keys = DevKeys.of(JwkKeys.generateEs256());
     public RosterListener listener = RosterListener.NONE;
+    /** The clock of history days and retention (a test may set another before {@link #start}). */
+    public Clock clock = Clock.systemUTC();
     public List<String> roles = RelayConfig.DEFAULT_ROLES;
+    /** The blobs the record calls find (a test puts shared records' metadata here). */
+    public final java.util.Map<dev.ampoule.relay.protocol.Bytes, dev.ampoule.relay.blob.BlobMeta> blobs =
+            new java.util.concurrent.ConcurrentHashMap<>();
     /**
      * Whether every request is first validated against the contract (by a handler before the API);
      * without, the API is mounted exactly as the relay mounts it.
@@ -92,14 +101,20 @@ public final class AdminFixture {
     final class Server extends VerticleBase {
         Roster roster;
         AdminApi api;
+        HistoryRights rights;
+        RecordShares shares;
+        Router v1;
         HttpServer http;
 
         @Override
         public Future<?> start() {
             FileRosterStore store = new FileRosterStore(vertx, dataDir.resolve("roster"), true);
-            return Roster.open(store, new java.util.LinkedHashSet<>(roles), audit, Clock.systemUTC()).compose(r -> {
+            rights = HistoryRights.in(vertx, dataDir, true, audit, clock);
+            shares = RecordShares.in(vertx, dataDir, true, audit, clock);
+            return rights.open().compose(v -> shares.open()).compose(v -> Roster.open(store, new java.util.LinkedHashSet<>(roles), audit,
+                    Clock.systemUTC())).compose(r -> {
                 roster = r;
-                roster.listener(listener);
+                roster.listener(RosterListener.both(listener, rights));
                 JwtTokenVerifier verifier = new JwtTokenVerifier(vertx, keys.keySource(), ISSUER, AUDIENCE,
                         Duration.ZERO, Clock.systemUTC());
                 api = new AdminApi(vertx, roster, verifier, audit);
@@ -108,7 +123,14 @@ public final class AdminFixture {
                     root.route("/v1/*").handler(BodyHandler.create(false).setBodyLimit(AdminApi.MAX_BODY_BYTES));
                     root.route("/v1/*").handler(contract::checkRequest);
                 }
-                api.mount(root);
+                TeamDays days = new TeamDays(clock, group -> BlobService.teamOf(group).flatMap(roster::team)
+                        .flatMap(t -> t.retention()).orElse(Duration.ofDays(30)));
+                api.mount(root, routes -> {
+                    v1 = routes;
+                    new HistoryAdminApi(api, roster, rights, days).addTo(routes);
+                    new RecordAdminApi(api, roster, shares, id -> java.util.Optional.ofNullable(blobs.get(id)))
+                            .addTo(routes);
+                });
                 http = vertx.createHttpServer();
                 return http.requestHandler(root).listen(0, "127.0.0.1");
             });
@@ -116,7 +138,8 @@ public final class AdminFixture {
 
         @Override
         public Future<?> stop() {
-            return http.close().compose(v -> roster.close());
+            return http.close().compose(v -> roster.close()).eventually(() -> rights.close())
+                    .eventually(() -> shares.close());
         }
 
         Context ctx() {
@@ -150,12 +173,26 @@ public final class AdminFixture {
         return server.api;
     }
 
+    /** Every admin route the relay serves under {@code /v1}: the API's and the history calls. */
+    public Router router() {
+        return server.v1;
+    }
+
+    /** The history rights behind the API (read on their context with {@link #onRights}). */
+    public <T> T onRights(java.util.function.Function<HistoryRights, T> read) {
+        return onServer(() -> read.apply(server.rights));
+    }
+
     /** Runs {@code read} on the roster's context and returns its result. */
     public <T> T onRoster(java.util.function.Function<Roster, T> read) {
+        return onServer(() -> read.apply(server.roster));
+    }
+
+    private <T> T onServer(java.util.function.Supplier<T> read) {
         Promise<T> p = Promise.promise();
         server.ctx().runOnContext(v -> {
             try {
-                p.complete(read.apply(server.roster));
+                p.complete(read.get());
             } catch (RuntimeException e) {
                 p.fail(e);
             }

@@ -28,6 +28,8 @@ public final class RelayHarness {
     public AuditSink audit = AuditSink.NONE;
     /** The relay's wall clock (tests set it back and forth). */
     public Clock clock = Clock.systemUTC();
+    /** The clock of the relay's blobs and history (their days, retention, grants); the relay's when null. */
+    public Clock contentClock;
     /** Wraps the relay's store at each start (fault injection). */
     public java.util.function.UnaryOperator<dev.ampoule.relay.store.Store> storeLayer =
             java.util.function.UnaryOperator.identity();
@@ -60,7 +62,7 @@ public final class RelayHarness {
 
     public RelayHarness start() {
         verticle = new RelayVerticle(registry, clock).rosterView(roster).auditSink(audit)
-                .storeLayer(storeLayer).auditDisk(auditDisk);
+                .storeLayer(storeLayer).auditDisk(auditDisk).contentClock(contentClock);
         deploymentId = await(vertx.deployVerticle(verticle, new DeploymentOptions().setConfig(config)));
         if (!config.containsKey("jwksUrl")) {
             keys = DevKeys.loadOrCreate(dataDir);

@@ -1,0 +1,125 @@
+package dev.ampoule.relay.blob;
+
+import dev.ampoule.relay.protocol.Bytes;
+import dev.ampoule.relay.store.PgSchema;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.pgclient.PgBuilder;
+import io.vertx.pgclient.PgConnectOptions;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.PoolOptions;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.Tuple;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The blob store in PostgreSQL ({@code store=postgresql}): the tables of
+ * {@code V10__relay_blobs.sql}, through the reactive client (its own small pool). Each uploaded
+ * chunk is one row keyed by its offset, so a read of any range touches one row; a blob is visible
+ * once its row is marked finished with its metadata, in one statement. The schema migrations run
+ * at {@link #open} (Flyway, as for the relay's log; running them twice is harmless).
+ */
+public final class PgBlobStore implements BlobStore {
+
+    private static final int OPEN_PAGE = 1_000;
+
+    private final Vertx vertx;
+    private final PgConnectOptions options;
+    private final int poolSize;
+    private Pool pool;
+
+    public PgBlobStore(Vertx vertx, PgConnectOptions options, int poolSize) {
+        this.vertx = vertx;
+        this.options = options;
+        this.poolSize = Math.max(1, poolSize);
+    }
+
+    @Override
+    public Future<List<BlobMeta>> open() {
+        return PgSchema.migrate(vertx, options).compose(version -> {
+            pool = PgBuilder.pool().with(new PoolOptions().setMaxSize(poolSize)).connectingTo(options).using(vertx)
+                    .build();
+            return pool.query("DELETE FROM relay_blob WHERE NOT finished").execute();
+        }).compose(v -> page(Bytes.EMPTY, new ArrayList<>()));
+    }
+
+    /** Reads the finished blobs' metadata a page at a time, in id order. */
+    private Future<List<BlobMeta>> page(Bytes after, List<BlobMeta> found) {
+        return pool.preparedQuery("SELECT blob_id, meta FROM relay_blob WHERE finished AND blob_id > $1 "
+                + "ORDER BY blob_id LIMIT $2").execute(Tuple.of(Buffer.buffer(after.unsafeArray()), OPEN_PAGE))
+                .compose(rows -> {
+                    Bytes last = after;
+                    for (Row row : rows) {
+                        last = Bytes.wrap(row.getBuffer(0).getBytes());
+                        found.add(BlobMeta.decode(row.getBuffer(1).getBytes()));
+                    }
+                    return rows.size() < OPEN_PAGE ? Future.succeededFuture(found) : page(last, found);
+                });
+    }
+
+    private static Buffer id(Bytes blobId) {
+        return Buffer.buffer(blobId.unsafeArray());
+    }
+
+    @Override
+    public Future<Void> begin(Bytes blobId) {
+        return pool.withTransaction(c -> c.preparedQuery("DELETE FROM relay_blob WHERE blob_id = $1 AND NOT finished")
+                .execute(Tuple.of(id(blobId)))
+                .compose(v -> c.preparedQuery("INSERT INTO relay_blob (blob_id) VALUES ($1)")
+                        .execute(Tuple.of(id(blobId)))))
+                .mapEmpty();
+    }
+
+    @Override
+    public Future<Void> append(Bytes blobId, long offset, Buffer data) {
+        return pool.preparedQuery("INSERT INTO relay_blob_chunk (blob_id, off, data) VALUES ($1, $2, $3)")
+                .execute(Tuple.of(id(blobId), offset, data)).mapEmpty();
+    }
+
+    @Override
+    public Future<Void> finish(BlobMeta meta) {
+        return pool.preparedQuery("UPDATE relay_blob SET finished = TRUE, meta = $2 WHERE blob_id = $1 AND NOT finished "
+                + "AND (SELECT COALESCE(SUM(length(data)), 0) FROM relay_blob_chunk WHERE blob_id = $1) = $3")
+                .execute(Tuple.of(id(meta.blobId()), Buffer.buffer(meta.encode()), meta.size()))
+                .compose(rows -> rows.rowCount() == 1 ? Future.<Void>succeededFuture()
+                        : Future.failedFuture(new IllegalStateException("blob store: the upload does not match")));
+    }
+
+    @Override
+    public Future<Void> abort(Bytes blobId) {
+        return pool.preparedQuery("DELETE FROM relay_blob WHERE blob_id = $1 AND NOT finished")
+                .execute(Tuple.of(id(blobId))).mapEmpty();
+    }
+
+    @Override
+    public Future<Buffer> read(Bytes blobId, long offset, int maxLength) {
+        return pool.preparedQuery("SELECT c.off, c.data FROM relay_blob_chunk c JOIN relay_blob b USING (blob_id) "
+                + "WHERE c.blob_id = $1 AND b.finished AND c.off <= $2 ORDER BY c.off DESC LIMIT 1")
+                .execute(Tuple.of(id(blobId), offset))
+                .map(rows -> {
+                    if (rows.size() == 0) {
+                        return Buffer.buffer();
+                    }
+                    Row row = rows.iterator().next();
+                    Buffer chunk = row.getBuffer(1);
+                    int from = (int) (offset - row.getLong(0));
+                    if (from >= chunk.length()) {
+                        return Buffer.buffer();
+                    }
+                    return chunk.slice(from, Math.min(chunk.length(), from + Math.max(0, maxLength)));
+                });
+    }
+
+    @Override
+    public Future<Void> delete(Bytes blobId) {
+        return pool.preparedQuery("DELETE FROM relay_blob WHERE blob_id = $1").execute(Tuple.of(id(blobId)))
+                .mapEmpty();
+    }
+
+    @Override
+    public Future<Void> close() {
+        return pool == null ? Future.succeededFuture() : pool.close();
+    }
+}

@@ -1,0 +1,101 @@
+package dev.ampoule.relay.history;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import dev.ampoule.mls.error.DecodeException;
+import dev.ampoule.relay.log.FramedLog;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.WorkerExecutor;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The durable log of {@link RightsRecord}s: one append-only {@link FramedLog}
+ * {@code <dataDir>/rights/rights.log}, a record per frame, each appended and fsynced before its
+ * future completes; opening replays it and cuts a torn tail (the crash rules are FramedLog's).
+ * Like the roster, it stays in the data directory whatever the {@code store}. Blocking I/O runs on
+ * a one-thread worker pool.
+ */
+final class RightsLog {
+
+    static final String DIR_NAME = "rights";
+    static final String FILE_NAME = "rights.log";
+    private static final int MAX_RECORD = 64 << 10;
+    private static final Logger LOG = LoggerFactory.getLogger(RightsLog.class);
+
+    private final Path dir;
+    private final boolean fsync;
+    private final WorkerExecutor worker;
+    private volatile FramedLog log;
+
+    RightsLog(Vertx vertx, Path dir, boolean fsync) {
+        this.dir = dir;
+        this.fsync = fsync;
+        this.worker = vertx.createSharedWorkerExecutor("ampoule-rights-log", 1);
+    }
+
+    Future<List<RightsRecord>> load() {
+        return worker.executeBlocking(() -> {
+            Files.createDirectories(dir);
+            List<RightsRecord> records = new ArrayList<>();
+            FramedLog opened = FramedLog.open(dir.resolve(FILE_NAME), MAX_RECORD);
+            try {
+                FramedLog.Scan scan = opened.recover((offset, payload) -> {
+                    try {
+                        records.add(RightsRecord.decode(payload));
+                    } catch (DecodeException e) {
+                        throw new IOException("rights log: unreadable record at offset " + offset + ": " + e.getMessage(), e);
+                    }
+                });
+                if (scan.torn()) {
+                    LOG.warn("rights log: discarded " + scan.tornBytes() + " bytes of a torn write");
+                }
+            } catch (IOException | RuntimeException e) {
+                opened.close();
+                throw e;
+            }
+            log = opened;
+            return records;
+        }, true);
+    }
+
+    Future<Void> append(RightsRecord record) {
+        byte[] payload = record.encode();
+        return worker.executeBlocking(() -> {
+            FramedLog current = log;
+            if (current == null) {
+                throw new IOException("the rights log is not open");
+            }
+            current.append(payload, fsync);
+            return null;
+        }, true);
+    }
+
+    /** Replaces the log with {@code live} atomically (the old one stays if the new one cannot be written). */
+    Future<Void> rewrite(List<RightsRecord> live) {
+        List<byte[]> payloads = live.stream().map(RightsRecord::encode).toList();
+        return worker.executeBlocking(() -> {
+            FramedLog current = log;
+            if (current == null) {
+                throw new IOException("the rights log is not open");
+            }
+            log = current.replace(payloads);
+            return null;
+        }, true);
+    }
+
+    Future<Void> close() {
+        return worker.<Void>executeBlocking(() -> {
+            FramedLog current = log;
+            log = null;
+            if (current != null) {
+                current.close();
+            }
+            return null;
+        }, true).eventually(() -> worker.close());
+    }
+}
