@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.ampoule.relay.support.Poll;
 import dev.ampoule.client.support.ClusterFixture;
 import dev.ampoule.client.support.Convergence;
 import dev.ampoule.client.support.Party;
@@ -113,15 +114,8 @@ class ThreeNodeClusterTest {
         }
     }
 
-    private static long awaitMillis(String what, int seconds, BooleanSupplier condition) throws InterruptedException {
-        long t0 = System.nanoTime();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() - t0 > TimeUnit.SECONDS.toNanos(seconds)) {
-                throw new AssertionError(what + " within " + seconds + " s");
-            }
-            Thread.sleep(20);
-        }
-        return (System.nanoTime() - t0) / 1_000_000;
+    private static long awaitMillis(String what, int seconds, BooleanSupplier condition) {
+        return Poll.until(what, Duration.ofSeconds(seconds), condition).toMillis();
     }
 
     private static int connects(Party p) {

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.ampoule.relay.support.Poll;
 import dev.ampoule.relay.support.FaultyDisk;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -47,18 +48,7 @@ class AuditFaultTest {
 
     /** Waits (at most 30 s, polling) until {@code condition} holds. */
     static void awaitTrue(String what, BooleanSupplier condition) {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("not within 30 s: " + what);
-            }
-            try {
-                Thread.sleep(10);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new AssertionError(e);
-            }
-        }
+        Poll.until(what, Duration.ofSeconds(30), condition);
     }
 
     private static Throwable failure(Future<Void> f) {
