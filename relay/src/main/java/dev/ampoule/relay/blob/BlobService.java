@@ -118,7 +118,7 @@ public final class BlobService {
         return store.open().map(found -> {
             found.forEach(index::add);
             open = true;
-            metrics.gauge("relay.blobs", index::size);
+            metrics.gauge(RelayMetrics.BLOBS, index::size);
             long every = Math.max(1_000, sweep.toMillis());
             timers.add(vertx.setPeriodic(every, id -> sweep()));
             LOG.info("blob store: " + found.size() + " blobs");

@@ -38,6 +38,8 @@ public final class RelayMetrics {
     public static final String SLOW_DISCONNECTS = "ampoule.slow.disconnects";
     public static final String LIMITS = "ampoule.limits.exceeded";
     public static final String GROUPS = "ampoule.groups";
+    /** Gauge: attachment blobs the relay holds. */
+    public static final String BLOBS = "ampoule.blobs";
     /** Counter: connections closed because they answered no ping in {@code pingTimeoutSeconds}. */
     public static final String DEAD_PEERS = "ampoule.ws.dead.peers";
     /** Gauge: 1 while the relay is ready to serve ({@code /ready} answers 200), else 0. */
