@@ -111,9 +111,22 @@ public final class RelayCluster implements AutoCloseable {
     /** Starts {@code n} nodes on {@code database} (e.g. through a {@link TcpProxy}). */
     public static RelayCluster start(Path dir, int n, PgConnectOptions database, Map<String, String> flags,
             List<String> jvmOptions) {
-        return start(dir, n, database, flags, jvmOptions, Ports.FREE,
-                "ampoule-test-" + ProcessHandle.current().pid() + "-" + CLUSTERS.incrementAndGet());
+        for (int attempt = 1;; attempt++) {
+            try {
+                return start(dir, n, database, flags, jvmOptions, Ports.FREE,
+                        "ampoule-test-" + ProcessHandle.current().pid() + "-" + CLUSTERS.incrementAndGet());
+            } catch (RuntimeException | AssertionError e) {
+                // a port free when picked can be taken by another process (or an outgoing connection's
+                // ephemeral port) before the node binds it: pick new ports, a bounded number of times
+                if (attempt == PORT_ATTEMPTS || !String.valueOf(e.getMessage()).contains(PORT_TAKEN)) {
+                    throw e;
+                }
+            }
+        }
     }
+
+    private static final int PORT_ATTEMPTS = 3;
+    private static final String PORT_TAKEN = "Address already in use";
 
     /** Starts {@code n} nodes named {@code name} on {@code database}, on {@code ports}. */
     public static RelayCluster start(Path dir, int n, PgConnectOptions database, Map<String, String> flags,
