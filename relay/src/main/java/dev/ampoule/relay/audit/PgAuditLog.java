@@ -1,5 +1,7 @@
 package dev.ampoule.relay.audit;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.sqlclient.Pool;
@@ -12,8 +14,6 @@ import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.logging.Level;
-import java.util.logging.Logger;
 
 /**
  * The audit log in PostgreSQL (tables of {@code V3__audit.sql}): one hash chain for every relay of a
@@ -33,7 +33,7 @@ import java.util.logging.Logger;
  */
 public final class PgAuditLog implements AuditLog {
 
-    private static final Logger LOG = Logger.getLogger(PgAuditLog.class.getName());
+    private static final Logger LOG = LoggerFactory.getLogger(PgAuditLog.class);
     private static final int MAX_BATCH = 512;
     private static final int MAX_PENDING = 65_536;
 
@@ -83,7 +83,7 @@ public final class PgAuditLog implements AuditLog {
                                     + e.getMessage()));
                         }
                     }
-                    LOG.info("audit log in PostgreSQL opened at entry " + head);
+                    LOG.info("audit log in PostgreSQL opened at entry {}", head);
                     return Future.succeededFuture(log);
                 });
     }
@@ -135,8 +135,7 @@ public final class PgAuditLog implements AuditLog {
                     }
                 }
             } else {
-                LOG.log(Level.WARNING, "an audit write of " + batch.size() + " entries failed: "
-                        + ar.cause().getMessage());
+                LOG.warn("an audit write of {} entries failed: {}", batch.size(), ar.cause().getMessage());
                 AuditLogException e = new AuditLogException("the audit log could not be written", ar.cause());
                 batch.forEach(p -> p.promise().fail(e));
             }

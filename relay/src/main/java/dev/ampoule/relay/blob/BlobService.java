@@ -121,7 +121,7 @@ public final class BlobService {
             metrics.gauge(RelayMetrics.BLOBS, index::size);
             long every = Math.max(1_000, sweep.toMillis());
             timers.add(vertx.setPeriodic(every, id -> sweep()));
-            LOG.info("blob store: " + found.size() + " blobs");
+            LOG.info("blob store: {} blobs", found.size());
             return null;
         });
     }

@@ -88,7 +88,7 @@ public final class FileBlobStore implements BlobStore {
                 Files.deleteIfExists(p);
             }
             if (!leftovers.isEmpty()) {
-                LOG.info("blob store: removed " + leftovers.size() + " files of unfinished uploads");
+                LOG.info("blob store: removed {} files of unfinished uploads", leftovers.size());
                 FramedLog.syncDirectory(dir);
             }
             return found;
@@ -104,7 +104,7 @@ public final class FileBlobStore implements BlobStore {
         try {
             meta = BlobMeta.decode(Files.readAllBytes(metaFile));
         } catch (DecodeException e) {
-            LOG.warn("blob store: unreadable metadata " + metaFile.getFileName() + ": " + e.getMessage());
+            LOG.warn("blob store: unreadable metadata {}: {}", metaFile.getFileName(), e.getMessage());
             return java.util.Optional.empty();
         }
         Path blob = file(meta.blobId(), ".blob");

@@ -1,5 +1,7 @@
 package dev.ampoule.relay.cluster;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -18,8 +20,6 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
-import java.util.logging.Level;
-import java.util.logging.Logger;
 
 /**
  * How the relay instances of a cluster tell each other about durable writes ({@link NodeEvent}s):
@@ -39,7 +39,7 @@ import java.util.logging.Logger;
  */
 public final class NodeBus {
 
-    private static final Logger LOG = Logger.getLogger(NodeBus.class.getName());
+    private static final Logger LOG = LoggerFactory.getLogger(NodeBus.class);
     /** The one address every node consumes. */
     public static final String ADDRESS = "ampoule.relay.node-events";
     /** Gauge: the nodes of the cluster this node sees (1 when not clustered). */
@@ -107,7 +107,7 @@ public final class NodeBus {
         try {
             batch = NodeEvent.decode(body);
         } catch (IllegalArgumentException e) {
-            LOG.log(Level.WARNING, "dropped a malformed node event batch: " + e.getMessage());
+            LOG.warn("dropped a malformed node event batch: {}", e.getMessage());
             return;
         }
         if (batch.origin().equals(nodeId)) {

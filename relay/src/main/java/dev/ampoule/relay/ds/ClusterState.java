@@ -1,5 +1,7 @@
 package dev.ampoule.relay.ds;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import dev.ampoule.relay.cluster.NodeEvent;
 import dev.ampoule.relay.mailbox.Mailboxes;
 import dev.ampoule.relay.protocol.Bytes;
@@ -19,7 +21,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Supplier;
-import java.util.logging.Logger;
 
 /**
  * A cluster's relay keeps a cache of the shared database, not the state itself: a group is read
@@ -32,7 +33,7 @@ import java.util.logging.Logger;
  */
 final class ClusterState {
 
-    private static final Logger LOG = Logger.getLogger(ClusterState.class.getName());
+    private static final Logger LOG = LoggerFactory.getLogger(ClusterState.class);
     /** How often an operation is tried again on a group read anew before the client is told to retry. */
     static final int ATTEMPTS = 4;
 
@@ -222,14 +223,14 @@ final class ClusterState {
                 case NodeEvent.RosterChanged r -> { }
             }
         }
-        reread.forEach(id -> read(id).onFailure(x -> LOG.warning("reading a group again failed: " + x.getMessage())));
+        reread.forEach(id -> read(id).onFailure(x -> LOG.warn("reading a group again failed: {}", x.getMessage())));
         for (DeviceId d : mailboxes) {
             devices.load(d).onSuccess(s -> {
                 apply(s);
                 listeners.device(d, DeliveryService.Listener::mailboxAdvanced);
             });
         }
-        users(users).onFailure(x -> LOG.warning("reading KeyPackages again failed: " + x.getMessage()));
+        users(users).onFailure(x -> LOG.warn("reading KeyPackages again failed: {}", x.getMessage()));
     }
 
     /**
@@ -256,7 +257,11 @@ final class ClusterState {
 
     private void databaseUp(boolean up, Throwable cause) {
         if (up != databaseUp) {
-            LOG.warning(up ? "the database answers again" : "the database does not answer: " + cause);
+            if (up) {
+                LOG.warn("the database answers again");
+            } else {
+                LOG.warn("the database does not answer: {}", String.valueOf(cause));
+            }
         }
         databaseUp = up;
     }

@@ -1,5 +1,7 @@
 package dev.ampoule.relay.ds;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import dev.ampoule.mls.crypto.SignaturePublicKey;
 import dev.ampoule.relay.cluster.NodeEvent;
 import dev.ampoule.relay.config.RelayConfig;
@@ -8,7 +10,6 @@ import dev.ampoule.relay.roster.TeamMember;
 import dev.ampoule.relay.store.PgDevices;
 import dev.ampoule.relay.store.PgGroups;
 import java.util.function.Consumer;
-import java.util.logging.Logger;
 import dev.ampoule.relay.mailbox.Mailboxes;
 import dev.ampoule.relay.metrics.RelayMetrics;
 import dev.ampoule.relay.protocol.Bytes;
@@ -54,7 +55,7 @@ import java.util.function.Supplier;
  */
 public final class DeliveryService {
 
-    private static final Logger LOG = Logger.getLogger(DeliveryService.class.getName());
+    private static final Logger LOG = LoggerFactory.getLogger(DeliveryService.class);
 
     /** A connected device, told when it has something new to receive. */
     public interface Listener {
@@ -167,7 +168,7 @@ public final class DeliveryService {
             metrics.gauge(RelayMetrics.STORE_DISK_BYTES, store::diskBytes);
             enforcement.recovered();
             cluster.ifPresent(c -> timers.add(vertx.setPeriodic(CLUSTER_CHECK_MILLIS, id -> c.check()
-                    .onFailure(e -> LOG.fine("checking the cached groups failed: " + e.getMessage())))));
+                    .onFailure(e -> LOG.debug("checking the cached groups failed: {}", e.getMessage())))));
             ready = true;
             return null;
         });

@@ -1,5 +1,7 @@
 package dev.ampoule.relay.store;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import dev.ampoule.relay.protocol.Bytes;
 import io.vertx.core.Future;
 import java.util.HashMap;
@@ -8,7 +10,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
-import java.util.logging.Logger;
 
 /**
  * The {@link Store} side of a cluster's relay: reading messages and retention, over the groups a
@@ -22,7 +23,7 @@ import java.util.logging.Logger;
  */
 public final class PgClusterStore implements Store {
 
-    private static final Logger LOG = Logger.getLogger(PgClusterStore.class.getName());
+    private static final Logger LOG = LoggerFactory.getLogger(PgClusterStore.class);
 
     private final PgGroups groups;
     /** The first retained sequence number of groups, as far as this relay knows (a lower one is safe). */
@@ -62,21 +63,21 @@ public final class PgClusterStore implements Store {
             return;
         }
         firstRetained.put(groupId, seq);
-        groups.dropBefore(groupId, seq).onFailure(e -> LOG.warning("dropping acknowledged messages failed: "
-                + e.getMessage()));
+        groups.dropBefore(groupId, seq).onFailure(e -> LOG.warn("dropping acknowledged messages failed: {}",
+                e.getMessage()));
     }
 
     @Override
     public int expireBefore(long cutoffMillis) {
-        groups.expireBefore(Optional.empty(), cutoffMillis).onFailure(e -> LOG.warning("expiring messages failed: "
-                + e.getMessage()));
+        groups.expireBefore(Optional.empty(), cutoffMillis).onFailure(e -> LOG.warn("expiring messages failed: {}",
+                e.getMessage()));
         return 0;
     }
 
     @Override
     public int expireBefore(Bytes groupId, long cutoffMillis) {
-        groups.expireBefore(Optional.of(groupId), cutoffMillis).onFailure(e -> LOG.warning(
-                "expiring a team's messages failed: " + e.getMessage()));
+        groups.expireBefore(Optional.of(groupId), cutoffMillis).onFailure(e -> LOG.warn(
+                "expiring a team's messages failed: {}", e.getMessage()));
         return 0;
     }
 

@@ -1,5 +1,7 @@
 package dev.ampoule.relay.store;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import dev.ampoule.relay.protocol.Bytes;
 import dev.ampoule.relay.protocol.DeviceId;
 import io.vertx.core.Future;
@@ -17,8 +19,6 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
-import java.util.logging.Level;
-import java.util.logging.Logger;
 
 /**
  * The groups of a cluster in PostgreSQL (tables of {@code V4__cluster_state.sql}): every node reads
@@ -38,7 +38,7 @@ import java.util.logging.Logger;
  */
 public final class PgGroups {
 
-    private static final Logger LOG = Logger.getLogger(PgGroups.class.getName());
+    private static final Logger LOG = LoggerFactory.getLogger(PgGroups.class);
     private static final int MAX_BATCH = 1_000;
     private static final String UNIQUE_VIOLATION = "23505";
 
@@ -505,7 +505,7 @@ public final class PgGroups {
         if (e instanceof StoreException s) {
             return s;
         }
-        LOG.log(Level.FINE, what, e);
+        LOG.debug(what, e);
         return new StoreException(what, e);
     }
 
