@@ -8,6 +8,8 @@ import dev.ampoule.client.support.Party;
 import dev.ampoule.client.support.RelayExtension;
 import dev.ampoule.client.support.RelayFixture;
 import dev.ampoule.client.support.Relays;
+import dev.ampoule.relay.support.Poll;
+import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -31,7 +33,7 @@ class CommitRaceTest {
     final RelayExtension e2e = RelayExtension.adHoc();
 
     @Test
-    void twoCommitsBuiltOnTheSameEpochExactlyOneWinsAndAllConverge() throws Exception {
+    void twoCommitsBuiltOnTheSameEpochExactlyOneWinsAndAllConverge() {
         RelayFixture relay = e2e.relay();
         Party coordinator = e2e.party("coordinator", "desk");
         Party practitioner = e2e.party("practitioner", "laptop");
@@ -42,11 +44,14 @@ class CommitRaceTest {
         long epoch = coordinator.client.group(team).join().epoch();
         assertEquals(epoch, practitioner.client.group(team).join().epoch());
 
-        // both build their Commit on the same epoch while the relay is away, then race when it is back
+        // both build their Commit on the same epoch while the relay is away, then race when it is back:
+        // the relay starts only once each has saved its pending Commit (a client saves it before sending),
+        // else the first sent could reach the other before it built its own on the old epoch
         relay.stop();
         CompletableFuture<CommitResult> a = coordinator.client.removeMembers(team, List.of("pharmacist"));
         CompletableFuture<CommitResult> b = practitioner.client.removeMembers(team, List.of("caregiver"));
-        Thread.sleep(300);
+        Poll.until("both Commits built on epoch " + epoch, Duration.ofSeconds(60),
+                () -> pendingCommit(coordinator, team, epoch) && pendingCommit(practitioner, team, epoch));
         relay.start();
         CommitResult ra = a.join();
         CommitResult rb = b.join();
@@ -102,6 +107,12 @@ class CommitRaceTest {
         e2e.parties().removeIf(p -> p.user.equals("caregiver"));
         assertConverged(team, epoch + 3, Set.of("coordinator#desk", "practitioner#laptop", "patient#phone",
                 "pharmacist#counter"));
+    }
+
+    /** Whether {@code p} saved a Commit of its own pending on {@code epoch}. */
+    private static boolean pendingCommit(Party p, GroupId team, long epoch) {
+        return SavedGroupState.load(p, team).filter(g -> g.epoch() == epoch && g.pendingCommit().isPresent())
+                .isPresent();
     }
 
     /** Every party is in {@code epoch} with the same authenticator and exactly {@code members}. */

@@ -9,16 +9,19 @@ import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.AppenderBase;
 import dev.ampoule.client.admin.AdminClient;
 import dev.ampoule.client.admin.AdminException;
-import dev.ampoule.client.demo.DevTokens;
 import dev.ampoule.client.support.AuditVerify;
+import dev.ampoule.client.support.ClusterFixture;
 import dev.ampoule.client.support.Convergence;
 import dev.ampoule.client.support.Party;
 import dev.ampoule.client.support.RelayExtension;
 import dev.ampoule.client.support.RelayFixture;
+import dev.ampoule.client.support.Relays;
 import dev.ampoule.mls.error.MlsException;
 import dev.ampoule.mls.framing.MlsMessage;
 import dev.ampoule.mls.group.Group;
 import dev.ampoule.mls.group.Processed;
+import dev.ampoule.relay.audit.PgAuditExport;
+import dev.ampoule.relay.store.PgSchema;
 import dev.ampoule.relay.store.GroupMessage;
 import dev.ampoule.relay.store.MessageKind;
 import io.vertx.core.json.JsonObject;
@@ -38,9 +41,10 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.slf4j.LoggerFactory;
 
 /**
@@ -50,21 +54,29 @@ import org.slf4j.LoggerFactory;
  * through once the removal is committed, a member added later reads nothing from before, a
  * non-coordinator's roster change is refused, and the relay's own audit log verifies with the
  * {@code audit-verify} command — which catches an edited and a deleted entry. Nothing secret
- * reaches the relay's logs.
+ * reaches the relay's logs. On a cluster, the coordinator's admin calls go to one node while every
+ * member's device is connected to the other two, and the chain verified is the cluster's one chain
+ * in PostgreSQL.
  */
-@Timeout(value = 180, unit = TimeUnit.SECONDS)
+@Timeout(value = 300, unit = TimeUnit.SECONDS)
 class CoordinatorRemovesPharmacistTest {
 
     private static final String ORG = "st-mary";
+    /** The cluster node the coordinator's and the org admin's admin calls go to. */
+    private static final int ADMIN_NODE = 0;
 
+    /** Acknowledged messages stay until the end (no retention sweep): the test reads them back as stored. */
     @RegisterExtension
-    final RelayExtension e2e = RelayExtension.careTeams();
+    final RelayExtension e2e = RelayExtension.withConfig(new JsonObject().put("retentionSweepSeconds", 3600));
 
     private final List<Party> parties = new ArrayList<>();
-    private RelayFixture relay;
+    private Relays relay;
+    private Relays.Deployment deployment;
 
-    @Test
-    void removalFencesAndProtectsHistory() throws Exception {
+    @ParameterizedTest
+    @EnumSource(Relays.Deployment.class)
+    void removalFencesAndProtectsHistory(Relays.Deployment deployment) throws Exception {
+        this.deployment = deployment;
         List<String> logged = new ArrayList<>();
         // every log event of the relay and the clients, at every level, while the story runs
         ch.qos.logback.classic.Logger root = (ch.qos.logback.classic.Logger) LoggerFactory.getLogger(
@@ -92,22 +104,20 @@ class CoordinatorRemovesPharmacistTest {
     }
 
     private void run(List<String> logged) throws Exception {
-        // acknowledged messages stay until the end (no retention sweep): the test reads them back as stored
-        relay = e2e.start(new JsonObject().put("retentionSweepSeconds", 3600));
-        DevTokens tokens = DevTokens.fromRelayDataDir(relay.dataDir, "ampoule-dev", "ampoule-relay");
+        relay = e2e.deploy(deployment).relays();
         List<String> minted = new ArrayList<>();
         java.util.function.Function<String, String> token = user -> {
-            String t = tokens.mint(user, Optional.of(ORG), List.of(), Duration.ofHours(1));
+            String t = relay.token(user, ORG, List.of());
             synchronized (minted) {
                 minted.add(t);
             }
             return t;
         };
-        URI http = URI.create("http://127.0.0.1:" + relay.port);
+        URI http = relay instanceof ClusterFixture c ? URI.create(c.cluster().node(ADMIN_NODE).http())
+                : URI.create("http://127.0.0.1:" + relay.port());
         AdminClient coordinatorApi = new AdminClient(http, () -> token.apply("coordinator"));
         AdminClient patientApi = new AdminClient(http, () -> token.apply("patient"));
-        AdminClient adminApi = new AdminClient(http,
-                () -> tokens.mint("org-admin", Optional.of(ORG), List.of("org_admin"), Duration.ofHours(1)));
+        AdminClient adminApi = new AdminClient(http, () -> relay.token("org-admin", ORG, List.of("org_admin")));
 
         // the coordinator forms the team over REST
         String teamName = "Maria R., heart failure follow-up";
@@ -127,7 +137,13 @@ class CoordinatorRemovesPharmacistTest {
         for (Party p : parties.subList(1, parties.size())) {
             p.events.awaitFirst(ClientEvent.GroupJoined.class, j -> j.groupId().equals(group), 30);
         }
-        Convergence.await(parties, group, 1);
+        // one relay adds the roster in one Commit (epoch 1); a cluster's nodes may propose the adds in
+        // several turns, each committed as it comes
+        if (deployment == Relays.Deployment.SINGLE) {
+            Convergence.await(parties, group, 1);
+        } else {
+            Convergence.awaitAgreement(parties, group);
+        }
 
         List<String> texts = new ArrayList<>();
         SentMessage before = send(practitioner, group, "Lin, lisinopril 5 mg for Maria, 30 days.", texts);
@@ -157,7 +173,7 @@ class CoordinatorRemovesPharmacistTest {
         assertEquals(before.epoch() + 1, duringFence.epoch(), "sent again in the epoch of the removal");
         List.of(coordinator, patientPhone, patientTablet).forEach(p -> p.launch().join());
         List<Party> stay = Party.except(parties, pharmacist);
-        Convergence.await(stay, group, 2);
+        Convergence.await(stay, group, before.epoch() + 1);
         SentMessage after = send(patientPhone, group, "Thank you, I will stop it tonight.", texts);
         for (Party p : List.of(coordinator, patientTablet)) {
             // back after the fence: they read what was said while they were away, and after
@@ -207,7 +223,7 @@ class CoordinatorRemovesPharmacistTest {
         assertTrue(types.containsAll(Set.of("team_created", "member_added", "member_removed", "proposal_sent",
                 "commit_accepted", "admin_call")), types.toString());
         relay.stop();
-        Path log = relay.dataDir.resolve("audit").resolve("audit.log");
+        Path log = auditLog();
         assertEquals(0, AuditVerify.run(log), "the relay's chain verifies");
         for (String l : Files.readAllLines(log)) {
             assertFalse(l.contains(teamName), "no team name in the audit log");
@@ -227,6 +243,7 @@ class CoordinatorRemovesPharmacistTest {
                     c.length)));
         }
         synchronized (logged) {
+            logged.addAll(nodeLogs());
             for (String line : logged) {
                 for (String s : secrets) {
                     assertFalse(line.contains(s), "a log record carries a secret");
@@ -255,8 +272,41 @@ class CoordinatorRemovesPharmacistTest {
         assertEquals(1, AuditVerify.run(deleted.resolve("audit.log")));
     }
 
+    /**
+     * The relay's audit log as a file: a single relay's own; a cluster's chain in PostgreSQL, which
+     * {@code audit-verify --store postgresql} verifies first, exported.
+     */
+    private Path auditLog() throws Exception {
+        if (!(relay instanceof ClusterFixture c)) {
+            return ((RelayFixture) relay).dataDir.resolve("audit").resolve("audit.log");
+        }
+        assertEquals(0, AuditVerify.runPostgres(c.database()), "the cluster's chain verifies");
+        Path dir = e2e.dir().resolve("exported");
+        Files.createDirectories(dir);
+        Path log = dir.resolve("audit.log");
+        PgAuditExport.export(PgSchema.jdbcUrl(c.database()), c.database().getUser(), c.database().getPassword(), log);
+        return log;
+    }
+
+    /** What a cluster's nodes logged (a single relay logs in this JVM, where the test captures it). */
+    private List<String> nodeLogs() throws IOException {
+        List<String> out = new ArrayList<>();
+        if (relay instanceof ClusterFixture c) {
+            for (var node : c.cluster().nodes()) {
+                out.addAll(Files.readAllLines(node.logFile, StandardCharsets.UTF_8));
+            }
+        }
+        return out;
+    }
+
+    /** The node a member's device connects to in a cluster: never the one the admin calls go to. */
+    private int memberNode() {
+        return 1 + parties.size() % (ClusterFixture.NODES - 1);
+    }
+
     private Party party(java.util.function.Function<String, String> token, String user, String device) {
-        Party p = e2e.track(new Party(relay.uri(), token, e2e.clientsDir(), user, device)
+        URI uri = relay instanceof ClusterFixture c ? c.uri(memberNode()) : relay.uri();
+        Party p = e2e.track(new Party(uri, token, e2e.clientsDir(), user, device)
                 .configure(b -> b.autoCommitDelay(Duration.ofMillis(600)).fenceTimeout(Duration.ofSeconds(60))));
         p.start();
         parties.add(p);

@@ -12,6 +12,7 @@ import dev.ampoule.relay.ops.RelayMeters;
 import dev.ampoule.relay.protocol.Envelope;
 import dev.ampoule.relay.protocol.Frame;
 import dev.ampoule.relay.protocol.FrameCodec;
+import dev.ampoule.relay.support.Poll;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.DeploymentOptions;
@@ -82,10 +83,9 @@ class MonitoringTest {
         assertInstanceOf(Frame.Ok.class, await(answer.future()));
         // the JVM's GC meters appear with the first collection, which any running relay has had
         System.gc();
-        long gcDeadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30); // its notification comes asynchronously
-        while (registry.find("jvm.gc.pause").timer() == null && System.nanoTime() < gcDeadline) {
-            Thread.sleep(20);
-        }
+        // (its notification comes asynchronously)
+        Poll.until("the first GC pause is metered", Duration.ofSeconds(60),
+                () -> registry.find("jvm.gc.pause").timer() != null);
         HttpClient http = vertx.createHttpClient();
         assertEquals(404, (int) await(http.request(HttpMethod.GET, relay.actualPort(), "127.0.0.1", "/metrics")
                 .compose(r -> r.send()).map(r -> r.statusCode())), "with metricsPort, no metrics on the client port");

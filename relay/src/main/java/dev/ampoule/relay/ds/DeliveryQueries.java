@@ -95,8 +95,11 @@ final class DeliveryQueries {
         if (!g.receives(device)) {
             throw new RelayException(ErrorCode.FORBIDDEN, "not a member of the group");
         }
-        if (fromSeq < store.firstRetained(g.id) && fromSeq < g.sequencer.next()) {
-            throw new RelayException(ErrorCode.NOT_RETAINED, "message " + fromSeq + " is no longer kept");
+        // what the device may read from there starts after the commit that added it: a message dropped
+        // before that was never the device's to receive, so its absence loses the device nothing
+        long from = DeliveryAccess.clampFrom(g, device, fromSeq);
+        if (from < store.firstRetained(g.id) && from < g.sequencer.next()) {
+            throw new RelayException(ErrorCode.NOT_RETAINED, "message " + from + " is no longer kept");
         }
     }
 

@@ -9,6 +9,7 @@ import dev.ampoule.relay.protocol.Bytes;
 import dev.ampoule.relay.protocol.DeviceId;
 import dev.ampoule.relay.protocol.ErrorCode;
 import dev.ampoule.relay.protocol.Frame;
+import dev.ampoule.relay.store.GroupMessage;
 import dev.ampoule.relay.support.MlsMember;
 import dev.ampoule.relay.support.RelayHarness;
 import dev.ampoule.relay.support.Team;
@@ -16,6 +17,7 @@ import dev.ampoule.relay.support.TestDevice;
 import io.vertx.core.Vertx;
 import io.vertx.junit5.VertxExtension;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
@@ -90,7 +92,14 @@ class DeliveryAccessTest {
 
             long later = team.device(0).ok(team.member(0).message("with carol"));
             assertEquals(later, carolDevice.next(Frame.Deliver.class).seq());
-            // nobody acknowledged, so "before carol" is still retained — but not for carol
+            // a retention sweep drops what alice and bob acknowledged (the group's creation and the
+            // commit that formed it, whatever the sweep timer did by now); nobody acknowledged
+            // "before carol", so it is still retained — but not for carol
+            RelayHarness.await(relay.verticle().compact());
+            List<GroupMessage> kept = RelayHarness.await(relay.verticle().onContext(ds -> ds.stored(gid, 0, 10)));
+            assertEquals(early, kept.get(0).seq(), "the sweep kept what nobody acknowledged");
+            // resuming from before what is kept: what carol may read from there (after the commit
+            // that added her) is all kept, so it is no NOT_RETAINED
             assertEquals(1, carolDevice.ok(new Frame.Resume(Optional.of(gid), 1)));
             Frame.Deliver again = carolDevice.next(Frame.Deliver.class);
             assertEquals(later, again.seq(), "a resume starts after the commit that added carol");

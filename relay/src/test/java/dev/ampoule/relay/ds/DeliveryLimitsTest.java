@@ -10,6 +10,7 @@ import dev.ampoule.relay.protocol.ErrorCode;
 import dev.ampoule.relay.protocol.Frame;
 import dev.ampoule.relay.support.FakeRoster;
 import dev.ampoule.relay.support.MlsMember;
+import dev.ampoule.relay.support.Poll;
 import dev.ampoule.relay.support.RecordingAudit;
 import dev.ampoule.relay.support.RelayHarness;
 import dev.ampoule.relay.support.TestDevice;
@@ -19,6 +20,7 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
 import io.vertx.junit5.VertxTestContext;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -127,11 +129,8 @@ class DeliveryLimitsTest {
             RosterEnforcementTest.assertNoDeliver(team.device(0), 500);
             assertTrue(limitCount(relay, "relay_claims") > 0, "counted in ampoule_limits_exceeded_total");
             // once the budget refills (one claim per 20 s) erin is proposed without another roster change
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-            while (audit.of(AuditType.PROPOSAL_SENT).stream().noneMatch(ev -> ev.user().equals(Optional.of("erin")))) {
-                assertTrue(System.nanoTime() < deadline, "erin proposed once the budget refilled");
-                Thread.sleep(200);
-            }
+            Poll.until("erin proposed once the budget refilled", Duration.ofSeconds(90), () -> audit.of(
+                    AuditType.PROPOSAL_SENT).stream().anyMatch(ev -> ev.user().equals(Optional.of("erin"))));
             team.receiveProposals(0, 1);
             long added = team.commit(0, dev.ampoule.mls.group.CommitOptions.builder());
             assertEquals(5, team.member(0).group.members().size(), "erin and dave's devices added at " + added);

@@ -10,6 +10,7 @@ import dev.ampoule.relay.protocol.ErrorCode;
 import dev.ampoule.relay.protocol.Frame;
 import dev.ampoule.relay.support.HttpCalls;
 import dev.ampoule.relay.support.MlsMember;
+import dev.ampoule.relay.support.Poll;
 import dev.ampoule.relay.support.RelayHarness;
 import dev.ampoule.relay.support.TcpProxy;
 import dev.ampoule.relay.support.Team;
@@ -22,6 +23,7 @@ import io.vertx.junit5.VertxExtension;
 import io.vertx.pgclient.PgConnectOptions;
 import io.vertx.junit5.VertxTestContext;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
@@ -136,16 +138,15 @@ class StoreOutageTest {
     }
 
     /** Waits (bounded) until {@code /ready} answers {@code status}. */
-    static void awaitReady(HttpClient http, RelayHarness relay, int status) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        int last;
-        do {
-            last = HttpCalls.call(http, HttpCalls.to(relay.port(), HttpMethod.GET, "/ready")).status();
-            if (last == status) {
-                return;
-            }
-            Thread.sleep(100);
-        } while (System.nanoTime() < deadline);
-        throw new AssertionError("/ready answered " + last + ", not " + status);
+    static void awaitReady(HttpClient http, RelayHarness relay, int status) {
+        int[] last = {0};
+        try {
+            Poll.until("/ready answers " + status, Duration.ofSeconds(60), () -> {
+                last[0] = HttpCalls.call(http, HttpCalls.to(relay.port(), HttpMethod.GET, "/ready")).status();
+                return last[0] == status;
+            });
+        } catch (AssertionError e) {
+            throw new AssertionError("/ready answered " + last[0] + ", not " + status, e);
+        }
     }
 }
