@@ -220,6 +220,7 @@ final class ClusterState {
                     }
                 }
                 case NodeEvent.RosterChanged r -> { }
+                case NodeEvent.RightsChanged r -> { } // the relay's history rights read it
             }
         }
         reread.forEach(id -> read(id).onFailure(x -> LOG.warning("reading a group again failed: " + x.getMessage())));
