@@ -16,6 +16,7 @@ import dev.ampoule.relay.auth.Tickets;
 import dev.ampoule.relay.audit.PgAuditLog;
 import dev.ampoule.relay.cluster.NodeBus;
 import dev.ampoule.relay.cluster.NodeEvent;
+import dev.ampoule.relay.cluster.SharedRead;
 import dev.ampoule.relay.roster.PgRosterStore;
 import dev.ampoule.relay.roster.RosterStore;
 import dev.ampoule.relay.store.PgClusterStore;
@@ -113,6 +114,8 @@ public final class RelayVerticle extends VerticleBase {
     private ExternalSenderKeys externalSenderKeys;
     private UnaryOperator<Store> storeLayer = UnaryOperator.identity();
     private Roster roster;
+    /** Reads of other relays' roster changes before content is served, shared by the requests of the moment. */
+    private final SharedRead rosterReads = new SharedRead(() -> roster.refresh());
     /** The node's event bus, shared by its instances (null: this verticle starts its own). */
     private NodeBus nodeBus;
     private RelayMetrics metrics;
@@ -331,13 +334,14 @@ public final class RelayVerticle extends VerticleBase {
 
     /**
      * What a content request waits for before it is served: with {@code store=postgresql}, every
-     * change of the history rights and the records' recipients, and every blob, committed (on any
-     * node) before it arrived is applied, so that a revocation is never served around; nothing with
-     * the file store.
+     * change of the roster, the history rights and the records' recipients, and every blob,
+     * committed (on any node) before it arrived is applied, so that a revocation or a removal is
+     * never served around; nothing with the file store. Each read is shared by the requests that
+     * arrive while it waits ({@link SharedRead}).
      */
     private Future<Void> rightsRead() {
         return records == null ? Future.succeededFuture()
-                : Future.all(rights.catchUp(), shares.catchUp(), blobs.catchUp()).mapEmpty();
+                : Future.all(rosterReads.get(), rights.catchUp(), shares.catchUp(), blobs.catchUp()).mapEmpty();
     }
 
     /**
