@@ -14,6 +14,7 @@ import dev.ampoule.identity.support.MutableClock;
 import dev.ampoule.client.support.Party;
 import dev.ampoule.client.support.RelayExtension;
 import dev.ampoule.client.support.RelayFixture;
+import dev.ampoule.client.support.Relays;
 import dev.ampoule.relay.support.TestDevice;
 import dev.ampoule.relay.blob.BlobMeta;
 import dev.ampoule.relay.protocol.Bytes;
@@ -37,6 +38,8 @@ import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * History granted after the fact, end to end through a real relay, SDK clients and the admin API,
@@ -46,7 +49,13 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * {@code none} reads nothing from before joining; a member taken off the roster fetches no history
  * and no file; grants beyond what was authorised, by a non-coordinator, or for nobody are refused
  * with their codes and change nothing; every authorisation, grant, revocation and fetch is in the
- * audit log, whose chain verifies.
+ * audit log, whose chain verifies. (That story moves one relay's content clock through 40 days, so it
+ * runs on a single relay; the cluster's nodes go by their own clocks.)
+ *
+ * <p>On a single relay and on a cluster of three relay JVMs, with the parties on different nodes:
+ * an authorisation set through one node's admin API, a grant made by a device on another and the
+ * cardiologist's reads through a third agree, and a revocation through any node is in force for the
+ * very next fetch on every node.
  */
 @Timeout(value = 240, unit = TimeUnit.SECONDS)
 class HistoryGrantTest {
@@ -233,5 +242,65 @@ class HistoryGrantTest {
         for (String line : Files.readAllLines(log)) {
             assertTrue(!line.contains("rhythm") && !line.contains("cardiac"), "no content or team name: " + line);
         }
+    }
+
+    /** A party whose client prefers node {@code node} (on a single relay: the relay). */
+    private Party partyOn(int node, String user, String device) {
+        return e2e.partyOn(node, user, device, b -> b.autoCommitDelay(Duration.ofMillis(600)));
+    }
+
+    @ParameterizedTest
+    @EnumSource(Relays.Deployment.class)
+    void anAuthorisationAndGrantMadeThroughOneNodeAreUsedAndRevokedThroughOthers(Relays.Deployment deployment)
+            throws Exception {
+        Relays relays = e2e.deploy(deployment).relays();
+        Path files = e2e.dir();
+        String teamId = relays.createTeam("coordinator");
+        relays.addToRoster(teamId, "gp", "practitioner");
+        GroupId g = GroupId.ofTeam(teamId);
+        Party coordinator = partyOn(0, "coordinator", "desk");
+        Party gp = partyOn(1, "gp", "laptop");
+        coordinator.client.createGroup(teamId).join();
+        gp.events.awaitFirst(ClientEvent.GroupJoined.class, j -> j.groupId().equals(g), 60);
+        coordinator.client.send(g, "before: first visit").join();
+        Path scan = randomFile(files, "scan.bin", 120_000, 3);
+        SentAttachment ecg = coordinator.client.sendAttachment(g, scan, "application/dicom").join();
+        gp.client.send(g, "before: noted").join();
+
+        // the cardiologist joins, on the third node; the authorisation goes through the second
+        relays.addToRoster(teamId, "cardio", "practitioner");
+        Party cardio = partyOn(2, "cardio", "tablet");
+        cardio.events.awaitFirst(ClientEvent.GroupJoined.class, j -> j.groupId().equals(g), 60);
+        assertEquals(List.of(), cardio.client.history(g).join().messages(), "nothing before a grant");
+        e2e.admin(1, "coordinator").setHistoryAccess(teamId, "cardio", "all", Optional.empty()).join();
+
+        // the coordinator's device, on the first node, grants within it; the third node serves it
+        HistoryGrant grant = coordinator.client.grantHistory(g, "cardio").join();
+        assertTrue(grant.keys() >= 1, grant.toString());
+        cardio.events.awaitFirst(ClientEvent.HistoryGranted.class, e -> e.groupId().equals(g), 30);
+        assertEquals(List.of("before: first visit", "file scan.bin", "before: noted"),
+                texts(cardio.client.history(g).join()));
+        Path got = files.resolve("cardio-scan.bin");
+        cardio.client.fetchAttachment(ecg.attachment(), got).join();
+        assertArrayEquals(Files.readAllBytes(scan), Files.readAllBytes(got));
+        assertEquals(1, e2e.admin(2, "coordinator").historyAccess(teamId, "cardio").join().grants().size(),
+                "every node's admin API sees the grant");
+
+        // revoked through the third node: the very next fetch through any node is refused
+        e2e.admin(2, "coordinator").revokeHistory(teamId, "cardio").join();
+        assertEquals(List.of(), cardio.client.history(g).join().messages());
+        assertTrue(failure(() -> cardio.client.fetchAttachment(ecg.attachment(), files.resolve("z")).join())
+                .is(ErrorCode.NOT_GRANTED));
+        cardio.stop(); // its device's connection is the probe's, on each node in turn
+        List<Integer> ports = e2e.ports();
+        for (int port : ports) {
+            try (TestDevice raw = TestDevice.connected(e2e.vertx(), port, relays.token("cardio"), "tablet")) {
+                raw.error(new Frame.FetchBlob(ecg.attachment().blobId(), 0, 1_000), ErrorCode.NOT_GRANTED);
+                Frame.HistoryList list = (Frame.HistoryList) raw.call(new Frame.ListHistory(g.bytes(),
+                        Optional.empty(), 0));
+                assertEquals(List.of(), list.entries(), "no history listed after the revocation");
+            }
+        }
+        assertEquals("none", e2e.admin(0, "coordinator").historyAccess(teamId, "cardio").join().access());
     }
 }

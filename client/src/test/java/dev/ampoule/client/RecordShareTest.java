@@ -16,6 +16,7 @@ import dev.ampoule.client.support.AuditVerify;
 import dev.ampoule.client.support.Party;
 import dev.ampoule.client.support.RelayExtension;
 import dev.ampoule.client.support.RelayFixture;
+import dev.ampoule.client.support.Relays;
 import dev.ampoule.relay.protocol.Bytes;
 import dev.ampoule.relay.protocol.ErrorCode;
 import dev.ampoule.relay.protocol.Frame;
@@ -36,6 +37,8 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * A record shared with part of a care team, end to end through a real relay, SDK clients and the
@@ -46,6 +49,11 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * recipient stops their fetches; shares to users who are no recipients, reads by them, and changes
  * by a non-coordinator are refused with their codes; every change and share is in the audit log,
  * whose chain verifies.
+ *
+ * <p>On a single relay and on a cluster of three relay JVMs, with the parties on different nodes: the
+ * recipients a share set through one node are served by another, a change through a third admin API
+ * is in force for the next fetch on every node, and a roster removal takes the user off the record
+ * everywhere.
  */
 @Timeout(value = 240, unit = TimeUnit.SECONDS)
 class RecordShareTest {
@@ -219,6 +227,79 @@ class RecordShareTest {
         assertEquals(0, AuditVerify.run(log), "the relay's chain verifies");
         for (String line : Files.readAllLines(log)) {
             assertFalse(line.contains("discharge"), "no file name or team name: " + line);
+        }
+    }
+
+    /** A party whose client prefers node {@code node} (on a single relay: the relay). */
+    private Party partyOn(int node, String user, String device) {
+        return e2e.partyOn(node, user, device, b -> b.autoCommitDelay(Duration.ofMillis(600)));
+    }
+
+    @ParameterizedTest
+    @EnumSource(Relays.Deployment.class)
+    void recipientsSetThroughOneNodeAreServedAndChangedThroughOthers(Relays.Deployment deployment) throws Exception {
+        Relays relays = e2e.deploy(deployment).relays();
+        Path dir = e2e.dir();
+        String teamId = relays.createTeam("coordinator");
+        relays.addToRoster(teamId, "gp", "practitioner");
+        relays.addToRoster(teamId, "cardio", "practitioner");
+        relays.addToRoster(teamId, "insurer", "insurer");
+        GroupId g = GroupId.ofTeam(teamId);
+        Party coordinator = partyOn(0, "coordinator", "desk");
+        Party gp = partyOn(1, "gp", "laptop");
+        Party cardio = partyOn(2, "cardio", "tablet");
+        Party insurer = partyOn(2, "insurer", "office");
+        coordinator.client.createGroup(teamId).join();
+        for (Party p : List.of(gp, cardio, insurer)) {
+            p.events.awaitFirst(ClientEvent.GroupJoined.class, j -> j.groupId().equals(g), 60);
+        }
+
+        // shared through the second node, fetched through the third
+        Path letter = randomFile(dir, "letter.pdf", 150_000, 11);
+        Attachment record = gp.client.shareRecord(g, letter, "application/pdf", List.of("practitioner"), List.of())
+                .join();
+        String recordId = record.blobId().hex();
+        Attachment atCardio = shared(cardio, record).record();
+        Path got = dir.resolve("cardio-letter.pdf");
+        cardio.client.fetchAttachment(atCardio, got).join();
+        assertArrayEquals(Files.readAllBytes(letter), Files.readAllBytes(got));
+        assertEquals(List.of("cardio", "gp"),
+                e2e.admin(0, "coordinator").record(teamId, recordId).join().sharedWith());
+        assertTrue(failure(() -> insurer.client.fetchAttachment(record, dir.resolve("insurer-x")).join())
+                .is(ErrorCode.NOT_GRANTED), "no recipient yet");
+
+        // the coordinator adds the insurer through the first node; the practitioner's device, on the
+        // second, hands the key on; the insurer reads through the third
+        e2e.admin(0, "coordinator").setRecordRecipients(teamId, recordId, List.of("practitioner"), List.of("insurer"))
+                .join();
+        assertTrue(gp.client.shareRecordKey(record).join() > 0);
+        Attachment atInsurer = shared(insurer, record).record();
+        Path insurerCopy = dir.resolve("insurer-letter.pdf");
+        insurer.client.fetchAttachment(atInsurer, insurerCopy).join();
+        assertArrayEquals(Files.readAllBytes(letter), Files.readAllBytes(insurerCopy));
+
+        // the cardiologist taken off through the second node: the next fetch through any node is refused
+        e2e.admin(1, "coordinator").setRecordRecipients(teamId, recordId, List.of(), List.of("insurer")).join();
+        assertTrue(failure(() -> cardio.client.fetchAttachment(atCardio, dir.resolve("again")).join())
+                .is(ErrorCode.NOT_GRANTED));
+        cardio.stop(); // its device's connection is the probe's, on each node in turn
+        List<Integer> ports = e2e.ports();
+        for (int port : ports) {
+            try (TestDevice raw = TestDevice.connected(e2e.vertx(), port, relays.token("cardio"), "tablet")) {
+                raw.error(new Frame.FetchBlob(record.blobId(), 0, 1_000), ErrorCode.NOT_GRANTED);
+                raw.error(new Frame.ListRecipients(g.bytes(), record.blobId()), ErrorCode.NOT_GRANTED);
+            }
+        }
+
+        // the insurer leaves the roster through the first node: no longer named, on every node
+        relays.removeFromRoster(teamId, "insurer");
+        for (int node = 0; node < ports.size(); node++) {
+            AdminClient api = e2e.admin(node, "coordinator");
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (!api.record(teamId, recordId).join().users().isEmpty() && System.nanoTime() < deadline) {
+                Thread.sleep(100);
+            }
+            assertEquals(List.of(), api.record(teamId, recordId).join().users(), "node " + node);
         }
     }
 }

@@ -250,6 +250,34 @@ public final class RelayExtension implements BeforeAllCallback, AfterAllCallback
                 .configure(clientDefaults.andThen(options))).start();
     }
 
+    /**
+     * A party on node {@code node} of the deployment chosen: a client that prefers that cluster node,
+     * or on a single relay a client of the relay.
+     */
+    public Party partyOn(int node, String user, String device, Consumer<AmpouleClient.Builder> options) {
+        return deployment == Relays.Deployment.CLUSTER ? party(node, user, device, options)
+                : party(user, device, options);
+    }
+
+    /**
+     * The admin API of node {@code node} of the deployment chosen (the single relay's whatever the
+     * node), called by {@code user} of organisation {@code org-1}.
+     */
+    public dev.ampoule.client.admin.AdminClient admin(int node, String user) {
+        if (deployment == Relays.Deployment.CLUSTER) {
+            return cluster().admin(node, user, List.of());
+        }
+        RelayFixture r = relay();
+        return new dev.ampoule.client.admin.AdminClient(java.net.URI.create("http://127.0.0.1:" + r.port),
+                () -> r.token(user, "org-1", List.of()));
+    }
+
+    /** The ports raw devices connect to: every cluster node's, or the single relay's. */
+    public List<Integer> ports() {
+        return deployment == Relays.Deployment.CLUSTER ? cluster().cluster().nodes().stream().map(n -> n.port).toList()
+                : List.of(relay().port);
+    }
+
     /** A party not started yet, closed after the test. */
     public Party track(Party party) {
         closeAfter(party);

@@ -37,13 +37,20 @@ public final class RecordAdminApi {
     private final Roster roster;
     private final RecordShares shares;
     private final Function<Bytes, Optional<BlobMeta>> blobs;
+    private final java.util.function.Supplier<Future<Void>> read;
 
-    /** @param blobs the stored blobs by id (the blob service's) */
-    public RecordAdminApi(AdminApi admin, Roster roster, RecordShares shares, Function<Bytes, Optional<BlobMeta>> blobs) {
+    /**
+     * @param blobs the stored blobs by id (the blob service's)
+     * @param read what runs before a call reads the recipients or the blobs (in a cluster: reading
+     *        what the other instances and nodes changed)
+     */
+    public RecordAdminApi(AdminApi admin, Roster roster, RecordShares shares, Function<Bytes, Optional<BlobMeta>> blobs,
+            java.util.function.Supplier<Future<Void>> read) {
         this.admin = admin;
         this.roster = roster;
         this.shares = shares;
         this.blobs = blobs;
+        this.read = read;
     }
 
     /** Adds the routes to the admin API's router (relative to {@code /v1}). */
@@ -56,13 +63,12 @@ public final class RecordAdminApi {
 
     private Future<Reply> get(RoutingContext ctx, Principal caller) {
         Team team = admin.readable(ctx, caller);
-        BlobMeta record = record(ctx, team);
-        return Future.succeededFuture(json(team, record));
+        // in a cluster, what other nodes changed is read first
+        return read.get().map(v -> json(team, record(ctx, team)));
     }
 
     private Future<Reply> put(RoutingContext ctx, Principal caller) {
         Team team = admin.changeable(ctx, caller);
-        BlobMeta record = record(ctx, team);
         JsonObject body = Inputs.body(ctx, Set.of("roles", "users"));
         Set<String> roles = names(body, "roles");
         Set<String> users = names(body, "users");
@@ -72,8 +78,11 @@ public final class RecordAdminApi {
         if (roles.size() + users.size() > RecordShares.MAX_NAMES) {
             throw ApiError.badRequest("at most " + RecordShares.MAX_NAMES + " roles and users");
         }
-        return shares.set(caller.userId(), record.blobId(), new RecordShares.Recipients(team.id(), roles, users))
-                .map(r -> json(team, record));
+        return read.get().compose(v -> {
+            BlobMeta record = record(ctx, team);
+            return shares.set(caller.userId(), record.blobId(), new RecordShares.Recipients(team.id(), roles, users))
+                    .map(r -> json(team, record));
+        });
     }
 
     /** The path's record: a shared record of the team's group ({@code 404} otherwise). */

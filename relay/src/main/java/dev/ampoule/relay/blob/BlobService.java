@@ -94,6 +94,8 @@ public final class BlobService {
     };
     private final List<Long> timers = new ArrayList<>();
     private boolean open;
+    /** Reads of the blobs other relay instances stored, shared by the requests of the moment. */
+    private final dev.ampoule.relay.cluster.SharedRead reads = new dev.ampoule.relay.cluster.SharedRead(this::readOthers);
 
     /**
      * @param retention how long a group's blobs are kept (its care team's retention, or the relay's default)
@@ -131,6 +133,26 @@ public final class BlobService {
         timers.forEach(vertx::cancelTimer);
         timers.clear();
         return store.close();
+    }
+
+    /**
+     * Indexes the blobs other relay instances finished (sharing PostgreSQL), read after this call;
+     * nothing to read with the file store.
+     */
+    public Future<Void> catchUp() {
+        return reads.get();
+    }
+
+    private Future<Void> readOthers() {
+        return store.finishedElsewhere().map(found -> {
+            for (BlobMeta m : found) {
+                // this instance's own uploads are indexed once audited, by complete()
+                if (index.get(m.blobId()).isEmpty() && !uploads.containsKey(m.blobId())) {
+                    index.add(m);
+                }
+            }
+            return null;
+        });
     }
 
     // ---- reading the index (history and records) -----------------------------------------------
@@ -312,7 +334,9 @@ public final class BlobService {
                                         "the relay cannot audit uploads now; upload it again", 1_000)))))
                 .map(v -> {
                     release(u);
-                    index.add(meta);
+                    if (index.get(meta.blobId()).isEmpty()) {
+                        index.add(meta);
+                    }
                     metrics.accepted("blob_" + meta.kind().name().toLowerCase(java.util.Locale.ROOT));
                     return (Frame.RelayFrame) new Frame.Ok(meta.size());
                 });

@@ -42,6 +42,15 @@ public interface BlobStore {
     /** Deletes a blob (finished or not); nothing if there is none. */
     Future<Void> delete(Bytes blobId);
 
+    /**
+     * The blobs other writers finished since this store opened or last looked (PostgreSQL shared by
+     * several relay instances; none for a store with one writer), oldest first; may include blobs
+     * this store finished or returned from {@link #open}.
+     */
+    default Future<List<BlobMeta>> finishedElsewhere() {
+        return Future.succeededFuture(List.of());
+    }
+
     /** Closes; unfinished uploads are discarded at the next {@link #open}. */
     Future<Void> close();
 }

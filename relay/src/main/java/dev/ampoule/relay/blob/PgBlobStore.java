@@ -20,6 +20,10 @@ import java.util.List;
  * chunk is one row keyed by its offset, so a read of any range touches one row; a blob is visible
  * once its row is marked finished with its metadata, in one statement. The schema migrations run
  * at {@link #open} (Flyway, as for the relay's log; running them twice is harmless).
+ *
+ * <p>Several relay instances share the tables: finishing numbers the blob ({@code finished_ord} of
+ * {@code V12__relay_blob_order.sql}) under a transaction-scoped advisory lock, so blobs commit in
+ * that order, and {@link #finishedElsewhere} reads those numbered after the last one seen.
  */
 public final class PgBlobStore implements BlobStore {
 
@@ -29,6 +33,10 @@ public final class PgBlobStore implements BlobStore {
     private final PgConnectOptions options;
     private final int poolSize;
     private Pool pool;
+    /** The highest {@code finished_ord} this store has seen. */
+    private long seen;
+    /** The advisory lock under which blobs are finished (two keys: "BLOB", 0). */
+    private static final String LOCK = "SELECT pg_advisory_xact_lock(1112297282, 0)";
 
     public PgBlobStore(Vertx vertx, PgConnectOptions options, int poolSize) {
         this.vertx = vertx;
@@ -42,7 +50,11 @@ public final class PgBlobStore implements BlobStore {
             pool = PgBuilder.pool().with(new PoolOptions().setMaxSize(poolSize)).connectingTo(options).using(vertx)
                     .build();
             return pool.query("DELETE FROM relay_blob WHERE NOT finished").execute();
-        }).compose(v -> page(Bytes.EMPTY, new ArrayList<>()));
+        }).compose(v -> pool.query("SELECT COALESCE(max(finished_ord), 0) FROM relay_blob").execute())
+                .compose(rows -> {
+                    seen = rows.iterator().next().getLong(0);
+                    return page(Bytes.EMPTY, new ArrayList<>());
+                });
     }
 
     /** Reads the finished blobs' metadata a page at a time, in id order. */
@@ -80,11 +92,26 @@ public final class PgBlobStore implements BlobStore {
 
     @Override
     public Future<Void> finish(BlobMeta meta) {
-        return pool.preparedQuery("UPDATE relay_blob SET finished = TRUE, meta = $2 WHERE blob_id = $1 AND NOT finished "
-                + "AND (SELECT COALESCE(SUM(length(data)), 0) FROM relay_blob_chunk WHERE blob_id = $1) = $3")
-                .execute(Tuple.of(id(meta.blobId()), Buffer.buffer(meta.encode()), meta.size()))
+        return pool.withTransaction(c -> c.query(LOCK).execute().compose(v -> c.preparedQuery(
+                        "UPDATE relay_blob SET finished = TRUE, meta = $2, finished_ord = nextval('relay_blob_finished_ord') "
+                        + "WHERE blob_id = $1 AND NOT finished "
+                        + "AND (SELECT COALESCE(SUM(length(data)), 0) FROM relay_blob_chunk WHERE blob_id = $1) = $3")
+                        .execute(Tuple.of(id(meta.blobId()), Buffer.buffer(meta.encode()), meta.size()))))
                 .compose(rows -> rows.rowCount() == 1 ? Future.<Void>succeededFuture()
                         : Future.failedFuture(new IllegalStateException("blob store: the upload does not match")));
+    }
+
+    @Override
+    public Future<List<BlobMeta>> finishedElsewhere() {
+        return pool.preparedQuery("SELECT finished_ord, meta FROM relay_blob WHERE finished AND finished_ord > $1 "
+                + "ORDER BY finished_ord").execute(Tuple.of(seen)).map(rows -> {
+                    List<BlobMeta> out = new ArrayList<>(rows.size());
+                    for (Row row : rows) {
+                        out.add(BlobMeta.decode(row.getBuffer(1).getBytes()));
+                        seen = Math.max(seen, row.getLong(0));
+                    }
+                    return out;
+                });
     }
 
     @Override

@@ -94,6 +94,19 @@ public sealed interface NodeEvent {
         }
     }
 
+    /**
+     * Who may read history or shared records changed (the shared rights log of PostgreSQL): read it
+     * again from {@code ord}, the position of the change.
+     */
+    record RightsChanged(long ord) implements NodeEvent {
+        public static final int TAG = 8;
+
+        @Override
+        public int tag() {
+            return TAG;
+        }
+    }
+
     /** A batch of events from {@code origin}. */
     record Batch(String origin, List<NodeEvent> events) {
         public Batch {
@@ -129,6 +142,7 @@ public sealed interface NodeEvent {
                 case RosterChanged r -> b.appendLong(r.version());
                 case DeviceKeysChanged k -> putDevice(b, k.device());
                 case UserErased u -> putString(b, u.userId());
+                case RightsChanged r -> b.appendLong(r.ord());
             }
         }
         return b;
@@ -160,6 +174,7 @@ public sealed interface NodeEvent {
                 case RosterChanged.TAG -> new RosterChanged(r.i64());
                 case DeviceKeysChanged.TAG -> new DeviceKeysChanged(r.device());
                 case UserErased.TAG -> new UserErased(r.string());
+                case RightsChanged.TAG -> new RightsChanged(r.i64());
                 default -> throw new IllegalArgumentException("unknown node event tag " + tag);
             });
         }

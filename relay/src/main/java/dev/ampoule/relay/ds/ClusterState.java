@@ -221,6 +221,7 @@ final class ClusterState {
                     }
                 }
                 case NodeEvent.RosterChanged r -> { }
+                case NodeEvent.RightsChanged r -> { } // the relay's history rights read it
             }
         }
         reread.forEach(id -> read(id).onFailure(x -> LOG.warn("reading a group again failed: {}", x.getMessage())));

@@ -16,6 +16,7 @@ import dev.ampoule.relay.auth.Tickets;
 import dev.ampoule.relay.audit.PgAuditLog;
 import dev.ampoule.relay.cluster.NodeBus;
 import dev.ampoule.relay.cluster.NodeEvent;
+import dev.ampoule.relay.cluster.SharedRead;
 import dev.ampoule.relay.roster.PgRosterStore;
 import dev.ampoule.relay.roster.RosterStore;
 import dev.ampoule.relay.store.PgClusterStore;
@@ -113,6 +114,8 @@ public final class RelayVerticle extends VerticleBase {
     private ExternalSenderKeys externalSenderKeys;
     private UnaryOperator<Store> storeLayer = UnaryOperator.identity();
     private Roster roster;
+    /** Reads of other relays' roster changes before content is served, shared by the requests of the moment. */
+    private final SharedRead rosterReads = new SharedRead(() -> roster.refresh());
     /** The node's event bus, shared by its instances (null: this verticle starts its own). */
     private NodeBus nodeBus;
     private RelayMetrics metrics;
@@ -214,11 +217,19 @@ public final class RelayVerticle extends VerticleBase {
                 .compose(r -> {
                     roster = r;
                     if (records != null) {
+                        // shared by every instance of every node, and read before each fetch is served
+                        java.util.function.LongConsumer written = ord -> port.tell(new NodeEvent.RightsChanged(ord));
+                        rights = HistoryRights.inDatabase(records, written, auditSink(), contentClock());
+                        shares = RecordShares.inDatabase(records, written, auditSink(), contentClock());
                         // events make other relays' changes visible at once; the timer is the safety net
-                        rosterRefresh = vertx.setPeriodic(ROSTER_REFRESH_MILLIS, id -> r.refresh());
+                        rosterRefresh = vertx.setPeriodic(ROSTER_REFRESH_MILLIS, id -> {
+                            r.refresh();
+                            readRights();
+                        });
+                    } else {
+                        rights = HistoryRights.in(vertx, config.dataDir, config.fsync, auditSink(), contentClock());
+                        shares = RecordShares.in(vertx, config.dataDir, config.fsync, auditSink(), contentClock());
                     }
-                    rights = HistoryRights.in(vertx, config.dataDir, config.fsync, auditSink(), contentClock());
-                    shares = RecordShares.in(vertx, config.dataDir, config.fsync, auditSink(), contentClock());
                     return keySource();
                 })
                 .compose(keys -> ExternalSenderKeys.load(vertx, config.dataDir.resolve(ExternalSenderKeys.DIR_NAME))
@@ -254,7 +265,7 @@ public final class RelayVerticle extends VerticleBase {
                     JwtTokenVerifier verifier = new JwtTokenVerifier(vertx, keys, config.issuer, config.audience,
                             config.tokenLeeway, config.maxTokenLifetime, clock);
                     gateway = new Gateway(vertx, config, ds, new OrgRecordingVerifier(verifier, roster), tickets.get(), metrics, audit,
-                            new ContentService(blobs, history, recordService));
+                            new ContentService(blobs, history, recordService, this::rightsRead));
                     ticketPurge = vertx.setPeriodic(10_000, id -> tickets.get().purge(clock.instant()));
                     int wsLimit = config.maxFrameBytes * 2 + 4096;
                     HttpServerOptions options = new HttpServerOptions()
@@ -270,7 +281,7 @@ public final class RelayVerticle extends VerticleBase {
                     AdminApi admin = new AdminApi(vertx, roster, verifier, audit, config.adminWritesPerMinute, metrics);
                     admin.mount(router, v1 -> {
                         new HistoryAdminApi(admin, roster, rights, days).addTo(v1);
-                        new RecordAdminApi(admin, roster, shares, id -> blobs.blob(id)).addTo(v1);
+                        new RecordAdminApi(admin, roster, shares, id -> blobs.blob(id), this::rightsRead).addTo(v1);
                     });
                     server = vertx.createHttpServer(options).requestHandler(gateway.requestHandler(router));
                     diskSpace = new DiskSpace(vertx, config.dataDir, metrics);
@@ -295,7 +306,10 @@ public final class RelayVerticle extends VerticleBase {
                                 ? "; cluster node " + nodeBus.nodeId() + ", " + nodeBus.members() + " nodes" : ""));
     }
 
-    /** How often a relay on PostgreSQL reads roster changes even without being told (events may be lost). */
+    /**
+     * How often a relay on PostgreSQL reads roster and rights changes even without being told (events
+     * may be lost; a fetch reads the rights first anyway).
+     */
     static final long ROSTER_REFRESH_MILLIS = 5_000;
 
     /** What the node's other instances and the other nodes tell this one. */
@@ -303,13 +317,35 @@ public final class RelayVerticle extends VerticleBase {
         if (events.stream().anyMatch(e -> e instanceof NodeEvent.RosterChanged) && roster != null) {
             roster.refresh().onFailure(x -> LOG.warn("reading roster changes failed: {}", x.getMessage()));
         }
+        if (events.stream().anyMatch(e -> e instanceof NodeEvent.RightsChanged) && records != null) {
+            readRights();
+        }
         if (ds != null) {
             ds.clusterEvents(events);
         }
     }
 
+    /** Reads what other instances and nodes changed of the history rights and the records' recipients. */
+    private void readRights() {
+        if (rights != null && shares != null && blobs != null) {
+            rightsRead().onFailure(x -> LOG.warn("reading history rights changes failed: {}", x.getMessage()));
+        }
+    }
+
     /**
-     * Opens the history rights ({@code dataDir/rights}), the blob store (file or PostgreSQL, as
+     * What a content request waits for before it is served: with {@code store=postgresql}, every
+     * change of the roster, the history rights and the records' recipients, and every blob,
+     * committed (on any node) before it arrived is applied, so that a revocation or a removal is
+     * never served around; nothing with the file store. Each read is shared by the requests that
+     * arrive while it waits ({@link SharedRead}).
+     */
+    private Future<Void> rightsRead() {
+        return records == null ? Future.succeededFuture()
+                : Future.all(rosterReads.get(), rights.catchUp(), shares.catchUp(), blobs.catchUp()).mapEmpty();
+    }
+
+    /**
+     * Opens the history rights ({@code dataDir/rights}, or PostgreSQL), the blob store (file or PostgreSQL, as
      * {@code store} says), and the services of blobs and history.
      */
     private Future<Void> startBlobs() {

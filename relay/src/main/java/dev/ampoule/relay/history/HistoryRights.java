@@ -28,9 +28,14 @@ import java.util.function.Supplier;
  * and the team's retention; revoking an authorisation ends its grants, and so does taking the
  * user off the roster (this is a {@link RosterListener}).
  *
- * <p>Every change is written to the {@link RightsLog} (durable) before it applies, then audited
+ * <p>Every change is written to the {@link RightsStore} (durable) before it applies, then audited
  * ({@code history_authorised}, {@code history_revoked}, {@code history_granted}; ids and days
- * only). Changes run one at a time, in call order. Event-loop confined.
+ * only). Changes run one at a time, in call order. With {@code store=file} the store is the data
+ * directory's {@link RightsLog}; with {@code store=postgresql} it is {@link PgRightsLog}, shared by
+ * every instance of every node: each change first applies what others logged since this instance
+ * last read, and {@link #catchUp} reads it on demand (before a fetch is served, on a
+ * {@code RightsChanged} event, and periodically). Applying is idempotent: a grant is known by its
+ * granting device and group message seq. Event-loop confined.
  */
 public final class HistoryRights implements RosterListener {
 
@@ -57,17 +62,21 @@ public final class HistoryRights implements RosterListener {
     public record Grant(long fromDay, long toDay, DeviceId granter, long seq, long millis) {
     }
 
-    private final RightsLog log;
+    private final RightsStore log;
     private final AuditSink audit;
     private final Clock clock;
     private final Map<String, Map<String, Authorisation>> authorised = new HashMap<>();
     private final Map<String, Map<String, List<Grant>>> grants = new HashMap<>();
-    private Future<Void> tail = Future.succeededFuture();
+    private final Serial serial;
+    /** Catch-ups asked for on their own (before a fetch, on an event), shared by the callers of the moment. */
+    private final dev.ampoule.relay.cluster.SharedRead reads;
 
-    HistoryRights(RightsLog log, AuditSink audit, Clock clock) {
+    HistoryRights(RightsStore log, AuditSink audit, Clock clock) {
         this.log = log;
         this.audit = audit;
         this.clock = clock;
+        this.serial = new Serial(() -> log.changes().map(this::applyAll));
+        this.reads = new dev.ampoule.relay.cluster.SharedRead(() -> serial.run(Future::succeededFuture));
     }
 
     /** The rights kept under {@code dataDir/rights} ({@code fsync} off only in throughput tests). */
@@ -76,12 +85,29 @@ public final class HistoryRights implements RosterListener {
         return new HistoryRights(new RightsLog(vertx, dataDir.resolve(RightsLog.DIR_NAME), fsync), audit, clock);
     }
 
+    /**
+     * The rights kept in PostgreSQL ({@code store=postgresql}), shared by every instance of every
+     * node; {@code written} gets the position of each change this instance writes.
+     */
+    public static HistoryRights inDatabase(io.vertx.sqlclient.Pool pool, java.util.function.LongConsumer written,
+            AuditSink audit, Clock clock) {
+        return new HistoryRights(new PgRightsLog(pool, PgRightsLog.Log.RIGHTS, written), audit, clock);
+    }
+
     /** Replays the log. */
     public Future<Void> open() {
         return log.load().map(records -> {
             records.forEach(this::apply);
             return null;
         });
+    }
+
+    /**
+     * Applies what other instances and nodes logged, read after this call (joined with a read not yet
+     * started); nothing to read with the file store.
+     */
+    public Future<Void> catchUp() {
+        return reads.get();
     }
 
     public Future<Void> close() {
@@ -145,7 +171,7 @@ public final class HistoryRights implements RosterListener {
                 details.put("since", LocalDate.ofEpochDay(sinceDay).toString());
             }
             return change(r, AuditEvent.of(AuditType.HISTORY_AUTHORISED, actor, team, user, details))
-                    .map(v -> authorisation(team, user).orElseThrow());
+                    .map(v -> new Authorisation(access, sinceDay, actor, r.millis()));
         });
     }
 
@@ -171,21 +197,30 @@ public final class HistoryRights implements RosterListener {
         });
     }
 
-    /** Writes, applies, then audits one change. */
+    /** Writes, applies (after what others logged before it), then audits one change. */
     private Future<Void> change(RightsRecord r, AuditEvent event) {
-        return log.append(r).map(v -> {
-            apply(r);
-            return null;
-        }).compose(v -> audit.record(event).recover(e -> {
+        return log.append(r).map(this::applyAll).compose(v -> audit.record(event).recover(e -> {
             LOG.warn("a history rights change was made but could not be audited", e);
             return Future.failedFuture(e);
         }));
     }
 
+    /** Runs a change after the ones under way, on the latest rights (what others logged read first). */
     private <T> Future<T> serially(Supplier<Future<T>> change) {
-        Future<T> result = tail.transform(ar -> change.get());
-        tail = result.transform(ar -> Future.succeededFuture());
-        return result;
+        return serial.run(change);
+    }
+
+    private Void applyAll(List<RightsStore.Change> changes) {
+        for (RightsStore.Change c : changes) {
+            switch (c) {
+                case RightsStore.Reset r -> {
+                    authorised.clear();
+                    grants.clear();
+                }
+                case RightsStore.Logged l -> apply(l.record());
+            }
+        }
+        return null;
     }
 
     private void apply(RightsRecord r) {
@@ -196,9 +231,14 @@ public final class HistoryRights implements RosterListener {
                 authorised.getOrDefault(v.team(), new HashMap<>()).remove(v.user());
                 grants.getOrDefault(v.team(), new HashMap<>()).remove(v.user());
             }
-            case RightsRecord.Granted g -> grants.computeIfAbsent(g.team(), t -> new HashMap<>())
-                    .computeIfAbsent(g.user(), u -> new ArrayList<>())
-                    .add(new Grant(g.fromDay(), g.toDay(), g.granter(), g.seq(), g.millis()));
+            case RightsRecord.Granted g -> {
+                List<Grant> list = grants.computeIfAbsent(g.team(), t -> new HashMap<>())
+                        .computeIfAbsent(g.user(), u -> new ArrayList<>());
+                // a grant is its granting device's group message: applied once however often it is read
+                if (list.stream().noneMatch(x -> x.granter().equals(g.granter()) && x.seq() == g.seq())) {
+                    list.add(new Grant(g.fromDay(), g.toDay(), g.granter(), g.seq(), g.millis()));
+                }
+            }
             case RightsRecord.Recipients x -> { } // a shared record's, kept by RecordShares
         }
     }
@@ -224,11 +264,15 @@ public final class HistoryRights implements RosterListener {
     /**
      * An erased user: the roster took them off each team first ({@link #memberRemoved}), which
      * revoked their rights; the log is now rewritten with the live rights only, so that their id
-     * leaves it (the audit log keeps ids, as for every erasure).
+     * leaves it (the audit log keeps ids, as for every erasure). What other nodes logged meanwhile
+     * is applied first and kept.
      */
     @Override
     public Future<Void> userErased(String userId) {
-        return serially(() -> log.rewrite(liveRecords()));
+        return serially(() -> log.rewrite(pending -> {
+            applyAll(pending);
+            return liveRecords();
+        }));
     }
 
     /** The records that rebuild the current rights. */

@@ -27,9 +27,11 @@ import java.util.function.Supplier;
  * team's roster and named users, set by its uploader when it is stored and changed later by a
  * coordinator. The record is never re-encrypted: the relay serves its ciphertext to the current
  * recipients' devices only, and a recipient's device hands its key to a new recipient inside the
- * group. Every change is written to its own {@link RightsLog} ({@code dataDir/records}) before it
- * applies, then audited ({@code record_recipients_changed}: ids and roles only). Changes run one
- * at a time. A user taken off a team's roster is no longer named by its records (this is a
+ * group. Every change is written to its own {@link RightsStore} ({@code dataDir/records} with the
+ * file store; PostgreSQL's {@code rights_log}, shared by every instance of every node, with
+ * {@code store=postgresql}) before it applies, then audited ({@code record_recipients_changed}: ids
+ * and roles only). Changes run one at a time, each after what other instances logged;
+ * {@link #catchUp} reads that on demand. A user taken off a team's roster is no longer named by its records (this is a
  * {@link RosterListener}): put back, they read only what they are shared with again. Event-loop
  * confined.
  */
@@ -53,21 +55,39 @@ public final class RecordShares implements RosterListener {
         }
     }
 
-    private final RightsLog log;
+    private final RightsStore log;
     private final AuditSink audit;
     private final Clock clock;
     private final Map<Bytes, Recipients> records = new HashMap<>();
-    private Future<Void> tail = Future.succeededFuture();
+    private final Serial serial;
+    /** Catch-ups asked for on their own (before a fetch, on an event), shared by the callers of the moment. */
+    private final dev.ampoule.relay.cluster.SharedRead reads;
 
-    RecordShares(RightsLog log, AuditSink audit, Clock clock) {
+    RecordShares(RightsStore log, AuditSink audit, Clock clock) {
         this.log = log;
         this.audit = audit;
         this.clock = clock;
+        this.serial = new Serial(() -> log.changes().map(this::applyAll));
+        this.reads = new dev.ampoule.relay.cluster.SharedRead(() -> serial.run(Future::succeededFuture));
     }
 
     /** The recipients kept under {@code dataDir/records}. */
     public static RecordShares in(Vertx vertx, Path dataDir, boolean fsync, AuditSink audit, Clock clock) {
         return new RecordShares(new RightsLog(vertx, dataDir.resolve(DIR_NAME), fsync), audit, clock);
+    }
+
+    /**
+     * The recipients kept in PostgreSQL ({@code store=postgresql}), shared by every instance of every
+     * node; {@code written} gets the position of each change this instance writes.
+     */
+    public static RecordShares inDatabase(io.vertx.sqlclient.Pool pool, java.util.function.LongConsumer written,
+            AuditSink audit, Clock clock) {
+        return new RecordShares(new PgRightsLog(pool, PgRightsLog.Log.RECORDS, written), audit, clock);
+    }
+
+    /** Applies what other instances and nodes logged, read after this call (nothing to read with the file store). */
+    public Future<Void> catchUp() {
+        return reads.get();
     }
 
     public Future<Void> open() {
@@ -107,8 +127,20 @@ public final class RecordShares implements RosterListener {
      * later); audited with the roles and users added and removed.
      */
     public Future<Recipients> set(String actor, Bytes recordId, Recipients to) {
+        return change(actor, recordId, before -> to).map(changed -> to);
+    }
+
+    /**
+     * Changes a record's recipients to what {@code change} makes of them now (null: no change),
+     * after what other instances logged; completes with whether it changed them.
+     */
+    private Future<Boolean> change(String actor, Bytes recordId, java.util.function.UnaryOperator<Recipients> change) {
         return serially(() -> {
             Recipients before = records.get(recordId);
+            Recipients to = change.apply(before);
+            if (to == null) {
+                return Future.succeededFuture(false);
+            }
             RightsRecord.Recipients r = new RightsRecord.Recipients(to.team(), actor, recordId,
                     List.copyOf(new TreeSet<>(to.roles())), List.copyOf(new TreeSet<>(to.users())), clock.millis());
             Map<String, String> details = new LinkedHashMap<>();
@@ -120,10 +152,7 @@ public final class RecordShares implements RosterListener {
                 details.put("removedRoles", String.join(",", minus(before.roles(), to.roles())));
             }
             AuditEvent event = AuditEvent.of(AuditType.RECORD_RECIPIENTS_CHANGED, actor, to.team(), null, details);
-            return log.append(r).map(v -> {
-                apply(r);
-                return null;
-            }).compose(v -> audit.record(event)).map(v -> records.get(recordId));
+            return log.append(r).map(this::applyAll).compose(v -> audit.record(event)).map(v -> true);
         });
     }
 
@@ -137,17 +166,27 @@ public final class RecordShares implements RosterListener {
     /** The user is no longer named by the team's records (each change audited, actor the relay). */
     @Override
     public Future<Void> memberRemoved(Team team, String userId) {
-        Future<Void> all = Future.succeededFuture();
-        for (Map.Entry<Bytes, Recipients> e : List.copyOf(records.entrySet())) {
-            Recipients r = e.getValue();
-            if (r.team().equals(team.id()) && r.users().contains(userId)) {
-                Set<String> users = new TreeSet<>(r.users());
-                users.remove(userId);
-                all = all.compose(v -> set(AuditEvent.RELAY_ACTOR, e.getKey(), new Recipients(r.team(), r.roles(), users))
-                        .mapEmpty());
+        return catchUp().compose(caughtUp -> {
+            Future<Void> all = Future.succeededFuture();
+            for (Map.Entry<Bytes, Recipients> e : List.copyOf(records.entrySet())) {
+                if (e.getValue().team().equals(team.id()) && e.getValue().users().contains(userId)) {
+                    all = all.compose(v -> withoutUser(e.getKey(), userId));
+                }
             }
-        }
-        return all;
+            return all;
+        });
+    }
+
+    /** The record names the user no more (checked again on the latest recipients). */
+    private Future<Void> withoutUser(Bytes recordId, String userId) {
+        return change(AuditEvent.RELAY_ACTOR, recordId, r -> {
+            if (r == null || !r.users().contains(userId)) {
+                return null;
+            }
+            Set<String> users = new TreeSet<>(r.users());
+            users.remove(userId);
+            return new Recipients(r.team(), r.roles(), users);
+        }).mapEmpty();
     }
 
     @Override
@@ -158,9 +197,12 @@ public final class RecordShares implements RosterListener {
     /** An erased user left every roster first ({@link #memberRemoved}); the log is rewritten so that their id leaves it. */
     @Override
     public Future<Void> userErased(String userId) {
-        return serially(() -> log.rewrite(records.entrySet().stream().map(e -> (RightsRecord) new RightsRecord.Recipients(
-                e.getValue().team(), AuditEvent.RELAY_ACTOR, e.getKey(), List.copyOf(new TreeSet<>(e.getValue().roles())),
-                List.copyOf(new TreeSet<>(e.getValue().users())), clock.millis())).toList()));
+        return serially(() -> log.rewrite(pending -> {
+            applyAll(pending); // what other nodes logged meanwhile is kept
+            return records.entrySet().stream().map(e -> (RightsRecord) new RightsRecord.Recipients(
+                    e.getValue().team(), AuditEvent.RELAY_ACTOR, e.getKey(), List.copyOf(new TreeSet<>(e.getValue().roles())),
+                    List.copyOf(new TreeSet<>(e.getValue().users())), clock.millis())).toList();
+        }));
     }
 
     private static Set<String> minus(Set<String> a, Set<String> b) {
@@ -170,9 +212,17 @@ public final class RecordShares implements RosterListener {
     }
 
     private <T> Future<T> serially(Supplier<Future<T>> change) {
-        Future<T> result = tail.transform(ar -> change.get());
-        tail = result.transform(ar -> Future.succeededFuture());
-        return result;
+        return serial.run(change);
+    }
+
+    private Void applyAll(List<RightsStore.Change> changes) {
+        for (RightsStore.Change c : changes) {
+            switch (c) {
+                case RightsStore.Reset r -> records.clear();
+                case RightsStore.Logged l -> apply(l.record());
+            }
+        }
+        return null;
     }
 
     private void apply(RightsRecord r) {

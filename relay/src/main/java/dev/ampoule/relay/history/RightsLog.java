@@ -14,13 +14,14 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The durable log of {@link RightsRecord}s: one append-only {@link FramedLog}
- * {@code <dataDir>/rights/rights.log}, a record per frame, each appended and fsynced before its
- * future completes; opening replays it and cuts a torn tail (the crash rules are FramedLog's).
- * Like the roster, it stays in the data directory whatever the {@code store}. Blocking I/O runs on
- * a one-thread worker pool.
+ * The durable log of {@link RightsRecord}s of a single relay (the embedded {@code store=file}): one
+ * append-only {@link FramedLog} {@code <dataDir>/rights/rights.log} (or {@code records/}), a record
+ * per frame, each appended and fsynced before its future completes; opening replays it and cuts a
+ * torn tail (the crash rules are FramedLog's). Its owner is the only writer. With
+ * {@code store=postgresql} the log is {@link PgRightsLog}. Blocking I/O runs on a one-thread worker
+ * pool.
  */
-final class RightsLog {
+final class RightsLog implements RightsStore {
 
     static final String DIR_NAME = "rights";
     static final String FILE_NAME = "rights.log";
@@ -38,7 +39,8 @@ final class RightsLog {
         this.worker = vertx.createSharedWorkerExecutor("ampoule-rights-log", 1);
     }
 
-    Future<List<RightsRecord>> load() {
+    @Override
+    public Future<List<RightsRecord>> load() {
         return worker.executeBlocking(() -> {
             Files.createDirectories(dir);
             List<RightsRecord> records = new ArrayList<>();
@@ -63,7 +65,17 @@ final class RightsLog {
         }, true);
     }
 
-    Future<Void> append(RightsRecord record) {
+    @Override
+    public Future<List<Change>> append(RightsRecord record) {
+        return write(record).map(v -> List.of(new Logged(record)));
+    }
+
+    @Override
+    public Future<List<Change>> changes() {
+        return Future.succeededFuture(List.of()); // the owner is the only writer
+    }
+
+    private Future<Void> write(RightsRecord record) {
         byte[] payload = record.encode();
         return worker.executeBlocking(() -> {
             FramedLog current = log;
@@ -75,9 +87,10 @@ final class RightsLog {
         }, true);
     }
 
-    /** Replaces the log with {@code live} atomically (the old one stays if the new one cannot be written). */
-    Future<Void> rewrite(List<RightsRecord> live) {
-        List<byte[]> payloads = live.stream().map(RightsRecord::encode).toList();
+    /** Replaces the log with the live records atomically (the old one stays if the new one cannot be written). */
+    @Override
+    public Future<Void> rewrite(java.util.function.Function<List<Change>, List<RightsRecord>> live) {
+        List<byte[]> payloads = live.apply(List.of()).stream().map(RightsRecord::encode).toList();
         return worker.executeBlocking(() -> {
             FramedLog current = log;
             if (current == null) {
@@ -88,7 +101,8 @@ final class RightsLog {
         }, true);
     }
 
-    Future<Void> close() {
+    @Override
+    public Future<Void> close() {
         return worker.<Void>executeBlocking(() -> {
             FramedLog current = log;
             log = null;

@@ -128,7 +128,8 @@ public final class AdminFixture {
                 api.mount(root, routes -> {
                     v1 = routes;
                     new HistoryAdminApi(api, roster, rights, days).addTo(routes);
-                    new RecordAdminApi(api, roster, shares, id -> java.util.Optional.ofNullable(blobs.get(id)))
+                    new RecordAdminApi(api, roster, shares, id -> java.util.Optional.ofNullable(blobs.get(id)),
+                            shares::catchUp)
                             .addTo(routes);
                 });
                 http = vertx.createHttpServer();

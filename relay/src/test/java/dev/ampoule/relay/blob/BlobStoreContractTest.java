@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -29,7 +30,8 @@ import org.junit.jupiter.params.provider.EnumSource;
  * The {@link BlobStore} contract, run against the file store and PostgreSQL (a real server,
  * {@link TestPostgres}): a finished blob and its metadata come back after a restart and read back
  * whole in any slicing; an unfinished upload, a finish that does not match the bytes written, and
- * a deleted blob leave nothing behind.
+ * a deleted blob leave nothing behind. Stores sharing PostgreSQL (relay instances of a cluster)
+ * learn the blobs the others finished, each once.
  */
 @ExtendWith(VertxExtension.class)
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
@@ -169,5 +171,29 @@ class BlobStoreContractTest {
         context.run(() -> s.finish(meta(id(5), 20)));
         context.run(() -> s.delete(id(4)));
         assertEquals(List.of(meta(id(5), 20)), context.run(reopen(vertx, kind)::open));
+    }
+
+    @Test
+    void storesSharingPostgresqlLearnTheBlobsTheOthersFinished(Vertx vertx) {
+        BlobStore first = reopen(vertx, Kind.POSTGRESQL);
+        context.run(first::open);
+        write(first, id(6), new byte[10], 10);
+        context.run(() -> first.finish(meta(id(6), 10)));
+        PgBlobStore second = new PgBlobStore(vertx, database, 2);
+        try {
+            assertEquals(List.of(meta(id(6), 10)), context.run(second::open));
+            assertEquals(List.of(), context.run(second::finishedElsewhere), "what it opened with is not new");
+            write(first, id(7), new byte[20], 10);
+            context.run(() -> first.finish(meta(id(7), 20)));
+            write(first, id(8), new byte[5], 5);
+            assertEquals(List.of(meta(id(7), 20)), context.run(second::finishedElsewhere), "finished ones only");
+            context.run(() -> first.finish(meta(id(8), 5)));
+            assertEquals(List.of(meta(id(8), 5)), context.run(second::finishedElsewhere));
+            assertEquals(List.of(), context.run(second::finishedElsewhere), "each once");
+            assertEquals(List.of(), context.run(new FileBlobStore(vertx, dir.resolve("f"), true)::finishedElsewhere),
+                    "a file store has one writer");
+        } finally {
+            context.run(second::close);
+        }
     }
 }
