@@ -448,6 +448,9 @@ public final class BlobService {
                 discard(u, "idle");
             }
         }
+        // another relay's uploads (a cluster) that stopped arriving: twice the idle time, for clock and queueing slack
+        store.dropAbandoned(limits.uploadIdle().multipliedBy(2)).onFailure(e -> LOG.warn(
+                "blob store: dropping abandoned uploads failed: {}", e.getMessage()));
         int expired = 0;
         for (Bytes g : index.groups()) {
             long cutoff = now - retention.apply(g).toMillis();

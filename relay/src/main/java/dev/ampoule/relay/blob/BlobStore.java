@@ -3,6 +3,7 @@ package dev.ampoule.relay.blob;
 import dev.ampoule.relay.protocol.Bytes;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
+import java.time.Duration;
 import java.util.List;
 
 /**
@@ -51,6 +52,15 @@ public interface BlobStore {
         return Future.succeededFuture(List.of());
     }
 
-    /** Closes; unfinished uploads are discarded at the next {@link #open}. */
+    /**
+     * Drops unfinished uploads that received nothing for longer than {@code idle}: those of a relay
+     * that stopped or crashed while another relay of a cluster shares the store (a store with one
+     * writer discards them at {@link #open}). How many were dropped.
+     */
+    default Future<Integer> dropAbandoned(Duration idle) {
+        return Future.succeededFuture(0);
+    }
+
+    /** Closes; unfinished uploads are discarded at the next {@link #open} (one writer) or by {@link #dropAbandoned}. */
     Future<Void> close();
 }

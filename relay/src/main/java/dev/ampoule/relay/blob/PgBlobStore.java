@@ -11,6 +11,7 @@ import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.PoolOptions;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.Tuple;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -49,9 +50,10 @@ public final class PgBlobStore implements BlobStore {
         return PgSchema.migrate(vertx, options).compose(version -> {
             pool = PgBuilder.pool().with(new PoolOptions().setMaxSize(poolSize)).connectingTo(options).using(vertx)
                     .build();
-            return pool.query("DELETE FROM relay_blob WHERE NOT finished").execute();
-        }).compose(v -> pool.query("SELECT COALESCE(max(finished_ord), 0) FROM relay_blob").execute())
-                .compose(rows -> {
+            // no unfinished upload is dropped here: other relays of a cluster may be receiving theirs;
+            // abandoned ones go with dropAbandoned
+            return pool.query("SELECT COALESCE(max(finished_ord), 0) FROM relay_blob").execute();
+        }).compose(rows -> {
                     seen = rows.iterator().next().getLong(0);
                     return page(Bytes.EMPTY, new ArrayList<>());
                 });
@@ -86,8 +88,16 @@ public final class PgBlobStore implements BlobStore {
 
     @Override
     public Future<Void> append(Bytes blobId, long offset, Buffer data) {
-        return pool.preparedQuery("INSERT INTO relay_blob_chunk (blob_id, off, data) VALUES ($1, $2, $3)")
+        return pool.preparedQuery("WITH t AS (UPDATE relay_blob SET touched = now() WHERE blob_id = $1 AND NOT finished) "
+                + "INSERT INTO relay_blob_chunk (blob_id, off, data) VALUES ($1, $2, $3)")
                 .execute(Tuple.of(id(blobId), offset, data)).mapEmpty();
+    }
+
+    @Override
+    public Future<Integer> dropAbandoned(Duration idle) {
+        return pool.preparedQuery("DELETE FROM relay_blob WHERE NOT finished "
+                + "AND touched < now() - make_interval(secs => $1)")
+                .execute(Tuple.of(idle.toMillis() / 1000.0)).map(rows -> rows.rowCount());
     }
 
     @Override

@@ -174,6 +174,32 @@ class BlobStoreContractTest {
     }
 
     @Test
+    void aRelayStartingOnSharedPostgresqlLeavesAnotherRelaysUploadAloneUntilItIsAbandoned(Vertx vertx) {
+        BlobStore first = reopen(vertx, Kind.POSTGRESQL);
+        context.run(first::open);
+        byte[] data = new byte[600];
+        new Random(9).nextBytes(data);
+        write(first, id(9), java.util.Arrays.copyOf(data, 300), 300);
+        write(first, id(10), new byte[100], 100);
+        PgBlobStore second = new PgBlobStore(vertx, database, 2);
+        try {
+            assertEquals(List.of(), context.run(second::open));
+            assertEquals(0, context.run(() -> second.dropAbandoned(java.time.Duration.ofMinutes(10))),
+                    "uploads that received a chunk just now are not abandoned");
+            // the first relay goes on with its upload after the second one started
+            context.run(() -> first.append(id(9), 300, Buffer.buffer(java.util.Arrays.copyOfRange(data, 300, 600))));
+            context.run(() -> first.finish(meta(id(9), 600)));
+            assertArrayEquals(data, readAll(second, id(9), 1_000));
+            // an upload nobody continues is dropped by the sweep, chunks and all
+            assertEquals(1, context.run(() -> second.dropAbandoned(java.time.Duration.ZERO)));
+            assertNotNull(context.failure(() -> first.finish(meta(id(10), 100))), "its upload is gone");
+            assertEquals(List.of(meta(id(9), 600)), context.run(reopen(vertx, Kind.POSTGRESQL)::open));
+        } finally {
+            context.run(second::close);
+        }
+    }
+
+    @Test
     void storesSharingPostgresqlLearnTheBlobsTheOthersFinished(Vertx vertx) {
         BlobStore first = reopen(vertx, Kind.POSTGRESQL);
         context.run(first::open);
