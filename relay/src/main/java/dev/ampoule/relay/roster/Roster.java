@@ -476,7 +476,12 @@ public final class Roster implements RosterView, Organisations {
         return result;
     }
 
-    private static final int ATTEMPTS = 8;
+    /**
+     * Each attempt is a fair race with the other relays' writes (it reads what they wrote, then
+     * writes): with two relays writing streams of changes at once, eight lost races in a row came
+     * about once in a few hundred changes; thirty-two make it negligible and stay bounded.
+     */
+    private static final int ATTEMPTS = 32;
 
     private <T> Future<T> attempt(Supplier<Future<T>> change, int left) {
         return catchUp().compose(v -> {
