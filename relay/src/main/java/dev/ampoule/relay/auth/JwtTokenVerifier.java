@@ -179,34 +179,38 @@ public final class JwtTokenVerifier implements TokenVerifier {
             return OptionalLong.empty();
         }
         Object v = claims.getValue(name);
-        RelayException absurd = new RelayException(ErrorCode.UNAUTHENTICATED, "invalid " + name + " claim");
         long seconds;
         if (v instanceof Integer || v instanceof Long || v instanceof Short || v instanceof Byte) {
             seconds = ((Number) v).longValue();
         } else if (v instanceof Double || v instanceof Float) {
             double d = ((Number) v).doubleValue();
             if (!(d >= 0 && d <= MAX_NUMERIC_DATE) || d != Math.rint(d)) {
-                throw absurd;
+                throw absurd(name);
             }
             seconds = (long) d;
         } else if (v instanceof BigInteger b) {
             if (b.bitLength() > 62) {
-                throw absurd;
+                throw absurd(name);
             }
             seconds = b.longValue();
         } else if (v instanceof BigDecimal b) {
             try {
                 seconds = b.longValueExact();
             } catch (ArithmeticException e) {
-                throw absurd;
+                throw absurd(name);
             }
         } else {
-            throw absurd;
+            throw absurd(name);
         }
         if (seconds < 0 || seconds > MAX_NUMERIC_DATE) {
-            throw absurd;
+            throw absurd(name);
         }
         return OptionalLong.of(seconds);
+    }
+
+    /** Made only when thrown: every token has these claims, and an exception's stack trace is not free. */
+    private static RelayException absurd(String name) {
+        return new RelayException(ErrorCode.UNAUTHENTICATED, "invalid " + name + " claim");
     }
 
     private boolean knows(String kid) {
