@@ -20,6 +20,7 @@ import dev.ampoule.client.support.Relays;
 import dev.ampoule.relay.protocol.Bytes;
 import dev.ampoule.relay.protocol.ErrorCode;
 import dev.ampoule.relay.protocol.Frame;
+import dev.ampoule.relay.support.Poll;
 import dev.ampoule.relay.support.TestDevice;
 import io.vertx.core.json.JsonObject;
 import java.net.URI;
@@ -197,10 +198,8 @@ class RecordShareTest {
 
         // the insurer leaves the roster: no longer named by the record, and no fetch
         coordinatorApi.removeMember(team.id(), "insurer").join();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (!coordinatorApi.record(team.id(), recordId).join().users().isEmpty() && System.nanoTime() < deadline) {
-            Thread.sleep(100);
-        }
+        Poll.until("the removed insurer no longer named by the record", Duration.ofSeconds(30),
+                () -> coordinatorApi.record(team.id(), recordId).join().users().isEmpty());
         assertEquals(List.of(), coordinatorApi.record(team.id(), recordId).join().users());
         assertTrue(failure(() -> insurer.client.fetchAttachment(atInsurer, dir.resolve("after-removal")).join())
                 .is(ErrorCode.FORBIDDEN));
@@ -295,10 +294,8 @@ class RecordShareTest {
         relays.removeFromRoster(teamId, "insurer");
         for (int node = 0; node < ports.size(); node++) {
             AdminClient api = e2e.admin(node, "coordinator");
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-            while (!api.record(teamId, recordId).join().users().isEmpty() && System.nanoTime() < deadline) {
-                Thread.sleep(100);
-            }
+            Poll.until("the removed insurer no longer named on node " + node, Duration.ofSeconds(30),
+                    () -> api.record(teamId, recordId).join().users().isEmpty());
             assertEquals(List.of(), api.record(teamId, recordId).join().users(), "node " + node);
         }
     }
