@@ -30,7 +30,10 @@ import org.slf4j.LoggerFactory;
  * the segments are scanned, a torn tail record (a crash mid-write) is cut off, and an in-memory
  * index of retained messages is rebuilt. Recent messages are cached in memory (bounded); older
  * ones are read back from disk on a worker thread. {@link #compact} rewrites the live state into
- * a fresh segment (a checkpoint) and deletes the older ones.
+ * a fresh segment (a checkpoint) and deletes the older ones. The checkpoint is written beside the
+ * appends, on a thread of its own, into a file that becomes a segment only once it is complete and
+ * durable (a rename): appends go on into the segments after it meanwhile, instead of waiting behind
+ * a rewrite of everything the store retains.
  *
  * <p>The index and the cache are confined to the context that called {@link #open}.
  */
@@ -43,6 +46,8 @@ public final class FileStore implements Store {
     private static final int PROBE_BYTES = 64 * 1024;
     private static final byte[] BEGIN = {(byte) RecordCodec.CHECKPOINT_BEGIN};
     private static final byte[] END = {(byte) RecordCodec.CHECKPOINT_END};
+    /** A checkpoint being written: {@code <segment id>.checkpoint}, renamed to the segment once durable. */
+    private static final String CHECKPOINT_SUFFIX = ".checkpoint";
 
     private record Location(long segment, long offset, int length) {
     }
@@ -53,7 +58,7 @@ public final class FileStore implements Store {
     private record Append(byte[] payload, Promise<Location> promise) implements Command {
     }
 
-    /** The live state's records are encoded on the writer thread: only the snapshot is taken on the event loop. */
+    /** The live state's records are encoded on the checkpoint's thread: only the snapshot is taken on the event loop. */
     private record Checkpoint(List<StoreRecord> live, List<GroupIndex.Entry> retained, Promise<List<Location>> promise)
             implements Command {
     }
@@ -86,8 +91,8 @@ public final class FileStore implements Store {
 
     // writer-thread state
     private Thread writer;
-    /** A checkpoint is being written: it stays in one segment, whatever its size. */
-    private boolean checkpointing;
+    /** The thread writing a checkpoint beside the appends, if one is. */
+    private Thread checkpointer;
     private FramedLog active;
     private long activeId;
 
@@ -144,6 +149,7 @@ public final class FileStore implements Store {
         List<Segment> segments = new ArrayList<>();
         try {
             Files.createDirectories(dir);
+            deleteUnfinishedCheckpoints();
             List<Long> ids = SegmentLog.list(dir);
             if (!ids.isEmpty() && ids.getLast() == Long.MAX_VALUE) {
                 throw new IOException("the newest segment has the last segment id: no segment can follow it");
@@ -156,6 +162,16 @@ public final class FileStore implements Store {
             segments.forEach(seg -> closeQuietly(seg.log()));
             readers.clear();
             throw new StoreException("the store in " + dir + " cannot be recovered: " + e.getMessage(), e);
+        }
+    }
+
+    /** A checkpoint file a crash left before it became a segment: its segments were never replaced. */
+    private void deleteUnfinishedCheckpoints() throws IOException {
+        try (java.nio.file.DirectoryStream<Path> ds = Files.newDirectoryStream(dir, "*" + CHECKPOINT_SUFFIX)) {
+            for (Path p : ds) {
+                LOG.warn("discarded an unfinished checkpoint file {}", p.getFileName());
+                Files.delete(p);
+            }
         }
     }
 
@@ -324,6 +340,7 @@ public final class FileStore implements Store {
             }
             queue.drainTo(batch, MAX_BATCH - 1);
             Mark mark = mark();
+            Checkpoint started = null;
             try {
                 List<Runnable> completions = new ArrayList<>(batch.size());
                 boolean stop = false;
@@ -335,12 +352,13 @@ public final class FileStore implements Store {
                         }
                         case Checkpoint cp -> {
                             sync();
-                            List<Location> moved = checkpoint(cp);
-                            mark = mark(); // the old segments are gone: nothing before this to go back to
-                            completions.add(() -> cp.promise().complete(moved));
+                            startCheckpoint(cp); // its thread completes it
+                            started = cp;
+                            mark = mark(); // a failure from here on cuts back to the segment after the checkpoint
                         }
                         case Stop s -> {
                             stop = true;
+                            awaitCheckpoint();
                             completions.add(() -> s.promise().complete());
                         }
                         case Probe p -> {
@@ -364,7 +382,8 @@ public final class FileStore implements Store {
                     return;
                 }
             } catch (IOException | RuntimeException e) {
-                fail(batch, mark, e);
+                Checkpoint running = started;
+                fail(batch.stream().filter(c -> c != running).toList(), mark, e);
             }
         }
     }
@@ -386,7 +405,6 @@ public final class FileStore implements Store {
     private void fail(List<Command> batch, Mark mark, Throwable e) {
         LOG.error("store write failed; appends are refused until the disk takes writes again", e);
         failure = e;
-        checkpointing = false;
         try {
             rollBack(mark);
         } catch (IOException | RuntimeException cut) {
@@ -397,6 +415,7 @@ public final class FileStore implements Store {
         queue.drainTo(failed);
         boolean stop = failed.stream().anyMatch(Stop.class::isInstance);
         if (stop) {
+            awaitCheckpoint();
             closeChannels(); // before close() completes: a store reopened right after finds its files free
         }
         StoreException refused = new StoreException("the store could not write", e);
@@ -460,7 +479,7 @@ public final class FileStore implements Store {
 
     private Location write(byte[] payload) throws IOException {
         long frameBytes = FramedLog.frameBytes(payload.length);
-        if (active == null || !checkpointing && active.size() + frameBytes > segmentBytes && active.size() > 0) {
+        if (active == null || active.size() + frameBytes > segmentBytes && active.size() > 0) {
             roll();
         }
         long offset = active.append(payload, false);
@@ -500,48 +519,90 @@ public final class FileStore implements Store {
         }
     }
 
-    private List<Location> checkpoint(Checkpoint cp) throws IOException {
-        long oldest = activeId;
-        if (active != null) {
-            active.force();
-        }
-        active = null;
-        // start a fresh segment for the checkpoint
+    /**
+     * Reserves the next segment id for the checkpoint, moves the appends on to a fresh segment after
+     * it, and starts the checkpoint's thread. Every record appended after the snapshot lands after
+     * the checkpoint, so recovery replays it on top of the checkpoint, as before.
+     */
+    private void startCheckpoint(Checkpoint cp) throws IOException {
+        long replaced = activeId; // this segment and every older one
+        long id = nextId();
+        activeId = id;
         activeId = nextId();
         active = SegmentLog.create(dir, activeId, channels);
         readers.put(activeId, active);
-        long before = diskBytes.get();
-        diskBytes.set(0);
-        List<Location> moved = new ArrayList<>(cp.retained().size());
-        checkpointing = true;
+        checkpointer = Thread.ofPlatform().name("relay-store-checkpoint").daemon(true)
+                .start(() -> writeCheckpoint(cp, id, replaced));
+    }
+
+    /** The writer thread waits for a running checkpoint before it closes the segments it reads. */
+    private void awaitCheckpoint() {
+        Thread t = checkpointer;
+        if (t == null) {
+            return;
+        }
         try {
-            write(BEGIN);
-            for (StoreRecord live : cp.live()) {
-                write(RecordCodec.encode(live));
-            }
-            for (GroupIndex.Entry e : cp.retained()) {
-                FramedLog src = readers.get(e.segment);
-                if (src == null) {
-                    moved.add(null);
-                    continue;
+            t.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /**
+     * On the checkpoint's thread: writes the live state and the retained messages into
+     * {@code <id>.checkpoint}, makes it durable, renames it to segment {@code id}, then deletes the
+     * segments it replaces. It touches only segments the writer no longer writes (up to
+     * {@code replaced}) and its own. A failure leaves every segment in place and the store writable.
+     */
+    private void writeCheckpoint(Checkpoint cp, long id, long replaced) {
+        Path file = dir.resolve(String.format("%020d%s", id, CHECKPOINT_SUFFIX));
+        try {
+            List<Location> moved = new ArrayList<>(cp.retained().size());
+            long size;
+            try (FramedLog log = FramedLog.create(file, SegmentLog.MAX_RECORD, channels)) {
+                log.append(BEGIN, false);
+                for (StoreRecord live : cp.live()) {
+                    log.append(RecordCodec.encode(live), false);
                 }
-                moved.add(write(src.read(e.offset, e.length)));
+                for (GroupIndex.Entry e : cp.retained()) {
+                    FramedLog src = readers.get(e.segment);
+                    if (src == null) {
+                        moved.add(null);
+                        continue;
+                    }
+                    byte[] payload = src.read(e.offset, e.length);
+                    moved.add(new Location(id, log.append(payload, false), payload.length));
+                }
+                log.append(END, false);
+                log.force();
+                size = log.size();
             }
-            write(END);
-        } finally {
-            checkpointing = false;
-        }
-        active.force();
-        for (long id : List.copyOf(readers.keySet())) {
-            if (id <= oldest) {
-                FramedLog old = readers.remove(id);
-                old.close();
-                Files.deleteIfExists(SegmentLog.path(dir, id));
+            Files.move(file, SegmentLog.path(dir, id), java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            FramedLog.syncDirectory(dir);
+            readers.put(id, SegmentLog.open(dir, id, channels));
+            long before = diskBytes.get();
+            long freed = 0;
+            for (long old : List.copyOf(readers.keySet())) {
+                if (old <= replaced) {
+                    FramedLog log = readers.remove(old);
+                    freed += log.size();
+                    log.close();
+                    Files.deleteIfExists(SegmentLog.path(dir, old));
+                }
             }
+            FramedLog.syncDirectory(dir);
+            diskBytes.addAndGet(size - freed);
+            LOG.info("store compacted: {} -> {} bytes", before, diskBytes.get());
+            context.runOnContext(v -> cp.promise().complete(moved));
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("writing a store checkpoint failed; the segments it would have replaced stay", e);
+            try {
+                Files.deleteIfExists(file);
+            } catch (IOException cleanup) {
+                LOG.debug("removing an unfinished checkpoint file", cleanup);
+            }
+            context.runOnContext(v -> cp.promise().fail(new StoreException("the store could not write a checkpoint", e)));
         }
-        FramedLog.syncDirectory(dir);
-        LOG.info("store compacted: {} -> {} bytes", before, diskBytes.get());
-        return moved;
     }
 
     private static void closeQuietly(FramedLog log) {
@@ -672,16 +733,33 @@ public final class FileStore implements Store {
 
     private Supplier<List<StoreRecord>> pendingCompaction;
     private Promise<Boolean> compactionPromise;
+    /** The compaction under way, and the one requested meanwhile. */
+    private Future<Boolean> compacting;
+    private Future<Boolean> nextCompaction;
 
     @Override
     public Future<Boolean> compact(Supplier<List<StoreRecord>> liveState) {
-        if (closed || failure != null || held != null || writer == null) {
+        if (closed || failure != null || writer == null) {
             return Future.succeededFuture(false);
+        }
+        if (compacting != null) {
+            // One checkpoint at a time: a second one's snapshot would point into segments the first
+            // deletes. A request meanwhile gets the next one, whose snapshot is taken when it starts
+            // (so it holds whatever changed — an erasure — after the request).
+            if (nextCompaction == null) {
+                nextCompaction = compacting.transform(ar -> {
+                    nextCompaction = null;
+                    return compact(liveState);
+                });
+            }
+            return nextCompaction;
         }
         held = new ArrayList<>();
         pendingCompaction = liveState;
         compactionPromise = Promise.promise();
         Future<Boolean> f = compactionPromise.future();
+        compacting = f;
+        f.onComplete(ar -> compacting = null);
         maybeCheckpoint();
         return f;
     }
@@ -734,7 +812,7 @@ public final class FileStore implements Store {
         }
     }
 
-    /** Submits the appends held during a checkpoint, after it. */
+    /** Submits the appends held while a checkpoint waited for the appends in flight: they land after it. */
     private void release() {
         List<Runnable> h = held;
         held = null;

@@ -73,7 +73,9 @@ public interface Store {
     /**
      * Rewrites the store to hold only the live state: the records {@code liveState} gives (every
      * non-message record the current state needs; called on the caller's context at a moment when
-     * no append is in flight) plus the retained messages. Appends made meanwhile wait and follow.
+     * no append is in flight) plus the retained messages. Appends made meanwhile follow it in the log:
+     * they wait for it (PostgreSQL) or are written beside it (the file store). One compaction runs at a
+     * time: one requested meanwhile runs after it (the file store) or completes with false (PostgreSQL).
      * Completes with whether it compacted (false when there was nothing worth reclaiming).
      */
     Future<Boolean> compact(Supplier<List<StoreRecord>> liveState);

@@ -12,18 +12,24 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.junit5.VertxExtension;
 import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.LongStream;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Checkpoints larger than a segment. A checkpoint now stays in one segment whatever its size; a
+ * Checkpoints written beside the appends, and checkpoints larger than a segment. A checkpoint now stays in one segment whatever its size; a
  * store written by an earlier version may hold one that runs over several segments (its begin
  * marker starting one, its end marker in a later one), which recovery reads whole — not as a
  * crash mid-checkpoint, which would drop the live state it begins with — while a checkpoint that
@@ -125,5 +131,83 @@ class FileStoreCheckpointTest {
         assertFalse(Files.exists(SegmentLog.path(dir, 2)));
         assertFalse(Files.exists(SegmentLog.path(dir, 3)));
         context.run(store::close);
+    }
+
+    private static List<StoreRecord> accepted(long from, long to) {
+        return LongStream.rangeClosed(from, to).mapToObj(s -> (StoreRecord) new StoreRecord.MessageAccepted(proposal(s))).toList();
+    }
+
+    private Future<Void> appendAll(FileStore store, List<StoreRecord> records) {
+        return Future.all(records.stream().map(store::append).toList()).mapEmpty();
+    }
+
+    @Test
+    void appendsGoOnWhileACheckpointIsWrittenAndACrashMeanwhileLosesNone(Vertx vertx) throws Exception {
+        context = new OnContext(vertx);
+        // The appends so far fill segment 1, so the checkpoint is written as segment 2: the creation of
+        // its file waits until the test lets it go on.
+        String checkpointFile = String.format("%020d", 2);
+        CountDownLatch reached = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        FramedLog.Channels held = (file, options) -> {
+            if (file.getFileName().toString().startsWith(checkpointFile)) {
+                reached.countDown();
+                try {
+                    release.await(60, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new InterruptedIOException("interrupted");
+                }
+            }
+            return FileChannel.open(file, options);
+        };
+        FileStore store = new FileStore(vertx, dir, 1 << 20, true, 1 << 20, held);
+        open(store);
+        context.run(() -> appendAll(store, accepted(1, 20)));
+        StoreRecord live = new StoreRecord.GroupState(GROUP, ALICE, 0, 0, 21, Bytes.ofHex("71"), Bytes.ofHex("72"));
+        AtomicReference<Future<Boolean>> first = new AtomicReference<>();
+        AtomicReference<Future<Boolean>> second = new AtomicReference<>();
+        context.run(() -> {
+            first.set(store.compact(() -> List.of(live)));
+            return Future.succeededFuture();
+        });
+        assertTrue(reached.await(30, TimeUnit.SECONDS), "the checkpoint has started");
+
+        context.run(() -> appendAll(store, accepted(21, 30)));
+        context.run(() -> {
+            second.set(store.compact(() -> List.of(live)));
+            return Future.succeededFuture();
+        });
+        assertFalse(first.get().isComplete(), "the appends completed while the checkpoint was still being written");
+        assertFalse(second.get().isComplete(), "a second compaction waits for the first");
+
+        // A crash now leaves what is on disk: the segments before the checkpoint and the appends after it.
+        Path crashed = Files.createTempDirectory(dir.getParent(), "crashed-");
+        try (Stream<Path> files = Files.list(dir)) {
+            for (Path f : files.toList()) {
+                Files.copy(f, crashed.resolve(f.getFileName()));
+            }
+        }
+        Path unfinished = crashed.resolve(checkpointFile + ".checkpoint"); // as if cut short mid-write
+        Files.write(unfinished, new byte[] {0, 0, 0, 9, 1, 2});
+        release.countDown();
+        assertTrue(context.run(first::get));
+        assertTrue(context.run(second::get));
+        context.run(() -> appendAll(store, accepted(31, 31)));
+        context.run(store::close);
+
+        List<StoreRecord> expected = new ArrayList<>();
+        expected.add(live);
+        expected.addAll(accepted(1, 31));
+        FileStore reopened = new FileStore(vertx, dir, 1 << 20, true, 0);
+        assertEquals(expected, open(reopened), "the newest checkpoint, then what was appended after it");
+        assertEquals(List.of(proposal(1), proposal(30), proposal(31)), Stream.of(1, 30, 31)
+                .map(s -> context.run(() -> reopened.read(GROUP, s, 1)).get(0)).toList());
+        context.run(reopened::close);
+
+        FileStore afterCrash = new FileStore(vertx, crashed, 1 << 20, true, 0);
+        assertEquals(accepted(1, 30), open(afterCrash), "nothing acknowledged is lost by a crash during a checkpoint");
+        assertFalse(Files.exists(unfinished), "an unfinished checkpoint file is discarded");
+        context.run(afterCrash::close);
     }
 }

@@ -243,7 +243,7 @@ class FileStoreTest {
                         assertEquals(2 + 6, replayed.size());
                         assertEquals(46, read.get(0).seq());
                         assertEquals(6, read.size());
-                        assertEquals(1, segments().size());
+                        assertEquals(2, segments().size(), "the checkpoint, and the segment after it the racing append went to");
                         return second;
                     }).compose(Store::close);
                 })

@@ -29,8 +29,8 @@ import org.junit.jupiter.params.provider.EnumSource;
  * come back in append order after a restart (application messages without their bytes), messages
  * are readable by group and sequence number (from memory or from disk), retention shrinks the
  * retained range and a compaction makes it durable, the live state a compaction writes is replayed
- * before the retained messages and what was appended after, appends during a compaction wait and
- * follow, and a closed store refuses appends.
+ * before the retained messages and what was appended after, appends during a compaction (held, or
+ * written beside it) follow it, and a closed store refuses appends.
  */
 @ExtendWith(VertxExtension.class)
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
@@ -184,7 +184,7 @@ class StoreContractTest {
 
     @ParameterizedTest
     @EnumSource(Kind.class)
-    void appendsDuringACompactionWaitAndFollowIt(Kind kind, Vertx vertx) {
+    void appendsDuringACompactionFollowIt(Kind kind, Vertx vertx) {
         Store store = store(vertx, kind, 1 << 20);
         open(store);
         appendAll(store, sample());
