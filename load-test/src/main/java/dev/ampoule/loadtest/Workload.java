@@ -58,6 +58,8 @@ public record Workload(Mode mode, int teams, int teamSize, int devicesPerUser, i
         require(!offlineTime.isNegative() && !offlineTime.isZero(), "offline time must be positive");
         require(churnPerMinute >= 0 && churnPerMinute <= 60_000, "churn must be 0 to 60,000 changes per minute");
         require(churnPerMinute == 0 || mode == Mode.FULL, "churn needs --mode full");
+        require(churnPerMinute == 0 || (long) teamSize * devicesPerUser >= 2,
+                "churn needs teams of at least two devices (a committer and a device to remove)");
         require(!targets.isEmpty(), "at least one target URL");
         require(ackEvery >= 1, "ack-every must be at least 1");
         require(!ackInterval.isNegative() && !ackInterval.isZero(), "ack interval must be positive");
