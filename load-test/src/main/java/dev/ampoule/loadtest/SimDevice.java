@@ -2,13 +2,13 @@ package dev.ampoule.loadtest;
 
 import dev.ampoule.mls.group.Processed;
 import dev.ampoule.relay.protocol.Bytes;
+import dev.ampoule.relay.protocol.ErrorCode;
 import dev.ampoule.relay.protocol.Frame;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.http.WebSocketClient;
 import java.net.URI;
-import dev.ampoule.relay.protocol.ErrorCode;
 import java.util.ArrayDeque;
 import java.util.HashSet;
 import java.util.List;
@@ -27,6 +27,9 @@ import java.util.function.Supplier;
  * through {@link #on}.
  */
 final class SimDevice {
+
+    /** How often one message is sent at most when Commits keep making the relay refuse it. */
+    private static final int MAX_ATTEMPTS = 5;
 
     final int index;
     final int team;
@@ -196,11 +199,6 @@ final class SimDevice {
     private void sendDue(long k) {
         // a prepared message is taken even when it cannot go out, so the next one stays message k + senders
         byte[] preparedMessage = run.workload.mode() == Mode.RELAY_ONLY ? prepared.poll() : null;
-        if (connection == null || !connection.isOpen()) {
-            run.stats.error("SENDER_OFFLINE");
-            run.stats.notSent.increment();
-            return;
-        }
         if (churning() && !member.active() && committer != this) {
             committer.handOver(k, 0); // out of the group: a member of the team sends it in its place
             return;
@@ -210,14 +208,7 @@ final class SimDevice {
 
     /** Sends message {@code k} for a device of the team that is out of the group (on this device's context). */
     private void handOver(long k, int attempt) {
-        context.runOnContext(v -> {
-            if (connection == null || !connection.isOpen()) {
-                run.stats.error("SENDER_OFFLINE");
-                notSentOrRejected(attempt);
-                return;
-            }
-            send(k, attempt, null);
-        });
+        context.runOnContext(v -> send(k, attempt, null));
     }
 
     private void notSentOrRejected(int attempt) {
@@ -230,6 +221,11 @@ final class SimDevice {
 
     /** Encrypts (full mode) and sends message {@code k}; {@code attempt} 0 is its first sending. */
     private void send(long k, int attempt, byte[] preparedMessage) {
+        if (connection == null || !connection.isOpen()) {
+            run.stats.error("SENDER_OFFLINE");
+            notSentOrRejected(attempt);
+            return;
+        }
         byte[] message;
         long epoch;
         try {
@@ -267,9 +263,6 @@ final class SimDevice {
             }
         });
     }
-
-    /** How often one message is sent at most when Commits keep making the relay refuse it. */
-    private static final int MAX_ATTEMPTS = 5;
 
     /**
      * Sends message {@code k} again after a Commit made the relay refuse it: at once in a newer epoch
