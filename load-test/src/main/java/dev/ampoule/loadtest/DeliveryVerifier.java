@@ -31,8 +31,19 @@ import java.util.concurrent.atomic.LongAdder;
  *   <li><b>misrouted</b>, <b>corrupt</b>, <b>undecryptable</b>: a delivery for a group the device is not in,
  *       one that is no load message, one a full-mode member cannot decrypt.</li>
  * </ul>
- * Ledgers are shared by a group's devices (synchronised); each {@link Stream} belongs to one device
- * and is updated on its thread.
+ * With membership churn a device is owed only what was sequenced while it was a member, as the
+ * relay delivers it (PROTOCOL.md "Relay → client"): a device removed by the Commit at {@code r}
+ * receives up to and including {@code r}; added back by the Commit at {@code a}, it receives from
+ * {@code a + 1} on. The Commits are sequenced like messages, and every member (the removed one
+ * included) must receive them. A delivery in such a gap {@code (r, a]} — or after a removal not
+ * followed by an add — is <b>misrouted</b>; a message in the member's intervals it never got is
+ * <b>lost</b>; nothing in a gap is owed, so what was sequenced while a device was out never counts
+ * as lost. The gaps come from the committer's {@code Ok}s ({@link Stream#removed}, {@link
+ * Stream#added}), not from what the device saw, and a device's {@code WelcomeDelivery} must name the
+ * Commit that added it ({@link Stream#welcomed}, else mismatched).
+ *
+ * <p>Ledgers are shared by a group's devices (synchronised); each {@link Stream} belongs to one device
+ * and is updated on its thread, and by the committer when it changes the device's membership.
  */
 final class DeliveryVerifier {
 
@@ -49,6 +60,9 @@ final class DeliveryVerifier {
     }
 
     private static final int MAX_EXAMPLES = 20;
+
+    /** What a Commit of the churn is in a ledger, in place of a load message's {@code k}. */
+    static final long COMMIT = -2;
 
     private final List<Ledger> ledgers = new CopyOnWriteArrayList<>();
     private final List<Stream> streams = new CopyOnWriteArrayList<>();
@@ -80,6 +94,11 @@ final class DeliveryVerifier {
             claim(seq, k, "accepted");
         }
 
+        /** The committer's {@code Ok(seq)} for a Commit of the churn. */
+        synchronized void committed(long seq) {
+            claim(seq, COMMIT, "committed");
+        }
+
         private synchronized void claim(long seq, long k, String how) {
             if (seq <= base) {
                 return;
@@ -96,7 +115,7 @@ final class DeliveryVerifier {
             if (known == 0) {
                 kBySeq[(int) i] = k + 1;
             } else if (known != k + 1) {
-                mismatch("group " + group + ": seq " + seq + " is message " + (known - 1) + " and, " + how + ", " + k);
+                mismatch("group " + group + ": seq " + seq + " is " + what(known - 1) + " and, " + how + ", " + what(k));
             }
             maxSeq = Math.max(maxSeq, seq);
         }
@@ -104,6 +123,10 @@ final class DeliveryVerifier {
         synchronized long maxSeq() {
             return maxSeq;
         }
+    }
+
+    private static String what(long k) {
+        return k == COMMIT ? "a Commit" : "message " + k;
     }
 
     /** One device's deliveries of one group. */
@@ -114,6 +137,9 @@ final class DeliveryVerifier {
         private long contiguous;
         private long connectionLast = -1;
         private long ackConfirmed;
+        /** Membership gaps {removed at, added back at}, the latter {@link Long#MAX_VALUE} while still out. */
+        private final List<long[]> gaps = new ArrayList<>();
+        private final List<Long> welcomes = new ArrayList<>();
 
         private Stream(int device, Ledger ledger) {
             this.device = device;
@@ -149,12 +175,112 @@ final class DeliveryVerifier {
             }
             if (!seen) {
                 got.set(index(seq));
-                while (got.get(index(contiguous + 1))) {
-                    contiguous++;
-                }
+                advance();
             }
             connectionLast = Math.max(connectionLast, seq);
             return d;
+        }
+
+        /** Moves {@code contiguous} over what was received and over closed membership gaps (never over an open one). */
+        private void advance() {
+            while (true) {
+                long next = contiguous + 1;
+                if (got.get(index(next))) {
+                    contiguous = next;
+                    continue;
+                }
+                long[] gap = gapHolding(next);
+                if (gap != null && gap[1] != Long.MAX_VALUE) {
+                    contiguous = gap[1];
+                    continue;
+                }
+                return;
+            }
+        }
+
+        private long[] gapHolding(long seq) {
+            for (long[] g : gaps) {
+                if (seq > g[0] && seq <= g[1]) {
+                    return g;
+                }
+            }
+            return null;
+        }
+
+        /** The committer's Commit at {@code seq} removed the device: it is owed up to and including {@code seq}. */
+        synchronized void removed(long seq) {
+            if (!gaps.isEmpty() && gaps.get(gaps.size() - 1)[1] == Long.MAX_VALUE) {
+                mismatch("device " + device + ", group " + ledger.group + ": removed at seq " + seq + " while out");
+                return;
+            }
+            gaps.add(new long[] {seq, Long.MAX_VALUE});
+        }
+
+        /** The committer's Commit at {@code seq} added the device back: it is owed from {@code seq + 1} on. */
+        synchronized void added(long seq) {
+            long[] open = gaps.isEmpty() ? null : gaps.get(gaps.size() - 1);
+            if (open == null || open[1] != Long.MAX_VALUE || seq <= open[0]) {
+                mismatch("device " + device + ", group " + ledger.group + ": added at seq " + seq + " while a member");
+                return;
+            }
+            open[1] = seq;
+        }
+
+        /** The device's {@code WelcomeDelivery} named the Commit at {@code groupSeq}. */
+        synchronized void welcomed(long groupSeq) {
+            welcomes.add(groupSeq);
+        }
+
+        /** Whether the device was a member when {@code seq} was sequenced (as far as the committer has told). */
+        synchronized boolean owed(long seq) {
+            return seq > ledger.base && gapHolding(seq) == null;
+        }
+
+        synchronized boolean churned() {
+            return !gaps.isEmpty();
+        }
+
+        /** Deliveries this device is owed, up to the group's last sequence number. */
+        synchronized long expected() {
+            long max = ledger.maxSeq();
+            long n = max - ledger.base;
+            for (long[] g : gaps) {
+                long hi = Math.min(g[1], max);
+                n -= Math.max(0, hi - g[0]);
+            }
+            return Math.max(0, n);
+        }
+
+        /** Deliveries received in a membership gap (each a misrouted delivery); notes examples. */
+        synchronized long outOfMembership() {
+            long n = 0;
+            for (long[] g : gaps) {
+                long hi = Math.min(g[1], ledger.base + got.length());
+                if (hi <= g[0]) {
+                    continue;
+                }
+                BitSet in = got.get(index(g[0] + 1), index(hi) + 1);
+                if (!in.isEmpty()) {
+                    n += in.cardinality();
+                    example("device " + device + ", group " + ledger.group + ": seq " + (g[0] + 1 + in.nextSetBit(0))
+                            + " delivered while out of the group (removed at seq " + g[0] + (g[1] == Long.MAX_VALUE
+                                    ? ", not added back" : ", added back at seq " + g[1]) + ")");
+                }
+            }
+            return n;
+        }
+
+        /** WelcomeDeliveries that named no Commit that added the device. */
+        synchronized long strayWelcomes() {
+            long n = 0;
+            for (long w : welcomes) {
+                if (gaps.stream().noneMatch(g -> g[1] == w)) {
+                    n++;
+                    example("device " + device + ", group " + ledger.group + ": a Welcome for seq " + w
+                            + ", which added it in no Commit");
+                }
+            }
+            return n;
         }
 
         private int index(long seq) {
@@ -173,8 +299,12 @@ final class DeliveryVerifier {
             return Delivery.FIRST_MISORDERED;
         }
 
-        /** Every sequence number up to this one has been received (what the device may acknowledge). */
+        /**
+         * Every sequence number up to this one has been received, or was not for this device (a
+         * closed membership gap): what the device may acknowledge.
+         */
         synchronized long contiguous() {
+            advance();
             return contiguous;
         }
 
@@ -184,12 +314,24 @@ final class DeliveryVerifier {
         }
 
         synchronized long lost() {
-            long expected = ledger.maxSeq() - ledger.base;
-            return expected - got.get(0, (int) Math.max(0, expected)).cardinality();
+            long max = ledger.maxSeq();
+            long span = max - ledger.base;
+            long received = got.get(0, (int) Math.max(0, span)).cardinality();
+            for (long[] g : gaps) {
+                long hi = Math.min(g[1], max);
+                if (hi > g[0]) {
+                    received -= got.get(index(g[0] + 1), index(hi) + 1).cardinality();
+                }
+            }
+            return expected() - received;
         }
 
         synchronized long firstMissing() {
-            return ledger.base + 1 + got.nextClearBit(0);
+            long seq = ledger.base + 1 + got.nextClearBit(0);
+            while (gapHolding(seq) != null) {
+                seq = ledger.base + 1 + got.nextClearBit(index(seq + 1));
+            }
+            return seq;
         }
     }
 
@@ -236,7 +378,7 @@ final class DeliveryVerifier {
     /** Whether every device has received its group's messages up to the last one known. */
     boolean caughtUp() {
         for (Stream s : streams) {
-            if (s.contiguous() < s.ledger.maxSeq()) {
+            if (s.contiguous() < s.ledger.maxSeq() && (!s.churned() || s.lost() > 0)) {
                 return false;
             }
         }
@@ -256,11 +398,15 @@ final class DeliveryVerifier {
     Verdict finish() {
         long lost = 0;
         long expected = 0;
+        long outOfMembership = 0;
+        long strayWelcomes = 0;
         List<String> lostExamples = new ArrayList<>();
         for (Stream s : streams) {
             long l = s.lost();
             lost += l;
-            expected += s.ledger.maxSeq() - s.ledger.base;
+            expected += s.expected();
+            outOfMembership += s.outOfMembership();
+            strayWelcomes += s.strayWelcomes();
             if (l > 0 && lostExamples.size() < 5) {
                 lostExamples.add("device " + s.device + ", group " + s.ledger.group + ": " + l
                         + " lost, the first seq " + s.firstMissing() + " of " + s.ledger.maxSeq());
@@ -272,15 +418,17 @@ final class DeliveryVerifier {
         }
         List<String> all = new ArrayList<>(examples);
         all.addAll(lostExamples);
-        return new Verdict(accepted, expected, lost, duplicated.sum(), misordered.sum(), mismatched.sum(),
-                misrouted.sum(), corrupt.sum(), undecryptable.sum(), redelivered.sum(), all);
+        return new Verdict(accepted, expected, lost, duplicated.sum(), misordered.sum(), mismatched.sum() + strayWelcomes,
+                misrouted.sum() + outOfMembership, corrupt.sum(), undecryptable.sum(), redelivered.sum(), all);
     }
 
     /**
      * The outcome of a run's verification.
      *
-     * @param sequenced messages the relay sequenced in the load (all groups)
-     * @param expectedDeliveries deliveries owed: each sequenced message to each device of its group
+     * @param sequenced messages (and churn Commits) the relay sequenced in the load (all groups)
+     * @param expectedDeliveries deliveries owed: each sequenced message to each device that was a member
+     *     of its group when it was sequenced
+     * @param misrouted deliveries for a group the device is not in, or sequenced while it was out of it
      * @param redelivered allowed repeats of unacknowledged messages after a reconnection
      * @param examples the first problems found, for a person to read
      */

@@ -42,8 +42,10 @@ final class HtmlReport {
                 .append(".ok{color:#1a7f37;font-weight:bold}.fail{color:#c62828;font-weight:bold}")
                 .append("code{background:#f4f4f4;padding:1px 4px}</style></head><body>");
         h.append("<h1>Ampoule load test</h1><p>Started ").append(esc(r.started())).append(". ");
+        boolean churn = r.relay() != null && r.relay().churn().scheduled() > 0;
         h.append(r.verified() ? "<span class=\"ok\">Delivery verified</span>: every accepted message reached every device "
-                + "of its team once, in order."
+                + (churn ? "that was a member of its team's group when it was sequenced (and no other) " : "of its team ")
+                + "once, in order."
                 : "<span class=\"fail\">Delivery verification FAILED</span> (see below).");
         h.append("</p>");
         if (r.ceilingRatio() != null) {
@@ -101,6 +103,19 @@ final class HtmlReport {
         row(h, runs, "connection setup / s", run -> run.setup().connectionsPerSecond());
         row(h, runs, "connect + login p99 (ms)", run -> run.setup().connectLatency().p99());
         row(h, runs, "reconnections", run -> run.setup().reconnections());
+        if (runs.stream().anyMatch(run -> run.churn().scheduled() > 0)) {
+            row(h, runs, "membership changes scheduled (whole run)", run -> run.churn().scheduled());
+            row(h, runs, "membership changes done", run -> run.churn().done());
+            row(h, runs, "… removes", run -> run.churn().removes());
+            row(h, runs, "… adds (joined)", run -> run.churn().adds());
+            row(h, runs, "membership changes failed", run -> run.churn().failedCount());
+            row(h, runs, "commit → Ok p50 (ms)", run -> run.churn().commitLatency().p50());
+            row(h, runs, "commit → Ok p99 (ms)", run -> run.churn().commitLatency().p99());
+            row(h, runs, "add → joined p50 (ms)", run -> run.churn().joinLatency().p50());
+            row(h, runs, "add → joined p99 (ms)", run -> run.churn().joinLatency().p99());
+            row(h, runs, "messages sent again after a Commit", run -> run.churn().resent().values().stream()
+                    .mapToLong(Long::longValue).sum());
+        }
         row(h, runs, "messages sent (whole run)", run -> run.totals().sent());
         row(h, runs, "accepted", run -> run.totals().accepted());
         row(h, runs, "refused", run -> run.totals().rejected());
@@ -199,6 +214,13 @@ final class HtmlReport {
                 any = true;
                 h.append("<p>").append(esc(run.name())).append(":</p>");
                 table(h, Map.copyOf(run.errors()));
+            }
+        }
+        for (RunReport run : runs) {
+            if (!run.churn().failed().isEmpty()) {
+                any = true;
+                h.append("<p>").append(esc(run.name())).append(", membership changes that failed:</p>");
+                table(h, Map.copyOf(run.churn().failed()));
             }
         }
         if (!any) {

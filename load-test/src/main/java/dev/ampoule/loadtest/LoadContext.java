@@ -13,6 +13,7 @@ final class LoadContext {
     final DeliveryVerifier verifier = new DeliveryVerifier();
     final LatencyRecorder latency = new LatencyRecorder();
     final RunStats stats = new RunStats();
+    final ChurnStats churn = new ChurnStats();
     /** A bearer token for a user id. */
     final Function<String, String> tokens;
     /** The ceiling server needs a {@code Resume} per group to subscribe a connection; the relay does not. */

@@ -67,6 +67,7 @@ final class LoadRun {
                     : TeamSetup.locally(w, pop, setupTimeout);
             out.printf(Locale.ROOT, "[%s] %d connections in %.1f s (%.0f/s); teams formed%n", name, setup.connections(),
                     setup.connectSeconds(), setup.connections() / setup.connectSeconds());
+            Churn churn = new Churn(pop, run, vertx);
             List<DeliveryVerifier.Ledger> ledgers = new ArrayList<>();
             for (int t = 0; t < pop.teams.size(); t++) {
                 ledgers.add(run.verifier.ledger(t, setup.bases()[t]));
@@ -96,10 +97,19 @@ final class LoadRun {
             Thread samplerThread = Thread.ofPlatform().name("load-sampler").daemon().start(sampler);
             startCycling(pop);
             Thread schedulerThread = Thread.ofPlatform().name("load-scheduler").daemon().start(scheduler);
+            Thread churnThread = w.totalChurn() > 0 ? Thread.ofPlatform().name("load-churn").daemon().start(churn) : null;
+            if (churnThread != null) {
+                out.printf(Locale.ROOT, "[%s] churn: %d membership changes over %d teams, %.1f a minute%n", name,
+                        w.totalChurn(), churn.teams(), w.churnPerMinute());
+            }
             join(schedulerThread, w.warmup().plus(w.duration()).plusMinutes(5));
+            if (churnThread != null) {
+                join(churnThread, Duration.ofMinutes(1));
+                churn.stop();
+            }
             Population.each(pop.devices.stream().filter(d -> d.reconnecting).toList(), 64, setupTimeout,
                     d -> d.on(d::stopCycling));
-            boolean drained = drain(run, pending);
+            boolean drained = drain(run, pending, churn);
             pop.devices.forEach(d -> d.on(() -> {
                 d.flushAck();
                 return Future.succeededFuture();
@@ -136,7 +146,7 @@ final class LoadRun {
                     RunReport.Latency.of(run.latency.sendLag()),
                     run.stats.errors(), verdict, verdict.passed(), drained,
                     new RunReport.Cpu(wall, cpu, cpu / wall, serverCpu, serverCpu == null ? null : serverCpu / wall),
-                    metrics, sampler.points());
+                    metrics, RunReport.Churn.of(w.churnPerMinute(), run.churn), sampler.points());
         } finally {
             client.close();
             try {
@@ -182,11 +192,14 @@ final class LoadRun {
         }
     }
 
-    /** Waits until every request is answered and every device has every message; false on timeout. */
-    private boolean drain(LoadContext run, LongSupplier pending) {
+    /**
+     * Waits until every request is answered, every membership change has finished and every device
+     * has every message it is owed; false on timeout.
+     */
+    private boolean drain(LoadContext run, LongSupplier pending, Churn churn) {
         long deadline = System.nanoTime() + w.drainTimeout().toNanos();
         while (System.nanoTime() < deadline) {
-            if (pending.getAsLong() <= 0 && run.verifier.caughtUp()) {
+            if (pending.getAsLong() <= 0 && churn.idle() && run.verifier.caughtUp()) {
                 return true;
             }
             try {

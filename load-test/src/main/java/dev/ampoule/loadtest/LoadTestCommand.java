@@ -41,8 +41,25 @@ import picocli.CommandLine.Option;
             "send time to its delivery at every device of the team, every delivery verified (nothing lost,",
             "duplicated or misordered). Optionally the same load against a bare Vert.x fan-out server (--ceiling).",
             ""},
-        footer = {"", "Exit status: 0 verified, 1 a delivery was lost/duplicated/misordered/wrong, 2 bad options or setup failed.",
-            "Membership churn during the load is not simulated yet."})
+        footer = {"", "Membership churn (--churn): changes of the teams' ad hoc MLS groups by Commits sent to the relay",
+            "(SendCommit), change j due at j / PER_MINUTE minutes whatever happened to the others, the teams in",
+            "turn, one change at a time per team. Each change is either a Remove of one device by its team's",
+            "committer (the first device of the team that stays online), or the Add of a device removed earlier:",
+            "the device publishes a fresh KeyPackage, the committer claims it and commits the Add with a Welcome,",
+            "the device joins from its WelcomeDelivery. The verifier then expects each device to receive exactly",
+            "what was sequenced while it was a member: up to and including the Commit that removed it, and from",
+            "the one after the Commit that added it back; a delivery in between is misrouted, a missing one lost.",
+            "Churn needs --mode full: the relay refuses application messages of an epoch other than the group's",
+            "current one (STALE_EPOCH), so messages encrypted before the load would go stale at the first Commit.",
+            "A sender whose message the relay refused because a Commit came first (STALE_EPOCH) encrypts it again",
+            "in the new epoch and resends it; a message of a removed device (refused FORBIDDEN, or due while the",
+            "device is out) goes out from its team's committer. Reported: changes done and failed (by error code;",
+            "a failed change does not fail the run), Commit latency (SendCommit written -> Ok) and add latency",
+            "(the change's due time -> the device joined).",
+            "Devices that go offline and reconnect are never removed; the ceiling run has no churn. The teams are",
+            "ad hoc groups: churn of care-team rosters (a coordinator removing a user through the admin API) is",
+            "not simulated.",
+            "", "Exit status: 0 verified, 1 a delivery was lost/duplicated/misordered/wrong, 2 bad options or setup failed."})
 public final class LoadTestCommand implements Callable<Integer> {
 
     private static final String DEFAULT_RELAY_JAR = "relay/target/ampoule-relay.jar";
@@ -90,6 +107,11 @@ public final class LoadTestCommand implements Callable<Integer> {
     @Option(names = "--offline-time", paramLabel = "DURATION", description = "length of one offline spell, and of the online spell after it "
             + "(default: ${DEFAULT-VALUE})", converter = DurationConverter.class, defaultValue = "5s")
     Duration offlineTime;
+
+    @Option(names = "--churn", paramLabel = "PER_MINUTE", description = "membership changes per minute over all teams, on "
+            + "a fixed schedule: alternately a device removed from its team's MLS group by a Commit, and added back by "
+            + "another (needs --mode full; see below) (default: ${DEFAULT-VALUE})", defaultValue = "0")
+    double churn;
 
     @Option(names = "--suite", paramLabel = "ID", description = "MLS cipher suite, wire value 1-7 (default: ${DEFAULT-VALUE})",
             defaultValue = "1")
@@ -166,6 +188,9 @@ public final class LoadTestCommand implements Callable<Integer> {
     @Option(names = "--name", paramLabel = "STEM", description = "file name stem of the outputs (default: load-test-<UTC time>-<run id>)")
     String fileName;
 
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
     private final PrintStream console;
 
     public LoadTestCommand() {
@@ -199,7 +224,12 @@ public final class LoadTestCommand implements Callable<Integer> {
         Workload w;
         try {
             if (spawnRelay == !relays.isEmpty()) {
-                throw new CommandLine.ParameterException(new CommandLine(this), "give either --spawn-relay or --relay URL");
+                throw new CommandLine.ParameterException(spec.commandLine(), "give either --spawn-relay or --relay URL");
+            }
+            if (churn > 0 && mode != Mode.FULL) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "--churn needs --mode full: the relay "
+                        + "refuses messages of an older epoch (STALE_EPOCH), so messages encrypted before the load "
+                        + "(relay-only) cannot follow the Commits of the churn");
             }
             Function<String, String> tokens;
             List<URI> targets = relays;
@@ -261,7 +291,7 @@ public final class LoadTestCommand implements Callable<Integer> {
                 .orElseThrow(() -> new IllegalArgumentException("unknown cipher suite " + suite));
         int loops = eventLoops != null ? eventLoops : Runtime.getRuntime().availableProcessors();
         return new Workload(mode, t, teamSize, devicesPerUser, messageSize, rate, warmup, duration, reconnectingShare,
-                offlineTime, id, targets, ackEvery, ackInterval, connectConcurrency, drainTimeout, loops, runId);
+                offlineTime, churn, id, targets, ackEvery, ackInterval, connectConcurrency, drainTimeout, loops, runId);
     }
 
     private ChildJvm spawnRelay(Path dataDir, Path log) throws IOException {
@@ -355,6 +385,7 @@ public final class LoadTestCommand implements Callable<Integer> {
         s.put("durationSeconds", w.duration().toSeconds());
         s.put("reconnectingShare", w.reconnectingShare());
         s.put("offlineSeconds", w.offlineTime().toMillis() / 1000.0);
+        s.put("churnPerMinute", w.churnPerMinute());
         s.put("suite", w.suite().wire());
         s.put("targets", w.targets().stream().map(URI::toString).toList());
         s.put("spawnedRelay", spawnRelay);
@@ -382,6 +413,15 @@ public final class LoadTestCommand implements Callable<Integer> {
                     + "%d misrouted, %d corrupt, %d undecryptable (%d redelivered after reconnecting, allowed)%n", "",
                     v.passed() ? "VERIFIED" : "VERIFICATION FAILED", v.expectedDeliveries(), v.lost(), v.duplicated(),
                     v.misordered(), v.mismatched(), v.misrouted(), v.corrupt(), v.undecryptable(), v.redelivered());
+            RunReport.Churn c = run.churn();
+            if (c.scheduled() > 0) {
+                console.printf(Locale.ROOT, "%-8s churn: %d of %d membership changes done (%d removes, %d adds), %d failed %s; "
+                        + "commit → Ok ms p50 %.2f p99 %.2f max %.2f; add → joined ms p50 %.2f p99 %.2f max %.2f; "
+                        + "messages sent again after a Commit %s%n", "", c.done(), c.scheduled(), c.removes(), c.adds(),
+                        c.failedCount(), c.failed(), c.commitLatency().p50(), c.commitLatency().p99(),
+                        c.commitLatency().max(), c.joinLatency().p50(), c.joinLatency().p99(), c.joinLatency().max(),
+                        c.resent());
+            }
             if (!run.drained()) {
                 console.println("         not every delivery arrived within the drain time: what was missing counts as lost");
             }

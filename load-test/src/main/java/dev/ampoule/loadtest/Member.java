@@ -25,9 +25,14 @@ import java.util.Optional;
  */
 final class Member {
 
-    /** Accepts any basic identity: the load's groups are ad hoc groups of development users. */
+    /**
+     * Accepts any basic identity: the load's groups are ad hoc groups of development users. A
+     * committer merges its Commit when the relay accepts it, and may still receive messages of the
+     * epochs before: it keeps a few past epochs' secrets for them.
+     */
     static final GroupConfig CONFIG = GroupConfig.builder()
             .authenticationService(BasicCredentialValidator.acceptingAnyIdentity())
+            .pastEpochs(8)
             .build();
 
     private final CipherSuite suite;
@@ -70,9 +75,48 @@ final class Member {
         return pending;
     }
 
+    /** A Commit removing the member whose identity is {@code <user>#<device>}, pending until {@link #merge()}. */
+    PendingCommit remove(String user, String device) {
+        byte[] identity = (user + "#" + device).getBytes(StandardCharsets.UTF_8);
+        int leaf = group.members().stream()
+                .filter(m -> m.credential() instanceof Credential.Basic b && java.util.Arrays.equals(b.identity(), identity))
+                .mapToInt(dev.ampoule.mls.group.Member::leafIndex)
+                .findFirst()
+                .orElseThrow(() -> new IllegalStateException("no such member in the group"));
+        pending = group.commit(CommitOptions.builder().remove(leaf).groupInfoForExternalJoin(true).build());
+        return pending;
+    }
+
     void merge() {
         group.mergePendingCommit();
         pending = null;
+    }
+
+    /** Drops the pending Commit (the relay refused it). */
+    void discard() {
+        if (pending != null) {
+            group.discardPendingCommit();
+            pending = null;
+        }
+    }
+
+    /**
+     * Processes and merges another member's Commit (MLSMessage bytes); whether this member is still
+     * in the group after it.
+     *
+     * @throws RuntimeException when the Commit does not verify
+     */
+    boolean applyCommit(byte[] mlsMessage) {
+        if (!(group.process(MlsMessage.fromBytes(mlsMessage)) instanceof dev.ampoule.mls.group.StagedCommit staged)) {
+            throw new IllegalArgumentException("not a Commit");
+        }
+        group.merge(staged);
+        return active();
+    }
+
+    /** A member of its group that can send and receive (not removed, not yet joined). */
+    boolean active() {
+        return group != null && group.status() == Group.Status.ACTIVE;
     }
 
     /** Joins from a Welcome (MLSMessage bytes) for the published KeyPackage. */

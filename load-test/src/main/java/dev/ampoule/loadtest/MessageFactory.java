@@ -70,6 +70,13 @@ final class MessageFactory {
 
     /** {@code wire_format} of a PrivateMessage (RFC 9420 §6). */
     private static final int PRIVATE_MESSAGE = 2;
+    /** {@code wire_format} of a PublicMessage (RFC 9420 §6): the load's Commits. */
+    private static final int PUBLIC_MESSAGE = 1;
+
+    /** Whether a delivered message is a PublicMessage (a churn Commit, processed rather than labelled). */
+    static boolean isPublicMessage(byte[] m) {
+        return m.length >= 4 && u16(m, 0) == 1 && u16(m, 2) == PUBLIC_MESSAGE;
+    }
 
     private static int u16(byte[] m, int at) {
         return ((m[at] & 0xFF) << 8) | (m[at + 1] & 0xFF);

@@ -17,11 +17,43 @@ import org.HdrHistogram.HistogramIterationValue;
  * @param verified the verifier found no lost, duplicated, misordered or otherwise wrong delivery
  * @param drained every request was answered and every delivery arrived within the drain time (when
  *     not, what had not arrived counts as lost)
+ * @param churn the membership changes made during the run (all zero without {@code --churn})
  */
 record RunReport(String name, List<String> targets, Setup setup, Totals totals, double sentPerSecond,
         double deliveredPerSecond, Latency latency, Latency catchUpLatency, Latency sendLag, Map<String, Long> errors,
         DeliveryVerifier.Verdict verification, boolean verified, boolean drained, Cpu cpu, Map<String, Double> relayMetrics,
-        List<Sampler.Point> series) {
+        Churn churn, List<Sampler.Point> series) {
+
+    /**
+     * Membership churn over the whole run.
+     *
+     * @param perMinute the changes per minute asked for
+     * @param scheduled changes that fell due
+     * @param removes Remove Commits the relay accepted
+     * @param adds devices added back that joined from their Welcome
+     * @param failed changes that did not happen, by the relay's error code or the generator-side cause
+     * @param commitLatency {@code SendCommit} written → {@code Ok}, removes and adds
+     * @param joinLatency an add's scheduled time → the device joined from its {@code WelcomeDelivery}
+     * @param resent messages the relay refused because a Commit came first, sent again (by code)
+     */
+    record Churn(double perMinute, long scheduled, long removes, long adds, Map<String, Long> failed,
+            Latency commitLatency, Latency joinLatency, Map<String, Long> resent) {
+
+        static Churn of(double perMinute, ChurnStats s) {
+            return new Churn(perMinute, s.scheduled.sum(), s.removes.sum(), s.adds.sum(), s.failures(),
+                    Latency.of(s.commitMicros()), Latency.of(s.joinMicros()), s.resentByCode());
+        }
+
+        /** Changes done (removes and adds). */
+        public long done() {
+            return removes + adds;
+        }
+
+        /** Changes failed, all codes. */
+        public long failedCount() {
+            return failed.values().stream().mapToLong(Long::longValue).sum();
+        }
+    }
 
     /** Connecting the devices before the load, and reconnecting during it. */
     record Setup(int connections, double seconds, double connectionsPerSecond, Latency connectLatency,

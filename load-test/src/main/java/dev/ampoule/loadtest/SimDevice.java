@@ -2,6 +2,7 @@ package dev.ampoule.loadtest;
 
 import dev.ampoule.mls.group.Processed;
 import dev.ampoule.relay.protocol.Bytes;
+import dev.ampoule.relay.protocol.ErrorCode;
 import dev.ampoule.relay.protocol.Frame;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
@@ -9,16 +10,26 @@ import io.vertx.core.Promise;
 import io.vertx.core.http.WebSocketClient;
 import java.net.URI;
 import java.util.ArrayDeque;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.Supplier;
 
 /**
  * One simulated device: its connection, its MLS member, what it sends when the schedule says so,
  * and what it does with each delivery — identify it, decrypt it (full mode), check it with the
  * {@link DeliveryVerifier}, time it and acknowledge it (every {@code ackEvery} messages or
- * {@code ackInterval}). Confined to one event-loop context; other threads go through {@link #on}.
+ * {@code ackInterval}). With churn (full mode) it also applies its group's Commits, leaves the group
+ * when one removes it, and joins again from a {@code WelcomeDelivery}; a message the relay refused
+ * because a Commit came first is encrypted again in the new epoch, or, once the device is out of the
+ * group, handed to its team's committer. Confined to one event-loop context; other threads go
+ * through {@link #on}.
  */
 final class SimDevice {
+
+    /** How often one message is sent at most when Commits keep making the relay refuse it. */
+    private static final int MAX_ATTEMPTS = 5;
 
     final int index;
     final int team;
@@ -41,8 +52,18 @@ final class SimDevice {
     private long ackTimer = -1;
     private int unacked;
     private long lastAck;
-    private DeliveryVerifier.Stream stream;
+    private volatile DeliveryVerifier.Stream stream;
     private final ArrayDeque<byte[]> prepared = new ArrayDeque<>();
+    /** The device of the team that commits its changes (this one, or another). */
+    private SimDevice committer;
+    /** Sequence numbers of this device's own accepted Commits (their echo is not applied again). */
+    private final Set<Long> ownCommits = new HashSet<>();
+    /** Messages refused for a stale epoch, to send again once a Commit has been applied: {k, attempt}. */
+    private final ArrayDeque<long[]> awaitingEpoch = new ArrayDeque<>();
+    /** Completes when the device has joined again after a removal. */
+    private Promise<Void> rejoin;
+    /** A Welcome that came before the device applied the Commit removing it. */
+    private Frame.WelcomeDelivery heldWelcome;
     private Promise<Void> joined = Promise.promise();
     private Promise<Long> echoAcked = Promise.promise();
 
@@ -75,6 +96,14 @@ final class SimDevice {
 
     void group(Bytes id) {
         this.groupId = id;
+    }
+
+    void committer(SimDevice c) {
+        this.committer = c;
+    }
+
+    DeliveryVerifier.Stream stream() {
+        return stream;
     }
 
     Bytes groupId() {
@@ -170,17 +199,41 @@ final class SimDevice {
     private void sendDue(long k) {
         // a prepared message is taken even when it cannot go out, so the next one stays message k + senders
         byte[] preparedMessage = run.workload.mode() == Mode.RELAY_ONLY ? prepared.poll() : null;
+        if (churning() && !member.active() && committer != this) {
+            committer.handOver(k, 0); // out of the group: a member of the team sends it in its place
+            return;
+        }
+        send(k, 0, preparedMessage);
+    }
+
+    /** Sends message {@code k} for a device of the team that is out of the group (on this device's context). */
+    private void handOver(long k, int attempt) {
+        context.runOnContext(v -> send(k, attempt, null));
+    }
+
+    private void notSentOrRejected(int attempt) {
+        if (attempt == 0) {
+            run.stats.notSent.increment();
+        } else {
+            run.stats.rejected.increment();
+        }
+    }
+
+    /** Encrypts (full mode) and sends message {@code k}; {@code attempt} 0 is its first sending. */
+    private void send(long k, int attempt, byte[] preparedMessage) {
         if (connection == null || !connection.isOpen()) {
             run.stats.error("SENDER_OFFLINE");
-            run.stats.notSent.increment();
+            notSentOrRejected(attempt);
             return;
         }
         byte[] message;
+        long epoch;
         try {
+            epoch = run.workload.mode() == Mode.RELAY_ONLY ? -1 : member.group().epoch();
             message = run.workload.mode() == Mode.RELAY_ONLY ? preparedMessage : run.messages.encrypt(member.group(), k, index);
         } catch (RuntimeException e) {
             run.stats.error("ENCRYPT_FAILED");
-            run.stats.notSent.increment();
+            notSentOrRejected(attempt);
             return;
         }
         if (message == null) {
@@ -188,8 +241,10 @@ final class SimDevice {
             run.stats.notSent.increment();
             return;
         }
-        run.stats.sent.increment();
-        run.latency.recordSendLag(System.nanoTime() - run.intendedNanos(k));
+        if (attempt == 0) {
+            run.stats.sent.increment();
+            run.latency.recordSendLag(System.nanoTime() - run.intendedNanos(k));
+        }
         DeliveryVerifier.Ledger ledger = stream.ledger;
         connection.request(new Frame.SendApplication(groupId, Bytes.wrap(message))).onComplete(ar -> {
             if (ar.failed()) {
@@ -198,11 +253,68 @@ final class SimDevice {
             } else if (ar.result() instanceof Frame.Ok ok) {
                 run.stats.accepted.increment();
                 ledger.accepted(ok.seq(), k);
+            } else if (ar.result() instanceof Frame.Error e && churning() && attempt < MAX_ATTEMPTS
+                    && (e.code() == ErrorCode.STALE_EPOCH || e.code() == ErrorCode.FORBIDDEN)) {
+                run.churn.resent(e.code().name());
+                resend(k, attempt + 1, epoch);
             } else {
                 run.stats.rejected.increment();
                 run.stats.error(ar.result() instanceof Frame.Error e ? e.code().name() : "UNEXPECTED_ANSWER");
             }
         });
+    }
+
+    /**
+     * Sends message {@code k} again after a Commit made the relay refuse it: at once in a newer epoch
+     * than {@code refusedEpoch}, by the committer when this device is out of the group, else once the
+     * Commit has been applied.
+     */
+    private void resend(long k, int attempt, long refusedEpoch) {
+        if (!member.active()) {
+            committer.handOver(k, attempt);
+        } else if (member.group().epoch() > refusedEpoch) {
+            send(k, attempt, null);
+        } else {
+            awaitingEpoch.add(new long[] {k, attempt});
+        }
+    }
+
+    /** After a Commit was applied (or the device joined): what waited for a new epoch goes out. */
+    private void flushAwaitingEpoch() {
+        long[] w;
+        while ((w = awaitingEpoch.poll()) != null) {
+            if (member.active()) {
+                send(w[0], (int) w[1], null);
+            } else {
+                committer.handOver(w[0], (int) w[1]);
+            }
+        }
+    }
+
+    /** The device's team changes membership during the load. */
+    private boolean churning() {
+        return committer != null;
+    }
+
+    /** Notes this device's own Commit accepted as {@code seq} (on its context, before its echo arrives). */
+    void ownCommit(long seq) {
+        ownCommits.add(seq);
+        flushAwaitingEpoch();
+    }
+
+    /**
+     * Publishes a fresh KeyPackage to be added back to the group (on this device's context);
+     * {@code joined} completes once the device has joined from the Welcome.
+     */
+    Future<Void> publishForRejoin(Promise<Void> joined) {
+        if (connection == null || !connection.isOpen()) {
+            return Future.failedFuture(new Churn.Failed("DEVICE_OFFLINE"));
+        }
+        rejoin = joined;
+        return connection.request(new Frame.PublishKeyPackages(List.of(Bytes.wrap(member.keyPackage())), false))
+                .compose(answer -> answer instanceof Frame.Ok ? Future.<Void>succeededFuture()
+                        : Future.failedFuture(new Churn.Failed(answer instanceof Frame.Error e ? e.code().name()
+                                : "UNEXPECTED_ANSWER")));
     }
 
     private void onPush(Frame frame) {
@@ -212,9 +324,55 @@ final class SimDevice {
         }
         switch (frame) {
             case Frame.Deliver d -> onDeliver(d);
-            case Frame.WelcomeDelivery w -> connection.request(new Frame.AckMailbox(w.mailboxSeq()));
+            case Frame.WelcomeDelivery w -> onWelcome(w);
             case Frame.Error e -> run.stats.error(e.code().name());
             default -> { } // Reconnect: the relay closes the connection after it, and onClosed reconnects
+        }
+    }
+
+    private void onWelcome(Frame.WelcomeDelivery w) {
+        stream.welcomed(w.groupSeq());
+        connection.request(new Frame.AckMailbox(w.mailboxSeq()));
+        if (rejoin == null) {
+            return; // not awaited (or delivered again): the verifier judges it
+        }
+        if (member.active()) {
+            heldWelcome = w; // the Commit removing this device has not come yet: join after it
+            return;
+        }
+        join(w);
+    }
+
+    private void join(Frame.WelcomeDelivery w) {
+        Promise<Void> p = rejoin;
+        rejoin = null;
+        heldWelcome = null;
+        try {
+            member.join(w.welcome().unsafeArray());
+        } catch (RuntimeException e) {
+            p.tryFail(new Churn.Failed("JOIN_FAILED"));
+            return;
+        }
+        flushAwaitingEpoch();
+        p.tryComplete();
+    }
+
+    /** A Commit of the churn: checked like a message, then applied (full mode) unless it is this device's own. */
+    private void onCommit(long seq, byte[] bytes) {
+        DeliveryVerifier.Delivery outcome = stream.delivered(seq, DeliveryVerifier.COMMIT);
+        boolean first = outcome == DeliveryVerifier.Delivery.FIRST || outcome == DeliveryVerifier.Delivery.FIRST_MISORDERED;
+        if (first && run.workload.mode() == Mode.FULL && !ownCommits.remove(seq) && member.active()) {
+            try {
+                if (!member.applyCommit(bytes) && heldWelcome != null) {
+                    join(heldWelcome);
+                }
+            } catch (RuntimeException e) {
+                run.verifier.undecryptable(index, "seq " + seq + ": the Commit does not apply: " + e.getClass().getSimpleName());
+            }
+            flushAwaitingEpoch();
+        }
+        if (++unacked >= run.workload.ackEvery()) {
+            ack();
         }
     }
 
@@ -225,6 +383,10 @@ final class SimDevice {
             return;
         }
         byte[] bytes = d.message().unsafeArray();
+        if (MessageFactory.isPublicMessage(bytes)) {
+            onCommit(d.seq(), bytes);
+            return;
+        }
         Optional<MessageFactory.Label> label = MessageFactory.label(bytes);
         long k = label.map(MessageFactory.Label::k).orElse(-1L);
         if (label.isEmpty()) {
@@ -233,7 +395,7 @@ final class SimDevice {
         DeliveryVerifier.Delivery outcome = stream.delivered(d.seq(), k);
         if (label.isPresent() && (outcome == DeliveryVerifier.Delivery.FIRST
                 || outcome == DeliveryVerifier.Delivery.FIRST_MISORDERED)) {
-            if (run.workload.mode() == Mode.FULL && label.get().sender() != index) {
+            if (run.workload.mode() == Mode.FULL && label.get().sender() != index && member.active()) {
                 decrypt(bytes, k, d.seq());
             }
             run.stats.delivered.increment();
@@ -276,7 +438,7 @@ final class SimDevice {
     private void startAckTimer() {
         if (ackTimer < 0) {
             ackTimer = context.owner().setPeriodic(run.workload.ackInterval().toMillis(), id -> {
-                if (unacked > 0) {
+                if (unacked > 0 || (churning() && stream.contiguous() > lastAck)) {
                     ack();
                 }
             });

@@ -75,7 +75,7 @@ final class TeamSetup {
         return created.compose(v -> {
             List<Future<List<KeyPackage>>> claims = new ArrayList<>();
             for (String u : users) {
-                claims.add(claim(vertx, c, u, w.suite().wire(), 10));
+                claims.add(claim(vertx, c, u, Optional.empty(), w.suite().wire(), 10));
             }
             return Future.all(claims);
         }).compose(all -> {
@@ -95,9 +95,16 @@ final class TeamSetup {
         });
     }
 
-    /** One KeyPackage of each device of {@code user}; a rate-limited claim is retried after its hint. */
-    private static Future<List<KeyPackage>> claim(Vertx vertx, Connection c, String user, int suite, int attempts) {
-        return c.request(new Frame.ClaimKeyPackages(user, Optional.empty(), suite)).compose(answer -> {
+    /**
+     * One KeyPackage of {@code device}, or of each device of {@code user}; a rate-limited claim is
+     * retried after its hint.
+     */
+    static Future<List<KeyPackage>> claim(Vertx vertx, Connection c, String user, Optional<String> device, int suite,
+            int attempts) {
+        if (c == null || !c.isOpen()) {
+            return Future.failedFuture(new Churn.Failed("COMMITTER_OFFLINE"));
+        }
+        return c.request(new Frame.ClaimKeyPackages(user, device, suite)).compose(answer -> {
             if (answer instanceof Frame.KeyPackages kps) {
                 return Future.succeededFuture(kps.entries().stream()
                         .map(e -> Member.decodeKeyPackage(e.keyPackage().unsafeArray())).toList());
@@ -105,8 +112,12 @@ final class TeamSetup {
             if (answer instanceof Frame.Error e && e.code() == ErrorCode.RATE_LIMITED && attempts > 1) {
                 Promise<List<KeyPackage>> later = Promise.promise();
                 vertx.setTimer(Math.max(10, e.retryAfterMillis()),
-                        id -> claim(vertx, c, user, suite, attempts - 1).onComplete(later));
+                        id -> claim(vertx, c, user, device, suite, attempts - 1).onComplete(later));
                 return later.future();
+            }
+            if (answer instanceof Frame.Error e) {
+                return Future.failedFuture(new Churn.Failed(e.code().name(),
+                        "claiming the KeyPackages of a device failed: " + answer));
             }
             return Future.failedFuture("claiming the KeyPackages of a device failed: " + answer);
         });

@@ -27,6 +27,8 @@ import java.util.List;
  * @param reconnectingShare the share of devices that go offline and reconnect over and over
  *     (they never send); each alternates {@code offlineTime} offline and as long online
  * @param offlineTime how long one offline spell lasts
+ * @param churnPerMinute membership changes per minute over all teams (0: none): each removes one
+ *     device from its team's group by a Commit, or adds a device removed earlier back (see {@link Churn})
  * @param suite the MLS cipher suite of every group
  * @param targets relay WebSocket URLs; devices are spread over them round-robin
  * @param ackEvery a device acknowledges a group after this many unacknowledged messages …
@@ -37,7 +39,8 @@ import java.util.List;
  * @param runId distinguishes this run's users and groups from earlier runs against the same relay
  */
 public record Workload(Mode mode, int teams, int teamSize, int devicesPerUser, int messageSize, double rate,
-        Duration warmup, Duration duration, double reconnectingShare, Duration offlineTime, CipherSuiteId suite,
+        Duration warmup, Duration duration, double reconnectingShare, Duration offlineTime, double churnPerMinute,
+        CipherSuiteId suite,
         List<URI> targets, int ackEvery, Duration ackInterval, int connectConcurrency, Duration drainTimeout,
         int eventLoops, String runId) {
 
@@ -53,6 +56,10 @@ public record Workload(Mode mode, int teams, int teamSize, int devicesPerUser, i
                 "warm-up and duration are whole seconds");
         require(reconnectingShare >= 0 && reconnectingShare < 1, "reconnecting share must be in [0, 1)");
         require(!offlineTime.isNegative() && !offlineTime.isZero(), "offline time must be positive");
+        require(churnPerMinute >= 0 && churnPerMinute <= 60_000, "churn must be 0 to 60,000 changes per minute");
+        require(churnPerMinute == 0 || mode == Mode.FULL, "churn needs --mode full");
+        require(churnPerMinute == 0 || (long) teamSize * devicesPerUser >= 2,
+                "churn needs teams of at least two devices (a committer and a device to remove)");
         require(!targets.isEmpty(), "at least one target URL");
         require(ackEvery >= 1, "ack-every must be at least 1");
         require(!ackInterval.isNegative() && !ackInterval.isZero(), "ack interval must be positive");
@@ -97,10 +104,28 @@ public record Workload(Mode mode, int teams, int teamSize, int devicesPerUser, i
         return (long) (k * 1e9 / rate);
     }
 
-    /** The same workload against other targets (the ceiling server), with no device going offline. */
+    /** Membership changes scheduled in all (warm-up included): change {@code j} is due at {@code j / churnPerMinute} min, j ≥ 1. */
+    public long totalChurn() {
+        if (churnPerMinute == 0) {
+            return 0;
+        }
+        long windowNanos = warmup.toNanos() + duration.toNanos();
+        long n = (long) Math.floor(churnPerMinute * windowNanos / 60e9);
+        return churnOffsetNanos(n) < windowNanos ? n : n - 1;
+    }
+
+    /** The intended time of membership change {@code j} (1, 2, …), in nanoseconds after the start. */
+    public long churnOffsetNanos(long j) {
+        return (long) (j * 60e9 / churnPerMinute);
+    }
+
+    /**
+     * The same workload against other targets (the ceiling server), with no device going offline
+     * and no churn (the ceiling server keeps no groups).
+     */
     public Workload against(List<URI> otherTargets, boolean keepReconnecting) {
         return new Workload(mode, teams, teamSize, devicesPerUser, messageSize, rate, warmup, duration,
-                keepReconnecting ? reconnectingShare : 0, offlineTime, suite, otherTargets, ackEvery, ackInterval,
+                keepReconnecting ? reconnectingShare : 0, offlineTime, 0, suite, otherTargets, ackEvery, ackInterval,
                 connectConcurrency, drainTimeout, eventLoops, runId);
     }
 }

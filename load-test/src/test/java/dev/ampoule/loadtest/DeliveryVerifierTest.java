@@ -141,4 +141,136 @@ class DeliveryVerifierTest {
         assertEquals(1, v.corrupt());
         assertEquals(1, v.undecryptable());
     }
+
+    // ---- membership churn: a device is owed what was sequenced while it was a member ----------------
+
+    /** Messages 11-12, device 1 removed by the Commit at 13, messages 14-15, added back by the Commit at 16, message 17. */
+    private void churn() {
+        accept(2);
+        group.committed(13);
+        b.removed(13);
+        group.accepted(14, 104);
+        group.accepted(15, 105);
+        group.committed(16);
+        b.added(16);
+        group.accepted(17, 107);
+    }
+
+    private static void deliverChurned(DeliveryVerifier.Stream s, long... seqs) {
+        for (long seq : seqs) {
+            s.delivered(seq, seq == 13 || seq == 16 ? DeliveryVerifier.COMMIT : 100 + seq - 10);
+        }
+    }
+
+    /** Message 11, device 1 removed by the Commit at 12 and not added back, message 13; delivered up to 12 to it, all to device 0. */
+    private void removedForGood() {
+        accept(1);
+        group.committed(12);
+        b.removed(12);
+        group.accepted(13, 103);
+        deliverChurned(a, 11);
+        a.delivered(12, DeliveryVerifier.COMMIT);
+        a.delivered(13, 103);
+        deliverChurned(b, 11);
+        b.delivered(12, DeliveryVerifier.COMMIT);
+    }
+
+    @Test
+    void aRemovedDeviceIsOwedUpToItsRemovalAndFromAfterItsReAdd() {
+        churn();
+        deliverChurned(a, 11, 12, 13, 14, 15, 16, 17);
+        deliverChurned(b, 11, 12, 13, 17); // the removing Commit included; nothing of (13, 16]
+        b.welcomed(16);
+        assertTrue(verifier.caughtUp());
+        assertEquals(17, b.contiguous(), "the gap is passed: the device may acknowledge 17");
+        DeliveryVerifier.Verdict v = verifier.finish();
+        assertTrue(v.passed(), v.toString());
+        assertEquals(7, v.sequenced());
+        assertEquals(7 + 4, v.expectedDeliveries());
+    }
+
+    @Test
+    void aDeliveryWhileOutOfTheGroupIsMisrouted() {
+        churn();
+        deliverChurned(a, 11, 12, 13, 14, 15, 16, 17);
+        deliverChurned(b, 11, 12, 13, 14, 17); // 14 was sequenced while device 1 was out
+        DeliveryVerifier.Verdict v = verifier.finish();
+        assertFalse(v.passed());
+        assertEquals(1, v.misrouted());
+        assertEquals(0, v.lost());
+        assertTrue(v.examples().stream().anyMatch(e -> e.contains("device 1") && e.contains("seq 14")
+                && e.contains("out of the group")), v.examples()::toString);
+    }
+
+    @Test
+    void theAddingCommitItselfIsNotForTheAddedDevice() {
+        churn();
+        deliverChurned(a, 11, 12, 13, 14, 15, 16, 17);
+        deliverChurned(b, 11, 12, 13, 16, 17);
+        DeliveryVerifier.Verdict v = verifier.finish();
+        assertEquals(1, v.misrouted());
+    }
+
+    @Test
+    void aDeliveryAfterARemovalWithoutReAddIsMisrouted() {
+        removedForGood();
+        b.delivered(13, 103);
+        DeliveryVerifier.Verdict v = verifier.finish();
+        assertEquals(1, v.misrouted());
+        assertEquals(0, v.mismatched());
+        assertEquals(0, v.lost());
+        assertEquals(3 + 2, v.expectedDeliveries());
+    }
+
+    @Test
+    void aMissingDeliveryWithinMembershipIsLost() {
+        churn();
+        deliverChurned(a, 11, 12, 13, 14, 15, 16, 17);
+        deliverChurned(b, 11, 12, 17); // the removing Commit (13) never reached device 1
+        assertFalse(verifier.caughtUp());
+        assertEquals(12, b.contiguous(), "no acknowledgement past what is missing");
+        DeliveryVerifier.Verdict v = verifier.finish();
+        assertFalse(v.passed());
+        assertEquals(1, v.lost());
+        assertEquals(0, v.misrouted());
+        assertTrue(v.examples().stream().anyMatch(e -> e.contains("device 1") && e.contains("first seq 13")),
+                v.examples()::toString);
+    }
+
+    @Test
+    void aMessageAfterTheReAddNeverDeliveredIsLost() {
+        churn();
+        deliverChurned(a, 11, 12, 13, 14, 15, 16, 17);
+        deliverChurned(b, 11, 12, 13);
+        DeliveryVerifier.Verdict v = verifier.finish();
+        assertEquals(1, v.lost());
+        assertTrue(v.examples().stream().anyMatch(e -> e.contains("first seq 17")), v.examples()::toString);
+    }
+
+    @Test
+    void whileOutTheDeviceIsOwedNothingAndAcknowledgesNoFurtherThanItsRemoval() {
+        removedForGood();
+        assertTrue(verifier.caughtUp(), "13, sequenced while device 1 is out, is not awaited");
+        assertEquals(12, b.contiguous(), "the gap is still open: a later re-add may come before 13's successors");
+        assertTrue(verifier.finish().passed());
+    }
+
+    @Test
+    void aWelcomeNamingNoAddingCommitIsAMismatch() {
+        churn();
+        deliverChurned(a, 11, 12, 13, 14, 15, 16, 17);
+        deliverChurned(b, 11, 12, 13, 17);
+        b.welcomed(15);
+        DeliveryVerifier.Verdict v = verifier.finish();
+        assertEquals(1, v.mismatched());
+    }
+
+    @Test
+    void aCommitDeliveredUnderAMessagesSequenceNumberIsAMismatch() {
+        churn();
+        a.delivered(11, DeliveryVerifier.COMMIT);
+        DeliveryVerifier.Verdict v = verifier.finish();
+        assertEquals(1, v.mismatched());
+        assertTrue(v.examples().stream().anyMatch(e -> e.contains("a Commit")), v.examples()::toString);
+    }
 }

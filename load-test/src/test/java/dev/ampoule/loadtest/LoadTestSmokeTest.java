@@ -21,8 +21,9 @@ import picocli.CommandLine;
 /**
  * Short real runs of the load test through its command line: a relay started in this JVM (file
  * store, fsync on), teams formed through it, a few seconds of load, every delivery verified — in
- * relay-only mode with devices going offline and reconnecting, in full mode, and against the
- * ceiling server; then the JSON summary and the HTML report are read back.
+ * relay-only mode with devices going offline and reconnecting, in full mode, in full mode with
+ * membership churn, and against the ceiling server; then the JSON summary and the HTML report are
+ * read back.
  */
 class LoadTestSmokeTest {
 
@@ -60,8 +61,8 @@ class LoadTestSmokeTest {
                 Files.readString(html, StandardCharsets.UTF_8));
     }
 
-    /** Everything sent in 4 s at 50/s was accepted and reached each of the 3 devices of its team exactly once. */
-    private static void assertVerified(Outcome o, JsonNode r) {
+    /** The run passed: no delivery lost, duplicated, misordered, mismatched, misrouted, corrupt or undecryptable. */
+    private static JsonNode assertNoWrongDelivery(Outcome o, JsonNode r) {
         assertEquals(0, o.exit(), o.console());
         assertTrue(r.get("verified").asBoolean(), o.console());
         JsonNode v = r.get("verification");
@@ -69,6 +70,12 @@ class LoadTestSmokeTest {
                 "undecryptable")) {
             assertEquals(0, v.get(failure).asLong(), failure + "\n" + o.console());
         }
+        return v;
+    }
+
+    /** Everything sent in 4 s at 50/s was accepted and reached each of the 3 devices of its team exactly once. */
+    private static void assertVerified(Outcome o, JsonNode r) {
+        JsonNode v = assertNoWrongDelivery(o, r);
         long sent = r.get("totals").get("sent").asLong();
         assertEquals(200, sent, o.console());
         assertEquals(sent, r.get("totals").get("accepted").asLong(), o.console());
@@ -107,5 +114,49 @@ class LoadTestSmokeTest {
         assertEquals("full", o.json().get("settings").get("mode").asText());
         assertTrue(o.json().get("ceiling").isNull());
         assertTrue(o.html().contains("Delivery verified"));
+    }
+
+    /**
+     * 11 membership changes in 4 s (due at 1/3 s, 2/3 s, …, 11/3 s) over the 4 teams (teams 0-2: a
+     * device removed, added back, another removed; team 3: removed, added back) while 200 messages go out: every change is done, every message accepted
+     * (those a Commit made stale sent again), and each device received exactly what was sequenced
+     * while it was a member.
+     */
+    @Test
+    void fullClientsWithMembershipChurn() throws Exception {
+        Outcome o = run("churn", "--mode", "full", "--churn", "180");
+        JsonNode r = o.json().get("relay");
+        JsonNode v = assertNoWrongDelivery(o, r);
+        JsonNode churn = r.get("churn");
+        assertEquals(11, churn.get("scheduled").asLong(), o.console());
+        assertEquals(7, churn.get("removes").asLong(), o.console());
+        assertEquals(4, churn.get("adds").asLong(), o.console());
+        assertTrue(churn.get("failed").isEmpty(), o.console());
+        assertEquals(11, churn.get("commitLatency").get("count").asLong(), o.console());
+        assertEquals(4, churn.get("joinLatency").get("count").asLong(), o.console());
+        assertTrue(churn.get("joinLatency").get("p50").asDouble() > 0, o.console());
+        long sent = r.get("totals").get("sent").asLong();
+        assertEquals(200, sent, o.console());
+        assertEquals(sent, r.get("totals").get("accepted").asLong(), o.console());
+        // the relay sequenced the messages and the 11 Commits; the devices out for a while were owed less
+        assertEquals(sent + 11, v.get("sequenced").asLong(), o.console());
+        assertTrue(v.get("expectedDeliveries").asLong() < 3 * (sent + 11), o.console());
+        assertTrue(v.get("expectedDeliveries").asLong() > 2 * (sent + 11), o.console());
+        assertEquals(180.0, o.json().get("settings").get("churnPerMinute").asDouble());
+        assertTrue(o.html().contains("membership changes done"), o.html());
+        assertTrue(o.console().contains("churn: 11 of 11 membership changes done"), o.console());
+    }
+
+    @Test
+    void churnIsRefusedInRelayOnlyMode() {
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        CommandLine cli = new CommandLine(new LoadTestCommand(new PrintStream(new ByteArrayOutputStream(), true,
+                StandardCharsets.UTF_8)));
+        cli.setErr(new java.io.PrintWriter(err, true, StandardCharsets.UTF_8));
+        int exit = cli.execute("--relay", relay.url(), "--relay-data-dir", relay.dataDir.toString(), "--mode",
+                "relay-only", "--churn", "10", "--out", dir.resolve("refused").toString());
+        assertEquals(2, exit);
+        assertTrue(err.toString(StandardCharsets.UTF_8).contains("--churn needs --mode full"), err::toString);
+        assertTrue(!Files.exists(dir.resolve("refused")), "nothing written");
     }
 }
