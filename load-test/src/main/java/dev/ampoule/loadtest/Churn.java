@@ -1,8 +1,6 @@
 package dev.ampoule.loadtest;
 
-import dev.ampoule.mls.framing.MlsMessage;
 import dev.ampoule.mls.group.PendingCommit;
-import dev.ampoule.relay.protocol.Bytes;
 import dev.ampoule.relay.protocol.Frame;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -210,9 +208,7 @@ final class Churn implements Runnable {
                 committer.member.discard();
                 return Future.failedFuture(new Failed("COMMITTER_OFFLINE"));
             }
-            Frame.SendCommit frame = new Frame.SendCommit(committer.groupId(), Bytes.wrap(pending.commit().toBytes()),
-                    pending.welcome().map(m -> Bytes.wrap(m.toBytes())),
-                    Bytes.wrap(new MlsMessage.OfGroupInfo(pending.groupInfo().orElseThrow()).toBytes()));
+            Frame.SendCommit frame = TeamSetup.commitFrame(committer.groupId(), pending);
             long sent = System.nanoTime();
             return c.request(frame).transform(ar -> {
                 if (ar.succeeded() && ar.result() instanceof Frame.Ok ok) {

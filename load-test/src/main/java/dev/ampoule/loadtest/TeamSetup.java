@@ -84,15 +84,18 @@ final class TeamSetup {
                 List<KeyPackage> l = all.resultAt(i);
                 kps.addAll(l);
             }
-            PendingCommit pending = creator.member.add(kps);
-            Frame.SendCommit commit = new Frame.SendCommit(groupId, Bytes.wrap(pending.commit().toBytes()),
-                    pending.welcome().map(m -> Bytes.wrap(m.toBytes())),
-                    Bytes.wrap(new MlsMessage.OfGroupInfo(pending.groupInfo().orElseThrow()).toBytes()));
-            return c.request(commit).compose(TeamSetup::ok);
+            return c.request(commitFrame(groupId, creator.member.add(kps))).compose(TeamSetup::ok);
         }).map(seq -> {
             creator.member.merge();
             return seq;
         });
+    }
+
+    /** The {@code SendCommit} of a pending Commit: the Commit, its Welcome if any, and the GroupInfo. */
+    static Frame.SendCommit commitFrame(Bytes groupId, PendingCommit pending) {
+        return new Frame.SendCommit(groupId, Bytes.wrap(pending.commit().toBytes()),
+                pending.welcome().map(m -> Bytes.wrap(m.toBytes())),
+                Bytes.wrap(new MlsMessage.OfGroupInfo(pending.groupInfo().orElseThrow()).toBytes()));
     }
 
     /**

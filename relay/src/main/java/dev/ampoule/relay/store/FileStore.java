@@ -46,8 +46,6 @@ public final class FileStore implements Store {
     private static final int PROBE_BYTES = 64 * 1024;
     private static final byte[] BEGIN = {(byte) RecordCodec.CHECKPOINT_BEGIN};
     private static final byte[] END = {(byte) RecordCodec.CHECKPOINT_END};
-    /** A checkpoint being written: {@code <segment id>.checkpoint}, renamed to the segment once durable. */
-    private static final String CHECKPOINT_SUFFIX = ".checkpoint";
 
     private record Location(long segment, long offset, int length) {
     }
@@ -167,7 +165,7 @@ public final class FileStore implements Store {
 
     /** A checkpoint file a crash left before it became a segment: its segments were never replaced. */
     private void deleteUnfinishedCheckpoints() throws IOException {
-        try (java.nio.file.DirectoryStream<Path> ds = Files.newDirectoryStream(dir, "*" + CHECKPOINT_SUFFIX)) {
+        try (java.nio.file.DirectoryStream<Path> ds = Files.newDirectoryStream(dir, "*" + SegmentLog.CHECKPOINT_SUFFIX)) {
             for (Path p : ds) {
                 LOG.warn("discarded an unfinished checkpoint file {}", p.getFileName());
                 Files.delete(p);
@@ -555,7 +553,7 @@ public final class FileStore implements Store {
      * {@code replaced}) and its own. A failure leaves every segment in place and the store writable.
      */
     private void writeCheckpoint(Checkpoint cp, long id, long replaced) {
-        Path file = dir.resolve(String.format("%020d%s", id, CHECKPOINT_SUFFIX));
+        Path file = SegmentLog.checkpointPath(dir, id);
         try {
             List<Location> moved = new ArrayList<>(cp.retained().size());
             long size;

@@ -18,6 +18,7 @@ import java.util.regex.Pattern;
 final class SegmentLog {
 
     static final String SUFFIX = ".log";
+    static final String CHECKPOINT_SUFFIX = ".checkpoint";
     static final int MAX_RECORD = 64 << 20;
     private static final Pattern SEGMENT_NAME = Pattern.compile("[0-9]{20}" + Pattern.quote(SUFFIX));
 
@@ -26,6 +27,11 @@ final class SegmentLog {
 
     static Path path(Path dir, long id) {
         return dir.resolve(String.format("%020d%s", id, SUFFIX));
+    }
+
+    /** A checkpoint being written as segment {@code id}: renamed to {@link #path} once complete and durable. */
+    static Path checkpointPath(Path dir, long id) {
+        return dir.resolve(String.format("%020d%s", id, CHECKPOINT_SUFFIX));
     }
 
     /**
