@@ -30,6 +30,8 @@ import java.util.Set;
 public final class PgDevices {
 
     private static final int MAX_BATCH = 1_000;
+    private static final String WRITE_FAILED = "the database refused or did not answer a write";
+
     private static final String MOVE_CURSOR = "INSERT INTO ds_cursors (user_id, device_id, group_id, seq) "
             + "VALUES ($1, $2, $3, $4) ON CONFLICT (user_id, device_id, group_id) "
             + "DO UPDATE SET seq = greatest(ds_cursors.seq, excluded.seq) RETURNING seq";
@@ -119,7 +121,7 @@ public final class PgDevices {
                     rs = rs.next();
                 }
             } else {
-                StoreException e = new StoreException("the database refused or did not answer a write", ar.cause());
+                StoreException e = DatabaseFailures.SHARED.failed(WRITE_FAILED, ar.cause());
                 batch.forEach(m -> m.promise().fail(e));
             }
             writeNext();
@@ -133,7 +135,7 @@ public final class PgDevices {
                 .compose(v -> conn.preparedQuery("DELETE FROM ds_mailbox WHERE user_id = $1 AND device_id = $2 "
                         + "AND mailbox_seq <= $3").execute(Tuple.of(d.userId(), d.deviceId(), seq)))
                 .<Void>mapEmpty())
-                .recover(e -> Future.failedFuture(new StoreException("the database refused or did not answer a write", e)));
+                .recover(e -> Future.failedFuture(DatabaseFailures.SHARED.failed(WRITE_FAILED, e)));
     }
 
     // ---- KeyPackages and signature keys --------------------------------------------------------
@@ -148,7 +150,7 @@ public final class PgDevices {
                 .executeBatch(packages.stream().map(k -> Tuple.of(k.device().userId(), k.device().deviceId(),
                         buf(k.ref()), k.cipherSuite(), buf(k.keyPackage()), k.lastResort())).toList())
                 .<Void>mapEmpty()
-                .recover(e -> Future.failedFuture(new StoreException("the database refused or did not answer a write", e)));
+                .recover(e -> Future.failedFuture(DatabaseFailures.SHARED.failed(WRITE_FAILED, e)));
     }
 
     /**
@@ -159,7 +161,7 @@ public final class PgDevices {
         return pool.preparedQuery("DELETE FROM ds_key_packages WHERE user_id = $1 AND device_id = $2 AND ref = $3")
                 .execute(Tuple.of(d.userId(), d.deviceId(), buf(ref)))
                 .map(rows -> rows.rowCount() == 1)
-                .recover(e -> Future.failedFuture(new StoreException("the database refused or did not answer a write", e)));
+                .recover(e -> Future.failedFuture(DatabaseFailures.SHARED.failed(WRITE_FAILED, e)));
     }
 
     /** Every KeyPackage of the user's devices, in publication order. */
@@ -179,7 +181,7 @@ public final class PgDevices {
         return pool.preparedQuery("INSERT INTO ds_signature_keys (user_id, device_id, key) VALUES ($1, $2, $3) "
                         + "ON CONFLICT DO NOTHING").execute(Tuple.of(d.userId(), d.deviceId(), buf(key)))
                 .<Void>mapEmpty()
-                .recover(e -> Future.failedFuture(new StoreException("the database refused or did not answer a write", e)));
+                .recover(e -> Future.failedFuture(DatabaseFailures.SHARED.failed(WRITE_FAILED, e)));
     }
 
     /** The signature keys the user's devices registered, oldest first. */

@@ -1,7 +1,5 @@
 package dev.ampoule.relay.store;
 
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import dev.ampoule.relay.protocol.Bytes;
 import dev.ampoule.relay.protocol.DeviceId;
 import io.vertx.core.Future;
@@ -38,7 +36,6 @@ import java.util.Set;
  */
 public final class PgGroups {
 
-    private static final Logger LOG = LoggerFactory.getLogger(PgGroups.class);
     private static final int MAX_BATCH = 1_000;
     private static final String UNIQUE_VIOLATION = "23505";
 
@@ -502,11 +499,7 @@ public final class PgGroups {
     }
 
     private static StoreException failure(Throwable e, String what) {
-        if (e instanceof StoreException s) {
-            return s;
-        }
-        LOG.debug(what, e);
-        return new StoreException(what, e);
+        return DatabaseFailures.SHARED.failed(what, e);
     }
 
     private static boolean unique(Throwable e) {
