@@ -14,6 +14,8 @@ import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.Tuple;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
@@ -46,6 +48,11 @@ public final class PgDevices {
 
     private record Move(DeviceId device, Bytes groupId, long seq, Promise<Long> promise) {
     }
+
+    /** The order in which a batch locks cursor rows: by user, device and group, as the key reads. */
+    private static final Comparator<Move> BY_ROW = Comparator.comparing((Move m) -> m.device().userId())
+            .thenComparing(m -> m.device().deviceId())
+            .thenComparing((x, y) -> Arrays.compareUnsigned(x.groupId().unsafeArray(), y.groupId().unsafeArray()));
 
     private final Pool pool;
     private final ArrayDeque<Move> queue = new ArrayDeque<>();
@@ -110,6 +117,7 @@ public final class PgDevices {
         while (!queue.isEmpty() && batch.size() < MAX_BATCH) {
             batch.add(queue.pollFirst());
         }
+        batch.sort(BY_ROW); // one lock order on every node: batches wait for each other, never deadlock
         List<Tuple> rows = batch.stream().map(m -> Tuple.of(m.device().userId(), m.device().deviceId(),
                 buf(m.groupId()), m.seq())).toList();
         pool.withTransaction(conn -> conn.preparedQuery(MOVE_CURSOR).executeBatch(rows)).onComplete(ar -> {

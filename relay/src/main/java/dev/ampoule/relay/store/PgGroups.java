@@ -13,7 +13,9 @@ import io.vertx.sqlclient.SqlConnection;
 import io.vertx.sqlclient.Tuple;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -69,6 +71,10 @@ public final class PgGroups {
     private record Pending(Bytes groupId, long version, long epoch, long ts, Bytes digest, Bytes payload,
             Promise<Long> promise) {
     }
+
+    /** The order in which a batch locks the groups' rows: by group id, unsigned bytes. */
+    private static final Comparator<Pending> BY_GROUP =
+            (x, y) -> Arrays.compareUnsigned(x.groupId().unsafeArray(), y.groupId().unsafeArray());
 
     private static final String APPEND_APPLICATION = """
             WITH g AS (
@@ -239,6 +245,11 @@ public final class PgGroups {
         while (!queue.isEmpty() && batch.size() < MAX_BATCH) {
             batch.add(queue.pollFirst());
         }
+        // Each statement locks its group's row until the batch commits: in one order of groups on
+        // every node, two batches wait for each other instead of deadlocking (which PostgreSQL breaks
+        // after deadlock_timeout, failing a whole batch). The sort is stable: a group's own messages
+        // keep their order.
+        batch.sort(BY_GROUP);
         List<Tuple> rows = batch.stream().map(p -> Tuple.of(buf(p.groupId()), p.version(), p.epoch(), p.ts(),
                 buf(p.digest()), buf(p.payload()))).toList();
         pool.withTransaction(conn -> conn.preparedQuery(APPEND_APPLICATION).executeBatch(rows)).onComplete(ar -> {
