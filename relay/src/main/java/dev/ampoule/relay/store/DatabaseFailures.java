@@ -21,6 +21,9 @@ final class DatabaseFailures {
 
     private static final Logger LOG = LoggerFactory.getLogger(DatabaseFailures.class);
 
+    /** What the stores tell the Delivery Service when the database refused or did not answer. */
+    static final String WRITE_FAILED = "the database refused or did not answer a write";
+
     /** A node's reports: one WARN every 10 s at most while writes fail. */
     static final DatabaseFailures SHARED = new DatabaseFailures(LOG::warn, System::nanoTime, Duration.ofSeconds(10));
 
@@ -49,6 +52,11 @@ final class DatabaseFailures {
         LOG.debug(what, e);
         count(cause(e));
         return new StoreException(what, e);
+    }
+
+    /** {@link #failed(String, Throwable)} with {@link #WRITE_FAILED} as the message. */
+    StoreException failed(Throwable e) {
+        return failed(WRITE_FAILED, e);
     }
 
     /** What an operator may read of a failure: the SQLSTATE, or the class of the failure. */

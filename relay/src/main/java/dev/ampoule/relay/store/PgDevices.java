@@ -14,7 +14,6 @@ import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.Tuple;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Comparator;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -32,8 +31,6 @@ import java.util.Set;
 public final class PgDevices {
 
     private static final int MAX_BATCH = 1_000;
-    private static final String WRITE_FAILED = "the database refused or did not answer a write";
-
     private static final String MOVE_CURSOR = "INSERT INTO ds_cursors (user_id, device_id, group_id, seq) "
             + "VALUES ($1, $2, $3, $4) ON CONFLICT (user_id, device_id, group_id) "
             + "DO UPDATE SET seq = greatest(ds_cursors.seq, excluded.seq) RETURNING seq";
@@ -52,7 +49,7 @@ public final class PgDevices {
     /** The order in which a batch locks cursor rows: by user, device and group, as the key reads. */
     private static final Comparator<Move> BY_ROW = Comparator.comparing((Move m) -> m.device().userId())
             .thenComparing(m -> m.device().deviceId())
-            .thenComparing((x, y) -> Arrays.compareUnsigned(x.groupId().unsafeArray(), y.groupId().unsafeArray()));
+            .thenComparing(Move::groupId);
 
     private final Pool pool;
     private final ArrayDeque<Move> queue = new ArrayDeque<>();
@@ -129,7 +126,7 @@ public final class PgDevices {
                     rs = rs.next();
                 }
             } else {
-                StoreException e = DatabaseFailures.SHARED.failed(WRITE_FAILED, ar.cause());
+                StoreException e = DatabaseFailures.SHARED.failed(ar.cause());
                 batch.forEach(m -> m.promise().fail(e));
             }
             writeNext();
@@ -143,7 +140,7 @@ public final class PgDevices {
                 .compose(v -> conn.preparedQuery("DELETE FROM ds_mailbox WHERE user_id = $1 AND device_id = $2 "
                         + "AND mailbox_seq <= $3").execute(Tuple.of(d.userId(), d.deviceId(), seq)))
                 .<Void>mapEmpty())
-                .recover(e -> Future.failedFuture(DatabaseFailures.SHARED.failed(WRITE_FAILED, e)));
+                .recover(e -> Future.failedFuture(DatabaseFailures.SHARED.failed(e)));
     }
 
     // ---- KeyPackages and signature keys --------------------------------------------------------
@@ -158,7 +155,7 @@ public final class PgDevices {
                 .executeBatch(packages.stream().map(k -> Tuple.of(k.device().userId(), k.device().deviceId(),
                         buf(k.ref()), k.cipherSuite(), buf(k.keyPackage()), k.lastResort())).toList())
                 .<Void>mapEmpty()
-                .recover(e -> Future.failedFuture(DatabaseFailures.SHARED.failed(WRITE_FAILED, e)));
+                .recover(e -> Future.failedFuture(DatabaseFailures.SHARED.failed(e)));
     }
 
     /**
@@ -169,7 +166,7 @@ public final class PgDevices {
         return pool.preparedQuery("DELETE FROM ds_key_packages WHERE user_id = $1 AND device_id = $2 AND ref = $3")
                 .execute(Tuple.of(d.userId(), d.deviceId(), buf(ref)))
                 .map(rows -> rows.rowCount() == 1)
-                .recover(e -> Future.failedFuture(DatabaseFailures.SHARED.failed(WRITE_FAILED, e)));
+                .recover(e -> Future.failedFuture(DatabaseFailures.SHARED.failed(e)));
     }
 
     /** Every KeyPackage of the user's devices, in publication order. */
@@ -189,7 +186,7 @@ public final class PgDevices {
         return pool.preparedQuery("INSERT INTO ds_signature_keys (user_id, device_id, key) VALUES ($1, $2, $3) "
                         + "ON CONFLICT DO NOTHING").execute(Tuple.of(d.userId(), d.deviceId(), buf(key)))
                 .<Void>mapEmpty()
-                .recover(e -> Future.failedFuture(DatabaseFailures.SHARED.failed(WRITE_FAILED, e)));
+                .recover(e -> Future.failedFuture(DatabaseFailures.SHARED.failed(e)));
     }
 
     /** The signature keys the user's devices registered, oldest first. */

@@ -13,7 +13,6 @@ import io.vertx.sqlclient.SqlConnection;
 import io.vertx.sqlclient.Tuple;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collection;
 import java.util.Comparator;
 import java.util.List;
@@ -72,9 +71,8 @@ public final class PgGroups {
             Promise<Long> promise) {
     }
 
-    /** The order in which a batch locks the groups' rows: by group id, unsigned bytes. */
-    private static final Comparator<Pending> BY_GROUP =
-            (x, y) -> Arrays.compareUnsigned(x.groupId().unsafeArray(), y.groupId().unsafeArray());
+    /** The order in which a batch locks the groups' rows: by group id ({@link Bytes}' order). */
+    private static final Comparator<Pending> BY_GROUP = Comparator.comparing(Pending::groupId);
 
     private static final String APPEND_APPLICATION = """
             WITH g AS (
@@ -272,7 +270,7 @@ public final class PgGroups {
                 }
                 chain.onComplete(x -> finishBatch());
             } else {
-                StoreException e = failure(ar.cause(), "the database refused or did not answer a write");
+                StoreException e = failure(ar.cause(), DatabaseFailures.WRITE_FAILED);
                 batch.forEach(p -> p.promise().fail(e));
                 finishBatch();
             }
@@ -294,7 +292,7 @@ public final class PgGroups {
                     if (ar.succeeded() || unique(ar.cause())) {
                         return refusedMessage(p.groupId(), p.digest());
                     }
-                    return Future.failedFuture(failure(ar.cause(), "the database refused or did not answer a write"));
+                    return Future.failedFuture(failure(ar.cause(), DatabaseFailures.WRITE_FAILED));
                 });
     }
 
@@ -506,7 +504,7 @@ public final class PgGroups {
     }
 
     private static <T> Future<T> failure(Throwable e) {
-        return Future.failedFuture(failure(e, "the database refused or did not answer a write"));
+        return Future.failedFuture(failure(e, DatabaseFailures.WRITE_FAILED));
     }
 
     private static StoreException failure(Throwable e, String what) {
