@@ -68,8 +68,18 @@ final class DeliveryQueries {
         long t0 = System.nanoTime();
         return store.read(groupId, fromSeq, n).map(list -> {
             metrics.storeLatency("read", Duration.ofNanos(System.nanoTime() - t0));
-            return list.stream().filter(m -> m.seq() < end).toList();
+            return below(list, end);
         });
+    }
+
+    /** The messages before {@code end} (the list itself when all are: the usual case). */
+    private static List<GroupMessage> below(List<GroupMessage> list, long end) {
+        for (int i = 0; i < list.size(); i++) {
+            if (list.get(i).seq() >= end) {
+                return list.stream().filter(m -> m.seq() < end).toList();
+            }
+        }
+        return list;
     }
 
     Future<List<GroupMessage>> stored(Bytes groupId, long fromSeq, int max) {

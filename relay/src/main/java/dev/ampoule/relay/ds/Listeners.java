@@ -14,6 +14,8 @@ final class Listeners {
 
     private final Vertx vertx;
     private final Map<DeviceId, Set<DeliveryService.Listener>> byDevice = new HashMap<>();
+    /** Groups whose receivers are told in the next {@link #advanceLater} turn (identity: one entry per group). */
+    private final Set<GroupState> toAdvance = new LinkedHashSet<>();
 
     Listeners(Vertx vertx) {
         this.vertx = vertx;
@@ -45,9 +47,21 @@ final class Listeners {
         }
     }
 
-    /** As {@link #groupAdvanced}, in a later turn of the event loop (after the sender's Ok is written). */
+    /**
+     * As {@link #groupAdvanced}, in a later turn of the event loop (after the sender's Ok is written).
+     * The groups advanced before that turn runs are told once each: the messages of a group that
+     * became durable together (one batch of the store) wake each receiver once, not once per message.
+     */
     void groupAdvancedLater(GroupState g) {
-        later(() -> groupAdvanced(g));
+        if (toAdvance.add(g) && toAdvance.size() == 1) {
+            later(this::advanceLater);
+        }
+    }
+
+    private void advanceLater() {
+        List<GroupState> groups = List.copyOf(toAdvance);
+        toAdvance.clear();
+        groups.forEach(this::groupAdvanced);
     }
 
     /** Runs {@code events} in a later turn of the event loop. */

@@ -15,10 +15,12 @@ import dev.ampoule.relay.protocol.DeviceId;
 import dev.ampoule.relay.protocol.ErrorCode;
 import dev.ampoule.relay.protocol.Frame;
 import dev.ampoule.relay.protocol.RelayException;
+import dev.ampoule.relay.store.GroupMessage;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.Handler;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
@@ -72,6 +74,7 @@ public final class Gateway {
     private final Map<DeviceId, Session> perDevice = new HashMap<>();
     private boolean draining;
     private final AtomicLong queuedBytes = new AtomicLong();
+    private final DeliveryFrames deliveryFrames = new DeliveryFrames();
 
     public Gateway(Vertx vertx, RelayConfig config, DeliveryService ds, TokenVerifier verifier, Tickets tickets,
             RelayMetrics metrics, AuditSink audit) {
@@ -116,6 +119,11 @@ public final class Gateway {
 
     RelayMetrics metrics() {
         return metrics;
+    }
+
+    /** The encoded Deliver frame of a group message, shared by its recipients. */
+    Buffer deliveryFrame(GroupMessage m) {
+        return deliveryFrames.frame(m);
     }
 
     /** Audits a login of {@code device}; the future completes once the entry is durable. */

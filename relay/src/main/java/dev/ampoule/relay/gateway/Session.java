@@ -58,6 +58,8 @@ final class Session implements DeliveryService.Listener {
     static final Duration CLOSE_GRACE = Duration.ofSeconds(10);
     /** Requests of one connection being processed at once; beyond, the socket is not read. */
     static final int MAX_PENDING_REQUESTS = 256;
+    /** A delivery's frame type in the metrics. */
+    private static final String DELIVER = Frame.Deliver.class.getSimpleName();
 
     private final Gateway gateway;
     /** This connection's id in the logs: random, unrelated to the device or its token. */
@@ -444,16 +446,20 @@ final class Session implements DeliveryService.Listener {
         if (closed || ws.isClosed()) {
             return;
         }
-        byte[] encoded = FrameCodec.encode(requestId, frame);
-        int size = encoded.length;
+        write(Buffer.buffer(FrameCodec.encode(requestId, frame)), frame.getClass().getSimpleName());
+    }
+
+    /** Writes an encoded frame of the given type (its name in the metrics), as {@link #send}. */
+    private void write(Buffer encoded, String type) {
+        int size = encoded.length();
         queuedBytes += size;
         gateway.queued(size);
-        ws.writeBinaryMessage(Buffer.buffer(encoded)).onComplete(ar -> {
+        ws.writeBinaryMessage(encoded).onComplete(ar -> {
             queuedBytes -= size;
             gateway.queued(-size);
             maybeUnblock();
         });
-        gateway.metrics().frameOut(frame.getClass().getSimpleName());
+        gateway.metrics().frameOut(type);
         if (queuedBytes > gateway.config().maxQueuedBytes) {
             gateway.metrics().limitExceeded("queued_bytes");
             gateway.metrics().slowDisconnect();
@@ -629,7 +635,10 @@ final class Session implements DeliveryService.Listener {
             if (queueFull()) {
                 break; // read again from next once the queue drains
             }
-            send(0, new Frame.Deliver(g, m.seq(), m.message()));
+            if (closed || ws.isClosed()) {
+                return;
+            }
+            write(gateway.deliveryFrame(m), DELIVER);
             gateway.metrics().delivered(m.timestampMillis(), now);
             next.put(g, m.seq() + 1);
         }

@@ -4,6 +4,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import dev.ampoule.relay.protocol.Bytes;
 import io.vertx.core.Future;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -28,6 +29,8 @@ public final class PgClusterStore implements Store {
     private final PgGroups groups;
     /** The first retained sequence number of groups, as far as this relay knows (a lower one is safe). */
     private final Map<Bytes, Long> firstRetained = new HashMap<>();
+    /** The queries of messages running now, by what they ask for. */
+    private final Map<Read, Future<List<GroupMessage>>> reads = new HashMap<>();
 
     public PgClusterStore(PgGroups groups) {
         this.groups = groups;
@@ -47,9 +50,28 @@ public final class PgClusterStore implements Store {
         return Future.failedFuture(new StoreException("a cluster's relay writes through its journal", null));
     }
 
+    /**
+     * Messages of a group from {@code fromSeq}. The receivers of a group on this relay are woken
+     * together and ask for the same messages in the same turn: one query answers all the reads of
+     * the same messages asked while it runs (each receiver gets the same unmodifiable list), instead
+     * of one query per receiver. A read that joins a running query sees what that query sees; a
+     * receiver owed more (it knows the group's end) reads again once it has these.
+     */
     @Override
     public Future<List<GroupMessage>> read(Bytes groupId, long fromSeq, int max) {
-        return groups.read(groupId, fromSeq, max);
+        Read key = new Read(groupId, fromSeq, max);
+        Future<List<GroupMessage>> running = reads.get(key);
+        if (running != null) {
+            return running;
+        }
+        Future<List<GroupMessage>> read = groups.read(groupId, fromSeq, max).map(Collections::unmodifiableList);
+        reads.put(key, read);
+        read.onComplete(ar -> reads.remove(key));
+        return read;
+    }
+
+    /** The messages a read asks for. */
+    private record Read(Bytes groupId, long fromSeq, int max) {
     }
 
     @Override

@@ -185,15 +185,12 @@ public final class PgStore implements Store {
         long written = bytes;
         pool.withTransaction(conn -> conn.preparedQuery(INSERT).executeBatch(rows)).onComplete(ar -> {
             writing = false;
-            failing = ar.failed() && !(failure(ar.cause()).conflict());
-            if (ar.succeeded()) {
+            StoreException e = ar.failed() ? failure(ar.cause()) : null;
+            failing = e != null && !e.conflict();
+            if (e == null) {
                 diskBytes.addAndGet(written);
                 batch.forEach(p -> p.promise().complete());
             } else {
-                StoreException e = failure(ar.cause());
-                if (!e.conflict()) {
-                    LOG.warn("a store write of {} records failed: {}", batch.size(), e.getMessage());
-                }
                 batch.forEach(p -> p.promise().fail(e));
                 // no holes (Store.append): what was submitted after the failed batch fails with it
                 while (!queue.isEmpty()) {
@@ -220,7 +217,7 @@ public final class PgStore implements Store {
             return new StoreException("the database already holds this group's sequence number or epoch commit",
                     cause, true);
         }
-        return new StoreException("the database refused or did not answer a write", cause);
+        return DatabaseFailures.SHARED.failed(cause); // reported to the operator, rate-limited, without values
     }
 
     private void index(GroupMessage m, boolean cache) {

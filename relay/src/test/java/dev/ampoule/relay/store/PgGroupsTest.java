@@ -65,11 +65,11 @@ class PgGroupsTest {
         pg.close();
     }
 
-    private static Bytes bytes(String s) {
+    static Bytes bytes(String s) {
         return Bytes.wrap(s.getBytes(StandardCharsets.UTF_8));
     }
 
-    private static Bytes digest(Bytes b) {
+    static Bytes digest(Bytes b) {
         try {
             return Bytes.wrap(MessageDigest.getInstance("SHA-256").digest(b.unsafeArray()));
         } catch (java.security.NoSuchAlgorithmException e) {

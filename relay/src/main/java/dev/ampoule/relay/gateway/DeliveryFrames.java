@@ -1,0 +1,36 @@
+package dev.ampoule.relay.gateway;
+
+import dev.ampoule.relay.protocol.Frame;
+import dev.ampoule.relay.protocol.FrameCodec;
+import dev.ampoule.relay.store.GroupMessage;
+import io.vertx.core.buffer.Buffer;
+
+/**
+ * The encoded {@link Frame.Deliver} of a group message, shared by its recipients: the frame is the
+ * same bytes for every device of the group (request id 0, group, sequence number, message), and a
+ * store hands the recipients of one fan-out the same {@link GroupMessage} instance, so it is
+ * encoded once instead of once per recipient. A small direct-mapped table keyed by the message's
+ * identity: a miss (another message in the slot, or a message read again from disk) just encodes
+ * again. Vert.x writes a {@link Buffer} through a slice of it, so one buffer can go to many
+ * connections. Event-loop confined.
+ */
+final class DeliveryFrames {
+
+    /** Slots: more than the messages of one fan-out in flight at once (a read batch of a group). */
+    private static final int SLOTS = 256;
+
+    private final GroupMessage[] messages = new GroupMessage[SLOTS];
+    private final Buffer[] frames = new Buffer[SLOTS];
+
+    /** The encoded Deliver frame of {@code m}. */
+    Buffer frame(GroupMessage m) {
+        int slot = System.identityHashCode(m) & (SLOTS - 1);
+        if (messages[slot] == m) {
+            return frames[slot];
+        }
+        Buffer frame = Buffer.buffer(FrameCodec.encode(0, new Frame.Deliver(m.groupId(), m.seq(), m.message())));
+        messages[slot] = m;
+        frames[slot] = frame;
+        return frame;
+    }
+}
