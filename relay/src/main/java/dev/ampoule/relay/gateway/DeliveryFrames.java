@@ -12,12 +12,17 @@ import io.vertx.core.buffer.Buffer;
  * encoded once instead of once per recipient. A small direct-mapped table keyed by the message's
  * identity: a miss (another message in the slot, or a message read again from disk) just encodes
  * again. Vert.x writes a {@link Buffer} through a slice of it, so one buffer can go to many
- * connections. Event-loop confined.
+ * connections. Only frames of at most {@value #MAX_KEPT_BYTES} bytes are kept, so the table holds
+ * at most {@value #SLOTS} of them (4 MiB) whatever the relay's largest frame; a larger message is
+ * encoded per recipient, as before, its socket writes costing far more than its encoding.
+ * Event-loop confined.
  */
 final class DeliveryFrames {
 
     /** Slots: more than the messages of one fan-out in flight at once (a read batch of a group). */
-    private static final int SLOTS = 256;
+    static final int SLOTS = 256;
+    /** The largest frame kept for the next recipient. */
+    static final int MAX_KEPT_BYTES = 16 * 1024;
 
     private final GroupMessage[] messages = new GroupMessage[SLOTS];
     private final Buffer[] frames = new Buffer[SLOTS];
@@ -29,8 +34,10 @@ final class DeliveryFrames {
             return frames[slot];
         }
         Buffer frame = Buffer.buffer(FrameCodec.encode(0, new Frame.Deliver(m.groupId(), m.seq(), m.message())));
-        messages[slot] = m;
-        frames[slot] = frame;
+        if (frame.length() <= MAX_KEPT_BYTES) {
+            messages[slot] = m;
+            frames[slot] = frame;
+        }
         return frame;
     }
 }

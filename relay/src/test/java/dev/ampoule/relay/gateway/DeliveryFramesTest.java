@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
 /**
  * The Deliver frame of a group message is encoded once for all its recipients: the same message
  * gives the same buffer, whose bytes are the frame a recipient decodes; any other message is
- * encoded on its own, whatever slot it lands in.
+ * encoded on its own, whatever slot it lands in; a large one is not kept.
  */
 class DeliveryFramesTest {
 
@@ -35,6 +35,19 @@ class DeliveryFramesTest {
         assertArrayEquals(FrameCodec.encode(0, new Frame.Deliver(m.groupId(), 7, m.message())), first.getBytes());
         Envelope decoded = FrameCodec.decode(first.getBytes(), 1 << 20);
         assertEquals(new Envelope(0, new Frame.Deliver(m.groupId(), 7, m.message())), decoded);
+    }
+
+    @Test
+    void aLargeMessageIsNotKept() {
+        DeliveryFrames frames = new DeliveryFrames();
+        GroupMessage large = new GroupMessage(Bytes.ofHex("0a0b"), 1, 3, MessageKind.APPLICATION, 1_000,
+                Bytes.wrap(new byte[DeliveryFrames.MAX_KEPT_BYTES]));
+        Buffer first = frames.frame(large);
+        Buffer second = frames.frame(large);
+        assertNotSame(first, second, "encoded for each recipient: the table holds no frame above the limit");
+        assertArrayEquals(first.getBytes(), second.getBytes());
+        assertEquals(new Envelope(0, new Frame.Deliver(large.groupId(), 1, large.message())),
+                FrameCodec.decode(second.getBytes(), 1 << 20));
     }
 
     @Test
