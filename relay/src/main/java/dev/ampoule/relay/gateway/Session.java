@@ -633,10 +633,7 @@ final class Session implements DeliveryService.Listener {
                 continue;
             }
             if (queueFull()) {
-                break; // read again from next once the queue drains
-            }
-            if (closed || ws.isClosed()) {
-                return;
+                break; // read again from next once the queue drains (or never: closed)
             }
             write(gateway.deliveryFrame(m), DELIVER);
             gateway.metrics().delivered(m.timestampMillis(), now);

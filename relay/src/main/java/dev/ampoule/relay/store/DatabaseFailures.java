@@ -1,5 +1,6 @@
 package dev.ampoule.relay.store;
 
+import io.vertx.core.Future;
 import io.vertx.pgclient.PgException;
 import java.time.Duration;
 import java.util.Map;
@@ -57,6 +58,11 @@ final class DatabaseFailures {
     /** {@link #failed(String, Throwable)} with {@link #WRITE_FAILED} as the message. */
     StoreException failed(Throwable e) {
         return failed(WRITE_FAILED, e);
+    }
+
+    /** {@link #failed(Throwable)} as a failed future: for {@code recover} after a write. */
+    <T> Future<T> failedWrite(Throwable e) {
+        return Future.failedFuture(failed(e));
     }
 
     /** What an operator may read of a failure: the SQLSTATE, or the class of the failure. */

@@ -140,7 +140,7 @@ public final class PgDevices {
                 .compose(v -> conn.preparedQuery("DELETE FROM ds_mailbox WHERE user_id = $1 AND device_id = $2 "
                         + "AND mailbox_seq <= $3").execute(Tuple.of(d.userId(), d.deviceId(), seq)))
                 .<Void>mapEmpty())
-                .recover(e -> Future.failedFuture(DatabaseFailures.SHARED.failed(e)));
+                .recover(DatabaseFailures.SHARED::failedWrite);
     }
 
     // ---- KeyPackages and signature keys --------------------------------------------------------
@@ -155,7 +155,7 @@ public final class PgDevices {
                 .executeBatch(packages.stream().map(k -> Tuple.of(k.device().userId(), k.device().deviceId(),
                         buf(k.ref()), k.cipherSuite(), buf(k.keyPackage()), k.lastResort())).toList())
                 .<Void>mapEmpty()
-                .recover(e -> Future.failedFuture(DatabaseFailures.SHARED.failed(e)));
+                .recover(DatabaseFailures.SHARED::failedWrite);
     }
 
     /**
@@ -166,7 +166,7 @@ public final class PgDevices {
         return pool.preparedQuery("DELETE FROM ds_key_packages WHERE user_id = $1 AND device_id = $2 AND ref = $3")
                 .execute(Tuple.of(d.userId(), d.deviceId(), buf(ref)))
                 .map(rows -> rows.rowCount() == 1)
-                .recover(e -> Future.failedFuture(DatabaseFailures.SHARED.failed(e)));
+                .recover(DatabaseFailures.SHARED::failedWrite);
     }
 
     /** Every KeyPackage of the user's devices, in publication order. */
@@ -186,7 +186,7 @@ public final class PgDevices {
         return pool.preparedQuery("INSERT INTO ds_signature_keys (user_id, device_id, key) VALUES ($1, $2, $3) "
                         + "ON CONFLICT DO NOTHING").execute(Tuple.of(d.userId(), d.deviceId(), buf(key)))
                 .<Void>mapEmpty()
-                .recover(e -> Future.failedFuture(DatabaseFailures.SHARED.failed(e)));
+                .recover(DatabaseFailures.SHARED::failedWrite);
     }
 
     /** The signature keys the user's devices registered, oldest first. */

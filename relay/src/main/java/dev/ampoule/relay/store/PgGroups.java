@@ -208,7 +208,7 @@ public final class PgGroups {
                     }
                     return access(conn, g.groupId(), devices, 0).map(1L);
                 }))
-                .recover(PgGroups::failure);
+                .recover(DatabaseFailures.SHARED::failedWrite);
     }
 
     private static Future<Void> access(SqlConnection conn, Bytes groupId, Collection<DeviceId> devices, long since) {
@@ -463,7 +463,7 @@ public final class PgGroups {
                                     + "ON CONFLICT DO NOTHING").executeBatch(fence.stream()
                                     .map(u -> Tuple.of(buf(groupId), u)).toList())).map(a);
                 }))
-                .recover(PgGroups::failure);
+                .recover(DatabaseFailures.SHARED::failedWrite);
     }
 
     /** Lifts the fences of {@code users} (back on the roster before the Commit): the group's new version. */
@@ -473,7 +473,7 @@ public final class PgGroups {
                 .compose(v -> conn.preparedQuery("UPDATE ds_groups SET version = version + 1 WHERE group_id = $1 "
                         + "RETURNING version").execute(Tuple.of(buf(groupId))))
                 .map(rows -> rows.size() == 0 ? 0L : rows.iterator().next().getLong(0)))
-                .recover(PgGroups::failure);
+                .recover(DatabaseFailures.SHARED::failedWrite);
     }
 
     // ---- retention -----------------------------------------------------------------------------
@@ -500,11 +500,7 @@ public final class PgGroups {
             return Future.failedFuture(StoreException.refused(StoreException.Reason.REPLAY,
                     "the message or the epoch's commit is already there"));
         }
-        return failure(e);
-    }
-
-    private static <T> Future<T> failure(Throwable e) {
-        return Future.failedFuture(failure(e, DatabaseFailures.WRITE_FAILED));
+        return DatabaseFailures.SHARED.failedWrite(e);
     }
 
     private static StoreException failure(Throwable e, String what) {
