@@ -148,6 +148,10 @@ public final class FileStore implements Store {
         try {
             Files.createDirectories(dir);
             deleteUnfinishedCheckpoints();
+            int released = SegmentLog.deleteReleased(dir);
+            if (released > 0) {
+                LOG.info("removed {} replaced store segment(s) a stop left behind", released);
+            }
             List<Long> ids = SegmentLog.list(dir);
             if (!ids.isEmpty() && ids.getLast() == Long.MAX_VALUE) {
                 throw new IOException("the newest segment has the last segment id: no segment can follow it");
@@ -580,16 +584,17 @@ public final class FileStore implements Store {
             readers.put(id, SegmentLog.open(dir, id, channels));
             long before = diskBytes.get();
             long freed = 0;
-            for (long old : List.copyOf(readers.keySet())) {
-                if (old <= replaced) {
-                    FramedLog log = readers.remove(old);
+            List<Long> old = new ArrayList<>();
+            for (long o : List.copyOf(readers.keySet())) {
+                if (o <= replaced) {
+                    FramedLog log = readers.remove(o);
                     freed += log.size();
                     log.close();
-                    Files.deleteIfExists(SegmentLog.path(dir, old));
+                    old.add(o);
                 }
             }
-            FramedLog.syncDirectory(dir);
             diskBytes.addAndGet(size - freed);
+            releaseReplaced(old);
             LOG.info("store compacted: {} -> {} bytes", before, diskBytes.get());
             context.runOnContext(v -> cp.promise().complete(moved));
         } catch (IOException | RuntimeException e) {
@@ -600,6 +605,19 @@ public final class FileStore implements Store {
                 LOG.debug("removing an unfinished checkpoint file", cleanup);
             }
             context.runOnContext(v -> cp.promise().fail(new StoreException("the store could not write a checkpoint", e)));
+        }
+    }
+
+    /**
+     * The checkpoint is complete and durable: what is left of the segments it replaced is theirs
+     * to give back. A failure here loses nothing — they are no segments any more, and the next
+     * recovery removes what is left of them.
+     */
+    private void releaseReplaced(List<Long> old) {
+        try {
+            SegmentLog.release(dir, old, channels, SegmentLog.RELEASE_STEP_BYTES);
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("giving back the space of replaced store segments failed; the next start removes them", e);
         }
     }
 

@@ -2,9 +2,12 @@ package dev.ampoule.relay.store;
 
 import dev.ampoule.relay.log.FramedLog;
 import java.io.IOException;
+import java.nio.channels.FileChannel;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Pattern;
@@ -19,6 +22,15 @@ final class SegmentLog {
 
     static final String SUFFIX = ".log";
     static final String CHECKPOINT_SUFFIX = ".checkpoint";
+    /** A segment a checkpoint replaced, being given back to the file system (see {@link #release}). */
+    static final String RELEASED_SUFFIX = ".released";
+    /**
+     * What a released segment gives back per step. Deleting a whole 64 MiB segment at once held
+     * every fsync of the appends for 30–40 ms on an ext4 volume mounted with online discard (its
+     * freed blocks are discarded when the journal commits); in steps of 4 MiB no fsync waited
+     * more than about 6 ms.
+     */
+    static final long RELEASE_STEP_BYTES = 4L << 20;
     static final int MAX_RECORD = 64 << 20;
     private static final Pattern SEGMENT_NAME = Pattern.compile("[0-9]{20}" + Pattern.quote(SUFFIX));
 
@@ -57,6 +69,46 @@ final class SegmentLog {
         }
         ids.sort(Long::compare);
         return ids;
+    }
+
+    /**
+     * Deletes the segments {@code ids}, which a durable checkpoint replaced and nobody reads any
+     * more, without stalling the appends' fsyncs: each is renamed to {@code <id>.released} (the
+     * directory synced once for all of them, so that a crash from here on leaves no cut-down
+     * segment that recovery would read as a corrupt one), then cut down {@code stepBytes} at a time
+     * ({@link #RELEASE_STEP_BYTES}), each step made durable before the next, then deleted.
+     */
+    static void release(Path dir, List<Long> ids, FramedLog.Channels channels, long stepBytes) throws IOException {
+        List<Path> released = new ArrayList<>(ids.size());
+        for (long id : ids) {
+            Path to = dir.resolve(String.format("%020d%s", id, RELEASED_SUFFIX));
+            Files.move(path(dir, id), to, StandardCopyOption.ATOMIC_MOVE);
+            released.add(to);
+        }
+        FramedLog.syncDirectory(dir);
+        for (Path p : released) {
+            try (FileChannel ch = channels.open(p, StandardOpenOption.WRITE)) {
+                for (long size = ch.size(); size > 0; ) {
+                    size = Math.max(0, size - stepBytes);
+                    ch.truncate(size);
+                    ch.force(false);
+                }
+            }
+            Files.delete(p);
+        }
+        FramedLog.syncDirectory(dir);
+    }
+
+    /** Removes what a crash left of segments being released: they were replaced already. */
+    static int deleteReleased(Path dir) throws IOException {
+        int n = 0;
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, "*" + RELEASED_SUFFIX)) {
+            for (Path p : ds) {
+                Files.delete(p);
+                n++;
+            }
+        }
+        return n;
     }
 
     /** Opens an existing segment. */

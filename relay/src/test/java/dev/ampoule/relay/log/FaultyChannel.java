@@ -22,6 +22,8 @@ public final class FaultyChannel extends FileChannel {
     /** How many of the next fsyncs fail. */
     public volatile int forceFailures;
     public volatile boolean failTruncate;
+    /** The sizes this channel was truncated to, in order. */
+    public final java.util.List<Long> truncations = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     public FaultyChannel(FileChannel real) {
         this(real, null);
@@ -69,6 +71,7 @@ public final class FaultyChannel extends FileChannel {
             throw new IOException("truncate failed");
         }
         real.truncate(size);
+        truncations.add(size);
         return this;
     }
 

@@ -133,6 +133,23 @@ class FileStoreCheckpointTest {
         context.run(store::close);
     }
 
+    /** The real file system, where opening a file whose name matches waits until {@code go}, after counting {@code reached} down. */
+    private static FramedLog.Channels heldAt(java.util.function.Predicate<String> name, CountDownLatch reached,
+            CountDownLatch go) {
+        return (file, options) -> {
+            if (name.test(file.getFileName().toString())) {
+                reached.countDown();
+                try {
+                    go.await(60, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new InterruptedIOException("interrupted");
+                }
+            }
+            return FileChannel.open(file, options);
+        };
+    }
+
     private static List<StoreRecord> accepted(long from, long to) {
         return LongStream.rangeClosed(from, to).mapToObj(s -> (StoreRecord) new StoreRecord.MessageAccepted(proposal(s))).toList();
     }
@@ -149,18 +166,7 @@ class FileStoreCheckpointTest {
         String checkpointFile = String.format("%020d", 2);
         CountDownLatch reached = new CountDownLatch(1);
         CountDownLatch release = new CountDownLatch(1);
-        FramedLog.Channels held = (file, options) -> {
-            if (file.getFileName().toString().startsWith(checkpointFile)) {
-                reached.countDown();
-                try {
-                    release.await(60, TimeUnit.SECONDS);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new InterruptedIOException("interrupted");
-                }
-            }
-            return FileChannel.open(file, options);
-        };
+        FramedLog.Channels held = heldAt(name -> name.startsWith(checkpointFile), reached, release);
         FileStore store = new FileStore(vertx, dir, 1 << 20, true, 1 << 20, held);
         open(store);
         context.run(() -> appendAll(store, accepted(1, 20)));
@@ -209,5 +215,51 @@ class FileStoreCheckpointTest {
         assertEquals(accepted(1, 30), open(afterCrash), "nothing acknowledged is lost by a crash during a checkpoint");
         assertFalse(Files.exists(unfinished), "an unfinished checkpoint file is discarded");
         context.run(afterCrash::close);
+    }
+
+    @Test
+    void aCrashWhileReplacedSegmentsAreGivenBackLosesNothing(Vertx vertx) throws Exception {
+        context = new OnContext(vertx);
+        // The checkpoint replaces segment 1, and giving its space back waits until the
+        // test lets it go on — the moment a crash is looked at.
+        CountDownLatch reached = new CountDownLatch(1);
+        CountDownLatch go = new CountDownLatch(1);
+        FramedLog.Channels held = heldAt(name -> name.endsWith(SegmentLog.RELEASED_SUFFIX), reached, go);
+        FileStore store = new FileStore(vertx, dir, 1 << 20, true, 1 << 20, held);
+        open(store);
+        context.run(() -> appendAll(store, accepted(1, 20)));
+        StoreRecord live = new StoreRecord.GroupState(GROUP, ALICE, 0, 0, 21, Bytes.ofHex("71"), Bytes.ofHex("72"));
+        AtomicReference<Future<Boolean>> compacted = new AtomicReference<>();
+        context.run(() -> {
+            compacted.set(store.compact(() -> List.of(live)));
+            return Future.succeededFuture();
+        });
+        assertTrue(reached.await(30, TimeUnit.SECONDS), "the replaced segment is being given back");
+
+        Path crashed = Files.createTempDirectory(dir.getParent(), "crashed-");
+        try (Stream<Path> files = Files.list(dir)) {
+            for (Path f : files.toList()) {
+                Files.copy(f, crashed.resolve(f.getFileName()));
+            }
+        }
+        Path released = crashed.resolve(String.format("%020d%s", 1, SegmentLog.RELEASED_SUFFIX));
+        assertTrue(Files.exists(released));
+        assertFalse(Files.exists(SegmentLog.path(crashed, 1)), "renamed before it is cut down");
+        try (FileChannel ch = FileChannel.open(released, java.nio.file.StandardOpenOption.WRITE)) {
+            ch.truncate(ch.size() - 100); // as if cut in the middle of a frame
+        }
+        go.countDown();
+        assertTrue(context.run(compacted::get));
+        context.run(store::close);
+
+        FileStore afterCrash = new FileStore(vertx, crashed, 1 << 20, true, 0);
+        List<StoreRecord> expected = new ArrayList<>();
+        expected.add(live);
+        expected.addAll(accepted(1, 20));
+        assertEquals(expected, open(afterCrash), "the checkpoint, whatever is left of the segment it replaced");
+        assertFalse(Files.exists(released), "what is left of a replaced segment is removed");
+        context.run(afterCrash::close);
+        assertFalse(Files.exists(SegmentLog.path(dir, 1)));
+        assertFalse(Files.exists(dir.resolve(String.format("%020d%s", 1, SegmentLog.RELEASED_SUFFIX))));
     }
 }
