@@ -22,7 +22,7 @@ import org.junit.jupiter.api.Test;
  * 64 MiB segments are given back, either deleted whole or with {@link SegmentLog#release} (4 MiB
  * steps). Each of 5 rounds per way, alternating, reports the longest fsync of the writer from the
  * moment the release began until 2 s after it ended; printed with the rounds' median and the
- * writer's median fsync as the baseline.
+ * writer's median fsync as the baseline, and how long each release took.
  */
 class ReleaseStallBenchmark {
 
@@ -38,10 +38,12 @@ class ReleaseStallBenchmark {
         List<Double> whole = new ArrayList<>();
         List<Double> stepped = new ArrayList<>();
         List<Double> baseline = new ArrayList<>();
+        List<Double> wholeTook = new ArrayList<>();
+        List<Double> steppedTook = new ArrayList<>();
         try {
             for (int round = 0; round < ROUNDS; round++) {
-                whole.add(round(root, false, baseline));
-                stepped.add(round(root, true, baseline));
+                whole.add(round(root, false, baseline, wholeTook));
+                stepped.add(round(root, true, baseline, steppedTook));
             }
         } finally {
             try (var files = Files.walk(root)) {
@@ -55,10 +57,12 @@ class ReleaseStallBenchmark {
                 median(whole), whole);
         System.out.printf("longest writer fsync during a release, 4 MiB steps:  median %.1f ms, rounds %s%n",
                 median(stepped), stepped);
+        System.out.printf("the release itself took: whole median %.1f ms %s; in steps median %.1f ms %s%n",
+                median(wholeTook), wholeTook, median(steppedTook), steppedTook);
     }
 
     /** One round: the longest fsync of the writer while two segments are given back. */
-    private static double round(Path root, boolean inSteps, List<Double> baseline) throws Exception {
+    private static double round(Path root, boolean inSteps, List<Double> baseline, List<Double> took) throws Exception {
         Path dir = Files.createTempDirectory(root, inSteps ? "stepped" : "whole");
         for (long id = 1; id <= 2; id++) {
             segment(dir, id);
@@ -92,7 +96,9 @@ class ReleaseStallBenchmark {
             Files.delete(SegmentLog.path(dir, 2));
             FramedLog.syncDirectory(dir);
         }
-        long to = System.nanoTime() + 2_000_000_000L;
+        long released = System.nanoTime();
+        took.add(Math.round((released - from) / 1e5) / 10.0);
+        long to = released + 2_000_000_000L;
         stopAt.set(to);
         writer.join();
         double longest = 0;
