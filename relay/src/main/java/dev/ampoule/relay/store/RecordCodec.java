@@ -39,7 +39,8 @@ public final class RecordCodec {
     }
 
     public static byte[] encode(StoreRecord record) {
-        TlsWriter w = new TlsWriter(128);
+        // a message's record is sized for its message up front: growing around it copied it twice
+        TlsWriter w = new TlsWriter(128 + (record instanceof StoreRecord.MessageAccepted m ? m.message().message().length() : 0));
         switch (record) {
             case StoreRecord.KeyPackageAdded r -> {
                 w.u8(KEY_PACKAGE_ADDED);
