@@ -40,7 +40,7 @@ public final class FrameCodec {
     /**
      * A first guess at a frame's encoded size: the header and small fields, plus the frame's large
      * payload if it has one, so that the writer does not grow — copying what it holds — around a
-     * message of a kilobyte or more (a Deliver frame used to be copied three times while encoded).
+     * message of a kilobyte or more.
      */
     static int sizeHint(Frame frame) {
         return 128 + switch (frame) {

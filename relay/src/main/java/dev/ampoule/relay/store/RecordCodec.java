@@ -39,7 +39,7 @@ public final class RecordCodec {
     }
 
     public static byte[] encode(StoreRecord record) {
-        // a message's record is sized for its message up front: growing around it copied it twice
+        // a message's record is sized for its message up front: a writer growing around it copies it
         TlsWriter w = new TlsWriter(128 + (record instanceof StoreRecord.MessageAccepted m ? m.message().message().length() : 0));
         switch (record) {
             case StoreRecord.KeyPackageAdded r -> {

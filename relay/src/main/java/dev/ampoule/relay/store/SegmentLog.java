@@ -25,10 +25,10 @@ final class SegmentLog {
     /** A segment a checkpoint replaced, being given back to the file system (see {@link #release}). */
     static final String RELEASED_SUFFIX = ".released";
     /**
-     * What a released segment gives back per step. Deleting a whole 64 MiB segment at once held
-     * every fsync of the appends for 30–40 ms on an ext4 volume mounted with online discard (its
-     * freed blocks are discarded when the journal commits); in steps of 4 MiB no fsync waited
-     * more than about 6 ms.
+     * What a released segment gives back per step. Deleting two whole 64 MiB segments held a
+     * concurrent fsync of the appends for 19–33 ms on an ext4 volume mounted with online discard
+     * (the freed blocks are discarded when the journal commits); in steps of 4 MiB the longest
+     * such fsync took 3–7 ms (BENCHMARKS.md, {@code ReleaseStallBenchmark}).
      */
     static final long RELEASE_STEP_BYTES = 4L << 20;
     static final int MAX_RECORD = 64 << 20;
