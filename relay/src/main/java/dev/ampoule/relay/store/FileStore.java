@@ -147,10 +147,13 @@ public final class FileStore implements Store {
         List<Segment> segments = new ArrayList<>();
         try {
             Files.createDirectories(dir);
-            deleteUnfinishedCheckpoints();
-            int released = SegmentLog.deleteReleased(dir);
-            if (released > 0) {
-                LOG.info("removed {} replaced store segment(s) a stop left behind", released);
+            // a checkpoint file a crash left before it became a segment: its segments were never replaced
+            for (Path p : SegmentLog.deleteAll(dir, SegmentLog.CHECKPOINT_SUFFIX)) {
+                LOG.warn("discarded an unfinished checkpoint file {}", p);
+            }
+            List<Path> released = SegmentLog.deleteAll(dir, SegmentLog.RELEASED_SUFFIX);
+            if (!released.isEmpty()) {
+                LOG.info("removed {} replaced store segment(s) a stop left behind", released.size());
             }
             List<Long> ids = SegmentLog.list(dir);
             if (!ids.isEmpty() && ids.getLast() == Long.MAX_VALUE) {
@@ -164,16 +167,6 @@ public final class FileStore implements Store {
             segments.forEach(seg -> closeQuietly(seg.log()));
             readers.clear();
             throw new StoreException("the store in " + dir + " cannot be recovered: " + e.getMessage(), e);
-        }
-    }
-
-    /** A checkpoint file a crash left before it became a segment: its segments were never replaced. */
-    private void deleteUnfinishedCheckpoints() throws IOException {
-        try (java.nio.file.DirectoryStream<Path> ds = Files.newDirectoryStream(dir, "*" + SegmentLog.CHECKPOINT_SUFFIX)) {
-            for (Path p : ds) {
-                LOG.warn("discarded an unfinished checkpoint file {}", p.getFileName());
-                Files.delete(p);
-            }
         }
     }
 

@@ -46,6 +46,11 @@ final class SegmentLog {
         return dir.resolve(String.format("%020d%s", id, CHECKPOINT_SUFFIX));
     }
 
+    /** Segment {@code id} once a checkpoint replaced it, while it is given back ({@link #release}). */
+    static Path releasedPath(Path dir, long id) {
+        return dir.resolve(String.format("%020d%s", id, RELEASED_SUFFIX));
+    }
+
     /**
      * The segment ids in {@code dir}, ascending: the files named exactly as {@link #path} names a
      * segment (20 digits, then {@value #SUFFIX}). Any other file, {@code 1.log} or {@code -2.log}
@@ -81,7 +86,7 @@ final class SegmentLog {
     static void release(Path dir, List<Long> ids, FramedLog.Channels channels, long stepBytes) throws IOException {
         List<Path> released = new ArrayList<>(ids.size());
         for (long id : ids) {
-            Path to = dir.resolve(String.format("%020d%s", id, RELEASED_SUFFIX));
+            Path to = releasedPath(dir, id);
             Files.move(path(dir, id), to, StandardCopyOption.ATOMIC_MOVE);
             released.add(to);
         }
@@ -99,16 +104,20 @@ final class SegmentLog {
         FramedLog.syncDirectory(dir);
     }
 
-    /** Removes what a crash left of segments being released: they were replaced already. */
-    static int deleteReleased(Path dir) throws IOException {
-        int n = 0;
-        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, "*" + RELEASED_SUFFIX)) {
+    /**
+     * Deletes the files in {@code dir} whose names end in {@code suffix} — what a crash left of a
+     * checkpoint being written ({@link #CHECKPOINT_SUFFIX}) or of segments being released
+     * ({@link #RELEASED_SUFFIX}) — and returns their names.
+     */
+    static List<Path> deleteAll(Path dir, String suffix) throws IOException {
+        List<Path> deleted = new ArrayList<>();
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, "*" + suffix)) {
             for (Path p : ds) {
                 Files.delete(p);
-                n++;
+                deleted.add(p.getFileName());
             }
         }
-        return n;
+        return deleted;
     }
 
     /** Opens an existing segment. */

@@ -242,7 +242,7 @@ class FileStoreCheckpointTest {
                 Files.copy(f, crashed.resolve(f.getFileName()));
             }
         }
-        Path released = crashed.resolve(String.format("%020d%s", 1, SegmentLog.RELEASED_SUFFIX));
+        Path released = SegmentLog.releasedPath(crashed, 1);
         assertTrue(Files.exists(released));
         assertFalse(Files.exists(SegmentLog.path(crashed, 1)), "renamed before it is cut down");
         try (FileChannel ch = FileChannel.open(released, java.nio.file.StandardOpenOption.WRITE)) {
@@ -260,6 +260,6 @@ class FileStoreCheckpointTest {
         assertFalse(Files.exists(released), "what is left of a replaced segment is removed");
         context.run(afterCrash::close);
         assertFalse(Files.exists(SegmentLog.path(dir, 1)));
-        assertFalse(Files.exists(dir.resolve(String.format("%020d%s", 1, SegmentLog.RELEASED_SUFFIX))));
+        assertFalse(Files.exists(SegmentLog.releasedPath(dir, 1)));
     }
 }

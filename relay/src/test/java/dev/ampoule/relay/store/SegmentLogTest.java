@@ -55,8 +55,8 @@ class SegmentLogTest {
 
         assertEquals(List.of(String.format("%020d.log", 3)), files(), "the replaced segments are gone, the other stays");
         assertEquals(List.of(first - 4_096, first - 8_192, 0L),
-                opened.get(String.format("%020d%s", 1, SegmentLog.RELEASED_SUFFIX)).truncations);
-        assertEquals(List.of(0L), opened.get(String.format("%020d%s", 2, SegmentLog.RELEASED_SUFFIX)).truncations,
+                opened.get(SegmentLog.releasedPath(dir, 1).getFileName().toString()).truncations);
+        assertEquals(List.of(0L), opened.get(SegmentLog.releasedPath(dir, 2).getFileName().toString()).truncations,
                 "a segment smaller than a step goes in one");
         assertEquals(10_080, first);
         assertEquals(3_024, second);
@@ -75,8 +75,8 @@ class SegmentLogTest {
         assertThrows(IOException.class, () -> SegmentLog.release(dir, List.of(1L), failing, 4_096));
 
         assertEquals(List.of(2L), SegmentLog.list(dir), "the released segment is no segment any more");
-        assertEquals(1, SegmentLog.deleteReleased(dir));
+        assertEquals(List.of(SegmentLog.releasedPath(dir, 1).getFileName()), SegmentLog.deleteAll(dir, SegmentLog.RELEASED_SUFFIX));
         assertEquals(List.of(String.format("%020d.log", 2)), files());
-        assertFalse(Files.exists(dir.resolve(String.format("%020d%s", 1, SegmentLog.RELEASED_SUFFIX))));
+        assertFalse(Files.exists(SegmentLog.releasedPath(dir, 1)));
     }
 }
