@@ -327,15 +327,24 @@ public final class DeliveryService {
         return onGroup(frame.groupId(), () -> applications.send(device, frame));
     }
 
-    /** The latest GroupInfo and tree: for members and for other devices of a member's user. */
+    /**
+     * The latest GroupInfo and tree: for members and for other devices of a member's user. In a
+     * cluster the group is read from the database first: a Commit another node has just accepted
+     * (and answered {@code Ok} to) is in the answer even before that node's event arrives here.
+     */
     public Future<Frame.GroupInfoResult> fetchGroupInfo(DeviceId device, Bytes groupId) {
-        return onGroup(groupId, () -> {
+        Supplier<Future<Frame.GroupInfoResult>> answer = () -> {
             try {
                 return Future.succeededFuture(queries.fetchGroupInfo(device, groupId));
             } catch (RelayException e) {
                 return Future.failedFuture(e);
             }
-        });
+        };
+        if (cluster.isEmpty()) {
+            return answer.get();
+        }
+        return cluster.get().read(groupId).recover(e -> Future.failedFuture(ClusterState.unavailable(e)))
+                .compose(g -> answer.get());
     }
 
     /** The relay's ExternalSender for a cipher suite; {@code INVALID_MESSAGE} when it has none. */
