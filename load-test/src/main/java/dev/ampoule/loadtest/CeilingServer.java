@@ -10,6 +10,7 @@ import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
@@ -50,6 +51,11 @@ public final class CeilingServer extends VerticleBase {
     }
 
     /** Deploys {@code instances} instances on {@code port} (0: any) in {@code vertx}; the port. */
+    /** The ceiling's Vert.x: on the native transport where it loads, as the relay's. */
+    static Vertx vertx() {
+        return Vertx.vertx(new VertxOptions().setPreferNativeTransport(true));
+    }
+
     static Future<Integer> deploy(Vertx vertx, int port, int instances) {
         Map<Bytes, Fanout> groups = new ConcurrentHashMap<>();
         int fixed = port == 0 ? ChildJvm.freePort() : port;
@@ -132,7 +138,7 @@ public final class CeilingServer extends VerticleBase {
         }
         int port = Integer.parseInt(args[0]);
         int instances = args.length > 1 ? Integer.parseInt(args[1]) : Runtime.getRuntime().availableProcessors();
-        Vertx vertx = Vertx.vertx();
+        Vertx vertx = vertx();
         deploy(vertx, port, instances).onSuccess(p -> System.out.println("ceiling server listening on 127.0.0.1:" + p))
                 .onFailure(e -> {
                     System.err.println("ceiling server failed to start: " + e);

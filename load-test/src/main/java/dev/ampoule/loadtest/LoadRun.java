@@ -52,7 +52,7 @@ final class LoadRun {
 
     RunReport run() {
         Duration setupTimeout = Duration.ofSeconds(Math.max(120, w.devices() / 5));
-        Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(w.eventLoops())
+        Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(w.eventLoops()).setPreferNativeTransport(true)
                 .setBlockedThreadCheckInterval(60).setBlockedThreadCheckIntervalUnit(TimeUnit.SECONDS));
         WebSocketClient client = vertx.createWebSocketClient(new WebSocketClientOptions()
                 .setMaxConnections(w.devices() + 16)

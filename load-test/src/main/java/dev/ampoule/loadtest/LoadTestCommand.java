@@ -328,7 +328,7 @@ public final class LoadTestCommand implements Callable<Integer> {
                 }
             }
             case "in-process" -> {
-                Vertx vertx = Vertx.vertx();
+                Vertx vertx = CeilingServer.vertx();
                 try {
                     int port = await(CeilingServer.deploy(vertx, 0, instances).toCompletionStage().toCompletableFuture());
                     Workload c = w.against(List.of(URI.create("ws://127.0.0.1:" + port + "/v1/ws")), false);

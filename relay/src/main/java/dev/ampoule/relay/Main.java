@@ -226,6 +226,7 @@ public final class Main {
             return 1;
         }
         RelayMeters.bindProcess(registry);
+        log.info("network transport: {}", RelayMeters.transport(vertx));
         // one registry and one node bus for the node; several gateway instances, each on its own
         // event loop, when the store allows it (a cluster's shared database orders the groups)
         int instances = config.clusterEnabled ? config.gatewayInstances : 1;

@@ -70,7 +70,7 @@ public final class ClusterMembership {
 
     /** Vert.x options of a node: the event bus bound to {@code clusterHost:clusterBusPort}. */
     public static VertxOptions vertxOptions(RelayConfig c) {
-        return new VertxOptions().setEventBusOptions(new EventBusOptions()
+        return new VertxOptions().setPreferNativeTransport(true).setEventBusOptions(new EventBusOptions()
                 .setHost(c.clusterHost)
                 .setPort(c.clusterBusPort)
                 .setClusterPublicHost(c.clusterHost));

@@ -26,12 +26,26 @@ public final class RelayMeters {
     private RelayMeters() {
     }
 
-    /** A Vert.x instance whose metrics go to {@code registry}. */
+    /** A Vert.x instance whose metrics go to {@code registry}, on the native transport where it loads. */
     public static Vertx vertx(MeterRegistry registry) {
         return Vertx.builder()
-                .with(new VertxOptions().setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true)))
+                .with(new VertxOptions().setPreferNativeTransport(true)
+                        .setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true)))
                 .withMetrics(new MicrometerMetricsFactory(registry))
                 .build();
+    }
+
+    /**
+     * The network transport {@code vertx} runs on, for the start-up log: {@code epoll} on Linux
+     * (the relay asks for Netty's native transport), else {@code nio} and why the native one did
+     * not load.
+     */
+    public static String transport(Vertx vertx) {
+        if (vertx.isNativeTransportEnabled()) {
+            return "native (epoll)";
+        }
+        Throwable cause = vertx.unavailableNativeTransportCause();
+        return "nio" + (cause == null ? "" : " (the native transport is unavailable: " + cause.getMessage() + ")");
     }
 
     /** Binds the JVM's and the process's meters to {@code registry} (once per registry). */
