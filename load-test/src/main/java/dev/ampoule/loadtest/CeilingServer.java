@@ -50,12 +50,12 @@ public final class CeilingServer extends VerticleBase {
         this.port = port;
     }
 
-    /** Deploys {@code instances} instances on {@code port} (0: any) in {@code vertx}; the port. */
     /** The ceiling's Vert.x: on the native transport where it loads, as the relay's. */
     static Vertx vertx() {
         return Vertx.vertx(new VertxOptions().setPreferNativeTransport(true));
     }
 
+    /** Deploys {@code instances} instances on {@code port} (0: any) in {@code vertx}; the port. */
     static Future<Integer> deploy(Vertx vertx, int port, int instances) {
         Map<Bytes, Fanout> groups = new ConcurrentHashMap<>();
         int fixed = port == 0 ? ChildJvm.freePort() : port;
