@@ -83,6 +83,31 @@ final class ClusterState {
         return f;
     }
 
+    /**
+     * The group as the database has it now, for an answer that must not lag another relay's accepted
+     * Commit (FetchGroupInfo): its head is read, and the group itself again only if its version moved
+     * (every change of its GroupInfo moves it); messages that advanced meanwhile wake its devices, as
+     * {@link #check} does. A group this relay has not read yet is read.
+     */
+    Future<Optional<GroupState>> current(Bytes groupId) {
+        if (state.find(groupId).isEmpty()) {
+            return read(groupId);
+        }
+        return groups.heads(List.of(groupId)).compose(heads -> {
+            PgGroups.Head head = heads.get(groupId);
+            Optional<GroupState> cached = state.find(groupId); // it may have been read again meanwhile
+            if (head == null || cached.isEmpty() || head.version() > cached.get().version) {
+                return read(groupId);
+            }
+            GroupState g = cached.get();
+            if (head.nextSeq() > g.sequencer.durableEnd()) {
+                g.sequencer.durable(head.nextSeq() - 1);
+                listeners.groupAdvanced(g);
+            }
+            return Future.succeededFuture(cached);
+        });
+    }
+
     private GroupState install(PgGroups.Snapshot s) {
         Bytes id = ((StoreRecord.GroupState) s.records().get(0)).groupId();
         Set<DeviceId> before = state.find(id).map(g -> Set.copyOf(g.access.keySet())).orElse(Set.of());

@@ -329,8 +329,9 @@ public final class DeliveryService {
 
     /**
      * The latest GroupInfo and tree: for members and for other devices of a member's user. In a
-     * cluster the group is read from the database first: a Commit another node has just accepted
-     * (and answered {@code Ok} to) is in the answer even before that node's event arrives here.
+     * cluster the group's head is read from the database first (the group too, when it moved): a
+     * Commit another node has just accepted (and answered {@code Ok} to) is in the answer even before
+     * that node's event arrives here.
      */
     public Future<Frame.GroupInfoResult> fetchGroupInfo(DeviceId device, Bytes groupId) {
         Supplier<Future<Frame.GroupInfoResult>> answer = () -> {
@@ -343,7 +344,7 @@ public final class DeliveryService {
         if (cluster.isEmpty()) {
             return answer.get();
         }
-        return cluster.get().read(groupId).recover(e -> Future.failedFuture(ClusterState.unavailable(e)))
+        return cluster.get().current(groupId).recover(e -> Future.failedFuture(ClusterState.unavailable(e)))
                 .compose(g -> answer.get());
     }
 
