@@ -353,6 +353,8 @@ public final class AmpouleClient implements AutoCloseable {
         private java.time.Clock clock = java.time.Clock.systemUTC();
         private boolean keepHistory = true;
         private Duration historyRetention = Duration.ofDays(90);
+        private Duration ackDelay = Duration.ofMillis(100);
+        private int ackEvery = 50;
 
         private Builder() {
         }
@@ -473,6 +475,29 @@ public final class AmpouleClient implements AutoCloseable {
         /** At most this many frames wait to be written (default 4,096); beyond, requests fail with QUEUE_FULL. */
         public Builder outboundQueue(int frames) {
             this.outboundCapacity = frames;
+            return this;
+        }
+
+        /**
+         * How the device acknowledges what it received (defaults: after 100 ms or 50 messages). A
+         * message is acknowledged only once it is processed and the local state holding it is
+         * saved; the acknowledgements then wait until {@code delay} has passed since the first of
+         * them, or until {@code every} messages are due, and go out together — one frame per group
+         * instead of one per message, which is most of what a busy team's devices send the relay.
+         * What is not acknowledged yet when the connection drops is delivered again and recognised
+         * as already processed. {@code Duration.ZERO} acknowledges after every save. {@code every}
+         * must stay below the relay's window of unacknowledged messages ({@code maxInFlight},
+         * 1,000 by default), or deliveries wait for the delay.
+         */
+        public Builder acknowledgements(Duration delay, int every) {
+            if (delay.isNegative()) {
+                throw new IllegalArgumentException("the delay must not be negative");
+            }
+            if (every < 1) {
+                throw new IllegalArgumentException("acknowledge after at least 1 message");
+            }
+            this.ackDelay = delay;
+            this.ackEvery = every;
             return this;
         }
 
@@ -623,7 +648,7 @@ public final class AmpouleClient implements AutoCloseable {
                     backoffMax, outboundCapacity, maxInboundBytes, autoCommitDelay, fenceTimeout,
                     Optional.ofNullable(identityIssuer), issuerTokens != null ? issuerTokens : tokens,
                     List.copyOf(trustAnchors), allowBasic, careTeamRules, transferTimeout, clock, keepHistory,
-                    historyRetention));
+                    historyRetention, ackDelay, ackEvery));
         }
     }
 }

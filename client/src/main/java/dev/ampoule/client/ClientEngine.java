@@ -108,8 +108,14 @@ final class ClientEngine implements RelayConnection.Listener {
 
     private final Set<GroupSession> dirty = new LinkedHashSet<>();
     private boolean deviceDirty;
+    /** What was received since the last save, acknowledged once saved. */
     private final Map<Bytes, Long> acks = new LinkedHashMap<>();
     private long mailboxAckDue = -1;
+    /** Saved and not acknowledged yet: sent together ({@link #sendAcks}). */
+    private final Map<Bytes, Long> acksDue = new LinkedHashMap<>();
+    /** Messages received since the last acknowledgements went out. */
+    private int messagesDue;
+    private java.util.concurrent.ScheduledFuture<?> ackTimer;
     private final List<ClientEvent> events = new ArrayList<>();
     private boolean flushScheduled;
 
@@ -471,6 +477,7 @@ final class ClientEngine implements RelayConnection.Listener {
         }
         if (d.seq() <= s.processedSeq || !s.active()) {
             acks.merge(s.id, Math.max(s.processedSeq, d.seq()), Math::max);
+            messagesDue++;
             return;
         }
         if (d.seq() != s.processedSeq + 1) {
@@ -485,6 +492,7 @@ final class ClientEngine implements RelayConnection.Listener {
         s.processedSeq = d.seq();
         dirty.add(s);
         acks.merge(s.id, d.seq(), Math::max);
+        messagesDue++;
         s.epochChanged();
         if (!s.active() && s.pendingWelcome.isPresent()) {
             Frame.WelcomeDelivery again = s.pendingWelcome.get();
@@ -737,15 +745,34 @@ final class ClientEngine implements RelayConnection.Listener {
             deliverEvents();
             return; // acknowledge nothing not on disk; the relay delivers it again
         }
+        acks.forEach((g, seq) -> acksDue.merge(g, seq, Math::max));
+        acks.clear();
+        if (closed || mailboxAckDue > 0 || messagesDue >= settings.ackEvery() || settings.ackDelay().isZero()) {
+            sendAcks();
+        } else if (!acksDue.isEmpty() && ackTimer == null) {
+            ackTimer = exec.schedule(() -> {
+                ackTimer = null;
+                sendAcks();
+            }, settings.ackDelay().toMillis(), TimeUnit.MILLISECONDS);
+        }
+        deliverEvents();
+    }
+
+    /** Acknowledges what is saved: one frame per group (and the mailbox's), the highest sequence number of each. */
+    private void sendAcks() {
+        if (ackTimer != null) {
+            ackTimer.cancel(false);
+            ackTimer = null;
+        }
         if (!closed) {
-            acks.forEach((g, seq) -> conn.request(new Frame.AckGroup(g, seq)));
+            acksDue.forEach((g, seq) -> conn.request(new Frame.AckGroup(g, seq)));
             if (mailboxAckDue > 0) {
                 conn.request(new Frame.AckMailbox(mailboxAckDue));
             }
         }
-        acks.clear();
+        acksDue.clear();
         mailboxAckDue = -1;
-        deliverEvents();
+        messagesDue = 0;
     }
 
     private void deliverEvents() {

@@ -19,7 +19,8 @@ record ClientSettings(URI relay, Supplier<String> tokens, DeviceId self, CipherS
         Duration connectTimeout, Duration backoffMin, Duration backoffMax, int outboundCapacity, int maxInboundBytes,
         Duration autoCommitDelay, Duration fenceTimeout, Optional<URI> identityIssuer, Supplier<String> issuerTokens,
         List<X509Certificate> trustAnchors, boolean allowBasicCredentials, boolean careTeamRules,
-        Duration transferTimeout, java.time.Clock clock, boolean keepHistory, Duration historyRetention) {
+        Duration transferTimeout, java.time.Clock clock, boolean keepHistory, Duration historyRetention,
+        Duration ackDelay, int ackEvery) {
 
     /** Whether this device gets its credential from an identity issuer (else: a basic credential). */
     boolean certified() {

@@ -142,6 +142,11 @@ public final class RelayFixture implements Relays {
         return c == null ? 0 : c.count();
     }
 
+    /** How far the relay holds a device's acknowledgements of a group (0: none). */
+    public long cursor(dev.ampoule.relay.protocol.DeviceId device, Bytes groupId) {
+        return await(verticle().onContext(ds -> Future.succeededFuture(ds.cursor(device, groupId))));
+    }
+
     /** Whether the relay fences a group now (a roster removal waits for its Commit). */
     @Override
     public boolean fenced(Bytes groupId) {
