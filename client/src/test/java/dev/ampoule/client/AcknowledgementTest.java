@@ -29,19 +29,30 @@ class AcknowledgementTest {
     @RegisterExtension
     final RelayExtension e2e = RelayExtension.adHoc();
 
-    private GroupId team(Party creator, Party member) {
-        GroupId team = creator.client.createGroup("acks").join();
-        creator.client.addMembers(team, List.of(member.client.device().userId())).join();
-        member.events.awaitFirst(ClientEvent.GroupJoined.class, j -> j.groupId().equals(team), 30);
-        return team;
+    /** The phone's device id, the team, and the practitioner's messages, each sent after the previous one's Ok. */
+    private record Exchange(DeviceId phone, GroupId team, List<SentMessage> sent) {
     }
 
-    private static List<SentMessage> sendOneAtATime(Party sender, GroupId team, int count) {
+    /**
+     * A practitioner's laptop and a patient's phone, both acknowledging after {@code delay} or
+     * {@code every} messages, in a new group; then the laptop sends {@code count} messages one at a
+     * time (each reaches the phone on its own) and the phone receives them all. {@code before} runs
+     * once the phone has joined, before the first message.
+     */
+    private Exchange exchange(Duration delay, int every, int count, Runnable before) {
+        Consumer<AmpouleClient.Builder> acks = b -> b.acknowledgements(delay, every);
+        Party practitioner = e2e.party("practitioner", "laptop", acks);
+        Party patient = e2e.party("patient", "phone", acks);
+        GroupId team = practitioner.client.createGroup("acks").join();
+        practitioner.client.addMembers(team, List.of("patient")).join();
+        patient.events.awaitFirst(ClientEvent.GroupJoined.class, j -> j.groupId().equals(team), 30);
+        before.run();
         List<SentMessage> sent = new ArrayList<>();
         for (int i = 0; i < count; i++) {
-            sent.add(sender.client.send(team, "message " + i).join()); // each reaches the others on its own
+            sent.add(practitioner.client.send(team, "message " + i).join());
         }
-        return sent;
+        patient.events.awaitTexts(team, count, 60);
+        return new Exchange(patient.client.device(), team, sent);
     }
 
     /** Waits until {@code value} is at least {@code atLeast}, within {@code seconds}. */
@@ -58,42 +69,29 @@ class AcknowledgementTest {
 
     @Test
     void fortyMessagesAreAcknowledgedWithOneFramePerTenNotOnePerMessage() throws InterruptedException {
-        // a delay longer than the test: only the count sends acknowledgements
-        Consumer<AmpouleClient.Builder> everyTen = b -> b.acknowledgements(Duration.ofMinutes(10), 10);
-        Party practitioner = e2e.party("practitioner", "laptop", everyTen);
-        Party patient = e2e.party("patient", "phone", everyTen);
-        GroupId team = team(practitioner, patient);
         RelayFixture relay = e2e.relay();
-        double before = relay.counter(RelayMetrics.FRAMES_IN, RelayMetrics.TAG_TYPE, "AckGroup");
-
-        List<SentMessage> sent = sendOneAtATime(practitioner, team, 40);
-        patient.events.awaitTexts(team, 40, 60);
+        double[] before = new double[1];
+        // a delay longer than the test: only the count sends acknowledgements
+        Exchange x = exchange(Duration.ofMinutes(10), 10, 40,
+                () -> before[0] = relay.counter(RelayMetrics.FRAMES_IN, RelayMetrics.TAG_TYPE, "AckGroup"));
 
         // fewer than ten messages stay unacknowledged: the relay holds the phone's cursor at the 31st or later
-        DeviceId phone = DeviceId.of("patient", "phone").orElseThrow();
-        awaitAtLeast("the phone's cursor", () -> relay.cursor(phone, team.bytes()), sent.get(30).seq(), 30);
-        double acks = relay.counter(RelayMetrics.FRAMES_IN, RelayMetrics.TAG_TYPE, "AckGroup") - before;
+        awaitAtLeast("the phone's cursor", () -> relay.cursor(x.phone(), x.team().bytes()), x.sent().get(30).seq(), 30);
+        double acks = relay.counter(RelayMetrics.FRAMES_IN, RelayMetrics.TAG_TYPE, "AckGroup") - before[0];
         // the phone: at most 4 (40 ÷ 10); the laptop, which also receives its own 40 and was a few
         // messages into its count before: at most 5. One frame per message would be about 80.
         assertTrue(acks <= 9, "acknowledgement frames for 40 messages on two devices: " + acks);
-        assertTrue(relay.cursor(phone, team.bytes()) <= sent.get(39).seq());
+        assertTrue(relay.cursor(x.phone(), x.team().bytes()) <= x.sent().get(39).seq());
     }
 
     @Test
     void whatIsDueIsAcknowledgedOnceTheDelayHasPassed() throws InterruptedException {
-        Consumer<AmpouleClient.Builder> afterDelay = b -> b.acknowledgements(Duration.ofMillis(200), 1_000);
-        Party practitioner = e2e.party("practitioner", "laptop", afterDelay);
-        Party patient = e2e.party("patient", "phone", afterDelay);
-        GroupId team = team(practitioner, patient);
-
-        List<SentMessage> sent = sendOneAtATime(practitioner, team, 3);
-        patient.events.awaitTexts(team, 3, 60);
+        Exchange x = exchange(Duration.ofMillis(200), 1_000, 3, () -> { });
 
         // three messages, far below the count: the delay alone sends their acknowledgement
-        DeviceId phone = DeviceId.of("patient", "phone").orElseThrow();
         RelayFixture relay = e2e.relay();
-        long last = sent.get(2).seq();
-        awaitAtLeast("the phone's cursor", () -> relay.cursor(phone, team.bytes()), last, 30);
-        assertEquals(last, relay.cursor(phone, team.bytes()));
+        long last = x.sent().get(2).seq();
+        awaitAtLeast("the phone's cursor", () -> relay.cursor(x.phone(), x.team().bytes()), last, 30);
+        assertEquals(last, relay.cursor(x.phone(), x.team().bytes()));
     }
 }
