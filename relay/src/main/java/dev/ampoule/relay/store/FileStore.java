@@ -84,6 +84,8 @@ public final class FileStore implements Store {
     private List<Runnable> held;
     /** Appends waiting for room in the writer's queue, in order (event loop). */
     private final java.util.ArrayDeque<Append> overflow = new java.util.ArrayDeque<>();
+    /** A hand-off of {@link #overflow} to the writer is due at the end of this turn of the event loop. */
+    private boolean handOffScheduled;
     private boolean closed;
     private volatile Throwable failure;
 
@@ -300,13 +302,20 @@ public final class FileStore implements Store {
     }
 
     /**
-     * Hands an append to the writer. One the full queue cannot take waits, in order, until the
-     * writer has taken a batch: refusing it would leave a hole in the sequence of durable appends
-     * (see {@link Store#append}). Callers bound what they have in flight.
+     * Hands an append to the writer at the end of this turn of the event loop, with the others of
+     * the turn: one wake-up of the writer's thread for all of them, not one each (a profile at
+     * 11,000 appends/s had 12 % of the loop's time in waking it). One the full queue cannot take
+     * waits, in order, until the writer has taken a batch: refusing it would leave a hole in the
+     * sequence of durable appends (see {@link Store#append}). Callers bound what they have in flight.
      */
     private void enqueue(Append a) {
-        if (!overflow.isEmpty() || !queue.offer(a)) {
-            overflow.addLast(a);
+        overflow.addLast(a);
+        if (!handOffScheduled) {
+            handOffScheduled = true;
+            context.runOnContext(v -> {
+                handOffScheduled = false;
+                drainOverflow();
+            });
         }
     }
 
@@ -843,7 +852,8 @@ public final class FileStore implements Store {
             return Future.succeededFuture();
         }
         Promise<Void> p = Promise.promise();
-        if (!queue.offer(new Stop(p))) {
+        drainOverflow(); // the appends made before closing are written before the writer stops
+        if (!overflow.isEmpty() || !queue.offer(new Stop(p))) {
             return Future.failedFuture(new StoreException("store write queue is full at close", null));
         }
         return p.future();
