@@ -8,12 +8,12 @@ import dev.ampoule.client.support.RelayExtension;
 import dev.ampoule.client.support.RelayFixture;
 import dev.ampoule.relay.metrics.RelayMetrics;
 import dev.ampoule.relay.protocol.DeviceId;
+import dev.ampoule.relay.support.Poll;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
-import java.util.function.LongSupplier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -55,20 +55,8 @@ class AcknowledgementTest {
         return new Exchange(patient.client.device(), team, sent);
     }
 
-    /** Waits until {@code value} is at least {@code atLeast}, within {@code seconds}. */
-    private static void awaitAtLeast(String what, LongSupplier value, long atLeast, int seconds) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
-        long v;
-        while ((v = value.getAsLong()) < atLeast) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError(what + ": " + v + ", expected at least " + atLeast);
-            }
-            Thread.sleep(20);
-        }
-    }
-
     @Test
-    void fortyMessagesAreAcknowledgedWithOneFramePerTenNotOnePerMessage() throws InterruptedException {
+    void fortyMessagesAreAcknowledgedWithOneFramePerTenNotOnePerMessage() {
         RelayFixture relay = e2e.relay();
         double[] before = new double[1];
         // a delay longer than the test: only the count sends acknowledgements
@@ -76,7 +64,9 @@ class AcknowledgementTest {
                 () -> before[0] = relay.counter(RelayMetrics.FRAMES_IN, RelayMetrics.TAG_TYPE, "AckGroup"));
 
         // fewer than ten messages stay unacknowledged: the relay holds the phone's cursor at the 31st or later
-        awaitAtLeast("the phone's cursor", () -> relay.cursor(x.phone(), x.team().bytes()), x.sent().get(30).seq(), 30);
+        long thirtyFirst = x.sent().get(30).seq();
+        Poll.until("the phone's cursor at the 31st message or later", Duration.ofSeconds(30),
+                () -> relay.cursor(x.phone(), x.team().bytes()) >= thirtyFirst);
         double acks = relay.counter(RelayMetrics.FRAMES_IN, RelayMetrics.TAG_TYPE, "AckGroup") - before[0];
         // the phone: at most 4 (40 ÷ 10); the laptop, which also receives its own 40 and was a few
         // messages into its count before: at most 5. One frame per message would be about 80.
@@ -85,13 +75,14 @@ class AcknowledgementTest {
     }
 
     @Test
-    void whatIsDueIsAcknowledgedOnceTheDelayHasPassed() throws InterruptedException {
+    void whatIsDueIsAcknowledgedOnceTheDelayHasPassed() {
         Exchange x = exchange(Duration.ofMillis(200), 1_000, 3, () -> { });
 
         // three messages, far below the count: the delay alone sends their acknowledgement
         RelayFixture relay = e2e.relay();
         long last = x.sent().get(2).seq();
-        awaitAtLeast("the phone's cursor", () -> relay.cursor(x.phone(), x.team().bytes()), last, 30);
+        Poll.until("the phone's cursor at the last message", Duration.ofSeconds(30),
+                () -> relay.cursor(x.phone(), x.team().bytes()) >= last);
         assertEquals(last, relay.cursor(x.phone(), x.team().bytes()));
     }
 }
