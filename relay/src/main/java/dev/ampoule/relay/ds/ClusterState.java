@@ -86,8 +86,8 @@ final class ClusterState {
     /**
      * The group as the database has it now, for an answer that must not lag another relay's accepted
      * Commit (FetchGroupInfo): its head is read, and the group itself again only if its version moved
-     * (every change of its GroupInfo moves it); messages that advanced meanwhile wake its devices, as
-     * {@link #check} does. A group this relay has not read yet is read.
+     * (every change of its GroupInfo moves it); messages that advanced meanwhile wake its devices
+     * ({@link #follow}, as {@link #check} does). A group this relay has not read yet is read.
      */
     Future<Optional<GroupState>> current(Bytes groupId) {
         if (state.find(groupId).isEmpty()) {
@@ -96,16 +96,23 @@ final class ClusterState {
         return groups.heads(List.of(groupId)).compose(heads -> {
             PgGroups.Head head = heads.get(groupId);
             Optional<GroupState> cached = state.find(groupId); // it may have been read again meanwhile
-            if (head == null || cached.isEmpty() || head.version() > cached.get().version) {
-                return read(groupId);
-            }
-            GroupState g = cached.get();
-            if (head.nextSeq() > g.sequencer.durableEnd()) {
-                g.sequencer.durable(head.nextSeq() - 1);
-                listeners.groupAdvanced(g);
-            }
-            return Future.succeededFuture(cached);
+            return head == null || cached.isEmpty() ? read(groupId) : follow(cached.get(), head);
         });
+    }
+
+    /**
+     * Brings a cached group to the database's {@code head}: read again if its version moved, else
+     * its devices woken if messages were made durable meanwhile.
+     */
+    private Future<Optional<GroupState>> follow(GroupState g, PgGroups.Head head) {
+        if (head.version() > g.version) {
+            return read(g.id);
+        }
+        if (head.nextSeq() > g.sequencer.durableEnd()) {
+            g.sequencer.durable(head.nextSeq() - 1);
+            listeners.groupAdvanced(g);
+        }
+        return Future.succeededFuture(Optional.of(g));
     }
 
     private GroupState install(PgGroups.Snapshot s) {
@@ -269,14 +276,7 @@ final class ClusterState {
             return groups.ping().andThen(ar -> databaseUp(ar.succeeded(), ar.cause()));
         }
         return groups.heads(ids).andThen(ar -> databaseUp(ar.succeeded(), ar.cause())).map(heads -> {
-            heads.forEach((id, head) -> state.find(id).ifPresent(g -> {
-                if (head.version() > g.version) {
-                    read(id);
-                } else if (head.nextSeq() > g.sequencer.durableEnd()) {
-                    g.sequencer.durable(head.nextSeq() - 1);
-                    listeners.groupAdvanced(g);
-                }
-            }));
+            heads.forEach((id, head) -> state.find(id).ifPresent(g -> follow(g, head)));
             return null;
         });
     }
