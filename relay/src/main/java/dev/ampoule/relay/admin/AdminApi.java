@@ -1,5 +1,6 @@
 package dev.ampoule.relay.admin;
 
+import dev.ampoule.relay.loop.OwnerContext;
 import dev.ampoule.relay.audit.AuditEntry;
 import dev.ampoule.relay.audit.AuditEvent;
 import dev.ampoule.relay.audit.AuditLog;
@@ -104,6 +105,8 @@ public final class AdminApi {
     private static final String NDJSON = "application/x-ndjson";
 
     private final Vertx vertx;
+    /** The loop of the roster and the audit log: every call runs there, whichever loop serves its socket. */
+    private final OwnerContext owner;
     private final Roster roster;
     private final TokenVerifier verifier;
     private final AuditLog audit;
@@ -128,6 +131,7 @@ public final class AdminApi {
     public AdminApi(Vertx vertx, Roster roster, TokenVerifier verifier, AuditLog audit, int writesPerMinute,
             RelayMetrics metrics) {
         this.vertx = vertx;
+        this.owner = OwnerContext.current();
         this.roster = roster;
         this.verifier = verifier;
         this.audit = audit;
@@ -166,7 +170,7 @@ public final class AdminApi {
         // a path parameter or query string that is not valid percent-encoding, refused while routing
         r.errorHandler(400, AdminApi::unreadable);
         BodyHandler body = BodyHandler.create(false).setBodyLimit(MAX_BODY_BYTES);
-        r.get("/openapi.yaml").setName("getOpenApi").handler(this::serveContract);
+        r.get("/openapi.yaml").setName("getOpenApi").handler(owner.handler(this::serveContract));
         route(r, HttpMethod.POST, "/teams", "createTeam", body, this::createTeam);
         route(r, HttpMethod.GET, "/teams", "listTeams", null, this::listTeams);
         route(r, HttpMethod.GET, "/teams/:teamId", "getTeam", null, this::getTeam);
@@ -190,8 +194,9 @@ public final class AdminApi {
         if (body != null) {
             route.handler(body);
         }
-        route.handler(ctx -> handle(ctx, method, template, action));
-        route.failureHandler(ctx -> {
+        // the body is read on the socket's loop; the call itself runs on the owner of the roster
+        route.handler(owner.handler(ctx -> handle(ctx, method, template, action)));
+        route.failureHandler(owner.handler(ctx -> {
             // the body handler's refusals (413 too large, 400 unreadable)
             int status = ctx.statusCode() > 0 ? ctx.statusCode() : 500;
             if (status == 500) {
@@ -200,7 +205,7 @@ public final class AdminApi {
             ApiError e = new ApiError(status, status == 500 ? ApiError.INTERNAL : ApiError.BAD_REQUEST,
                     status == 413 ? "the body is larger than " + MAX_BODY_BYTES + " bytes" : "unreadable request");
             finish(ctx, method, template, Optional.empty(), errorReply(e));
-        });
+        }));
     }
 
     private void handle(RoutingContext ctx, HttpMethod method, String template, Action action) {
@@ -537,7 +542,8 @@ public final class AdminApi {
             long next = left;
             AuditQuery rest = new AuditQuery(q.team(), q.user(), q.from(), q.to(), entries.get(entries.size() - 1).seq(),
                     q.limit());
-            return written.compose(v -> export(res, rest, visible, next));
+            // the write completes on the socket's loop; the audit log is read on the owner
+            return written.compose(v -> owner.call(() -> export(res, rest, visible, next)));
         });
     }
 

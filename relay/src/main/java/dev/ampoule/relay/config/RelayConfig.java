@@ -130,6 +130,12 @@ public final class RelayConfig {
      * whose log has one writer).
      */
     public final int gatewayInstances;
+    /**
+     * {@code connectionLoops}: with one gateway (not a cluster), the event loops that read and write
+     * its WebSockets and HTTP requests, sharing its port; the relay's state stays on one of them and
+     * the others hand it what they receive (default 0: one per core; 1: everything on one loop).
+     */
+    public final int connectionLoops;
 
     /** Expected {@code iss} and {@code aud} of tokens. */
     public final String issuer;
@@ -320,6 +326,8 @@ public final class RelayConfig {
         clusterName = b.clusterName;
         gatewayInstances = b.store == StoreKind.FILE ? 1
                 : b.gatewayInstances > 0 ? b.gatewayInstances : Runtime.getRuntime().availableProcessors();
+        connectionLoops = b.clusterEnabled ? 1
+                : b.connectionLoops > 0 ? b.connectionLoops : Runtime.getRuntime().availableProcessors();
         issuer = b.issuer;
         audience = b.audience;
         jwksUrl = Optional.ofNullable(b.jwksUrl);
@@ -441,6 +449,7 @@ public final class RelayConfig {
         s.str("clusterKubernetesService").ifPresent(b::clusterKubernetesService);
         s.str("clusterName").ifPresent(b::clusterName);
         s.integer("gatewayInstances").ifPresent(b::gatewayInstances);
+        s.integer("connectionLoops").ifPresent(b::connectionLoops);
         s.str("issuer").ifPresent(b::issuer);
         s.str("audience").ifPresent(b::audience);
         s.str("jwksUrl").ifPresent(b::jwksUrl);
@@ -534,6 +543,7 @@ public final class RelayConfig {
         private String clusterKubernetesService;
         private String clusterName = "ampoule";
         private int gatewayInstances;
+        private int connectionLoops;
         private String issuer = "ampoule-dev";
         private String audience = "ampoule-relay";
         private String jwksUrl;
@@ -631,6 +641,7 @@ public final class RelayConfig {
         public Builder clusterKubernetesService(String v) { clusterKubernetesService = v.trim(); return this; }
         public Builder clusterName(String v) { clusterName = v.trim(); return this; }
         public Builder gatewayInstances(int v) { gatewayInstances = v; return this; }
+        public Builder connectionLoops(int v) { connectionLoops = v; return this; }
 
         /** The other nodes' Hazelcast addresses, {@code host} or {@code host:port}. */
         public Builder clusterMembers(List<String> v) {
@@ -742,6 +753,9 @@ public final class RelayConfig {
             }
             if (gatewayInstances < 0 || gatewayInstances > 256) {
                 throw new ConfigException("gatewayInstances: 1..256 (0: one per core)");
+            }
+            if (connectionLoops < 0 || connectionLoops > 256) {
+                throw new ConfigException("connectionLoops: 1..256 (0: one per core)");
             }
             if (ticketsPerUser < 1 || maxTickets < 1) {
                 throw new ConfigException("ticketsPerUser and maxTickets must be at least 1");

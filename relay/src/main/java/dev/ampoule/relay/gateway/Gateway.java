@@ -10,6 +10,7 @@ import dev.ampoule.relay.auth.TokenVerifier;
 import dev.ampoule.relay.config.RelayConfig;
 import dev.ampoule.relay.ds.DeliveryService;
 import dev.ampoule.relay.ds.TokenBucket;
+import dev.ampoule.relay.loop.OwnerContext;
 import dev.ampoule.relay.metrics.RelayMetrics;
 import dev.ampoule.relay.protocol.DeviceId;
 import dev.ampoule.relay.protocol.ErrorCode;
@@ -17,6 +18,7 @@ import dev.ampoule.relay.protocol.Frame;
 import dev.ampoule.relay.protocol.RelayException;
 import dev.ampoule.relay.store.GroupMessage;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.Handler;
@@ -47,7 +49,8 @@ import org.slf4j.LoggerFactory;
  * per second, with a burst of {@value #REFUSAL_BURST}, so that unauthenticated callers cannot flood
  * the audit log; the next audited refusal counts those left out). HTTP refusals carry a typed
  * body ({@link #refuse}). The total of bytes queued for all connections is the gauge
- * {@value #QUEUED_BYTES}. Event-loop confined.
+ * {@value #QUEUED_BYTES}. Confined to the owner's event loop ({@link OwnerContext}); other loops
+ * may serve its sockets and hand what they receive over.
  */
 public final class Gateway {
 
@@ -75,6 +78,8 @@ public final class Gateway {
     private boolean draining;
     private final AtomicLong queuedBytes = new AtomicLong();
     private final DeliveryFrames deliveryFrames = new DeliveryFrames();
+    /** The loop this gateway (and the relay's state) is confined to; other loops may serve its sockets. */
+    private final OwnerContext owner = OwnerContext.current();
 
     public Gateway(Vertx vertx, RelayConfig config, DeliveryService ds, TokenVerifier verifier, Tickets tickets,
             RelayMetrics metrics, AuditSink audit) {
@@ -99,6 +104,11 @@ public final class Gateway {
 
     Vertx vertx() {
         return vertx;
+    }
+
+    /** The loop of the relay's state. */
+    public OwnerContext owner() {
+        return owner;
     }
 
     RelayConfig config() {
@@ -166,10 +176,26 @@ public final class Gateway {
         return sessions.size();
     }
 
+    /** The thread name of the event loop that serves {@code device}'s connection, if it is connected; on the owner. */
+    public Optional<String> loopOf(DeviceId device) {
+        return Optional.ofNullable(perDevice.get(device)).map(Session::loop);
+    }
+
+    /** The open connections by the event loop that serves their sockets (its thread's name); on the owner. */
+    public Map<String, Long> connectionsPerLoop() {
+        Map<String, Long> counts = new java.util.TreeMap<>();
+        for (Session s : sessions) {
+            counts.merge(s.loop(), 1L, Long::sum);
+        }
+        return counts;
+    }
+
     /**
      * The relay's HTTP request handler: {@code GET /v1/ws} is answered here, before {@code router} —
      * its query carries browser tickets, and a router traces every request's full URI at its most
-     * detailed log level — everything else by {@code router}.
+     * detailed log level — everything else by {@code router}. The servers of every loop that serves
+     * the relay's sockets use it: the WebSocket's admission and its session run on the owner, and so
+     * do the routes' handlers (each hands itself over, {@link OwnerContext#handler}).
      */
     public Handler<HttpServerRequest> requestHandler(Router router) {
         return req -> {
@@ -188,7 +214,7 @@ public final class Gateway {
      */
     public Router router(boolean withMetrics) {
         Router router = Router.router(vertx);
-        router.post("/v1/tickets").handler(this::issueTicket);
+        router.post("/v1/tickets").handler(owner.handler(this::issueTicket));
         operationsRoutes(router, withMetrics);
         return router;
     }
@@ -207,19 +233,20 @@ public final class Gateway {
      */
     private void operationsRoutes(Router router, boolean withMetrics) {
         router.get("/health").handler(ctx -> ctx.json(new JsonObject().put("status", "UP")));
-        router.get("/ready").handler(ctx -> {
+        router.get("/ready").handler(owner.handler(ctx -> {
             boolean ready = ready();
             ctx.response().setStatusCode(ready ? 200 : 503);
             ctx.json(new JsonObject().put("status", ready ? "READY" : "NOT_READY"));
-        });
+        }));
         if (withMetrics) {
-            router.get("/metrics").handler(ctx -> {
+            // the gauges read the relay's state: scraped on the owner
+            router.get("/metrics").handler(owner.handler(ctx -> {
                 if (metrics.registry() instanceof PrometheusMeterRegistry prom) {
                     ctx.response().putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8").end(prom.scrape());
                 } else {
                     ctx.response().setStatusCode(404).end();
                 }
-            });
+            }));
         }
     }
 
@@ -228,42 +255,87 @@ public final class Gateway {
         return ds.ready() && ds.storeAvailable() && !draining && audit.ok();
     }
 
+    /**
+     * A WebSocket request, on the loop that serves its socket: paused while the owner decides
+     * ({@link #admit}); the refusal or the upgrade then happens on the socket's loop, and the new
+     * session's handlers are installed there before it reads anything, its start handed to the owner.
+     */
     private void upgrade(HttpServerRequest req) {
+        Context socketLoop = Vertx.currentContext();
+        Thread socketThread = Thread.currentThread();
+        req.pause();
+        owner.run(() -> admit(req).onComplete(ar -> onLoop(socketLoop, socketThread, () -> {
+            Admission decided = ar.succeeded() ? ar.result() : new Admission.Refused(503,
+                    new RelayException(ErrorCode.UNAVAILABLE, "the connection cannot be admitted now", 1_000));
+            switch (decided) {
+                case Admission.Refused r -> refuse(req.response(), r.status(), r.error());
+                case Admission.Admitted a -> accept(req, a.principal(), a.device());
+            }
+        })));
+    }
+
+    /** Runs {@code task} on the event loop of {@code loop} (its {@code thread}): at once when the caller is on it. */
+    private static void onLoop(Context loop, Thread thread, Runnable task) {
+        if (Thread.currentThread() == thread) {
+            task.run();
+        } else {
+            loop.runOnContext(v -> task.run());
+        }
+    }
+
+    /** The owner's decision on a WebSocket request. */
+    private sealed interface Admission {
+        /** Upgraded: authenticated already when it came with a ticket. */
+        record Admitted(Optional<Principal> principal, Optional<DeviceId> device) implements Admission { }
+
+        /** Refused with an HTTP status and a typed body. */
+        record Refused(int status, RelayException error) implements Admission { }
+    }
+
+    /** On the owner: whether the relay takes the connection, and whose it is when it comes with a ticket. Never fails. */
+    private Future<Admission> admit(HttpServerRequest req) {
         if (draining || !ds.ready()) {
-            refuse(req.response(), 503, new RelayException(ErrorCode.UNAVAILABLE, "not ready or shutting down", 1_000));
-            return;
+            return Future.succeededFuture(new Admission.Refused(503,
+                    new RelayException(ErrorCode.UNAVAILABLE, "not ready or shutting down", 1_000)));
         }
         String ticket = req.getParam("ticket");
         if (ticket == null) {
-            accept(req, Optional.empty(), Optional.empty());
-            return;
+            return Future.succeededFuture(new Admission.Admitted(Optional.empty(), Optional.empty()));
         }
         // the ticket may have been issued by another node: redeeming it may take a database round trip
-        req.pause();
-        tickets.take(ticket).onComplete(ar -> {
+        return tickets.take(ticket).transform(ar -> {
             Optional<Principal> principal = ar.succeeded() ? ar.result() : Optional.empty();
             String deviceId = req.getParam("device");
             Optional<DeviceId> device = principal.flatMap(p -> DeviceId.of(p.userId(), deviceId));
             if (ar.failed()) {
-                refuse(req.response(), 503, new RelayException(ErrorCode.UNAVAILABLE, "tickets cannot be checked now",
-                        1_000));
-            } else if (principal.isEmpty() || device.isEmpty()) {
+                return Future.succeededFuture(new Admission.Refused(503,
+                        new RelayException(ErrorCode.UNAVAILABLE, "tickets cannot be checked now", 1_000)));
+            }
+            if (principal.isEmpty() || device.isEmpty()) {
                 metrics.rejected(ErrorCode.UNAUTHENTICATED);
                 auditLoginRefused(principal.map(Principal::userId), Optional.empty(), ErrorCode.UNAUTHENTICATED);
-                refuse(req.response(), 401, new RelayException(ErrorCode.UNAUTHENTICATED,
-                        "invalid or expired ticket, or invalid device id"));
-            } else {
-                accept(req, principal, device);
+                return Future.succeededFuture(new Admission.Refused(401, new RelayException(ErrorCode.UNAUTHENTICATED,
+                        "invalid or expired ticket, or invalid device id")));
             }
+            return Future.succeededFuture(new Admission.Admitted(principal, device));
         });
     }
 
+    /** On the socket's loop: the upgrade, the session's handlers, then the session's start on the owner. */
     private void accept(HttpServerRequest req, Optional<Principal> p, Optional<DeviceId> d) {
         HttpConnection connection = req.connection();
         req.toWebSocket().onSuccess(ws -> {
             Session s = new Session(this, ws, connection);
-            sessions.add(s);
-            s.start(p, d);
+            s.listen();
+            owner.run(() -> {
+                sessions.add(s);
+                if (draining) {
+                    // admitted just before the shutdown began: closed like the others
+                    s.close(Session.CLOSE_GOING_AWAY, "relay shutting down");
+                    return;
+                }
+                s.start(p, d);
+            });
         });
     }
 

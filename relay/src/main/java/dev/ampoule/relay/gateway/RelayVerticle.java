@@ -99,6 +99,8 @@ public final class RelayVerticle extends VerticleBase {
     private Gateway gateway;
     private HttpServer server;
     private HttpServer metricsServer;
+    /** The event loops besides this verticle's that serve its sockets ({@code connectionLoops}). */
+    private ConnectionLoops loops;
     private DiskSpace diskSpace;
     private JwksKeySource jwks;
     private long ticketPurge = -1;
@@ -270,7 +272,7 @@ public final class RelayVerticle extends VerticleBase {
                     int wsLimit = config.maxFrameBytes * 2 + 4096;
                     HttpServerOptions options = new HttpServerOptions()
                             .setHost(config.host)
-                            .setPort(config.port)
+                            .setPort(listenPort())
                             .setMaxWebSocketFrameSize(wsLimit)
                             .setMaxWebSocketMessageSize(wsLimit);
                     if (tls != null) {
@@ -283,10 +285,16 @@ public final class RelayVerticle extends VerticleBase {
                         new HistoryAdminApi(admin, roster, rights, days).addTo(v1);
                         new RecordAdminApi(admin, roster, shares, id -> blobs.blob(id), this::rightsRead).addTo(v1);
                     });
-                    server = vertx.createHttpServer(options).requestHandler(gateway.requestHandler(router));
+                    io.vertx.core.Handler<io.vertx.core.http.HttpServerRequest> requests = gateway.requestHandler(router);
+                    server = vertx.createHttpServer(options).requestHandler(requests);
                     diskSpace = new DiskSpace(vertx, config.dataDir, metrics);
                     diskSpace.start();
-                    return server.listen().compose(s -> listenMetrics().map(s));
+                    return server.listen().compose(s -> listenMetrics().map(s))
+                            .compose(s -> ConnectionLoops.start(vertx, gateway.owner(), config.connectionLoops - 1, options,
+                                    requests).map(l -> {
+                                        loops = l;
+                                        return s;
+                                    }));
                 })
                 .onFailure(e -> {
                     if (diskSpace != null) {
@@ -294,6 +302,9 @@ public final class RelayVerticle extends VerticleBase {
                     }
                     if (server != null) {
                         server.close();
+                    }
+                    if (metricsServer != null) {
+                        metricsServer.close();
                     }
                     if (tlsCheck >= 0) {
                         vertx.cancelTimer(tlsCheck);
@@ -304,6 +315,18 @@ public final class RelayVerticle extends VerticleBase {
                 .onSuccess(s -> LOG.info("relay listening on {}://{}:{} (data in {}){}", config.tls() ? "https" : "http",
                         config.host, s.actualPort(), config.dataDir.toAbsolutePath(), vertx.isClustered()
                                 ? "; cluster node " + nodeBus.nodeId() + ", " + nodeBus.members() + " nodes" : ""));
+    }
+
+    /**
+     * The port the servers listen on: {@code port}; with {@code port=0} and several connection
+     * loops, a negative number of this relay's own, which Vert.x reads as "a free port, shared by
+     * the servers given the same number" (0 would give each loop's server a port of its own).
+     */
+    private int listenPort() {
+        if (config.port != 0 || config.connectionLoops <= 1) {
+            return config.port;
+        }
+        return -1 - java.util.concurrent.ThreadLocalRandom.current().nextInt(Integer.MAX_VALUE - 1);
     }
 
     /**
@@ -537,8 +560,8 @@ public final class RelayVerticle extends VerticleBase {
         gateway.drain();
         long grace = config.shutdownGrace.toMillis();
         // stop accepting at once; clients got Reconnect and have the grace period to leave
-        return server.shutdown(grace, TimeUnit.MILLISECONDS)
-                .recover(e -> Future.succeededFuture())
+        Future<Void> ownLoop = server.shutdown(grace, TimeUnit.MILLISECONDS).recover(e -> Future.succeededFuture());
+        return gateway.owner().back(Future.join(ownLoop, loops == null ? Future.succeededFuture() : loops.shutdown(grace)))
                 .compose(v -> gateway.closeAll())
                 .compose(v -> metricsServer == null ? Future.<Void>succeededFuture()
                         : metricsServer.close().recover(e -> Future.succeededFuture()))

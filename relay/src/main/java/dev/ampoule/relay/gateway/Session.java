@@ -3,6 +3,7 @@ package dev.ampoule.relay.gateway;
 import dev.ampoule.relay.auth.Principal;
 import dev.ampoule.relay.ds.DeliveryService;
 import dev.ampoule.relay.ds.TokenBucket;
+import dev.ampoule.relay.loop.OwnerContext;
 import dev.ampoule.relay.mailbox.Mailboxes;
 import dev.ampoule.relay.ops.LogIds;
 import dev.ampoule.relay.protocol.Bytes;
@@ -26,6 +27,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -62,12 +64,16 @@ final class Session implements DeliveryService.Listener {
     private static final String DELIVER = Frame.Deliver.class.getSimpleName();
 
     private final Gateway gateway;
+    /** The loop of the relay's state: this session's own state and everything it calls run there. */
+    private final OwnerContext owner;
     /** This connection's id in the logs: random, unrelated to the device or its token. */
     private final String connectionId = String.format("%016x", ThreadLocalRandom.current().nextLong());
     private final ServerWebSocket ws;
     /** The connection under the WebSocket: aborted if a close does not complete in time. */
     private final HttpConnection connection;
     private final TokenBucket rate;
+    /** The name of the event loop's thread that serves the socket (set before the session starts). */
+    private volatile String loop = "";
     private Principal principal;
     private DeviceId device;
     private boolean closed;
@@ -85,33 +91,47 @@ final class Session implements DeliveryService.Listener {
     private int pendingRequests;
     private boolean repump;
     private boolean authenticating;
-    /** Bytes written to the socket whose write has not completed yet. */
-    private long queuedBytes;
-    /** The write queue was full: reading and deliveries wait until it drains to half. */
-    private boolean writeBlocked;
+    /**
+     * Bytes written to the socket whose write has not completed yet (a write completes on the
+     * socket's loop, which may not be the owner's).
+     */
+    private final AtomicLong queuedBytes = new AtomicLong();
+    /** The write queue was full: reading and deliveries wait until it drains to half (read by the socket's loop). */
+    private volatile boolean writeBlocked;
     /** A login is being audited: requests wait. */
     private boolean binding;
     private boolean readingPaused;
 
     Session(Gateway gateway, ServerWebSocket ws, HttpConnection connection) {
         this.gateway = gateway;
+        this.owner = gateway.owner();
         this.ws = ws;
         this.connection = connection;
         this.rate = new TokenBucket(gateway.config().messagesPerSecond, gateway.config().messageBurst, System.nanoTime());
     }
 
-    /** Starts reading frames; with a ticket's principal and device the session is authenticated already. */
+    /**
+     * Installs the socket's handlers, on the loop that serves the socket, right after the upgrade
+     * (before it reads anything else): what arrives is handed to the owner in order, behind
+     * {@link #start}, which the caller hands over next.
+     */
+    void listen() {
+        loop = Thread.currentThread().getName();
+        ws.setWriteQueueMaxSize(gateway.config().writeQueueMaxBytes);
+        ws.binaryMessageHandler(owner.handler(this::onFrame));
+        ws.textMessageHandler(owner.handler(t -> reject(0, new RelayException(ErrorCode.MALFORMED_FRAME,
+                "text messages are not frames"))));
+        ws.closeHandler(owner.handler(v -> onClosed()));
+        ws.exceptionHandler(owner.handler(e -> close(CLOSE_GOING_AWAY, "error")));
+        ws.drainHandler(owner.handler(v -> maybeUnblock()));
+        ws.pongHandler(owner.handler(b -> lastHeard = System.nanoTime()));
+    }
+
+    /** Starts the session (on the owner); with a ticket's principal and device it is authenticated already. */
     void start(Optional<Principal> ticketPrincipal, Optional<DeviceId> ticketDevice) {
         try (LogIds ids = logIds()) {
             LOG.debug("connection opened");
         }
-        ws.setWriteQueueMaxSize(gateway.config().writeQueueMaxBytes);
-        ws.binaryMessageHandler(this::onFrame);
-        ws.textMessageHandler(t -> reject(0, new RelayException(ErrorCode.MALFORMED_FRAME, "text messages are not frames")));
-        ws.closeHandler(v -> onClosed());
-        ws.exceptionHandler(e -> close(CLOSE_GOING_AWAY, "error"));
-        ws.drainHandler(v -> maybeUnblock());
-        ws.pongHandler(b -> lastHeard = System.nanoTime());
         pingTimer = gateway.vertx().setPeriodic(gateway.config().pingInterval.toMillis(), id -> keepAlive());
         if (ticketPrincipal.isPresent() && ticketDevice.isPresent()) {
             bind(0, ticketPrincipal.get(), ticketDevice.get(), false);
@@ -124,6 +144,11 @@ final class Session implements DeliveryService.Listener {
                 }
             });
         }
+    }
+
+    /** The name of the thread of the event loop that serves the socket. */
+    String loop() {
+        return loop;
     }
 
     Optional<DeviceId> device() {
@@ -452,15 +477,18 @@ final class Session implements DeliveryService.Listener {
     /** Writes an encoded frame of the given type (its name in the metrics), as {@link #send}. */
     private void write(Buffer encoded, String type) {
         int size = encoded.length();
-        queuedBytes += size;
+        long queued = queuedBytes.addAndGet(size);
         gateway.queued(size);
         ws.writeBinaryMessage(encoded).onComplete(ar -> {
-            queuedBytes -= size;
+            // on the socket's loop: the owner is told only when a blocked queue has drained to half
+            long left = queuedBytes.addAndGet(-size);
             gateway.queued(-size);
-            maybeUnblock();
+            if (writeBlocked && left <= gateway.config().writeQueueMaxBytes / 2) {
+                owner.run(this::maybeUnblock);
+            }
         });
         gateway.metrics().frameOut(type);
-        if (queuedBytes > gateway.config().maxQueuedBytes) {
+        if (queued > gateway.config().maxQueuedBytes) {
             gateway.metrics().limitExceeded("queued_bytes");
             gateway.metrics().slowDisconnect();
             close(CLOSE_LIMIT, "too slow");
@@ -470,13 +498,15 @@ final class Session implements DeliveryService.Listener {
             writeBlocked = true;
             updateReading();
             startSlowTimer();
+            // a write that completed on the socket's loop while this was decided saw no block and told no one
+            owner.later(this::maybeUnblock);
         }
     }
 
     /** After a write completed or the socket drained: once the queue is at half or less, reading and deliveries go on. */
     private void maybeUnblock() {
         if (!writeBlocked || closed || ws.isClosed()
-                || queuedBytes > gateway.config().writeQueueMaxBytes / 2 || ws.writeQueueFull()) {
+                || queuedBytes.get() > gateway.config().writeQueueMaxBytes / 2 || ws.writeQueueFull()) {
             return;
         }
         writeBlocked = false;
@@ -536,7 +566,8 @@ final class Session implements DeliveryService.Listener {
     }
 
     private boolean queueFull() {
-        return closed || ws.isClosed() || queuedBytes >= gateway.config().writeQueueMaxBytes || ws.writeQueueFull();
+        return closed || ws.isClosed() || queuedBytes.get() >= gateway.config().writeQueueMaxBytes
+                || ws.writeQueueFull();
     }
 
     /** Unacknowledged messages written to this device. */

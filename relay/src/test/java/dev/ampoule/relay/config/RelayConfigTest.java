@@ -161,6 +161,20 @@ class RelayConfigTest {
     }
 
     @Test
+    void connectionLoops() {
+        assertEquals(Runtime.getRuntime().availableProcessors(), RelayConfig.from(new JsonObject(), Map.of()).connectionLoops,
+                "one per core unless set");
+        assertEquals(3, RelayConfig.from(new JsonObject(), Map.of("AMPOULE_RELAY_CONNECTION_LOOPS", "3")).connectionLoops);
+        assertEquals(1, RelayConfig.from(new JsonObject().put("connectionLoops", 1), Map.of()).connectionLoops);
+        RelayConfig node = RelayConfig.from(new JsonObject().put("store", "postgresql")
+                .put("postgresUrl", "postgresql://db:5432/a").put("clusterEnabled", true).put("connectionLoops", 4),
+                Map.of());
+        assertEquals(1, node.connectionLoops, "a cluster node spreads its connections over gateway instances instead");
+        assertThrows(ConfigException.class, () -> RelayConfig.from(new JsonObject().put("connectionLoops", -1), Map.of()));
+        assertThrows(ConfigException.class, () -> RelayConfig.from(new JsonObject().put("connectionLoops", 257), Map.of()));
+    }
+
+    @Test
     void clusterSettings() {
         RelayConfig d = RelayConfig.from(new JsonObject(), Map.of());
         assertFalse(d.clusterEnabled);

@@ -41,11 +41,21 @@ public final class RelayHarness {
     private String deploymentId;
     private DevKeys keys;
 
+    /**
+     * With {@code -Dampoule.test.connectionLoops=N}, every relay a test starts serves its sockets on
+     * N event loops (unless the test sets {@code connectionLoops} itself): the whole suite run against
+     * the hand-over between loops.
+     */
+    private static final Integer CONNECTION_LOOPS = Integer.getInteger("ampoule.test.connectionLoops");
+
     public RelayHarness(Vertx vertx, Path dataDir, JsonObject overrides) {
         this.vertx = vertx;
         this.dataDir = dataDir;
-        this.config = new JsonObject().put("host", "127.0.0.1").put("port", 0).put("dataDir", dataDir.toString())
-                .mergeIn(overrides);
+        this.config = new JsonObject().put("host", "127.0.0.1").put("port", 0).put("dataDir", dataDir.toString());
+        if (CONNECTION_LOOPS != null) {
+            config.put("connectionLoops", CONNECTION_LOOPS);
+        }
+        config.mergeIn(overrides);
     }
 
     public RelayHarness(Vertx vertx, Path dataDir) {
