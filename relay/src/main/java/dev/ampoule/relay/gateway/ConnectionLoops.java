@@ -94,11 +94,6 @@ final class ConnectionLoops {
         });
     }
 
-    /** How many loops besides the owner's serve connections. */
-    int size() {
-        return servers.size();
-    }
-
     /** Stops accepting on these loops; open connections get {@code graceMillis} to close. Completes on the owner. */
     Future<Void> shutdown(long graceMillis) {
         List<Future<Void>> all = new ArrayList<>();
