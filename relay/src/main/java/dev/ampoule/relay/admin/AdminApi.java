@@ -1,6 +1,6 @@
 package dev.ampoule.relay.admin;
 
-import dev.ampoule.relay.loop.OwnerContext;
+import dev.ampoule.relay.loop.Loop;
 import dev.ampoule.relay.audit.AuditEntry;
 import dev.ampoule.relay.audit.AuditEvent;
 import dev.ampoule.relay.audit.AuditLog;
@@ -106,7 +106,7 @@ public final class AdminApi {
 
     private final Vertx vertx;
     /** The loop of the roster and the audit log: every call runs there, whichever loop serves its socket. */
-    private final OwnerContext owner;
+    private final Loop owner;
     private final Roster roster;
     private final TokenVerifier verifier;
     private final AuditLog audit;
@@ -131,7 +131,7 @@ public final class AdminApi {
     public AdminApi(Vertx vertx, Roster roster, TokenVerifier verifier, AuditLog audit, int writesPerMinute,
             RelayMetrics metrics) {
         this.vertx = vertx;
-        this.owner = OwnerContext.current();
+        this.owner = Loop.current();
         this.roster = roster;
         this.verifier = verifier;
         this.audit = audit;

@@ -1,6 +1,6 @@
 package dev.ampoule.relay.gateway;
 
-import dev.ampoule.relay.loop.OwnerContext;
+import dev.ampoule.relay.loop.Loop;
 import io.netty.util.concurrent.EventExecutor;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
@@ -22,7 +22,7 @@ import org.slf4j.LoggerFactory;
  * The event loops besides the owner's that serve the relay's sockets ({@code connectionLoops}):
  * each listens on the relay's port with the same request handler, and Vert.x spreads the accepted
  * connections over the owner's server and these. Reading, framing and writing a socket then costs
- * its own loop; what the relay must decide is handed to the owner ({@link OwnerContext}).
+ * its own loop; what the relay must decide is handed to the owner ({@link Loop}).
  *
  * <p>Each loop is a context built on a chosen Netty event loop, other than the owner's and each
  * other's, through Vert.x's internal context builder: deploying verticles would let Vert.x pick
@@ -33,16 +33,16 @@ final class ConnectionLoops {
 
     private static final Logger LOG = LoggerFactory.getLogger(ConnectionLoops.class);
 
-    private final OwnerContext owner;
+    private final Loop owner;
     private final List<HttpServer> servers;
 
-    private ConnectionLoops(OwnerContext owner, List<HttpServer> servers) {
+    private ConnectionLoops(Loop owner, List<HttpServer> servers) {
         this.owner = owner;
         this.servers = servers;
     }
 
     /** No loop besides the owner's. */
-    static ConnectionLoops none(OwnerContext owner) {
+    static ConnectionLoops none(Loop owner) {
         return new ConnectionLoops(owner, List.of());
     }
 
@@ -51,7 +51,7 @@ final class ConnectionLoops {
      * negative number for a shared free port), each on an event loop of its own; fewer, with a
      * warning, when Vert.x has fewer loops. Completes on the owner.
      */
-    static Future<ConnectionLoops> start(Vertx vertx, OwnerContext owner, int extra, HttpServerOptions options,
+    static Future<ConnectionLoops> start(Vertx vertx, Loop owner, int extra, HttpServerOptions options,
             Handler<HttpServerRequest> handler) {
         if (extra <= 0) {
             return Future.succeededFuture(none(owner));

@@ -10,7 +10,7 @@ import dev.ampoule.relay.auth.TokenVerifier;
 import dev.ampoule.relay.config.RelayConfig;
 import dev.ampoule.relay.ds.DeliveryService;
 import dev.ampoule.relay.ds.TokenBucket;
-import dev.ampoule.relay.loop.OwnerContext;
+import dev.ampoule.relay.loop.Loop;
 import dev.ampoule.relay.metrics.RelayMetrics;
 import dev.ampoule.relay.protocol.DeviceId;
 import dev.ampoule.relay.protocol.ErrorCode;
@@ -18,7 +18,6 @@ import dev.ampoule.relay.protocol.Frame;
 import dev.ampoule.relay.protocol.RelayException;
 import dev.ampoule.relay.store.GroupMessage;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.Handler;
@@ -49,7 +48,7 @@ import org.slf4j.LoggerFactory;
  * per second, with a burst of {@value #REFUSAL_BURST}, so that unauthenticated callers cannot flood
  * the audit log; the next audited refusal counts those left out). HTTP refusals carry a typed
  * body ({@link #refuse}). The total of bytes queued for all connections is the gauge
- * {@value #QUEUED_BYTES}. Confined to the owner's event loop ({@link OwnerContext}); other loops
+ * {@value #QUEUED_BYTES}. Confined to the owner's event loop ({@link Loop}); other loops
  * may serve its sockets and hand what they receive over.
  */
 public final class Gateway {
@@ -79,7 +78,7 @@ public final class Gateway {
     private final AtomicLong queuedBytes = new AtomicLong();
     private final DeliveryFrames deliveryFrames = new DeliveryFrames();
     /** The loop this gateway (and the relay's state) is confined to; other loops may serve its sockets. */
-    private final OwnerContext owner = OwnerContext.current();
+    private final Loop owner = Loop.current();
 
     public Gateway(Vertx vertx, RelayConfig config, DeliveryService ds, TokenVerifier verifier, Tickets tickets,
             RelayMetrics metrics, AuditSink audit) {
@@ -107,7 +106,7 @@ public final class Gateway {
     }
 
     /** The loop of the relay's state. */
-    public OwnerContext owner() {
+    public Loop owner() {
         return owner;
     }
 
@@ -195,7 +194,7 @@ public final class Gateway {
      * its query carries browser tickets, and a router traces every request's full URI at its most
      * detailed log level — everything else by {@code router}. The servers of every loop that serves
      * the relay's sockets use it: the WebSocket's admission and its session run on the owner, and so
-     * do the routes' handlers (each hands itself over, {@link OwnerContext#handler}).
+     * do the routes' handlers (each hands itself over, {@link Loop#handler}).
      */
     public Handler<HttpServerRequest> requestHandler(Router router) {
         return req -> {
@@ -261,10 +260,9 @@ public final class Gateway {
      * session's handlers are installed there before it reads anything, its start handed to the owner.
      */
     private void upgrade(HttpServerRequest req) {
-        Context socketLoop = Vertx.currentContext();
-        Thread socketThread = Thread.currentThread();
+        Loop socketLoop = Loop.current();
         req.pause();
-        owner.run(() -> admit(req).onComplete(ar -> onLoop(socketLoop, socketThread, () -> {
+        owner.run(() -> admit(req).onComplete(ar -> socketLoop.run(() -> {
             Admission decided = ar.succeeded() ? ar.result() : new Admission.Refused(503,
                     new RelayException(ErrorCode.UNAVAILABLE, "the connection cannot be admitted now", 1_000));
             switch (decided) {
@@ -272,15 +270,6 @@ public final class Gateway {
                 case Admission.Admitted a -> accept(req, a.principal(), a.device());
             }
         })));
-    }
-
-    /** Runs {@code task} on the event loop of {@code loop} (its {@code thread}): at once when the caller is on it. */
-    private static void onLoop(Context loop, Thread thread, Runnable task) {
-        if (Thread.currentThread() == thread) {
-            task.run();
-        } else {
-            loop.runOnContext(v -> task.run());
-        }
     }
 
     /** The owner's decision on a WebSocket request. */

@@ -3,7 +3,7 @@ package dev.ampoule.relay.gateway;
 import dev.ampoule.relay.auth.Principal;
 import dev.ampoule.relay.ds.DeliveryService;
 import dev.ampoule.relay.ds.TokenBucket;
-import dev.ampoule.relay.loop.OwnerContext;
+import dev.ampoule.relay.loop.Loop;
 import dev.ampoule.relay.mailbox.Mailboxes;
 import dev.ampoule.relay.ops.LogIds;
 import dev.ampoule.relay.protocol.Bytes;
@@ -65,7 +65,7 @@ final class Session implements DeliveryService.Listener {
 
     private final Gateway gateway;
     /** The loop of the relay's state: this session's own state and everything it calls run there. */
-    private final OwnerContext owner;
+    private final Loop owner;
     /** This connection's id in the logs: random, unrelated to the device or its token. */
     private final String connectionId = String.format("%016x", ThreadLocalRandom.current().nextLong());
     private final ServerWebSocket ws;

@@ -4,7 +4,6 @@ import static dev.ampoule.relay.support.RelayHarness.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.ampoule.relay.auth.DevKeys;
 import dev.ampoule.relay.protocol.Bytes;
 import dev.ampoule.relay.protocol.DeviceId;
 import dev.ampoule.relay.protocol.Frame;
@@ -21,12 +20,10 @@ import io.vertx.junit5.VertxTestContext;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -132,8 +129,7 @@ class ConnectionLoopsTest {
     @Test
     void everyRouteAnswersOnEitherLoop(Vertx vertx, VertxTestContext ctx) throws IOException {
         RelayHarness relay = new RelayHarness(vertx, dir, new JsonObject().put("connectionLoops", 2)).start();
-        String token = DevKeys.loadOrCreate(relay.dataDir).mint(relay.vertx, "carol", Optional.of("h1"), List.of(),
-                "ampoule-dev", "ampoule-relay", Duration.ofHours(1));
+        String token = relay.token("carol", "h1", List.of());
         Map<String, String> auth = Map.of("Authorization", "Bearer " + token, "Content-Type", "application/json");
         Set<String> ticketLoops = new HashSet<>();
         try {

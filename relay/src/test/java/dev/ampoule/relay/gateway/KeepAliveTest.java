@@ -3,7 +3,6 @@ package dev.ampoule.relay.gateway;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.ampoule.relay.auth.DevKeys;
 import dev.ampoule.relay.support.HttpCalls;
 import dev.ampoule.relay.support.HttpCalls.Answer;
 import dev.ampoule.relay.support.RelayHarness;
@@ -24,13 +23,11 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
@@ -56,15 +53,10 @@ class KeepAliveTest {
     @TempDir
     Path dir;
 
-    private static String org(RelayHarness relay, String user) {
-        return DevKeys.loadOrCreate(relay.dataDir).mint(relay.vertx, user, Optional.of("h1"), List.of(),
-                "ampoule-dev", "ampoule-relay", Duration.ofHours(1));
-    }
-
     @Test
     void aRefusalLeavesTheConnectionReadyForTheNextRequest(Vertx vertx, VertxTestContext ctx) throws IOException {
         RelayHarness relay = new RelayHarness(vertx, dir).start();
-        String token = org(relay, "carol");
+        String token = relay.token("carol", "h1", List.of());
         String host = "127.0.0.1:" + relay.port();
         try (Socket socket = new Socket()) {
             socket.connect(new InetSocketAddress("127.0.0.1", relay.port()), 10_000);
@@ -100,7 +92,7 @@ class KeepAliveTest {
         // every round takes a ticket and makes admin writes for the same user: room for all of them
         RelayHarness relay = new RelayHarness(vertx, dir, new JsonObject().put("ticketsPerUser", ROUNDS + 1)
                 .put("adminWritesPerMinute", 100 * ROUNDS)).start();
-        String token = org(relay, "dana");
+        String token = relay.token("dana", "h1", List.of());
         AtomicInteger connections = new AtomicInteger();
         HttpClient http = vertx.httpClientBuilder().with(new HttpClientOptions().setKeepAlive(true))
                 .with(new PoolOptions().setHttp1MaxSize(1)).withConnectHandler(c -> connections.incrementAndGet())

@@ -24,12 +24,12 @@ import org.junit.jupiter.api.Timeout;
 
 /** Handing work to the owner's loop: at once on it, in order from another loop, results back on it. */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
-class OwnerContextTest {
+class LoopTest {
 
     private Vertx vertx;
     private Context ownerLoop;
     private Context otherLoop;
-    private OwnerContext owner;
+    private Loop owner;
     private Thread ownerThread;
 
     @BeforeEach
@@ -40,7 +40,7 @@ class OwnerContextTest {
         internal.eventLoopGroup().forEach(e -> loops.add((io.netty.channel.EventLoop) e));
         ownerLoop = internal.contextBuilder().withEventLoop(loops.get(0)).build();
         otherLoop = internal.contextBuilder().withEventLoop(loops.get(1)).build();
-        owner = on(ownerLoop, OwnerContext::current);
+        owner = on(ownerLoop, Loop::current);
         ownerThread = onThread(ownerLoop);
     }
 
@@ -67,10 +67,10 @@ class OwnerContextTest {
 
     @Test
     void onlyAnEventLoopOwns() {
-        assertThrows(IllegalStateException.class, OwnerContext::current, "a test thread is no event loop");
+        assertThrows(IllegalStateException.class, Loop::current, "a test thread is no event loop");
         Object onWorker = await(vertx.executeBlocking(() -> {
             try {
-                return OwnerContext.current();
+                return Loop.current();
             } catch (IllegalStateException e) {
                 return e;
             }
