@@ -17,8 +17,9 @@ import java.util.concurrent.locks.LockSupport;
  * Membership churn during the load (full mode): change {@code j} (1, 2, …) is due at
  * {@code start + j / churnPerMinute} minutes, whatever happened to earlier ones (open loop), and
  * goes to the eligible teams in turn. In each team the changes alternate: a Remove of the team's
- * next device in rotation, then the Add of that device back. Each change is an MLS Commit by the
- * team's committer (its first device that stays online), sent to the relay as {@code SendCommit}:
+ * next device (or, in a care team, user) in rotation, then the Add of it back. Each change is an
+ * MLS Commit by the team's committer (its first device that stays online), sent to the relay as
+ * {@code SendCommit}. In an ad hoc group the committer makes the change itself:
  * <ul>
  *   <li>Remove: the committer commits the removal, merges it on {@code Ok(seq)}, and the verifier
  *       learns that the device is owed nothing after {@code seq};</li>
@@ -26,9 +27,21 @@ import java.util.concurrent.locks.LockSupport;
  *       a Welcome, merges on {@code Ok(seq)} (the device is owed from {@code seq + 1} on), and the
  *       change is done when the device has joined from its {@code WelcomeDelivery}.</li>
  * </ul>
+ * In a care team the team's coordinator changes the roster through the admin API and the relay
+ * proposes the change (PROTOCOL.md, care teams):
+ * <ul>
+ *   <li>Remove: {@code DELETE} of the user; the relay cuts the user's devices off at once (the
+ *       verifier places the cut between what was sequenced before the call and the relay's first
+ *       Remove proposal), fences the group and proposes removing each of their leaves; the
+ *       committer commits the proposals by reference, which lifts the fence;</li>
+ *   <li>Add: the user's devices publish fresh KeyPackages, {@code PUT} of the user; the relay claims
+ *       them and proposes adding each device; the committer commits the proposals by reference with
+ *       the Welcome, and the change is done when every device has joined.</li>
+ * </ul>
  * A team's changes run one at a time on its committer's event loop (a change due while the
  * previous one is still running waits, and its add latency counts from its due time). Devices that
- * go offline and come back are neither committers nor removed.
+ * go offline and come back are neither committers nor removed (in a care team, no user with such a
+ * device, nor the coordinator, is removed).
  */
 final class Churn implements Runnable {
 
@@ -37,6 +50,7 @@ final class Churn implements Runnable {
 
     private final LoadContext run;
     private final Vertx vertx;
+    private final Optional<RosterAdmin> admin;
     private final List<Team> teams = new ArrayList<>();
     private final AtomicLong unfinished = new AtomicLong();
     private volatile boolean stopped;
@@ -55,18 +69,47 @@ final class Churn implements Runnable {
         }
     }
 
-    Churn(Population pop, LoadContext run, Vertx vertx) {
+    /**
+     * @param careTeamIds each team's care team id (empty: the teams are ad hoc groups)
+     * @param admin the relay's admin API (care teams)
+     */
+    Churn(Population pop, LoadContext run, Vertx vertx, List<String> careTeamIds, Optional<RosterAdmin> admin) {
         this.run = run;
         this.vertx = vertx;
-        for (List<SimDevice> team : pop.teams) {
+        this.admin = admin;
+        for (int t = 0; t < pop.teams.size() && run.workload.churnPerMinute() > 0; t++) {
+            List<SimDevice> team = pop.teams.get(t);
             List<SimDevice> steady = team.stream().filter(d -> !d.reconnecting).toList();
-            if (steady.size() >= 2 && run.workload.churnPerMinute() > 0) {
-                teams.add(new Team(steady.get(0), steady.subList(1, steady.size())));
-                team.forEach(d -> d.committer(steady.get(0)));
+            if (steady.isEmpty()) {
+                continue;
+            }
+            SimDevice committer = steady.get(0);
+            List<List<SimDevice>> rotation = new ArrayList<>();
+            if (careTeamIds.isEmpty()) {
+                steady.subList(1, steady.size()).forEach(d -> rotation.add(List.of(d)));
+            } else {
+                // whole users: the coordinator's and those with a device that goes offline stay
+                java.util.Map<String, List<SimDevice>> byUser = new java.util.LinkedHashMap<>();
+                team.forEach(d -> byUser.computeIfAbsent(d.user, u -> new ArrayList<>()).add(d));
+                byUser.forEach((user, devices) -> {
+                    if (!user.equals(committer.user) && devices.stream().noneMatch(d -> d.reconnecting)) {
+                        rotation.add(List.copyOf(devices));
+                    }
+                });
+            }
+            if (!rotation.isEmpty()) {
+                Team churned = new Team(committer, rotation, careTeamIds.isEmpty() ? null : careTeamIds.get(t));
+                teams.add(churned);
+                team.forEach(d -> d.committer(committer));
+                if (churned.careTeam != null) {
+                    committer.onProposals(churned::proposal);
+                }
             }
         }
         if (teams.isEmpty() && run.workload.churnPerMinute() > 0) {
-            throw new Population.SetupException("--churn needs a team with at least two devices that stay online");
+            throw new Population.SetupException(careTeamIds.isEmpty()
+                    ? "--churn needs a team with at least two devices that stay online"
+                    : "--churn needs a care team with a user other than its coordinator whose devices all stay online");
         }
     }
 
@@ -109,15 +152,56 @@ final class Churn implements Runnable {
     /** One team's changes; confined to its committer's event loop. */
     private final class Team {
         final SimDevice committer;
-        final List<SimDevice> rotation;
-        final ArrayDeque<SimDevice> out = new ArrayDeque<>();
+        /** What a change removes and adds back: one device, or (care team) one user's devices. */
+        final List<List<SimDevice>> rotation;
+        /** The care team's id (null: an ad hoc group). */
+        final String careTeam;
+        final ArrayDeque<List<SimDevice>> out = new ArrayDeque<>();
         final ArrayDeque<Long> waiting = new ArrayDeque<>();
         int next;
         boolean busy;
+        /** The relay proposals the running change waits for, and how many are still to come. */
+        private Promise<List<Long>> awaited;
+        private final List<Long> proposed = new ArrayList<>();
+        private int stillToCome;
 
-        Team(SimDevice committer, List<SimDevice> rotation) {
+        Team(SimDevice committer, List<List<SimDevice>> rotation, String careTeam) {
             this.committer = committer;
             this.rotation = List.copyOf(rotation);
+            this.careTeam = careTeam;
+        }
+
+        /** The committer processed a relay proposal at {@code seq}. */
+        void proposal(long seq) {
+            if (awaited == null) {
+                return; // none awaited: the next Commit of the team covers it anyway
+            }
+            proposed.add(seq);
+            if (--stillToCome == 0) {
+                Promise<List<Long>> p = awaited;
+                awaited = null;
+                p.tryComplete(List.copyOf(proposed));
+            }
+        }
+
+        /** Completes with the sequence numbers of the next {@code n} relay proposals the committer processes. */
+        private Future<List<Long>> expectProposals(int n) {
+            Promise<List<Long>> p = Promise.promise();
+            awaited = p;
+            proposed.clear();
+            stillToCome = n;
+            long timer = vertx.setTimer(JOIN_TIMEOUT.toMillis(), id -> committer.on(() -> {
+                if (awaited == p) {
+                    awaited = null;
+                }
+                p.tryFail(new Failed("PROPOSAL_TIMEOUT"));
+                return Future.succeededFuture();
+            }));
+            return p.future().andThen(ar -> vertx.cancelTimer(timer));
+        }
+
+        private String coordinatorToken() {
+            return run.tokens.apply(committer.user);
         }
 
         void due(long intendedNanos) {
@@ -135,10 +219,11 @@ final class Churn implements Runnable {
             busy = true;
             Future<Void> change;
             if (out.isEmpty()) {
-                SimDevice victim = rotation.get(next++ % rotation.size());
-                change = remove(victim);
+                List<SimDevice> victims = rotation.get(next++ % rotation.size());
+                change = careTeam != null ? leaveRoster(victims) : remove(victims.get(0));
             } else {
-                change = add(out.poll(), intended);
+                List<SimDevice> back = out.poll();
+                change = careTeam != null ? joinRoster(back, intended) : add(back.get(0), intended);
             }
             change.onComplete(ar -> committer.on(() -> {
                 if (ar.failed()) {
@@ -160,7 +245,7 @@ final class Churn implements Runnable {
             }
             return commit(pending).map(seq -> {
                 victim.stream().removed(seq);
-                out.add(victim);
+                out.add(List.of(victim));
                 run.churn.removes.increment();
                 return null;
             });
@@ -188,17 +273,96 @@ final class Churn implements Runnable {
                         return joined.future();
                     })
                     .andThen(ar -> vertx.cancelTimer(timer));
+            return added(done, intended, inGroup, List.of(device));
+        }
+
+        /** Counts an add that is done; one that failed before its Commit is tried again by the team's next change. */
+        private Future<Void> added(Future<Void> done, long intended, boolean[] committed, List<SimDevice> devices) {
             return done.transform(ar -> committer.on(() -> {
                 if (ar.succeeded()) {
                     run.churn.adds.increment();
                     run.churn.joined(System.nanoTime() - intended);
                     return Future.succeededFuture();
                 }
-                if (!inGroup[0]) {
-                    out.addFirst(device); // not added: the next change of the team tries again
+                if (!committed[0]) {
+                    out.addFirst(devices);
                 }
                 return Future.failedFuture(ar.cause());
             }));
+        }
+
+        /**
+         * A user leaves the care team's roster: the coordinator's {@code DELETE}, the relay's cut-off
+         * and Remove proposals, the committer's Commit of them.
+         */
+        private Future<Void> leaveRoster(List<SimDevice> victims) {
+            String user = victims.get(0).user;
+            long low = committer.stream().ledger.maxSeq();
+            Future<List<Long>> proposals = expectProposals(victims.size());
+            return admin.orElseThrow().removeMember(coordinatorToken(), careTeam, user)
+                    .compose(v -> committer.on(() -> {
+                        out.add(victims); // off the roster: the next change puts the user back, whatever happens now
+                        victims.forEach(d -> d.stream().cutOff(low));
+                        Future.all(victims.stream().map(d -> d.on(d::cutOff)).toList());
+                        return proposals;
+                    }), e -> committer.on(() -> {
+                        awaited = null;
+                        return Future.failedFuture(e);
+                    }))
+                    .compose(seqs -> committer.on(() -> {
+                        long first = seqs.stream().mapToLong(Long::longValue).min().orElseThrow();
+                        victims.forEach(d -> d.stream().proposedRemoval(first));
+                        return commitProposals();
+                    }))
+                    .map(seq -> {
+                        run.churn.removes.increment();
+                        return null;
+                    });
+        }
+
+        /**
+         * A user is put back on the care team's roster: their devices publish fresh KeyPackages, the
+         * coordinator's {@code PUT}, the relay's Add proposals, the committer's Commit of them with
+         * the Welcome; done when every device has joined.
+         */
+        private Future<Void> joinRoster(List<SimDevice> devices, long intended) {
+            String user = devices.get(0).user;
+            List<Promise<Void>> joins = new ArrayList<>();
+            List<Future<Void>> published = new ArrayList<>();
+            for (SimDevice d : devices) {
+                Promise<Void> joined = Promise.promise();
+                joins.add(joined);
+                published.add(d.on(() -> d.publishForRejoin(joined)));
+            }
+            boolean[] committed = {false};
+            long timer = vertx.setTimer(JOIN_TIMEOUT.toMillis(),
+                    id -> joins.forEach(j -> j.tryFail(new Failed("JOIN_TIMEOUT"))));
+            Future<List<Long>> proposals = expectProposals(devices.size());
+            Future<Void> done = Future.all(published)
+                    .compose(v -> admin.orElseThrow().putMember(coordinatorToken(), careTeam, user, "practitioner"))
+                    .compose(v -> proposals, e -> committer.on(() -> {
+                        awaited = null;
+                        return Future.failedFuture(e);
+                    }))
+                    .compose(seqs -> committer.on(this::commitProposals))
+                    .compose(seq -> {
+                        committed[0] = true;
+                        devices.forEach(d -> d.stream().added(seq));
+                        return Future.all(joins.stream().map(Promise::future).toList()).<Void>mapEmpty();
+                    })
+                    .andThen(ar -> vertx.cancelTimer(timer));
+            return added(done, intended, committed, devices);
+        }
+
+        /** Commits the relay's pending proposals (by reference). On the committer's loop. */
+        private Future<Long> commitProposals() {
+            PendingCommit pending;
+            try {
+                pending = committer.member.commitProposals();
+            } catch (RuntimeException e) {
+                return Future.failedFuture(new Failed("COMMIT_NOT_BUILT"));
+            }
+            return commit(pending);
         }
 
         /** Sends the pending Commit; merges it and records it on {@code Ok(seq)}, drops it otherwise. On the committer's loop. */

@@ -40,7 +40,14 @@ import java.util.concurrent.atomic.LongAdder;
  * <b>lost</b>; nothing in a gap is owed, so what was sequenced while a device was out never counts
  * as lost. The gaps come from the committer's {@code Ok}s ({@link Stream#removed}, {@link
  * Stream#added}), not from what the device saw, and a device's {@code WelcomeDelivery} must name the
- * Commit that added it ({@link Stream#welcomed}, else mismatched).
+ * Commit that added it ({@link Stream#welcomed}, else mismatched). A care team's roster removal cuts
+ * the user's devices off at once, after the last message stored before it (PROTOCOL.md, care
+ * teams): the device gets neither the relay's Remove proposal nor the Commit of it. The generator
+ * cannot see where that cut fell, only that it lies at or after what was sequenced before the
+ * coordinator's call ({@link Stream#cutOff}) and before the relay's first Remove proposal ({@link
+ * Stream#proposedRemoval}); since delivery is in order, the cut is taken after the highest sequence
+ * number the device received in that range, so a hole below it is lost and anything above it
+ * misrouted. The relay's proposals are sequenced like messages ({@link #PROPOSAL}).
  *
  * <p>Ledgers are shared by a group's devices (synchronised); each {@link Stream} belongs to one device
  * and is updated on its thread, and by the committer when it changes the device's membership.
@@ -63,6 +70,8 @@ final class DeliveryVerifier {
 
     /** What a Commit of the churn is in a ledger, in place of a load message's {@code k}. */
     static final long COMMIT = -2;
+    /** What a proposal of the relay (a care team's roster change) is in a ledger. */
+    static final long PROPOSAL = -3;
 
     private final List<Ledger> ledgers = new CopyOnWriteArrayList<>();
     private final List<Stream> streams = new CopyOnWriteArrayList<>();
@@ -126,7 +135,7 @@ final class DeliveryVerifier {
     }
 
     private static String what(long k) {
-        return k == COMMIT ? "a Commit" : "message " + k;
+        return k == COMMIT ? "a Commit" : k == PROPOSAL ? "a relay proposal" : "message " + k;
     }
 
     /** One device's deliveries of one group. */
@@ -137,7 +146,12 @@ final class DeliveryVerifier {
         private long contiguous;
         private long connectionLast = -1;
         private long ackConfirmed;
-        /** Membership gaps {removed at, added back at}, the latter {@link Long#MAX_VALUE} while still out. */
+        /**
+         * Membership gaps {removed at, added back at, cut off by}: the device is owed up to and
+         * including the first, and from after the second on ({@link Long#MAX_VALUE} while still out).
+         * A gap of a Commit's removal has a known start and a third member 0; a roster removal's
+         * ({@link #cutOff}) starts somewhere from its first member up to its third: see {@link #start}.
+         */
         private final List<long[]> gaps = new ArrayList<>();
         private final List<Long> welcomes = new ArrayList<>();
 
@@ -200,26 +214,75 @@ final class DeliveryVerifier {
 
         private long[] gapHolding(long seq) {
             for (long[] g : gaps) {
-                if (seq > g[0] && seq <= g[1]) {
+                if (seq > start(g) && seq <= g[1]) {
                     return g;
                 }
             }
             return null;
         }
 
+        /**
+         * The last sequence number the device is owed before gap {@code g}. A roster removal cuts the
+         * device off at once, after the last message stored before it: that is at or after what was
+         * sequenced before the removal was asked for ({@code g[0]}), and before the relay's first
+         * Remove proposal ({@code g[2]}, {@link Long#MAX_VALUE} until it is known). The relay delivers
+         * in order, so what the device received there is a prefix of what it was owed: the cut is
+         * after the highest sequence number it received in that range (anything missing below it was
+         * owed, and is lost).
+         */
+        private long start(long[] g) {
+            if (g[2] == 0) {
+                return g[0];
+            }
+            long hi = Math.min(g[2], g[1]);
+            if (hi <= g[0]) {
+                return g[0];
+            }
+            int top = got.previousSetBit((int) Math.min(Integer.MAX_VALUE - 1, index(hi)));
+            return top >= index(g[0] + 1) ? Math.max(g[0], ledger.base + 1 + top) : g[0];
+        }
+
+        private boolean openGap() {
+            return !gaps.isEmpty() && gaps.get(gaps.size() - 1)[1] == Long.MAX_VALUE;
+        }
+
         /** The committer's Commit at {@code seq} removed the device: it is owed up to and including {@code seq}. */
         synchronized void removed(long seq) {
-            if (!gaps.isEmpty() && gaps.get(gaps.size() - 1)[1] == Long.MAX_VALUE) {
+            if (openGap()) {
                 mismatch("device " + device + ", group " + ledger.group + ": removed at seq " + seq + " while out");
                 return;
             }
-            gaps.add(new long[] {seq, Long.MAX_VALUE});
+            gaps.add(new long[] {seq, Long.MAX_VALUE, 0});
+        }
+
+        /**
+         * The device's user was taken off its care team's roster after everything up to {@code low}
+         * was sequenced: it is owed up to a cut at or after {@code low}, found once the relay's Remove
+         * proposal is known ({@link #proposedRemoval}).
+         */
+        synchronized void cutOff(long low) {
+            if (openGap()) {
+                mismatch("device " + device + ", group " + ledger.group + ": cut off after seq " + low + " while out");
+                return;
+            }
+            gaps.add(new long[] {low, Long.MAX_VALUE, Long.MAX_VALUE});
+        }
+
+        /** The relay's first Remove proposal for the device's cut-off was sequenced at {@code seq}. */
+        synchronized void proposedRemoval(long seq) {
+            long[] open = openGap() ? gaps.get(gaps.size() - 1) : null;
+            if (open == null || open[2] == 0 || seq <= open[0]) {
+                mismatch("device " + device + ", group " + ledger.group + ": a Remove proposal at seq " + seq
+                        + " for no cut-off");
+                return;
+            }
+            open[2] = Math.min(open[2], seq - 1);
         }
 
         /** The committer's Commit at {@code seq} added the device back: it is owed from {@code seq + 1} on. */
         synchronized void added(long seq) {
             long[] open = gaps.isEmpty() ? null : gaps.get(gaps.size() - 1);
-            if (open == null || open[1] != Long.MAX_VALUE || seq <= open[0]) {
+            if (open == null || open[1] != Long.MAX_VALUE || seq <= start(open)) {
                 mismatch("device " + device + ", group " + ledger.group + ": added at seq " + seq + " while a member");
                 return;
             }
@@ -246,7 +309,7 @@ final class DeliveryVerifier {
             long n = max - ledger.base;
             for (long[] g : gaps) {
                 long hi = Math.min(g[1], max);
-                n -= Math.max(0, hi - g[0]);
+                n -= Math.max(0, hi - start(g));
             }
             return Math.max(0, n);
         }
@@ -255,15 +318,16 @@ final class DeliveryVerifier {
         synchronized long outOfMembership() {
             long n = 0;
             for (long[] g : gaps) {
+                long from = start(g);
                 long hi = Math.min(g[1], ledger.base + got.length());
-                if (hi <= g[0]) {
+                if (hi <= from) {
                     continue;
                 }
-                BitSet in = got.get(index(g[0] + 1), index(hi) + 1);
+                BitSet in = got.get(index(from + 1), index(hi) + 1);
                 if (!in.isEmpty()) {
                     n += in.cardinality();
-                    example("device " + device + ", group " + ledger.group + ": seq " + (g[0] + 1 + in.nextSetBit(0))
-                            + " delivered while out of the group (removed at seq " + g[0] + (g[1] == Long.MAX_VALUE
+                    example("device " + device + ", group " + ledger.group + ": seq " + (from + 1 + in.nextSetBit(0))
+                            + " delivered while out of the group (removed at seq " + from + (g[1] == Long.MAX_VALUE
                                     ? ", not added back" : ", added back at seq " + g[1]) + ")");
                 }
             }
@@ -318,9 +382,10 @@ final class DeliveryVerifier {
             long span = max - ledger.base;
             long received = got.get(0, (int) Math.max(0, span)).cardinality();
             for (long[] g : gaps) {
+                long from = start(g);
                 long hi = Math.min(g[1], max);
-                if (hi > g[0]) {
-                    received -= got.get(index(g[0] + 1), index(hi) + 1).cardinality();
+                if (hi > from) {
+                    received -= got.get(index(from + 1), index(hi) + 1).cardinality();
                 }
             }
             return expected() - received;

@@ -61,13 +61,17 @@ final class LoadRun {
                 .setConnectTimeout(30_000));
         LoadContext run = new LoadContext(w, tokens, kind == Kind.CEILING);
         Population pop = new Population(w, vertx, client, run);
+        RosterAdmin admin = null;
         try {
             out.printf("[%s] setting up %d teams, %d connections to %s%n", name, w.teams(), w.devices(), w.targets());
-            TeamSetup.Result setup = kind == Kind.RELAY ? TeamSetup.overRelay(w, vertx, pop, setupTimeout)
+            admin = kind == Kind.RELAY && w.careTeams() ? new RosterAdmin(vertx, w.targets().get(0)) : null;
+            TeamSetup.Result setup = admin != null
+                    ? TeamSetup.careTeamsOverRelay(w, vertx, pop, admin, tokens, setupTimeout)
+                    : kind == Kind.RELAY ? TeamSetup.overRelay(w, vertx, pop, setupTimeout)
                     : TeamSetup.locally(w, pop, setupTimeout);
             out.printf(Locale.ROOT, "[%s] %d connections in %.1f s (%.0f/s); teams formed%n", name, setup.connections(),
                     setup.connectSeconds(), setup.connections() / setup.connectSeconds());
-            Churn churn = new Churn(pop, run, vertx);
+            Churn churn = new Churn(pop, run, vertx, setup.careTeamIds(), Optional.ofNullable(admin));
             List<DeliveryVerifier.Ledger> ledgers = new ArrayList<>();
             for (int t = 0; t < pop.teams.size(); t++) {
                 ledgers.add(run.verifier.ledger(t, setup.bases()[t]));
@@ -148,6 +152,9 @@ final class LoadRun {
                     new RunReport.Cpu(wall, cpu, cpu / wall, serverCpu, serverCpu == null ? null : serverCpu / wall),
                     metrics, RunReport.Churn.of(w.churnPerMinute(), run.churn), sampler.points());
         } finally {
+            if (admin != null) {
+                admin.close();
+            }
             client.close();
             try {
                 vertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);

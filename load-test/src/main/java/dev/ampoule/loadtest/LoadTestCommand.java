@@ -56,13 +56,25 @@ import picocli.CommandLine.Option;
             "device is out) goes out from its team's committer. Reported: changes done and failed (by error code;",
             "a failed change does not fail the run), Commit latency (SendCommit written -> Ok) and add latency",
             "(the change's due time -> the device joined).",
-            "Devices that go offline and reconnect are never removed; the ceiling run has no churn. The teams are",
-            "ad hoc groups: churn of care-team rosters (a coordinator removing a user through the admin API) is",
-            "not simulated.",
+            "Devices that go offline and reconnect are never removed; the ceiling run has no churn.",
+            "", "Care teams (--care-teams): each team's first user (a token with an org claim) creates the team with",
+            "POST /v1/teams and becomes its coordinator, puts the other users on the roster (PUT .../members/USER);",
+            "every device publishes a KeyPackage, the first creates the group with the relay as external sender,",
+            "and commits the relay's Add proposals by reference. With --churn a change is a roster change by the",
+            "coordinator: DELETE .../members/USER cuts the user's devices off at once, fences the group (senders",
+            "refused GROUP_FENCED send again after the Commit) and the relay proposes removing each of their leaves;",
+            "PUT puts the user back after their devices published fresh KeyPackages, and the relay proposes adding",
+            "them. The committer (the coordinator's first device) commits each change's proposals by reference. A",
+            "removed user's devices are owed what was stored before the removal: the verifier places that cut",
+            "between the last message sequenced before the DELETE and the relay's first Remove proposal, and counts",
+            "a gap below it as lost and a delivery above it as misrouted. Users with a reconnecting device and the",
+            "coordinator are never removed. Admin writes limited by the relay (429) are retried after Retry-After.",
             "", "Exit status: 0 verified, 1 a delivery was lost/duplicated/misordered/wrong, 2 bad options or setup failed."})
 public final class LoadTestCommand implements Callable<Integer> {
 
     private static final String DEFAULT_RELAY_JAR = "relay/target/ampoule-relay.jar";
+    /** The organisation of the load's users when the teams are care teams. */
+    private static final String LOAD_ORG = "ampoule-load";
 
     @Option(names = "--mode", paramLabel = "full|relay-only", description = "relay-only: PrivateMessages encrypted before the load, recipients do not "
             + "decrypt (the relay's own cost); full: every device encrypts and decrypts (default: ${DEFAULT-VALUE})",
@@ -112,6 +124,11 @@ public final class LoadTestCommand implements Callable<Integer> {
             + "a fixed schedule: alternately a device removed from its team's MLS group by a Commit, and added back by "
             + "another (needs --mode full; see below) (default: ${DEFAULT-VALUE})", defaultValue = "0")
     double churn;
+
+    @Option(names = "--care-teams", description = "the teams are care teams on the relay's roster: each team's first "
+            + "user creates it through the admin API and puts the others on its roster, the relay proposes adding "
+            + "their devices; with --churn a change takes a user off the roster and puts them back (see below)")
+    boolean careTeams;
 
     @Option(names = "--suite", paramLabel = "ID", description = "MLS cipher suite, wire value 1-7 (default: ${DEFAULT-VALUE})",
             defaultValue = "1")
@@ -291,7 +308,7 @@ public final class LoadTestCommand implements Callable<Integer> {
                 .orElseThrow(() -> new IllegalArgumentException("unknown cipher suite " + suite));
         int loops = eventLoops != null ? eventLoops : Runtime.getRuntime().availableProcessors();
         return new Workload(mode, t, teamSize, devicesPerUser, messageSize, rate, warmup, duration, reconnectingShare,
-                offlineTime, churn, id, targets, ackEvery, ackInterval, connectConcurrency, drainTimeout, loops, runId);
+                offlineTime, churn, careTeams, id, targets, ackEvery, ackInterval, connectConcurrency, drainTimeout, loops, runId);
     }
 
     private ChildJvm spawnRelay(Path dataDir, Path log) throws IOException {
@@ -369,7 +386,9 @@ public final class LoadTestCommand implements Callable<Integer> {
     private Function<String, String> devTokens(Path dir) throws IOException {
         DevTokens minter = DevTokens.fromRelayDataDir(dir, issuer, audience);
         Duration ttl = Duration.ofHours(24);
-        return user -> minter.mint(user, ttl);
+        // care teams: creating one needs an org claim (the load's users are all of one organisation)
+        Optional<String> org = careTeams ? Optional.of(LOAD_ORG) : Optional.empty();
+        return user -> minter.mint(user, org, List.of(), ttl);
     }
 
     private Map<String, Object> settings(Workload w) {
@@ -386,6 +405,7 @@ public final class LoadTestCommand implements Callable<Integer> {
         s.put("reconnectingShare", w.reconnectingShare());
         s.put("offlineSeconds", w.offlineTime().toMillis() / 1000.0);
         s.put("churnPerMinute", w.churnPerMinute());
+        s.put("careTeams", w.careTeams());
         s.put("suite", w.suite().wire());
         s.put("targets", w.targets().stream().map(URI::toString).toList());
         s.put("spawnedRelay", spawnRelay);

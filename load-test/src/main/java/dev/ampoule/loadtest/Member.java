@@ -4,6 +4,7 @@ import dev.ampoule.mls.credential.BasicCredentialValidator;
 import dev.ampoule.mls.credential.Credential;
 import dev.ampoule.mls.crypto.CipherSuite;
 import dev.ampoule.mls.crypto.SignatureKeyPair;
+import dev.ampoule.mls.extension.ExternalSenders;
 import dev.ampoule.mls.framing.MlsMessage;
 import dev.ampoule.mls.group.CommitOptions;
 import dev.ampoule.mls.group.Group;
@@ -26,9 +27,9 @@ import java.util.Optional;
 final class Member {
 
     /**
-     * Accepts any basic identity: the load's groups are ad hoc groups of development users. A
-     * committer merges its Commit when the relay accepts it, and may still receive messages of the
-     * epochs before: it keeps a few past epochs' secrets for them.
+     * Accepts any basic identity: the load's users are development users, and a care team's
+     * external sender is the relay. A committer merges its Commit when the relay accepts it, and
+     * may still receive messages of the epochs before: it keeps a few past epochs' secrets for them.
      */
     static final GroupConfig CONFIG = GroupConfig.builder()
             .authenticationService(BasicCredentialValidator.acceptingAnyIdentity())
@@ -65,6 +66,47 @@ final class Member {
     byte[] create(byte[] groupId) {
         group = Group.create(CONFIG, suite, groupId, credential, keys);
         return new MlsMessage.OfGroupInfo(group.groupInfo(true)).toBytes();
+    }
+
+    /**
+     * Creates a care team's group with the relay as its external sender (RFC 9420 §12.1.8: the
+     * relay proposes the roster's changes); the GroupInfo to register it, as MLSMessage bytes.
+     */
+    byte[] createCareTeam(byte[] groupId, ExternalSenders.ExternalSender relay) {
+        group = Group.create(CONFIG, suite, groupId, credential, keys,
+                List.of(new ExternalSenders(List.of(relay)).toExtension()));
+        return new MlsMessage.OfGroupInfo(group.groupInfo(true)).toBytes();
+    }
+
+    /**
+     * A Commit of the proposals received in this epoch (the relay's, by reference), pending until
+     * {@link #merge()}; a Welcome with the tree for the devices they add.
+     */
+    PendingCommit commitProposals() {
+        pending = group.commit(CommitOptions.builder().ratchetTreeInWelcome(true).groupInfoForExternalJoin(true).build());
+        return pending;
+    }
+
+    /** Proposals received in this epoch and not yet committed. */
+    int pendingProposals() {
+        return group.pendingProposals().size();
+    }
+
+    /**
+     * Processes a proposal (MLSMessage bytes): kept for the Commit that covers it.
+     *
+     * @throws RuntimeException when the proposal does not verify
+     */
+    void applyProposal(byte[] mlsMessage) {
+        if (!(group.process(MlsMessage.fromBytes(mlsMessage)) instanceof Processed.ProposalMessage)) {
+            throw new IllegalArgumentException("not a proposal");
+        }
+    }
+
+    /** Forgets the group: the relay cut this device off when its user left the team's roster. */
+    void leave() {
+        group = null;
+        pending = null;
     }
 
     /** A Commit adding {@code keyPackages}, pending until {@link #merge()}; the Welcome carries the tree. */

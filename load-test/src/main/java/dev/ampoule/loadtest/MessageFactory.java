@@ -1,5 +1,7 @@
 package dev.ampoule.loadtest;
 
+import dev.ampoule.mls.framing.ContentType;
+import dev.ampoule.mls.framing.MlsMessage;
 import dev.ampoule.mls.group.Group;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
@@ -76,6 +78,19 @@ final class MessageFactory {
     /** Whether a delivered message is a PublicMessage (a churn Commit, processed rather than labelled). */
     static boolean isPublicMessage(byte[] m) {
         return m.length >= 4 && u16(m, 0) == 1 && u16(m, 2) == PUBLIC_MESSAGE;
+    }
+
+    /**
+     * Whether a delivered PublicMessage is a proposal (a care team's relay proposal) rather than a
+     * Commit; false for anything that does not decode.
+     */
+    static boolean isProposal(byte[] m) {
+        try {
+            return MlsMessage.fromBytes(m) instanceof MlsMessage.OfPublicMessage p
+                    && p.message().content().contentType() == ContentType.PROPOSAL;
+        } catch (RuntimeException e) {
+            return false;
+        }
     }
 
     private static int u16(byte[] m, int at) {

@@ -21,10 +21,12 @@ import java.util.function.Supplier;
  * and what it does with each delivery — identify it, decrypt it (full mode), check it with the
  * {@link DeliveryVerifier}, time it and acknowledge it (every {@code ackEvery} messages or
  * {@code ackInterval}). With churn (full mode) it also applies its group's Commits, leaves the group
- * when one removes it, and joins again from a {@code WelcomeDelivery}; a message the relay refused
- * because a Commit came first is encrypted again in the new epoch, or, once the device is out of the
- * group, handed to its team's committer. Confined to one event-loop context; other threads go
- * through {@link #on}.
+ * when one removes it (or when its user leaves a care team's roster: {@link #cutOff}), and joins
+ * again from a {@code WelcomeDelivery}; in a care team it keeps the relay's proposals for the Commit
+ * that covers them and tells its team's committer of each ({@link #onProposals}). A message the
+ * relay refused because a Commit came first, or while a roster removal fences the group, is
+ * encrypted again in the new epoch, or, once the device is out of the group, handed to its team's
+ * committer. Confined to one event-loop context; other threads go through {@link #on}.
  */
 final class SimDevice {
 
@@ -64,6 +66,8 @@ final class SimDevice {
     private Promise<Void> rejoin;
     /** A Welcome that came before the device applied the Commit removing it. */
     private Frame.WelcomeDelivery heldWelcome;
+    /** Told the sequence number of each relay proposal this device has processed (its team's committer). */
+    private java.util.function.LongConsumer proposals;
     private Promise<Void> joined = Promise.promise();
     private Promise<Long> echoAcked = Promise.promise();
 
@@ -100,6 +104,11 @@ final class SimDevice {
 
     void committer(SimDevice c) {
         this.committer = c;
+    }
+
+    /** Tells {@code listener} of each relay proposal this device processes, on its context (null: no one). */
+    void onProposals(java.util.function.LongConsumer listener) {
+        this.proposals = listener;
     }
 
     DeliveryVerifier.Stream stream() {
@@ -161,6 +170,19 @@ final class SimDevice {
                 connection.request(new Frame.AckMailbox(w.mailboxSeq()))
                         .onSuccess(a -> joined.tryComplete())
                         .onFailure(joined::tryFail);
+            }
+            case Frame.Deliver d when MessageFactory.isPublicMessage(d.message().unsafeArray())
+                    && MessageFactory.isProposal(d.message().unsafeArray()) -> {
+                // a care team forming: the relay proposes adding the rostered devices, the creator commits them
+                try {
+                    member.applyProposal(d.message().unsafeArray());
+                } catch (RuntimeException e) {
+                    joined.tryFail(e);
+                    return;
+                }
+                if (proposals != null) {
+                    proposals.accept(d.seq());
+                }
             }
             case Frame.Deliver d -> connection.request(new Frame.AckGroup(d.groupId(), d.seq())).onComplete(ar -> {
                 if (ar.succeeded() && ar.result() instanceof Frame.Ok) {
@@ -226,6 +248,13 @@ final class SimDevice {
             notSentOrRejected(attempt);
             return;
         }
+        if (run.workload.mode() == Mode.FULL && member.active() && member.pendingProposals() > 0) {
+            // RFC 9420 §12.4: no application data while proposals of the epoch wait for their Commit
+            // (the relay's, which the team's committer commits): sent once the Commit is applied
+            run.churn.resent("PENDING_PROPOSALS");
+            awaitingEpoch.add(new long[] {k, attempt});
+            return;
+        }
         byte[] message;
         long epoch;
         try {
@@ -254,7 +283,8 @@ final class SimDevice {
                 run.stats.accepted.increment();
                 ledger.accepted(ok.seq(), k);
             } else if (ar.result() instanceof Frame.Error e && churning() && attempt < MAX_ATTEMPTS
-                    && (e.code() == ErrorCode.STALE_EPOCH || e.code() == ErrorCode.FORBIDDEN)) {
+                    && (e.code() == ErrorCode.STALE_EPOCH || e.code() == ErrorCode.FORBIDDEN
+                            || e.code() == ErrorCode.GROUP_FENCED)) {
                 run.churn.resent(e.code().name());
                 resend(k, attempt + 1, epoch);
             } else {
@@ -300,6 +330,18 @@ final class SimDevice {
     void ownCommit(long seq) {
         ownCommits.add(seq);
         flushAwaitingEpoch();
+    }
+
+    /**
+     * The device's user left its care team's roster: the relay cut the device off and delivers it
+     * nothing more of the group (not the proposal, not the Commit), so it leaves the group at once;
+     * what waited to be sent again goes to the committer (on this device's context).
+     */
+    Future<Void> cutOff() {
+        member.leave();
+        heldWelcome = null;
+        flushAwaitingEpoch();
+        return Future.succeededFuture();
     }
 
     /**
@@ -376,6 +418,26 @@ final class SimDevice {
         }
     }
 
+    /** A relay proposal (a care team's roster change): checked like a message, kept for the Commit that covers it. */
+    private void onProposal(long seq, byte[] bytes) {
+        DeliveryVerifier.Delivery outcome = stream.delivered(seq, DeliveryVerifier.PROPOSAL);
+        boolean first = outcome == DeliveryVerifier.Delivery.FIRST || outcome == DeliveryVerifier.Delivery.FIRST_MISORDERED;
+        if (first && run.workload.mode() == Mode.FULL && member.active()) {
+            try {
+                member.applyProposal(bytes);
+                if (proposals != null) {
+                    proposals.accept(seq);
+                }
+            } catch (RuntimeException e) {
+                run.verifier.undecryptable(index, "seq " + seq + ": the proposal does not verify: "
+                        + e.getClass().getSimpleName());
+            }
+        }
+        if (++unacked >= run.workload.ackEvery()) {
+            ack();
+        }
+    }
+
     private void onDeliver(Frame.Deliver d) {
         long now = System.nanoTime();
         if (!d.groupId().equals(groupId)) {
@@ -384,7 +446,11 @@ final class SimDevice {
         }
         byte[] bytes = d.message().unsafeArray();
         if (MessageFactory.isPublicMessage(bytes)) {
-            onCommit(d.seq(), bytes);
+            if (MessageFactory.isProposal(bytes)) {
+                onProposal(d.seq(), bytes);
+            } else {
+                onCommit(d.seq(), bytes);
+            }
             return;
         }
         Optional<MessageFactory.Label> label = MessageFactory.label(bytes);

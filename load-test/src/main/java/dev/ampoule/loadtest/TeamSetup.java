@@ -1,5 +1,7 @@
 package dev.ampoule.loadtest;
 
+import dev.ampoule.mls.codec.TlsReader;
+import dev.ampoule.mls.extension.ExternalSenders;
 import dev.ampoule.mls.framing.MlsMessage;
 import dev.ampoule.mls.group.PendingCommit;
 import dev.ampoule.mls.message.KeyPackage;
@@ -21,15 +23,16 @@ import java.util.stream.IntStream;
  * first creates the group ({@code CreateGroup}), claims the others' KeyPackages, commits adding
  * them all ({@code SendCommit} with the Welcome), and each added device joins from its
  * {@code WelcomeDelivery}. Against the ceiling server, which keeps no group, the same MLS groups
- * are formed in memory and the devices only connect.
+ * are formed in memory and the devices only connect. Care teams are formed through the admin API
+ * and the relay's proposals ({@link #careTeamsOverRelay}).
  */
 final class TeamSetup {
 
     /**
      * How the setup went: each team's last setup sequence number (the load's messages follow it),
-     * and how fast the devices connected.
+     * how fast the devices connected, and each team's care team id (empty for ad hoc groups).
      */
-    record Result(long[] bases, int connections, double connectSeconds) {
+    record Result(long[] bases, int connections, double connectSeconds, List<String> careTeamIds) {
     }
 
     private TeamSetup() {
@@ -47,18 +50,97 @@ final class TeamSetup {
         Population.each(teams, Math.max(2, 2 * w.eventLoops()), timeout, t -> {
             List<SimDevice> team = pop.teams.get(t);
             SimDevice creator = team.get(0);
-            return creator.on(() -> formGroup(w, vertx, creator, team))
-                    .compose(seq -> {
-                        bases[t] = seq;
-                        List<Future<?>> joined = new ArrayList<>();
-                        team.subList(1, team.size()).forEach(d -> joined.add(d.joined()));
-                        if (team.size() > 1) {
-                            joined.add(creator.echoAcked());
-                        }
-                        return Future.all(joined);
+            return creator.on(() -> formGroup(w, vertx, creator, team)).compose(seq -> formed(team, bases, t, seq));
+        });
+        return new Result(bases, pop.devices.size(), connectSeconds, List.of());
+    }
+
+    /**
+     * The team's group was formed by the Commit at {@code seq}: completes once every other device
+     * has joined and the creator has acknowledged its Commit.
+     */
+    private static Future<?> formed(List<SimDevice> team, long[] bases, int t, long seq) {
+        bases[t] = seq;
+        List<Future<?>> joined = new ArrayList<>();
+        team.subList(1, team.size()).forEach(d -> joined.add(d.joined()));
+        if (team.size() > 1) {
+            joined.add(team.get(0).echoAcked());
+        }
+        return Future.all(joined);
+    }
+
+    /**
+     * Forms care teams through the relay, as a coordinator and the clients would: the team's first
+     * user creates the team over the admin API (becoming its coordinator) and puts the other users
+     * on its roster as practitioners; every device connects and publishes a KeyPackage (registering
+     * its signature key); the first device creates the team's group with the relay as its external
+     * sender; the relay proposes adding every other rostered device, the first device commits those
+     * proposals by reference with the Welcome, and the others join from it.
+     */
+    static Result careTeamsOverRelay(Workload w, Vertx vertx, Population pop, RosterAdmin admin,
+            java.util.function.Function<String, String> tokens, Duration timeout) {
+        double connectSeconds = connectAll(w, pop, timeout);
+        String[] ids = new String[pop.teams.size()];
+        long[] bases = new long[pop.teams.size()];
+        List<Integer> teams = IntStream.range(0, pop.teams.size()).boxed().toList();
+        Population.each(teams, Math.max(2, 2 * w.eventLoops()), timeout, t -> {
+            List<SimDevice> team = pop.teams.get(t);
+            SimDevice creator = team.get(0);
+            String token = tokens.apply(creator.user);
+            List<String> others = team.stream().map(d -> d.user).distinct().filter(u -> !u.equals(creator.user)).toList();
+            return admin.createTeam(token, "load " + w.runId() + " team " + t).compose(id -> {
+                ids[t] = id;
+                Bytes groupId = Bytes.wrap(id.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                team.forEach(d -> d.group(groupId));
+                Future<Void> rostered = Future.succeededFuture();
+                for (String u : others) {
+                    rostered = rostered.compose(v -> admin.putMember(token, id, u, "practitioner"));
+                }
+                return rostered;
+            }).compose(v -> Future.all(team.stream().map(d -> d.on(() -> d.connection()
+                    .request(new Frame.PublishKeyPackages(List.of(Bytes.wrap(d.member.keyPackage())), false))
+                    .compose(TeamSetup::ok))).toList()))
+                    .compose(v -> creator.on(() -> formCareTeamGroup(w, creator, team)))
+                    .compose(seq -> formed(team, bases, t, seq));
+        });
+        return new Result(bases, pop.devices.size(), connectSeconds, List.of(ids));
+    }
+
+    /** The creator's part of forming a care team's group (on its context); the sequence number of its Commit. */
+    private static Future<Long> formCareTeamGroup(Workload w, SimDevice creator, List<SimDevice> team) {
+        Connection c = creator.connection();
+        Bytes groupId = creator.groupId();
+        return c.request(new Frame.FetchExternalSender(w.suite().wire())).compose(answer -> {
+            if (!(answer instanceof Frame.ExternalSenderResult r)) {
+                return Future.failedFuture("the relay names no external sender for suite " + w.suite().wire() + ": "
+                        + answer);
+            }
+            ExternalSenders.ExternalSender relay = TlsReader.decodeExactly(r.externalSender().unsafeArray(),
+                    ExternalSenders.ExternalSender::decode);
+            if (team.size() == 1) {
+                return c.request(new Frame.CreateGroup(groupId, Bytes.wrap(creator.member.createCareTeam(
+                        groupId.toArray(), relay)), Optional.empty())).compose(TeamSetup::ok);
+            }
+            // the relay proposes adding every other rostered device once the group exists
+            Promise<Void> proposed = Promise.promise();
+            int[] left = {team.size() - 1};
+            creator.onProposals(seq -> {
+                if (--left[0] == 0) {
+                    proposed.tryComplete();
+                }
+            });
+            return c.request(new Frame.CreateGroup(groupId, Bytes.wrap(creator.member.createCareTeam(groupId.toArray(),
+                            relay)), Optional.empty())).compose(TeamSetup::ok)
+                    .compose(created -> proposed.future())
+                    .compose(v -> {
+                        creator.onProposals(null);
+                        return c.request(commitFrame(groupId, creator.member.commitProposals())).compose(TeamSetup::ok);
+                    })
+                    .map(seq -> {
+                        creator.member.merge();
+                        return seq;
                     });
         });
-        return new Result(bases, pop.devices.size(), connectSeconds);
     }
 
     private static Future<Long> formGroup(Workload w, Vertx vertx, SimDevice creator, List<SimDevice> team) {
@@ -151,7 +233,7 @@ final class TeamSetup {
             }
         });
         double connectSeconds = connectAll(w, pop, timeout);
-        return new Result(new long[pop.teams.size()], pop.devices.size(), connectSeconds);
+        return new Result(new long[pop.teams.size()], pop.devices.size(), connectSeconds, List.of());
     }
 
     /** Connects every device, {@code connectConcurrency} at a time; the seconds it took. */

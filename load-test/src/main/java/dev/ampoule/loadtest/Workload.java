@@ -8,8 +8,8 @@ import java.util.List;
 /**
  * The shape of one load run: who connects, how teams are formed, what is sent at which rate and
  * for how long. The population is {@code teams × teamSize} users with {@code devicesPerUser}
- * devices each, one WebSocket per device; every user belongs to one team, and each team is one ad
- * hoc MLS group holding all its users' devices.
+ * devices each, one WebSocket per device; every user belongs to one team, and each team is one MLS
+ * group holding all its users' devices: an ad hoc group, or a care team on the relay's roster.
  *
  * <p>Arrivals are open loop: message {@code k} (0, 1, 2, …) is due at {@code start + k / rate}
  * whatever happened to earlier messages, and its latency is measured from that intended time, so
@@ -29,6 +29,8 @@ import java.util.List;
  * @param offlineTime how long one offline spell lasts
  * @param churnPerMinute membership changes per minute over all teams (0: none): each removes one
  *     device from its team's group by a Commit, or adds a device removed earlier back (see {@link Churn})
+ * @param careTeams the teams are care teams on the relay's roster, formed and (with churn) changed
+ *     through its admin API, the relay proposing the changes in their groups
  * @param suite the MLS cipher suite of every group
  * @param targets relay WebSocket URLs; devices are spread over them round-robin
  * @param ackEvery a device acknowledges a group after this many unacknowledged messages …
@@ -40,7 +42,7 @@ import java.util.List;
  */
 public record Workload(Mode mode, int teams, int teamSize, int devicesPerUser, int messageSize, double rate,
         Duration warmup, Duration duration, double reconnectingShare, Duration offlineTime, double churnPerMinute,
-        CipherSuiteId suite,
+        boolean careTeams, CipherSuiteId suite,
         List<URI> targets, int ackEvery, Duration ackInterval, int connectConcurrency, Duration drainTimeout,
         int eventLoops, String runId) {
 
@@ -120,12 +122,12 @@ public record Workload(Mode mode, int teams, int teamSize, int devicesPerUser, i
     }
 
     /**
-     * The same workload against other targets (the ceiling server), with no device going offline
-     * and no churn (the ceiling server keeps no groups).
+     * The same workload against other targets (the ceiling server), with no device going offline,
+     * no churn and ad hoc groups (the ceiling server keeps no groups and no roster).
      */
     public Workload against(List<URI> otherTargets, boolean keepReconnecting) {
         return new Workload(mode, teams, teamSize, devicesPerUser, messageSize, rate, warmup, duration,
-                keepReconnecting ? reconnectingShare : 0, offlineTime, 0, suite, otherTargets, ackEvery, ackInterval,
+                keepReconnecting ? reconnectingShare : 0, offlineTime, 0, false, suite, otherTargets, ackEvery, ackInterval,
                 connectConcurrency, drainTimeout, eventLoops, runId);
     }
 }

@@ -273,4 +273,102 @@ class DeliveryVerifierTest {
         assertEquals(1, v.mismatched());
         assertTrue(v.examples().stream().anyMatch(e -> e.contains("a Commit")), v.examples()::toString);
     }
+
+    // ---- roster removal: the device is cut off somewhere between the DELETE and the relay's proposal --
+
+    /**
+     * Messages 11-12 known when device 1's user is taken off the roster (low = 12), messages 13-14
+     * sequenced around the cut, the relay's Remove proposal at 15, the Commit of it at 16, message
+     * 17, the Add proposal at 18, the Commit adding device 1 back at 19, message 20.
+     */
+    private void rosterChurn() {
+        accept(2);
+        b.cutOff(12);
+        group.accepted(13, 103);
+        group.accepted(14, 104);
+        b.proposedRemoval(15);
+        group.committed(16);
+        group.accepted(17, 107);
+        group.committed(19);
+        b.added(19);
+        group.accepted(20, 110);
+    }
+
+    private static void deliverRoster(DeliveryVerifier.Stream s, long... seqs) {
+        for (long seq : seqs) {
+            s.delivered(seq, seq == 15 || seq == 18 ? DeliveryVerifier.PROPOSAL
+                    : seq == 16 || seq == 19 ? DeliveryVerifier.COMMIT : 100 + seq - 10);
+        }
+    }
+
+    @Test
+    void aCutOffDeviceIsOwedAPrefixUpToTheProposalAndFromAfterItsReAdd() {
+        rosterChurn();
+        deliverRoster(a, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20);
+        deliverRoster(b, 11, 12, 13, 20); // cut after 13 (stored before the removal), 14 after it
+        b.welcomed(19);
+        assertTrue(verifier.caughtUp());
+        assertEquals(20, b.contiguous(), "past the closed gap (13, 19]");
+        DeliveryVerifier.Verdict v = verifier.finish();
+        assertTrue(v.passed(), v.toString());
+        assertEquals(10, v.sequenced());
+        assertEquals(10 + 3 + 1, v.expectedDeliveries());
+    }
+
+    @Test
+    void aCutOffDeviceMayGetNothingAfterWhatWasKnownBeforeTheRemoval() {
+        rosterChurn();
+        deliverRoster(a, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20);
+        deliverRoster(b, 11, 12, 20);
+        DeliveryVerifier.Verdict v = verifier.finish();
+        assertTrue(v.passed(), v.toString());
+        assertEquals(10 + 2 + 1, v.expectedDeliveries());
+    }
+
+    @Test
+    void aGapBelowTheCutIsLost() {
+        rosterChurn();
+        deliverRoster(a, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20);
+        deliverRoster(b, 11, 13, 14, 20); // 14 delivered: the cut is after it, so 12 was owed
+        DeliveryVerifier.Verdict v = verifier.finish();
+        assertEquals(1, v.lost(), v.toString());
+        assertEquals(0, v.misrouted());
+    }
+
+    @Test
+    void theRemoveProposalOrAnythingAfterItIsMisroutedToTheCutOffDevice() {
+        rosterChurn();
+        deliverRoster(a, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20);
+        deliverRoster(b, 11, 12, 13, 14, 15, 17, 20);
+        DeliveryVerifier.Verdict v = verifier.finish();
+        assertEquals(2, v.misrouted(), v.toString());
+        assertEquals(0, v.lost());
+        assertTrue(v.examples().stream().anyMatch(e -> e.contains("device 1") && e.contains("seq 15")),
+                v.examples()::toString);
+    }
+
+    @Test
+    void whileCutOffTheDeviceAcknowledgesNoFurtherThanWhatItGot() {
+        accept(2);
+        b.cutOff(12);
+        group.accepted(13, 103);
+        b.proposedRemoval(14);
+        deliverRoster(a, 11, 12, 13, 14);
+        deliverRoster(b, 11, 12);
+        assertEquals(12, b.contiguous());
+        assertTrue(verifier.caughtUp(), "13 may have been stored after the cut: not awaited");
+        deliverRoster(b, 13);
+        assertEquals(13, b.contiguous(), "the gap is open: no acknowledgement past what the device got");
+        assertTrue(verifier.caughtUp());
+        DeliveryVerifier.Verdict v = verifier.finish();
+        assertTrue(v.passed(), v.toString());
+        assertEquals(4 + 3, v.expectedDeliveries());
+    }
+
+    @Test
+    void aRemoveProposalWithoutACutOffIsAMismatch() {
+        accept(2);
+        b.proposedRemoval(13);
+        assertEquals(1, verifier.finish().mismatched());
+    }
 }

@@ -22,7 +22,7 @@ import picocli.CommandLine;
  * Short real runs of the load test through its command line: a relay started in this JVM (file
  * store, fsync on), teams formed through it, a few seconds of load, every delivery verified — in
  * relay-only mode with devices going offline and reconnecting, in full mode, in full mode with
- * membership churn, and against the ceiling server; then the JSON summary and the HTML report are
+ * membership churn, with care teams whose rosters change, and against the ceiling server; then the JSON summary and the HTML report are
  * read back.
  */
 class LoadTestSmokeTest {
@@ -122,11 +122,8 @@ class LoadTestSmokeTest {
      * (those a Commit made stale sent again), and each device received exactly what was sequenced
      * while it was a member.
      */
-    @Test
-    void fullClientsWithMembershipChurn() throws Exception {
-        Outcome o = run("churn", "--mode", "full", "--churn", "180");
-        JsonNode r = o.json().get("relay");
-        JsonNode v = assertNoWrongDelivery(o, r);
+    /** The churn at 180 a minute for 4 s: 11 changes (7 removes, 4 adds) all done; 200 messages sent and accepted. */
+    private static long assertElevenChangesAndEveryMessageAccepted(Outcome o, JsonNode r) {
         JsonNode churn = r.get("churn");
         assertEquals(11, churn.get("scheduled").asLong(), o.console());
         assertEquals(7, churn.get("removes").asLong(), o.console());
@@ -138,12 +135,41 @@ class LoadTestSmokeTest {
         long sent = r.get("totals").get("sent").asLong();
         assertEquals(200, sent, o.console());
         assertEquals(sent, r.get("totals").get("accepted").asLong(), o.console());
+        return sent;
+    }
+
+    @Test
+    void fullClientsWithMembershipChurn() throws Exception {
+        Outcome o = run("churn", "--mode", "full", "--churn", "180");
+        JsonNode r = o.json().get("relay");
+        JsonNode v = assertNoWrongDelivery(o, r);
+        long sent = assertElevenChangesAndEveryMessageAccepted(o, r);
         // the relay sequenced the messages and the 11 Commits; the devices out for a while were owed less
         assertEquals(sent + 11, v.get("sequenced").asLong(), o.console());
         assertTrue(v.get("expectedDeliveries").asLong() < 3 * (sent + 11), o.console());
         assertTrue(v.get("expectedDeliveries").asLong() > 2 * (sent + 11), o.console());
         assertEquals(180.0, o.json().get("settings").get("churnPerMinute").asDouble());
         assertTrue(o.html().contains("membership changes done"), o.html());
+        assertTrue(o.console().contains("churn: 11 of 11 membership changes done"), o.console());
+    }
+
+    /**
+     * Care teams of 3 users with 2 devices each, formed through the admin API and the relay's Add
+     * proposals; 11 roster changes by the teams' coordinators in 4 s (7 users taken off, 4 put back)
+     * while 200 messages go out: every change is done — the relay proposed it (one proposal per
+     * device), the committer committed the proposals — every message accepted (those refused while
+     * a removal fenced the group sent again), and each device received exactly what it was owed.
+     */
+    @Test
+    void careTeamsWithRosterChurn() throws Exception {
+        Outcome o = run("roster", "--mode", "full", "--care-teams", "--devices-per-user", "2", "--churn", "180");
+        JsonNode r = o.json().get("relay");
+        JsonNode v = assertNoWrongDelivery(o, r);
+        long sent = assertElevenChangesAndEveryMessageAccepted(o, r);
+        // the messages, the 11 Commits and the relay's 22 proposals (one per device of each changed user)
+        assertEquals(sent + 11 + 22, v.get("sequenced").asLong(), o.console());
+        assertTrue(v.get("expectedDeliveries").asLong() < 6 * (sent + 33), o.console());
+        assertTrue(o.json().get("settings").get("careTeams").asBoolean());
         assertTrue(o.console().contains("churn: 11 of 11 membership changes done"), o.console());
     }
 
