@@ -238,7 +238,8 @@ final class DeliveryVerifier {
             if (hi <= g[0]) {
                 return g[0];
             }
-            int top = got.previousSetBit((int) Math.min(Integer.MAX_VALUE - 1, index(hi)));
+            // hi may be Long.MAX_VALUE (proposal not known yet): its index is capped, not cast
+            int top = got.previousSetBit((int) Math.min(Integer.MAX_VALUE - 1, hi - ledger.base - 1));
             return top >= index(g[0] + 1) ? Math.max(g[0], ledger.base + 1 + top) : g[0];
         }
 

@@ -366,6 +366,24 @@ class DeliveryVerifierTest {
     }
 
     @Test
+    void beforeTheRemoveProposalIsKnownTheCutFollowsWhatTheDeviceGot() {
+        accept(2);
+        deliverRoster(b, 11);
+        b.cutOff(12);
+        assertEquals(11, b.contiguous(), "12 was sequenced before the removal: owed");
+        deliverRoster(b, 12);
+        group.accepted(13, 103);
+        deliverRoster(b, 13);
+        assertEquals(13, b.contiguous());
+        b.proposedRemoval(14);
+        deliverRoster(a, 11, 12, 13, 14);
+        assertTrue(verifier.caughtUp());
+        DeliveryVerifier.Verdict v = verifier.finish();
+        assertTrue(v.passed(), v.toString());
+        assertEquals(4 + 3, v.expectedDeliveries());
+    }
+
+    @Test
     void aRemoveProposalWithoutACutOffIsAMismatch() {
         accept(2);
         b.proposedRemoval(13);
