@@ -64,7 +64,7 @@ final class LoadRun {
         RosterAdmin admin = null;
         try {
             out.printf("[%s] setting up %d teams, %d connections to %s%n", name, w.teams(), w.devices(), w.targets());
-            admin = kind == Kind.RELAY && w.careTeams() ? new RosterAdmin(vertx, w.targets().get(0)) : null;
+            admin = kind == Kind.RELAY && w.careTeams() ? new RosterAdmin(vertx, w.targets().get(0), w.teams()) : null;
             TeamSetup.Result setup = admin != null
                     ? TeamSetup.careTeamsOverRelay(w, vertx, pop, admin, tokens, setupTimeout)
                     : kind == Kind.RELAY ? TeamSetup.overRelay(w, vertx, pop, setupTimeout)

@@ -7,6 +7,7 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.json.JsonObject;
 import java.net.URI;
@@ -23,18 +24,25 @@ import java.nio.charset.StandardCharsets;
 final class RosterAdmin implements AutoCloseable {
 
     private static final int ATTEMPTS = 5;
+    private static final int MAX_CONNECTIONS = 256;
 
     private final Vertx vertx;
     private final HttpClient http;
     private final String host;
     private final int port;
 
-    /** The admin API of the relay whose WebSocket URL is {@code target} (same host and port). */
-    RosterAdmin(Vertx vertx, URI target) {
+    /**
+     * The admin API of the relay whose WebSocket URL is {@code target} (same host and port), for
+     * {@code coordinators} coordinators calling at once: each has a connection of their own, as
+     * each would from their own app (at most {@value #MAX_CONNECTIONS}; Vert.x's default pool of 5
+     * would queue one coordinator's call behind others').
+     */
+    RosterAdmin(Vertx vertx, URI target, int coordinators) {
         this.vertx = vertx;
         boolean tls = "wss".equalsIgnoreCase(target.getScheme());
         this.http = vertx.createHttpClient(new HttpClientOptions().setSsl(tls).setTrustAll(tls).setVerifyHost(false)
-                .setConnectTimeout(30_000));
+                .setConnectTimeout(30_000), new PoolOptions().setHttp1MaxSize(Math.min(MAX_CONNECTIONS,
+                        Math.max(1, coordinators))));
         this.host = target.getHost();
         this.port = Connection.port(target);
     }
