@@ -102,7 +102,7 @@ final class Churn implements Runnable {
                 teams.add(churned);
                 team.forEach(d -> d.committer(committer));
                 if (churned.careTeam != null) {
-                    committer.onProposals(churned::proposal);
+                    committer.onProposals(churned::proposal, churned::proposalFailed);
                 }
             }
         }
@@ -181,6 +181,15 @@ final class Churn implements Runnable {
                 Promise<List<Long>> p = awaited;
                 awaited = null;
                 p.tryComplete(List.copyOf(proposed));
+            }
+        }
+
+        /** The committer could not process a relay proposal: the running change fails. */
+        void proposalFailed(RuntimeException e) {
+            Promise<List<Long>> p = awaited;
+            awaited = null;
+            if (p != null) {
+                p.tryFail(new Failed("PROPOSAL_INVALID"));
             }
         }
 
@@ -303,7 +312,7 @@ final class Churn implements Runnable {
                     .compose(v -> committer.on(() -> {
                         out.add(victims); // off the roster: the next change puts the user back, whatever happens now
                         victims.forEach(d -> d.stream().cutOff(low));
-                        Future.all(victims.stream().map(d -> d.on(d::cutOff)).toList());
+                        victims.forEach(d -> d.on(d::cutOff));
                         return proposals;
                     }), e -> committer.on(() -> {
                         awaited = null;

@@ -68,6 +68,8 @@ final class SimDevice {
     private Frame.WelcomeDelivery heldWelcome;
     /** Told the sequence number of each relay proposal this device has processed (its team's committer). */
     private java.util.function.LongConsumer proposals;
+    /** Told when a relay proposal does not verify. */
+    private java.util.function.Consumer<RuntimeException> proposalFailed;
     private Promise<Void> joined = Promise.promise();
     private Promise<Long> echoAcked = Promise.promise();
 
@@ -106,9 +108,13 @@ final class SimDevice {
         this.committer = c;
     }
 
-    /** Tells {@code listener} of each relay proposal this device processes, on its context (null: no one). */
-    void onProposals(java.util.function.LongConsumer listener) {
-        this.proposals = listener;
+    /**
+     * Tells {@code processed} the sequence number of each relay proposal this device processes, and
+     * {@code failed} of one that does not verify, on its context (null: no one).
+     */
+    void onProposals(java.util.function.LongConsumer processed, java.util.function.Consumer<RuntimeException> failed) {
+        this.proposals = processed;
+        this.proposalFailed = failed;
     }
 
     DeliveryVerifier.Stream stream() {
@@ -177,7 +183,9 @@ final class SimDevice {
                 try {
                     member.applyProposal(d.message().unsafeArray());
                 } catch (RuntimeException e) {
-                    joined.tryFail(e);
+                    if (proposalFailed != null) {
+                        proposalFailed.accept(e);
+                    }
                     return;
                 }
                 if (proposals != null) {
@@ -431,6 +439,9 @@ final class SimDevice {
             } catch (RuntimeException e) {
                 run.verifier.undecryptable(index, "seq " + seq + ": the proposal does not verify: "
                         + e.getClass().getSimpleName());
+                if (proposalFailed != null) {
+                    proposalFailed.accept(e);
+                }
             }
         }
         if (++unacked >= run.workload.ackEvery()) {

@@ -128,12 +128,12 @@ final class TeamSetup {
                 if (--left[0] == 0) {
                     proposed.tryComplete();
                 }
-            });
+            }, e -> proposed.tryFail("a proposal of the relay does not verify: " + e.getMessage()));
             return c.request(new Frame.CreateGroup(groupId, Bytes.wrap(creator.member.createCareTeam(groupId.toArray(),
                             relay)), Optional.empty())).compose(TeamSetup::ok)
                     .compose(created -> proposed.future())
                     .compose(v -> {
-                        creator.onProposals(null);
+                        creator.onProposals(null, null);
                         return c.request(commitFrame(groupId, creator.member.commitProposals())).compose(TeamSetup::ok);
                     })
                     .map(seq -> {
