@@ -307,9 +307,11 @@ final class Churn implements Runnable {
         private Future<Void> leaveRoster(List<SimDevice> victims) {
             String user = victims.get(0).user;
             long low = committer.stream().ledger.maxSeq();
-            Future<List<Long>> proposals = expectProposals(victims.size());
+            long called = System.nanoTime();
+            Future<List<Long>> proposals = timed(expectProposals(victims.size()), called);
             return admin.orElseThrow().removeMember(coordinatorToken(), careTeam, user)
                     .compose(v -> committer.on(() -> {
+                        run.churn.rosterCallAnswered(System.nanoTime() - called);
                         out.add(victims); // off the roster: the next change puts the user back, whatever happens now
                         victims.forEach(d -> d.stream().cutOff(low));
                         victims.forEach(d -> d.on(d::cutOff));
@@ -347,9 +349,16 @@ final class Churn implements Runnable {
             long timer = vertx.setTimer(JOIN_TIMEOUT.toMillis(),
                     id -> joins.forEach(j -> j.tryFail(new Failed("JOIN_TIMEOUT"))));
             Future<List<Long>> proposals = expectProposals(devices.size());
+            long[] called = {0};
             Future<Void> done = Future.all(published)
-                    .compose(v -> admin.orElseThrow().putMember(coordinatorToken(), careTeam, user, "practitioner"))
-                    .compose(v -> proposals, e -> committer.on(() -> {
+                    .compose(v -> {
+                        called[0] = System.nanoTime();
+                        return admin.orElseThrow().putMember(coordinatorToken(), careTeam, user, "practitioner");
+                    })
+                    .compose(v -> {
+                        run.churn.rosterCallAnswered(System.nanoTime() - called[0]);
+                        return timed(proposals, called[0]);
+                    }, e -> committer.on(() -> {
                         awaited = null;
                         return Future.failedFuture(e);
                     }))
@@ -361,6 +370,15 @@ final class Churn implements Runnable {
                     })
                     .andThen(ar -> vertx.cancelTimer(timer));
             return added(done, intended, committed, devices);
+        }
+
+        /** {@code proposals}, its arrival recorded as {@code called} → proposals processed. */
+        private Future<List<Long>> timed(Future<List<Long>> proposals, long called) {
+            return proposals.andThen(ar -> {
+                if (ar.succeeded()) {
+                    run.churn.proposed(System.nanoTime() - called);
+                }
+            });
         }
 
         /** Commits the relay's pending proposals (by reference). On the committer's loop. */

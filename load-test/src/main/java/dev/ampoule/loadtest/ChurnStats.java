@@ -11,8 +11,9 @@ import org.HdrHistogram.Histogram;
  * Counters of the membership churn of one run, updated from the committers' and devices' event
  * loops: changes scheduled, done and failed (by the relay's error code, or what failed on the
  * generator's side), how long the relay took to accept each Commit ({@code SendCommit} written →
- * {@code Ok}), how long an add took from its scheduled time to the device's join, and the messages
- * a Commit made the relay refuse that were sent again.
+ * {@code Ok}), how long an add took from its scheduled time to the device's join, in care teams how
+ * long a coordinator's roster call took to be answered and to bring the relay's proposals to the
+ * committer, and the messages a Commit made the relay refuse that were sent again.
  */
 final class ChurnStats {
 
@@ -23,6 +24,8 @@ final class ChurnStats {
     private final Map<String, LongAdder> resent = new ConcurrentHashMap<>();
     private final Histogram commitMicros = new Histogram(TimeUnit.MINUTES.toMicros(10), 3);
     private final Histogram joinMicros = new Histogram(TimeUnit.MINUTES.toMicros(10), 3);
+    private final Histogram rosterCallMicros = new Histogram(TimeUnit.MINUTES.toMicros(10), 3);
+    private final Histogram proposedMicros = new Histogram(TimeUnit.MINUTES.toMicros(10), 3);
 
     /** A change that did not happen: a relay error code's name, or a generator-side cause. */
     void failed(String code) {
@@ -40,6 +43,16 @@ final class ChurnStats {
 
     synchronized void joined(long nanosSinceScheduled) {
         joinMicros.recordValue(micros(nanosSinceScheduled));
+    }
+
+    /** A coordinator's roster call ({@code DELETE} or {@code PUT}) was answered after {@code nanos}. */
+    synchronized void rosterCallAnswered(long nanos) {
+        rosterCallMicros.recordValue(micros(nanos));
+    }
+
+    /** The relay's proposals for a roster call reached the committer {@code nanos} after the call was made. */
+    synchronized void proposed(long nanos) {
+        proposedMicros.recordValue(micros(nanos));
     }
 
     private static long micros(long nanos) {
@@ -70,5 +83,13 @@ final class ChurnStats {
 
     synchronized Histogram joinMicros() {
         return joinMicros.copy();
+    }
+
+    synchronized Histogram rosterCallMicros() {
+        return rosterCallMicros.copy();
+    }
+
+    synchronized Histogram proposedMicros() {
+        return proposedMicros.copy();
     }
 }

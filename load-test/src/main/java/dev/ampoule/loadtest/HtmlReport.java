@@ -113,6 +113,12 @@ final class HtmlReport {
             row(h, runs, "commit → Ok p99 (ms)", run -> run.churn().commitLatency().p99());
             row(h, runs, "add → joined p50 (ms)", run -> run.churn().joinLatency().p50());
             row(h, runs, "add → joined p99 (ms)", run -> run.churn().joinLatency().p99());
+            if (runs.stream().anyMatch(run -> run.churn().rosterCallLatency().count() > 0)) {
+                row(h, runs, "roster call → answered p50 (ms)", run -> run.churn().rosterCallLatency().p50());
+                row(h, runs, "roster call → answered p99 (ms)", run -> run.churn().rosterCallLatency().p99());
+                row(h, runs, "roster call → relay's proposals at the committer p99 (ms)",
+                        run -> run.churn().proposedLatency().p99());
+            }
             row(h, runs, "messages sent again after a Commit", run -> run.churn().resent().values().stream()
                     .mapToLong(Long::longValue).sum());
         }

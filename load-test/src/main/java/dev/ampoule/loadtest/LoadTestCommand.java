@@ -441,6 +441,12 @@ public final class LoadTestCommand implements Callable<Integer> {
                         c.failedCount(), c.failed(), c.commitLatency().p50(), c.commitLatency().p99(),
                         c.commitLatency().max(), c.joinLatency().p50(), c.joinLatency().p99(), c.joinLatency().max(),
                         c.resent());
+                if (c.rosterCallLatency().count() > 0) {
+                    console.printf(Locale.ROOT, "%-8s roster calls: answered ms p50 %.2f p99 %.2f max %.2f; the relay's proposals "
+                            + "at the committer ms p50 %.2f p99 %.2f max %.2f%n", "", c.rosterCallLatency().p50(),
+                            c.rosterCallLatency().p99(), c.rosterCallLatency().max(), c.proposedLatency().p50(),
+                            c.proposedLatency().p99(), c.proposedLatency().max());
+                }
             }
             if (!run.drained()) {
                 console.println("         not every delivery arrived within the drain time: what was missing counts as lost");

@@ -34,14 +34,20 @@ record RunReport(String name, List<String> targets, Setup setup, Totals totals, 
      * @param failed changes that did not happen, by the relay's error code or the generator-side cause
      * @param commitLatency {@code SendCommit} written → {@code Ok}, removes and adds
      * @param joinLatency an add's scheduled time → the device joined from its {@code WelcomeDelivery}
-     * @param resent messages the relay refused because a Commit came first, sent again (by code)
+     * @param rosterCallLatency care teams: a coordinator's {@code DELETE} or {@code PUT} → its answer
+     * @param proposedLatency care teams: the roster call made → the relay's proposals for it processed
+     *     by the committer
+     * @param resent messages the relay refused because a Commit came first (or held back while a
+     *     proposal waited for its Commit), sent again (by code)
      */
     record Churn(double perMinute, long scheduled, long removes, long adds, Map<String, Long> failed,
-            Latency commitLatency, Latency joinLatency, Map<String, Long> resent) {
+            Latency commitLatency, Latency joinLatency, Latency rosterCallLatency, Latency proposedLatency,
+            Map<String, Long> resent) {
 
         static Churn of(double perMinute, ChurnStats s) {
             return new Churn(perMinute, s.scheduled.sum(), s.removes.sum(), s.adds.sum(), s.failures(),
-                    Latency.of(s.commitMicros()), Latency.of(s.joinMicros()), s.resentByCode());
+                    Latency.of(s.commitMicros()), Latency.of(s.joinMicros()), Latency.of(s.rosterCallMicros()),
+                    Latency.of(s.proposedMicros()), s.resentByCode());
         }
 
         /** Changes done (removes and adds). */

@@ -149,6 +149,7 @@ class LoadTestSmokeTest {
         assertTrue(v.get("expectedDeliveries").asLong() < 3 * (sent + 11), o.console());
         assertTrue(v.get("expectedDeliveries").asLong() > 2 * (sent + 11), o.console());
         assertEquals(180.0, o.json().get("settings").get("churnPerMinute").asDouble());
+        assertEquals(0, r.get("churn").get("rosterCallLatency").get("count").asLong(), "no roster in ad hoc groups");
         assertTrue(o.html().contains("membership changes done"), o.html());
         assertTrue(o.console().contains("churn: 11 of 11 membership changes done"), o.console());
     }
@@ -170,6 +171,11 @@ class LoadTestSmokeTest {
         assertEquals(sent + 11 + 22, v.get("sequenced").asLong(), o.console());
         assertTrue(v.get("expectedDeliveries").asLong() < 6 * (sent + 33), o.console());
         assertTrue(o.json().get("settings").get("careTeams").asBoolean());
+        // each change is one roster call, and the relay's proposals for it reached the committer
+        assertEquals(11, r.get("churn").get("rosterCallLatency").get("count").asLong(), o.console());
+        assertEquals(11, r.get("churn").get("proposedLatency").get("count").asLong(), o.console());
+        assertTrue(o.console().contains("roster calls: answered"), o.console());
+        assertTrue(o.html().contains("roster call"), o.html());
         assertTrue(o.console().contains("churn: 11 of 11 membership changes done"), o.console());
     }
 
