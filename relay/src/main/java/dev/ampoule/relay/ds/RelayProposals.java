@@ -124,9 +124,12 @@ final class RelayProposals {
             return Future.succeededFuture();
         }
         long epoch = view.epoch();
-        Map<DeviceId, KeyPackage> carried = Map.of();
+        // Adds not stored before, with the KeyPackages claimed for them, and (in a new epoch) those
+        // the last Commit left out are proposed again with the same packages
+        Map<DeviceId, KeyPackage> carried = new TreeMap<>(t.unsent);
+        t.unsent.clear();
         if (t.epoch != epoch) {
-            carried = new TreeMap<>(t.adds);
+            carried.putAll(t.adds);
             t.adds.clear();
             t.removeLeaves.clear();
             t.epoch = epoch;
@@ -247,7 +250,7 @@ final class RelayProposals {
         return Optional.empty();
     }
 
-    /** Signs and validates the proposals off the event loop, then sequences and stores them. */
+    /** Signs and validates the proposals off the event loop, then sequences and stores them, one after the other. */
     private Future<Void> send(GroupState g, RosterTrack t, GroupView view, String teamId, int suite, int senderIndex,
             long epoch, List<Action> actions) {
         SignaturePrivateKey key = keys.orElseThrow().signingKey(suite);
@@ -272,36 +275,48 @@ final class RelayProposals {
             }
             return out;
         }).compose(built -> {
-            List<Future<Long>> stored = new ArrayList<>();
             for (Built b : built) {
-                String kind = switch (b.action()) {
-                    case Action.RemoveLeaf r -> {
-                        t.removeLeaves.add(r.leaf());
-                        yield "remove";
-                    }
-                    case Action.AddDevice d -> {
-                        t.adds.put(d.device(), d.keyPackage());
-                        yield "add";
-                    }
-                };
-                DeviceId device = b.action().device();
-                stored.add(port.storeRelayProposal(g, b.message(), epoch).onSuccess(seq -> audit(new AuditEvent(
-                        AuditType.PROPOSAL_SENT, Optional.of(RosterEnforcement.RELAY_ACTOR), Optional.of(teamId),
-                        Optional.of(device.userId()),
-                        Map.of("kind", kind, "device", device.deviceId(), "seq", Long.toString(seq),
-                                "epoch", Long.toString(epoch))))).onFailure(e -> {
-                    // not stored: proposed again once the store writes again
-                    switch (b.action()) {
-                        case Action.RemoveLeaf r -> t.removeLeaves.remove(r.leaf());
-                        case Action.AddDevice d -> {
-                            t.adds.remove(d.device());
-                            t.addHints.add(d.device().userId());
-                        }
-                    }
-                    retryLater(g, t, Journal.RETRY_MILLIS);
-                }));
+                switch (b.action()) {
+                    case Action.RemoveLeaf r -> t.removeLeaves.add(r.leaf());
+                    case Action.AddDevice d -> t.adds.put(d.device(), d.keyPackage());
+                }
             }
-            return Future.all(stored).mapEmpty();
+            return storeInTurn(g, t, teamId, epoch, built, 0);
+        });
+    }
+
+    /**
+     * Stores the built proposals one after the other, from {@code i}: each takes the group's next
+     * sequence number, and on PostgreSQL each advances the group's row, which the next one's write
+     * checks — written at once, all but the first would be refused as a concurrent change. When one
+     * is not stored, neither are those after it: they are proposed again once the store writes
+     * again (an Add with the KeyPackage already claimed for it).
+     */
+    private Future<Void> storeInTurn(GroupState g, RosterTrack t, String teamId, long epoch, List<Built> built, int i) {
+        if (i == built.size()) {
+            return Future.succeededFuture();
+        }
+        Built b = built.get(i);
+        return port.storeRelayProposal(g, b.message(), epoch).transform(ar -> {
+            if (ar.succeeded()) {
+                DeviceId device = b.action().device();
+                String kind = b.action() instanceof Action.RemoveLeaf ? "remove" : "add";
+                audit(new AuditEvent(AuditType.PROPOSAL_SENT, Optional.of(RosterEnforcement.RELAY_ACTOR),
+                        Optional.of(teamId), Optional.of(device.userId()), Map.of("kind", kind, "device",
+                                device.deviceId(), "seq", Long.toString(ar.result()), "epoch", Long.toString(epoch))));
+                return storeInTurn(g, t, teamId, epoch, built, i + 1);
+            }
+            for (Built rest : built.subList(i, built.size())) {
+                switch (rest.action()) {
+                    case Action.RemoveLeaf r -> t.removeLeaves.remove(r.leaf());
+                    case Action.AddDevice d -> {
+                        t.adds.remove(d.device());
+                        t.unsent.put(d.device(), d.keyPackage());
+                    }
+                }
+            }
+            retryLater(g, t, Journal.RETRY_MILLIS);
+            return Future.failedFuture(ar.cause());
         });
     }
 

@@ -20,6 +20,11 @@ final class RosterTrack {
     final Set<Integer> removeLeaves = new HashSet<>();
     /** Devices the relay proposed to add in {@link #epoch}, with the KeyPackage of each proposal. */
     final Map<DeviceId, KeyPackage> adds = new HashMap<>();
+    /**
+     * Devices whose Add the relay built but could not store (the store refused, e.g. another node
+     * wrote the group first), with the KeyPackage it claimed for them: proposed again with it.
+     */
+    final Map<DeviceId, KeyPackage> unsent = new HashMap<>();
     /** Users whose devices the next synchronisation tries to add. */
     final Set<String> addHints = new TreeSet<>();
     /** The next synchronisation considers every rostered user (after the group's creation). */

@@ -8,12 +8,16 @@ import dev.ampoule.mls.group.CommitOptions;
 import dev.ampoule.relay.protocol.Bytes;
 import dev.ampoule.relay.protocol.ErrorCode;
 import dev.ampoule.relay.protocol.Frame;
+import dev.ampoule.relay.support.HttpCalls;
 import dev.ampoule.relay.support.MlsMember;
 import dev.ampoule.relay.support.RelayCluster;
 import dev.ampoule.relay.support.Team;
 import dev.ampoule.relay.support.TestDevice;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -33,7 +37,8 @@ import org.junit.jupiter.api.io.TempDir;
  * Three relay JVMs on one PostgreSQL form one Delivery Service: a team whose members are
  * connected to different nodes forms its group, and every member receives every other member's
  * messages in the one order the database gave them; two Commits of one epoch sent at once to two
- * nodes — exactly one is accepted, the other is {@code COMMIT_CONFLICT}.
+ * nodes — exactly one is accepted, the other is {@code COMMIT_CONFLICT}; a care team's group forms
+ * from the relay's Add proposals for devices on every node.
  */
 @ExtendWith(VertxExtension.class)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -139,6 +144,60 @@ class ClusterDeliveryTest {
                 assertEquals(winner, info.seq(), "node " + node);
             }
             assertTrue(winner > 0 && epoch >= 1);
+        }
+    }
+
+    /**
+     * A care team on the cluster: its coordinator creates it and puts three users on its roster
+     * through node 0's admin API; the four devices, on all three nodes, publish KeyPackages; the
+     * creator registers the group with the relay as external sender, and the relay proposes adding
+     * the three other devices at once. Each proposal must be stored (the group's row advanced in
+     * PostgreSQL one proposal after the other): the creator receives all three, commits them by
+     * reference, and every device joins.
+     */
+    @Test
+    void aCareTeamFormsFromTheRelaysProposalsToDevicesOnEveryNode() {
+        HttpClient http = vertx.createHttpClient();
+        List<TestDevice> devices = new ArrayList<>();
+        try {
+            String coordinator = cluster.token(vertx, "gina", "h9", List.of());
+            HttpCalls.Answer created = HttpCalls.call(http, HttpCalls.to(cluster.node(0).port, HttpMethod.POST,
+                    "/v1/teams", coordinator), new JsonObject().put("name", "Ward 9").toBuffer());
+            assertEquals(201, created.status(), () -> created.body().toString());
+            String teamId = created.json().getString("id");
+            String[] users = {"gina", "hal", "ivy", "jon"};
+            for (String u : List.of(users).subList(1, users.length)) {
+                assertEquals(201, HttpCalls.call(http, HttpCalls.to(cluster.node(0).port, HttpMethod.PUT,
+                        "/v1/teams/" + teamId + "/members/" + u, coordinator),
+                        new JsonObject().put("role", "practitioner").toBuffer()).status());
+            }
+            List<MlsMember> members = new ArrayList<>();
+            for (int i = 0; i < users.length; i++) {
+                MlsMember m = new MlsMember(users[i], "d1");
+                TestDevice d = await(TestDevice.connect(vertx, cluster.node(i % 3).port,
+                        cluster.token(vertx, users[i], "h9", List.of()), "d1"));
+                devices.add(d);
+                d.ok(new Frame.PublishKeyPackages(m.keyPackages(1, false), false));
+                members.add(m);
+            }
+            Bytes groupId = Bytes.wrap(teamId.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            MlsMember creator = members.get(0);
+            devices.get(0).ok(creator.create(groupId, MlsMember.relayAsExternalSender(devices.get(0))));
+            for (int k = 1; k < users.length; k++) {
+                Frame.Deliver proposal = devices.get(0).next(Frame.Deliver.class);
+                assertEquals(Optional.empty(), creator.receive(proposal), "a proposal, kept for the Commit");
+            }
+            assertEquals(users.length - 1, creator.group.pendingProposals().size());
+            devices.get(0).ok(creator.commit(CommitOptions.builder()));
+            creator.group.mergePendingCommit();
+            for (int i = 1; i < users.length; i++) {
+                Frame.WelcomeDelivery w = devices.get(i).next(Frame.WelcomeDelivery.class);
+                members.get(i).join(w, (Frame.GroupInfoResult) devices.get(i).call(new Frame.FetchGroupInfo(groupId)));
+                assertEquals(users.length, members.get(i).group.members().size(), users[i]);
+            }
+        } finally {
+            devices.forEach(TestDevice::close);
+            http.close();
         }
     }
 }

@@ -4,7 +4,6 @@ import static dev.ampoule.relay.support.RelayHarness.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 
-import dev.ampoule.mls.codec.TlsReader;
 import dev.ampoule.mls.extension.Extension;
 import dev.ampoule.mls.extension.ExternalSenders;
 import dev.ampoule.mls.framing.MlsMessage;
@@ -47,13 +46,11 @@ final class CareTeamFixture implements AutoCloseable {
 
     /** The relay's external sender for suite 1, as a device fetches it. */
     static ExternalSenders.ExternalSender externalSender(TestDevice d) {
-        Frame f = d.call(new Frame.FetchExternalSender(MlsMember.SUITE.id().wire()));
-        Frame.ExternalSenderResult r = assertInstanceOf(Frame.ExternalSenderResult.class, f, () -> "got " + f);
-        return TlsReader.decodeExactly(r.externalSender().toArray(), ExternalSenders.ExternalSender::decode);
+        return MlsMember.externalSender(d);
     }
 
     static List<Extension> relayAsExternalSender(TestDevice d) {
-        return List.of(new ExternalSenders(List.of(externalSender(d))).toExtension());
+        return MlsMember.relayAsExternalSender(d);
     }
 
     /** Forms the team on a test roster: the first user is its coordinator, the others practitioners. */

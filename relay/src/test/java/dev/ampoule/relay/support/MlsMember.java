@@ -67,6 +67,21 @@ public final class MlsMember {
         return out;
     }
 
+    /** The relay's external sender for this suite, as device {@code d} fetches it ({@code FetchExternalSender}). */
+    public static dev.ampoule.mls.extension.ExternalSenders.ExternalSender externalSender(TestDevice d) {
+        Frame f = d.call(new Frame.FetchExternalSender(SUITE.id().wire()));
+        if (!(f instanceof Frame.ExternalSenderResult r)) {
+            throw new AssertionError("no external sender: " + f);
+        }
+        return dev.ampoule.mls.codec.TlsReader.decodeExactly(r.externalSender().toArray(),
+                dev.ampoule.mls.extension.ExternalSenders.ExternalSender::decode);
+    }
+
+    /** The group extensions of a care team's group: the relay as its external sender. */
+    public static List<dev.ampoule.mls.extension.Extension> relayAsExternalSender(TestDevice d) {
+        return List.of(new dev.ampoule.mls.extension.ExternalSenders(List.of(externalSender(d))).toExtension());
+    }
+
     public Frame.CreateGroup create(Bytes groupId) {
         group = Group.create(PublicGroupView.CONFIG, SUITE, groupId.toArray(), credential, keys);
         return new Frame.CreateGroup(groupId, bytes(new MlsMessage.OfGroupInfo(group.groupInfo(true))), Optional.empty());
