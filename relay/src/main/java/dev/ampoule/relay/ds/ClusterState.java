@@ -108,10 +108,7 @@ final class ClusterState {
         if (head.version() > g.version) {
             return read(g.id);
         }
-        if (head.nextSeq() > g.sequencer.durableEnd()) {
-            g.sequencer.durable(head.nextSeq() - 1);
-            listeners.groupAdvanced(g);
-        }
+        advanced(g, head.nextSeq());
         return Future.succeededFuture(Optional.of(g));
     }
 
@@ -216,25 +213,32 @@ final class ClusterState {
 
     /** Applies what other relay instances made durable (events may be late or lost: nothing depends on them). */
     void events(List<NodeEvent> events) {
-        Set<Bytes> reread = new HashSet<>();
+        Map<Bytes, Long> reread = new HashMap<>();
         Set<DeviceId> mailboxes = new HashSet<>();
         Set<String> users = new HashSet<>();
         for (NodeEvent e : events) {
+            if (e instanceof NodeEvent.GroupChanged c) {
+                state.find(c.groupId()).filter(g -> c.epoch() > g.version)
+                        .ifPresent(g -> reread.merge(g.id, c.epoch(), Math::max));
+            }
+        }
+        // a group whose state moved is read again before its devices are woken: who may receive what
+        // (a cut-off, a removal) comes with that state, and a device cut off on another node must
+        // not be handed the relay's Remove proposal that followed the cut
+        Map<Bytes, Long> afterReading = new HashMap<>();
+        for (NodeEvent e : events) {
             switch (e) {
                 case NodeEvent.GroupAdvanced a -> state.find(a.groupId()).ifPresent(g -> {
-                    if (a.endSeq() > g.sequencer.durableEnd()) {
-                        g.sequencer.durable(a.endSeq() - 1);
-                        listeners.groupAdvanced(g);
+                    if (reread.containsKey(g.id) || loading.containsKey(g.id)) {
+                        afterReading.merge(g.id, a.endSeq(), Math::max);
+                    } else {
+                        advanced(g, a.endSeq());
                     }
                 });
-                case NodeEvent.GroupChanged c -> state.find(c.groupId()).ifPresent(g -> {
-                    if (c.epoch() > g.version) {
-                        reread.add(g.id);
-                    }
-                });
+                case NodeEvent.GroupChanged c -> { } // above
                 case NodeEvent.AccessChanged a -> {
                     if (listeners.attached(a.device()) && state.find(a.groupId()).isEmpty()) {
-                        reread.add(a.groupId()); // a group a connected device now receives
+                        reread.putIfAbsent(a.groupId(), 0L); // a group a connected device now receives
                     }
                 }
                 case NodeEvent.MailboxAdvanced m -> {
@@ -256,7 +260,10 @@ final class ClusterState {
                 case NodeEvent.RightsChanged r -> { } // the relay's history rights read it
             }
         }
-        reread.forEach(id -> read(id).onFailure(x -> LOG.warn("reading a group again failed: {}", x.getMessage())));
+        reread.forEach((id, version) -> readAtLeast(id, version)
+                .onFailure(x -> LOG.warn("reading a group again failed: {}", x.getMessage())));
+        afterReading.forEach((id, end) -> readAtLeast(id, reread.getOrDefault(id, 0L))
+                .onSuccess(g -> g.ifPresent(x -> advanced(x, end))));
         for (DeviceId d : mailboxes) {
             devices.load(d).onSuccess(s -> {
                 apply(s);
@@ -264,6 +271,27 @@ final class ClusterState {
             });
         }
         users(users).onFailure(x -> LOG.warn("reading KeyPackages again failed: {}", x.getMessage()));
+    }
+
+    /**
+     * The group read at {@code version} or later: a read already under way may have started before
+     * that version was written, and is then followed by another.
+     */
+    private Future<Optional<GroupState>> readAtLeast(Bytes groupId, long version) {
+        Future<Optional<GroupState>> pending = loading.get(groupId);
+        if (pending == null) {
+            return read(groupId);
+        }
+        return pending.transform(ar -> ar.succeeded() && ar.result().map(g -> g.version >= version).orElse(false)
+                ? Future.succeededFuture(ar.result()) : read(groupId));
+    }
+
+    /** The group's messages up to {@code endSeq - 1} are durable: its devices read on. */
+    private void advanced(GroupState g, long endSeq) {
+        if (endSeq > g.sequencer.durableEnd()) {
+            g.sequencer.durable(endSeq - 1);
+            listeners.groupAdvanced(g);
+        }
     }
 
     /**

@@ -2,6 +2,7 @@ package dev.ampoule.relay.cluster;
 
 import static dev.ampoule.relay.support.RelayHarness.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.ampoule.mls.group.CommitOptions;
@@ -153,10 +154,12 @@ class ClusterDeliveryTest {
      * creator registers the group with the relay as external sender, and the relay proposes adding
      * the three other devices at once. Each proposal must be stored (the group's row advanced in
      * PostgreSQL one proposal after the other): the creator receives all three, commits them by
-     * reference, and every device joins.
+     * reference, and every device joins. Then a user whose device is on node 1 is taken off the
+     * roster through node 0: the others receive the relay's Remove proposal and the Commit of it,
+     * the removed device nothing (node 1 reads the cut-off before it wakes the group's devices).
      */
     @Test
-    void aCareTeamFormsFromTheRelaysProposalsToDevicesOnEveryNode() {
+    void aCareTeamFormsFromTheRelaysProposalsToDevicesOnEveryNodeAndARemovedUserIsCutOffEverywhere() {
         HttpClient http = vertx.createHttpClient();
         List<TestDevice> devices = new ArrayList<>();
         try {
@@ -188,13 +191,31 @@ class ClusterDeliveryTest {
                 assertEquals(Optional.empty(), creator.receive(proposal), "a proposal, kept for the Commit");
             }
             assertEquals(users.length - 1, creator.group.pendingProposals().size());
-            devices.get(0).ok(creator.commit(CommitOptions.builder()));
+            long formed = devices.get(0).ok(creator.commit(CommitOptions.builder()));
             creator.group.mergePendingCommit();
+            assertEquals(formed, devices.get(0).next(Frame.Deliver.class).seq(), "the creator's own Commit comes back");
             for (int i = 1; i < users.length; i++) {
                 Frame.WelcomeDelivery w = devices.get(i).next(Frame.WelcomeDelivery.class);
                 members.get(i).join(w, (Frame.GroupInfoResult) devices.get(i).call(new Frame.FetchGroupInfo(groupId)));
                 assertEquals(users.length, members.get(i).group.members().size(), users[i]);
             }
+
+            assertEquals(204, HttpCalls.call(http, HttpCalls.to(cluster.node(0).port, HttpMethod.DELETE,
+                    "/v1/teams/" + teamId + "/members/hal", coordinator)).status());
+            for (int i : new int[] {0, 2, 3}) {
+                assertEquals(Optional.empty(), members.get(i).receive(devices.get(i).next(Frame.Deliver.class)),
+                        "the relay's Remove proposal, at " + users[i]);
+            }
+            long removal = devices.get(0).ok(creator.commit(CommitOptions.builder()));
+            creator.group.mergePendingCommit();
+            for (int i : new int[] {2, 3}) {
+                Frame.Deliver commit = devices.get(i).next(Frame.Deliver.class);
+                assertEquals(removal, commit.seq());
+                members.get(i).receive(commit);
+                assertEquals(users.length - 1, members.get(i).group.members().size(), users[i]);
+            }
+            Frame afterCut = devices.get(1).poll(1_000);
+            assertFalse(afterCut instanceof Frame.Deliver, () -> "hal, cut off, got " + afterCut);
         } finally {
             devices.forEach(TestDevice::close);
             http.close();
