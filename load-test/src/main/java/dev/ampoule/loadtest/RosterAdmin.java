@@ -18,8 +18,8 @@ import java.nio.charset.StandardCharsets;
  * A care coordinator at the relay's admin REST API (PROTOCOL.md, the {@code /v1/teams} calls): the
  * load's care teams are created and their rosters changed through it, as an app for coordinators
  * would. A write the relay limits ({@code 429}, {@code adminWritesPerMinute}) or cannot audit now
- * ({@code 503}) is retried after its {@code Retry-After}; any other answer than the documented success fails the call with a
- * {@link Churn.Failed} naming the HTTP status.
+ * ({@code 503}) is retried after its {@code Retry-After}; any other answer than the documented
+ * success fails the call with a {@link Churn.Failed} naming the HTTP status.
  */
 final class RosterAdmin implements AutoCloseable {
 
@@ -40,9 +40,9 @@ final class RosterAdmin implements AutoCloseable {
     RosterAdmin(Vertx vertx, URI target, int coordinators) {
         this.vertx = vertx;
         boolean tls = "wss".equalsIgnoreCase(target.getScheme());
-        this.http = vertx.createHttpClient(new HttpClientOptions().setSsl(tls).setTrustAll(tls).setVerifyHost(false)
-                .setConnectTimeout(30_000), new PoolOptions().setHttp1MaxSize(Math.min(MAX_CONNECTIONS,
-                        Math.max(1, coordinators))));
+        // https with the JVM's trust store and host name check, as the devices' wss connections
+        this.http = vertx.createHttpClient(new HttpClientOptions().setSsl(tls).setConnectTimeout(30_000),
+                new PoolOptions().setHttp1MaxSize(Math.min(MAX_CONNECTIONS, Math.max(1, coordinators))));
         this.host = target.getHost();
         this.port = Connection.port(target);
     }

@@ -262,8 +262,7 @@ final class ClusterState {
         }
         reread.forEach((id, version) -> readAtLeast(id, version)
                 .onFailure(x -> LOG.warn("reading a group again failed: {}", x.getMessage())));
-        afterReading.forEach((id, end) -> readAtLeast(id, reread.getOrDefault(id, 0L))
-                .onSuccess(g -> g.ifPresent(x -> advanced(x, end))));
+        afterReading.forEach((id, end) -> advancedAfterReading(id, reread.getOrDefault(id, 0L), end));
         for (DeviceId d : mailboxes) {
             devices.load(d).onSuccess(s -> {
                 apply(s);
@@ -284,6 +283,20 @@ final class ClusterState {
         }
         return pending.transform(ar -> ar.succeeded() && ar.result().map(g -> g.version >= version).orElse(false)
                 ? Future.succeededFuture(ar.result()) : read(groupId));
+    }
+
+    /**
+     * Wakes the group's devices for messages up to {@code endSeq - 1} once it has been read at
+     * {@code version} or later and no other read of it is under way: with the state then installed.
+     */
+    private void advancedAfterReading(Bytes groupId, long version, long endSeq) {
+        readAtLeast(groupId, version).onComplete(ar -> {
+            if (loading.containsKey(groupId)) {
+                advancedAfterReading(groupId, version, endSeq); // read again meanwhile: wait for that one
+            } else {
+                state.find(groupId).ifPresent(g -> advanced(g, endSeq));
+            }
+        });
     }
 
     /** The group's messages up to {@code endSeq - 1} are durable: its devices read on. */
