@@ -193,6 +193,14 @@ final class Churn implements Runnable {
             }
         }
 
+        /** A roster call failed: no proposal is awaited any more (on the committer's loop). */
+        private <T> Future<T> notAwaited(Throwable e) {
+            return committer.on(() -> {
+                awaited = null;
+                return Future.failedFuture(e);
+            });
+        }
+
         /** Completes with the sequence numbers of the next {@code n} relay proposals the committer processes. */
         private Future<List<Long>> expectProposals(int n) {
             Promise<List<Long>> p = Promise.promise();
@@ -316,10 +324,7 @@ final class Churn implements Runnable {
                         victims.forEach(d -> d.stream().cutOff(low));
                         victims.forEach(d -> d.on(d::cutOff));
                         return proposals;
-                    }), e -> committer.on(() -> {
-                        awaited = null;
-                        return Future.failedFuture(e);
-                    }))
+                    }), this::notAwaited)
                     .compose(seqs -> committer.on(() -> {
                         long first = seqs.stream().mapToLong(Long::longValue).min().orElseThrow();
                         victims.forEach(d -> d.stream().proposedRemoval(first));
@@ -358,10 +363,7 @@ final class Churn implements Runnable {
                     .compose(v -> {
                         run.churn.rosterCallAnswered(System.nanoTime() - called[0]);
                         return timed(proposals, called[0]);
-                    }, e -> committer.on(() -> {
-                        awaited = null;
-                        return Future.failedFuture(e);
-                    }))
+                    }, this::notAwaited)
                     .compose(seqs -> committer.on(this::commitProposals))
                     .compose(seq -> {
                         committed[0] = true;

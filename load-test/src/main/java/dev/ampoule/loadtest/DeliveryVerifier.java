@@ -63,7 +63,12 @@ final class DeliveryVerifier {
         /** Delivered before, not acknowledged, delivered again on a new connection: allowed. */
         REDELIVERED,
         /** Delivered again on the same connection, or after the device acknowledged it. */
-        DUPLICATE
+        DUPLICATE;
+
+        /** The device's first delivery of this sequence number, in order or not: what it acts on. */
+        boolean first() {
+            return this == FIRST || this == FIRST_MISORDERED;
+        }
     }
 
     private static final int MAX_EXAMPLES = 20;

@@ -14,6 +14,8 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Consumer;
+import java.util.function.LongConsumer;
 import java.util.function.Supplier;
 
 /**
@@ -67,9 +69,9 @@ final class SimDevice {
     /** A Welcome that came before the device applied the Commit removing it. */
     private Frame.WelcomeDelivery heldWelcome;
     /** Told the sequence number of each relay proposal this device has processed (its team's committer). */
-    private java.util.function.LongConsumer proposals;
+    private LongConsumer proposals;
     /** Told when a relay proposal does not verify. */
-    private java.util.function.Consumer<RuntimeException> proposalFailed;
+    private Consumer<RuntimeException> proposalFailed;
     private Promise<Void> joined = Promise.promise();
     private Promise<Long> echoAcked = Promise.promise();
 
@@ -112,7 +114,7 @@ final class SimDevice {
      * Tells {@code processed} the sequence number of each relay proposal this device processes, and
      * {@code failed} of one that does not verify, on its context (null: no one).
      */
-    void onProposals(java.util.function.LongConsumer processed, java.util.function.Consumer<RuntimeException> failed) {
+    void onProposals(LongConsumer processed, Consumer<RuntimeException> failed) {
         this.proposals = processed;
         this.proposalFailed = failed;
     }
@@ -361,10 +363,15 @@ final class SimDevice {
             return Future.failedFuture(new Churn.Failed("DEVICE_OFFLINE"));
         }
         rejoin = joined;
-        return connection.request(new Frame.PublishKeyPackages(List.of(Bytes.wrap(member.keyPackage())), false))
+        return connection.request(publishKeyPackage())
                 .compose(answer -> answer instanceof Frame.Ok ? Future.<Void>succeededFuture()
                         : Future.failedFuture(new Churn.Failed(answer instanceof Frame.Error e ? e.code().name()
                                 : "UNEXPECTED_ANSWER")));
+    }
+
+    /** A fresh KeyPackage of this device (kept for joining), to publish. */
+    Frame.PublishKeyPackages publishKeyPackage() {
+        return new Frame.PublishKeyPackages(List.of(Bytes.wrap(member.keyPackage())), false);
     }
 
     private void onPush(Frame frame) {
@@ -409,8 +416,7 @@ final class SimDevice {
 
     /** A Commit of the churn: checked like a message, then applied (full mode) unless it is this device's own. */
     private void onCommit(long seq, byte[] bytes) {
-        DeliveryVerifier.Delivery outcome = stream.delivered(seq, DeliveryVerifier.COMMIT);
-        boolean first = outcome == DeliveryVerifier.Delivery.FIRST || outcome == DeliveryVerifier.Delivery.FIRST_MISORDERED;
+        boolean first = stream.delivered(seq, DeliveryVerifier.COMMIT).first();
         if (first && run.workload.mode() == Mode.FULL && !ownCommits.remove(seq) && member.active()) {
             try {
                 if (!member.applyCommit(bytes) && heldWelcome != null) {
@@ -421,15 +427,12 @@ final class SimDevice {
             }
             flushAwaitingEpoch();
         }
-        if (++unacked >= run.workload.ackEvery()) {
-            ack();
-        }
+        counted();
     }
 
     /** A relay proposal (a care team's roster change): checked like a message, kept for the Commit that covers it. */
     private void onProposal(long seq, byte[] bytes) {
-        DeliveryVerifier.Delivery outcome = stream.delivered(seq, DeliveryVerifier.PROPOSAL);
-        boolean first = outcome == DeliveryVerifier.Delivery.FIRST || outcome == DeliveryVerifier.Delivery.FIRST_MISORDERED;
+        boolean first = stream.delivered(seq, DeliveryVerifier.PROPOSAL).first();
         if (first && run.workload.mode() == Mode.FULL && member.active()) {
             try {
                 member.applyProposal(bytes);
@@ -444,9 +447,7 @@ final class SimDevice {
                 }
             }
         }
-        if (++unacked >= run.workload.ackEvery()) {
-            ack();
-        }
+        counted();
     }
 
     private void onDeliver(Frame.Deliver d) {
@@ -469,9 +470,7 @@ final class SimDevice {
         if (label.isEmpty()) {
             run.verifier.corrupt(index, "seq " + d.seq() + " is no load message");
         }
-        DeliveryVerifier.Delivery outcome = stream.delivered(d.seq(), k);
-        if (label.isPresent() && (outcome == DeliveryVerifier.Delivery.FIRST
-                || outcome == DeliveryVerifier.Delivery.FIRST_MISORDERED)) {
+        if (stream.delivered(d.seq(), k).first() && label.isPresent()) {
             if (run.workload.mode() == Mode.FULL && label.get().sender() != index && member.active()) {
                 decrypt(bytes, k, d.seq());
             }
@@ -479,6 +478,11 @@ final class SimDevice {
             long intended = run.intendedNanos(k);
             run.latency.record(now - intended, intended < connectedSince);
         }
+        counted();
+    }
+
+    /** One more delivery to acknowledge: acknowledged once {@code ackEvery} are. */
+    private void counted() {
         if (++unacked >= run.workload.ackEvery()) {
             ack();
         }

@@ -15,6 +15,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Function;
 import java.util.stream.IntStream;
 
 /**
@@ -43,7 +44,7 @@ final class TeamSetup {
         double connectSeconds = connectAll(w, pop, timeout);
         List<SimDevice> joiners = pop.teams.stream().flatMap(t -> t.subList(1, t.size()).stream()).toList();
         Population.each(joiners, 256, timeout, d -> d.on(() -> d.connection()
-                .request(new Frame.PublishKeyPackages(List.of(Bytes.wrap(d.member.keyPackage())), false))
+                .request(d.publishKeyPackage())
                 .compose(TeamSetup::ok)));
         long[] bases = new long[pop.teams.size()];
         List<Integer> teams = IntStream.range(0, pop.teams.size()).boxed().toList();
@@ -78,7 +79,7 @@ final class TeamSetup {
      * proposals by reference with the Welcome, and the others join from it.
      */
     static Result careTeamsOverRelay(Workload w, Vertx vertx, Population pop, RosterAdmin admin,
-            java.util.function.Function<String, String> tokens, Duration timeout) {
+            Function<String, String> tokens, Duration timeout) {
         double connectSeconds = connectAll(w, pop, timeout);
         String[] ids = new String[pop.teams.size()];
         long[] bases = new long[pop.teams.size()];
@@ -98,7 +99,7 @@ final class TeamSetup {
                 }
                 return rostered;
             }).compose(v -> Future.all(team.stream().map(d -> d.on(() -> d.connection()
-                    .request(new Frame.PublishKeyPackages(List.of(Bytes.wrap(d.member.keyPackage())), false))
+                    .request(d.publishKeyPackage())
                     .compose(TeamSetup::ok))).toList()))
                     .compose(v -> creator.on(() -> formCareTeamGroup(w, creator, team)))
                     .compose(seq -> formed(team, bases, t, seq));
@@ -117,9 +118,10 @@ final class TeamSetup {
             }
             ExternalSenders.ExternalSender relay = TlsReader.decodeExactly(r.externalSender().unsafeArray(),
                     ExternalSenders.ExternalSender::decode);
+            Frame.CreateGroup create = new Frame.CreateGroup(groupId,
+                    Bytes.wrap(creator.member.createCareTeam(groupId.toArray(), relay)), Optional.empty());
             if (team.size() == 1) {
-                return c.request(new Frame.CreateGroup(groupId, Bytes.wrap(creator.member.createCareTeam(
-                        groupId.toArray(), relay)), Optional.empty())).compose(TeamSetup::ok);
+                return c.request(create).compose(TeamSetup::ok);
             }
             // the relay proposes adding every other rostered device once the group exists
             Promise<Void> proposed = Promise.promise();
@@ -129,8 +131,7 @@ final class TeamSetup {
                     proposed.tryComplete();
                 }
             }, e -> proposed.tryFail("a proposal of the relay does not verify: " + e.getMessage()));
-            return c.request(new Frame.CreateGroup(groupId, Bytes.wrap(creator.member.createCareTeam(groupId.toArray(),
-                            relay)), Optional.empty())).compose(TeamSetup::ok)
+            return c.request(create).compose(TeamSetup::ok)
                     .compose(created -> proposed.future())
                     .compose(v -> {
                         creator.onProposals(null, null);
