@@ -4,6 +4,7 @@ import dev.ampoule.mls.codec.TlsReader;
 import dev.ampoule.mls.codec.TlsWriter;
 import dev.ampoule.mls.credential.Credential;
 import dev.ampoule.mls.crypto.CipherSuite;
+import dev.ampoule.mls.crypto.SignatureCheck;
 import dev.ampoule.mls.crypto.HpkePublicKey;
 import dev.ampoule.mls.crypto.SignaturePrivateKey;
 import dev.ampoule.mls.crypto.SignaturePublicKey;
@@ -87,6 +88,11 @@ public record LeafNode(HpkePublicKey encryptionKey, SignaturePublicKey signature
     /** Whether the signature verifies under this leaf's own signature key (RFC 9420 §7.3). */
     public boolean verifySignature(CipherSuite suite, byte[] groupId, int leafIndex) {
         return suite.verifyWithLabel(signatureKey, SIGN_LABEL, toBeSigned(groupId, leafIndex), signature);
+    }
+
+    /** What {@link #verifySignature} checks, to be verified together with other signatures. */
+    public SignatureCheck signatureCheck(CipherSuite suite, byte[] groupId, int leafIndex) {
+        return suite.checkWithLabel(signatureKey, SIGN_LABEL, toBeSigned(groupId, leafIndex), signature);
     }
 
     /** A copy signed with {@code key} for {@code groupId} and {@code leafIndex}. */

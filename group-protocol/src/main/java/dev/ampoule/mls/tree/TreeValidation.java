@@ -2,10 +2,13 @@ package dev.ampoule.mls.tree;
 
 import dev.ampoule.mls.crypto.CipherSuite;
 import dev.ampoule.mls.crypto.HpkePublicKey;
+import dev.ampoule.mls.crypto.Parallel;
+import dev.ampoule.mls.crypto.SignatureCheck;
 import dev.ampoule.mls.crypto.SignaturePublicKey;
 import dev.ampoule.mls.error.ValidationException;
 import java.util.Arrays;
 import java.util.HashSet;
+import java.util.List;
 import java.util.OptionalInt;
 import java.util.Set;
 import java.util.stream.IntStream;
@@ -112,18 +115,19 @@ final class TreeValidation {
         return stored != null && Arrays.equals(stored, tree.parentHashOf(x, s));
     }
 
-    /** Every leaf signature with {@code groupId} as context (§7.3). */
+    /**
+     * Every leaf signature with {@code groupId} as context (§7.3), verified together (see
+     * {@link CipherSuite#firstInvalidSignature}); the lowest invalid leaf is the one reported.
+     */
     static void verifyLeafSignatures(CipherSuite suite, Node[] nodes, byte[] groupId) {
-        int leaves = (nodes.length + 1) / 2;
-        IntStream indices = IntStream.range(0, leaves);
-        if (leaves >= PARALLEL_THRESHOLD) {
-            indices = indices.parallel();
-        }
-        OptionalInt bad = indices
-                .filter(l -> nodes[2 * l] instanceof LeafNode leaf && !leaf.verifySignature(suite, groupId, l))
-                .min();
-        if (bad.isPresent()) {
-            throw new ValidationException(TreeRule.LEAF_SIGNATURE_INVALID, "leaf " + bad.getAsInt());
+        int[] leaves = IntStream.range(0, (nodes.length + 1) / 2)
+                .filter(l -> nodes[2 * l] instanceof LeafNode)
+                .toArray();
+        List<SignatureCheck> checks = Parallel.map(leaves.length, PARALLEL_THRESHOLD,
+                i -> ((LeafNode) nodes[2 * leaves[i]]).signatureCheck(suite, groupId, leaves[i]));
+        int bad = suite.firstInvalidSignature(checks);
+        if (bad >= 0) {
+            throw new ValidationException(TreeRule.LEAF_SIGNATURE_INVALID, "leaf " + leaves[bad]);
         }
     }
 }

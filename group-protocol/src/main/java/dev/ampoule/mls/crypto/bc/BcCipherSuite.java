@@ -8,10 +8,12 @@ import dev.ampoule.mls.crypto.HpkePrivateKey;
 import dev.ampoule.mls.crypto.HpkePublicKey;
 import dev.ampoule.mls.crypto.HpkeSealer;
 import dev.ampoule.mls.crypto.Secret;
+import dev.ampoule.mls.crypto.SignatureCheck;
 import dev.ampoule.mls.crypto.SignatureKeyPair;
 import dev.ampoule.mls.crypto.SignaturePrivateKey;
 import dev.ampoule.mls.crypto.SignaturePublicKey;
 import java.security.SecureRandom;
+import java.util.List;
 
 /**
  * A cipher suite assembled from Bouncy Castle (curve arithmetic, signatures), the JDK (hash, HMAC,
@@ -147,6 +149,11 @@ final class BcCipherSuite implements CipherSuite {
     @Override
     public boolean verify(SignaturePublicKey publicKey, byte[] message, byte[] signatureBytes) {
         return signature.verify(publicKey, message, signatureBytes);
+    }
+
+    @Override
+    public int firstInvalidSignature(List<SignatureCheck> checks) {
+        return signature.firstInvalid(checks).orElseGet(() -> CipherSuite.super.firstInvalidSignature(checks));
     }
 
     @Override

@@ -1,13 +1,16 @@
 package dev.ampoule.mls.crypto.bc;
 
 import dev.ampoule.mls.crypto.CryptoRule;
+import dev.ampoule.mls.crypto.SignatureCheck;
 import dev.ampoule.mls.crypto.SignaturePrivateKey;
 import dev.ampoule.mls.crypto.SignaturePublicKey;
 import dev.ampoule.mls.error.ValidationException;
 import java.math.BigInteger;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.bouncycastle.asn1.x9.X9ECParameters;
 import org.bouncycastle.crypto.digests.SHA256Digest;
 import org.bouncycastle.crypto.digests.SHA384Digest;
@@ -45,6 +48,14 @@ sealed interface SignatureScheme {
     boolean verify(SignaturePublicKey publicKey, byte[] message, byte[] signature);
 
     /**
+     * The lowest index of {@code checks} that does not verify (−1 when all do), where the scheme
+     * checks many signatures faster than one by one; empty where it does not.
+     */
+    default Optional<Integer> firstInvalid(List<SignatureCheck> checks) {
+        return Optional.empty();
+    }
+
+    /**
      * EdDSA, pure, with an empty context (RFC 8032): Ed25519 (§5.1) or Ed448 (§5.2), one
      * implementation over the {@link EdCurve}. Private keys are the seed; signing needs the public
      * key as well as the seed, so it is derived once per private key object (see
@@ -78,6 +89,14 @@ sealed interface SignatureScheme {
             byte[] signature = new byte[curve.signatureSize];
             curve.sign(seed, curve.publicKeys.of(key, seed), message, signature);
             return signature;
+        }
+
+        @Override
+        public Optional<Integer> firstInvalid(List<SignatureCheck> checks) {
+            if (curve != EdCurve.ED25519) {
+                return Optional.empty();
+            }
+            return Optional.of(Ed25519Batch.firstInvalid(checks, c -> verify(c.key(), c.message(), c.signature())));
         }
 
         @Override
