@@ -255,10 +255,25 @@ final class LeafValidation {
      */
     static void validateKeyPackage(GroupConfig config, CipherSuite suite, GroupContext context, KeyPackage kp,
             List<Extension> groupExtensions, CredentialSummary summary) {
+        validateKeyPackage(config, suite, context, kp, groupExtensions, summary, KeyPackageSignatures.VERIFY);
+    }
+
+    /** Whether {@link #validateKeyPackage} verifies the KeyPackage's two signatures itself. */
+    enum KeyPackageSignatures {
+        VERIFY,
+        /** Verified already, together with those of the other KeyPackages of the Commit. */
+        VERIFIED
+    }
+
+    static void validateKeyPackage(GroupConfig config, CipherSuite suite, GroupContext context, KeyPackage kp,
+            List<Extension> groupExtensions, CredentialSummary summary, KeyPackageSignatures signatures) {
         if (kp.version() != GroupContext.MLS10 || kp.cipherSuite() != context.cipherSuite()) {
             throw new ValidationException(GroupRule.KEY_PACKAGE_VERSION_OR_SUITE);
         }
-        kp.validate(suite);
+        switch (signatures) {
+            case VERIFY -> kp.validate(suite);
+            case VERIFIED -> kp.validateExceptSignatures(suite);
+        }
         requireUniqueTypes(kp.extensions());
         requireUsableHpkeKey(suite, kp.initKey());
         requireUsableHpkeKey(suite, kp.leafNode().encryptionKey());

@@ -5,6 +5,7 @@ import dev.ampoule.mls.codec.TlsReader;
 import dev.ampoule.mls.codec.TlsWriter;
 import dev.ampoule.mls.crypto.CipherSuite;
 import dev.ampoule.mls.crypto.HpkePublicKey;
+import dev.ampoule.mls.crypto.SignatureCheck;
 import dev.ampoule.mls.crypto.SignaturePrivateKey;
 import dev.ampoule.mls.error.ValidationException;
 import dev.ampoule.mls.extension.Extension;
@@ -88,6 +89,20 @@ public record KeyPackage(int version, int cipherSuite, HpkePublicKey initKey, Le
      * @throws ValidationException with a {@link MessageRule}
      */
     public void validate(CipherSuite suite) {
+        validateExceptSignatures(suite);
+        if (!verifySignature(suite)) {
+            throw new ValidationException(MessageRule.KEY_PACKAGE_SIGNATURE);
+        }
+        if (!leafNode.verifySignature(suite, null, 0)) {
+            throw new ValidationException(MessageRule.KEY_PACKAGE_LEAF_SIGNATURE);
+        }
+    }
+
+    /**
+     * What {@link #validate} checks before the two signatures, for a caller that has verified them
+     * already (together with others, {@link CipherSuite#firstInvalidSignature}).
+     */
+    public void validateExceptSignatures(CipherSuite suite) {
         if (version != Capabilities.MLS10) {
             throw new ValidationException(MessageRule.KEY_PACKAGE_VERSION, "version " + version);
         }
@@ -100,12 +115,12 @@ public record KeyPackage(int version, int cipherSuite, HpkePublicKey initKey, Le
         if (initKey.equals(leafNode.encryptionKey())) {
             throw new ValidationException(MessageRule.KEY_PACKAGE_INIT_KEY_REUSED);
         }
-        if (!verifySignature(suite)) {
-            throw new ValidationException(MessageRule.KEY_PACKAGE_SIGNATURE);
-        }
-        if (!leafNode.verifySignature(suite, null, 0)) {
-            throw new ValidationException(MessageRule.KEY_PACKAGE_LEAF_SIGNATURE);
-        }
+    }
+
+    /** The two signatures {@link #validate} verifies: the KeyPackage's, then its leaf's. */
+    public List<SignatureCheck> signatureChecks(CipherSuite suite) {
+        return List.of(suite.checkWithLabel(leafNode.signatureKey(), SIGN_LABEL, toBeSigned(), signature),
+                leafNode.signatureCheck(suite, null, 0));
     }
 
     /** {@code RefHash("MLS 1.0 KeyPackage Reference", KeyPackage)} (RFC 9420 §5.2). */

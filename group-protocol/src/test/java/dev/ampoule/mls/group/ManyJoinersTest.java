@@ -79,6 +79,8 @@ class ManyJoinersTest {
         for (int run = 0; run < 5; run++) {
             assertRefused(alice, MessageRule.KEY_PACKAGE_SIGNATURE, badSignature, lowOrderInitKey);
             assertRefused(alice, CryptoRule.INVALID_HPKE_PUBLIC_KEY, lowOrderInitKey, badSignature);
+            // every signature valid (verified together), the other checks still made
+            assertRefused(alice, CryptoRule.INVALID_HPKE_PUBLIC_KEY, lowOrderInitKey, keyPackage("valid").keyPackage());
             // A member added again is found by the sequential pass, before a later invalid KeyPackage.
             assertRefused(alice, GroupRule.ADD_EXISTING_MEMBER, bobAgain, badSignature);
             assertRefused(alice, MessageRule.KEY_PACKAGE_SIGNATURE, badSignature, bobAgain);
