@@ -413,6 +413,26 @@ class RatchetTreeTest {
     }
 
     @Test
+    void integrityOfALargeTreeNamesTheFirstBrokenSignature() {
+        RatchetTree tree = RatchetTree.create(SUITE, CLIENTS.get(0).leaf());
+        for (int i = 1; i < 40; i++) {
+            tree.add(TreeFixtures.client("member " + i).leaf());
+        }
+        tree.verifyIntegrity(GROUP_ID);                  // 40 signatures, verified together
+        List<Node> nodes = nodesOf(tree);
+        for (int leafIndex : new int[] {33, 29}) {
+            LeafNode leaf = (LeafNode) nodes.get(2 * leafIndex);
+            byte[] sig = leaf.signature().clone();
+            sig[40] ^= 1;
+            nodes.set(2 * leafIndex, leaf.withSignature(sig));
+        }
+        RatchetTree bad = RatchetTree.decode(SUITE, encodeNodes(nodes.subList(0, 2 * 39 + 1)));
+        var e = assertThrows(ValidationException.class, () -> bad.verifyIntegrity(GROUP_ID));
+        assertEquals(TreeRule.LEAF_SIGNATURE_INVALID, e.rule());
+        assertTrue(e.getMessage().contains("leaf 29"), e.getMessage());
+    }
+
+    @Test
     void integrityCatchesSignaturesOfAnotherGroup() {
         RatchetTree tree = grow(2);
         commitPath(tree, 1, CLIENTS.get(1));

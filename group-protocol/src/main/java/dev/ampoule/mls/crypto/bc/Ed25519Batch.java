@@ -11,6 +11,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.function.Predicate;
+import java.util.stream.IntStream;
 import org.bouncycastle.crypto.engines.ChaCha7539Engine;
 import org.bouncycastle.crypto.params.KeyParameter;
 import org.bouncycastle.crypto.params.ParametersWithIV;
@@ -27,8 +28,8 @@ import org.bouncycastle.crypto.params.ParametersWithIV;
  * Neither Bouncy Castle nor the JDK offers this; the point arithmetic is in {@link Edwards25519}.
  *
  * <p>The verdicts are Bouncy Castle's ({@code Ed25519.verify}): the same checks of the encodings
- * (R's and A's y below p, S below L, A not of small order, both decode) and the same cofactored
- * equation, whose factor 8 also makes the mod-L reduction of the combined scalars harmless. A
+ * (R's and A's y below p, S below L, A not of small order, both decode; a signature failing them is
+ * handed to Bouncy Castle's verification, whose verdict stands) and the same cofactored equation, whose factor 8 also makes the mod-L reduction of the combined scalars harmless. A
  * batch of valid signatures always holds; a batch holding an invalid one holds with probability at
  * most 2⁻¹²⁷ (one of 2¹²⁷ values of its zᵢ would have to cancel it). A batch that does not hold has
  * its signatures verified one by one, so a member who plants a bad signature costs the verifier one
@@ -79,25 +80,27 @@ final class Ed25519Batch {
             return -1;
         }
         Parsed[] parsed = new Parsed[n];
-        Parallel.forEach(n, MIN_CHUNK, i -> parsed[i] = parse(checks.get(i)));
-        int[] valid = java.util.stream.IntStream.range(0, n).filter(i -> parsed[i] != null).toArray();
-        int chunks = Math.max(1, Math.min(Runtime.getRuntime().availableProcessors(), valid.length / MIN_CHUNK));
         AtomicIntegerArray invalid = new AtomicIntegerArray(n);
-        for (int i = 0; i < n; i++) {
-            if (parsed[i] == null) {
+        // A signature whose encodings fail the checks is refused by Bouncy Castle's verification
+        // itself, so that the verdict is its verdict whatever the checks here miss.
+        Parallel.forEach(n, MIN_CHUNK, i -> {
+            parsed[i] = parse(checks.get(i));
+            if (parsed[i] == null && !single.test(checks.get(i))) {
                 invalid.set(i, 1);
             }
-        }
+        });
+        int[] valid = IntStream.range(0, n).filter(i -> parsed[i] != null).toArray();
+        int chunks = Math.max(1, Math.min(Runtime.getRuntime().availableProcessors(), valid.length / MIN_CHUNK));
         Parallel.forEach(chunks, 2, c -> {
             int from = (int) ((long) valid.length * c / chunks);
             int to = (int) ((long) valid.length * (c + 1) / chunks);
             int[] indices = Arrays.copyOfRange(valid, from, to);
             if (indices.length > 0 && !holds(parsed, indices)) {
-                for (int i : indices) {
-                    if (!single.test(checks.get(i))) {
-                        invalid.set(i, 1);
+                Parallel.forEach(indices.length, MIN_CHUNK, j -> {
+                    if (!single.test(checks.get(indices[j]))) {
+                        invalid.set(indices[j], 1);
                     }
-                }
+                });
             }
         });
         for (int i = 0; i < n; i++) {
@@ -112,7 +115,7 @@ final class Ed25519Batch {
     static boolean holdTogether(List<SignatureCheck> checks) {
         Parsed[] parsed = checks.stream().map(Ed25519Batch::parse).toArray(Parsed[]::new);
         return Arrays.stream(parsed).allMatch(p -> p != null)
-                && holds(parsed, java.util.stream.IntStream.range(0, parsed.length).toArray());
+                && holds(parsed, IntStream.range(0, parsed.length).toArray());
     }
 
     /** The checks of {@code Ed25519.verify} before its equation; null where one fails. */
