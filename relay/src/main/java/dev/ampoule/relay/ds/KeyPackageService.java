@@ -1,6 +1,7 @@
 package dev.ampoule.relay.ds;
 
 import dev.ampoule.mls.crypto.CipherSuite;
+import dev.ampoule.mls.crypto.SignatureCheck;
 import dev.ampoule.mls.crypto.SignaturePublicKey;
 import dev.ampoule.mls.crypto.bc.BcCipherSuites;
 import dev.ampoule.mls.error.MlsException;
@@ -157,11 +158,17 @@ final class KeyPackageService {
         // check together; released when it ends, in the same turn as the directory starts counting them
         reserved.merge(device, ordinary, Integer::sum);
         return validation.offLoop(() -> {
+            List<KeyPackage> verified = signaturesVerifiedTogether(list);
             List<Validated> out = new ArrayList<>();
-            for (Bytes b : list) {
-                KeyPackage kp = keyPackageOf(b);
+            for (int i = 0; i < list.size(); i++) {
+                Bytes b = list.get(i);
+                KeyPackage kp = verified != null ? verified.get(i) : keyPackageOf(b);
                 CipherSuite suite = BcCipherSuites.require(kp.cipherSuite());
-                kp.validate(suite);
+                if (verified != null) {
+                    kp.validateExceptSignatures(suite);
+                } else {
+                    kp.validate(suite);
+                }
                 if (!stored(Bytes.EMPTY, kp, b, false).validAt(clock.instant().getEpochSecond())) {
                     throw new ValidationException(RelayRule.KEY_PACKAGE_LIFETIME);
                 }
@@ -276,6 +283,31 @@ final class KeyPackageService {
     }
 
     // ---- helpers -------------------------------------------------------------------------------
+
+    /**
+     * The publication's KeyPackages, decoded, when all their signatures verify together (a device
+     * publishes up to {@code maxKeyPackagesPerDevice} at once, signed with its one key; for Ed25519
+     * one equation, {@code CipherSuite.firstInvalidSignature}); null when one does not, one does
+     * not decode, or their suites differ — each is then validated on its own, and the first
+     * failure in list order is the one reported, as before.
+     */
+    private static List<KeyPackage> signaturesVerifiedTogether(List<Bytes> list) {
+        if (list.size() < 2) {
+            return null;
+        }
+        try {
+            List<KeyPackage> kps = list.stream().map(KeyPackageService::keyPackageOf).toList();
+            int wire = kps.get(0).cipherSuite();
+            if (kps.stream().anyMatch(k -> k.cipherSuite() != wire)) {
+                return null;
+            }
+            CipherSuite suite = BcCipherSuites.require(wire);
+            List<SignatureCheck> checks = kps.stream().flatMap(k -> k.signatureChecks(suite).stream()).toList();
+            return suite.firstInvalidSignature(checks) < 0 ? kps : null;
+        } catch (RuntimeException invalid) {
+            return null;
+        }
+    }
 
     private static KeyPackage keyPackageOf(Bytes bytes) {
         if (MlsInputs.mlsOf(bytes) instanceof MlsMessage.OfKeyPackage okp) {

@@ -41,6 +41,28 @@ class DeliveryLimitsTest {
     Path dir;
 
     @Test
+    void aPublicationWithOneForgedKeyPackageIsRefusedWhole(Vertx vertx, VertxTestContext ctx) {
+        RelayHarness relay = new RelayHarness(vertx, dir, new JsonObject().put("maxKeyPackagesPerDevice", 50)
+                .put("messagesPerSecond", 1000).put("messageBurst", 1000)).start();
+        MlsMember alice = new MlsMember("alice", "phone");
+        try (TestDevice a = relay.connect("alice", "phone")) {
+            // 12 KeyPackages, 24 signatures verified together; the 8th's own signature is broken
+            List<dev.ampoule.relay.protocol.Bytes> publication = new ArrayList<>(alice.keyPackages(12, false));
+            byte[] forged = publication.get(7).toArray();
+            forged[forged.length - 1] ^= 0x01;
+            publication.set(7, dev.ampoule.relay.protocol.Bytes.wrap(forged));
+            Frame.Error refused = a.error(new Frame.PublishKeyPackages(publication, false), ErrorCode.INVALID_MESSAGE);
+            assertTrue(refused.detail().contains("KEY_PACKAGE_SIGNATURE"), refused.detail());
+            // nothing of it was stored: the next publication finds none held
+            assertEquals(12, a.ok(new Frame.PublishKeyPackages(alice.keyPackages(12, false), false)));
+            assertEquals(13, a.ok(new Frame.PublishKeyPackages(alice.keyPackages(1, false), false)));
+        } finally {
+            relay.stop();
+        }
+        ctx.completeNow();
+    }
+
+    @Test
     void pipelinedPublicationsNeverExceedTheKeyPackageCap(Vertx vertx, VertxTestContext ctx) {
         RelayHarness relay = new RelayHarness(vertx, dir, new JsonObject().put("maxKeyPackagesPerDevice", 5)
                 .put("messagesPerSecond", 1000).put("messageBurst", 1000)).start();
