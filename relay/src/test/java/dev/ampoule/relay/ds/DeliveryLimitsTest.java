@@ -40,10 +40,15 @@ class DeliveryLimitsTest {
     @TempDir
     Path dir;
 
+    /** A relay holding at most {@code cap} KeyPackages per device, its message rate no obstacle. */
+    private RelayHarness withKeyPackageCap(Vertx vertx, int cap) {
+        return new RelayHarness(vertx, dir, new JsonObject().put("maxKeyPackagesPerDevice", cap)
+                .put("messagesPerSecond", 1000).put("messageBurst", 1000)).start();
+    }
+
     @Test
     void aPublicationWithOneForgedKeyPackageIsRefusedWhole(Vertx vertx, VertxTestContext ctx) {
-        RelayHarness relay = new RelayHarness(vertx, dir, new JsonObject().put("maxKeyPackagesPerDevice", 50)
-                .put("messagesPerSecond", 1000).put("messageBurst", 1000)).start();
+        RelayHarness relay = withKeyPackageCap(vertx, 50);
         MlsMember alice = new MlsMember("alice", "phone");
         try (TestDevice a = relay.connect("alice", "phone")) {
             // 12 KeyPackages, 24 signatures verified together; the 8th's own signature is broken
@@ -64,8 +69,7 @@ class DeliveryLimitsTest {
 
     @Test
     void pipelinedPublicationsNeverExceedTheKeyPackageCap(Vertx vertx, VertxTestContext ctx) {
-        RelayHarness relay = new RelayHarness(vertx, dir, new JsonObject().put("maxKeyPackagesPerDevice", 5)
-                .put("messagesPerSecond", 1000).put("messageBurst", 1000)).start();
+        RelayHarness relay = withKeyPackageCap(vertx, 5);
         MlsMember alice = new MlsMember("alice", "phone");
         try (TestDevice a = relay.connect("alice", "phone")) {
             // sent without waiting: each passes the old count check before any of them is stored
