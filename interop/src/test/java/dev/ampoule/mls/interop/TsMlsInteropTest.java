@@ -207,6 +207,40 @@ class TsMlsInteropTest {
     }
 
     /**
+     * Large Commits of either side, whose signatures group-protocol checks together (Ed25519,
+     * {@code CipherSuite.firstInvalidSignature}): ts-mls adds 20 members at once — the Java member
+     * validates 20 KeyPackages, each Java joiner the 22 leaves of ts-mls's tree — then a Java member
+     * adds 10 more, ts-mls processing its Commit and joining from its Welcome.
+     */
+    @ParameterizedTest(name = "suite {0}, {1} handshakes")
+    @MethodSource("ed25519SuitesAndFormats")
+    void largeCommitsOfEitherSideHaveTheirSignaturesCheckedTogether(int suite, WireFormat format, TsMlsDriver driver) {
+        Run run = Run.of("large-commits", suite, format, driver);
+        TsClient alice = run.ts("alice");
+        JavaClient bob = run.java("bob");
+        SharedGroup g = run.group();
+        g.create(alice, run.groupId("group"));
+        g.add(alice, bob);
+        g.add(alice, clients(run, "first", 20));
+        g.add(bob, clients(run, "second", 10));
+        g.chat("thirty-two of us");
+        assertEquals(32, g.members().size());
+    }
+
+    /** {@code n} fresh clients, one in four of ts-mls. */
+    private static Client[] clients(Run run, String batch, int n) {
+        Client[] out = new Client[n];
+        for (int i = 0; i < n; i++) {
+            out[i] = i % 4 == 0 ? run.ts(batch + "-" + i) : run.java(batch + "-" + i);
+        }
+        return out;
+    }
+
+    static Stream<Arguments> ed25519SuitesAndFormats() {
+        return suitesAndFormats().filter(a -> (int) a.get()[0] == 1 || (int) a.get()[0] == 3);
+    }
+
+    /**
      * External joins (RFC 9420 §12.4.3.2) by each side from the other side's GroupInfo, in a group
      * created by either side.
      */
