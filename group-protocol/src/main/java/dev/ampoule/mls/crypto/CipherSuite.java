@@ -18,6 +18,9 @@ public interface CipherSuite {
     /** Every label is prefixed with this string (RFC 9420 §5.1.2, §5.1.3, §8). */
     String LABEL_PREFIX = "MLS 1.0 ";
 
+    /** From this many signatures on, {@link #firstInvalidSignature} verifies them on all cores. */
+    int PARALLEL_VERIFICATIONS = 32;
+
     CipherSuiteId id();
 
     // ---- hash and KDF -------------------------------------------------------------------------
@@ -106,7 +109,7 @@ public interface CipherSuite {
      */
     default int firstInvalidSignature(List<SignatureCheck> checks) {
         IntStream indices = IntStream.range(0, checks.size());
-        if (checks.size() >= 32) {
+        if (checks.size() >= PARALLEL_VERIFICATIONS) {
             indices = indices.parallel();
         }
         return indices.filter(i -> {
