@@ -24,13 +24,15 @@ import org.bouncycastle.crypto.params.ParametersWithIV;
  * decompressions and a double-scalar multiplication. Checked together, with a random 128-bit
  * multiplier zᵢ per signature, the equations {@code [8](sᵢ·B − Rᵢ − kᵢ·Aᵢ) = 0} become one
  * {@code [8](Σzᵢsᵢ·B − Σzᵢ·Rᵢ − Σzᵢkᵢ·Aᵢ) = 0}: one multi-scalar multiplication over all the
- * points, several times cheaper than the separate ones (BENCHMARKS.md, "Group operations on realistic trees").
- * Neither Bouncy Castle nor the JDK offers this; the point arithmetic is in {@link Edwards25519}.
+ * points, 2–3× cheaper than the separate ones from 1,000 signatures on (BENCHMARKS.md, "Group
+ * operations on realistic trees"). Neither Bouncy Castle nor the JDK offers this; the point
+ * arithmetic is in {@link Edwards25519}.
  *
  * <p>The verdicts are Bouncy Castle's ({@code Ed25519.verify}): the same checks of the encodings
  * (R's and A's y below p, S below L, A not of small order, both decode; a signature failing them is
- * handed to Bouncy Castle's verification, whose verdict stands) and the same cofactored equation, whose factor 8 also makes the mod-L reduction of the combined scalars harmless. A
- * batch of valid signatures always holds; a batch holding an invalid one holds with probability at
+ * handed to Bouncy Castle's verification, whose verdict stands) and the same cofactored equation,
+ * whose factor 8 also makes the mod-L reduction of the combined scalars harmless. A batch of valid
+ * signatures always holds; a batch holding an invalid one holds with probability at
  * most 2⁻¹²⁷ (one of 2¹²⁷ values of its zᵢ would have to cancel it). A batch that does not hold has
  * its signatures verified one by one, so a member who plants a bad signature costs the verifier one
  * extra pass over its share, never a wrong verdict. The multipliers come from a ChaCha20 key stream
@@ -49,7 +51,7 @@ final class Ed25519Batch {
     static final BigInteger L = BigInteger.ONE.shiftLeft(252)
             .add(new BigInteger("27742317777372353535851937790883648493"));
     private static final BigInteger P = BigInteger.ONE.shiftLeft(255).subtract(BigInteger.valueOf(19));
-    /** The y of edwards25519's points of order 8 (the other two are their negations). */
+    /** The y of two of edwards25519's four points of order 8; the other two have p − y. */
     private static final BigInteger ORDER8_Y =
             new BigInteger("7A03AC9277FDC74EC6CC392CFA53202A0F67100D760B3CBA4FD84D3D706A17C7", 16);
     private static final SecureRandom SEEDS = new SecureRandom();
