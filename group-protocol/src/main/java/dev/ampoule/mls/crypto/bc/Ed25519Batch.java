@@ -50,9 +50,8 @@ final class Ed25519Batch {
 
     static final BigInteger L = BigInteger.ONE.shiftLeft(252)
             .add(new BigInteger("27742317777372353535851937790883648493"));
-    private static final BigInteger P = BigInteger.ONE.shiftLeft(255).subtract(BigInteger.valueOf(19));
     /** The y of two of edwards25519's four points of order 8; the other two have p − y. */
-    private static final BigInteger ORDER8_Y =
+    static final BigInteger ORDER8_Y =
             new BigInteger("7A03AC9277FDC74EC6CC392CFA53202A0F67100D760B3CBA4FD84D3D706A17C7", 16);
     private static final SecureRandom SEEDS = new SecureRandom();
     private static final ThreadLocal<MessageDigest> SHA512 = ThreadLocal.withInitial(() -> {
@@ -128,16 +127,16 @@ final class Ed25519Batch {
             return null;
         }
         byte[] rBytes = Arrays.copyOfRange(sig, 0, 32);
-        if (y(rBytes).compareTo(P) >= 0) {
+        if (y(rBytes).compareTo(Edwards25519.P) >= 0) {
             return null;
         }
-        BigInteger s = littleEndian(sig, 32, 32);
+        BigInteger s = Edwards25519.fromLittleEndian(sig, 32, 32);
         if (s.compareTo(L) >= 0) {
             return null;
         }
         BigInteger ay = y(pk);
-        if (ay.compareTo(BigInteger.ONE) <= 0 || ay.compareTo(P.subtract(BigInteger.ONE)) >= 0
-                || ay.equals(ORDER8_Y) || ay.equals(P.subtract(ORDER8_Y))) {
+        if (ay.compareTo(BigInteger.ONE) <= 0 || ay.compareTo(Edwards25519.P.subtract(BigInteger.ONE)) >= 0
+                || ay.equals(ORDER8_Y) || ay.equals(Edwards25519.P.subtract(ORDER8_Y))) {
             return null;                       // non-canonical, or a point of small order
         }
         Edwards25519.Affine r = Edwards25519.decode(rBytes);
@@ -150,7 +149,7 @@ final class Ed25519Batch {
         sha.update(rBytes);
         sha.update(pk);
         sha.update(check.message());
-        BigInteger k = littleEndian(sha.digest(), 0, 64).mod(L);
+        BigInteger k = Edwards25519.fromLittleEndian(sha.digest(), 0, 64).mod(L);
         return new Parsed(r, a, s, k);
     }
 
@@ -165,7 +164,7 @@ final class Ed25519Batch {
             Parsed p = parsed[indices[j]];
             byte[] zBytes = Arrays.copyOfRange(multipliers, 16 * j, 16 * j + 16);
             zBytes[15] |= (byte) 0x80;                    // zᵢ in [2¹²⁷, 2¹²⁸): never zero
-            BigInteger z = littleEndian(zBytes, 0, 16);
+            BigInteger z = Edwards25519.fromLittleEndian(zBytes, 0, 16);
             points[1 + j] = p.r();
             scalars[1 + j] = Edwards25519.limbs(z);
             points[1 + m + j] = p.a();
@@ -197,14 +196,6 @@ final class Ed25519Batch {
 
     /** The y coordinate of an encoded point: its little-endian value without the top bit. */
     private static BigInteger y(byte[] encoding) {
-        return littleEndian(encoding, 0, 32).clearBit(255);
-    }
-
-    private static BigInteger littleEndian(byte[] bytes, int offset, int length) {
-        byte[] big = new byte[length];
-        for (int i = 0; i < length; i++) {
-            big[i] = bytes[offset + length - 1 - i];
-        }
-        return new BigInteger(1, big);
+        return Edwards25519.fromLittleEndian(encoding, 0, 32).clearBit(255);
     }
 }

@@ -18,7 +18,8 @@ final class Edwards25519 {
 
     private Edwards25519() {}
 
-    private static final BigInteger P = BigInteger.ONE.shiftLeft(255).subtract(BigInteger.valueOf(19));
+    /** The field's prime, 2²⁵⁵ − 19. */
+    static final BigInteger P = BigInteger.ONE.shiftLeft(255).subtract(BigInteger.valueOf(19));
     private static final BigInteger D = BigInteger.valueOf(-121665)
             .multiply(BigInteger.valueOf(121666).modInverse(P)).mod(P);
     private static final int[] FIELD_D = field(D);
@@ -28,7 +29,7 @@ final class Edwards25519 {
     private static final byte[] BASE_ENCODING = baseBytes();
 
     /** The base point B (y = 4/5, x even), encoded as RFC 8032 §5.1 gives it. */
-    static final Affine BASE = decode(baseEncoding());
+    static final Affine BASE = decode(BASE_ENCODING);
 
     /** A point given by (y + x, y − x, 2d·x·y), z = 1: what a mixed addition adds. */
     record Affine(int[] yPlusX, int[] yMinusX, int[] xy2d) {}
@@ -307,6 +308,16 @@ final class Edwards25519 {
         return out;
     }
 
+    /** The non-negative value of {@code length} little-endian bytes from {@code offset}. */
+    static BigInteger fromLittleEndian(byte[] bytes, int offset, int length) {
+        byte[] big = new byte[length];
+        for (int i = 0; i < length; i++) {
+            big[i] = bytes[offset + length - 1 - i];
+        }
+        return new BigInteger(1, big);
+    }
+
+    /** The 32 little-endian bytes of a non-negative value below 2²⁵⁶. */
     static byte[] littleEndian(BigInteger value) {
         byte[] big = value.toByteArray();
         byte[] out = new byte[32];
@@ -314,15 +325,6 @@ final class Edwards25519 {
             out[i] = big[big.length - 1 - i];
         }
         return out;
-    }
-
-    private static byte[] baseEncoding() {
-        BigInteger y = BigInteger.valueOf(4).multiply(BigInteger.valueOf(5).modInverse(P)).mod(P);
-        byte[] encoding = littleEndian(y);
-        if (!Arrays.equals(encoding, BASE_ENCODING)) {
-            throw new IllegalStateException("edwards25519 base point");
-        }
-        return encoding;
     }
 
     private static byte[] baseBytes() {

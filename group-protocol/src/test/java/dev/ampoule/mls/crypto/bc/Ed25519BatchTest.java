@@ -26,9 +26,8 @@ import org.junit.jupiter.api.Test;
 class Ed25519BatchTest {
 
     private static final CipherSuite SUITE = BcCipherSuites.of(CipherSuiteId.MLS_128_DHKEMX25519_AES128GCM_SHA256_Ed25519);
-    private static final BigInteger P = BigInteger.ONE.shiftLeft(255).subtract(BigInteger.valueOf(19));
-    private static final BigInteger ORDER8_Y =
-            new BigInteger("7A03AC9277FDC74EC6CC392CFA53202A0F67100D760B3CBA4FD84D3D706A17C7", 16);
+    private static final BigInteger P = Edwards25519.P;
+    private static final BigInteger ORDER8_Y = Ed25519Batch.ORDER8_Y;
 
     private final Random random = new Random(20261207L);
 
@@ -109,11 +108,7 @@ class Ed25519BatchTest {
             h[0] &= (byte) 0xF8;
             h[31] &= 0x7F;
             h[31] |= 0x40;
-            byte[] be = new byte[32];
-            for (int i = 0; i < 32; i++) {
-                be[i] = h[31 - i];
-            }
-            BigInteger s = new BigInteger(1, be).mod(l);
+            BigInteger s = Edwards25519.fromLittleEndian(h, 0, 32).mod(l);
             assertArrayEquals(pk, encode(Edwards25519.multiScalarMultiply(
                     new Edwards25519.Affine[] {Edwards25519.BASE}, new long[][] {Edwards25519.limbs(s)})));
             // the same split over 300 copies of B, with scalars summing to s: buckets, signed digits, windows
@@ -131,6 +126,14 @@ class Ed25519BatchTest {
             scalars[n - 1] = Edwards25519.limbs(rest);
             assertArrayEquals(pk, encode(Edwards25519.multiScalarMultiply(points, scalars)), "round " + round);
         }
+    }
+
+    @Test
+    void theBasePointsEncodingIsYEqualToFourFifths() {
+        BigInteger y = BigInteger.valueOf(4).multiply(BigInteger.valueOf(5).modInverse(P)).mod(P);
+        assertArrayEquals(le(y), encode(point(le(y))), "x of B is even: no sign bit");
+        assertArrayEquals(le(y), encode(Edwards25519.multiScalarMultiply(new Edwards25519.Affine[] {Edwards25519.BASE},
+                new long[][] {Edwards25519.limbs(BigInteger.ONE)})));
     }
 
     @Test
@@ -191,7 +194,7 @@ class Ed25519BatchTest {
 
         // S + L: the same value, not canonical
         byte[] sig = good.signature().clone();
-        BigInteger s = new BigInteger(1, reverse(java.util.Arrays.copyOfRange(sig, 32, 64))).add(Ed25519Batch.L);
+        BigInteger s = Edwards25519.fromLittleEndian(sig, 32, 32).add(Ed25519Batch.L);
         System.arraycopy(le(s), 0, sig, 32, 32);
         cases.add(new SignatureCheck(good.key(), message, sig));
         // R's y = p, not canonical
@@ -277,13 +280,5 @@ class Ed25519BatchTest {
             }
             assertEquals(firstRefusedAlone(checks), SUITE.firstInvalidSignature(checks), "round " + round);
         }
-    }
-
-    private static byte[] reverse(byte[] b) {
-        byte[] out = new byte[b.length];
-        for (int i = 0; i < b.length; i++) {
-            out[i] = b[b.length - 1 - i];
-        }
-        return out;
     }
 }
