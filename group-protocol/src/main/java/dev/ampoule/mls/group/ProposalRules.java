@@ -2,7 +2,6 @@ package dev.ampoule.mls.group;
 
 import dev.ampoule.mls.crypto.CipherSuite;
 import dev.ampoule.mls.crypto.Parallel;
-import dev.ampoule.mls.crypto.SignatureCheck;
 import dev.ampoule.mls.error.ValidationException;
 import dev.ampoule.mls.extension.Extension;
 import dev.ampoule.mls.extension.RequiredCapabilities;
@@ -246,9 +245,7 @@ final class ProposalRules {
         // Their signatures are verified together first (Ed25519: one equation for all of them,
         // crypto/bc/Ed25519Batch); only if one fails does each KeyPackage verify its own, so that
         // the failure reported is the one a validation one by one reports.
-        List<SignatureCheck> checks = Parallel.map(adds.size(), PARALLEL_VALIDATIONS,
-                i -> adds.get(i).signatureChecks(group.suite())).stream().flatMap(List::stream).toList();
-        LeafValidation.KeyPackageSignatures signatures = group.suite().firstInvalidSignature(checks) < 0
+        LeafValidation.KeyPackageSignatures signatures = KeyPackage.signaturesVerify(group.suite(), adds)
                 ? LeafValidation.KeyPackageSignatures.VERIFIED
                 : LeafValidation.KeyPackageSignatures.VERIFY;
         return Parallel.attempt(adds.size(), PARALLEL_VALIDATIONS, i -> LeafValidation.validateKeyPackage(

@@ -5,6 +5,7 @@ import dev.ampoule.mls.codec.TlsReader;
 import dev.ampoule.mls.codec.TlsWriter;
 import dev.ampoule.mls.crypto.CipherSuite;
 import dev.ampoule.mls.crypto.HpkePublicKey;
+import dev.ampoule.mls.crypto.Parallel;
 import dev.ampoule.mls.crypto.SignatureCheck;
 import dev.ampoule.mls.crypto.SignaturePrivateKey;
 import dev.ampoule.mls.error.ValidationException;
@@ -118,10 +119,25 @@ public record KeyPackage(int version, int cipherSuite, HpkePublicKey initKey, Le
     }
 
     /** The two signatures {@link #validate} verifies: the KeyPackage's, then its leaf's. */
-    public List<SignatureCheck> signatureChecks(CipherSuite suite) {
+    private List<SignatureCheck> signatureChecks(CipherSuite suite) {
         return List.of(suite.checkWithLabel(leafNode.signatureKey(), SIGN_LABEL, toBeSigned(), signature),
                 leafNode.signatureCheck(suite, null, 0));
     }
+
+    /**
+     * Whether both signatures of every one of {@code keyPackages} verify, checked together
+     * ({@link CipherSuite#firstInvalidSignature}; for Ed25519 one equation for all): when true, each
+     * may be validated with {@link #validateExceptSignatures}; when false, each must be validated
+     * with {@link #validate}, which reports its own failure.
+     */
+    public static boolean signaturesVerify(CipherSuite suite, List<KeyPackage> keyPackages) {
+        List<SignatureCheck> checks = Parallel.map(keyPackages.size(), PARALLEL_ENCODINGS,
+                i -> keyPackages.get(i).signatureChecks(suite)).stream().flatMap(List::stream).toList();
+        return suite.firstInvalidSignature(checks) < 0;
+    }
+
+    /** From this many KeyPackages on, their signed contents are encoded on several cores. */
+    private static final int PARALLEL_ENCODINGS = 4;
 
     /** {@code RefHash("MLS 1.0 KeyPackage Reference", KeyPackage)} (RFC 9420 §5.2). */
     public KeyPackageRef ref(CipherSuite suite) {

@@ -16,7 +16,7 @@ import java.util.stream.IntStream;
 /** The whole-tree checks of a joining member (RFC 9420 §7.9.2, §7.3, §12.4.3.1). */
 final class TreeValidation {
 
-    /** Below this many leaves, signatures are verified on the calling thread. */
+    /** Below this many leaves, their signed contents are encoded on the calling thread. */
     private static final int PARALLEL_THRESHOLD = 64;
 
     private TreeValidation() {}

@@ -1,7 +1,6 @@
 package dev.ampoule.relay.ds;
 
 import dev.ampoule.mls.crypto.CipherSuite;
-import dev.ampoule.mls.crypto.SignatureCheck;
 import dev.ampoule.mls.crypto.SignaturePublicKey;
 import dev.ampoule.mls.crypto.bc.BcCipherSuites;
 import dev.ampoule.mls.error.MlsException;
@@ -301,9 +300,7 @@ final class KeyPackageService {
             if (kps.stream().anyMatch(k -> k.cipherSuite() != wire)) {
                 return null;
             }
-            CipherSuite suite = BcCipherSuites.require(wire);
-            List<SignatureCheck> checks = kps.stream().flatMap(k -> k.signatureChecks(suite).stream()).toList();
-            return suite.firstInvalidSignature(checks) < 0 ? kps : null;
+            return KeyPackage.signaturesVerify(BcCipherSuites.require(wire), kps) ? kps : null;
         } catch (RuntimeException invalid) {
             return null;
         }
