@@ -15,6 +15,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import javax.xml.parsers.DocumentBuilderFactory;
 import org.junit.jupiter.api.Test;
@@ -78,6 +80,32 @@ class ImageConsistencyTest {
         assertTrue(pod.getInitContainers().stream().allMatch(i -> i.getImage().equals(expected)));
         JsonNode images = Kustomize.read(k8s.resolve("base/kustomization.yaml")).get(0).get("images").get(0);
         assertEquals(System.getProperty("project.version"), images.get("newTag").asText());
+    }
+
+    /**
+     * The base built from Debian packages ({@code k8s/image/debian-base.sh}) carries the Java of the
+     * default base, at least the release the project compiles for, and README names its output.
+     */
+    @Test
+    void theDebianBaseHasTheJavaOfTheDefaultBase() throws Exception {
+        Path k8s = Manifests.K8sDir.path();
+        String base = property(k8s.resolve("pom.xml"), "image.base");
+        Matcher version = Pattern.compile("eclipse-temurin:(\\d+)-jre").matcher(base);
+        assertTrue(version.matches(), base);
+        int major = Integer.parseInt(version.group(1));
+        int release = Integer.parseInt(property(k8s.resolve("../pom.xml"), "maven.compiler.release"));
+        assertTrue(release <= major, "the image's Java " + major + " runs classes for Java " + release);
+
+        Path script = k8s.resolve("image/debian-base.sh");
+        String text = Files.readString(script);
+        assertTrue(text.contains("--include=openjdk-" + major + "-jre-headless,"), "the JRE package");
+        assertTrue(text.contains("JAVA_HOME=/usr/lib/jvm/java-" + major + "-openjdk-$arch"), "JAVA_HOME");
+        String output = "k8s/target/debian-jre" + major + "-base.tar";
+        assertTrue(text.contains("out=${1:-" + output + "}"), "the default output " + output);
+        assertTrue(Files.readString(k8s.resolve("../README.md")).contains("tar://$PWD/" + output),
+                "README builds the image on the script's output");
+        assertTrue(Files.isExecutable(script), script.toString());
+        assertTrue(Files.isExecutable(k8s.resolve("image/run-image.sh")), "run-image.sh");
     }
 
     private static Element jibConfiguration(Path pom) throws Exception {
