@@ -13,9 +13,11 @@
 # Arguments after the tar replace the image's command (Cmd), as with `docker run IMAGE ARG...` or a
 # container's `args`; with `--command` they replace the entrypoint and command both, as a
 # container's `command` does. `-v HOST_DIR:PATH[:ro]` (repeatable) mounts a host directory as a
-# volume. Options go before the tar. The caller's AMPOULE_* variables are passed in. Linux only, as root (chroot and mounts, in a mount
-# namespace of its own). No network namespace: the relay's ports are the host's. SIGTERM or SIGINT
-# go to the relay, which drains and stops; the file system is removed afterwards.
+# volume. Options go before the tar. The caller's AMPOULE_* variables are passed in; the image's
+# user must be numeric (uid:gid), as Jib writes it. Linux only, as root (chroot and mounts, in a
+# mount namespace of its own); the host's /dev is visible inside, and there is no network
+# namespace: the relay's ports are the host's. SIGTERM or SIGINT go to the relay, which drains and
+# stops; the unpacked file system and the tmpfs contents are removed afterwards.
 set -euo pipefail
 
 usage() {
