@@ -132,8 +132,9 @@ public final class RelayConfig {
     public final int gatewayInstances;
     /**
      * {@code connectionLoops}: with one gateway (not a cluster), the event loops that read and write
-     * its WebSockets and HTTP requests, sharing its port; the relay's state stays on one of them and
-     * the others hand it what they receive (default 0: one per core; 1: everything on one loop).
+     * its WebSockets and HTTP requests, sharing its port. 1: the relay's own loop, where its state
+     * lives, serves them all; more: that many loops besides it do, and hand it what they receive
+     * (default 0: one per core).
      */
     public final int connectionLoops;
 

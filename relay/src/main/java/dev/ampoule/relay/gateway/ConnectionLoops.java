@@ -10,6 +10,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.net.ServerSSLOptions;
 import io.vertx.core.internal.ContextInternal;
 import io.vertx.core.internal.VertxInternal;
 import java.util.ArrayList;
@@ -19,15 +20,19 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The event loops besides the owner's that serve the relay's sockets ({@code connectionLoops}):
- * each listens on the relay's port with the same request handler, and Vert.x spreads the accepted
- * connections over the owner's server and these. Reading, framing and writing a socket then costs
- * its own loop; what the relay must decide is handed to the owner ({@link Loop}).
+ * The event loops that serve the relay's sockets ({@code connectionLoops}) and their servers: each
+ * listens on the relay's port with the same request handler, and Vert.x spreads the accepted
+ * connections over them. Reading, framing and writing a socket then costs its own loop; what the
+ * relay must decide is handed to the owner ({@link Loop}).
  *
- * <p>Each loop is a context built on a chosen Netty event loop, other than the owner's and each
- * other's, through Vert.x's internal context builder: deploying verticles would let Vert.x pick
- * their loops, and two could land on the owner's thread and gain nothing. The contexts close with
- * the owner's verticle. Created and stopped on the owner.
+ * <p>With one loop, the owner's, the relay's state and all of its sockets share it. With more, that
+ * many loops besides the owner's serve the sockets and the owner serves none: under load the
+ * owner is the relay's bound (it runs the Delivery Service for every connection), and writing half
+ * of the sockets besides took more than half of its time (BENCHMARKS.md, "Relay: connection
+ * loops"). Each loop is a context built on a chosen Netty event loop, other than the owner's and
+ * each other's, through Vert.x's internal context builder: deploying verticles would let Vert.x pick
+ * their loops, and two could land on one thread and gain nothing. The contexts close with the
+ * owner's verticle. Created and stopped on the owner.
  */
 final class ConnectionLoops {
 
@@ -41,32 +46,33 @@ final class ConnectionLoops {
         this.servers = servers;
     }
 
-    /** No loop besides the owner's. */
-    static ConnectionLoops none(Loop owner) {
-        return new ConnectionLoops(owner, List.of());
-    }
-
     /**
-     * Starts {@code extra} servers with the owner's server's {@code options} (its port, or the same
-     * negative number for a shared free port), each on an event loop of its own; fewer, with a
-     * warning, when Vert.x has fewer loops. Completes on the owner.
+     * Starts the servers of {@code count} loops with {@code options} (the relay's port, or the same
+     * negative number for a shared free port): with 1, on the owner's loop; with more, each on an
+     * event loop of its own besides the owner's — fewer, with a warning, when Vert.x has fewer loops.
+     * Completes on the owner once every server listens, or fails with all of them closed.
      */
-    static Future<ConnectionLoops> start(Vertx vertx, Loop owner, int extra, HttpServerOptions options,
+    static Future<ConnectionLoops> start(Vertx vertx, Loop owner, int count, HttpServerOptions options,
             Handler<HttpServerRequest> handler) {
-        if (extra <= 0) {
-            return Future.succeededFuture(none(owner));
+        if (count <= 1) {
+            HttpServer server = vertx.createHttpServer(options).requestHandler(handler);
+            return server.listen().map(s -> new ConnectionLoops(owner, List.of(s)));
         }
         VertxInternal internal = (VertxInternal) vertx;
         ContextInternal ownerContext = (ContextInternal) vertx.getOrCreateContext();
         List<io.netty.channel.EventLoop> loops = new ArrayList<>();
         for (EventExecutor e : internal.eventLoopGroup()) {
-            if (e != ownerContext.nettyEventLoop() && e instanceof io.netty.channel.EventLoop loop && loops.size() < extra) {
+            if (e != ownerContext.nettyEventLoop() && e instanceof io.netty.channel.EventLoop loop && loops.size() < count) {
                 loops.add(loop);
             }
         }
-        if (loops.size() < extra) {
-            LOG.warn("connectionLoops: {} wanted, {} event loops available besides the relay's", extra + 1,
-                    loops.size() + 1);
+        if (loops.isEmpty()) {
+            LOG.warn("connectionLoops: {} wanted, but Vert.x has no event loop besides the relay's: its own serves the sockets",
+                    count);
+            return start(vertx, owner, 1, options, handler);
+        }
+        if (loops.size() < count) {
+            LOG.warn("connectionLoops: {} wanted, {} event loops available besides the relay's", count, loops.size());
         }
         HttpServerOptions shared = new HttpServerOptions(options);
         List<Future<HttpServer>> started = new ArrayList<>();
@@ -89,12 +95,25 @@ final class ConnectionLoops {
             if (ar.failed()) {
                 return result.close().transform(x -> Future.failedFuture(ar.cause()));
             }
-            LOG.info("connections served on {} event loops", servers.size() + 1);
+            LOG.info("connections served on {} event loops besides the relay's", servers.size());
             return Future.succeededFuture(result);
         });
     }
 
-    /** Stops accepting on these loops; open connections get {@code graceMillis} to close. Completes on the owner. */
+    /** The port the servers listen on. */
+    int actualPort() {
+        return servers.get(0).actualPort();
+    }
+
+    /**
+     * New TLS settings for the connections accepted from now on: the servers share one listening
+     * socket and its TLS context, so the first server's update is every server's.
+     */
+    Future<Boolean> updateSSLOptions(ServerSSLOptions options) {
+        return owner.back(servers.get(0).updateSSLOptions(options, true));
+    }
+
+    /** Stops accepting on every loop; open connections get {@code graceMillis} to close. Completes on the owner. */
     Future<Void> shutdown(long graceMillis) {
         List<Future<Void>> all = new ArrayList<>();
         for (HttpServer s : servers) {

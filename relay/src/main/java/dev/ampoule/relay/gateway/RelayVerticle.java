@@ -99,9 +99,8 @@ public final class RelayVerticle extends VerticleBase {
     private NodeBus.Port port;
     private long rosterRefresh = -1;
     private Gateway gateway;
-    private HttpServer server;
     private HttpServer metricsServer;
-    /** The event loops besides this verticle's that serve its sockets ({@code connectionLoops}). */
+    /** The event loops that serve this verticle's sockets ({@code connectionLoops}) and their servers. */
     private ConnectionLoops loops;
     private DiskSpace diskSpace;
     private JwksKeySource jwks;
@@ -288,22 +287,20 @@ public final class RelayVerticle extends VerticleBase {
                         new RecordAdminApi(admin, roster, shares, id -> blobs.blob(id), this::rightsRead).addTo(v1);
                     });
                     Handler<HttpServerRequest> requests = gateway.requestHandler(router);
-                    server = vertx.createHttpServer(options).requestHandler(requests);
                     diskSpace = new DiskSpace(vertx, config.dataDir, metrics);
                     diskSpace.start();
-                    return server.listen().compose(s -> listenMetrics().map(s))
-                            .compose(s -> ConnectionLoops.start(vertx, gateway.owner(), config.connectionLoops - 1, options,
-                                    requests).map(l -> {
-                                        loops = l;
-                                        return s;
-                                    }));
+                    return ConnectionLoops.start(vertx, gateway.owner(), config.connectionLoops, options, requests)
+                            .compose(l -> {
+                                loops = l;
+                                return listenMetrics().map(l.actualPort());
+                            });
                 })
                 .onFailure(e -> {
                     if (diskSpace != null) {
                         diskSpace.stop();
                     }
-                    if (server != null) {
-                        server.close();
+                    if (loops != null) {
+                        loops.close();
                     }
                     if (metricsServer != null) {
                         metricsServer.close();
@@ -314,8 +311,8 @@ public final class RelayVerticle extends VerticleBase {
                     closeExternalSenderKeys();
                     closeRoster().eventually(() -> closeAudit());
                 })
-                .onSuccess(s -> LOG.info("relay listening on {}://{}:{} (data in {}){}", config.tls() ? "https" : "http",
-                        config.host, s.actualPort(), config.dataDir.toAbsolutePath(), vertx.isClustered()
+                .onSuccess(port -> LOG.info("relay listening on {}://{}:{} (data in {}){}", config.tls() ? "https" : "http",
+                        config.host, port, config.dataDir.toAbsolutePath(), vertx.isClustered()
                                 ? "; cluster node " + nodeBus.nodeId() + ", " + nodeBus.members() + " nodes" : ""));
     }
 
@@ -406,7 +403,7 @@ public final class RelayVerticle extends VerticleBase {
      * counted in {@value #TLS_RELOADS}, and not tried again until it changes).
      */
     public Future<Boolean> reloadTls() {
-        if (tls == null || server == null || tlsReloading) {
+        if (tls == null || loops == null || tlsReloading) {
             return Future.succeededFuture(false);
         }
         tlsReloading = true;
@@ -415,7 +412,7 @@ public final class RelayVerticle extends VerticleBase {
                     if (!fresh.changedFrom(tls) || (tlsRefused != null && !fresh.changedFrom(tlsRefused))) {
                         return Future.succeededFuture(false);
                     }
-                    return server.updateSSLOptions(fresh.options(), true).map(updated -> {
+                    return loops.updateSSLOptions(fresh.options()).map(updated -> {
                         tls = fresh;
                         tlsRefused = null;
                         registry.counter(TLS_RELOADS, "result", "ok").increment();
@@ -484,7 +481,7 @@ public final class RelayVerticle extends VerticleBase {
 
     /** The port the server listens on (after start). */
     public int actualPort() {
-        return server.actualPort();
+        return loops.actualPort();
     }
 
     public DeliveryService deliveryService() {
@@ -562,8 +559,7 @@ public final class RelayVerticle extends VerticleBase {
         gateway.drain();
         long grace = config.shutdownGrace.toMillis();
         // stop accepting at once; clients got Reconnect and have the grace period to leave
-        Future<Void> ownLoop = server.shutdown(grace, TimeUnit.MILLISECONDS).recover(e -> Future.succeededFuture());
-        return gateway.owner().back(Future.join(ownLoop, loops == null ? Future.succeededFuture() : loops.shutdown(grace)))
+        return (loops == null ? Future.<Void>succeededFuture() : loops.shutdown(grace))
                 .compose(v -> gateway.closeAll())
                 .compose(v -> metricsServer == null ? Future.<Void>succeededFuture()
                         : metricsServer.close().recover(e -> Future.succeededFuture()))

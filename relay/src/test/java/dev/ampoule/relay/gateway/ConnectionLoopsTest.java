@@ -2,6 +2,7 @@ package dev.ampoule.relay.gateway;
 
 import static dev.ampoule.relay.support.RelayHarness.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.ampoule.relay.protocol.Bytes;
@@ -32,9 +33,9 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * {@code connectionLoops}: the relay's sockets served by two event loops, its state on one. Devices
- * on either loop exchange messages in order, and every HTTP route answers whichever loop accepted
- * its connection.
+ * {@code connectionLoops}: the relay's sockets served by two event loops besides the one its state
+ * is on, or all on that one. Devices on either loop exchange messages in order, and every HTTP
+ * route answers whichever loop accepted its connection.
  */
 @ExtendWith(VertxExtension.class)
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
@@ -68,7 +69,7 @@ class ConnectionLoopsTest {
         try (Team team = Team.form(relay, gid, "alice#phone", "bob#laptop", "carol#tablet", "dave#phone")) {
             Map<String, Long> loops = perLoop(relay);
             assertEquals(2, loops.size(), "the four devices are served by two loops: " + loops.keySet());
-            assertTrue(loops.containsKey(owner), "the relay's own loop serves sockets too");
+            assertFalse(loops.containsKey(owner), "the relay's own loop serves no sockets: " + loops.keySet());
             assertEquals(4L, loops.values().stream().mapToLong(Long::longValue).sum());
 
             // every device sends; every device receives all of it (its own too), each sender's messages in order
@@ -119,6 +120,24 @@ class ConnectionLoopsTest {
                             + " once, in order");
                 }
                 assertEquals(null, team.device(i).poll(100), "nothing more");
+            }
+        } finally {
+            relay.stop();
+        }
+        ctx.completeNow();
+    }
+
+    @Test
+    void oneLoopServesEverySocketOnTheRelaysOwn(Vertx vertx, VertxTestContext ctx) {
+        RelayHarness relay = new RelayHarness(vertx, dir, new JsonObject().put("connectionLoops", 1)).start();
+        String owner = await(relay.verticle().onContext(ds -> Future.succeededFuture(Thread.currentThread().getName())));
+        Bytes gid = Bytes.ofHex("10c1");
+        try (Team team = Team.form(relay, gid, "alice#phone", "bob#laptop", "carol#tablet")) {
+            assertEquals(Map.of(owner, 3L), perLoop(relay), "every socket on the relay's own loop");
+            Frame.SendApplication m = team.member(0).message("on one loop");
+            team.device(0).ok(m);
+            for (int i = 1; i < 3; i++) {
+                assertEquals("on one loop", team.member(i).receive(team.device(i).next(Frame.Deliver.class)).orElseThrow());
             }
         } finally {
             relay.stop();

@@ -43,8 +43,8 @@ public final class RelayHarness {
 
     /**
      * With {@code -Dampoule.test.connectionLoops=N}, every relay a test starts serves its sockets on
-     * N event loops (unless the test sets {@code connectionLoops} itself): the whole suite run against
-     * the hand-over between loops.
+     * N event loops, besides its own when N is 2 or more (unless the test sets {@code connectionLoops}
+     * itself): the whole suite run against the hand-over between loops.
      */
     private static final Integer CONNECTION_LOOPS = Integer.getInteger("ampoule.test.connectionLoops");
 
