@@ -20,6 +20,7 @@ import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.ServerWebSocket;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayDeque;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -101,6 +102,15 @@ final class Session implements DeliveryService.Listener {
     /** A login is being audited: requests wait. */
     private boolean binding;
     private boolean readingPaused;
+    /**
+     * Frames the socket's loop handed over before a pause reached it (the pause stops that loop at
+     * once, but what it handed over already is on its way to the owner): kept, in order, and handled
+     * when reading goes on, so that a paused session answers nothing more — a client that sends
+     * without reading cannot grow the write queue past its bound, and no request runs before its
+     * login is audited. No more memory than before: the frames were read anyway.
+     */
+    private final ArrayDeque<Buffer> held = new ArrayDeque<>();
+    private boolean releasing;
 
     Session(Gateway gateway, ServerWebSocket ws, HttpConnection connection) {
         this.gateway = gateway;
@@ -118,7 +128,7 @@ final class Session implements DeliveryService.Listener {
     void listen() {
         loop = Thread.currentThread().getName();
         ws.setWriteQueueMaxSize(gateway.config().writeQueueMaxBytes);
-        ws.binaryMessageHandler(owner.handler(this::onFrame));
+        ws.binaryMessageHandler(owner.handler(this::onFrameArrived));
         ws.textMessageHandler(owner.handler(t -> reject(0, new RelayException(ErrorCode.MALFORMED_FRAME,
                 "text messages are not frames"))));
         ws.closeHandler(owner.handler(v -> onClosed()));
@@ -170,6 +180,18 @@ final class Session implements DeliveryService.Listener {
     }
 
     // ---- inbound -------------------------------------------------------------------------------
+
+    /** A frame from the socket's loop: handled now, or held while reading is paused (or frames held before it wait). */
+    private void onFrameArrived(Buffer buffer) {
+        if (closed) {
+            return;
+        }
+        if (readingPaused || !held.isEmpty()) {
+            held.add(buffer);
+            return;
+        }
+        onFrame(buffer);
+    }
 
     private void onFrame(Buffer buffer) {
         lastHeard = System.nanoTime();
@@ -523,11 +545,37 @@ final class Session implements DeliveryService.Listener {
         boolean read = !binding && !writeBlocked && pendingRequests < MAX_PENDING_REQUESTS;
         if (read && readingPaused) {
             readingPaused = false;
-            ws.resume();
+            if (releaseHeld()) {
+                ws.resume();
+            }
         } else if (!read && !readingPaused) {
             readingPaused = true;
             ws.pause();
         }
+    }
+
+    /**
+     * Handles the held frames in order until one pauses reading again; whether all were handled (the
+     * socket may be read again). A frame handled here may itself ask to read again: it finds the
+     * release under way and leaves the resuming to it.
+     */
+    private boolean releaseHeld() {
+        if (releasing) {
+            return false;
+        }
+        releasing = true;
+        try {
+            while (!held.isEmpty() && !readingPaused && !closed) {
+                onFrame(held.poll());
+            }
+        } finally {
+            releasing = false;
+        }
+        if (closed) {
+            held.clear();
+            return false;
+        }
+        return !readingPaused && held.isEmpty();
     }
 
     void reject(long requestId, RelayException e) {
