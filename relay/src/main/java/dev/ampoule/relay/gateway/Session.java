@@ -103,13 +103,14 @@ final class Session implements DeliveryService.Listener {
     private boolean binding;
     private boolean readingPaused;
     /**
-     * Frames the socket's loop handed over before a pause reached it (the pause stops that loop at
-     * once, but what it handed over already is on its way to the owner): kept, in order, and handled
+     * The messages, binary or text, the socket's loop handed over before a pause reached it (the
+     * pause stops that loop at once, but what it handed over already is on its way to the owner):
+     * kept, as their handling, in order, and handled
      * when reading goes on, so that a paused session answers nothing more — a client that sends
      * without reading cannot grow the write queue past its bound, and no request runs before its
      * login is audited. No more memory than before: the frames were read anyway.
      */
-    private final ArrayDeque<Buffer> held = new ArrayDeque<>();
+    private final ArrayDeque<Runnable> held = new ArrayDeque<>();
     private boolean releasing;
 
     Session(Gateway gateway, ServerWebSocket ws, HttpConnection connection) {
@@ -128,9 +129,9 @@ final class Session implements DeliveryService.Listener {
     void listen() {
         loop = Thread.currentThread().getName();
         ws.setWriteQueueMaxSize(gateway.config().writeQueueMaxBytes);
-        ws.binaryMessageHandler(owner.handler(this::onFrameArrived));
-        ws.textMessageHandler(owner.handler(t -> reject(0, new RelayException(ErrorCode.MALFORMED_FRAME,
-                "text messages are not frames"))));
+        ws.binaryMessageHandler(owner.handler(b -> arrived(() -> onFrame(b))));
+        ws.textMessageHandler(owner.handler(t -> arrived(() -> reject(0, new RelayException(ErrorCode.MALFORMED_FRAME,
+                "text messages are not frames")))));
         ws.closeHandler(owner.handler(v -> onClosed()));
         ws.exceptionHandler(owner.handler(e -> close(CLOSE_GOING_AWAY, "error")));
         ws.drainHandler(owner.handler(v -> maybeUnblock()));
@@ -181,16 +182,19 @@ final class Session implements DeliveryService.Listener {
 
     // ---- inbound -------------------------------------------------------------------------------
 
-    /** A frame from the socket's loop: handled now, or held while reading is paused (or frames held before it wait). */
-    private void onFrameArrived(Buffer buffer) {
+    /**
+     * A message from the socket's loop ({@code handling} it, binary or text): handled now, or held
+     * while reading is paused (or messages held before it wait).
+     */
+    private void arrived(Runnable handling) {
         if (closed) {
             return;
         }
         if (readingPaused || !held.isEmpty()) {
-            held.add(buffer);
+            held.add(handling);
             return;
         }
-        onFrame(buffer);
+        handling.run();
     }
 
     private void onFrame(Buffer buffer) {
@@ -566,7 +570,7 @@ final class Session implements DeliveryService.Listener {
         releasing = true;
         try {
             while (!held.isEmpty() && !readingPaused && !closed) {
-                onFrame(held.poll());
+                held.poll().run();
             }
         } finally {
             releasing = false;
