@@ -15,7 +15,7 @@ import java.util.regex.Pattern;
  * The effective configuration as {@code check-config} prints it: one line per setting, in the
  * config file's format ({@code key: value}), with where the value came from; secrets masked. The
  * value shown is the one the relay uses — the field of {@link RelayConfig} named like the key (a
- * {@code …Seconds} or {@code …Hours} key: the {@link Duration} field without the suffix), read
+ * {@code …Seconds}, {@code …Hours} or {@code …Micros} key: the {@link Duration} field without the suffix), read
  * reflectively so that a new setting shows up without being listed here a second time.
  */
 public final class EffectiveConfig {
@@ -52,7 +52,7 @@ public final class EffectiveConfig {
         Optional<Field> field = field(key);
         if (field.isEmpty()) {
             throw new IllegalStateException("setting " + key + " has no field of RelayConfig named " + key
-                    + " (or, for a ...Seconds or ...Hours key, a Duration without the suffix)");
+                    + " (or, for a ...Seconds, ...Hours or ...Micros key, a Duration without the suffix)");
         }
         try {
             Object v = field.get().get(config);
@@ -64,7 +64,7 @@ public final class EffectiveConfig {
 
     /** The public field holding {@code key}'s value. */
     static Optional<Field> field(String key) {
-        for (String name : List.of(key, key.replaceFirst("(Seconds|Hours)$", ""))) {
+        for (String name : List.of(key, key.replaceFirst("(Seconds|Hours|Micros)$", ""))) {
             try {
                 return Optional.of(RelayConfig.class.getField(name));
             } catch (NoSuchFieldException e) {
@@ -83,7 +83,8 @@ public final class EffectiveConfig {
             return MASK;
         }
         return switch (v) {
-            case Duration d -> Long.toString(key.endsWith("Hours") ? d.toHours() : d.toSeconds());
+            case Duration d -> Long.toString(key.endsWith("Hours") ? d.toHours()
+                    : key.endsWith("Micros") ? d.toNanos() / 1_000 : d.toSeconds());
             case Boolean b -> b.toString();
             case Number n -> n.toString();
             case Enum<?> e -> e.name().toLowerCase(Locale.ROOT);

@@ -63,6 +63,13 @@ public final class RelayConfig {
     public final Path dataDir;
     /** fsync each batch of the log before acknowledging it (only tests of throughput turn this off). */
     public final boolean fsync;
+    /**
+     * The file store's group-commit window ({@code fsyncGapMicros}, default 1,000 µs, 0 to 100,000):
+     * the least time between the starts of two of its fsyncs. Appends arriving meanwhile wait and share
+     * the next one, so under load the log is synced at most once per window instead of back to back
+     * (each append still completes only once durable); an append after a quiet spell is synced at once.
+     */
+    public final Duration fsyncGap;
     public final long segmentBytes;
 
     /**
@@ -309,6 +316,7 @@ public final class RelayConfig {
         tlsReload = b.tlsReload;
         dataDir = b.dataDir;
         fsync = b.fsync;
+        fsyncGap = b.fsyncGap;
         segmentBytes = b.segmentBytes;
         maxBlobBytes = b.maxBlobBytes;
         teamBlobQuotaBytes = b.teamBlobQuotaBytes;
@@ -429,6 +437,7 @@ public final class RelayConfig {
         s.seconds("tlsReloadSeconds").ifPresent(b::tlsReload);
         s.str("dataDir").ifPresent(v -> b.dataDir(Path.of(v)));
         s.bool("fsync").ifPresent(b::fsync);
+        s.integer("fsyncGapMicros").ifPresent(v -> b.fsyncGap(Duration.ofNanos(v * 1_000L)));
         s.integer("segmentBytes").ifPresent(v -> b.segmentBytes(v));
         s.longInteger("maxBlobBytes").ifPresent(b::maxBlobBytes);
         s.longInteger("teamBlobQuotaBytes").ifPresent(b::teamBlobQuotaBytes);
@@ -527,6 +536,7 @@ public final class RelayConfig {
         private Duration tlsReload = Duration.ofSeconds(60);
         private Path dataDir = Path.of("relay-data");
         private boolean fsync = true;
+        private Duration fsyncGap = Duration.ofMillis(1);
         private long segmentBytes = 64L << 20;
         private long maxBlobBytes = 100L << 20;
         private long teamBlobQuotaBytes = 10L << 30;
@@ -626,6 +636,7 @@ public final class RelayConfig {
 
         public Builder dataDir(Path v) { dataDir = v; return this; }
         public Builder fsync(boolean v) { fsync = v; return this; }
+        public Builder fsyncGap(Duration v) { fsyncGap = v; return this; }
         public Builder segmentBytes(long v) { segmentBytes = v; return this; }
         public Builder maxBlobBytes(long v) { maxBlobBytes = v; return this; }
         public Builder teamBlobQuotaBytes(long v) { teamBlobQuotaBytes = v; return this; }
@@ -754,6 +765,9 @@ public final class RelayConfig {
             }
             if (gatewayInstances < 0 || gatewayInstances > 256) {
                 throw new ConfigException("gatewayInstances: 1..256 (0: one per core)");
+            }
+            if (fsyncGap.isNegative() || fsyncGap.compareTo(Duration.ofMillis(100)) > 0) {
+                throw new ConfigException("fsyncGapMicros: 0..100000");
             }
             if (connectionLoops < 0 || connectionLoops > 256) {
                 throw new ConfigException("connectionLoops: 1..256 (0: one per core)");

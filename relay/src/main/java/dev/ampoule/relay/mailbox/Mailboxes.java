@@ -123,10 +123,11 @@ public final class Mailboxes {
     /** Entries with sequence numbers {@code >= fromSeq}, at most {@code max}. */
     public List<Entry> entries(DeviceId device, long fromSeq, int max) {
         Box b = boxes.get(device);
-        List<Entry> out = new ArrayList<>();
-        if (b == null) {
-            return out;
+        if (b == null || b.entries.isEmpty() || b.entries.lastKey() < fromSeq) {
+            // the usual answer, asked on every delivery to a device: no submap view, no iterator
+            return List.of();
         }
+        List<Entry> out = new ArrayList<>();
         for (Entry e : b.entries.tailMap(fromSeq, true).values()) {
             if (out.size() >= max) {
                 break;

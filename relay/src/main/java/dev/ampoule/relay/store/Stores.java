@@ -2,6 +2,7 @@ package dev.ampoule.relay.store;
 
 import dev.ampoule.relay.config.ConfigException;
 import dev.ampoule.relay.config.RelayConfig;
+import dev.ampoule.relay.log.FramedLog;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.pgclient.PgConnectOptions;
@@ -21,7 +22,7 @@ public final class Stores {
     public static Future<Store> create(Vertx vertx, RelayConfig config) {
         return switch (config.store) {
             case FILE -> Future.succeededFuture(new FileStore(vertx, config.dataDir.resolve("log"), config.segmentBytes,
-                    config.fsync, CACHE_BYTES));
+                    config.fsync, config.fsyncGap, CACHE_BYTES, FramedLog.Channels.DEFAULT));
             case POSTGRESQL -> vertx.executeBlocking(() -> postgres(config), false)
                     .map(options -> new PgStore(vertx, options, config.postgresPoolSize, CACHE_BYTES));
         };

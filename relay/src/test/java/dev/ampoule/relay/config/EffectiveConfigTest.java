@@ -15,7 +15,7 @@ class EffectiveConfigTest {
     void everySettingHasTheFieldItsValueIsShownFrom() {
         for (String key : RelayConfig.keys()) {
             assertTrue(EffectiveConfig.field(key).isPresent(), "setting " + key + " needs a public field of RelayConfig named "
-                    + key + " (a ...Seconds or ...Hours key: a Duration named without the suffix), so that check-config shows it");
+                    + key + " (a ...Seconds, ...Hours or ...Micros key: a Duration named without the suffix), so that check-config shows it");
         }
     }
 
@@ -35,6 +35,7 @@ class EffectiveConfigTest {
                 && l.endsWith("# environment AMPOULE_RELAY_POSTGRES_PASSWORD")), all);
         assertTrue(lines.stream().anyMatch(l -> l.startsWith("messageTtlSeconds: 2592000 ") && l.endsWith("# default")), all);
         assertTrue(lines.stream().anyMatch(l -> l.startsWith("auditFileMaxAgeHours: 24 ") && l.endsWith("# default")), all);
+        assertTrue(lines.stream().anyMatch(l -> l.startsWith("fsyncGapMicros: 1000 ") && l.endsWith("# default")), all);
         assertTrue(all.contains("ignored environment variables (no such setting): AMPOULE_RELAY_PROT"), all);
         for (String key : RelayConfig.keys()) {
             assertTrue(lines.stream().filter(l -> l.startsWith(key + ":")).count() == 1, key);

@@ -175,6 +175,17 @@ class RelayConfigTest {
     }
 
     @Test
+    void fsyncGap() {
+        assertEquals(Duration.ofMillis(1), RelayConfig.from(new JsonObject(), Map.of()).fsyncGap, "1 ms unless set");
+        assertEquals(Duration.ofMillis(2),
+                RelayConfig.from(new JsonObject(), Map.of("AMPOULE_RELAY_FSYNC_GAP_MICROS", "2000")).fsyncGap);
+        assertEquals(Duration.ZERO, RelayConfig.from(new JsonObject().put("fsyncGapMicros", 0), Map.of()).fsyncGap);
+        assertThrows(ConfigException.class, () -> RelayConfig.from(new JsonObject().put("fsyncGapMicros", -1), Map.of()));
+        assertThrows(ConfigException.class,
+                () -> RelayConfig.from(new JsonObject().put("fsyncGapMicros", 100_001), Map.of()));
+    }
+
+    @Test
     void clusterSettings() {
         RelayConfig d = RelayConfig.from(new JsonObject(), Map.of());
         assertFalse(d.clusterEnabled);

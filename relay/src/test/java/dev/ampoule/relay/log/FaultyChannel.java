@@ -63,6 +63,9 @@ public final class FaultyChannel extends FileChannel {
             throw new IOException("fsync failed");
         }
         real.force(metaData);
+        if (disk != null) {
+            disk.synced();
+        }
     }
 
     @Override

@@ -18,6 +18,7 @@ public final class FaultyDisk implements FramedLog.Channels {
     /** Bytes every file together may still take; negative: no limit. */
     private final AtomicLong writable = new AtomicLong(-1);
     private volatile boolean failing;
+    private final AtomicLong syncs = new AtomicLong();
 
     @Override
     public FileChannel open(Path file, OpenOption... options) throws IOException {
@@ -38,6 +39,15 @@ public final class FaultyDisk implements FramedLog.Channels {
     public void heal() {
         failing = false;
         writable.set(-1);
+    }
+
+    /** The fsyncs that succeeded, of every file opened through this disk. */
+    public long syncs() {
+        return syncs.get();
+    }
+
+    void synced() {
+        syncs.incrementAndGet();
     }
 
     boolean failing() {

@@ -1,0 +1,104 @@
+package dev.ampoule.relay.store;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.ampoule.relay.log.FaultyDisk;
+import dev.ampoule.relay.protocol.Bytes;
+import dev.ampoule.relay.support.OnContext;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.junit5.VertxExtension;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The file store's group-commit window ({@code fsyncGap}): appends that arrive within the window
+ * after an fsync began share the next fsync, each completing only once it is durable; an append
+ * after a quiet spell is synced at once.
+ */
+@ExtendWith(VertxExtension.class)
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class FileStoreGroupCommitTest {
+
+    static final Bytes GROUP = Bytes.ofHex("0102");
+    /** Long against the 20 ms between the appends below, even on a loaded machine. */
+    static final Duration GAP = Duration.ofSeconds(3);
+
+    @TempDir
+    Path dir;
+
+    private static StoreRecord accepted(long seq) {
+        return new StoreRecord.MessageAccepted(FileStoreTest.message(GROUP, seq));
+    }
+
+    @Test
+    void appendsWithinTheWindowShareOneFsyncAndCompleteOnlyOnceDurable(Vertx vertx) {
+        OnContext context = new OnContext(vertx);
+        FaultyDisk disk = new FaultyDisk();
+        FileStore store = new FileStore(vertx, dir, 1 << 20, true, GAP, 1 << 20, disk);
+        context.run(() -> store.open(r -> { }));
+
+        long start = System.nanoTime();
+        context.run(() -> store.append(accepted(1)));
+        long first = System.nanoTime() - start;
+        assertTrue(first < GAP.toNanos() * 2 / 3, "the first append waits for no window: " + first / 1_000_000 + " ms");
+        long before = disk.syncs();
+        assertTrue(before >= 1, "the first append was synced");
+
+        // three appends, each handed to the writer in a turn of its own, 20 ms apart: all within the
+        // window that the first append's fsync opened
+        List<Long> syncsAtCompletion = new CopyOnWriteArrayList<>();
+        context.run(() -> {
+            List<Future<Void>> appends = new ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                long seq = 2 + i;
+                Promise<Void> done = Promise.promise();
+                Runnable append = () -> store.append(accepted(seq)).onSuccess(v -> syncsAtCompletion.add(disk.syncs()))
+                        .onComplete(done);
+                if (i == 0) {
+                    append.run();
+                } else {
+                    vertx.setTimer(20L * i, t -> append.run());
+                }
+                appends.add(done.future());
+            }
+            return Future.all(appends).mapEmpty();
+        });
+        assertEquals(1, disk.syncs() - before, "the three appends shared one fsync");
+        assertEquals(List.of(before + 1, before + 1, before + 1), syncsAtCompletion,
+                "each append completed after the fsync that made it durable");
+
+        List<StoreRecord> replayed = new ArrayList<>();
+        context.run(store::close);
+        FileStore reopened = new FileStore(vertx, dir, 1 << 20, true, GAP, 1 << 20, disk);
+        context.run(() -> reopened.open(replayed::add));
+        assertEquals(List.of(1L, 2L, 3L, 4L), replayed.stream().map(r -> RecordCodec.messageOf(r).seq()).toList(),
+                "every append is on disk, in order");
+        context.run(reopened::close);
+    }
+
+    @Test
+    void withoutAWindowEachBatchIsSyncedAtOnce(Vertx vertx) {
+        OnContext context = new OnContext(vertx);
+        FaultyDisk disk = new FaultyDisk();
+        FileStore store = new FileStore(vertx, dir, 1 << 20, true, Duration.ZERO, 1 << 20, disk);
+        context.run(() -> store.open(r -> { }));
+        long before = disk.syncs();
+        for (long seq = 1; seq <= 3; seq++) {
+            long s = seq;
+            context.run(() -> store.append(accepted(s)));
+        }
+        assertEquals(3, disk.syncs() - before, "one fsync per append handed over on its own");
+        context.run(store::close);
+    }
+}
