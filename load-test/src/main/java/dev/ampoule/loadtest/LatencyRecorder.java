@@ -35,7 +35,10 @@ final class LatencyRecorder {
         sendLag.recordValue(Math.min(HIGHEST_MICROS, Math.max(0, lagNanos / 1_000)));
     }
 
-    /** The send lags recorded since the last call (call once, at the end: the whole run). */
+    /**
+     * The send lags recorded since the warm-up ended (call once, at the end): the same window as the
+     * latencies, so that a generator that fell behind while measuring shows, and the cold start does not.
+     */
     Histogram sendLag() {
         return sendLag.getIntervalHistogram();
     }
@@ -51,6 +54,7 @@ final class LatencyRecorder {
             catchUpTotal.add(catchUp.getIntervalHistogram());
         } else {
             catchUp.getIntervalHistogram();
+            sendLag.reset(); // a warm-up second: its lags are not the measured window's
         }
         recycled = null;
         return h;

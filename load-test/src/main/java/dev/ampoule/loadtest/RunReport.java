@@ -12,8 +12,8 @@ import org.HdrHistogram.HistogramIterationValue;
  * warm-up); latencies are milliseconds from the intended send time to the delivery.
  *
  * @param name {@code relay} or {@code ceiling}
- * @param sendLag how late messages left the generator (intended time to the write): the generator's own
- *     delay, included in {@code latency}
+ * @param sendLag how late messages left the generator (intended time to the write) after the warm-up:
+ *     the generator's own delay, included in {@code latency}
  * @param verified the verifier found no lost, duplicated, misordered or otherwise wrong delivery
  * @param drained every request was answered and every delivery arrived within the drain time (when
  *     not, what had not arrived counts as lost)
