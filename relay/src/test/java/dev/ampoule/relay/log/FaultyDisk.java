@@ -19,6 +19,7 @@ public final class FaultyDisk implements FramedLog.Channels {
     private final AtomicLong writable = new AtomicLong(-1);
     private volatile boolean failing;
     private final AtomicLong syncs = new AtomicLong();
+    private final AtomicLong writes = new AtomicLong();
 
     @Override
     public FileChannel open(Path file, OpenOption... options) throws IOException {
@@ -46,6 +47,11 @@ public final class FaultyDisk implements FramedLog.Channels {
         return syncs.get();
     }
 
+    /** The positional writes made, of every file opened through this disk. */
+    public long writes() {
+        return writes.get();
+    }
+
     void synced() {
         syncs.incrementAndGet();
     }
@@ -55,6 +61,7 @@ public final class FaultyDisk implements FramedLog.Channels {
     }
 
     int write(FileChannel real, ByteBuffer src, long position) throws IOException {
+        writes.incrementAndGet();
         if (failing) {
             throw new IOException("Input/output error");
         }

@@ -206,6 +206,45 @@ class FramedLogTest {
     }
 
     @Test
+    void aBatchIsWrittenAsTheSameFramesInOneWrite() throws IOException {
+        byte[] one;
+        try (FramedLog log = FramedLog.open(file(), MAX)) {
+            for (String t : List.of("first", "", "third record")) {
+                log.append(utf8(t), false);
+            }
+            one = Files.readAllBytes(file());
+        }
+        Files.delete(file());
+        try (FramedLog log = FramedLog.open(file(), MAX)) {
+            long[] offsets = log.appendAll(List.of(utf8("first"), utf8(""), utf8("third record")));
+            assertArrayEquals(new long[] {0, 13, 21}, offsets);
+            assertEquals(Files.size(file()), log.size());
+            long[] more = log.appendAll(List.of(utf8("fourth")));
+            assertArrayEquals(new long[] {41}, more, "after the batch");
+        }
+        byte[] batched = Files.readAllBytes(file());
+        assertArrayEquals(one, Arrays.copyOf(batched, one.length), "byte for byte the frames of append");
+        assertEquals(List.of("first", "", "third record", "fourth"), texts(file()));
+    }
+
+    @Test
+    void aBatchThatFailsLeavesNothingOfItself() throws IOException {
+        FaultyChannel[] channel = new FaultyChannel[1];
+        try (FramedLog log = faulty(channel)) {
+            log.append(utf8("before"), true);
+            long size = log.size();
+            channel[0].writableBytes = 20; // the first frame and part of the second
+            assertThrows(IOException.class, () -> log.appendAll(List.of(utf8("one"), utf8("two, half written"))));
+            assertEquals(size, Files.size(file()), "neither frame stays");
+            channel[0].writableBytes = -1;
+            assertThrows(IOException.class, () -> log.appendAll(List.of(utf8("fits"), new byte[MAX + 1])));
+            assertEquals(size, Files.size(file()), "a batch with a record over the limit is not written at all");
+            log.appendAll(List.of(utf8("after")));
+        }
+        assertEquals(List.of("before", "after"), texts(file()));
+    }
+
+    @Test
     void aFailedFsyncIsCutBack() throws IOException {
         FaultyChannel[] channel = new FaultyChannel[1];
         try (FramedLog log = faulty(channel)) {

@@ -23,8 +23,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The file store's group-commit window ({@code fsyncGap}): appends that arrive within the window
- * after an fsync began share the next fsync, each completing only once it is durable; an append
- * after a quiet spell is synced at once.
+ * after an fsync began share the next fsync and are written with one write, each completing only
+ * once it is durable; an append after a quiet spell is synced at once.
  */
 @ExtendWith(VertxExtension.class)
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
@@ -53,6 +53,7 @@ class FileStoreGroupCommitTest {
         long first = System.nanoTime() - start;
         assertTrue(first < GAP.toNanos() * 2 / 3, "the first append waits for no window: " + first / 1_000_000 + " ms");
         long before = disk.syncs();
+        long writesBefore = disk.writes();
         assertTrue(before >= 1, "the first append was synced");
 
         // three appends, each handed to the writer in a turn of its own, 20 ms apart: all within the
@@ -75,6 +76,7 @@ class FileStoreGroupCommitTest {
             return Future.all(appends).mapEmpty();
         });
         assertEquals(1, disk.syncs() - before, "the three appends shared one fsync");
+        assertEquals(1, disk.writes() - writesBefore, "and one write");
         assertEquals(List.of(before + 1, before + 1, before + 1), syncsAtCompletion,
                 "each append completed after the fsync that made it durable");
 
