@@ -44,6 +44,12 @@ public final class FileStore implements Store {
     private static final Logger LOG = LoggerFactory.getLogger(FileStore.class);
     private static final int QUEUE_CAPACITY = 65_536;
     private static final int MAX_BATCH = 4_096;
+    /**
+     * The most bytes written with one write (a record larger than this still goes in one): beyond
+     * about a megabyte the system call saved is nothing, while the buffer — and the JDK's direct
+     * copy of it, which it keeps for the thread — would grow with the batch.
+     */
+    private static final long MAX_WRITE_BYTES = 1 << 20;
     /** Bytes a probe writes to find whether a disk that failed takes writes again. */
     private static final int PROBE_BYTES = 64 * 1024;
     private static final byte[] BEGIN = {(byte) RecordCodec.CHECKPOINT_BEGIN};
@@ -515,8 +521,8 @@ public final class FileStore implements Store {
     }
 
     /**
-     * Writes {@code appends} (then forgets them), as many at a time as fit in the active segment: one
-     * write each run instead of one per record. Their completions, with where each landed, go to
+     * Writes {@code appends} (then forgets them), as many at a time as fit in the active segment and
+     * in {@link #MAX_WRITE_BYTES}: one write each run instead of one per record. Their completions, with where each landed, go to
      * {@code completions}.
      */
     private void write(List<Append> appends, List<Runnable> completions) throws IOException {
@@ -526,7 +532,7 @@ public final class FileStore implements Store {
             if (active == null || active.size() + frame > segmentBytes && active.size() > 0) {
                 roll();
             }
-            long room = segmentBytes - active.size();
+            long room = Math.min(segmentBytes - active.size(), MAX_WRITE_BYTES);
             long bytes = frame;
             int to = from + 1; // the first always goes in: a record larger than a segment gets one of its own
             while (to < appends.size()) {

@@ -90,6 +90,36 @@ class FileStoreGroupCommitTest {
     }
 
     @Test
+    void aLargeBatchIsWrittenInWritesOfAtMostAMegabyte(Vertx vertx) {
+        OnContext context = new OnContext(vertx);
+        FaultyDisk disk = new FaultyDisk();
+        FileStore store = new FileStore(vertx, dir, 64 << 20, true, GAP, 1 << 20, disk);
+        context.run(() -> store.open(r -> { }));
+        context.run(() -> store.append(accepted(1)));
+        long syncs = disk.syncs();
+        long writes = disk.writes();
+        // three records of 400 KiB in one turn, within the window: one batch, one fsync
+        context.run(() -> Future.all(List.of(store.append(large(2)), store.append(large(3)), store.append(large(4))))
+                .mapEmpty());
+        assertEquals(1, disk.syncs() - syncs, "one fsync for the batch");
+        assertEquals(2, disk.writes() - writes, "two records in the first write (800 KiB), the third in a second");
+        context.run(store::close);
+        List<StoreRecord> replayed = new ArrayList<>();
+        FileStore reopened = new FileStore(vertx, dir, 64 << 20, true, GAP, 1 << 20, disk);
+        context.run(() -> reopened.open(replayed::add));
+        assertEquals(List.of(1L, 2L, 3L, 4L), replayed.stream().map(r -> RecordCodec.messageOf(r).seq()).toList());
+        assertEquals(List.of(large(3).message()), context.run(() -> reopened.read(GROUP, 3, 1)), "read back whole");
+        context.run(reopened::close);
+    }
+
+    private static StoreRecord.MessageAccepted large(long seq) {
+        byte[] body = new byte[400 << 10];
+        java.util.Arrays.fill(body, (byte) seq);
+        return new StoreRecord.MessageAccepted(new GroupMessage(GROUP, seq, 0, MessageKind.APPLICATION, 1_000 + seq,
+                Bytes.wrap(body)));
+    }
+
+    @Test
     void withoutAWindowEachBatchIsSyncedAtOnce(Vertx vertx) {
         OnContext context = new OnContext(vertx);
         FaultyDisk disk = new FaultyDisk();
