@@ -6,8 +6,6 @@ import dev.ampoule.relay.protocol.RelayException;
 import io.vertx.core.Future;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.function.Supplier;
 
 /**
@@ -29,14 +27,7 @@ final class GroupSequencer {
     /** One past the last durable sequence number. */
     private long durableNext = 1;
     /** Digests of recently accepted messages → their sequence numbers. */
-    private final LinkedHashMap<Bytes, Long> recent = new LinkedHashMap<>(256, 0.75f, false) {
-        private static final long serialVersionUID = 1L;
-
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<Bytes, Long> eldest) {
-            return size() > RECENT;
-        }
-    };
+    private final ReplayCache recent = new ReplayCache(RECENT);
     /** Assigned numbers whose append has not completed. */
     private int inFlight;
     /** The lowest number whose append failed while others were in flight (MAX_VALUE: none). */
@@ -80,8 +71,8 @@ final class GroupSequencer {
 
     /** Refuses a message accepted before ({@code REPLAY}). */
     void checkReplay(Bytes digest) {
-        Long seq = recent.get(digest);
-        if (seq != null) {
+        long seq = recent.get(digest);
+        if (seq != 0) {
             throw new RelayException(ErrorCode.REPLAY, "already accepted as seq " + seq);
         }
     }
