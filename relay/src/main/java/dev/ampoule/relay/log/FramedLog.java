@@ -144,8 +144,11 @@ public final class FramedLog implements AutoCloseable {
 
     /** The frame of {@code payload}: header and payload, as {@link #append} writes it. */
     public static byte[] frame(byte[] payload) {
-        return ByteBuffer.allocate(HEADER_BYTES + payload.length)
-                .putInt(payload.length).putInt(crc32c(payload)).put(payload).array();
+        return putFrame(ByteBuffer.allocate(HEADER_BYTES + payload.length), payload).array();
+    }
+
+    private static ByteBuffer putFrame(ByteBuffer into, byte[] payload) {
+        return into.putInt(payload.length).putInt(crc32c(payload)).put(payload);
     }
 
     /** The bytes a frame with a payload of {@code payloadLength} takes. */
@@ -230,36 +233,23 @@ public final class FramedLog implements AutoCloseable {
      *     failed
      */
     public long append(byte[] payload, boolean force) throws IOException {
-        if (broken) {
-            throw new IOException("the log " + file.getFileName()
-                    + " failed a write and refuses appends until reopened");
-        }
-        if (payload.length > maxPayload) {
-            throw new IOException("a record of " + payload.length + " bytes exceeds the limit of the log "
-                    + file.getFileName());
-        }
-        ByteBuffer frame = ByteBuffer.wrap(frame(payload));
-        long offset = end;
-        try {
-            long pos = offset;
-            while (frame.hasRemaining()) {
-                pos += channel.write(frame, pos);
-            }
-            if (force) {
+        long offset = appendAll(List.of(payload))[0];
+        if (force) {
+            try {
                 channel.force(false);
+            } catch (IOException e) {
+                cutBack(offset);
+                end = offset;
+                throw e;
             }
-        } catch (IOException e) {
-            cutBack(offset);
-            throw e;
         }
-        end = offset + frame.limit();
         return offset;
     }
 
     /**
-     * Appends the frames of {@code payloads}, in order, with one write: as {@link #append} each, without
-     * a system call each (the store's writer appends a batch of records at a time). Returns where each
-     * frame starts. On failure nothing of them stays in the log, as with {@link #append}.
+     * Appends the frames of {@code payloads}, in order, with one write (the store's writer appends a
+     * batch of records at a time; {@link #append} is the batch of one). Returns where each frame
+     * starts. On failure nothing of them stays in the log: the file is cut back to where they began.
      */
     public long[] appendAll(List<byte[]> payloads) throws IOException {
         if (broken) {
@@ -283,7 +273,7 @@ public final class FramedLog implements AutoCloseable {
         for (int i = 0; i < offsets.length; i++) {
             byte[] p = payloads.get(i);
             offsets[i] = offset + frames.position();
-            frames.putInt(p.length).putInt(crc32c(p)).put(p);
+            putFrame(frames, p);
         }
         frames.flip();
         try {

@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -37,6 +38,17 @@ class FileStoreGroupCommitTest {
     @TempDir
     Path dir;
 
+    /** Counts the fsyncs and writes of the stores each test opens. */
+    private final FaultyDisk disk = new FaultyDisk();
+
+    /** A store on {@link #disk} in the test's directory, opened; what it replays goes to {@code replay}. */
+    private FileStore opened(OnContext context, Vertx vertx, long segmentBytes, Duration gap,
+            Consumer<StoreRecord> replay) {
+        FileStore store = new FileStore(vertx, dir, segmentBytes, true, gap, 1 << 20, disk);
+        context.run(() -> store.open(replay));
+        return store;
+    }
+
     private static StoreRecord accepted(long seq) {
         return new StoreRecord.MessageAccepted(FileStoreTest.message(GROUP, seq));
     }
@@ -44,9 +56,7 @@ class FileStoreGroupCommitTest {
     @Test
     void appendsWithinTheWindowShareOneFsyncAndCompleteOnlyOnceDurable(Vertx vertx) {
         OnContext context = new OnContext(vertx);
-        FaultyDisk disk = new FaultyDisk();
-        FileStore store = new FileStore(vertx, dir, 1 << 20, true, GAP, 1 << 20, disk);
-        context.run(() -> store.open(r -> { }));
+        FileStore store = opened(context, vertx, 1 << 20, GAP, r -> { });
 
         long start = System.nanoTime();
         context.run(() -> store.append(accepted(1)));
@@ -82,8 +92,7 @@ class FileStoreGroupCommitTest {
 
         List<StoreRecord> replayed = new ArrayList<>();
         context.run(store::close);
-        FileStore reopened = new FileStore(vertx, dir, 1 << 20, true, GAP, 1 << 20, disk);
-        context.run(() -> reopened.open(replayed::add));
+        FileStore reopened = opened(context, vertx, 1 << 20, GAP, replayed::add);
         assertEquals(List.of(1L, 2L, 3L, 4L), replayed.stream().map(r -> RecordCodec.messageOf(r).seq()).toList(),
                 "every append is on disk, in order");
         context.run(reopened::close);
@@ -92,9 +101,7 @@ class FileStoreGroupCommitTest {
     @Test
     void aLargeBatchIsWrittenInWritesOfAtMostAMegabyte(Vertx vertx) {
         OnContext context = new OnContext(vertx);
-        FaultyDisk disk = new FaultyDisk();
-        FileStore store = new FileStore(vertx, dir, 64 << 20, true, GAP, 1 << 20, disk);
-        context.run(() -> store.open(r -> { }));
+        FileStore store = opened(context, vertx, 64 << 20, GAP, r -> { });
         context.run(() -> store.append(accepted(1)));
         long syncs = disk.syncs();
         long writes = disk.writes();
@@ -105,8 +112,7 @@ class FileStoreGroupCommitTest {
         assertEquals(2, disk.writes() - writes, "two records in the first write (800 KiB), the third in a second");
         context.run(store::close);
         List<StoreRecord> replayed = new ArrayList<>();
-        FileStore reopened = new FileStore(vertx, dir, 64 << 20, true, GAP, 1 << 20, disk);
-        context.run(() -> reopened.open(replayed::add));
+        FileStore reopened = opened(context, vertx, 64 << 20, GAP, replayed::add);
         assertEquals(List.of(1L, 2L, 3L, 4L), replayed.stream().map(r -> RecordCodec.messageOf(r).seq()).toList());
         assertEquals(List.of(large(3).message()), context.run(() -> reopened.read(GROUP, 3, 1)), "read back whole");
         context.run(reopened::close);
@@ -122,9 +128,7 @@ class FileStoreGroupCommitTest {
     @Test
     void withoutAWindowEachBatchIsSyncedAtOnce(Vertx vertx) {
         OnContext context = new OnContext(vertx);
-        FaultyDisk disk = new FaultyDisk();
-        FileStore store = new FileStore(vertx, dir, 1 << 20, true, Duration.ZERO, 1 << 20, disk);
-        context.run(() -> store.open(r -> { }));
+        FileStore store = opened(context, vertx, 1 << 20, Duration.ZERO, r -> { });
         long before = disk.syncs();
         for (long seq = 1; seq <= 3; seq++) {
             long s = seq;
