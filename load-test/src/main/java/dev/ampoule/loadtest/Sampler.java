@@ -1,6 +1,7 @@
 package dev.ampoule.loadtest;
 
 import java.io.PrintStream;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -16,8 +17,12 @@ import org.HdrHistogram.Histogram;
  */
 final class Sampler implements Runnable {
 
-    /** One second of the run; {@code t} counts seconds from the start, warm-up included. */
-    record Point(int t, boolean measured, long sentPerSecond, long deliveredPerSecond, long errorsPerSecond,
+    /**
+     * One second of the run; {@code t} counts seconds from the start, warm-up included, and
+     * {@code at} is the wall-clock time it was taken (ISO-8601, UTC), to line it up with a server's
+     * log or GC log.
+     */
+    record Point(int t, String at, boolean measured, long sentPerSecond, long deliveredPerSecond, long errorsPerSecond,
             double p50Ms, double p90Ms, double p99Ms, double maxMs) {
     }
 
@@ -64,7 +69,7 @@ final class Sampler implements Runnable {
             long e = run.stats.errorCount();
             boolean measured = t > warmupSeconds;
             Histogram h = run.latency.interval(measured);
-            Point p = new Point(t, measured && t <= endSeconds, s - sent, d - delivered, e - errors,
+            Point p = new Point(t, Instant.now().toString(), measured && t <= endSeconds, s - sent, d - delivered, e - errors,
                     ms(h.getValueAtPercentile(50)), ms(h.getValueAtPercentile(90)), ms(h.getValueAtPercentile(99)),
                     ms(h.getMaxValue()));
             run.latency.recycle(h);

@@ -10,6 +10,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
@@ -87,6 +88,13 @@ class LoadTestSmokeTest {
         assertTrue(r.get("latency").get("p99").asDouble() > 0, o.console());
         assertEquals(12, r.get("setup").get("connections").asInt());
         assertTrue(r.get("series").size() >= 4, o.console());
+        // each second carries its wall-clock time, in order, a second or so apart
+        Instant previous = Instant.parse(o.json().get("started").asText());
+        for (JsonNode point : r.get("series")) {
+            Instant at = Instant.parse(point.get("at").asText());
+            assertTrue(at.isAfter(previous), point.toString());
+            previous = at;
+        }
     }
 
     @Test
