@@ -46,6 +46,7 @@ import dev.ampoule.relay.ds.CareTeamSetup;
 import dev.ampoule.relay.ds.DeliveryService;
 import dev.ampoule.relay.ds.ExternalSenderKeys;
 import dev.ampoule.relay.metrics.DiskSpace;
+import dev.ampoule.relay.metrics.LoopDelay;
 import dev.ampoule.relay.metrics.RelayMetrics;
 import dev.ampoule.relay.roster.FileRosterStore;
 import dev.ampoule.relay.roster.OrgRecordingVerifier;
@@ -102,6 +103,7 @@ public final class RelayVerticle extends VerticleBase {
     /** The event loops that serve this verticle's sockets ({@code connectionLoops}) and their servers. */
     private ConnectionLoops loops;
     private DiskSpace diskSpace;
+    private LoopDelay loopDelay;
     private JwksKeySource jwks;
     private long ticketPurge = -1;
     private long tlsCheck = -1;
@@ -288,6 +290,8 @@ public final class RelayVerticle extends VerticleBase {
                     Handler<HttpServerRequest> requests = gateway.requestHandler(router);
                     diskSpace = new DiskSpace(vertx, config.dataDir, metrics);
                     diskSpace.start();
+                    loopDelay = new LoopDelay(registry, ((io.vertx.core.internal.VertxInternal) vertx).eventLoopGroup());
+                    loopDelay.start();
                     return ConnectionLoops.start(vertx, gateway.owner(), config.connectionLoops, options, requests)
                             .compose(l -> {
                                 loops = l;
@@ -297,6 +301,9 @@ public final class RelayVerticle extends VerticleBase {
                 .onFailure(e -> {
                     if (diskSpace != null) {
                         diskSpace.stop();
+                    }
+                    if (loopDelay != null) {
+                        loopDelay.stop();
                     }
                     if (loops != null) {
                         loops.close();
@@ -548,6 +555,9 @@ public final class RelayVerticle extends VerticleBase {
         }
         if (diskSpace != null) {
             diskSpace.stop();
+        }
+        if (loopDelay != null) {
+            loopDelay.stop();
         }
         if (tlsCheck >= 0) {
             vertx.cancelTimer(tlsCheck);

@@ -47,6 +47,10 @@ public final class RelayMetrics {
     /** Gauges: free and total bytes of the file system holding {@code dataDir}. */
     public static final String DATA_DIR_FREE_BYTES = "ampoule.data.dir.free.bytes";
     public static final String DATA_DIR_TOTAL_BYTES = "ampoule.data.dir.total.bytes";
+    /** Timer, by loop: how late each event loop runs a periodic task ({@link LoopDelay}). */
+    public static final String LOOP_DELAY = "ampoule.event.loop.delay";
+    /** Counter, by loop: CPU seconds each event loop's thread used ({@link LoopDelay}). */
+    public static final String LOOP_CPU = "ampoule.event.loop.cpu";
 
     /** The limits counted in {@value #LIMITS}, registered at zero. */
     public static final List<String> KNOWN_LIMITS = List.of("frame_size", "messages_per_second", "claims",
@@ -64,6 +68,7 @@ public final class RelayMetrics {
     public static final String TAG_OP = "op";
     public static final String TAG_KIND = "kind";
     public static final String TAG_LIMIT = "limit";
+    public static final String TAG_LOOP = "loop";
 
     private final MeterRegistry registry;
     private final Map<ErrorCode, Counter> rejections = new EnumMap<>(ErrorCode.class);

@@ -59,7 +59,9 @@ class OperationsTest {
             for (String name : List.of("ampoule_connections 2.0", "ampoule_frames_in_total{type=\"SendApplication\"}",
                     "ampoule_frames_out_total{type=\"Deliver\"}", "ampoule_messages_accepted_total{kind=\"application\"}",
                     "ampoule_fanout_latency_seconds_count", "ampoule_store_latency_seconds_count{op=\"append\"}",
-                    "ampoule_groups 1.0", "ampoule_store_disk_bytes", "ampoule_rejections_total{code=\"FORBIDDEN\"}")) {
+                    "ampoule_groups 1.0", "ampoule_store_disk_bytes", "ampoule_rejections_total{code=\"FORBIDDEN\"}",
+                    "ampoule_event_loop_delay_seconds_count{loop=\"vert.x-eventloop-thread-",
+                    "ampoule_event_loop_cpu_seconds_total{loop=\"vert.x-eventloop-thread-")) {
                 assertTrue(metrics.contains(name), name);
             }
             assertTrue(!metrics.contains("alice") && !metrics.contains("0b5e"), "no user or group id in metrics");
