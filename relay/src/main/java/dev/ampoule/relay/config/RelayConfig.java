@@ -138,10 +138,10 @@ public final class RelayConfig {
      */
     public final int gatewayInstances;
     /**
-     * {@code connectionLoops}: with one gateway (not a cluster), the event loops that read and write
-     * its WebSockets and HTTP requests, sharing its port. 1: the relay's own loop, where its state
-     * lives, serves them all; more: that many loops besides it do, and hand it what they receive
-     * (default 0: one per core).
+     * {@code connectionLoops}: with one gateway (not a cluster), the event loops the relay runs on
+     * in all. 1: its own loop, where its state lives, also reads and writes all of its WebSockets
+     * and HTTP requests; N more than 1: N − 1 loops besides it do, sharing its port, and hand it
+     * what they receive (default 0: one per core).
      */
     public final int connectionLoops;
 
@@ -770,7 +770,7 @@ public final class RelayConfig {
                 throw new ConfigException("fsyncGapMicros: 0..100000");
             }
             if (connectionLoops < 0 || connectionLoops > 256) {
-                throw new ConfigException("connectionLoops: 1..256 (0: one per core)");
+                throw new ConfigException("connectionLoops: 1..256, the relay's own event loop included (0: one per core)");
             }
             if (ticketsPerUser < 1 || maxTickets < 1) {
                 throw new ConfigException("ticketsPerUser and maxTickets must be at least 1");

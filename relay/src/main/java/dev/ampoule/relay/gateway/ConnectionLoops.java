@@ -20,16 +20,18 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The event loops that serve the relay's sockets ({@code connectionLoops}) and their servers: each
- * listens on the relay's port with the same request handler, and Vert.x spreads the accepted
- * connections over them. Reading, framing and writing a socket then costs its own loop; what the
- * relay must decide is handed to the owner ({@link Loop}).
+ * The event loops that serve the relay's sockets and their servers: each listens on the relay's
+ * port with the same request handler, and Vert.x spreads the accepted connections over them.
+ * Reading, framing and writing a socket then costs its own loop; what the relay must decide is
+ * handed to the owner ({@link Loop}).
  *
- * <p>With one loop, the owner's, the relay's state and all of its sockets share it. With more, that
- * many loops besides the owner's serve the sockets and the owner serves none: under load the
- * owner is the relay's bound (it runs the Delivery Service for every connection), and writing half
- * of the sockets besides took more than half of its time (BENCHMARKS.md, "Relay: connection
- * loops"). Each loop is a context built on a chosen Netty event loop, other than the owner's and
+ * <p>{@code connectionLoops} counts the relay's loops in all, the owner's included. With one, the
+ * owner's, the relay's state and all of its sockets share it. With N more than one, N − 1 loops
+ * besides the owner's serve the sockets and the owner serves none: under load the owner is the
+ * relay's bound (it runs the Delivery Service for every connection), and writing half of the
+ * sockets besides took more than half of its time (BENCHMARKS.md, "Relay: connection loops"); and
+ * the default, one loop per core in all, leaves no loop waiting for a core behind the others (on
+ * two cores the owner and one more, "Relay: one loop per core"). Each loop is a context built on a chosen Netty event loop, other than the owner's and
  * each other's, through Vert.x's internal context builder: deploying verticles would let Vert.x pick
  * their loops, and two could land on one thread and gain nothing. The contexts close with the
  * owner's verticle. Created and stopped on the owner.
@@ -47,10 +49,11 @@ final class ConnectionLoops {
     }
 
     /**
-     * Starts the servers of {@code count} loops with {@code options} (the relay's port, or the same
-     * negative number for a shared free port): with 1, on the owner's loop; with more, each on an
-     * event loop of its own besides the owner's — fewer, with a warning, when Vert.x has fewer loops.
-     * Completes on the owner once every server listens, or fails with all of them closed.
+     * Starts the servers of a relay on {@code count} loops in all with {@code options} (the relay's
+     * port, or the same negative number for a shared free port): with 1, on the owner's loop; with
+     * more, on {@code count − 1} event loops besides the owner's, a server each — fewer, with a
+     * warning, when Vert.x has fewer loops. Completes on the owner once every server listens, or
+     * fails with all of them closed.
      */
     static Future<ConnectionLoops> start(Vertx vertx, Loop owner, int count, HttpServerOptions options,
             Handler<HttpServerRequest> handler) {
@@ -62,7 +65,7 @@ final class ConnectionLoops {
         ContextInternal ownerContext = (ContextInternal) vertx.getOrCreateContext();
         List<io.netty.channel.EventLoop> loops = new ArrayList<>();
         for (EventExecutor e : internal.eventLoopGroup()) {
-            if (e != ownerContext.nettyEventLoop() && e instanceof io.netty.channel.EventLoop loop && loops.size() < count) {
+            if (e != ownerContext.nettyEventLoop() && e instanceof io.netty.channel.EventLoop loop && loops.size() < count - 1) {
                 loops.add(loop);
             }
         }
@@ -71,7 +74,7 @@ final class ConnectionLoops {
                     count);
             return start(vertx, owner, 1, options, handler);
         }
-        if (loops.size() < count) {
+        if (loops.size() < count - 1) {
             LOG.warn("connectionLoops: {} wanted, {} event loops available besides the relay's", count, loops.size());
         }
         HttpServerOptions shared = new HttpServerOptions(options);

@@ -33,8 +33,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * {@code connectionLoops}: the relay's sockets served by two event loops besides the one its state
- * is on, or all on that one. Devices on either loop exchange messages in order, and every HTTP
+ * {@code connectionLoops}, the relay's event loops in all: its sockets served by two loops besides
+ * the one its state is on (3), by one besides it (2), or all on that one (1). Devices on either loop exchange messages in order, and every HTTP
  * route answers whichever loop accepted its connection.
  */
 @ExtendWith(VertxExtension.class)
@@ -63,7 +63,7 @@ class ConnectionLoopsTest {
 
     @Test
     void devicesOnBothLoopsExchangeMessagesInOrder(Vertx vertx, VertxTestContext ctx) {
-        RelayHarness relay = new RelayHarness(vertx, dir, new JsonObject().put("connectionLoops", 2)).start();
+        RelayHarness relay = new RelayHarness(vertx, dir, new JsonObject().put("connectionLoops", 3)).start();
         String owner = await(relay.verticle().onContext(ds -> Future.succeededFuture(Thread.currentThread().getName())));
         Bytes gid = Bytes.ofHex("10c0");
         try (Team team = Team.form(relay, gid, "alice#phone", "bob#laptop", "carol#tablet", "dave#phone")) {
@@ -146,8 +146,29 @@ class ConnectionLoopsTest {
     }
 
     @Test
-    void everyRouteAnswersOnEitherLoop(Vertx vertx, VertxTestContext ctx) throws IOException {
+    void twoLoopsInAllServeEverySocketOnTheOtherOne(Vertx vertx, VertxTestContext ctx) {
         RelayHarness relay = new RelayHarness(vertx, dir, new JsonObject().put("connectionLoops", 2)).start();
+        String owner = await(relay.verticle().onContext(ds -> Future.succeededFuture(Thread.currentThread().getName())));
+        Bytes gid = Bytes.ofHex("10c2");
+        try (Team team = Team.form(relay, gid, "alice#phone", "bob#laptop", "carol#tablet")) {
+            Map<String, Long> loops = perLoop(relay);
+            assertEquals(1, loops.size(), "one loop besides the relay's own serves the sockets: " + loops.keySet());
+            assertFalse(loops.containsKey(owner), "the relay's own loop serves no sockets: " + loops.keySet());
+            assertEquals(3L, loops.values().iterator().next());
+            Frame.SendApplication m = team.member(0).message("on the other loop");
+            team.device(0).ok(m);
+            for (int i = 1; i < 3; i++) {
+                assertEquals("on the other loop", team.member(i).receive(team.device(i).next(Frame.Deliver.class)).orElseThrow());
+            }
+        } finally {
+            relay.stop();
+        }
+        ctx.completeNow();
+    }
+
+    @Test
+    void everyRouteAnswersOnEitherLoop(Vertx vertx, VertxTestContext ctx) throws IOException {
+        RelayHarness relay = new RelayHarness(vertx, dir, new JsonObject().put("connectionLoops", 3)).start();
         String token = relay.token("carol", "h1", List.of());
         Map<String, String> auth = Map.of("Authorization", "Bearer " + token, "Content-Type", "application/json");
         Set<String> ticketLoops = new HashSet<>();

@@ -42,9 +42,9 @@ public final class RelayHarness {
     private DevKeys keys;
 
     /**
-     * With {@code -Dampoule.test.connectionLoops=N}, every relay a test starts serves its sockets on
-     * N event loops, besides its own when N is 2 or more (unless the test sets {@code connectionLoops}
-     * itself): the whole suite run against the hand-over between loops.
+     * With {@code -Dampoule.test.connectionLoops=N}, every relay a test starts runs on N event loops
+     * in all, its sockets on the N − 1 besides its own when N is 2 or more (unless the test sets
+     * {@code connectionLoops} itself): the whole suite run against the hand-over between loops.
      */
     private static final Integer CONNECTION_LOOPS = Integer.getInteger("ampoule.test.connectionLoops");
 
