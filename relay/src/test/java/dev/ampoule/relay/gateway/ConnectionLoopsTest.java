@@ -129,41 +129,40 @@ class ConnectionLoopsTest {
 
     @Test
     void oneLoopServesEverySocketOnTheRelaysOwn(Vertx vertx, VertxTestContext ctx) {
-        RelayHarness relay = new RelayHarness(vertx, dir, new JsonObject().put("connectionLoops", 1)).start();
-        String owner = await(relay.verticle().onContext(ds -> Future.succeededFuture(Thread.currentThread().getName())));
-        Bytes gid = Bytes.ofHex("10c1");
-        try (Team team = Team.form(relay, gid, "alice#phone", "bob#laptop", "carol#tablet")) {
-            assertEquals(Map.of(owner, 3L), perLoop(relay), "every socket on the relay's own loop");
-            Frame.SendApplication m = team.member(0).message("on one loop");
-            team.device(0).ok(m);
-            for (int i = 1; i < 3; i++) {
-                assertEquals("on one loop", team.member(i).receive(team.device(i).next(Frame.Deliver.class)).orElseThrow());
-            }
-        } finally {
-            relay.stop();
-        }
+        threeDevicesOn(vertx, 1, "10c1", (owner, loops) -> assertEquals(Map.of(owner, 3L), loops,
+                "every socket on the relay's own loop"));
         ctx.completeNow();
     }
 
     @Test
     void twoLoopsInAllServeEverySocketOnTheOtherOne(Vertx vertx, VertxTestContext ctx) {
-        RelayHarness relay = new RelayHarness(vertx, dir, new JsonObject().put("connectionLoops", 2)).start();
-        String owner = await(relay.verticle().onContext(ds -> Future.succeededFuture(Thread.currentThread().getName())));
-        Bytes gid = Bytes.ofHex("10c2");
-        try (Team team = Team.form(relay, gid, "alice#phone", "bob#laptop", "carol#tablet")) {
-            Map<String, Long> loops = perLoop(relay);
+        threeDevicesOn(vertx, 2, "10c2", (owner, loops) -> {
             assertEquals(1, loops.size(), "one loop besides the relay's own serves the sockets: " + loops.keySet());
             assertFalse(loops.containsKey(owner), "the relay's own loop serves no sockets: " + loops.keySet());
             assertEquals(3L, loops.values().iterator().next());
-            Frame.SendApplication m = team.member(0).message("on the other loop");
-            team.device(0).ok(m);
+        });
+        ctx.completeNow();
+    }
+
+    /**
+     * Forms a team of three devices on a relay of {@code connectionLoops} loops, checks where their
+     * sockets are (the relay's own loop's name, the sockets per loop), then has the first device's
+     * message reach the other two.
+     */
+    private void threeDevicesOn(Vertx vertx, int connectionLoops, String groupHex,
+            java.util.function.BiConsumer<String, Map<String, Long>> placement) {
+        RelayHarness relay = new RelayHarness(vertx, dir, new JsonObject().put("connectionLoops", connectionLoops)).start();
+        String owner = await(relay.verticle().onContext(ds -> Future.succeededFuture(Thread.currentThread().getName())));
+        try (Team team = Team.form(relay, Bytes.ofHex(groupHex), "alice#phone", "bob#laptop", "carol#tablet")) {
+            placement.accept(owner, perLoop(relay));
+            String text = "on " + connectionLoops + " loops";
+            team.device(0).ok(team.member(0).message(text));
             for (int i = 1; i < 3; i++) {
-                assertEquals("on the other loop", team.member(i).receive(team.device(i).next(Frame.Deliver.class)).orElseThrow());
+                assertEquals(text, team.member(i).receive(team.device(i).next(Frame.Deliver.class)).orElseThrow());
             }
         } finally {
             relay.stop();
         }
-        ctx.completeNow();
     }
 
     @Test
