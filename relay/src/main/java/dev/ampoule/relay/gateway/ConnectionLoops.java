@@ -31,10 +31,11 @@ import org.slf4j.LoggerFactory;
  * relay's bound (it runs the Delivery Service for every connection), and writing half of the
  * sockets besides took more than half of its time (BENCHMARKS.md, "Relay: connection loops"); and
  * the default, one loop per core in all, leaves no loop waiting for a core behind the others (on
- * two cores the owner and one more, "Relay: one loop per core"). Each loop is a context built on a chosen Netty event loop, other than the owner's and
- * each other's, through Vert.x's internal context builder: deploying verticles would let Vert.x pick
- * their loops, and two could land on one thread and gain nothing. The contexts close with the
- * owner's verticle. Created and stopped on the owner.
+ * two cores the owner and one more, "Relay: one loop per core"). Each loop is a context built on a
+ * chosen Netty event loop, other than the owner's and each other's, through Vert.x's internal
+ * context builder: deploying verticles would let Vert.x pick their loops, and two could land on one
+ * thread and gain nothing. The contexts close with the owner's verticle. Created and stopped on the
+ * owner.
  */
 final class ConnectionLoops {
 
@@ -75,7 +76,8 @@ final class ConnectionLoops {
             return start(vertx, owner, 1, options, handler);
         }
         if (loops.size() < count - 1) {
-            LOG.warn("connectionLoops: {} wanted, {} event loops available besides the relay's", count, loops.size());
+            LOG.warn("connectionLoops: {} wanted (the relay's own loop and {} besides it), {} available besides it", count,
+                    count - 1, loops.size());
         }
         HttpServerOptions shared = new HttpServerOptions(options);
         List<Future<HttpServer>> started = new ArrayList<>();

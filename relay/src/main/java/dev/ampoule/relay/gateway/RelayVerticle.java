@@ -290,8 +290,7 @@ public final class RelayVerticle extends VerticleBase {
                     Handler<HttpServerRequest> requests = gateway.requestHandler(router);
                     diskSpace = new DiskSpace(vertx, config.dataDir, metrics);
                     diskSpace.start();
-                    loopDelay = new LoopDelay(registry, ((io.vertx.core.internal.VertxInternal) vertx).eventLoopGroup());
-                    loopDelay.start();
+                    loopDelay = LoopDelay.acquire(registry, ((io.vertx.core.internal.VertxInternal) vertx).eventLoopGroup());
                     return ConnectionLoops.start(vertx, gateway.owner(), config.connectionLoops, options, requests)
                             .compose(l -> {
                                 loops = l;
@@ -303,7 +302,8 @@ public final class RelayVerticle extends VerticleBase {
                         diskSpace.stop();
                     }
                     if (loopDelay != null) {
-                        loopDelay.stop();
+                        loopDelay.release();
+                        loopDelay = null;
                     }
                     if (loops != null) {
                         loops.close();
@@ -557,7 +557,8 @@ public final class RelayVerticle extends VerticleBase {
             diskSpace.stop();
         }
         if (loopDelay != null) {
-            loopDelay.stop();
+            loopDelay.release();
+            loopDelay = null;
         }
         if (tlsCheck >= 0) {
             vertx.cancelTimer(tlsCheck);

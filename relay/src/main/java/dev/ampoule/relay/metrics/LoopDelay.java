@@ -9,7 +9,9 @@ import io.netty.util.concurrent.Future;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
 import java.util.ArrayList;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -28,7 +30,9 @@ import java.util.concurrent.TimeUnit;
  * of which would be counted as late again). The CPU time is the loop thread's own, read by the
  * task on that thread; on a JVM that cannot measure thread CPU time the counter stays at zero.
  * Netty's scheduler is used directly because a Vert.x timer runs on one context's loop, and this
- * must sample every loop. One per relay: {@link #stop} removes its meters.
+ * must sample every loop. One per registry: the relay's verticles ({@code gatewayInstances} of them
+ * in a cluster node) share it through {@link #acquire} and {@link #release}, the last one out
+ * stopping it; {@link #stop} removes its meters.
  */
 public final class LoopDelay {
 
@@ -41,10 +45,39 @@ public final class LoopDelay {
     private final List<Sampler> samplers = new ArrayList<>();
     private final List<Meter> meters = new ArrayList<>();
     private volatile boolean stopped;
+    /** The verticles that acquired it (guarded by {@link #SHARED}). */
+    private int users;
+
+    private static final Map<MeterRegistry, LoopDelay> SHARED = new IdentityHashMap<>();
 
     public LoopDelay(MeterRegistry registry, Iterable<EventExecutor> loops) {
         this.registry = registry;
         this.loops = loops;
+    }
+
+    /** The registry's sampler of {@code loops}, started by the first caller; each caller {@link #release}s it once. */
+    public static LoopDelay acquire(MeterRegistry registry, Iterable<EventExecutor> loops) {
+        synchronized (SHARED) {
+            LoopDelay d = SHARED.get(registry);
+            if (d == null) {
+                d = new LoopDelay(registry, loops);
+                d.start();
+                SHARED.put(registry, d);
+            }
+            d.users++;
+            return d;
+        }
+    }
+
+    /** One caller of {@link #acquire} is done with it: the last one stops it. */
+    public void release() {
+        synchronized (SHARED) {
+            if (users == 0 || --users > 0) {
+                return;
+            }
+            SHARED.remove(registry, this);
+        }
+        stop();
     }
 
     /** Starts sampling every loop. */

@@ -1,6 +1,8 @@
 package dev.ampoule.relay.metrics;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.ampoule.relay.support.Poll;
@@ -97,6 +99,23 @@ class LoopDelayTest {
         Thread.sleep(10 * LoopDelay.PERIOD_MILLIS); // a window of ten periods in which no tick may come
         onLoop(context, () -> { });
         assertTrue(late.count() <= count + 1, "ticks after stop: " + (late.count() - count));
+    }
+
+    @Test
+    void theRelaysVerticlesShareOneSamplerAndTheLastOutStopsIt() {
+        SimpleMeterRegistry shared = new SimpleMeterRegistry();
+        LoopDelay first = LoopDelay.acquire(shared, ((VertxInternal) vertx).eventLoopGroup());
+        LoopDelay second = LoopDelay.acquire(shared, ((VertxInternal) vertx).eventLoopGroup());
+        assertSame(first, second, "one sampler per registry");
+        Poll.until("its meters for the two loops", LIMIT, () -> shared.find(RelayMetrics.LOOP_DELAY).timers().size() == 2);
+        first.release();
+        assertEquals(2, shared.find(RelayMetrics.LOOP_DELAY).timers().size(), "still sampled for the other verticle");
+        second.release();
+        assertEquals(0, shared.find(RelayMetrics.LOOP_DELAY).timers().size());
+        assertEquals(0, shared.find(RelayMetrics.LOOP_CPU).functionCounters().size());
+        LoopDelay again = LoopDelay.acquire(shared, ((VertxInternal) vertx).eventLoopGroup());
+        assertNotSame(first, again, "a relay started afterwards gets a sampler of its own");
+        again.release();
     }
 
     /** Runs {@code work} on the context's loop and returns that loop's thread name once it has run. */
