@@ -106,6 +106,17 @@ public final class LoopDelay {
         }
     }
 
+    /** Whether a tick is still due on some loop: none once {@link #stop} has taken effect. */
+    boolean ticking() {
+        for (Sampler s : samplers) {
+            Future<?> next = s.next;
+            if (next != null && !next.isDone()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** One loop's sampling: all of it runs on that loop's thread, but for the counter's reads. */
     private final class Sampler {
 

@@ -522,8 +522,8 @@ public final class FileStore implements Store {
 
     /**
      * Writes {@code appends} (then forgets them), as many at a time as fit in the active segment and
-     * in {@link #MAX_WRITE_BYTES}: one write each run instead of one per record. Their completions, with where each landed, go to
-     * {@code completions}.
+     * in {@link #MAX_WRITE_BYTES}: one write each run instead of one per record. Their completions,
+     * with where each landed, go to {@code completions}.
      */
     private void write(List<Append> appends, List<Runnable> completions) throws IOException {
         int from = 0;

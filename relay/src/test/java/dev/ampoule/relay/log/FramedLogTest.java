@@ -18,6 +18,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.zip.CRC32C;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.function.Executable;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The framing and crash rules of {@link FramedLog}, on real files. */
@@ -80,6 +81,19 @@ class FramedLogTest {
             holder[0] = new FaultyChannel(real);
             return holder[0];
         });
+    }
+
+    /**
+     * With the disk taking only {@code writableBytes}, {@code write} fails and the file keeps the
+     * size it had ({@code what}); then the disk takes everything again.
+     */
+    private void failsAndLeavesTheFile(FaultyChannel channel, FramedLog log, int writableBytes, Executable write,
+            String what) throws IOException {
+        long size = log.size();
+        channel.writableBytes = writableBytes;
+        assertThrows(IOException.class, write);
+        assertEquals(size, Files.size(file()), what);
+        channel.writableBytes = -1;
     }
 
     @Test
@@ -195,11 +209,8 @@ class FramedLogTest {
         FaultyChannel[] channel = new FaultyChannel[1];
         try (FramedLog log = faulty(channel)) {
             log.append(utf8("before"), true);
-            long size = log.size();
-            channel[0].writableBytes = 5;
-            assertThrows(IOException.class, () -> log.append(utf8("half written"), true));
-            assertEquals(size, Files.size(file()), "the partial frame is gone");
-            channel[0].writableBytes = -1;
+            failsAndLeavesTheFile(channel[0], log, 5, () -> log.append(utf8("half written"), true),
+                    "the partial frame is gone");
             log.append(utf8("after"), true);
         }
         assertEquals(List.of(new Read(0, utf8("before")), new Read(14, utf8("after"))), reopenAndRead(file()));
@@ -233,10 +244,9 @@ class FramedLogTest {
         try (FramedLog log = faulty(channel)) {
             log.append(utf8("before"), true);
             long size = log.size();
-            channel[0].writableBytes = 20; // the first frame and part of the second
-            assertThrows(IOException.class, () -> log.appendAll(List.of(utf8("one"), utf8("two, half written"))));
-            assertEquals(size, Files.size(file()), "neither frame stays");
-            channel[0].writableBytes = -1;
+            // the disk takes the first frame and part of the second
+            failsAndLeavesTheFile(channel[0], log, 20, () -> log.appendAll(List.of(utf8("one"), utf8("two, half written"))),
+                    "neither frame stays");
             assertThrows(IOException.class, () -> log.appendAll(List.of(utf8("fits"), new byte[MAX + 1])));
             assertEquals(size, Files.size(file()), "a batch with a record over the limit is not written at all");
             log.appendAll(List.of(utf8("after")));
