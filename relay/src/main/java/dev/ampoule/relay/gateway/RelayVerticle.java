@@ -298,13 +298,7 @@ public final class RelayVerticle extends VerticleBase {
                             });
                 })
                 .onFailure(e -> {
-                    if (diskSpace != null) {
-                        diskSpace.stop();
-                    }
-                    if (loopDelay != null) {
-                        loopDelay.release();
-                        loopDelay = null;
-                    }
+                    stopSamplers();
                     if (loops != null) {
                         loops.close();
                     }
@@ -527,6 +521,17 @@ public final class RelayVerticle extends VerticleBase {
         return done.future();
     }
 
+    /** Stops the periodic samplers behind the disk-space gauges and the event-loop meters. */
+    private void stopSamplers() {
+        if (diskSpace != null) {
+            diskSpace.stop();
+        }
+        if (loopDelay != null) {
+            loopDelay.release();
+            loopDelay = null;
+        }
+    }
+
     private void closeExternalSenderKeys() {
         if (externalSenderKeys != null) {
             externalSenderKeys.close();
@@ -553,13 +558,7 @@ public final class RelayVerticle extends VerticleBase {
         if (ticketPurge >= 0) {
             vertx.cancelTimer(ticketPurge);
         }
-        if (diskSpace != null) {
-            diskSpace.stop();
-        }
-        if (loopDelay != null) {
-            loopDelay.release();
-            loopDelay = null;
-        }
+        stopSamplers();
         if (tlsCheck >= 0) {
             vertx.cancelTimer(tlsCheck);
         }

@@ -27,6 +27,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BiConsumer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -34,8 +35,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code connectionLoops}, the relay's event loops in all: its sockets served by two loops besides
- * the one its state is on (3), by one besides it (2), or all on that one (1). Devices on either loop exchange messages in order, and every HTTP
- * route answers whichever loop accepted its connection.
+ * the one its state is on (3), by one besides it (2), or all on that one (1). Devices on either
+ * loop exchange messages in order, and every HTTP route answers whichever loop accepted its
+ * connection.
  */
 @ExtendWith(VertxExtension.class)
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
@@ -150,7 +152,7 @@ class ConnectionLoopsTest {
      * message reach the other two.
      */
     private void threeDevicesOn(Vertx vertx, int connectionLoops, String groupHex,
-            java.util.function.BiConsumer<String, Map<String, Long>> placement) {
+            BiConsumer<String, Map<String, Long>> placement) {
         RelayHarness relay = new RelayHarness(vertx, dir, new JsonObject().put("connectionLoops", connectionLoops)).start();
         String owner = await(relay.verticle().onContext(ds -> Future.succeededFuture(Thread.currentThread().getName())));
         try (Team team = Team.form(relay, Bytes.ofHex(groupHex), "alice#phone", "bob#laptop", "carol#tablet")) {
